@@ -1,0 +1,37 @@
+//! The pure core: everything that decides.
+//!
+//! Nothing under `core` imports `worker`, performs I/O, or reads a clock; time is always an
+//! argument ([`time::UnixMillis`]). The platform layer gathers facts, calls into these modules
+//! with the current time, and carries out the effects they return. Every module here compiles
+//! and tests natively with `cargo test`.
+//!
+//! Layout:
+//! - [`time`]: time as data.
+//! - [`observation`]: what a probe round saw, per region and path.
+//! - [`diagnosis`]: the verdict catalog and the shape of a diagnosis.
+//! - [`monitor`]: checked monitor and channel configuration.
+//! - [`http1`]: HTTP/1.1 response parsing (httparse) into observation outcomes.
+//! - [`cdn`]: who produced a response: each CDN's conventions for edge- vs origin-made errors.
+//! - [`diagnose`]: the two-path, multi-region diagnosis engine.
+//! - [`validate`]: API input parsed and checked into domain types, every field error at once.
+//! - [`problem`]: RFC 9457 problem details.
+//! - [`badge`]: status badges (SVG, shields.io endpoint JSON).
+//! - [`status_page`]: the server-rendered public status page.
+//! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
+//! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
+//! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+
+pub mod alerting;
+pub mod badge;
+pub mod cdn;
+pub mod diagnose;
+pub mod diagnosis;
+pub mod http1;
+pub mod monitor;
+pub mod observation;
+pub mod problem;
+pub mod rollup;
+pub mod schedule;
+pub mod status_page;
+pub mod time;
+pub mod validate;
