@@ -16,6 +16,7 @@
 //! - [`validate`]: API input parsed and checked into domain types, every field error at once.
 //! - [`problem`]: RFC 9457 problem details.
 //! - [`badge`]: status badges (SVG, shields.io endpoint JSON).
+//! - [`status`]: the current-status document (KV) and the shared "path ok" rule.
 //! - [`status_page`]: the server-rendered public status page.
 //! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
@@ -32,6 +33,7 @@ pub mod observation;
 pub mod problem;
 pub mod rollup;
 pub mod schedule;
+pub mod status;
 pub mod status_page;
 pub mod time;
 pub mod validate;
