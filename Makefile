@@ -1,0 +1,37 @@
+# The two commands a newcomer needs:
+#   make dev    run edgeprobe locally (wrangler dev: workerd with local D1, KV, Durable Objects)
+#   make test   run every test (native unit tests, then the real worker under wrangler dev)
+# Each installs or builds what is missing first (scripts/bootstrap.sh) and is quick when
+# everything is in place.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help dev test demo build bootstrap bench screenshots clean
+
+help:
+	@echo "make dev    run edgeprobe locally and print its URLs (Ctrl-C stops everything)"
+	@echo "make test   run every test (native, then integration against the real worker)"
+	@echo "make demo   start the failure rig, the worker and demo monitors; print the status page"
+	@echo "make bench  run the benchmarks"
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build:
+	@scripts/build.sh
+
+dev:
+	@scripts/dev.sh
+
+test:
+	@scripts/test.sh
+
+demo:
+	@scripts/demo.sh
+
+bench:
+	@scripts/with-tools.sh cargo bench
+
+clean:
+	rm -rf target build .wrangler tests/.run

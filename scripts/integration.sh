@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Starts the worker under wrangler dev with a fresh local state and runs tests/worker against
+# it. Called by scripts/test.sh, normally inside `unshare -n` (then it brings up loopback and
+# sets EDGEPROBE_NETNS=1 for the rig's firewall case).
+set -euo pipefail
+SCRIPT_NAME=integration
+source "$(dirname "$0")/lib.sh"
+ensure_tools
+cd "$ROOT"
+
+if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net 2>/dev/null || echo host)" ]; then
+  ip link set lo up
+  export EDGEPROBE_NETNS=1
+fi
+
+STATE=$(mktemp -d /tmp/edgeprobe-state.XXXXXX)
+PORT=$(free_port)
+TOKEN="test-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+WRANGLER_PID=""
+cleanup() {
+  stop_tree "$WRANGLER_PID"
+  rm -rf "$STATE"
+}
+trap cleanup EXIT INT TERM
+
+apply_migrations "$STATE"
+node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
+  --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$TOKEN" \
+  --var PUBLIC_BASE_URL:"http://127.0.0.1:$PORT" --var DEFAULT_REGIONS:"weur,enam,apac" \
+  --show-interactive-dev-session=false --log-level warn >tests/.run/wrangler.log 2>&1 &
+WRANGLER_PID=$!
+if ! wait_http "http://127.0.0.1:$PORT/healthz" 90; then
+  say "wrangler dev did not serve /healthz within 90 s; its log:"
+  tail -50 tests/.run/wrangler.log
+  exit 1
+fi
+say "worker up at http://127.0.0.1:$PORT (state $STATE)"
+EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE_STATE="$STATE" \
+  cargo test --features integration --test worker -- --test-threads 4
