@@ -226,3 +226,79 @@ fn report_order_does_not_matter() {
     assert_eq!(a.unanswered_regions, vec!["sam"]);
     assert_eq!(a.healthy_regions, vec!["apac", "enam"]);
 }
+
+/// A recorded round as stored under tests/fixtures/rounds/<name>.json.
+#[derive(serde::Deserialize)]
+struct RoundFile {
+    reports: Vec<RegionReport>,
+    expect: Expectations,
+    baselines: Vec<LatencyBaseline>,
+    now: edgeprobe::core::time::UnixMillis,
+}
+
+fn rounds_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rounds")
+}
+
+/// Every round input with its golden path and the diagnosis the engine produces now.
+fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(rounds_dir()).expect("rounds dir").filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if !name.ends_with(".json") || name.ends_with(".expected.json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read round");
+        let round: RoundFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let d = diagnose(&RoundInput { reports: &round.reports, expect: &round.expect, baselines: &round.baselines, now: round.now });
+        let golden = path.with_extension("expected.json");
+        out.push((name, golden, serde_json::to_string_pretty(&d).expect("serialize") + "\n"));
+    }
+    out
+}
+
+fn line_diff(expected: &str, got: &str) -> String {
+    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
+    let mut out = Vec::new();
+    for i in 0..e.len().max(g.len()) {
+        let (a, b) = (e.get(i).copied(), g.get(i).copied());
+        if a != b {
+            out.push(format!("line {}:\n  - {}\n  + {}", i + 1, a.unwrap_or("<none>"), b.unwrap_or("<none>")));
+        }
+        if out.len() >= 15 {
+            out.push("  ...".into());
+            break;
+        }
+    }
+    out.join("\n")
+}
+
+#[test]
+fn recorded_rounds_match_their_golden_diagnoses() {
+    let all = rounds();
+    assert!(all.len() >= 5, "expected the recorded rounds under {}", rounds_dir().display());
+    let mut failures = Vec::new();
+    for (name, golden, got) in all {
+        match std::fs::read_to_string(&golden) {
+            Ok(expected) if expected == got => {}
+            Ok(expected) => failures.push(format!("{name} differs from {}:\n{}", golden.display(), line_diff(&expected, &got))),
+            Err(e) => failures.push(format!("{name}: no golden file {} ({e})", golden.display())),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n\nIf the change is intended, regenerate with: cargo test --test core_diagnose -- --ignored regenerate_round_goldens",
+        failures.join("\n\n")
+    );
+}
+
+/// Rewrites the golden files from the engine's current output. Run explicitly, review the diff.
+#[test]
+#[ignore = "rewrites tests/fixtures/rounds/*.expected.json; run explicitly and review the diff"]
+fn regenerate_round_goldens() {
+    for (_, golden, got) in rounds() {
+        std::fs::write(&golden, got).expect("write golden");
+    }
+}

@@ -238,7 +238,8 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
         }
     }
     if also.contains(&Verdict::CertExpiring) || verdict == Verdict::CertExpiring {
-        summary_parts.push(format!("{} ({})", catalog::summary(Verdict::CertExpiring), certs.iter().map(|e| e.finding.as_str()).next().unwrap_or("")));
+        let first = certs.iter().map(|e| e.finding.as_str()).next().unwrap_or("");
+        summary_parts.push(format!("{}: {first}.", catalog::summary(Verdict::CertExpiring).trim_end_matches('.')));
         if verdict == Verdict::CertExpiring {
             summary_parts.remove(0);
         }
