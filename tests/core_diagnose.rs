@@ -302,3 +302,11 @@ fn regenerate_round_goldens() {
         std::fs::write(&golden, got).expect("write golden");
     }
 }
+
+#[test]
+fn docs_have_a_section_per_verdict() {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/diagnoses.md");
+    let text = std::fs::read_to_string(&path).expect("docs/diagnoses.md");
+    let missing: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).filter(|name| !text.lines().any(|l| l == format!("## {name}"))).collect();
+    assert!(missing.is_empty(), "docs/diagnoses.md lacks sections for {missing:?}");
+}
