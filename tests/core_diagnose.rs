@@ -310,3 +310,71 @@ fn docs_have_a_section_per_verdict() {
     let missing: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).filter(|name| !text.lines().any(|l| l == format!("## {name}"))).collect();
     assert!(missing.is_empty(), "docs/diagnoses.md lacks sections for {missing:?}");
 }
+
+#[test]
+fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
+    let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 95_000)));
+    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::High), "{}", d.summary);
+    let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 40)));
+    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::Medium));
+    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeErrorOriginHealthy));
+}
+
+mod no_panics {
+    use super::*;
+    use edgeprobe::core::observation::{ConnectStep, EdgeObservation, HttpStep, OriginObservation};
+    use proptest::prelude::*;
+
+    fn any_edge() -> impl Strategy<Value = EdgeObservation> {
+        let statuses = prop_oneof![Just(200u16), Just(304), Just(403), Just(500), Just(502), Just(503), Just(504), 520u16..531, 100u16..600];
+        let headers = prop_oneof![Just(CF), Just(CLOUDFRONT), Just(&[("server", "nginx")][..]), Just(&[][..]), Just(&[("cf-cache-status", "HIT"), ("age", "9")][..])];
+        let bodies = prop_oneof![Just(String::new()), Just(NGINX_502.to_string()), Just(CF_522.to_string()), Just(CLOUDFRONT_504.to_string()), Just("error code: 1016".to_string()), ".{0,40}"];
+        prop_oneof![
+            (statuses, headers, bodies, 0u32..200_000).prop_map(|(s, h, b, ms)| edge(s, h, &b, ms)),
+            prop_oneof![Just(EdgeFailure::Timeout), Just(EdgeFailure::Dns), Just(EdgeFailure::Connection), Just(EdgeFailure::Tls), Just(EdgeFailure::Other)].prop_map(edge_failed),
+        ]
+    }
+
+    fn any_origin() -> impl Strategy<Value = Option<OriginObservation>> {
+        let tls = prop_oneof![
+            Just(TlsStep::Failed { ms: 1, detail: String::new() }),
+            Just(TlsStep::HandshakeFailed { ms: 1, detail: String::new() }),
+            Just(TlsStep::Untrusted { ms: 1, detail: String::new() }),
+        ];
+        prop_oneof![
+            Just(None),
+            (100u16..600, 0u32..200_000).prop_map(|(s, t)| Some(origin_ok(s, t))),
+            Just(Some(origin_refused())),
+            Just(Some(origin_connect_timeout())),
+            Just(Some(origin_dns())),
+            tls.prop_map(|t| Some(origin_tls(t))),
+            (0usize..11).prop_map(|i| {
+                let all = [HttpFailure::EmptyReply, HttpFailure::InvalidStatusLine, HttpFailure::InvalidHeader, HttpFailure::ClosedBeforeHeaders, HttpFailure::BodyShorterThanContentLength, HttpFailure::InvalidChunkedBody, HttpFailure::Reset, HttpFailure::TimeoutBeforeHeaders, HttpFailure::TimeoutInBody, HttpFailure::HeadersTooLarge, HttpFailure::WriteFailed];
+                Some(origin_http_fail(all[i]))
+            }),
+            Just(Some(OriginObservation { address: "x:1".into(), tls_expected: false, connect: ConnectStep::Ok { ms: 1 }, tls: TlsStep::NotApplicable, http: HttpStep::NotAttempted })),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_round_gets_a_consistent_diagnosis(regions in proptest::collection::vec((any_edge(), any_origin(), any::<bool>()), 0..9), p50 in 0u32..500) {
+            let names = ["afr", "apac", "eeur", "enam", "me", "oc", "sam", "weur", "wnam"];
+            let reports: Vec<RegionReport> = regions.into_iter().enumerate().map(|(i, (e, o, answered))| if answered { probed(names[i], e, o) } else { unanswered(names[i]) }).collect();
+            let baselines: Vec<LatencyBaseline> = names.iter().map(|r| LatencyBaseline { region: r.to_string(), path: PathKind::Edge, p50_ms: p50, samples: 20 }).collect();
+            let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &baselines, now: NOW });
+            prop_assert!(!d.summary.is_empty());
+            prop_assert_eq!(d.regional_cause.is_some(), d.verdict == Verdict::Regional);
+            let answered = reports.iter().filter(|r| matches!(r, RegionReport::Probed(_))).count();
+            prop_assert_eq!(d.verdict == Verdict::Inconclusive, answered == 0);
+            let mut sorted = d.affected_regions.clone();
+            sorted.sort();
+            prop_assert_eq!(&sorted, &d.affected_regions);
+            if d.verdict.is_failure() {
+                prop_assert!(!d.evidence.is_empty() && !d.checklist.is_empty());
+            }
+        }
+    }
+}

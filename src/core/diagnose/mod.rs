@@ -159,9 +159,9 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
             verdict = Verdict::Regional;
             regional_cause = Some(cause);
             summary_parts.push(format!(
-                "The site fails in {} of {answered} regions ({list}) and works in the others. In the failing regions: {}",
+                "The site fails in {} of {answered} regions ({list}) and works in the others. In the failing regions, {}",
                 failing.len(),
-                catalog::summary(cause)
+                words::embedded(catalog::summary(cause))
             ));
             for f in fine.iter().chain(stale.iter()) {
                 evidence.extend(f.evidence.iter().filter(|e| e.path == PathKind::Edge).cloned());

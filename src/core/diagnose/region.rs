@@ -190,6 +190,11 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                 Some(EdgeErrorClass::TlsHandshake) => {
                     return (Verdict::OriginTlsHandshakeFailed, weaker(Medium), vec![healthy_alt("The CDN may offer other TLS versions, ciphers or SNI than our probe; compare the origin's TLS settings with the CDN's requirements.")]);
                 }
+                Some(EdgeErrorClass::OriginTimeout) if near_edge_wait(*ttfb_ms, p.edge.headers_ms) => {
+                    // The layers' timeouts disagree: the origin does answer, but only about
+                    // when the CDN has already given up.
+                    return (Verdict::OriginTimeout, weaker(High), vec![]);
+                }
                 Some(EdgeErrorClass::OriginTimeout) => {
                     return (
                         Verdict::OriginTimeout,
@@ -216,7 +221,7 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                     let how = format!(
                         "The edge gave up after {edge_waited} ms; our direct request got headers in {ttfb_ms} ms. If the edge's wait matches its read timeout (nginx proxy_read_timeout, 60 s by default; CloudFront's origin response timeout, 30 s by default) and the origin is close to that, it is a timeout; if it matches the connect timeout, or the origin is fast, the edge could not connect."
                     );
-                    if edge_waited > 0 && u64::from(*ttfb_ms) * 10 >= u64::from(edge_waited) * 8 {
+                    if near_edge_wait(*ttfb_ms, p.edge.headers_ms) {
                         return (Verdict::OriginTimeout, weaker(Medium), vec![alt(Verdict::OriginBlocksCdn, how)]);
                     }
                     return (Verdict::OriginBlocksCdn, weaker(Medium), vec![alt(Verdict::OriginTimeout, how)]);
@@ -243,6 +248,15 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
             weaker(Medium),
             vec![alt(Verdict::OriginAppError, "The error page does not say who made it. If the origin's access log shows the failing requests with a 5xx status, the origin made it.")],
         ),
+    }
+}
+
+/// True when our direct request took at least 80% of what the edge waited before giving up:
+/// the origin is as slow as the edge's timeout, so the edge most likely timed out reading.
+fn near_edge_wait(ttfb_ms: u32, edge_headers_ms: Option<u32>) -> bool {
+    match edge_headers_ms {
+        Some(waited) if waited > 0 => u64::from(ttfb_ms) * 10 >= u64::from(waited) * 8,
+        _ => false,
     }
 }
 

@@ -16,15 +16,33 @@ fn ms(v: Option<u32>) -> String {
 
 fn class_words(c: EdgeErrorClass) -> &'static str {
     match c {
-        EdgeErrorClass::ConnectRefused => "origin refused the connection",
-        EdgeErrorClass::ConnectTimeout => "connecting to the origin timed out",
+        EdgeErrorClass::ConnectRefused => "connection refused",
+        EdgeErrorClass::ConnectTimeout => "connect timeout",
         EdgeErrorClass::ConnectOther => "origin unreachable",
-        EdgeErrorClass::OriginTimeout => "origin did not answer in time",
-        EdgeErrorClass::TlsHandshake => "TLS handshake with the origin failed",
-        EdgeErrorClass::TlsInvalidCert => "origin certificate invalid",
-        EdgeErrorClass::InvalidResponse => "invalid or empty answer from the origin",
-        EdgeErrorClass::OriginDns => "origin name did not resolve",
+        EdgeErrorClass::OriginTimeout => "read timeout",
+        EdgeErrorClass::TlsHandshake => "TLS handshake failure",
+        EdgeErrorClass::TlsInvalidCert => "invalid origin certificate",
+        EdgeErrorClass::InvalidResponse => "invalid answer from the origin",
+        EdgeErrorClass::OriginDns => "origin DNS failure",
         EdgeErrorClass::Unknown => "cause not stated",
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn one_of(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// Lower-cases the first letter, to embed a sentence after a colon.
+pub(super) fn embedded(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -65,7 +83,7 @@ pub(super) fn edge_finding(edge: &EdgeObservation, attr: Option<&Attribution>) -
             let mut s = format!("edge answered {}{by}{}", r.status, ms(edge.headers_ms));
             if !a.error_classes.is_empty() {
                 let words: Vec<&str> = a.error_classes.iter().map(|c| class_words(*c)).collect();
-                s.push_str(&format!(" ({})", words.join(" or ")));
+                s.push_str(&format!(" (meaning: {})", one_of(&words)));
             }
             if let Some(p) = &a.pop {
                 s.push_str(&format!(", PoP {p}"));
