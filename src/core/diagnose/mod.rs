@@ -143,7 +143,9 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
             others.entry(f.cause).or_default().push(f.region.clone());
         }
         for (v, rs) in others {
-            push_alternatives(&mut alternatives, &[Alternative { verdict: v, how_to_tell_apart: format!("Regions {} show this cause instead; the evidence for each region tells which fits.", rs.join(", ")) }]);
+            let who = if rs.len() == 1 { format!("Region {} shows", rs.join("")) } else { format!("Regions {} show", rs.join(", ")) };
+            let how = format!("{who} this cause instead; the evidence for each region tells which fits.");
+            push_alternatives(&mut alternatives, &[Alternative { verdict: v, how_to_tell_apart: how }]);
         }
         for f in &failing {
             evidence.extend(f.evidence.iter().cloned());
@@ -153,7 +155,14 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
         if fine.is_empty() && stale.is_empty() {
             verdict = cause;
             summary_parts.push(catalog::summary(cause).to_string());
-            summary_parts.push(format!("Seen from {} of {answered} regions.", failing.len()));
+            if agreeing.len() == failing.len() {
+                summary_parts.push(format!("Seen from {} of {answered} regions.", failing.len()));
+            } else {
+                summary_parts.push(format!(
+                    "Failing in all {answered} regions; {} of them show this cause, the others a different one (see alternatives).",
+                    agreeing.len()
+                ));
+            }
             checklist = catalog::checklist(cause);
         } else {
             verdict = Verdict::Regional;
