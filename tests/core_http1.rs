@@ -64,6 +64,7 @@ fn fixtures_classify_exactly() {
         ("invalid_header.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
         ("bad_content_length.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
         ("closed_before_headers.http", false, StreamEnd::Eof, Fail(ClosedBeforeHeaders)),
+        ("invalid_header_cut.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
         ("truncated_body.http", false, StreamEnd::Eof, Fail(BodyShorterThanContentLength)),
         ("chunked_cut.http", false, StreamEnd::Eof, Fail(BodyShorterThanContentLength)),
         ("chunked_invalid.http", false, StreamEnd::Eof, Fail(InvalidChunkedBody)),
@@ -201,6 +202,9 @@ fn valid_fixtures() -> Vec<Vec<u8>> {
         "chunked_invalid.http",
         "invalid_header.http",
         "garbage.bin",
+        "closed_before_headers.http",
+        "invalid_header_cut.http",
+        "chunked_cut.http",
     ]
     .iter()
     .map(|n| fixture(n))
@@ -225,7 +229,7 @@ proptest! {
     }
 
     #[test]
-    fn chunking_does_not_change_the_outcome(which in 0usize..9, points in proptest::collection::vec(0usize..400, 0..12), cap in prop_oneof![Just(4096usize), 0usize..40]) {
+    fn chunking_does_not_change_the_outcome(which in 0usize..12, points in proptest::collection::vec(0usize..400, 0..12), cap in prop_oneof![Just(4096usize), 0usize..40]) {
         let bytes = &valid_fixtures()[which];
         let whole = normalized(run(&[bytes], false, cap, Some("Welcome home"), StreamEnd::Eof));
         let split = normalized(run(&split_at_points(bytes, points), false, cap, Some("Welcome home"), StreamEnd::Eof));

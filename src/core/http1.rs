@@ -188,6 +188,15 @@ impl ResponseReader {
         match self.phase {
             Phase::Head => {
                 self.head_buf.extend_from_slice(chunk);
+                // A head can only end, or a header line only break, at a newline; parsing only
+                // then keeps many tiny chunks from costing quadratic time. Garbage in the
+                // status line is still refused at once, and `finish` parses what is left.
+                if !chunk.contains(&b'\n') && self.head_buf.len() <= MAX_HEADER_BYTES {
+                    if let Err(detail) = check_status_line(&self.head_buf) {
+                        self.phase = Phase::Broken(HttpFailure::InvalidStatusLine, detail);
+                    }
+                    return self.progress();
+                }
                 if let Some(consumed) = self.parse_heads() {
                     // Whatever follows the final head already belongs to the body.
                     let leftover = self.head_buf.split_off(consumed.min(self.head_buf.len()));
@@ -331,7 +340,12 @@ impl ResponseReader {
     }
 
     /// Turns what was read, and how the stream ended, into the HTTP step.
-    pub fn finish(self, end: StreamEnd, ttfb_ms: Millis, total_ms: Millis) -> HttpStep {
+    pub fn finish(mut self, end: StreamEnd, ttfb_ms: Millis, total_ms: Millis) -> HttpStep {
+        if matches!(self.phase, Phase::Head) && !self.head_buf.is_empty() {
+            // Bytes after the last newline were not parsed yet (see `feed`); a header fault
+            // in them must be reported the same however the bytes were chunked.
+            let _ = self.parse_heads();
+        }
         let fail = |failure: HttpFailure, detail: String| HttpStep::Failed {
             failure,
             ms: total_ms,
