@@ -236,3 +236,14 @@ proptest! {
         prop_assert_eq!(whole, split);
     }
 }
+
+#[test]
+fn byte_by_byte_feeding_gives_the_same_answers() {
+    for name in ["headers_too_large.http", "ok_chunked.http", "invalid_header.http", "continue_then_ok.http"] {
+        let bytes = fixture(name);
+        let singles: Vec<&[u8]> = bytes.chunks(1).collect();
+        let whole = normalized(run(&[&bytes], false, 4096, Some("Welcome home"), StreamEnd::Eof));
+        let split = normalized(run(&singles, false, 4096, Some("Welcome home"), StreamEnd::Eof));
+        assert_eq!(whole, split, "{name}");
+    }
+}

@@ -150,6 +150,8 @@ pub struct ResponseReader {
 }
 
 impl ResponseReader {
+    /// `head_request`: the request was HEAD (no body follows). `body_cap`: body bytes kept and
+    /// read at most (reading stops once the body is longer). `keyword`: searched in the kept body.
     pub fn new(head_request: bool, body_cap: usize, keyword: Option<String>) -> Self {
         ResponseReader {
             head_request,
@@ -165,10 +167,12 @@ impl ResponseReader {
         }
     }
 
+    /// True once any byte arrived: the platform takes its time-to-first-byte here.
     pub fn got_first_byte(&self) -> bool {
         self.bytes_received > 0
     }
 
+    /// True once the final (non-1xx) header block was parsed.
     pub fn headers_complete(&self) -> bool {
         matches!(self.phase, Phase::Body(_) | Phase::Done)
     }
@@ -181,6 +185,7 @@ impl ResponseReader {
         }
     }
 
+    /// Takes the next chunk from the socket. Chunks after `Complete` or `Broken` are ignored.
     pub fn feed(&mut self, chunk: &[u8]) -> Progress {
         if matches!(self.phase, Phase::Head | Phase::Body(_)) {
             self.bytes_received += chunk.len() as u64;
@@ -403,6 +408,8 @@ impl ResponseReader {
 /// Checks what is there of the status line so garbage is refused as soon as it arrives. The
 /// detail names the first offending byte, so it does not depend on how bytes were chunked.
 fn check_status_line(buf: &[u8]) -> Result<(), String> {
+    // Only the first 13 bytes decide; looking no further keeps this O(1) per chunk.
+    let buf = &buf[..buf.len().min(64)];
     const PREFIX: &[u8] = b"HTTP/1.";
     let line_end = buf.iter().position(|&b| b == b'\n');
     let line = &buf[..line_end.unwrap_or(buf.len())];
