@@ -1,0 +1,311 @@
+//! One region's finding: both paths of one [`RegionProbe`] reduced to a cause.
+//!
+//! Owns the two-path rules (edge answer + attribution against the origin's connect, TLS and
+//! HTTP steps). Combining regions is `super::combine`'s job; nothing here reads a clock.
+
+use crate::core::cdn::{attribute, Attribution, EdgeErrorClass, ErrorSource};
+use crate::core::diagnosis::{Alternative, Confidence, Evidence, PathKind, Verdict};
+use crate::core::monitor::Expectations;
+use crate::core::observation::{ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe, TlsStep};
+use crate::core::status::{edge_ok, origin_ok};
+
+use super::words::{edge_finding, evidence, origin_finding};
+
+/// What one region shows.
+#[derive(Debug, Clone)]
+pub(super) struct Finding {
+    pub region: String,
+    /// `Healthy`, `EdgeStaleOriginDown`, or a failure verdict.
+    pub cause: Verdict,
+    pub confidence: Confidence,
+    pub evidence: Vec<Evidence>,
+    pub alternatives: Vec<Alternative>,
+    pub has_origin: bool,
+    /// The front is fine, but the direct origin probe failed and nothing shows the front was
+    /// serving from cache (typically: the origin only admits the CDN's addresses).
+    pub origin_probe_failed: bool,
+}
+
+fn alt(verdict: Verdict, how: impl Into<String>) -> Alternative {
+    Alternative { verdict, how_to_tell_apart: how.into() }
+}
+
+/// The origin path's own failure, if a layer failed, with the alternatives that fit.
+fn origin_fault(o: &OriginObservation, attr: Option<&Attribution>) -> Option<(Verdict, bool, Vec<Alternative>)> {
+    // The bool says the platform's error was coarse (a classification, not a fact).
+    let edge_says_handshake = attr.and_then(Attribution::single_class) == Some(EdgeErrorClass::TlsHandshake);
+    Some(match &o.connect {
+        ConnectStep::Refused { .. } => (Verdict::OriginRefused, false, vec![]),
+        ConnectStep::TimedOut { .. } => (
+            Verdict::OriginUnreachable,
+            false,
+            vec![alt(
+                Verdict::OriginBlocksCdn,
+                "A firewall that silently drops all outside traffic (ours included) looks the same from here. If the server is up and answers from inside its own network, its firewall or security group is dropping packets.",
+            )],
+        ),
+        ConnectStep::Unreachable { .. } => (Verdict::OriginUnreachable, false, vec![]),
+        ConnectStep::DnsFailed { .. } => (Verdict::OriginDnsFailure, false, vec![]),
+        ConnectStep::Failed { .. } => (Verdict::OriginUnreachable, true, vec![]),
+        ConnectStep::Ok { .. } => match &o.tls {
+            TlsStep::Untrusted { .. } | TlsStep::Expired { .. } | TlsStep::HostnameMismatch { .. } => (Verdict::OriginTlsInvalid, false, vec![]),
+            TlsStep::HandshakeFailed { .. } => (Verdict::OriginTlsHandshakeFailed, false, vec![]),
+            TlsStep::Failed { .. } if edge_says_handshake => (
+                Verdict::OriginTlsHandshakeFailed,
+                true,
+                vec![alt(Verdict::OriginTlsInvalid, "The probe's TLS error does not say why. Check the certificate with `openssl s_client -connect <origin> -servername <host>`: a chain or expiry error means an invalid certificate, no certificate at all means a handshake failure.")],
+            ),
+            TlsStep::Failed { .. } => (
+                Verdict::OriginTlsInvalid,
+                true,
+                vec![alt(Verdict::OriginTlsHandshakeFailed, "The probe's TLS error does not say why. Check with `openssl s_client -connect <origin> -servername <host>`: if no certificate is presented at all (protocol or cipher mismatch, not TLS on that port), it is a handshake failure.")],
+            ),
+            TlsStep::NotApplicable | TlsStep::NotAttempted | TlsStep::Ok { .. } => match &o.http {
+                HttpStep::Failed { failure: HttpFailure::TimeoutBeforeHeaders | HttpFailure::TimeoutInBody, .. } => (Verdict::OriginTimeout, false, vec![]),
+                HttpStep::Failed { .. } => (Verdict::OriginMalformedResponse, false, vec![]),
+                HttpStep::NotAttempted | HttpStep::Response { .. } => return None,
+            },
+        },
+    })
+}
+
+/// Whether the edge's stated class agrees with what the origin probe found.
+fn edge_agrees(v: Verdict, attr: &Attribution) -> bool {
+    use EdgeErrorClass::*;
+    attr.error_classes.iter().any(|c| match v {
+        Verdict::OriginRefused => *c == ConnectRefused,
+        Verdict::OriginUnreachable => matches!(c, ConnectTimeout | ConnectOther),
+        Verdict::OriginDnsFailure => matches!(c, OriginDns | ConnectOther),
+        Verdict::OriginTlsInvalid | Verdict::OriginTlsHandshakeFailed => matches!(c, TlsHandshake | TlsInvalidCert),
+        Verdict::OriginTimeout => *c == OriginTimeout,
+        Verdict::OriginMalformedResponse => *c == InvalidResponse,
+        _ => false,
+    })
+}
+
+pub(super) fn classify(p: &RegionProbe, expect: &Expectations) -> Finding {
+    let attr = match &p.edge.outcome {
+        EdgeOutcome::Response(r) => Some(attribute(r)),
+        EdgeOutcome::Failed { .. } => None,
+    };
+    let mut ev = vec![evidence(&p.region, PathKind::Edge, "http", edge_finding(&p.edge, attr.as_ref()))];
+    if let Some(o) = &p.origin {
+        let (step, text) = origin_finding(o);
+        ev.push(evidence(&p.region, PathKind::Origin, &step, text));
+    }
+    let mut f = Finding {
+        region: p.region.clone(),
+        cause: Verdict::Healthy,
+        confidence: Confidence::High,
+        evidence: ev,
+        alternatives: vec![],
+        has_origin: p.origin.is_some(),
+        origin_probe_failed: false,
+    };
+    let (cause, confidence, alternatives) = decide(p, expect, attr.as_ref(), &mut f.origin_probe_failed);
+    f.cause = cause;
+    f.confidence = confidence;
+    f.alternatives = alternatives;
+    f
+}
+
+fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, origin_probe_failed: &mut bool) -> (Verdict, Confidence, Vec<Alternative>) {
+    use Confidence::*;
+    let origin = p.origin.as_ref();
+    let fault = origin.and_then(|o| origin_fault(o, attr));
+    let origin_fine = origin.map(|o| origin_ok(&o.http, expect));
+
+    let (r, attr) = match (&p.edge.outcome, attr) {
+        (EdgeOutcome::Failed { failure, .. }, _) => {
+            return match (failure, fault) {
+                (EdgeFailure::Timeout, Some((v, _, alts))) => (v, if v == Verdict::OriginTimeout { High } else { Medium }, alts),
+                (EdgeFailure::Timeout, None) if origin.is_none() => (
+                    Verdict::EdgeUnreachable,
+                    Low,
+                    vec![alt(Verdict::OriginTimeout, "The front may be waiting on a slow origin. Configure the origin address so the probe can measure it directly.")],
+                ),
+                (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
+                (EdgeFailure::Other, _) => (Verdict::EdgeUnreachable, Medium, vec![]),
+                _ => (Verdict::EdgeUnreachable, High, vec![]),
+            };
+        }
+        (EdgeOutcome::Response(r), Some(a)) => (r, a),
+        (EdgeOutcome::Response(_), None) => return (Verdict::Inconclusive, Low, vec![]),
+    };
+
+    if edge_ok(&p.edge.outcome, expect) {
+        return match origin_fine {
+            None if attr.cache == Some(crate::core::cdn::CacheStatus::Stale) => (
+                Verdict::EdgeStaleOriginDown,
+                Low,
+                vec![alt(Verdict::Healthy, "The CDN served a STALE copy, which it does when it could not refresh from the origin. Configure the origin address to check the origin directly.")],
+            ),
+            None | Some(true) => (Verdict::Healthy, High, vec![]),
+            Some(false) if attr.served_from_cache() => (Verdict::EdgeStaleOriginDown, if fault.is_some() { High } else { Medium }, vec![]),
+            Some(false) => {
+                *origin_probe_failed = true;
+                (Verdict::Healthy, Medium, vec![])
+            }
+        };
+    }
+
+    let is_error = r.status >= 500 || attr.source == ErrorSource::Edge;
+    if !is_error {
+        let same_at_origin = matches!(origin.map(|o| &o.http), Some(HttpStep::Response { response, .. }) if response.status == r.status);
+        return (Verdict::UnexpectedResponse, if same_at_origin || origin.is_none() { High } else { Medium }, vec![]);
+    }
+
+    let Some(o) = origin else { return edge_only(attr) };
+    if let Some((v, coarse, alts)) = fault {
+        let conf = if !coarse && (edge_agrees(v, attr) || attr.error_classes.is_empty()) { High } else { Medium };
+        return (v, conf, alts);
+    }
+    let HttpStep::Response { response, ttfb_ms, .. } = &o.http else {
+        return (Verdict::EdgeErrorOriginHealthy, Low, vec![]);
+    };
+    let single = attr.single_class();
+    if response.status >= 500 {
+        if single.is_some_and(EdgeErrorClass::is_connect) {
+            return (
+                Verdict::OriginBlocksCdn,
+                Medium,
+                vec![alt(Verdict::OriginAppError, format!("The origin's application answers us with {}, while the CDN says it cannot even connect. If the CDN's connection attempts show up in the origin's access log, the application error is the cause.", response.status))],
+            );
+        }
+        let conf = if attr.source == ErrorSource::Origin || response.status == r.status { High } else { Medium };
+        return (Verdict::OriginAppError, conf, vec![]);
+    }
+
+    let weaker = |c: Confidence| if origin_fine == Some(true) { c } else { Low };
+    match attr.source {
+        ErrorSource::Edge => {
+            let healthy_alt = |what: &str| alt(Verdict::EdgeErrorOriginHealthy, format!("Our direct request to the origin works. {what}"));
+            match single {
+                Some(EdgeErrorClass::OriginDns) => {
+                    return (Verdict::OriginDnsFailure, weaker(Medium), vec![healthy_alt("If the origin host name configured in the CDN resolves publicly, the CDN's DNS failure is on its side.")]);
+                }
+                Some(EdgeErrorClass::TlsInvalidCert) => {
+                    return (Verdict::OriginTlsInvalid, weaker(Medium), vec![healthy_alt("The certificate the CDN sees may differ from ours (other SNI name, strict validation mode); check it with the host name the CDN uses.")]);
+                }
+                Some(EdgeErrorClass::TlsHandshake) => {
+                    return (Verdict::OriginTlsHandshakeFailed, weaker(Medium), vec![healthy_alt("The CDN may offer other TLS versions, ciphers or SNI than our probe; compare the origin's TLS settings with the CDN's requirements.")]);
+                }
+                Some(EdgeErrorClass::OriginTimeout) if near_edge_wait(*ttfb_ms, p.edge.headers_ms) => {
+                    // The layers' timeouts disagree: the origin does answer, but only about
+                    // when the CDN has already given up.
+                    return (Verdict::OriginTimeout, weaker(High), vec![]);
+                }
+                Some(EdgeErrorClass::OriginTimeout) => {
+                    return (
+                        Verdict::OriginTimeout,
+                        weaker(Medium),
+                        vec![healthy_alt(&format!("Our direct request got headers in {ttfb_ms} ms, far below the CDN's read timeout: the slowness may hit only some requests, or the CDN reaches a different server or virtual host."))],
+                    );
+                }
+                Some(EdgeErrorClass::InvalidResponse) => {
+                    return (
+                        Verdict::EdgeErrorOriginHealthy,
+                        weaker(Medium),
+                        vec![
+                            alt(Verdict::OriginMalformedResponse, "The origin may answer the CDN differently than us (other Host header, keep-alive, HTTP version). The origin's logs for the CDN's requests will show resets or empty replies."),
+                            alt(Verdict::OriginBlocksCdn, "A firewall or rate limiter that accepts the CDN's connections and then resets them looks the same; check for resets from CDN addresses."),
+                        ],
+                    );
+                }
+                _ => {}
+            }
+            if attr.is_gateway_connect_class() {
+                let timeout_possible = attr.error_classes.contains(&EdgeErrorClass::OriginTimeout);
+                let edge_waited = p.edge.headers_ms.unwrap_or(0);
+                if timeout_possible {
+                    let how = format!(
+                        "The edge gave up after {edge_waited} ms; our direct request got headers in {ttfb_ms} ms. If the edge's wait matches its read timeout (nginx proxy_read_timeout, 60 s by default; CloudFront's origin response timeout, 30 s by default) and the origin is close to that, it is a timeout; if it matches the connect timeout, or the origin is fast, the edge could not connect."
+                    );
+                    if near_edge_wait(*ttfb_ms, p.edge.headers_ms) {
+                        return (Verdict::OriginTimeout, weaker(Medium), vec![alt(Verdict::OriginBlocksCdn, how)]);
+                    }
+                    return (Verdict::OriginBlocksCdn, weaker(Medium), vec![alt(Verdict::OriginTimeout, how)]);
+                }
+                let mut alts = vec![];
+                if attr.error_classes.contains(&EdgeErrorClass::InvalidResponse) {
+                    alts.push(alt(Verdict::OriginMalformedResponse, "The proxy's 502 also covers an invalid or reset answer from the origin; its error log says which (nginx: \"connect() failed\" vs \"upstream prematurely closed\")."));
+                }
+                if attr.error_classes.contains(&EdgeErrorClass::TlsInvalidCert) {
+                    alts.push(alt(Verdict::OriginTlsInvalid, "The CDN's 502 also covers a TLS failure towards the origin; check the certificate the origin presents for the CDN's host name."));
+                }
+                let conf = if single.is_some() { High } else { Medium };
+                return (Verdict::OriginBlocksCdn, weaker(conf), alts);
+            }
+            (Verdict::EdgeErrorOriginHealthy, weaker(Medium), vec![])
+        }
+        ErrorSource::Origin => (
+            Verdict::OriginAppError,
+            Low,
+            vec![alt(Verdict::EdgeErrorOriginHealthy, format!("The CDN passed on an error from the origin, but our direct request got {}. The origin may fail only for some requests, or the CDN reaches a different server or virtual host.", response.status))],
+        ),
+        ErrorSource::Unknown | ErrorSource::NotAnError => (
+            Verdict::EdgeErrorOriginHealthy,
+            weaker(Medium),
+            vec![alt(Verdict::OriginAppError, "The error page does not say who made it. If the origin's access log shows the failing requests with a 5xx status, the origin made it.")],
+        ),
+    }
+}
+
+/// True when our direct request took at least 80% of what the edge waited before giving up:
+/// the origin is as slow as the edge's timeout, so the edge most likely timed out reading.
+fn near_edge_wait(ttfb_ms: u32, edge_headers_ms: Option<u32>) -> bool {
+    match edge_headers_ms {
+        Some(waited) if waited > 0 => u64::from(ttfb_ms) * 10 >= u64::from(waited) * 8,
+        _ => false,
+    }
+}
+
+/// No origin probe: only what the CDN's own error code states may be claimed.
+fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
+    use Confidence::*;
+    use EdgeErrorClass::*;
+    let configure = "Configure the origin address on the monitor so the probe can check the origin directly.";
+    match attr.source {
+        ErrorSource::Edge => match attr.single_class() {
+            Some(ConnectRefused) => (
+                Verdict::OriginRefused,
+                Medium,
+                vec![alt(Verdict::OriginBlocksCdn, format!("A firewall rejecting only the CDN's addresses looks the same to the CDN. {configure}"))],
+            ),
+            Some(ConnectTimeout) => (
+                Verdict::OriginUnreachable,
+                Medium,
+                vec![alt(Verdict::OriginBlocksCdn, format!("A firewall dropping only the CDN's addresses looks the same to the CDN. {configure}"))],
+            ),
+            Some(ConnectOther) => (Verdict::OriginUnreachable, Medium, vec![]),
+            Some(OriginTimeout) => (Verdict::OriginTimeout, Medium, vec![]),
+            Some(TlsHandshake) => (Verdict::OriginTlsHandshakeFailed, Medium, vec![]),
+            Some(TlsInvalidCert) => (Verdict::OriginTlsInvalid, Medium, vec![]),
+            Some(InvalidResponse) => (Verdict::OriginMalformedResponse, Medium, vec![]),
+            Some(OriginDns) => (Verdict::OriginDnsFailure, Medium, vec![]),
+            Some(Unknown) | None if attr.error_classes.contains(&OriginTimeout) => (
+                Verdict::OriginTimeout,
+                Low,
+                vec![
+                    alt(Verdict::OriginUnreachable, format!("The proxy's 504 covers a connect timeout too. {configure}")),
+                    alt(Verdict::OriginBlocksCdn, format!("A firewall dropping the proxy's connections also ends in a 504. {configure}")),
+                ],
+            ),
+            Some(Unknown) | None if attr.is_gateway_connect_class() => (
+                Verdict::OriginRefused,
+                Low,
+                vec![
+                    alt(Verdict::OriginMalformedResponse, format!("The proxy's 502 covers an invalid or reset answer too. {configure}")),
+                    alt(Verdict::OriginBlocksCdn, format!("A firewall rejecting the proxy's connections also ends in a 502. {configure}")),
+                ],
+            ),
+            _ => (Verdict::UnexpectedResponse, Low, vec![]),
+        },
+        ErrorSource::Origin => (Verdict::OriginAppError, Medium, vec![]),
+        ErrorSource::Unknown | ErrorSource::NotAnError => (
+            Verdict::OriginAppError,
+            Low,
+            vec![alt(Verdict::EdgeErrorOriginHealthy, format!("The error page does not say who made it. {configure}"))],
+        ),
+    }
+}
