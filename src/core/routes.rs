@@ -5,6 +5,9 @@
 //! segment (optionally with a literal suffix, as in `{slug}.svg`) captures one non-empty path
 //! segment. This module only matches; handlers and auth checks live in the platform.
 
+/// The OpenAPI 3.1 document served at `GET /api/v1/openapi.json`, embedded at build time.
+pub const OPENAPI_JSON: &str = include_str!("../../schema/openapi.json");
+
 /// One operation of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
