@@ -228,3 +228,9 @@ fn documented_bounds_match_the_code() {
     assert_eq!(bounds(limit), PAGE_LIMIT_RANGE);
     assert_eq!(limit["default"], PAGE_LIMIT_DEFAULT);
 }
+
+#[test]
+fn embedded_document_is_the_schema_file() {
+    let embedded: Value = serde_json::from_str(edgeprobe::core::routes::OPENAPI_JSON).expect("embedded JSON");
+    assert_eq!(embedded, spec());
+}

@@ -256,3 +256,48 @@ fn view_matches_golden_file() {
     let expected = std::fs::read_to_string("tests/fixtures/api/monitor_view_full.json").unwrap();
     assert_eq!(got.trim(), expected.trim(), "view differs from tests/fixtures/api/monitor_view_full.json:\n{got}");
 }
+
+mod no_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            proptest::sample::select(monitor::MONITOR_FIELDS.to_vec()).prop_map(String::from),
+            proptest::sample::select(vec!["host", "port", "scheme", "statuses", "regions_to_agree", "starts_at", "ends_at", "kind", "secret"]).prop_map(String::from),
+            "[a-z/~]{0,6}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (0u64..70_000).prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "\\PC{0,12}".prop_map(Value::from),
+            proptest::sample::select(vec!["https://a.example/", "http://[::1]/", "200-299", "weur", "ch_x", "2026-11-21T00:00:00Z", "whsec_AAAA"]).prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 48, 8, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                proptest::collection::btree_map(key.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn validators_never_panic(v in any_json(), p in any_json()) {
+            let created = validate_new_monitor(&v, "mon_1".into(), &ctx());
+            let base = validate_new_monitor(&minimal(), "mon_1".into(), &ctx()).unwrap();
+            let patched = apply_monitor_patch(&base, &p, &ctx());
+            let channel = validate_new_channel(&v, "ch_1".into(), &ctx());
+            // Whatever is accepted renders a view that validates back to the same monitor.
+            for m in [created, patched].into_iter().flatten() {
+                let mut body = views::monitor_view(&m);
+                for k in ["id", "created_at", "updated_at"] { body.as_object_mut().unwrap().remove(k); }
+                prop_assert_eq!(validate_new_monitor(&body, "mon_1".into(), &ctx()), Ok(m));
+            }
+            prop_assert!(channel.map_or(true, |c| views::channel_view(&c).get("secret").is_none()));
+        }
+    }
+}
