@@ -124,9 +124,12 @@ mod tests {
         }
     }
 
+    /// (method, path, expected operation, expected parameters)
+    type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
     #[test]
     fn matches_templates_and_captures_parameters() {
-        let cases: [(&str, &str, &str, &[(&str, &str)]); 8] = [
+        let cases: [Case; 8] = [
             ("GET", "/healthz", "getHealth", &[]),
             ("POST", "/api/v1/monitors", "createMonitor", &[]),
             ("PATCH", "/api/v1/monitors/mon_1", "updateMonitor", &[("id", "mon_1")]),
