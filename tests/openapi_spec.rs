@@ -166,6 +166,8 @@ fn real_views_and_problems_match_the_documented_schemas() {
         let m = validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap();
         assert_valid(&schema_for(&spec, "#/components/schemas/Monitor"), &monitor_view(&m), "monitor_view");
     }
+    let list = list_view(vec![monitor_view(&validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap())], Some(&Cursor { sort_key: 5, id: "mon_2".into() }));
+    assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &list, "list_view");
     let wh: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/channel_create_webhook.json").unwrap()).unwrap();
     let c = validate_new_channel(&wh, "ch_1".into(), &ctx()).unwrap();
     assert_valid(&schema_for(&spec, "#/components/schemas/Channel"), &channel_view(&c), "channel_view");

@@ -210,6 +210,13 @@ impl ApiError {
     }
 }
 
+/// Lets handlers write `validate_new_monitor(..)?` into an `ApiError` result.
+impl From<Vec<FieldError>> for ApiError {
+    fn from(errors: Vec<FieldError>) -> ApiError {
+        ApiError::Validation(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,7 @@ pub use query::{
     PageQuery, ProbePath, ResultsQuery, RollupQuery,
 };
 pub use target::check_target_host;
-pub use views::{channel_view, monitor_view};
+pub use views::{channel_view, list_view, monitor_view};
 
 use serde_json::{Map, Value};
 

@@ -300,6 +300,10 @@ fn parse_status(v: &Value) -> Option<(u16, u16)> {
 
 fn regions(m: &Map<String, Value>, ctx: &ValidationContext, e: &mut Errors) -> Option<Vec<String>> {
     let items = match e.array(m, "", "regions", ctx.allowed_regions.len().max(1)) {
+        Ok(None) if ctx.default_regions.is_empty() => {
+            e.push("/regions", "is required: this deployment has no default regions");
+            return None;
+        }
         Ok(None) => return Some(ctx.default_regions.clone()),
         Ok(Some([])) => {
             e.push("/regions", "must list at least one region");

@@ -163,6 +163,13 @@ fn good_variants_are_accepted_and_normalised() {
 }
 
 #[test]
+fn no_default_regions_means_regions_are_required() {
+    let bare = ValidationContext { default_regions: vec![], ..ctx() };
+    assert_eq!(pointers(&minimal(), &bare), ["/regions"]);
+    assert!(validate_new_monitor(&with(json!({"regions": ["weur"]})), "mon_1".into(), &bare).is_ok());
+}
+
+#[test]
 fn a_single_region_defaults_to_one_agreeing_region() {
     let m = validate_new_monitor(&with(json!({"regions": ["enam"]})), "mon_1".into(), &ctx()).unwrap();
     assert_eq!(m.confirmation.regions_to_agree, 1);

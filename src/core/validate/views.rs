@@ -7,6 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::query::{encode_cursor, Cursor};
 use crate::core::monitor::{Channel, ChannelKind, Monitor, Scheme};
 use crate::core::time::{format_rfc3339, MINUTE, SECOND};
 
@@ -95,4 +96,9 @@ pub fn channel_view(c: &Channel) -> Value {
         "created_at": format_rfc3339(r.created_at),
         "updated_at": format_rfc3339(r.updated_at),
     })
+}
+
+/// The body of every paged list: `{"items": [...], "next_cursor": "..." | null}`.
+pub fn list_view(items: Vec<Value>, next: Option<&Cursor>) -> Value {
+    json!({"items": items, "next_cursor": next.map(encode_cursor)})
 }
