@@ -31,6 +31,7 @@ pub mod http1;
 pub mod monitor;
 pub mod observation;
 pub mod problem;
+pub mod routes;
 pub mod rollup;
 pub mod schedule;
 pub mod status;

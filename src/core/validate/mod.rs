@@ -1,1 +1,187 @@
-//! (in progress)
+//! API input, parsed and checked into domain types, with every field error reported at once.
+//!
+//! The platform parses a request body into a `serde_json::Value` (mapping parse failures to
+//! `ApiError::MalformedJson`) and hands it here; this module decides whether it is a valid
+//! monitor or channel, rejecting unknown fields, and returns either the checked type from
+//! `core::monitor` or the full list of [`FieldError`]s (JSON Pointers into the body; query
+//! parameters use `/query/<name>`). It also renders the API views, so that a GET body
+//! PATCHed back round-trips. It must not do I/O: uniqueness (slugs, channel ids existing) is
+//! checked by the platform against storage, and host names are not resolved (see [`target`]).
+//! Error details never echo the submitted value, so secrets cannot leak through them.
+//!
+//! Layout: [`monitor`] and [`channel`] (create and patch), [`views`] (output shapes),
+//! [`query`] (list-endpoint query strings and cursors), [`target`] (which hosts are
+//! allowed), [`patch`] (RFC 7396), [`limits`] (every bound and default).
+
+pub mod channel;
+pub mod limits;
+pub mod monitor;
+pub mod patch;
+pub mod query;
+pub mod target;
+pub mod views;
+
+pub use channel::{apply_channel_patch, validate_new_channel};
+pub use monitor::{apply_monitor_patch, validate_new_monitor};
+pub use query::{
+    decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity,
+    PageQuery, ProbePath, ResultsQuery, RollupQuery,
+};
+pub use target::check_target_host;
+pub use views::{channel_view, list_view, monitor_view};
+
+use serde_json::{Map, Value};
+
+use crate::core::problem::{pointer_push, FieldError};
+use crate::core::time::UnixMillis;
+
+/// What validation needs to know about the deployment and the moment, passed in by the
+/// platform (no globals, no clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationContext {
+    /// Region names a monitor may list (location hints such as `weur`).
+    pub allowed_regions: Vec<String>,
+    /// Regions used when a monitor does not list any.
+    pub default_regions: Vec<String>,
+    /// Local development: allow loopback/private targets and plain-http chat webhooks.
+    pub allow_private_targets: bool,
+    /// Stamped into `created_at` / `updated_at`.
+    pub now: UnixMillis,
+}
+
+/// A field read: `Ok(None)` absent (or `null`), `Ok(Some)` present with the right type,
+/// `Err(())` present but wrong (already reported).
+pub(crate) type Got<T> = Result<Option<T>, ()>;
+
+/// Collects field errors while a body is read, so that all of them are reported together.
+#[derive(Debug, Default)]
+pub(crate) struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn push(&mut self, pointer: impl Into<String>, detail: impl Into<String>) {
+        self.0.push(FieldError::new(pointer, detail));
+    }
+
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
+    }
+
+    /// `v` as an object whose every key is in `known`; each other key is reported.
+    pub fn object<'a>(&mut self, v: &'a Value, ptr: &str, known: &[&str]) -> Option<&'a Map<String, Value>> {
+        let Value::Object(m) = v else {
+            self.push(ptr, "must be an object");
+            return None;
+        };
+        for key in m.keys() {
+            if !known.contains(&key.as_str()) {
+                self.push(pointer_push(ptr, key), "is not a known field");
+            }
+        }
+        Some(m)
+    }
+
+    pub fn required<T>(&mut self, got: Got<T>, ptr: &str) -> Option<T> {
+        match got {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                self.push(ptr, "is required");
+                None
+            }
+            Err(()) => None,
+        }
+    }
+
+    pub fn string<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str) -> Got<&'a str> {
+        match field(m, key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => {
+                self.push(pointer_push(base, key), "must be a string");
+                Err(())
+            }
+        }
+    }
+
+    /// A string of 1..=max characters (Unicode scalar values), reported at `base/key`.
+    pub fn text<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str, max: usize) -> Got<&'a str> {
+        let s = self.string(m, base, key)?;
+        match s {
+            Some(s) if !char_len_ok(s, 1, max) => {
+                self.push(pointer_push(base, key), format!("must be 1 to {max} characters"));
+                Err(())
+            }
+            other => Ok(other),
+        }
+    }
+
+    pub fn uint(&mut self, m: &Map<String, Value>, base: &str, key: &str, (lo, hi): (u64, u64)) -> Got<u64> {
+        match field(m, key) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if (lo..=hi).contains(&n) => Ok(Some(n)),
+                _ => {
+                    self.push(pointer_push(base, key), format!("must be an integer from {lo} to {hi}"));
+                    Err(())
+                }
+            },
+        }
+    }
+
+    pub fn boolean(&mut self, m: &Map<String, Value>, base: &str, key: &str) -> Got<bool> {
+        match field(m, key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => {
+                self.push(pointer_push(base, key), "must be true or false");
+                Err(())
+            }
+        }
+    }
+
+    pub fn array<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str, max: usize) -> Got<&'a [Value]> {
+        match field(m, key) {
+            None => Ok(None),
+            Some(Value::Array(a)) if a.len() <= max => Ok(Some(a)),
+            Some(Value::Array(_)) => {
+                self.push(pointer_push(base, key), format!("must have at most {max} items"));
+                Err(())
+            }
+            Some(_) => {
+                self.push(pointer_push(base, key), "must be an array");
+                Err(())
+            }
+        }
+    }
+}
+
+/// A member, with `null` treated as absent (so merge-patch `null` means "back to default").
+pub(crate) fn field<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    m.get(key).filter(|v| !v.is_null())
+}
+
+pub(crate) fn char_len_ok(s: &str, min: usize, max: usize) -> bool {
+    let n = s.chars().count();
+    min <= n && n <= max
+}
+
+/// Removes read-only members from a patch before merging, reporting each one.
+pub(crate) fn reject_read_only(patch: &Value, read_only: &[&str], errs: &mut Errors) {
+    if let Value::Object(m) = patch {
+        for key in read_only {
+            if m.contains_key(*key) {
+                errs.push(pointer_push("", key), "is read-only");
+            }
+        }
+    } else {
+        errs.push("", "must be a JSON object (merge patch)");
+    }
+}
+
+#[cfg(test)]
+mod channel_tests;
+#[cfg(test)]
+mod monitor_tests;

@@ -1,0 +1,238 @@
+//! `schema/openapi.json` agrees with the code: the same routes as `core::routes::ROUTES`,
+//! request examples that pass both their JSON Schema and the real validators, response
+//! examples and real views that match their schemas, and schemas that are valid JSON Schema
+//! (draft 2020-12, the dialect of OpenAPI 3.1), checked with the `jsonschema` crate.
+
+use std::collections::BTreeSet;
+
+use edgeprobe::core::monitor::{Channel, Monitor};
+use edgeprobe::core::problem::{FieldError, Problem};
+use edgeprobe::core::routes::ROUTES;
+use edgeprobe::core::validate::limits::*;
+use edgeprobe::core::validate::*;
+use serde_json::{json, Value};
+
+const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
+
+fn spec() -> Value {
+    let text = std::fs::read_to_string("schema/openapi.json").expect("schema/openapi.json");
+    serde_json::from_str(&text).expect("openapi.json is JSON")
+}
+
+fn ctx() -> ValidationContext {
+    ValidationContext {
+        allowed_regions: ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"].map(String::from).to_vec(),
+        default_regions: ["wnam", "weur", "apac"].map(String::from).to_vec(),
+        allow_private_targets: false,
+        now: 1_795_305_600_000,
+    }
+}
+
+/// A validator for `#/components/schemas/<name>`, with every other component reachable.
+fn schema_for(spec: &Value, pointer: &str) -> jsonschema::Validator {
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": pointer,
+        "components": spec["components"],
+    });
+    jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("{pointer} does not compile: {e}"))
+}
+
+fn assert_valid(v: &jsonschema::Validator, instance: &Value, what: &str) {
+    let errors: Vec<String> = v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{what} does not match its schema:\n  {}\ninstance: {instance:#}", errors.join("\n  "));
+}
+
+fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if HTTP_METHODS.contains(&method.as_str()) {
+                out.push((method.to_uppercase(), path.clone(), op));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn documented_routes_equal_the_route_table() {
+    let spec = spec();
+    assert_eq!(spec["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true));
+    let documented: BTreeSet<(String, String)> = operations(&spec).into_iter().map(|(m, p, _)| (m, p)).collect();
+    let served: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    let missing: Vec<_> = served.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&served).collect();
+    assert!(missing.is_empty() && extra.is_empty(), "undocumented routes: {missing:?}\ndocumented but not served: {extra:?}");
+    for (method, path, op) in operations(&spec) {
+        let route = ROUTES.iter().find(|r| r.method == method && r.path == path).expect("route");
+        assert_eq!(op["operationId"], route.operation_id, "{method} {path}");
+        let public = op.get("security") == Some(&json!([]));
+        assert_eq!(public, !route.auth, "{method} {path}: security must match Route::auth");
+    }
+    assert_eq!(spec["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+}
+
+#[test]
+fn every_schema_is_valid_json_schema() {
+    let spec = spec();
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    assert!(schemas.len() >= 10);
+    for (name, schema) in schemas {
+        let mut s = schema.clone();
+        s["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+        if let Err(e) = jsonschema::meta::validate(&s) {
+            panic!("components/schemas/{name} is not valid JSON Schema: {e}");
+        }
+        schema_for(&spec, &format!("#/components/schemas/{name}"));
+    }
+}
+
+/// Runs a documented request body through the real validator of its operation.
+fn validate_with_code(operation_id: &str, body: &Value) -> Result<(), Vec<FieldError>> {
+    let base_monitor = || -> Monitor {
+        validate_new_monitor(&json!({"name": "Base", "url": "https://shop.example.com/"}), "mon_1".into(), &ctx()).unwrap()
+    };
+    let base_channel = || -> Channel {
+        let fixture = std::fs::read_to_string("tests/fixtures/api/channel_create_webhook.json").unwrap();
+        validate_new_channel(&serde_json::from_str(&fixture).unwrap(), "ch_1".into(), &ctx()).unwrap()
+    };
+    match operation_id {
+        "createMonitor" => validate_new_monitor(body, "mon_1".into(), &ctx()).map(drop),
+        "updateMonitor" => apply_monitor_patch(&base_monitor(), body, &ctx()).map(drop),
+        "createChannel" => validate_new_channel(body, "ch_1".into(), &ctx()).map(drop),
+        "updateChannel" => apply_channel_patch(&base_channel(), body, &ctx()).map(drop),
+        other => panic!("no validator known for request body of {other}"),
+    }
+}
+
+#[test]
+fn request_examples_pass_their_schema_and_the_validator() {
+    let spec = spec();
+    let mut checked = BTreeSet::new();
+    for (method, path, op) in operations(&spec) {
+        let Some(content) = op["requestBody"]["content"].as_object() else { continue };
+        let op_id = op["operationId"].as_str().expect("operationId");
+        for (media, m) in content {
+            let validator = schema_for(&spec, m["schema"]["$ref"].as_str().expect("request schemas are $refs"));
+            let examples = m["examples"].as_object().unwrap_or_else(|| panic!("{method} {path} {media} has no examples"));
+            for (name, ex) in examples {
+                let what = format!("{method} {path} {media} example {name}");
+                assert_valid(&validator, &ex["value"], &what);
+                if let Err(errs) = validate_with_code(op_id, &ex["value"]) {
+                    panic!("{what} is refused by the validator: {errs:?}");
+                }
+                checked.insert(op_id.to_string());
+            }
+        }
+    }
+    let expected: BTreeSet<String> = ["createMonitor", "updateMonitor", "createChannel", "updateChannel"].map(String::from).into();
+    assert_eq!(checked, expected);
+}
+
+#[test]
+fn response_examples_match_their_schemas() {
+    let spec = spec();
+    let mut count = 0;
+    let mut check = |content: &Value, what: &str| {
+        for (media, m) in content.as_object().into_iter().flatten() {
+            if let (Some(ex), Some(_)) = (m.get("example"), m.get("schema")) {
+                let v = if let Some(r) = m["schema"]["$ref"].as_str() {
+                    schema_for(&spec, r)
+                } else {
+                    jsonschema::draft202012::new(&m["schema"]).unwrap()
+                };
+                assert_valid(&v, ex, &format!("{what} {media}"));
+                count += 1;
+            }
+        }
+    };
+    for (name, resp) in spec["components"]["responses"].as_object().unwrap() {
+        check(&resp["content"], &format!("components/responses/{name}"));
+    }
+    for (method, path, op) in operations(&spec) {
+        for (status, resp) in op["responses"].as_object().unwrap() {
+            check(&resp["content"], &format!("{method} {path} {status}"));
+        }
+    }
+    assert!(count >= 15, "only {count} response examples were checked");
+}
+
+#[test]
+fn real_views_and_problems_match_the_documented_schemas() {
+    let spec = spec();
+    let full: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/monitor_create_full.json").unwrap()).unwrap();
+    for body in [full, json!({"name": "Shop", "url": "https://shop.example.com/"})] {
+        let m = validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap();
+        assert_valid(&schema_for(&spec, "#/components/schemas/Monitor"), &monitor_view(&m), "monitor_view");
+    }
+    let list = list_view(vec![monitor_view(&validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap())], Some(&Cursor { sort_key: 5, id: "mon_2".into() }));
+    assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &list, "list_view");
+    let wh: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/channel_create_webhook.json").unwrap()).unwrap();
+    let c = validate_new_channel(&wh, "ch_1".into(), &ctx()).unwrap();
+    assert_valid(&schema_for(&spec, "#/components/schemas/Channel"), &channel_view(&c), "channel_view");
+    let errs = validate_new_monitor(&json!({"url": 1, "x": 2}), "mon_1".into(), &ctx()).unwrap_err();
+    let problem: Value = serde_json::from_str(&Problem::validation(errs).with_instance("/api/v1/monitors").to_json()).unwrap();
+    assert_valid(&schema_for(&spec, "#/components/schemas/Problem"), &problem, "validation problem");
+}
+
+/// Bodies the validator refuses that the schema must refuse too (the schema cannot express
+/// everything, e.g. target policy or regions_to_agree <= regions, so those are not listed).
+#[test]
+fn schema_and_validator_agree_on_bad_bodies() {
+    let spec = spec();
+    let create = schema_for(&spec, "#/components/schemas/MonitorCreate");
+    let bad = [
+        json!({"name": "x"}),
+        json!({"name": "", "url": "https://a.example/"}),
+        json!({"name": "x", "url": "https://a.example/", "interval_seconds": 29}),
+        json!({"name": "x", "url": "https://a.example/", "timeout_ms": 30_001}),
+        json!({"name": "x", "url": "https://a.example/", "method": "POST"}),
+        json!({"name": "x", "url": "https://a.example/", "slug": "Bad"}),
+        json!({"name": "x", "url": "https://a.example/", "origin": {"host": "o.example", "port": 25}}),
+        json!({"name": "x", "url": "https://a.example/", "headers": {"Host": "y"}}),
+        json!({"name": "x", "url": "https://a.example/", "expect": {"statuses": []}}),
+        json!({"name": "x", "url": "https://a.example/", "regions": ["weur", "weur"]}),
+        json!({"name": "x", "url": "https://a.example/", "colour": "red"}),
+    ];
+    for body in bad {
+        assert!(!create.is_valid(&body), "schema accepts {body}");
+        assert!(validate_new_monitor(&body, "mon_1".into(), &ctx()).is_err(), "validator accepts {body}");
+    }
+    let channel = schema_for(&spec, "#/components/schemas/ChannelCreate");
+    for body in [
+        json!({"name": "w", "kind": "webhook", "url": "https://h.example/"}),
+        json!({"name": "w", "kind": "webhook", "url": "https://h.example/", "secret": "plain"}),
+        json!({"name": "p", "kind": "pagerduty", "secret": "short"}),
+        json!({"name": "s", "kind": "slack"}),
+        json!({"name": "s", "kind": "email", "url": "https://h.example/"}),
+    ] {
+        assert!(!channel.is_valid(&body), "schema accepts {body}");
+        assert!(validate_new_channel(&body, "ch_1".into(), &ctx()).is_err(), "validator accepts {body}");
+    }
+}
+
+#[test]
+fn documented_bounds_match_the_code() {
+    let spec = spec();
+    let props = &spec["components"]["schemas"]["MonitorCreate"]["properties"];
+    let bounds = |v: &Value| (v["minimum"].as_u64().unwrap(), v["maximum"].as_u64().unwrap());
+    assert_eq!(bounds(&props["interval_seconds"]), INTERVAL_SECONDS_RANGE);
+    assert_eq!(bounds(&props["timeout_ms"]), TIMEOUT_MS_RANGE);
+    assert_eq!(props["interval_seconds"]["default"], DEFAULT_INTERVAL_SECONDS);
+    assert_eq!(props["timeout_ms"]["default"], DEFAULT_TIMEOUT_MS);
+    let conf = &props["confirmation"]["properties"];
+    assert_eq!(bounds(&conf["recheck_delay_seconds"]), RECHECK_SECONDS_RANGE);
+    assert_eq!(bounds(&conf["recovery_rounds"]), RECOVERY_ROUNDS_RANGE);
+    assert_eq!(props["tags"]["maxItems"], TAGS_MAX);
+    assert_eq!(props["channels"]["maxItems"], CHANNELS_MAX);
+    let limit = &spec["components"]["parameters"]["Limit"]["schema"];
+    assert_eq!(bounds(limit), PAGE_LIMIT_RANGE);
+    assert_eq!(limit["default"], PAGE_LIMIT_DEFAULT);
+}
+
+#[test]
+fn embedded_document_is_the_schema_file() {
+    let embedded: Value = serde_json::from_str(edgeprobe::core::routes::OPENAPI_JSON).expect("embedded JSON");
+    assert_eq!(embedded, spec());
+}
