@@ -48,6 +48,10 @@ shoot() { # url width height file
     --screenshot="$4" "$1" >/dev/null 2>&1
   rm -rf "$profile"
   if [[ ! -s "$4" ]]; then echo "no screenshot for $1" >&2; return 1; fi
+  # Screenshots are committed under docs/: shrink them when pngquant is around (optional).
+  if command -v pngquant >/dev/null; then
+    pngquant --force --skip-if-larger --quality 70-95 --output "$4" -- "$4" || true
+  fi
   echo "$4"
 }
 

@@ -60,7 +60,7 @@ pub fn overall(monitors: &[PageMonitor]) -> Overall {
 
 pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
     let mut body = String::new();
-    let _ = writeln!(body, "<h1>{}</h1>", escape_html(site_title));
+    body.push_str("<h1>Current status</h1>\n");
     if monitors.is_empty() {
         body.push_str(
             "<div class=\"card\"><h2>No public monitors yet</h2><p class=\"muted\">Monitors marked public \
@@ -105,7 +105,7 @@ fn card(body: &mut String, m: &PageMonitor, now: UnixMillis) {
         "<div class=\"card-foot\"><span class=\"meta\">Uptime 30 days: <strong>{}</strong>{updated}</span>",
         uptime_text(m.uptime_30d)
     );
-    if let Some(svg) = sparkline_svg(&m.latency_series, &format!("{} edge latency", m.name), "spark") {
+    if let Some(svg) = sparkline_svg(&m.latency_series, &format!("{} edge latency", m.name), "spark-mini") {
         body.push_str(&svg);
     }
     body.push_str("</div></li>\n");

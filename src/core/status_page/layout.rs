@@ -40,9 +40,10 @@ p{margin:0 0 12px}
 .cards .card{margin:0}
 .card-head{display:flex;align-items:center;justify-content:space-between;gap:12px;flex-wrap:wrap;margin-bottom:6px}
 .card-head h3{margin:0;font-size:1.05rem}
+.card-head h3 a{text-decoration:none}.card-head h3 a:hover{text-decoration:underline}
 .sr-title{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .card-foot{display:flex;align-items:center;justify-content:space-between;gap:16px;flex-wrap:wrap;margin-top:8px}
-.card .spark{width:200px;max-width:100%;height:32px}
+.card-foot svg.spark-mini{display:block;width:200px;max-width:100%;height:32px;color:var(--spark)}
 .title-row{display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin-bottom:4px}
 .title-row h1{margin:0}
 section{margin-top:16px}
@@ -60,14 +61,16 @@ table.grid thead th{border-top:0;color:var(--muted);font-weight:600;font-size:.8
 .stat dt{color:var(--muted);font-size:.875rem}
 .stat dd{margin:0;font-size:1.35rem;font-weight:600;font-variant-numeric:tabular-nums}
 svg.spark{display:block;width:100%;height:72px;color:var(--spark)}
+.spark-stats{margin:0 0 8px;font-variant-numeric:tabular-nums}
 .spark-legend{display:flex;justify-content:space-between;color:var(--muted);font-size:.8rem;margin-top:4px}
 ul.incidents{list-style:none;margin:0;padding:0}
 ul.incidents li{border-top:1px solid var(--line);padding:12px 0}
 ul.incidents li:first-child{border-top:0;padding-top:0}
+ul.incidents li.ongoing{border-left:4px solid var(--down);padding-left:12px}
 .meta{color:var(--muted);font-size:.875rem}
 footer{border-top:1px solid var(--line);padding:16px 0 32px;color:var(--muted);font-size:.875rem}
 @media (max-width:600px){.wrap{padding:0 14px}h1{font-size:1.35rem}.stat{padding:8px 10px}.stat dd{font-size:1.1rem}
-table.grid th,table.grid td{padding:8px 4px}.card{padding:14px}.card .spark{width:100%}}
+table.grid th,table.grid td{padding:8px 4px}.card{padding:14px}.card-foot svg.spark-mini{width:100%}}
 "#;
 
 /// The whole document around `body_html` (already escaped/marked-up by the caller).

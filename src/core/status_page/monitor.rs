@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::format::{ago, escape_html, format_duration, time_element, uptime_text};
 use super::layout::{page, pill};
-use super::sparkline::sparkline_svg;
+use super::sparkline::{series_stats, sparkline_svg};
 use super::words::verdict_title;
 use super::{PageIncident, PageMonitor};
 use crate::core::status::{Health, PathSummary, RegionSummary};
@@ -68,8 +68,9 @@ fn regions(body: &mut String, m: &PageMonitor) {
     }
     body.push_str(
         "<div class=\"table-scroll\"><table class=\"grid\">\n<caption>The last check from each region: \
-through the CDN (edge) and straight to the origin server.</caption>\n\
-<thead><tr><th scope=\"col\">Region</th><th scope=\"col\">Edge (through the CDN)</th>\
+through the CDN (edge) and straight to the origin server. \
+Under each region: the data centre that ran the check.</caption>\n\
+<thead><tr><th scope=\"col\">Region</th><th scope=\"col\">Edge (via CDN)</th>\
 <th scope=\"col\">Origin (direct)</th></tr></thead>\n<tbody>\n",
     );
     for r in &m.regions {
@@ -80,7 +81,7 @@ through the CDN (edge) and straight to the origin server.</caption>\n\
 
 fn region_row(body: &mut String, r: &RegionSummary) {
     let colo = r.colo.as_deref().map_or_else(String::new, |c| {
-        format!("<span class=\"colo\">ran in {}</span>", escape_html(c))
+        format!("<span class=\"colo\">{}</span>", escape_html(c))
     });
     let _ = write!(body, "<tr><th scope=\"row\">{}{colo}</th>", escape_html(&r.region));
     if !r.answered {
@@ -123,6 +124,13 @@ fn latency(body: &mut String, m: &PageMonitor) {
     match sparkline_svg(&m.latency_series, "Edge response time", "spark") {
         None => body.push_str("<p class=\"muted\">No response times yet.</p>\n"),
         Some(svg) => {
+            if let Some(s) = series_stats(&m.latency_series) {
+                let _ = writeln!(
+                    body,
+                    "<p class=\"spark-stats\">Median <strong>{} ms</strong> · fastest {} ms · slowest {} ms</p>",
+                    s.median, s.min, s.max
+                );
+            }
             let first = m.latency_series.first().map(|&(t, _)| t);
             let last = m.latency_series.last().map(|&(t, _)| t);
             body.push_str(&svg);
@@ -166,7 +174,8 @@ fn incidents(body: &mut String, incidents: &[PageIncident], now: UnixMillis) {
         };
         let _ = writeln!(
             body,
-            "<li><h3>{}</h3><p class=\"meta\">{when}{regions}</p><p>{}</p></li>",
+            "<li{}><h3>{}</h3><p class=\"meta\">{when}{regions}</p><p>{}</p></li>",
+            if i.ended_at.is_none() { " class=\"ongoing\"" } else { "" },
             escape_html(verdict_title(i.verdict)),
             escape_html(&i.summary)
         );

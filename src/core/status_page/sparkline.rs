@@ -12,16 +12,25 @@ const HEIGHT: f64 = 72.0;
 /// Room above and below the line so its stroke is never clipped.
 const PAD: f64 = 4.0;
 
+/// Fastest, median (upper median) and slowest of the known points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeriesStats {
+    pub min: u32,
+    pub median: u32,
+    pub max: u32,
+}
+
+pub(crate) fn series_stats(series: &[(UnixMillis, Option<u32>)]) -> Option<SeriesStats> {
+    let mut known: Vec<u32> = series.iter().filter_map(|&(_, v)| v).collect();
+    known.sort_unstable();
+    Some(SeriesStats { min: *known.first()?, median: known[known.len() / 2], max: *known.last()? })
+}
+
 /// Renders the series (oldest first) as `<svg role="img">` with one polyline per run of
 /// known points. Returns `None` when no point has a latency. `description` starts the
 /// accessible label, e.g. "Edge latency, last 24 hours".
 pub fn sparkline_svg(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<String> {
-    let known: Vec<(UnixMillis, u32)> = series.iter().filter_map(|&(t, v)| Some((t, v?))).collect();
-    let max = known.iter().map(|&(_, v)| v).max()?;
-    let min = known.iter().map(|&(_, v)| v).min().unwrap_or(max);
-    let mut sorted: Vec<u32> = known.iter().map(|&(_, v)| v).collect();
-    sorted.sort_unstable();
-    let median = sorted[sorted.len() / 2];
+    let SeriesStats { min, median, max } = series_stats(series)?;
 
     let t0 = series.iter().map(|&(t, _)| t).min().unwrap_or(0);
     let t1 = series.iter().map(|&(t, _)| t).max().unwrap_or(t0);

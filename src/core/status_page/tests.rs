@@ -68,7 +68,9 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         assert!(html.contains(&format!("<th scope=\"row\">{}", r.region)), "row for {}", r.region);
     }
     for needle in [
-        "ran in CDG",
+        "<span class=\"colo\">CDG</span>",
+        "<li class=\"ongoing\">",
+        "Median <strong>",
         "No answer from this region",
         "<span class=\"sr-title\">Failed: </span>521</span><span class=\"lat\">48 ms</span>",
         "<span class=\"sr-title\">Failed: </span>refused</span>",
