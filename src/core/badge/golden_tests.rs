@@ -110,3 +110,19 @@ fn every_badge_is_valid_accessible_xml() {
         assert_eq!(total, widths, "label and message rects fill the badge: {svg}");
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn any_text_renders_to_well_formed_svg(label in "\\PC{0,80}", message in ".{0,80}", square in proptest::bool::ANY) {
+        let style = if square { Style::FlatSquare } else { Style::Flat };
+        let svg = render_svg(&spec(&label, &message, Color::Yellow, style));
+        proptest::prop_assert!(roxmltree::Document::parse(&svg).is_ok(), "{}", svg);
+    }
+
+    #[test]
+    fn any_query_parses_or_explains(query in ".{0,120}") {
+        if let Err(e) = parse_badge_query(&query) {
+            proptest::prop_assert!(!e.is_empty());
+        }
+    }
+}

@@ -42,7 +42,7 @@ pub fn text_width(text: &str) -> f64 {
 /// number (as shields does, so the centred text lands on the pixel grid).
 pub fn preferred_width(text: &str) -> u32 {
     let w = text_width(text).floor() as u32;
-    if w % 2 == 0 { w + 1 } else { w }
+    if w.is_multiple_of(2) { w + 1 } else { w }
 }
 
 #[cfg(test)]

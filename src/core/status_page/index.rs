@@ -87,9 +87,9 @@ appear here with their current state, uptime and recent incidents.</p></div>\n",
 
 fn card(body: &mut String, m: &PageMonitor, now: UnixMillis) {
     let name = escape_html(&m.name);
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<li class=\"card\"><div class=\"card-head\"><h3><a href=\"{}\">{name}</a></h3>{}</div>\n",
+        "<li class=\"card\"><div class=\"card-head\"><h3><a href=\"{}\">{name}</a></h3>{}</div>",
         escape_html(&monitor_href(&m.slug)),
         pill(m.health)
     );

@@ -116,8 +116,15 @@ pub(crate) fn pill(health: Health) -> String {
 /// `/status/{slug}` for a slug the platform may not have checked: unsafe characters are
 /// percent-encoded so the link stays a link to our page.
 pub(crate) fn monitor_href(slug: &str) -> String {
-    let encoded: String = url::form_urlencoded::byte_serialize(slug.as_bytes()).collect();
-    format!("/status/{encoded}")
+    let mut href = String::from("/status/");
+    for b in slug.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            href.push(char::from(b));
+        } else {
+            href.push_str(&format!("%{b:02X}"));
+        }
+    }
+    href
 }
 
 /// The page for an unknown or non-public slug (served with status 404).
