@@ -4,7 +4,7 @@
 //! words, and every message is readable without the colour.
 
 use crate::core::diagnosis::Verdict;
-use crate::core::status::Health;
+use crate::core::status::{CurrentStatus, Health, RegionSummary};
 
 use super::{BadgeQuery, BadgeSpec, Color, Metric, Window};
 
@@ -31,6 +31,39 @@ pub struct BadgeInput {
     pub latency_p50_24h: Option<u32>,
     pub latency_p50_7d: Option<u32>,
     pub latency_p50_30d: Option<u32>,
+}
+
+impl BadgeInput {
+    /// The parts the current-status document holds; uptime and latency start empty and are
+    /// filled by the platform from the rollups.
+    pub fn from_status(status: &CurrentStatus, maintenance: bool) -> BadgeInput {
+        BadgeInput {
+            name: status.name.clone(),
+            health: status.health,
+            maintenance,
+            short_verdict: status.diagnosis.verdict.is_failure().then(|| short_verdict(status.diagnosis.verdict)),
+            regions: status.regions.iter().map(|r| (r.region.clone(), region_health(r))).collect(),
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_p50_24h: None,
+            latency_p50_7d: None,
+            latency_p50_30d: None,
+        }
+    }
+}
+
+/// One region's health from its grid row: what users there get decides. The edge failing is
+/// down; the edge fine while the origin fails (a stale cache hides it) is degraded; no answer
+/// is unknown.
+pub fn region_health(r: &RegionSummary) -> Health {
+    match (&r.edge, &r.origin) {
+        _ if !r.answered => Health::Unknown,
+        (None, _) => Health::Unknown,
+        (Some(edge), _) if !edge.ok => Health::Down,
+        (Some(_), Some(origin)) if !origin.ok => Health::Degraded,
+        _ => Health::Up,
+    }
 }
 
 /// The verdict in a few words for badges: `origin_refused` → "origin refused".
@@ -208,6 +241,23 @@ mod tests {
             assert_eq!((format_uptime(p), uptime_color(p)), (text.to_string(), color), "{p}");
         }
         assert_eq!(badge_for(&q("metric=uptime"), &BadgeInput { uptime_24h: Some(f64::NAN), ..input() }).message, "no data");
+    }
+
+    #[test]
+    fn region_health_follows_what_users_get() {
+        let path = |ok| Some(crate::core::status::PathSummary { ok, status: None, latency_ms: None, label: String::new() });
+        let row = |answered, edge, origin| RegionSummary { region: "weur".into(), colo: None, edge, origin, answered };
+        let cases = [
+            (row(true, path(true), path(true)), Health::Up),
+            (row(true, path(true), None), Health::Up),
+            (row(true, path(true), path(false)), Health::Degraded),
+            (row(true, path(false), path(true)), Health::Down),
+            (row(true, None, None), Health::Unknown),
+            (row(false, None, None), Health::Unknown),
+        ];
+        for (r, health) in cases {
+            assert_eq!(region_health(&r), health, "{r:?}");
+        }
     }
 
     #[test]

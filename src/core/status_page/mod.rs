@@ -24,7 +24,7 @@ pub use words::verdict_title;
 use serde::Deserialize;
 
 use crate::core::diagnosis::Verdict;
-use crate::core::status::{Health, RegionSummary};
+use crate::core::status::{CurrentStatus, Health, RegionSummary};
 use crate::core::time::UnixMillis;
 
 /// One monitor as the status page shows it.
@@ -51,6 +51,47 @@ pub struct PageMonitor {
     pub incidents: Vec<PageIncident>,
     /// When the last round finished; `None`: never probed.
     pub updated_at: Option<UnixMillis>,
+}
+
+impl PageMonitor {
+    /// The parts the current-status document holds. Uptime, the latency series and incidents
+    /// start empty; the platform fills them from rollups and the incidents table.
+    pub fn from_status(status: &CurrentStatus) -> PageMonitor {
+        PageMonitor {
+            slug: status.slug.clone(),
+            name: status.name.clone(),
+            health: status.health,
+            summary: status.diagnosis.summary.clone(),
+            verdict: status.diagnosis.verdict,
+            checklist: status.diagnosis.checklist.clone(),
+            regions: status.regions.clone(),
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: Vec::new(),
+            incidents: Vec::new(),
+            updated_at: Some(status.updated_at),
+        }
+    }
+
+    /// A public monitor that has no status document yet (never probed).
+    pub fn never_probed(slug: &str, name: &str) -> PageMonitor {
+        PageMonitor {
+            slug: slug.to_string(),
+            name: name.to_string(),
+            health: Health::Unknown,
+            summary: String::new(),
+            verdict: Verdict::Inconclusive,
+            checklist: Vec::new(),
+            regions: Vec::new(),
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: Vec::new(),
+            incidents: Vec::new(),
+            updated_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

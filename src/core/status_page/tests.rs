@@ -103,6 +103,12 @@ fn healthy_monitor_hides_the_checklist() {
 }
 
 #[test]
+fn never_probed_constructor_matches_the_fixture() {
+    let (blog, _, _) = monitor("blog");
+    assert_eq!(PageMonitor::never_probed("blog", "Blog"), blog);
+}
+
+#[test]
 fn never_probed_monitor_has_empty_states() {
     let (m, now, title) = monitor("blog");
     let html = render_monitor(&m, now, &title);
@@ -152,4 +158,59 @@ fn incident_durations_use_now_for_ongoing_ones() {
     let html = render_monitor(&m, now, &title);
     assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
     assert!(html.contains("The origin is too slow to answer"));
+}
+
+#[test]
+fn views_from_the_current_status_document() {
+    use crate::core::badge::BadgeInput;
+    use crate::core::diagnosis::{Confidence, Diagnosis, Severity};
+    use crate::core::status::CurrentStatus;
+
+    let (shop, now, _) = monitor("shop");
+    let status = CurrentStatus {
+        monitor_id: "mon_1".into(),
+        slug: shop.slug.clone(),
+        name: shop.name.clone(),
+        public: true,
+        health: Health::Down,
+        diagnosis: Diagnosis {
+            verdict: Verdict::OriginRefused,
+            regional_cause: None,
+            severity: Severity::Critical,
+            confidence: Confidence::High,
+            summary: shop.summary.clone(),
+            affected_regions: vec!["apac".into(), "enam".into(), "weur".into()],
+            healthy_regions: vec![],
+            unanswered_regions: vec!["oc".into()],
+            evidence: vec![],
+            alternatives: vec![],
+            also: vec![],
+            checklist: shop.checklist.clone(),
+        },
+        regions: shop.regions.clone(),
+        round_id: "r1".into(),
+        updated_at: now - 40_000,
+    };
+    let page = PageMonitor::from_status(&status);
+    assert_eq!(
+        page,
+        PageMonitor { uptime_24h: None, uptime_7d: None, uptime_30d: None, latency_series: vec![], incidents: vec![], ..shop }
+    );
+
+    let badge = BadgeInput::from_status(&status, false);
+    assert_eq!(badge.short_verdict.as_deref(), Some("origin refused"));
+    assert_eq!(
+        badge.regions,
+        vec![
+            ("weur".to_string(), Health::Down),
+            ("enam".to_string(), Health::Down),
+            ("apac".to_string(), Health::Down),
+            ("oc".to_string(), Health::Unknown),
+        ]
+    );
+    let healthy = CurrentStatus {
+        diagnosis: Diagnosis { verdict: Verdict::Healthy, ..status.diagnosis.clone() },
+        ..status.clone()
+    };
+    assert_eq!(BadgeInput::from_status(&healthy, false).short_verdict, None);
 }
