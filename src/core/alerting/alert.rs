@@ -206,7 +206,7 @@ fn origin_outcome(connect: &ConnectStep, tls: &TlsStep, http: &HttpStep) -> (Opt
     let connect_detail = match connect {
         ConnectStep::Ok { .. } => None,
         ConnectStep::Refused { detail, .. } => Some(format!("refused: {detail}")),
-        ConnectStep::TimedOut { ms } => Some(format!("timed out after {ms} ms")),
+        ConnectStep::TimedOut { .. } => Some("timed out".to_string()),
         ConnectStep::Unreachable { detail, .. } => Some(format!("unreachable: {detail}")),
         ConnectStep::DnsFailed { detail, .. } => Some(format!("dns failed: {detail}")),
         ConnectStep::Failed { detail, .. } => Some(format!("failed: {detail}")),
@@ -283,5 +283,85 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
         resolved_at: None,
         regions: Vec::new(),
         links: links.for_monitor(monitor, Verdict::Healthy),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::core::observation::{CertificateInfo, EdgeObservation, HttpFailure, OriginObservation, RegionProbe, ResponseSummary};
+
+    fn probe(region: &str, edge: EdgeOutcome, origin: Option<(ConnectStep, TlsStep, HttpStep)>) -> RegionReport {
+        RegionReport::Probed(RegionProbe {
+            region: region.into(),
+            colo: None,
+            started_at: 0,
+            edge: EdgeObservation { url: "https://x.test/".into(), outcome: edge, headers_ms: Some(7), total_ms: None, certificate: CertificateInfo::NotObservable },
+            origin: origin.map(|(connect, tls, http)| OriginObservation { address: "x:443".into(), tls_expected: true, connect, tls, http }),
+        })
+    }
+
+    fn response(status: u16) -> ResponseSummary {
+        ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None }
+    }
+
+    #[test]
+    fn region_evidence_names_the_first_failing_origin_step() {
+        let edge_502 = || EdgeOutcome::Response(response(502));
+        let reports = vec![
+            RegionReport::Unanswered { region: "afr".into(), reason: "timeout".into() },
+            probe("enam", EdgeOutcome::Failed { failure: EdgeFailure::Dns, detail: "NXDOMAIN".into() }, None),
+            probe("weur", edge_502(), Some((ConnectStep::Refused { ms: 2, detail: "ECONNREFUSED".into() }, TlsStep::NotAttempted, HttpStep::NotAttempted))),
+            probe("apac", edge_502(), Some((ConnectStep::Ok { ms: 5 }, TlsStep::Expired { ms: 20, detail: "notAfter 2026-01-01".into() }, HttpStep::NotAttempted))),
+            probe(
+                "oc",
+                edge_502(),
+                Some((
+                    ConnectStep::Ok { ms: 5 },
+                    TlsStep::Ok { ms: 20, certificate: CertificateInfo::NotObservable },
+                    HttpStep::Failed { failure: HttpFailure::EmptyReply, ms: 3, detail: "closed".into(), bytes_received: 0 },
+                )),
+            ),
+            probe(
+                "sam",
+                EdgeOutcome::Response(response(200)),
+                Some((ConnectStep::Ok { ms: 5 }, TlsStep::NotApplicable, HttpStep::Response { response: response(200), ttfb_ms: 9, total_ms: 10 })),
+            ),
+        ];
+        let names: Vec<String> = ["afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur"].iter().map(|s| s.to_string()).collect();
+        let got = alert_regions(&reports, &names);
+        // (region, edge status, edge failure, failed origin step, origin detail, origin ms)
+        let want: [(&str, Option<u16>, Option<&str>, Option<&str>, Option<&str>, Option<Millis>); 6] = [
+            ("afr", None, Some("unanswered: timeout"), None, None, None),
+            ("enam", None, Some("dns: NXDOMAIN"), None, None, None),
+            ("weur", Some(502), None, Some("connect"), Some("refused: ECONNREFUSED"), Some(2)),
+            ("apac", Some(502), None, Some("tls"), Some("expired certificate: notAfter 2026-01-01"), Some(25)),
+            ("oc", Some(502), None, Some("http"), Some("empty_reply: closed"), Some(28)),
+            ("sam", Some(200), None, None, Some("HTTP 200"), Some(15)),
+        ];
+        assert_eq!(got.len(), want.len(), "unknown regions are skipped and duplicates dropped");
+        for (r, (region, status, edge_failure, step, detail, ms)) in got.iter().zip(want) {
+            assert_eq!(r.region, region);
+            assert_eq!(r.edge_status, status, "{region}");
+            assert_eq!(r.edge_failure.as_deref(), edge_failure, "{region}");
+            assert_eq!(r.origin_failed_step.as_deref(), step, "{region}");
+            assert_eq!(r.origin_detail.as_deref(), detail, "{region}");
+            assert_eq!(r.origin_ms, ms, "{region}");
+        }
+    }
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        assert_eq!(message_id("inc_1", AlertKind::Down, 0), message_id("inc_1", AlertKind::Down, 0));
+        let ids = [
+            message_id("inc_1", AlertKind::Down, 0),
+            message_id("inc_1", AlertKind::Reminder, 1),
+            message_id("inc_1", AlertKind::Reminder, 2),
+            message_id("inc_2", AlertKind::Down, 0),
+        ];
+        let unique: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len());
     }
 }

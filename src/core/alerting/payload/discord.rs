@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{edge_words, kind_label, origin_words, region_title, to_canonical_json, truncate};
+use super::{edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate};
 use crate::core::alerting::alert::{Alert, AlertKind};
 use crate::core::time::format_rfc3339;
 
@@ -51,11 +51,11 @@ pub fn discord_body(a: &Alert) -> String {
     for r in &a.regions[..shown] {
         fields.push(field(&region_title(r), &format!("edge: {}\norigin: {}", edge_words(r), origin_words(r)), false));
     }
-    let mut links = vec![format!("[What `{}` means]({})", a.verdict.as_str(), a.links.docs)];
+    let mut links = vec![format!("[What `{}` means]({})", a.verdict.as_str(), link_target(&a.links.docs))];
     if let Some(page) = &a.links.status_page {
-        links.push(format!("[Status page]({page})"));
+        links.push(format!("[Status page]({})", link_target(page)));
     }
-    links.push(format!("[API]({})", a.links.api));
+    links.push(format!("[API]({})", link_target(&a.links.api)));
     if a.regions.len() > shown {
         links.push(format!("{} more regions not shown", a.regions.len() - shown));
     }

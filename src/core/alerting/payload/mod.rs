@@ -129,6 +129,25 @@ pub(crate) fn origin_words(r: &AlertRegion) -> String {
     }
 }
 
+/// A URL made safe inside Slack's `<url|label>` and Markdown's `[label](url)`: the characters
+/// that would end the link early are percent-encoded (URLs from validated configuration
+/// rarely contain them, but a monitor URL is user input).
+pub(crate) fn link_target(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '|' => out.push_str("%7C"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `weur (CDG)` or `weur`.
 pub(crate) fn region_title(r: &AlertRegion) -> String {
     match &r.colo {

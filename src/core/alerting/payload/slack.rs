@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{edge_words, kind_label, origin_words, region_title, to_canonical_json, truncate};
+use super::{edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate};
 use crate::core::alerting::alert::Alert;
 use crate::core::time::format_rfc3339;
 
@@ -45,7 +45,7 @@ pub fn slack_body(a: &Alert) -> String {
         a.verdict.as_str(),
         serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         esc(&a.state_change),
-        a.monitor_url,
+        link_target(&a.monitor_url),
         esc(&a.monitor_url),
     );
     blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&overview, TEXT_MAX)}}));
@@ -68,11 +68,11 @@ pub fn slack_body(a: &Alert) -> String {
         }
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&text, TEXT_MAX)}}));
     }
-    let mut links = vec![format!("<{}|What `{}` means>", a.links.docs, a.verdict.as_str())];
+    let mut links = vec![format!("<{}|What `{}` means>", link_target(&a.links.docs), a.verdict.as_str())];
     if let Some(page) = &a.links.status_page {
-        links.push(format!("<{page}|Status page>"));
+        links.push(format!("<{}|Status page>", link_target(page)));
     }
-    links.push(format!("<{}|API>", a.links.api));
+    links.push(format!("<{}|API>", link_target(&a.links.api)));
     if let Some(id) = &a.incident_id {
         links.push(format!("incident `{}`", esc(id)));
     }
