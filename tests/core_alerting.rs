@@ -67,6 +67,19 @@ impl Script {
     }
 }
 
+fn golden(name: &str, actual: &str) {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alerts").join(name);
+    if std::env::var_os("EDGEPROBE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    for (i, (w, g)) in expected.lines().zip(actual.lines()).enumerate() {
+        assert_eq!(g, w, "{name} line {}: actual vs golden", i + 1);
+    }
+    assert_eq!(actual, expected, "{name}: same lines, different length or line endings");
+}
+
 fn describe(e: &Effect) -> String {
     match e {
         Effect::ScheduleRecheck { at } => format!("recheck@{}s", (at - T0) / 1000),
@@ -308,6 +321,30 @@ fn a_down_held_back_by_flapping_is_announced_when_it_calms() {
         (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "update inc_1 flapping_started", "send flapping origin_timeout"]),
         (1810, S, Fail(TIMEOUT, TWO), &["update inc_1 flapping_ended", "send flapping_ended origin_timeout", "send down origin_timeout"]),
     ]);
+}
+
+#[test]
+fn flapping_muted_by_maintenance_owes_no_flapping_ended() {
+    let mut m = with_maintenance(monitor(), 0, 600);
+    m.confirmation.flap_threshold = 1;
+    let mut s = Script::new(m);
+    s.run(&[
+        (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
+        (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "update inc_1 flapping_started"]),
+        (1810, S, Fail(TIMEOUT, TWO), &["update inc_1 flapping_ended", "send down origin_timeout"]),
+    ]);
+    assert!(!s.state.flapping && !s.state.flap_announced);
+}
+
+/// The stored shape is a compatibility surface (rows written by one deploy are read by the
+/// next): a change to it shows up here as a golden-file diff.
+#[test]
+fn alert_state_json_shape_mid_incident_matches_the_golden_file() {
+    let mut s = Script::new(monitor());
+    s.run(CONFIRM);
+    s.run(&[(60, S, Healthy, &["update inc_1 recovering"])]);
+    let json = serde_json::to_string_pretty(&s.state).unwrap();
+    golden("state_recovering.json", &json);
 }
 
 #[test]

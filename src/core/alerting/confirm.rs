@@ -24,7 +24,8 @@
 //!   (Down, Updated, Reminder, Resolved) are held back. Incidents are still opened and closed.
 //!   When no state change has happened for a whole window, one `FlappingEnded` alert says
 //!   whether the monitor is up or down; if it is down and no `Down` was announced, the `Down`
-//!   alert follows right away. `flap_threshold = 0` disables flap detection.
+//!   alert follows right away. `flap_threshold = 0` disables flap detection. A `FlappingEnded`
+//!   is sent only when the `Flapping` notice was (maintenance may have muted it).
 //! - Maintenance: everything is tracked and recorded, but no `Send` effect is produced. A
 //!   monitor still `Down` when the window ends is announced (`Down`) on the first round after
 //!   it; a `Resolved` for an incident announced before the window is kept in the state and sent
@@ -101,6 +102,9 @@ pub struct AlertState {
     pub flapping: bool,
     /// When the current flapping episode began (its alerts' dedup key).
     pub flapping_since: Option<UnixMillis>,
+    /// The `Flapping` notice went out (it is muted in maintenance); only then is a
+    /// `FlappingEnded` owed.
+    pub flap_announced: bool,
     /// The channels were told the open incident is down (so a `Resolved` is owed).
     pub announced_down: bool,
     /// Alerts built for the open incident so far (the message-id sequence).
@@ -280,6 +284,10 @@ pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incide
     let flap_notice = detect_flapping(&mut s, &mut fx, input, monitor);
 
     if monitor.in_maintenance(now) {
+        if flap_notice.as_ref().is_some_and(|n| n.kind == AlertKind::FlappingEnded) {
+            // The end was muted; nothing more is owed for this episode.
+            s.flap_announced = false;
+        }
         if let Some(resolved) = incident_alerts.into_iter().find(|a| a.kind == AlertKind::Resolved) {
             if !s.flapping {
                 s.pending_resolved = Some(resolved);
@@ -288,7 +296,17 @@ pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incide
         return (s, fx);
     }
     if let Some(notice) = flap_notice {
-        fx.push(Effect::Send(notice));
+        match notice.kind {
+            AlertKind::Flapping => {
+                s.flap_announced = true;
+                fx.push(Effect::Send(notice));
+            }
+            _ if s.flap_announced => {
+                s.flap_announced = false;
+                fx.push(Effect::Send(notice));
+            }
+            _ => {}
+        }
     }
     if s.flapping {
         return (s, fx);
