@@ -8,6 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{diagnosis, links, monitor, reports, Round, T0};
+use edgeprobe::core::alerting::alert::test_alert;
 use edgeprobe::core::alerting::payload::{discord_body, pagerduty_body, slack_body};
 use edgeprobe::core::alerting::sign::verify;
 use edgeprobe::core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, RoundInput, RoundKind};
@@ -43,6 +44,34 @@ fn outage_alerts() -> Vec<Alert> {
     sent
 }
 
+/// Updated (origin_timeout -> origin_refused) at 60 s, Flapping at 120 s, and a channel test.
+fn other_alerts() -> Vec<Alert> {
+    let mut m = monitor();
+    m.confirmation.flap_threshold = 2;
+    let l = links();
+    let rounds = [
+        (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (60, RoundKind::Scheduled, Round::Fail(Verdict::OriginRefused, &["apac", "enam", "weur"])),
+        (120, RoundKind::Scheduled, Round::Healthy),
+    ];
+    let mut state = AlertState::default();
+    let mut sent = Vec::new();
+    for (sec, kind, round) in rounds {
+        let now = T0 + sec * 1000;
+        let d = diagnosis(round);
+        let reps = reports(round, now);
+        let input = RoundInput { diagnosis: &d, reports: &reps, kind, round_id: "rnd_x", now, links: &l };
+        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
+        state = next;
+        sent.extend(effects.into_iter().filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }));
+    }
+    sent.remove(0); // the Down, covered by outage_alerts
+    sent.push(test_alert(&m, &l, T0 + 300_000));
+    assert_eq!(sent.iter().map(|a| a.kind).collect::<Vec<_>>(), [AlertKind::Updated, AlertKind::Flapping, AlertKind::Test]);
+    sent
+}
+
 fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alerts").join(name)
 }
@@ -75,8 +104,9 @@ fn assert_golden(name: &str, actual: &str) {
 }
 
 #[test]
-fn every_channel_renders_down_and_resolved_exactly_like_the_golden_files() {
-    let alerts = outage_alerts();
+fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
+    let mut alerts = outage_alerts();
+    alerts.extend(other_alerts());
     for alert in &alerts {
         let kind = alert.kind.as_str();
         for (channel, ext) in [

@@ -289,7 +289,7 @@ fn flapping_sends_one_notice_holds_incident_alerts_and_ends_after_a_calm_window(
         (2160, S, Fail(TIMEOUT, TWO), &["recheck@2170s"]),
     ]);
     let notices: Vec<(&str, &str)> = s.sent.iter().map(|a| (a.kind.as_str(), a.state_change.as_str())).collect();
-    assert_eq!(notices, [("down", "up -> down"), ("resolved", "down -> up"), ("flapping", "-> flapping"), ("flapping_ended", "flapping -> up")]);
+    assert_eq!(notices, [("down", "up -> down"), ("resolved", "down -> up"), ("flapping", "suspect -> flapping"), ("flapping_ended", "flapping -> up")]);
     assert_eq!(s.sent[2].dedup_key, s.sent[3].dedup_key, "flapping and its end share a dedup key (PagerDuty resolves it)");
 }
 

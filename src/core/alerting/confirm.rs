@@ -395,7 +395,8 @@ fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, input: &RoundInput,
             monitor.name,
             s.transitions.len()
         );
-        return Some(flap_alert(s, AlertKind::Flapping, "-> flapping", Severity::Warning, summary, input, monitor));
+        let change = format!("{} -> flapping", s.phase.as_str());
+        return Some(flap_alert(s, AlertKind::Flapping, &change, Severity::Warning, summary, input, monitor));
     }
     if s.flapping && s.transitions.is_empty() {
         s.flapping = false;
