@@ -333,7 +333,8 @@ mod tests {
         let names: Vec<String> = ["afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur"].iter().map(|s| s.to_string()).collect();
         let got = alert_regions(&reports, &names);
         // (region, edge status, edge failure, failed origin step, origin detail, origin ms)
-        let want: [(&str, Option<u16>, Option<&str>, Option<&str>, Option<&str>, Option<Millis>); 6] = [
+        type Row<'a> = (&'a str, Option<u16>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<Millis>);
+        let want: [Row; 6] = [
             ("afr", None, Some("unanswered: timeout"), None, None, None),
             ("enam", None, Some("dns: NXDOMAIN"), None, None, None),
             ("weur", Some(502), None, Some("connect"), Some("refused: ECONNREFUSED"), Some(2)),
