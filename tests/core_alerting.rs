@@ -359,3 +359,83 @@ fn alert_state_json_has_defaults_for_every_field() {
     assert_eq!(v["verdict"], "origin_timeout");
     assert_eq!(v["transitions"].as_array().unwrap().len(), 2);
 }
+
+mod properties {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn any_round() -> impl Strategy<Value = Round> {
+        prop_oneof![
+            4 => Just(Healthy),
+            3 => Just(Fail(TIMEOUT, TWO)),
+            2 => Just(Fail(REFUSED, ALL)),
+            1 => Just(Fail(TIMEOUT, ONE)),
+            1 => Just(FailRestUnanswered(TIMEOUT, ONE)),
+            1 => Just(NoAnswer),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever the rounds, maintenance and flapping: an incident is open exactly while
+        /// down or recovering, nothing is sent in maintenance, message ids never repeat, and a
+        /// Resolved only follows a Down that was sent for that incident.
+        #[test]
+        fn invariants_hold_for_any_sequence_of_rounds(
+            rounds in proptest::collection::vec((1i64..4000, any::<bool>(), any_round()), 1..60),
+            window in (0i64..20_000, 0i64..20_000),
+            flap_threshold in 0u32..6,
+        ) {
+            let mut m = with_maintenance(monitor(), window.0.min(window.1), window.0.max(window.1));
+            m.confirmation.flap_threshold = flap_threshold;
+            m.confirmation.reminder_interval_ms = 900_000;
+            let l = links();
+            let mut state = AlertState::default();
+            let (mut now, mut n) = (T0, 0u32);
+            let mut open: Option<String> = None;
+            let mut ids = BTreeSet::new();
+            let mut announced = BTreeSet::new();
+            for (dt, recheck, round) in rounds {
+                now += dt * 1000;
+                let d = diagnosis(round);
+                let reps = reports(round, now);
+                let kind = if recheck { R } else { S };
+                let input = RoundInput { diagnosis: &d, reports: &reps, kind, round_id: "r", now, links: &l };
+                let (next, effects) = step(state, &input, &m, || { n += 1; format!("inc_{n}") });
+                state = next;
+                for e in &effects {
+                    match e {
+                        Effect::OpenIncident(i) => {
+                            prop_assert!(open.is_none(), "opened {} while {:?} open", i.id, open);
+                            open = Some(i.id.clone());
+                        }
+                        Effect::CloseIncident { incident_id, .. } => {
+                            prop_assert_eq!(Some(incident_id), open.as_ref());
+                            open = None;
+                        }
+                        Effect::UpdateIncident { incident_id, .. } => prop_assert_eq!(Some(incident_id), open.as_ref()),
+                        Effect::Send(a) => {
+                            prop_assert!(!m.in_maintenance(now), "sent {:?} in maintenance", a.kind);
+                            prop_assert!(ids.insert(a.id.clone()), "message id {} repeated", a.id);
+                            match a.kind {
+                                AlertKind::Down => { prop_assert!(announced.insert(a.incident_id.clone())); }
+                                AlertKind::Resolved | AlertKind::Updated | AlertKind::Reminder => {
+                                    prop_assert!(announced.contains(&a.incident_id), "{:?} for an unannounced incident", a.kind);
+                                }
+                                _ => {}
+                            }
+                        }
+                        Effect::ScheduleRecheck { at } => prop_assert!(*at > now),
+                    }
+                }
+                let down = matches!(state.phase, Phase::Down | Phase::Recovering);
+                prop_assert_eq!(down, state.incident_id.is_some());
+                prop_assert_eq!(&state.incident_id, &open);
+            }
+        }
+    }
+}
