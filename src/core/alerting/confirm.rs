@@ -306,6 +306,9 @@ pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incide
             }
             _ if s.flap_announced => {
                 s.flap_announced = false;
+                // The notice says whether the monitor is up or down now, which supersedes a
+                // Resolved held back from before the flapping.
+                s.pending_resolved = None;
                 fx.push(Effect::Send(notice));
             }
             _ => {}
@@ -403,7 +406,6 @@ fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, input: &RoundInput,
     }
     if s.flapping && s.transitions.is_empty() {
         s.flapping = false;
-        s.pending_resolved = None;
         push_update(fx, s, event(input, TimelineKind::FlappingEnded));
         let down = matches!(s.phase, Phase::Down | Phase::Recovering);
         let (word, severity) = if down { ("down", Severity::Warning) } else { ("up", Severity::Info) };
