@@ -1,1 +1,28 @@
-//! (in progress)
+//! Alerting: from diagnosed rounds to messages in people's channels.
+//!
+//! Everything here is pure. The platform stores the per-monitor [`confirm::AlertState`], calls
+//! [`confirm::step`] after every round with the time, executes the returned effects (incident
+//! rows, re-check alarms, outbox rows), renders each outbox row with [`payload::build`] at
+//! delivery time, and schedules retries with [`retry`]. Nothing here sends, stores or reads a
+//! clock.
+//!
+//! Layout:
+//! - [`confirm`]: the confirmation state machine (suspect, re-check, incident, recovery,
+//!   flapping, maintenance).
+//! - [`incident`]: incidents and their timelines, as data.
+//! - [`alert`]: the channel-neutral alert and its per-region evidence.
+//! - [`payload`]: webhook, Slack, Discord and PagerDuty bodies and headers.
+//! - [`sign`]: Standard Webhooks signatures.
+//! - [`retry`]: the delivery retry schedule and response classification.
+
+pub mod alert;
+pub mod confirm;
+pub mod incident;
+pub mod payload;
+pub mod retry;
+pub mod sign;
+
+pub use alert::{alert_regions, Alert, AlertKind, AlertLinks, AlertRegion, Links};
+pub use confirm::{step, AlertState, Effect, Phase, RoundInput, RoundKind};
+pub use incident::{Incident, TimelineEvent, TimelineKind};
+pub use payload::{build, BuildError, OutgoingRequest};
