@@ -94,9 +94,9 @@ fn merge_refuses_different_keys() {
 fn a_stored_partial_day_is_extended_by_later_hours() {
     let morning = sample("weur", PathKind::Edge, T0 + 3 * HOUR, true, Some(80));
     let evening = sample("weur", PathKind::Edge, T0 + 20 * HOUR, false, None);
-    let stored_day = roll_hours_into_days(&rollup(&[morning.clone()], Granularity::Hour));
+    let stored_day = roll_hours_into_days(&rollup(std::slice::from_ref(&morning), Granularity::Hour));
     let mut input = stored_day;
-    input.extend(rollup(&[evening.clone()], Granularity::Hour));
+    input.extend(rollup(std::slice::from_ref(&evening), Granularity::Hour));
     assert_eq!(roll_hours_into_days(&input), rollup(&[morning, evening], Granularity::Day));
 }
 
