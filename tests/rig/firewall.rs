@@ -30,15 +30,36 @@ test run (run under `unshare -n`), so the rig will not add nftables rules"
             .into());
     }
     let mine = fs::read_link("/proc/self/ns/net").map_err(|e| format!("cannot read /proc/self/ns/net: {e}"))?;
-    let init = fs::read_link("/proc/1/ns/net").map_err(|e| format!("cannot read /proc/1/ns/net: {e}"))?;
-    if mine == init {
-        return Err(format!(
-            "EDGEPROBE_NETNS=1 but this process shares PID 1's network namespace ({}): refusing to \
+    match fs::read_link("/proc/1/ns/net") {
+        Ok(init) if init == mine => {
+            return Err(format!(
+                "EDGEPROBE_NETNS=1 but this process shares PID 1's network namespace ({}): refusing to \
 touch the host firewall",
-            mine.display()
-        ));
+                mine.display()
+            ))
+        }
+        Ok(_) => return Ok(()),
+        // Containers often hide PID 1's namespace even from root; fall through to a check
+        // that needs no privilege.
+        Err(_) => {}
     }
-    Ok(())
+    let interfaces = namespace_interfaces()?;
+    if interfaces.iter().all(|i| i == "lo") {
+        // A namespace with nothing but loopback carries nobody else's traffic.
+        Ok(())
+    } else {
+        Err(format!(
+            "EDGEPROBE_NETNS=1 but this network namespace ({}) has interfaces {interfaces:?} besides lo \
+and PID 1's namespace cannot be read: refusing to touch what may be the host firewall",
+            mine.display()
+        ))
+    }
+}
+
+/// Interface names of the current network namespace (/proc/net/dev is per namespace).
+fn namespace_interfaces() -> Result<Vec<String>, String> {
+    let dev = fs::read_to_string("/proc/net/dev").map_err(|e| format!("cannot read /proc/net/dev: {e}"))?;
+    Ok(dev.lines().skip(2).filter_map(|l| l.split_once(':')).map(|(name, _)| name.trim().to_string()).collect())
 }
 
 static NEXT_TABLE: AtomicUsize = AtomicUsize::new(0);

@@ -337,7 +337,9 @@ impl Rig {
         }
         if name == "stale_cache" {
             if let Some(primed) = *self.primed_at.lock().unwrap_or_else(|p| p.into_inner()) {
-                let fresh_until = primed + CACHE_MAX_AGE + Duration::from_millis(300);
+                // nginx keeps time in whole seconds and expires an entry only once
+                // `valid_sec < now`: up to max-age + 1 s after priming it still says HIT.
+                let fresh_until = primed + CACHE_MAX_AGE + Duration::from_millis(1300);
                 thread::sleep(fresh_until.saturating_duration_since(Instant::now()));
             }
         }

@@ -192,7 +192,7 @@ http {{\n\
   access_log {d}/logs/access.log;\n\
   client_body_temp_path {d}/tmp/client;\n  proxy_temp_path {d}/tmp/proxy;\n  fastcgi_temp_path {d}/tmp/fastcgi;\n\
   uwsgi_temp_path {d}/tmp/uwsgi;\n  scgi_temp_path {d}/tmp/scgi;\n\
-  proxy_cache_path {d}/cache levels=1:2 keys_zone=edgeprobe_rig:1m max_size=10m inactive=10m use_temp_path=off;\n\
+  proxy_cache_path {d}/cache levels=1:2 keys_zone=edgeprobe_rig:1m max_size=10m inactive=60m use_temp_path=off;\n\
   proxy_connect_timeout {ct}s;\n  proxy_read_timeout {rt}s;\n  proxy_send_timeout {rt}s;\n\
   proxy_bind {FRONT_SOURCE_ADDR};\n\
   proxy_set_header Host $http_host;\n\
