@@ -240,6 +240,14 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
             eprintln!("SKIPPED {name}: {reason}");
         }
     }
+    let Some(table) = rig.firewall_table().map(str::to_string) else {
+        assert!(!private, "private namespace but no firewall table");
+        return;
+    };
+    let tables = || String::from_utf8_lossy(&Command::new("nft").args(["list", "tables"]).output().expect("nft").stdout).into_owned();
+    assert!(tables().contains(&table), "table {table} missing while the rig runs");
+    drop(rig);
+    assert!(!tables().contains(&table), "table {table} left behind after drop");
 }
 
 #[test]
@@ -351,4 +359,12 @@ fn nxdomain_reply_echoes_the_question_with_rcode_3() {
     assert_eq!(&r[12..], &q[12..27]);
     assert_eq!(rig::dns::nxdomain_reply(&r), None, "a response is not a query");
     assert_eq!(rig::dns::nxdomain_reply(&q[..14]), None, "truncated question");
+}
+
+#[test]
+fn rig_can_be_shared_between_test_threads() {
+    // Integration tests may keep one rig in a `static OnceLock<Rig>`.
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Rig>();
+    shareable::<WebhookReceiver>();
 }

@@ -96,6 +96,13 @@ impl Firewall {
     }
 }
 
+impl Firewall {
+    /// The nft table's name (family inet).
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
 impl Drop for Firewall {
     fn drop(&mut self) {
         let _ = Command::new("nft").args(["delete", "table", "inet", &self.table]).output();

@@ -308,6 +308,11 @@ impl Rig {
         &self.certs
     }
 
+    /// The nft table (family inet) holding the firewall cases' rules, when they are active.
+    pub fn firewall_table(&self) -> Option<&str> {
+        self.firewall.as_ref().map(Firewall::table)
+    }
+
     /// nginx's error log (useful in failure messages).
     pub fn nginx_error_log(&self) -> String {
         std::fs::read_to_string(self.nginx.dir.join("logs/error.log")).unwrap_or_default()
