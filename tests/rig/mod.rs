@@ -115,6 +115,13 @@ pub struct Case {
     pub skipped: Option<String>,
 }
 
+impl Case {
+    /// The origin as a URL, e.g. `https://127.0.0.1:41015/`.
+    pub fn origin_url(&self) -> String {
+        format!("{}://{}:{}/", self.origin_scheme, self.origin_host, self.origin_port)
+    }
+}
+
 /// The running rig. Dropping it stops nginx, the origins, the DNS server, removes the nft
 /// table and the temp dir.
 pub struct Rig {

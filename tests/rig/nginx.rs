@@ -3,13 +3,15 @@
 //!
 //! It owns nginx.conf (a pure function of the specs and ports), the nginx process group and
 //! its files under the rig's temp dir. It must leave no process behind: the master runs in
-//! its own process group, killed as a group on drop.
+//! its own process group, killed as a group on drop, and dies with the rig's process anyway.
 
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
-use std::thread;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::net::{free_ports, is_listening};
@@ -75,9 +77,71 @@ impl Ports {
 
 /// A running nginx. Dropping it kills its process group.
 pub struct Nginx {
-    child: Child,
+    keeper: Keeper,
     pub ports: Ports,
     pub dir: PathBuf,
+}
+
+/// The thread that spawned nginx and owns it. nginx's master is told (PR_SET_PDEATHSIG) to
+/// get SIGTERM when this thread ends, so even when the rig is never dropped (kept in a
+/// `static`, or the test process is killed) nginx does not outlive the process: the thread
+/// ends with it. It also ends on drop, after killing the group itself.
+struct Keeper {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    exited: Arc<Mutex<Option<String>>>,
+}
+
+impl Keeper {
+    fn spawn(mut cmd: Command) -> Result<Keeper, RigError> {
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = mpsc::channel::<std::io::Result<()>>();
+        let exited = Arc::new(Mutex::new(None));
+        let exited_w = exited.clone();
+        let thread = thread::Builder::new()
+            .name("rig-nginx-keeper".into())
+            .spawn(move || {
+                let mut child = match cmd.spawn() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = started_tx.send(Ok(()));
+                loop {
+                    match stop_rx.recv_timeout(Duration::from_millis(50)) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            if let Ok(Some(status)) = child.try_wait() {
+                                *exited_w.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.to_string());
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                kill_group(&mut child);
+            })
+            .map_err(RigError::io("spawn nginx keeper thread"))?;
+        match started_rx.recv() {
+            Ok(Ok(())) => Ok(Keeper { stop: Some(stop_tx), thread: Some(thread), exited }),
+            Ok(Err(e)) => Err(RigError::Io { what: "spawn nginx", source: e }),
+            Err(_) => Err(RigError::NotReady { what: "nginx keeper thread ended before spawning".into() }),
+        }
+    }
+
+    /// nginx's exit status, once it has exited on its own.
+    fn exited(&self) -> Option<String> {
+        self.exited.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        drop(self.stop.take()); // a closed channel is the stop signal
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The TLS origins' ports must be known before the fronts pointing at them are written, so
@@ -96,16 +160,15 @@ pub fn start(
     for _ in 0..START_ATTEMPTS {
         let chosen = free_ports(front_names.len() + tls_origins.len()).map_err(RigError::io("pick ports"))?;
         let (front_ports, tls_ports) = chosen.split_at(front_names.len());
-        let mut ports = Ports {
+        let ports = Ports {
             fronts: front_names.iter().copied().zip(front_ports.iter().copied()).collect(),
             tls_origins: tls_origins.iter().map(|t| t.name).zip(tls_ports.iter().copied()).collect(),
         };
         let specs = fronts(&ports);
-        ports.fronts = specs.iter().map(|s| (s.name, ports.front(s.name).unwrap_or(0))).collect();
         let conf = render_config(dir, &specs, tls_origins, &ports, running_as_root());
         fs::write(dir.join("nginx.conf"), conf).map_err(RigError::io("write nginx.conf"))?;
         match spawn_and_wait(dir, &ports) {
-            Ok(child) => return Ok(Nginx { child, ports, dir: dir.to_path_buf() }),
+            Ok(keeper) => return Ok(Nginx { keeper, ports, dir: dir.to_path_buf() }),
             Err(e) => last_error = Some(e),
         }
     }
@@ -117,28 +180,37 @@ fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Child, RigError> {
+fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
     let error_log = dir.join("logs/error.log");
     let _ = fs::remove_file(&error_log);
     let mut cmd = Command::new(nginx_binary());
     cmd.arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf")).arg("-e").arg(&error_log);
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     // Own process group: killing -pgid takes the master and its workers together.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().map_err(RigError::io("spawn nginx"))?;
+    cmd.process_group(0);
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // SIGTERM (not KILL) so the master still takes its workers down with it.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let keeper = Keeper::spawn(cmd)?;
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
-        if let Ok(Some(status)) = child.try_wait() {
+        if let Some(status) = keeper.exited() {
             return Err(RigError::Tool {
                 tool: "nginx",
                 detail: format!("nginx exited ({status}): {}", fs::read_to_string(&error_log).unwrap_or_default()),
             });
         }
         if ports.all().all(is_listening) {
-            return Ok(child);
+            return Ok(keeper);
         }
         if Instant::now() >= deadline {
-            kill_group(&mut child);
             return Err(RigError::NotReady { what: format!("nginx ({})", fs::read_to_string(&error_log).unwrap_or_default()) });
         }
         thread::sleep(Duration::from_millis(25));
@@ -170,11 +242,6 @@ fn kill_group(child: &mut Child) {
     let _ = child.wait();
 }
 
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-    }
-}
 
 /// nginx.conf for the given servers. Pure: the same inputs give the same text.
 pub fn render_config(dir: &Path, fronts: &[FrontSpec], tls_origins: &[TlsOriginSpec], ports: &Ports, as_root: bool) -> String {
