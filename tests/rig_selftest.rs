@@ -369,3 +369,25 @@ fn rig_can_be_shared_between_test_threads() {
     shareable::<Rig>();
     shareable::<WebhookReceiver>();
 }
+
+#[test]
+fn webhook_receiver_decodes_chunked_bodies() {
+    let cases: &[(&[u8], Option<&[u8]>)] = &[
+        (b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", Some(b"hello world")),
+        (b"5;ext=1\r\nhello\r\n0\r\n\r\n", Some(b"hello")),
+        (b"5\r\nhello\r\n", None), // last chunk not yet received
+        (b"5\r\nhel", None),
+        (b"zz\r\n", None),
+    ];
+    for (raw, want) in cases {
+        assert_eq!(rig::webhook::decode_chunked(raw).as_deref(), *want, "input {:?}", String::from_utf8_lossy(raw));
+    }
+    let receiver = WebhookReceiver::start(WebhookOptions::default()).expect("start receiver");
+    let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").expect("write");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert_eq!(receiver.records()[0].body, b"{}");
+}

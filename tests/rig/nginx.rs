@@ -109,14 +109,10 @@ impl Keeper {
                     }
                 };
                 let _ = started_tx.send(Ok(()));
-                loop {
-                    match stop_rx.recv_timeout(Duration::from_millis(50)) {
-                        Err(mpsc::RecvTimeoutError::Timeout) => {
-                            if let Ok(Some(status)) = child.try_wait() {
-                                *exited_w.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.to_string());
-                            }
-                        }
-                        _ => break,
+                // A message or a closed channel both mean stop.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(Duration::from_millis(50)) {
+                    if let Ok(Some(status)) = child.try_wait() {
+                        *exited_w.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.to_string());
                     }
                 }
                 kill_group(&mut child);

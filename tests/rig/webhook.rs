@@ -202,15 +202,21 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         .and_then(|(_, v)| v.trim().parse::<usize>().ok())
         .unwrap_or(0)
         .min(MAX_BODY);
+    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
     let mut body = head.rest;
     let mut chunk = [0u8; 8192];
-    while body.len() < length {
+    let complete = |b: &Vec<u8>| if chunked { decode_chunked(b).is_some() } else { b.len() >= length };
+    while !complete(&body) && body.len() < MAX_BODY {
         match stream.read(&mut chunk) {
             Ok(0) | Err(_) => break,
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
-    body.truncate(length);
+    if chunked {
+        body = decode_chunked(&body).unwrap_or(body);
+    } else {
+        body.truncate(length);
+    }
 
     let mut record = WebhookRecord {
         method,
@@ -251,6 +257,27 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         }
     }
     let _ = stream.shutdown(Shutdown::Write);
+}
+
+/// The payload of a complete chunked body (trailers ignored); `None` until the last chunk.
+pub fn decode_chunked(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let line_end = i + raw.get(i..)?.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&raw[i..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        let data_start = line_end + 2;
+        if size == 0 {
+            return Some(out);
+        }
+        let data_end = data_start.checked_add(size)?;
+        out.extend_from_slice(raw.get(data_start..data_end)?);
+        if raw.get(data_end..data_end + 2)? != b"\r\n" {
+            return None;
+        }
+        i = data_end + 2;
+    }
 }
 
 /// Standard Webhooks: any `v1,<base64>` in webhook-signature equal to
