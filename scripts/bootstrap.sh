@@ -45,9 +45,10 @@ has_wasm_std() { # $1 = rustc
   compgen -G "$dir/libstd-*.rlib" >/dev/null
 }
 WASM_PATH_PREFIX=""
-if has_wasm_std rustc; then
+# EDGEPROBE_FORCE_DEBIAN_WASM=1 exercises the fallback on a machine where rustup would work.
+if [ -z "${EDGEPROBE_FORCE_DEBIAN_WASM:-}" ] && has_wasm_std rustc; then
   step "wasm32 target: rustup's toolchain has it"
-elif command -v rustup >/dev/null && timeout 120 rustup target add $TARGET >/dev/null 2>&1 && has_wasm_std rustc; then
+elif [ -z "${EDGEPROBE_FORCE_DEBIAN_WASM:-}" ] && command -v rustup >/dev/null && timeout 120 rustup target add $TARGET >/dev/null 2>&1 && has_wasm_std rustc; then
   step "wasm32 target: added with rustup"
 else
   step "wasm32 target: rustup cannot provide it here; using Debian's rustc-web fallback"
@@ -79,7 +80,8 @@ fi
 [ -f Cargo.lock ] || die "Cargo.lock missing: it pins the worker and wasm-bindgen versions"
 WORKER_V=$(lock_version worker); BINDGEN_V=$(lock_version wasm-bindgen)
 [ -n "$WORKER_V" ] && [ -n "$BINDGEN_V" ] || die "could not read worker/wasm-bindgen versions from Cargo.lock"
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$WORKER_V" ]; then
+version_of() { "$@" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -1; }
+if [ "$(version_of worker-build)" != "$WORKER_V" ]; then
   step "installing worker-build $WORKER_V (compiles for about 5 minutes, once)"
   cargo install -q worker-build --version "$WORKER_V" --locked || die "cargo install worker-build $WORKER_V failed"
 else
@@ -87,7 +89,7 @@ else
 fi
 # wasm-bindgen-cli: not --locked, because its lockfile pins a crate version the registry no
 # longer serves (webpki-roots 1.0.11); the CLI's version itself is exact.
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_V" ]; then
+if [ "$(version_of wasm-bindgen)" != "$BINDGEN_V" ]; then
   step "installing wasm-bindgen-cli $BINDGEN_V to match Cargo.lock (compiles for about 6 minutes, once)"
   cargo install -q wasm-bindgen-cli --version "$BINDGEN_V" || die "cargo install wasm-bindgen-cli $BINDGEN_V failed"
 else
