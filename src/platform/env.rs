@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 use worker::Env;
 
 use crate::core::time::UnixMillis;
+use crate::core::validate::ValidationContext;
 
 /// The current time. The only clock read in the project.
 pub fn now() -> UnixMillis {
@@ -35,6 +36,58 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
 
 pub fn secret(env: &Env, name: &str) -> Option<String> {
     env.secret(name).ok().map(|v| v.to_string()).or_else(|| var(env, name)).filter(|s| !s.is_empty())
+}
+
+fn list(env: &Env, name: &str, default: &str) -> Vec<String> {
+    var(env, name)
+        .unwrap_or_else(|| default.to_string())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Everything the Worker reads from its vars, once per request or alarm.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub regions: Vec<String>,
+    pub default_regions: Vec<String>,
+    pub allow_private_targets: bool,
+    /// Base URL for links in alerts; empty means "derive from the request".
+    pub public_base_url: String,
+    pub docs_base_url: String,
+    pub retention_raw_days: u32,
+    pub site_title: String,
+    /// "local" under wrangler dev (set by the scripts), else "cloudflare".
+    pub runtime: String,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        Config {
+            regions: list(env, "REGIONS", "wnam,enam,sam,weur,eeur,apac,oc,afr,me"),
+            default_regions: list(env, "DEFAULT_REGIONS", "wnam,enam,weur,apac"),
+            allow_private_targets: var(env, "ALLOW_PRIVATE_TARGETS").as_deref() == Some("true"),
+            public_base_url: var(env, "PUBLIC_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
+            docs_base_url: var(env, "DOCS_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
+            retention_raw_days: var(env, "RETENTION_RAW_DAYS").and_then(|v| v.parse().ok()).unwrap_or(7),
+            site_title: var(env, "SITE_TITLE").unwrap_or_else(|| "edgeprobe status".into()),
+            runtime: var(env, "RUNTIME").unwrap_or_else(|| "cloudflare".into()),
+        }
+    }
+
+    pub fn validation(&self, now: UnixMillis) -> ValidationContext {
+        ValidationContext {
+            allowed_regions: self.regions.clone(),
+            default_regions: self.default_regions.clone(),
+            allow_private_targets: self.allow_private_targets,
+            now,
+        }
+    }
+
+    pub fn links(&self) -> crate::core::alerting::Links {
+        crate::core::alerting::Links { base_url: self.public_base_url.clone(), docs_base: self.docs_base_url.clone() }
+    }
 }
 
 #[derive(Serialize)]

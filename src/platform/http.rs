@@ -1,7 +1,17 @@
-//! Response helpers and bearer-token authentication for the HTTP surface.
+//! Response helpers, request-body reading and bearer-token authentication.
+//!
+//! The mapping from errors to status codes lives in `core::problem`; this module only turns
+//! the resulting problem document into an HTTP response.
 
 use serde::Serialize;
-use worker::{Headers, Response, Result};
+use subtle::ConstantTimeEq;
+use worker::{Env, Headers, Request, Response, Result};
+
+use crate::core::problem::ApiError;
+use crate::platform::env;
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn json<T: Serialize>(body: &T, status: u16) -> Result<Response> {
     let text = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
@@ -12,4 +22,54 @@ pub fn with_type(body: String, status: u16, content_type: &str) -> Result<Respon
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
     Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+pub fn no_content() -> Result<Response> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+/// An RFC 9457 problem response for `e`.
+pub fn problem(e: &ApiError, instance: &str) -> Result<Response> {
+    let p = e.to_problem().with_instance(instance);
+    let resp = with_type(p.to_json(), p.status, "application/problem+json")?;
+    if matches!(e, ApiError::Unauthorized) {
+        resp.headers().set("www-authenticate", "Bearer realm=\"edgeprobe\"")?;
+    }
+    Ok(resp)
+}
+
+/// `Authorization: Bearer <API_TOKEN>`, compared in constant time. No token configured means
+/// every authenticated route is refused (never open by accident).
+pub fn authorized(req: &Request, env: &Env) -> bool {
+    let Some(expected) = env::secret(env, "API_TOKEN") else { return false };
+    let Ok(Some(header)) = req.headers().get("authorization") else { return false };
+    let Some(given) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
+        return false;
+    };
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
+/// Reads a JSON body: 415 unless the content type is JSON, 413 past [`MAX_BODY_BYTES`],
+/// 400 with line/column when it does not parse.
+pub async fn read_json(req: &mut Request) -> std::result::Result<serde_json::Value, ApiError> {
+    let ctype = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let essence = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if essence != "application/json" && essence != "application/merge-patch+json" {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if let Ok(Some(len)) = req.headers().get("content-length") {
+        if len.trim().parse::<usize>().map(|n| n > MAX_BODY_BYTES).unwrap_or(false) {
+            return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+        }
+    }
+    let bytes = req.bytes().await.map_err(|e| ApiError::Unavailable { log_detail: format!("reading body: {e}") })?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::from_json_error(&e))
+}
+
+/// Maps a platform error (D1, KV, Durable Object) to a 503 that logs its text.
+pub fn unavailable(what: &str) -> impl Fn(worker::Error) -> ApiError + '_ {
+    move |e| ApiError::Unavailable { log_detail: format!("{what}: {e}") }
 }

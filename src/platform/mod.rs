@@ -7,18 +7,29 @@
 //!
 //! Layout:
 //! - `env`: configuration read from the Worker's vars and secrets, the one clock, ids.
-//! - `http`: response helpers (JSON, problem+json, cache headers) and bearer-token auth.
-//! - `api`: one small handler per route of `core::routes::ROUTES`.
-//! - `pages`: the public status page and badges.
+//! - `http`: response helpers (JSON, problem+json), body reading, bearer-token auth.
+//! - `api`: one small handler per route of `core::routes::ROUTES` (JSON API and public pages).
 //! - `store`: D1 and KV access (typed rows in, typed rows out; one batch per round).
 //! - `probe`: the edge probe (fetch) and the origin probe (TCP, TLS, HTTP/1.1 on a socket).
-//! - `coordinator`, `region`, `dispatcher`: the Durable Objects (rounds, per-region probing,
-//!   alert delivery).
+//! - `coordinator`, `region`, `dispatcher`: the Durable Objects (rounds and schedule,
+//!   per-region probing, alert delivery).
+//! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune).
 
+mod api;
+mod coordinator;
+mod cron;
+mod dispatcher;
 mod env;
 mod http;
+mod probe;
+mod region;
+mod store;
+
 
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+
+use crate::core::problem::ApiError;
+use crate::core::routes::{match_route, RouteMatch};
 
 #[event(start)]
 fn start() {
@@ -28,69 +39,37 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    match (req.method(), path.as_str()) {
-        (worker::Method::Get, "/healthz") => http::json(&env::health(&env), 200),
-        (worker::Method::Get, "/internal/ping-region") => ping_region(&env).await,
-        (worker::Method::Get, "/internal/schema-version") => {
-            let db = env.d1("DB")?;
-            let v: Option<String> = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").first(Some("value")).await?;
-            http::json(&serde_json::json!({ "schema_version": v }), 200)
+    let method = req.method().to_string();
+    let result = match match_route(&method, &path) {
+        RouteMatch::Found(route, params) => {
+            if route.auth && !http::authorized(&req, &env) {
+                Err(ApiError::Unauthorized)
+            } else {
+                let ctx = api::Ctx::new(req, env, params);
+                api::handle(route.operation_id, ctx).await
+            }
         }
-        _ => http::json(&serde_json::json!({"error":"not found"}), 404),
+        RouteMatch::MethodNotAllowed { allow } => {
+            let resp = http::problem(&ApiError::MethodNotAllowed { method }, &path)?;
+            resp.headers().set("allow", &allow.join(", "))?;
+            return Ok(resp);
+        }
+        RouteMatch::NotFound => Err(ApiError::RouteNotFound),
+    };
+    match result {
+        Ok(resp) => Ok(resp),
+        Err(e) => {
+            if let ApiError::Unavailable { log_detail } | ApiError::Internal { log_detail } = &e {
+                worker::console_error!("{method} {path}: {log_detail}");
+            }
+            http::problem(&e, &path)
+        }
     }
-}
-
-async fn ping_region(env: &Env) -> Result<Response> {
-    let ns = env.durable_object("REGION")?;
-    let stub = ns.get_by_name_with_location_hint("region:weur", "weur")?;
-    let mut resp = stub.fetch_with_str("https://region/ping").await?;
-    let body: serde_json::Value = resp.json().await?;
-    http::json(&body, 200)
 }
 
 #[event(scheduled)]
-async fn scheduled(_event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {}
-
-#[worker::durable_object]
-pub struct RegionProber {
-    state: worker::State,
-}
-
-impl worker::DurableObject for RegionProber {
-    fn new(state: worker::State, _env: Env) -> Self {
-        Self { state }
-    }
-
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        let name = self.state.id().name().unwrap_or_default();
-        http::json(&serde_json::json!({ "pong": true, "object": name }), 200)
-    }
-}
-
-#[worker::durable_object]
-pub struct Coordinator {
-    _state: worker::State,
-}
-
-impl worker::DurableObject for Coordinator {
-    fn new(state: worker::State, _env: Env) -> Self {
-        Self { _state: state }
-    }
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::ok("coordinator")
-    }
-}
-
-#[worker::durable_object]
-pub struct Dispatcher {
-    _state: worker::State,
-}
-
-impl worker::DurableObject for Dispatcher {
-    fn new(state: worker::State, _env: Env) -> Self {
-        Self { _state: state }
-    }
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::ok("dispatcher")
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    if let Err(e) = cron::run(&env, event.schedule() as i64).await {
+        worker::console_error!("cron: {e}");
     }
 }

@@ -1,1 +1,11 @@
-//! Integration tests against the running worker (in progress)
+//! Integration tests against the real worker running under `wrangler dev` (workerd with local
+//! D1, KV and Durable Objects). Started by `make test` (scripts/integration.sh), which passes:
+//! - EDGEPROBE_URL: the worker's base URL,
+//! - EDGEPROBE_TOKEN: the API bearer token it was started with,
+//! - EDGEPROBE_NETNS=1 when the run is inside a private network namespace (firewall case).
+//!
+//! Built only with `--features integration`; a missing variable fails the tests loudly.
+
+mod client;
+
+mod foundation;

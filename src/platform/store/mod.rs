@@ -1,0 +1,51 @@
+//! Storage: D1 (configuration, history, incidents, outbox) and KV (current status).
+//!
+//! Each file owns one group of tables and offers typed functions: domain types in, domain
+//! types out. Rows hold the core's types as JSON plus the columns that queries filter on.
+//! No decisions here: what to write is decided by the core; this only writes it.
+
+pub mod channels;
+pub mod kv;
+pub mod monitors;
+pub mod rounds;
+
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env, Result};
+
+pub fn db(env: &Env) -> Result<D1Database> {
+    env.d1("DB")
+}
+
+pub fn s(v: &str) -> JsValue {
+    JsValue::from_str(v)
+}
+
+pub fn n(v: i64) -> JsValue {
+    JsValue::from_f64(v as f64)
+}
+
+pub fn opt_s(v: Option<&str>) -> JsValue {
+    v.map(JsValue::from_str).unwrap_or(JsValue::NULL)
+}
+
+pub fn opt_n(v: Option<i64>) -> JsValue {
+    v.map(|x| JsValue::from_f64(x as f64)).unwrap_or(JsValue::NULL)
+}
+
+pub fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
+    db.prepare(sql).bind(args)
+}
+
+pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| worker::Error::RustError(format!("serialize: {e}")))
+}
+
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| worker::Error::RustError(format!("stored JSON does not parse: {e}")))
+}
+
+/// A row with one JSON column named `config`/`data`.
+#[derive(serde::Deserialize)]
+pub struct JsonRow {
+    pub data: String,
+}
