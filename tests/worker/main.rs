@@ -9,3 +9,6 @@
 mod client;
 
 mod foundation;
+#[path = "../rig/mod.rs"]
+#[allow(dead_code)]
+mod rig;
