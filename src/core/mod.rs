@@ -19,6 +19,7 @@
 //! - [`status`]: the current-status document (KV) and the shared "path ok" rule.
 //! - [`status_page`]: the server-rendered public status page.
 //! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
+//! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
 
@@ -33,6 +34,7 @@ pub mod observation;
 pub mod problem;
 pub mod routes;
 pub mod rollup;
+pub mod round;
 pub mod schedule;
 pub mod status;
 pub mod status_page;

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::core::time::UnixMillis;
 
-/// One monitor in the coordinator's table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One monitor in the coordinator's table (kept in the coordinator object's storage).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub monitor_id: String,
     /// Validated monitors have >= 30 000 ms; 0 is treated as 1 ms rather than dividing by it.

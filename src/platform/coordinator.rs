@@ -1,14 +1,39 @@
-//! The coordinator: one Durable Object that owns the schedule (when each monitor is due),
-//! runs rounds (fans out to the region objects, waits at most timeout + margin, diagnoses,
-//! steps the alert state machine) and stores the results in one D1 batch plus one KV put.
-//! (Being written.)
+//! The coordinator: one Durable Object (name `coordinator`) that owns the schedule and runs
+//! rounds.
+//!
+//! - Schedule: per monitor a `core::schedule::Entry` (and a pending re-check time) in the
+//!   object's storage; its alarm fires at the earliest due time (`core::schedule::next_alarm`).
+//!   The cron trigger calls `ensure-alarm` every minute, which re-syncs the schedule with D1
+//!   and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
+//! - A round: the due monitors are grouped by region (`core::round::region_batches`); each
+//!   region object (`region.rs`, created with its location hint) probes its batch; the
+//!   coordinator waits for each at most `core::round::batch_deadline`, then per monitor
+//!   assembles the reports, diagnoses (`core::diagnose`), steps the alert state machine
+//!   (`core::alerting::step`) and writes everything in one D1 batch plus one KV put. Alerts go
+//!   to the outbox in that batch; the dispatcher object delivers them.
+//!
+//! It decides nothing itself: every choice is a core function; this file sequences I/O.
 
+use std::collections::BTreeMap;
+
+use futures::future::{join_all, select, Either};
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
 
+use crate::core::alerting::{self, AlertState, Effect, RoundKind};
+use crate::core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use crate::core::diagnosis::Diagnosis;
 use crate::core::monitor::Monitor;
 use crate::core::observation::RegionReport;
+use crate::core::round::{self, RegionAnswer};
+use crate::core::rollup;
+use crate::core::schedule::{self, Entry};
+use crate::core::time::{DAY, UnixMillis};
+use crate::platform::region::{self, ProbeBatch};
+use crate::platform::{dispatcher, env, http, store};
+
+/// Most monitors one alarm runs; the rest stay due and run on the next alarm (1 s later).
+const MAX_ROUNDS_PER_ALARM: usize = 50;
 
 /// What a round produced (returned by "check now").
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,46 +47,334 @@ pub struct RoundOutcome {
     pub diagnosis: Diagnosis,
 }
 
+/// One monitor's place in the schedule (object storage, key `slot:{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Slot {
+    entry: Entry,
+    /// A re-check the alert state machine asked for.
+    recheck_at: Option<UnixMillis>,
+}
+
 fn stub(env: &Env) -> Result<worker::Stub> {
     env.durable_object("COORDINATOR")?.get_by_name("coordinator")
 }
 
+async fn call(env: &Env, path: &str, body: Option<String>) -> Result<Response> {
+    let mut init = RequestInit::new();
+    init.with_method(if body.is_some() { Method::Post } else { Method::Get });
+    if let Some(b) = body {
+        init.with_body(Some(b.into()));
+    }
+    let req = Request::new_with_init(&format!("https://coordinator{path}"), &init)?;
+    let resp = stub(env)?.fetch_with_request(req).await?;
+    if resp.status_code() >= 400 {
+        return Err(worker::Error::RustError(format!("coordinator {path}: status {}", resp.status_code())));
+    }
+    Ok(resp)
+}
+
 /// Tells the coordinator a monitor was created or changed (re-plans its schedule).
 pub async fn sync_monitor(env: &Env, monitor: &Monitor) -> Result<()> {
-    let _ = (env, monitor);
-    Ok(())
+    call(env, "/sync", Some(store::to_json(monitor)?)).await.map(|_| ())
 }
 
 /// Tells the coordinator a monitor was deleted.
 pub async fn forget_monitor(env: &Env, monitor_id: &str) -> Result<()> {
-    let _ = (env, monitor_id);
-    Ok(())
+    call(env, &format!("/forget/{monitor_id}"), Some(String::new())).await.map(|_| ())
 }
 
 /// Runs a round for one monitor now, from all its regions, and returns what it found.
 pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
-    let mut resp = stub(env)?.fetch_with_str(&format!("https://coordinator/check/{monitor_id}")).await?;
-    resp.json().await
+    call(env, &format!("/check/{monitor_id}"), Some(String::new())).await?.json().await
 }
 
-/// Arms the coordinator's alarm if it has none (called by the cron trigger).
+/// Re-syncs the schedule with D1 and arms the alarm if it is missing (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
-    stub(env)?.fetch_with_str("https://coordinator/ensure-alarm").await?;
-    Ok(())
+    call(env, "/ensure-alarm", Some(String::new())).await.map(|_| ())
 }
 
 #[durable_object]
 pub struct Coordinator {
-    _state: State,
-    _env: Env,
+    state: State,
+    env: Env,
 }
 
 impl DurableObject for Coordinator {
     fn new(state: State, env: Env) -> Self {
-        Self { _state: state, _env: env }
+        Self { state, env }
     }
 
-    async fn fetch(&self, _req: Request) -> Result<Response> {
-        Response::error("not implemented yet", 500)
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let now = env::now();
+        if path == "/sync" {
+            let m: Monitor = req.json().await?;
+            self.upsert_slot(&m, now).await?;
+            self.rearm(now).await?;
+            return http::no_content();
+        }
+        if let Some(id) = path.strip_prefix("/forget/") {
+            self.state.storage().delete(&slot_key(id)).await?;
+            self.rearm(now).await?;
+            return http::no_content();
+        }
+        if let Some(id) = path.strip_prefix("/check/") {
+            let db = store::db(&self.env)?;
+            let Some(m) = store::monitors::get(&db, id).await? else {
+                return Response::error("no such monitor", 404);
+            };
+            let mut outcomes = self.run_rounds(vec![(m, RoundKind::Scheduled, now)], "manual").await?;
+            return match outcomes.pop() {
+                Some(o) => http::json(&o, 200),
+                None => Response::error("round produced nothing", 500),
+            };
+        }
+        if path == "/ensure-alarm" {
+            self.resync(now).await?;
+            return http::no_content();
+        }
+        Response::error("not found", 404)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let now = env::now();
+        let slots = self.slots().await?;
+        let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
+        let due = schedule::due(&entries, now, MAX_ROUNDS_PER_ALARM);
+        let db = store::db(&self.env)?;
+
+        let mut work: Vec<(Monitor, RoundKind, UnixMillis)> = Vec::new();
+        let mut missed_rows = Vec::new();
+        for d in &due {
+            let Some(slot) = slots.iter().find(|s| s.entry.monitor_id == d.monitor_id) else { continue };
+            match store::monitors::get(&db, &d.monitor_id).await? {
+                Some(m) => {
+                    for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed) {
+                        let id = env::new_id("rnd");
+                        missed_rows.push(store::rounds::round_statement(
+                            &db,
+                            &store::rounds::RoundRow { id: &id, monitor_id: &m.id, kind: "missed", scheduled_for: at, started_at: now, finished_at: now, diagnosis: None },
+                        )?);
+                    }
+                    work.push((m, RoundKind::Scheduled, d.scheduled_for));
+                }
+                None => {
+                    self.state.storage().delete(&slot_key(&d.monitor_id)).await?;
+                }
+            }
+        }
+        // Re-checks asked for by the alert state machine, unless a scheduled round runs anyway.
+        for slot in &slots {
+            if let Some(at) = slot.recheck_at {
+                let id = &slot.entry.monitor_id;
+                if at <= now && !work.iter().any(|(m, _, _)| &m.id == id) && work.len() < MAX_ROUNDS_PER_ALARM {
+                    if let Some(m) = store::monitors::get(&db, id).await? {
+                        work.push((m, RoundKind::Recheck, at));
+                    }
+                }
+            }
+        }
+        if !missed_rows.is_empty() {
+            db.batch(missed_rows).await?;
+        }
+        // Advance the schedule before probing, from the time this alarm started (a slow round
+        // must not push the grid back), and clear the re-checks being run.
+        for (m, kind, _) in &work {
+            if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
+                match kind {
+                    RoundKind::Scheduled => slot.entry.next_due = schedule::advance(&slot.entry, now),
+                    RoundKind::Recheck => {}
+                }
+                slot.recheck_at = None;
+                self.state.storage().put(&slot_key(&m.id), &slot).await?;
+            }
+        }
+        if !work.is_empty() {
+            self.run_rounds(work, "").await?;
+        }
+        self.rearm(env::now()).await?;
+        Response::ok("ok")
+    }
+}
+
+fn slot_key(monitor_id: &str) -> String {
+    format!("slot:{monitor_id}")
+}
+
+impl Coordinator {
+    async fn slots(&self) -> Result<Vec<Slot>> {
+        let map = self.state.storage().list_with_options(worker::ListOptions::new().prefix("slot:")).await?;
+        let mut out = Vec::new();
+        for value in map.values() {
+            let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+            if let Ok(slot) = serde_wasm_bindgen::from_value::<Slot>(value) {
+                out.push(slot);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn upsert_slot(&self, m: &Monitor, now: UnixMillis) -> Result<()> {
+        let key = slot_key(&m.id);
+        let existing: Option<Slot> = self.state.storage().get(&key).await?;
+        let slot = match existing {
+            Some(mut s) if s.entry.interval_ms == m.interval_ms => {
+                s.entry.paused = m.paused;
+                s
+            }
+            Some(mut s) => {
+                s.entry.interval_ms = m.interval_ms;
+                s.entry.paused = m.paused;
+                s.entry.next_due = schedule::initial_due(&m.id, m.interval_ms, now);
+                s
+            }
+            None => Slot {
+                entry: Entry { monitor_id: m.id.clone(), interval_ms: m.interval_ms, next_due: schedule::initial_due(&m.id, m.interval_ms, now), paused: m.paused },
+                recheck_at: None,
+            },
+        };
+        self.state.storage().put(&key, &slot).await
+    }
+
+    /// Makes the schedule match D1 (monitors added or removed while this object was away)
+    /// and arms the alarm.
+    async fn resync(&self, now: UnixMillis) -> Result<()> {
+        let db = store::db(&self.env)?;
+        let monitors = store::monitors::list_all(&db).await?;
+        let slots = self.slots().await?;
+        for m in &monitors {
+            let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
+            if known.is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms) {
+                self.upsert_slot(m, now).await?;
+            }
+        }
+        for s in &slots {
+            if !monitors.iter().any(|m| m.id == s.entry.monitor_id) {
+                self.state.storage().delete(&slot_key(&s.entry.monitor_id)).await?;
+            }
+        }
+        self.rearm(now).await
+    }
+
+    /// Sets the alarm to the earliest due time or re-check (or clears it when nothing is due).
+    async fn rearm(&self, now: UnixMillis) -> Result<()> {
+        let slots = self.slots().await?;
+        let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
+        let next_scheduled = schedule::next_alarm(&entries, now);
+        let next_recheck = slots.iter().filter_map(|s| s.recheck_at).min().map(|t| t.max(now));
+        let next = match (next_scheduled, next_recheck) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(at) => self.state.storage().set_alarm(at).await,
+            None => self.state.storage().delete_alarm().await,
+        }
+    }
+
+    /// Runs one round for each monitor (probing all of them at once, batched per region)
+    /// and records each.
+    async fn run_rounds(&self, work: Vec<(Monitor, RoundKind, UnixMillis)>, label: &str) -> Result<Vec<RoundOutcome>> {
+        let started_at = env::now();
+        let monitors: Vec<Monitor> = work.iter().map(|(m, _, _)| m.clone()).collect();
+        let batches = round::region_batches(&monitors);
+        let calls = batches.iter().map(|(region, idx)| {
+            let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
+            let deadline = round::batch_deadline(started_at, &batch);
+            let body = ProbeBatch { region: region.clone(), monitors: batch.into_iter().cloned().collect() };
+            async move { (region.clone(), self.ask_region(body, deadline).await) }
+        });
+        let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
+
+        let mut outcomes = Vec::new();
+        let mut any_alert = false;
+        for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
+            let reports = round::reports_for(i, m, &batches, &answers);
+            let (outcome, alerted) = self.record(m, *kind, label, *scheduled_for, started_at, reports).await?;
+            any_alert |= alerted;
+            outcomes.push(outcome);
+        }
+        if any_alert {
+            if let Err(e) = dispatcher::kick(&self.env).await {
+                // The cron kicks the dispatcher every minute as well; nothing is lost.
+                worker::console_error!("kicking the dispatcher failed: {e}");
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn ask_region(&self, batch: ProbeBatch, deadline: UnixMillis) -> RegionAnswer {
+        let wait_ms = (deadline - env::now()).max(0) as u64;
+        let call = async {
+            let stub = region::stub(&self.env, &batch.region)?;
+            let mut init = RequestInit::new();
+            init.with_method(Method::Post).with_body(Some(store::to_json(&batch)?.into()));
+            let req = Request::new_with_init("https://region/probe", &init)?;
+            let mut resp = stub.fetch_with_request(req).await?;
+            if resp.status_code() != 200 {
+                return Err(worker::Error::RustError(format!("region object answered {}", resp.status_code())));
+            }
+            resp.json::<Vec<RegionReport>>().await
+        };
+        let timer = worker::Delay::from(std::time::Duration::from_millis(wait_ms));
+        match select(Box::pin(call), timer).await {
+            Either::Left((Ok(reports), _)) => RegionAnswer::Reports(reports),
+            Either::Left((Err(e), _)) => RegionAnswer::Failed(e.to_string()),
+            Either::Right(_) => RegionAnswer::Failed(format!("timeout: no answer within {wait_ms} ms")),
+        }
+    }
+
+    /// Diagnoses one monitor's round, steps its alert state and writes it all (one D1 batch,
+    /// one KV put). Returns the outcome and whether any alert was queued.
+    async fn record(&self, m: &Monitor, kind: RoundKind, label: &str, scheduled_for: UnixMillis, started_at: UnixMillis, reports: Vec<RegionReport>) -> Result<(RoundOutcome, bool)> {
+        let db = store::db(&self.env)?;
+        let now = env::now();
+        let config = env::Config::from_env(&self.env);
+        let rollups = store::rounds::recent_hourly_rollups(&db, &m.id, now - DAY).await?;
+        let baselines: Vec<LatencyBaseline> = rollup::baselines(&rollups)
+            .into_iter()
+            .map(|(region, path, p50_ms, samples)| LatencyBaseline { region, path, p50_ms, samples })
+            .collect();
+        let diagnosis = diagnose(&RoundInput { reports: &reports, expect: &m.expect, baselines: &baselines, now });
+
+        let round_id = env::new_id("rnd");
+        let kind_label = if label.is_empty() {
+            match kind {
+                RoundKind::Scheduled => "scheduled",
+                RoundKind::Recheck => "recheck",
+            }
+        } else {
+            label
+        };
+        let state = store::rounds::load_alert_state(&db, &m.id).await?;
+        let links = config.links();
+        let input = alerting::RoundInput { diagnosis: &diagnosis, reports: &reports, kind, round_id: &round_id, now, links: &links };
+        let (next_state, effects): (AlertState, Vec<Effect>) = alerting::step(state, &input, m, || env::new_id("inc"));
+
+        let mut batch = vec![store::rounds::round_statement(
+            &db,
+            &store::rounds::RoundRow { id: &round_id, monitor_id: &m.id, kind: kind_label, scheduled_for, started_at, finished_at: now, diagnosis: Some(&diagnosis) },
+        )?];
+        batch.extend(store::rounds::observation_statements(&db, &round_id, &m.id, started_at, &round::observation_rows(m, &reports))?);
+        batch.push(store::rounds::alert_state_statement(&db, &m.id, &next_state, now)?);
+        batch.extend(store::rounds::effect_statements(&db, &m.id, &m.channels, &effects, now)?);
+        db.batch(batch).await?;
+
+        store::kv::put_status(&self.env, &round::current_status(m, &diagnosis, &reports, &round_id, now)).await?;
+
+        for e in &effects {
+            if let Effect::ScheduleRecheck { at } = e {
+                if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
+                    slot.recheck_at = Some(*at);
+                    self.state.storage().put(&slot_key(&m.id), &slot).await?;
+                }
+            }
+        }
+        if effects.iter().any(|e| matches!(e, Effect::ScheduleRecheck { .. })) {
+            self.rearm(now).await?;
+        }
+        let alerted = effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
+        let outcome = RoundOutcome { round_id, monitor_id: m.id.clone(), kind: kind_label.to_string(), started_at, finished_at: now, reports, diagnosis };
+        Ok((outcome, alerted))
     }
 }

@@ -5,8 +5,10 @@
 //! No decisions here: what to write is decided by the core; this only writes it.
 
 pub mod channels;
+pub mod deliveries;
 pub mod kv;
 pub mod monitors;
+pub mod rollups;
 pub mod rounds;
 
 use wasm_bindgen::JsValue;
