@@ -27,7 +27,7 @@ apply_migrations "$STATE"
 node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
   --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$TOKEN" \
   --var PUBLIC_BASE_URL:"http://127.0.0.1:$PORT" --var DEFAULT_REGIONS:"weur,enam,apac" \
-  --show-interactive-dev-session=false --log-level warn >tests/.run/wrangler.log 2>&1 &
+  --test-scheduled --show-interactive-dev-session=false --log-level warn >tests/.run/wrangler.log 2>&1 &
 WRANGLER_PID=$!
 if ! wait_http "http://127.0.0.1:$PORT/healthz" 90; then
   say "wrangler dev did not serve /healthz within 90 s; its log:"

@@ -9,6 +9,8 @@
 mod client;
 
 mod foundation;
+mod rig_cases;
+mod shared;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;

@@ -1,0 +1,193 @@
+//! The real-world rig end to end: for every failure case, a monitor is created through the
+//! API with the case's nginx front as its URL and the origin as its origin; a round runs
+//! ("check now"); the diagnosis read back through the API must name the expected verdict
+//! with evidence; a failing case must produce exactly one confirmed Down alert at a real
+//! webhook receiver (after the alarm-driven re-check), tagged with the regions; a healthy
+//! case must produce none.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::client::{expect_status, unique, Api};
+use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
+use crate::rig::Case;
+use crate::shared::rig;
+
+const REGIONS: [&str; 3] = ["weur", "enam", "apac"];
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// What the platform can observe differs from what the rig's case list assumes in one
+/// documented way: Workers' sockets do not expose the origin's certificate, so the direct
+/// probe cannot see its expiry date, and the runtime does not trust the rig's test CA. A
+/// certificate that is valid for nginx (the front) is therefore "healthy" as far as the
+/// platform can tell (cert_expiring is exercised by the core's tests with known dates).
+fn expected_verdict(case: &Case) -> &'static str {
+    match case.name {
+        "tls_expiring" => "healthy",
+        _ => case.expected,
+    }
+}
+
+struct Setup {
+    api: Api,
+    monitor_id: String,
+    receiver: WebhookReceiver,
+}
+
+fn create_monitor(case: &Case) -> Setup {
+    let api = Api::from_env();
+    let receiver = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..WebhookOptions::default() }).expect("webhook receiver");
+    let ch = api.post("/api/v1/channels", &json!({"name": unique(case.name), "kind": "webhook", "url": receiver.url(), "secret": SECRET}));
+    expect_status(&ch, 201);
+    let channel_id = ch.json()["id"].as_str().expect("channel id").to_string();
+    let body = json!({
+        "name": format!("rig {}", case.name),
+        "slug": unique(&case.name.replace('_', "-")),
+        "url": case.front_url,
+        "origin": {"host": case.origin_host, "port": case.origin_port, "scheme": case.origin_scheme},
+        "regions": REGIONS,
+        "timeout_ms": 6000,
+        "interval_seconds": 300,
+        "channels": [channel_id],
+        "confirmation": {"regions_to_agree": 2, "recheck_delay_seconds": 1, "recovery_rounds": 1},
+        "public": true,
+    });
+    let m = api.post("/api/v1/monitors", &body);
+    expect_status(&m, 201);
+    let monitor_id = m.json()["id"].as_str().expect("monitor id").to_string();
+    Setup { api, monitor_id, receiver }
+}
+
+fn check_now(s: &Setup) -> Value {
+    let r = s.api.post_empty(&format!("/api/v1/monitors/{}/check", s.monitor_id));
+    expect_status(&r, 200);
+    r.json()
+}
+
+/// Alerts received for this monitor, de-duplicated by webhook-id, as (kind, body).
+fn alerts(s: &Setup) -> Vec<(String, Value)> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for rec in s.receiver.records() {
+        let Some(id) = rec.header("webhook-id").map(str::to_string) else { continue };
+        assert_eq!(rec.signature_valid, Some(true), "every delivery is signed: {}", rec.body_text());
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let body = rec.body_json().expect("alert body is JSON");
+        let kind = body["data"]["kind"].as_str().unwrap_or_default().to_string();
+        out.push((kind, body));
+    }
+    out
+}
+
+fn wait_for_alert(s: &Setup, kind: &str, limit: Duration) -> Vec<(String, Value)> {
+    let start = Instant::now();
+    loop {
+        let got = alerts(s);
+        if got.iter().any(|(k, _)| k == kind) || start.elapsed() > limit {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn run_case(name: &str) {
+    let rig = rig();
+    let case = rig.case(name).unwrap_or_else(|| panic!("the rig has no case {name}")).clone();
+    if let Some(reason) = &case.skipped {
+        // Loud, never silent: the case could not be set up on this machine.
+        eprintln!("\n*** SKIPPED rig case {name}: {reason} ***\n");
+        println!("SKIPPED rig case {name}: {reason}");
+        return;
+    }
+    if name == "stale_cache" {
+        rig.prime_cache(name).expect("prime the front's cache");
+        rig.stop_origin(name).expect("stop the origin");
+    }
+    let s = create_monitor(&case);
+    let outcome = check_now(&s);
+    let expected = expected_verdict(&case);
+    let d = &outcome["diagnosis"];
+    let regional_cause = d["regional_cause"].as_str().unwrap_or("");
+    assert!(
+        d["verdict"] == expected || (d["verdict"] == "regional" && regional_cause == expected),
+        "case {name}: expected {expected}, got {}\nsummary: {}\nevidence: {}\nreports: {}",
+        d["verdict"],
+        d["summary"],
+        serde_json::to_string_pretty(&d["evidence"]).unwrap_or_default(),
+        serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
+    );
+    assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
+    if expected != "healthy" {
+        assert!(d["evidence"].as_array().is_some_and(|e| !e.is_empty()), "case {name}: evidence must be given: {d}");
+        assert!(d["checklist"].as_array().is_some_and(|c| !c.is_empty()), "case {name}: a checklist: {d}");
+    }
+    assert_eq!(outcome["reports"].as_array().map(Vec::len), Some(REGIONS.len()), "one report per region");
+
+    // The diagnosis is also what the API reads back afterwards.
+    let status = s.api.get(&format!("/api/v1/monitors/{}/status", s.monitor_id));
+    expect_status(&status, 200);
+    assert_eq!(status.json()["diagnosis"]["verdict"], d["verdict"], "status read back: {}", status.body);
+
+    let is_failure = !matches!(expected, "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency");
+    if is_failure {
+        // First failing round: suspect; the coordinator's alarm runs the re-check ~1 s later,
+        // which confirms and sends exactly one Down alert.
+        let got = wait_for_alert(&s, "down", Duration::from_secs(45));
+        let downs: Vec<&Value> = got.iter().filter(|(k, _)| k == "down").map(|(_, b)| b).collect();
+        assert_eq!(downs.len(), 1, "case {name}: exactly one Down alert, got {:?}", got.iter().map(|(k, _)| k).collect::<Vec<_>>());
+        let alert = &downs[0]["data"];
+        assert_eq!(alert["monitor_id"], s.monitor_id.as_str());
+        let tagged: Vec<&str> = alert["regions"].as_array().expect("regions").iter().filter_map(|r| r["region"].as_str()).collect();
+        assert!(tagged.len() >= 2, "case {name}: alert tagged with the agreeing regions: {alert}");
+        for r in &tagged {
+            assert!(REGIONS.contains(r), "{r}");
+        }
+    } else {
+        // Give the scheduler a moment, then make sure nothing was sent.
+        std::thread::sleep(Duration::from_secs(3));
+        let got = alerts(&s);
+        assert!(got.is_empty(), "case {name}: no alert expected, got {:?}", got.iter().map(|(k, _)| k).collect::<Vec<_>>());
+    }
+    println!("rig case {name}: verdict {} ({})", d["verdict"], d["summary"]);
+}
+
+macro_rules! rig_cases {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { run_case(stringify!($name)); } )*
+
+        #[test]
+        fn every_rig_case_has_a_test() {
+            let tested = [$(stringify!($name)),*];
+            for case in rig().cases() {
+                assert!(tested.contains(&case.name), "rig case {} has no end-to-end test", case.name);
+            }
+        }
+    };
+}
+
+rig_cases!(
+    healthy,
+    origin_down,
+    crash_mid_response,
+    malformed_status_line,
+    malformed_header,
+    empty_reply,
+    slow_origin,
+    hang,
+    app_500,
+    app_503,
+    stale_cache,
+    origin_blocks_cdn,
+    origin_unreachable,
+    tls_valid,
+    tls_expiring,
+    tls_expired,
+    tls_self_signed,
+    tls_wrong_host,
+    dns_failure,
+    front_misrouted,
+);
