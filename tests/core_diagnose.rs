@@ -281,6 +281,12 @@ fn recorded_rounds_match_their_golden_diagnoses() {
     assert!(all.len() >= 5, "expected the recorded rounds under {}", rounds_dir().display());
     let mut failures = Vec::new();
     for (name, golden, got) in all {
+        // The project's one convention for accepting a deliberate change: EDGEPROBE_BLESS=1
+        // rewrites the golden files; review the diff before committing.
+        if std::env::var_os("EDGEPROBE_BLESS").is_some() {
+            std::fs::write(&golden, &got).expect("write golden");
+            continue;
+        }
         match std::fs::read_to_string(&golden) {
             Ok(expected) if expected == got => {}
             Ok(expected) => failures.push(format!("{name} differs from {}:\n{}", golden.display(), line_diff(&expected, &got))),
@@ -289,18 +295,9 @@ fn recorded_rounds_match_their_golden_diagnoses() {
     }
     assert!(
         failures.is_empty(),
-        "{}\n\nIf the change is intended, regenerate with: cargo test --test core_diagnose -- --ignored regenerate_round_goldens",
+        "{}\n\nIf the change is intended, regenerate with: EDGEPROBE_BLESS=1 cargo test --test core_diagnose",
         failures.join("\n\n")
     );
-}
-
-/// Rewrites the golden files from the engine's current output. Run explicitly, review the diff.
-#[test]
-#[ignore = "rewrites tests/fixtures/rounds/*.expected.json; run explicitly and review the diff"]
-fn regenerate_round_goldens() {
-    for (_, golden, got) in rounds() {
-        std::fs::write(&golden, got).expect("write golden");
-    }
 }
 
 #[test]
