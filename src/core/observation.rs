@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::core::time::{Millis, UnixMillis};
 
 /// One region's report for one monitor in one round.
+// Reports are built once per round and moved, never stored in bulk in memory: boxing the
+// large variant would only add noise to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RegionReport {

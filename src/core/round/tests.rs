@@ -67,7 +67,7 @@ fn deadline_counts_waves_of_six_connections() {
     // 3 monitors with origins = 6 connections: still one wave.
     assert_eq!(batch_deadline(0, &[&with_origin, &with_origin, &with_origin]), 3000 + FANOUT_MARGIN_MS);
     // 30 monitors with origins = 60 connections: ten waves.
-    let thirty: Vec<&Monitor> = std::iter::repeat(&with_origin).take(30).collect();
+    let thirty: Vec<&Monitor> = std::iter::repeat_n(&with_origin, 30).collect();
     assert_eq!(batch_deadline(0, &thirty), 10 * 3000 + FANOUT_MARGIN_MS);
     // The slowest timeout sets the wave length.
     assert_eq!(batch_deadline(0, &[&edge_only, &with_origin]), 3000 + FANOUT_MARGIN_MS);
