@@ -15,10 +15,14 @@ use crate::platform::{env, http, probe};
 /// are queued by the runtime, which would eat into every probe's timeout and skew timings).
 pub const MAX_OPEN_CONNECTIONS: usize = 6;
 
-/// Monitors probed at once. Each monitor may hold two connections (edge + origin), so this
-/// counts connections conservatively: a monitor without an origin still takes a whole slot.
-/// `buffered` (not `buffer_unordered`) keeps the results in input order.
-const MONITORS_IN_FLIGHT: usize = MAX_OPEN_CONNECTIONS / probe::CONNECTIONS_PER_MONITOR;
+/// Monitors probed at once, so that at most `MAX_OPEN_CONNECTIONS` are open: each monitor
+/// holds two (edge + origin) when any monitor of the batch has an origin, else one. Counting
+/// per batch (not a weighted semaphore per monitor) keeps this a plain `buffered` stream,
+/// which also keeps the results in input order; a mixed batch is only bounded conservatively.
+fn monitors_in_flight(monitors: &[Monitor]) -> usize {
+    let per_monitor = if monitors.iter().any(|m| m.origin.is_some()) { probe::CONNECTIONS_PER_MONITOR } else { 1 };
+    (MAX_OPEN_CONNECTIONS / per_monitor).max(1)
+}
 
 /// What the coordinator sends to `POST https://region/probe`.
 #[derive(Serialize, Deserialize)]
@@ -49,12 +53,13 @@ impl DurableObject for RegionProber {
         };
         let colo = colo(&self.env, &req);
         let region = batch.region.as_str();
+        let in_flight = monitors_in_flight(&batch.monitors);
         let reports: Vec<RegionReport> = futures::stream::iter(batch.monitors.iter())
             .map(|m| {
                 let colo = colo.clone();
                 async move { RegionReport::Probed(probe::probe_monitor(m, region, colo, env::now()).await) }
             })
-            .buffered(MONITORS_IN_FLIGHT)
+            .buffered(in_flight)
             .collect()
             .await;
         http::json(&reports, 200)

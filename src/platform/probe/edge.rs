@@ -120,7 +120,9 @@ async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller
 }
 
 /// Classifies the runtime's fetch error text. Conservative: a word must clearly name the
-/// layer; everything else is `Other` (the text is kept verbatim in `detail`).
+/// layer; everything else is `Other` (the text is kept verbatim in `detail`). Under wrangler
+/// dev a closed port gives "Network connection lost." (Connection) and a name that does not
+/// resolve gives "internal error; reference = <id>" (Other: the text does not say DNS).
 pub fn classify(detail: &str) -> EdgeFailure {
     let d = detail.to_ascii_lowercase();
     if d.contains("dns") || d.contains("name not resolved") || d.contains("could not resolve") || d.contains("enotfound") {

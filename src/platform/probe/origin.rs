@@ -4,8 +4,26 @@
 //! failure, the runtime's text. It must not decide health, guess a TLS cause the runtime did
 //! not state, outlive the monitor's timeout, leave the socket open, or panic.
 //!
-//! What workerd (wrangler dev) reports, observed on this rig (see `tests/worker/probes.rs`):
-//! OBSERVATIONS-PLACEHOLDER
+//! What workerd (wrangler dev, compatibility date 2026-04-01) reported on the rig
+//! (tests/rig), both in the host's network and under `unshare -n` (no DNS server there):
+//! - Closed loopback port: `opened()` rejects after 1-2 ms with "Error: proxy request failed,
+//!   cannot connect to the specified address".
+//! - Name that does not resolve (`origin.edgeprobe.invalid`): the SAME text after 2-11 ms, in
+//!   both namespaces; on port 80/443 workerd appends ". It looks like you might be trying to
+//!   connect to a HTTP-based service — consider using fetch instead". (The edge fetch of such a
+//!   name fails with "Error: internal error; reference = <id>".)
+//! - Unroutable address (192.0.2.1) in either namespace: the same text within 1-3 ms (the
+//!   network said no), so "fast cannot connect" means "refused or unreachable", not only RST.
+//! - Port whose packets are dropped (rig's nft rule, netns only): `opened()` never settles;
+//!   only our timer ends it (TimedOut at the monitor's timeout, 3002 ms for 3000).
+//! - Origin that accepts and never answers: connect ok in 1-2 ms, the read never settles;
+//!   our timer ends it (TimeoutBeforeHeaders at ~3000 ms for 3000).
+//! - TLS origins with a self-signed, expired, wrong-host or unknown-CA certificate (workerd
+//!   does not trust the rig's CA, so even its valid cert counts): `start_tls()` itself
+//!   succeeds, the handshake runs under the first read, which rejects 4-8 ms later with
+//!   "Error: internal error; reference = <id>" — the cause is not in the text, so the step is
+//!   the coarse `TlsStep::Failed`.
+//! - Edge fetch of a closed port: "Error: Network connection lost." after 2-3 ms.
 
 use futures::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,14 +59,14 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
     let socket = match Socket::builder().secure_transport(transport).connect(o.host.clone(), o.port) {
         Ok(s) => s,
         Err(e) => {
-            obs.connect = classify_connect(&e.to_string(), since(start));
+            obs.connect = classify_connect(&o.host, &e.to_string(), since(start));
             return obs;
         }
     };
     match deadline.race(socket.opened()).await {
         Some(Ok(_)) => obs.connect = ConnectStep::Ok { ms: since(start) },
         Some(Err(e)) => {
-            obs.connect = classify_connect(&e.to_string(), since(start));
+            obs.connect = classify_connect(&o.host, &e.to_string(), since(start));
             close(socket);
             return obs;
         }
@@ -135,14 +153,14 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
         return obs;
     }
     if tls_expected && !reader.got_first_byte() {
-        // Nothing came back over TLS: whether the handshake finished is not observable, so
-        // the TLS step stays `NotAttempted`... unless the peer closed cleanly after it.
-        obs.tls = match end {
-            Some(StreamEnd::Eof) => TlsStep::Ok { ms: since(tls_start), certificate: CertificateInfo::NotObservable },
-            _ => TlsStep::Failed { ms: since(tls_start), detail: "no TLS data within the timeout; handshake outcome unknown".into() },
-        };
+        // No byte and no error over TLS. A clean close means the handshake completed (a failed
+        // one errors, as observed); a timeout leaves it unproven, and the contract has no
+        // "unknown" TLS step, so it is recorded as the coarse `Failed` with that said plainly,
+        // next to the HTTP step's timeout (the engine sees both).
         if !matches!(end, Some(StreamEnd::Eof)) {
-            return obs;
+            obs.tls = TlsStep::Failed { ms: since(tls_start), detail: "no TLS data and no error before the timeout: handshake outcome unknown".into() };
+        } else {
+            obs.tls = TlsStep::Ok { ms: since(tls_start), certificate: CertificateInfo::NotObservable };
         }
     }
     let end = end.unwrap_or(StreamEnd::Eof);
@@ -171,13 +189,24 @@ fn close(mut socket: Socket) {
     let _ = socket.close().now_or_never();
 }
 
-/// Classifies a connect failure by the runtime's text and how fast it came.
-fn classify_connect(detail: &str, ms: Millis) -> ConnectStep {
+/// Classifies a connect failure by the runtime's text, how fast it came, and the host.
+///
+/// workerd says "cannot connect to the specified address" alike for a refused port, an
+/// unreachable network and a name that does not resolve (see the module doc), so the text
+/// alone names no cause. What is certain: a name under `.invalid` never resolves (RFC 6761),
+/// so that is a DNS failure; a fast failure on an address that needs no lookup (an IP
+/// literal, `localhost`) is the peer's host saying no (Refused). A fast failure on any other
+/// name may be DNS or a refusal: it stays `Failed`, with the runtime's text, never guessed.
+fn classify_connect(host: &str, detail: &str, ms: Millis) -> ConnectStep {
     let d = detail.to_ascii_lowercase();
     let detail = detail.to_string();
-    if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let needs_lookup = host.parse::<std::net::IpAddr>().is_err() && host != "localhost" && !host.ends_with(".localhost");
+    if host == "invalid" || host.ends_with(".invalid") {
         ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("refused") || (d.contains("cannot connect") && ms < FAST_FAILURE_MS) {
+    } else if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") {
+        ConnectStep::DnsFailed { ms, detail }
+    } else if d.contains("refused") || (d.contains("cannot connect") && ms < FAST_FAILURE_MS && !needs_lookup) {
         ConnectStep::Refused { ms, detail }
     } else if d.contains("unreachable") || d.contains("no route") || d.contains("prohibited") || d.contains("not allowed") || d.contains("blocked") {
         ConnectStep::Unreachable { ms, detail }
