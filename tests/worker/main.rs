@@ -9,6 +9,7 @@
 mod client;
 
 mod foundation;
+mod probes;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;
