@@ -11,6 +11,7 @@ mod client;
 mod foundation;
 mod rig_cases;
 mod shared;
+mod probes;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;

@@ -1,22 +1,25 @@
-//! Probes: the edge path (fetch of the front URL) and the origin path (TCP, TLS, HTTP/1.1 on
-//! a socket). (Being written.) Every failure becomes a classified observation.
+//! Probes: the edge path (`edge`: fetch of the front URL) and the origin path (`origin`: TCP,
+//! TLS, HTTP/1.1 on a socket), run concurrently for one monitor from one region. Every
+//! failure becomes a classified observation; nothing here decides health or panics.
+
+mod edge;
+mod origin;
+mod timing;
 
 use crate::core::monitor::Monitor;
-use crate::core::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome, RegionProbe};
+use crate::core::observation::RegionProbe;
+
+/// Connections one monitor's probe may hold at once (edge + origin).
+pub const CONNECTIONS_PER_MONITOR: usize = 2;
 
 /// Probes one monitor along both paths, concurrently, from this region.
 pub async fn probe_monitor(m: &Monitor, region: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
-    RegionProbe {
-        region: region.to_string(),
-        colo,
-        started_at,
-        edge: EdgeObservation {
-            url: m.url.clone(),
-            outcome: EdgeOutcome::Failed { failure: EdgeFailure::Other, detail: "probe not implemented yet".into() },
-            headers_ms: None,
-            total_ms: None,
-            certificate: CertificateInfo::NotObservable,
-        },
-        origin: None,
-    }
+    let origin = async {
+        match &m.origin {
+            Some(o) => Some(origin::probe_origin(m, o).await),
+            None => None,
+        }
+    };
+    let (edge, origin) = futures::join!(edge::probe_edge(m), origin);
+    RegionProbe { region: region.to_string(), colo, started_at, edge, origin }
 }

@@ -1,0 +1,137 @@
+//! The edge probe: the monitor's public URL fetched through the runtime's `fetch`, like a
+//! browser would but without following redirects. It records status, identifying headers,
+//! time to headers and a capped read of the body; a failure is recorded with the runtime's
+//! text and a conservative classification. It must not decide health (the core does), read
+//! an unbounded body, or outlive the monitor's timeout.
+
+use futures::StreamExt;
+use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
+
+use crate::core::http1::summarize_fetch_response;
+use crate::core::monitor::Monitor;
+use crate::core::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome};
+use crate::platform::env;
+use crate::platform::probe::timing::{since, Deadline};
+
+/// Body bytes read at most on the edge path (the keyword is searched in these).
+pub const EDGE_BODY_CAP: usize = 64 * 1024;
+
+const USER_AGENT: &str = concat!("edgeprobe/", env!("CARGO_PKG_VERSION"));
+
+/// Fetches the front URL once and describes what came back.
+pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
+    let start = env::now();
+    let deadline = Deadline::after(start, m.timeout_ms);
+    let observe = |outcome, headers_ms, total_ms| EdgeObservation {
+        url: m.url.clone(),
+        outcome,
+        headers_ms,
+        total_ms,
+        // Workers' fetch does not expose the peer certificate.
+        certificate: CertificateInfo::NotObservable,
+    };
+    let failed = |failure, detail: String| EdgeOutcome::Failed { failure, detail };
+
+    let req = match build_request(m) {
+        Ok(r) => r,
+        Err(e) => return observe(failed(EdgeFailure::Other, format!("could not build the request: {e}")), None, None),
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(req);
+    let mut resp = match deadline.race(fetch.send_with_signal(&signal)).await {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            let ms = since(start);
+            let detail = e.to_string();
+            return observe(failed(classify(&detail), detail), Some(ms), Some(ms));
+        }
+        None => {
+            controller.abort();
+            let ms = since(start);
+            return observe(failed(EdgeFailure::Timeout, format!("no response headers within {} ms", m.timeout_ms)), Some(ms), Some(ms));
+        }
+    };
+    let headers_ms = since(start);
+    let status = resp.status_code();
+    let headers: Vec<(String, String)> = resp.headers().entries().collect();
+
+    let (body, truncated) = if m.method.eq_ignore_ascii_case("HEAD") {
+        (Vec::new(), false)
+    } else {
+        read_capped(&mut resp, deadline, controller).await
+    };
+    let summary = summarize_fetch_response(status, headers.into_iter(), &body, truncated, m.expect.keyword.as_deref());
+    observe(EdgeOutcome::Response(summary), Some(headers_ms), Some(since(start)))
+}
+
+fn build_request(m: &Monitor) -> worker::Result<Request> {
+    let headers = Headers::new();
+    for (k, v) in &m.headers {
+        // A header the runtime refuses is skipped rather than failing the probe.
+        let _ = headers.set(k, v);
+    }
+    if !m.headers.keys().any(|k| k.eq_ignore_ascii_case("user-agent")) {
+        headers.set("user-agent", USER_AGENT)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::from(m.method.to_ascii_uppercase()))
+        .with_headers(headers)
+        .with_redirect(RequestRedirect::Manual);
+    Request::new_with_init(&m.url, &init)
+}
+
+/// Reads the body chunk by chunk until the cap, the end, or the deadline; never buffers more
+/// than the cap. Returns the kept bytes and whether the body was longer than the cap.
+/// A body cut short by the deadline or an error keeps what was read (the status already says
+/// what the front answered).
+async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller: AbortController) -> (Vec<u8>, bool) {
+    let mut stream = match resp.stream() {
+        Ok(s) => s,
+        Err(_) => return (Vec::new(), false), // no body (e.g. 204, 304)
+    };
+    let mut body = Vec::new();
+    loop {
+        match deadline.race(stream.next()).await {
+            Some(Some(Ok(chunk))) => {
+                let room = EDGE_BODY_CAP - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    return (body, true);
+                }
+                body.extend_from_slice(&chunk);
+                if body.len() == EDGE_BODY_CAP {
+                    // Exactly at the cap: longer only if another byte follows, which we do not
+                    // wait for; say "not truncated" only when the stream really ended.
+                    return match deadline.race(stream.next()).await {
+                        Some(None) => (body, false),
+                        _ => (body, true),
+                    };
+                }
+            }
+            Some(None) | Some(Some(Err(_))) => return (body, false),
+            None => {
+                // Stop the transfer: the response arrived, only our read of it is cut short.
+                controller.abort();
+                return (body, false);
+            }
+        }
+    }
+}
+
+/// Classifies the runtime's fetch error text. Conservative: a word must clearly name the
+/// layer; everything else is `Other` (the text is kept verbatim in `detail`). Under wrangler
+/// dev a closed port gives "Network connection lost." (Connection) and a name that does not
+/// resolve gives "internal error; reference = <id>" (Other: the text does not say DNS).
+pub fn classify(detail: &str) -> EdgeFailure {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("dns") || d.contains("name not resolved") || d.contains("could not resolve") || d.contains("enotfound") {
+        EdgeFailure::Dns
+    } else if d.contains("tls") || d.contains("ssl") || d.contains("certificate") {
+        EdgeFailure::Tls
+    } else if d.contains("network connection lost") || d.contains("connection refused") || d.contains("connection reset") || d.contains("cannot connect") {
+        EdgeFailure::Connection
+    } else {
+        EdgeFailure::Other
+    }
+}
