@@ -11,6 +11,7 @@
 //! - [`diagnosis`]: the verdict catalog and the shape of a diagnosis.
 //! - [`monitor`]: checked monitor and channel configuration.
 //! - [`http1`]: HTTP/1.1 response parsing (httparse) into observation outcomes.
+//! - [`classify`]: platform error texts turned into observation variants, conservatively.
 //! - [`cdn`]: who produced a response: each CDN's conventions for edge- vs origin-made errors.
 //! - [`diagnose`]: the two-path, multi-region diagnosis engine.
 //! - [`validate`]: API input parsed and checked into domain types, every field error at once.
@@ -26,6 +27,7 @@
 pub mod alerting;
 pub mod badge;
 pub mod cdn;
+pub mod classify;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod http1;

@@ -44,7 +44,7 @@ pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
         Some(Err(e)) => {
             let ms = since(start);
             let detail = e.to_string();
-            return observe(failed(classify(&detail), detail), Some(ms), Some(ms));
+            return observe(failed(crate::core::classify::edge_failure(&detail), detail), Some(ms), Some(ms));
         }
         None => {
             controller.abort();
@@ -119,19 +119,3 @@ async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller
     }
 }
 
-/// Classifies the runtime's fetch error text. Conservative: a word must clearly name the
-/// layer; everything else is `Other` (the text is kept verbatim in `detail`). Under wrangler
-/// dev a closed port gives "Network connection lost." (Connection) and a name that does not
-/// resolve gives "internal error; reference = <id>" (Other: the text does not say DNS).
-pub fn classify(detail: &str) -> EdgeFailure {
-    let d = detail.to_ascii_lowercase();
-    if d.contains("dns") || d.contains("name not resolved") || d.contains("could not resolve") || d.contains("enotfound") {
-        EdgeFailure::Dns
-    } else if d.contains("tls") || d.contains("ssl") || d.contains("certificate") {
-        EdgeFailure::Tls
-    } else if d.contains("network connection lost") || d.contains("connection refused") || d.contains("connection reset") || d.contains("cannot connect") {
-        EdgeFailure::Connection
-    } else {
-        EdgeFailure::Other
-    }
-}

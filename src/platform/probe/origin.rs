@@ -39,8 +39,6 @@ use crate::platform::probe::timing::{since, Deadline};
 /// Body bytes read at most on the origin path.
 pub const ORIGIN_BODY_CAP: usize = 64 * 1024;
 
-/// A connect error faster than this is an answer from the peer's host (RST), not a timeout.
-const FAST_FAILURE_MS: Millis = 1_000;
 
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
 pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
@@ -59,14 +57,14 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
     let socket = match Socket::builder().secure_transport(transport).connect(o.host.clone(), o.port) {
         Ok(s) => s,
         Err(e) => {
-            obs.connect = classify_connect(&o.host, &e.to_string(), since(start));
+            obs.connect = connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
             return obs;
         }
     };
     match deadline.race(socket.opened()).await {
         Some(Ok(_)) => obs.connect = ConnectStep::Ok { ms: since(start) },
         Some(Err(e)) => {
-            obs.connect = classify_connect(&o.host, &e.to_string(), since(start));
+            obs.connect = connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
             close(socket);
             return obs;
         }
@@ -149,7 +147,7 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
     let total_ms = since(req_start);
 
     if let Some(text) = tls_failed {
-        obs.tls = classify_tls(&text, since(tls_start));
+        obs.tls = crate::core::classify::tls_failure(&text, since(tls_start));
         return obs;
     }
     if tls_expected && !reader.got_first_byte() {
@@ -189,45 +187,33 @@ fn close(mut socket: Socket) {
     let _ = socket.close().now_or_never();
 }
 
-/// Classifies a connect failure by the runtime's text, how fast it came, and the host.
-///
-/// workerd says "cannot connect to the specified address" alike for a refused port, an
-/// unreachable network and a name that does not resolve (see the module doc), so the text
-/// alone names no cause. What is certain: a name under `.invalid` never resolves (RFC 6761),
-/// so that is a DNS failure; a fast failure on an address that needs no lookup (an IP
-/// literal, `localhost`) is the peer's host saying no (Refused). A fast failure on any other
-/// name may be DNS or a refusal: it stays `Failed`, with the runtime's text, never guessed.
-fn classify_connect(host: &str, detail: &str, ms: Millis) -> ConnectStep {
-    let d = detail.to_ascii_lowercase();
-    let detail = detail.to_string();
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let needs_lookup = host.parse::<std::net::IpAddr>().is_err() && host != "localhost" && !host.ends_with(".localhost");
-    if host == "invalid" || host.ends_with(".invalid") {
-        ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") {
-        ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("refused") || (d.contains("cannot connect") && ms < FAST_FAILURE_MS && !needs_lookup) {
-        ConnectStep::Refused { ms, detail }
-    } else if d.contains("unreachable") || d.contains("no route") || d.contains("prohibited") || d.contains("not allowed") || d.contains("blocked") {
-        ConnectStep::Unreachable { ms, detail }
-    } else if d.contains("timed out") || d.contains("timeout") {
-        ConnectStep::TimedOut { ms }
-    } else {
-        ConnectStep::Failed { ms, detail }
+
+/// The public DNS-over-HTTPS resolver asked when a connect to a name fails without saying why.
+const DOH_URL: &str = "https://cloudflare-dns.com/dns-query";
+
+/// Classifies a connect failure (core::classify); when the result is the coarse `Failed` on a
+/// name, asks DNS-over-HTTPS whether the name exists so a DNS failure is named as one. Where
+/// the resolver cannot be reached (local runs without internet) nothing changes.
+async fn connect_failure_with_dns(host: &str, detail: &str, ms: Millis, deadline: &Deadline) -> ConnectStep {
+    let step = crate::core::classify::connect_failure(host, detail, ms);
+    if !matches!(step, ConnectStep::Failed { .. }) || !crate::core::classify::needs_lookup(host) {
+        return step;
     }
+    let answer = match deadline.race(resolve(host)).await {
+        Some(Ok(body)) => crate::core::classify::parse_dns_json(&body),
+        _ => crate::core::classify::DnsAnswer::Unknown,
+    };
+    crate::core::classify::refine_with_dns(step, &answer)
 }
 
-/// Classifies a TLS failure only when the text names the cause; otherwise the coarse `Failed`.
-fn classify_tls(detail: &str, ms: Millis) -> TlsStep {
-    let d = detail.to_ascii_lowercase();
-    let detail = detail.to_string();
-    if d.contains("expired") {
-        TlsStep::Expired { ms, detail }
-    } else if d.contains("self signed") || d.contains("self-signed") || d.contains("unknown ca") || d.contains("untrusted") || d.contains("unable to get local issuer") {
-        TlsStep::Untrusted { ms, detail }
-    } else if d.contains("hostname") || d.contains("host name") || d.contains("subject alternative name") {
-        TlsStep::HostnameMismatch { ms, detail }
-    } else {
-        TlsStep::Failed { ms, detail }
-    }
+async fn resolve(host: &str) -> worker::Result<String> {
+    let mut url = url::Url::parse(DOH_URL)?;
+    url.query_pairs_mut().append_pair("name", host).append_pair("type", "A");
+    let headers = worker::Headers::new();
+    headers.set("accept", "application/dns-json")?;
+    let mut init = worker::RequestInit::new();
+    init.with_headers(headers);
+    let req = worker::Request::new_with_init(url.as_str(), &init)?;
+    let mut resp = worker::Fetch::Request(req).send().await?;
+    resp.text().await
 }
