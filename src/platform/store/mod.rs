@@ -6,6 +6,7 @@
 
 pub mod channels;
 pub mod kv;
+pub mod history;
 pub mod monitors;
 pub mod rounds;
 
