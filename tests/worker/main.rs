@@ -8,7 +8,9 @@
 
 mod client;
 
+mod api;
 mod foundation;
+mod pages;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;
