@@ -8,10 +8,38 @@
 # SLUG (the monitor page to capture) to the first /status/{slug} link found on /status.
 # Writes status-desktop.png, status-phone.png, monitor-desktop.png and monitor-phone.png.
 #
+# From a real worker with demo data: `scripts/screenshots.sh --demo [OUT_DIR]` builds nothing
+# (run scripts/build.sh first), starts wrangler dev on a free port with a fresh local state,
+# seeds it with scripts/seed_demo.py (the fixture monitors as public monitors, their status,
+# rollups and incidents), takes the screenshots and stops the worker.
+#
 # Without a worker: `cargo run --example render_status_fixture -- /tmp/site`, serve /tmp/site
 # with `python3 -m http.server -b 127.0.0.1 8799 -d /tmp/site`, then run this script against
 # http://127.0.0.1:8799.
 set -euo pipefail
+
+if [[ "${1:-}" == "--demo" ]]; then
+  SCRIPT_NAME=screenshots
+  source "$(dirname "$0")/lib.sh"
+  ensure_tools
+  cd "$ROOT"
+  mkdir -p tests/.run
+  state=$(mktemp -d /tmp/edgeprobe-demo.XXXXXX)
+  port=$(free_port)
+  token="demo-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+  wrangler_pid=""
+  trap 'stop_tree "$wrangler_pid"; rm -rf "$state"' EXIT INT TERM
+  apply_migrations "$state"
+  node_modules/.bin/wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
+    --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$token" \
+    --var SITE_TITLE:"Example Corp status" --var DEFAULT_REGIONS:"weur,enam,apac" \
+    --show-interactive-dev-session=false --log-level warn >tests/.run/wrangler-demo.log 2>&1 &
+  wrangler_pid=$!
+  wait_http "http://127.0.0.1:$port/healthz" 90 || { tail -50 tests/.run/wrangler-demo.log; exit 1; }
+  python3 scripts/seed_demo.py "http://127.0.0.1:$port" "$token" "$state"
+  "$0" "http://127.0.0.1:$port" "${2:-docs/screenshots}" shop
+  exit 0
+fi
 
 base="${1:-http://127.0.0.1:8787}"
 base="${base%/}"

@@ -106,6 +106,12 @@ impl Problem {
         Problem::new("payload-too-large", "Payload too large", 413, format!("the request body exceeds {limit_bytes} bytes"))
     }
 
+    /// 400: a query string that does not parse as a whole (badge URLs, whose parser reports
+    /// one message rather than field pointers).
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new("bad-request", "Bad request", 400, detail)
+    }
+
     pub fn unsupported_media_type() -> Problem {
         Problem::new(
             "unsupported-media-type",
@@ -220,6 +226,15 @@ impl From<Vec<FieldError>> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_request_is_a_400_with_its_own_type() {
+        let p = Problem::bad_request("metric: \"x\" is not one of status, uptime, latency").with_instance("/badge/a.svg");
+        assert_eq!((p.status, p.type_uri.as_str()), (400, "https://edgeprobe.dev/problems/bad-request"));
+        let v = p.to_value();
+        assert_eq!(v["detail"], "metric: \"x\" is not one of status, uptime, latency");
+        assert_eq!(v["instance"], "/badge/a.svg");
+    }
 
     #[test]
     fn each_error_maps_to_its_status_and_type() {

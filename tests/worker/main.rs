@@ -8,10 +8,12 @@
 
 mod client;
 
+mod api;
 mod foundation;
 mod rig_cases;
 mod shared;
 mod probes;
+mod pages;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;

@@ -7,6 +7,7 @@
 pub mod channels;
 pub mod deliveries;
 pub mod kv;
+pub mod history;
 pub mod monitors;
 pub mod rollups;
 pub mod rounds;

@@ -1,0 +1,207 @@
+//! The public status pages and badges through the running worker: only public monitors are
+//! shown, a private one is indistinguishable from a missing one, badges are well-formed SVG
+//! with caching headers and ETag revalidation, and the shields endpoint JSON follows its schema.
+
+use serde_json::{json, Value};
+
+use crate::api::{create_monitor, healthy_server, monitor_body};
+use crate::client::{expect_status, Api, Resp};
+
+fn public_monitor(api: &Api, url: &str, name_suffix: &str) -> (Value, String) {
+    let (mut body, slug) = monitor_body(url);
+    body["public"] = json!(true);
+    body["name"] = json!(format!("Public {slug}{name_suffix}"));
+    (create_monitor(api, &body), slug)
+}
+
+fn private_monitor(api: &Api) -> (Value, String) {
+    let (mut body, slug) = monitor_body("http://127.0.0.1:9/");
+    body["name"] = json!(format!("Secret project {slug}"));
+    (create_monitor(api, &body), slug)
+}
+
+#[track_caller]
+fn expect_html(r: &Resp, status: u16) {
+    expect_status(r, status);
+    assert_eq!(r.content_type, "text/html; charset=utf-8");
+    assert!(r.body.starts_with("<!DOCTYPE html>") || r.body.starts_with("<!doctype html>"), "{}", &r.body[..r.body.len().min(80)]);
+}
+
+/// `max-age` of a Cache-Control header.
+fn max_age(r: &Resp) -> u64 {
+    let cc = r.header("cache-control").expect("Cache-Control");
+    assert!(cc.contains("public"), "{cc}");
+    cc.split(',')
+        .find_map(|d| d.trim().strip_prefix("max-age=").and_then(|v| v.parse().ok()))
+        .unwrap_or_else(|| panic!("no max-age in {cc}"))
+}
+
+/// Parses an SVG badge and returns its visible text.
+fn svg_text(body: &str) -> String {
+    let doc = roxmltree::Document::parse(body).unwrap_or_else(|e| panic!("badge is not XML ({e}): {body}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    assert_eq!(doc.root_element().tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
+    doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn status_index_lists_public_monitors_only() {
+    let api = Api::from_env();
+    let (public, _) = public_monitor(&api, "http://127.0.0.1:9/", " & <friends>");
+    let (private, _) = private_monitor(&api);
+    let r = api.get_public("/status");
+    expect_html(&r, 200);
+    let public_name = public["name"].as_str().unwrap();
+    let escaped = public_name.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    assert!(r.body.contains(&escaped), "public monitor (escaped) is listed");
+    assert!(!r.body.contains(public_name), "names are HTML-escaped");
+    assert!(r.body.contains(&format!("href=\"/status/{}\"", public["slug"].as_str().unwrap())));
+    assert!(!r.body.contains(private["name"].as_str().unwrap()), "private monitor leaked");
+    assert!(!r.body.contains(private["slug"].as_str().unwrap()), "private slug leaked");
+    assert!(r.body.contains("Not checked yet"), "never-probed monitors say so");
+}
+
+#[test]
+fn monitor_page_404s_alike_for_private_and_unknown_slugs() {
+    let api = Api::from_env();
+    let (public, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    let r = api.get_public(&format!("/status/{slug}"));
+    expect_html(&r, 200);
+    assert!(r.body.contains(public["name"].as_str().unwrap()));
+    assert!(r.body.contains("Waiting for the first check"));
+    assert!(r.body.contains("No incidents recorded"));
+
+    let (private, private_slug) = private_monitor(&api);
+    let hidden = api.get_public(&format!("/status/{private_slug}"));
+    expect_html(&hidden, 404);
+    let missing = api.get_public("/status/no-such-monitor-anywhere");
+    expect_html(&missing, 404);
+    assert_eq!(hidden.body, missing.body, "a private monitor must look exactly like a missing one");
+    assert!(!hidden.body.contains(private["name"].as_str().unwrap()));
+
+    // Making it public shows it; making it private again hides it.
+    let id = private["id"].as_str().unwrap();
+    expect_status(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": true})), 200);
+    expect_html(&api.get_public(&format!("/status/{private_slug}")), 200);
+    expect_status(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": false})), 200);
+    expect_html(&api.get_public(&format!("/status/{private_slug}")), 404);
+}
+
+#[test]
+fn svg_badge_is_xml_with_caching_headers_and_etag() {
+    let api = Api::from_env();
+    let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", " <&\"'>");
+    let r = api.get_public(&format!("/badge/{slug}.svg"));
+    expect_status(&r, 200);
+    assert_eq!(r.content_type, "image/svg+xml; charset=utf-8");
+    let text = svg_text(&r.body);
+    assert!(text.contains(m["name"].as_str().unwrap()), "label is the name: {text}");
+    assert!(text.contains("unknown"), "never probed reads unknown: {text}");
+    assert!(max_age(&r) <= 60);
+    let etag = r.header("etag").expect("ETag").to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+
+    for matching in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
+        let again = api.raw("GET", &format!("/badge/{slug}.svg"), None, None, None, &[("if-none-match", &matching)]);
+        assert_eq!(again.status, 304, "If-None-Match: {matching}");
+        assert!(again.body.is_empty());
+        assert_eq!(again.header("etag"), Some(etag.as_str()));
+        assert!(max_age(&again) <= 60);
+    }
+    let stale = api.raw("GET", &format!("/badge/{slug}.svg"), None, None, None, &[("if-none-match", "\"stale\"")]);
+    expect_status(&stale, 200);
+    assert_eq!(stale.body, r.body);
+
+    // Every metric, window and style renders as XML; uptime without rollups reads "no data".
+    for q in ["metric=uptime", "metric=uptime&window=7d", "metric=latency&window=30d", "style=flat-square", "region=weur", "label=API&v=2"] {
+        let r = api.get_public(&format!("/badge/{slug}.svg?{q}"));
+        expect_status(&r, 200);
+        let text = svg_text(&r.body);
+        if q.starts_with("metric=") {
+            assert!(text.contains("no data"), "{q}: {text}");
+        }
+        if q.starts_with("label=") {
+            assert!(text.contains("API"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn badge_json_follows_the_shields_endpoint_schema() {
+    let api = Api::from_env();
+    let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    let r = api.get_public(&format!("/badge/{slug}.json"));
+    expect_status(&r, 200);
+    assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
+    assert!(max_age(&r) <= 60);
+    let v = r.json();
+    assert_eq!(v, json!({"schemaVersion": 1, "label": m["name"], "message": "unknown", "color": "lightgrey"}));
+    let etag = r.header("etag").expect("ETag").to_string();
+    let again = api.raw("GET", &format!("/badge/{slug}.json"), None, None, None, &[("if-none-match", &etag)]);
+    assert_eq!(again.status, 304);
+
+    let v = api.get_public(&format!("/badge/{slug}.json?metric=latency&style=flat-square&label=")).json();
+    assert_eq!(v, json!({"schemaVersion": 1, "label": "", "message": "no data", "color": "lightgrey", "style": "flat-square"}));
+}
+
+#[test]
+fn badges_for_private_and_unknown_slugs_are_404_without_the_name() {
+    let api = Api::from_env();
+    let (private, slug) = private_monitor(&api);
+    let name = private["name"].as_str().unwrap();
+    let mut bodies = Vec::new();
+    for s in [slug.as_str(), "no-such-badge-anywhere"] {
+        let svg = api.get_public(&format!("/badge/{s}.svg"));
+        expect_status(&svg, 404);
+        assert!(svg_text(&svg.body).contains("not found"));
+        assert!(!svg.body.contains(name));
+        bodies.push(svg.body);
+        let js = api.get_public(&format!("/badge/{s}.json"));
+        expect_status(&js, 404);
+        assert!(!js.body.contains(name));
+    }
+    assert_eq!(bodies[0], bodies[1], "private and missing badges are identical");
+}
+
+#[test]
+fn bad_badge_queries_are_400_problems() {
+    let api = Api::from_env();
+    let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    for (q, mentions) in [("metric=speed", "metric"), ("window=1y&style=round", "window"), ("region=West%20EU", "region")] {
+        for ext in ["svg", "json"] {
+            let r = api.get_public(&format!("/badge/{slug}.{ext}?{q}"));
+            expect_status(&r, 400);
+            assert!(r.content_type.starts_with("application/problem+json"), "{}", r.content_type);
+            let v = r.json();
+            assert_eq!(v["status"], 400);
+            assert!(v["detail"].as_str().is_some_and(|d| d.contains(mentions)), "{v}");
+        }
+    }
+}
+
+#[test]
+fn a_checked_public_monitor_shows_up_on_the_page_and_badges() {
+    let api = Api::from_env();
+    let target = healthy_server();
+    let (m, slug) = public_monitor(&api, &target, "");
+    let id = m["id"].as_str().unwrap();
+    let r = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
+    expect_status(&r, 200);
+
+    let page = api.get_public(&format!("/status/{slug}"));
+    expect_html(&page, 200);
+    assert!(page.body.contains("Last checked"), "the page shows the round");
+    assert!(!page.body.contains("Waiting for the first check"));
+    assert!(page.body.contains("weur"), "region grid lists the monitor's regions");
+
+    let badge = api.get_public(&format!("/badge/{slug}.json")).json();
+    assert_eq!((badge["message"].as_str(), badge["color"].as_str()), (Some("up"), Some("brightgreen")), "{badge}");
+    let region = api.get_public(&format!("/badge/{slug}.json?region=weur")).json();
+    assert_eq!(region["message"], "up", "{region}");
+    assert_eq!(region["label"], format!("{} (weur)", m["name"].as_str().unwrap()));
+    let svg = api.get_public(&format!("/badge/{slug}.svg"));
+    assert!(svg_text(&svg.body).contains("up"));
+
+    let index = api.get_public("/status");
+    assert!(index.body.contains(m["name"].as_str().unwrap()));
+}
