@@ -13,6 +13,7 @@ if [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net 2>/dev/null |
   export EDGEPROBE_NETNS=1
 fi
 
+mkdir -p tests/.run
 STATE=$(mktemp -d /tmp/edgeprobe-state.XXXXXX)
 PORT=$(free_port)
 TOKEN="test-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"

@@ -147,6 +147,28 @@ fn cases() -> Vec<Case> {
         baselines: ["enam", "weur", "apac"].iter().map(|r| base(r, PathKind::Edge, 100)).collect(),
         ..case("degraded_latency: every region", DegradedLatency, everywhere(|| edge(200, CF, "", 2_000), None))
     });
+    // Regressions found against the real nginx rig:
+    // a 200 whose body the origin cut short, passed through by the proxy;
+    v.push(case(
+        "origin_malformed_response: proxy passes a 200 whose body broke off",
+        OriginMalformedResponse,
+        everywhere(
+            || {
+                let mut e = edge(200, &[("server", "nginx/1.22.1"), ("content-length", "1000")], "", 9);
+                if let edgeprobe::core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
+                    r.body_error = Some("the body ended after 10 of 1000 bytes announced by Content-Length".into());
+                }
+                e
+            },
+            Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)),
+        ),
+    ));
+    // a proxy that passes garbage through as an HTTP/0.9 body, parsed as a nonsense status.
+    v.push(case(
+        "origin_malformed_response: proxy passes a garbage status line",
+        OriginMalformedResponse,
+        everywhere(|| edge(2, &[("server", "nginx/1.22.1")], "HTTP/1.1 2OO OK", 9), Some(|| origin_http_fail(HttpFailure::InvalidStatusLine))),
+    ));
     v
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use edgeprobe::core::http1::{build_request, summarize_fetch_response, Progress, ResponseReader, StreamEnd};
+use edgeprobe::core::http1::{build_request, summarize_fetch_response, BodyRead, Progress, ResponseReader, StreamEnd};
 use edgeprobe::core::observation::{HttpFailure, HttpStep};
 use proptest::prelude::*;
 
@@ -161,11 +161,30 @@ fn request_has_fixed_headers_and_refuses_injection() {
 fn fetch_summary_shares_selection_and_excerpt() {
     let headers = vec![("Server".to_string(), "cloudflare".to_string()), ("Set-Cookie".to_string(), "x".to_string()), ("CF-RAY".to_string(), "abc-CDG".to_string())];
     let body = b"<title>Connection timed out | example.com | Cloudflare</title>\n\tRay ID: abc";
-    let s = summarize_fetch_response(522, headers.into_iter(), body, false, Some("Welcome"));
+    let s = summarize_fetch_response(522, headers.into_iter(), body, false, Some("Welcome"), BodyRead::Ended);
     assert_eq!(s.headers.keys().collect::<Vec<_>>(), vec!["cf-ray", "server"]);
     assert_eq!(s.body_excerpt.as_deref(), Some("<title>Connection timed out | example.com | Cloudflare</title> Ray ID: abc"));
     assert_eq!(s.keyword_found, Some(false));
     assert_eq!(s.body_bytes, body.len() as u64);
+    assert_eq!(s.body_error, None);
+}
+
+/// Regression: nginx passes on a 200 whose body the origin cut short (crash mid-response);
+/// the fetch path must not call that page fine.
+#[test]
+fn fetch_summary_flags_a_body_that_broke_off() {
+    let cl = |n: &str| vec![("content-length".to_string(), n.to_string())];
+    let short = summarize_fetch_response(200, cl("1000").into_iter(), b"0123456789", false, Some("ok"), BodyRead::Ended);
+    assert!(short.body_error.as_deref().is_some_and(|e| e.contains("10 of 1000")), "{short:?}");
+    assert_eq!(short.keyword_found, None, "a missing keyword in a broken body proves nothing");
+
+    let broken = summarize_fetch_response(200, Vec::new().into_iter(), b"abc", false, None, BodyRead::Broken("Network connection lost.".into()));
+    assert!(broken.body_error.as_deref().is_some_and(|e| e.contains("after 3 bytes") && e.contains("connection lost")), "{broken:?}");
+
+    // HEAD: nothing read, nothing wrong; capped: longer than the cap is not short.
+    assert_eq!(summarize_fetch_response(200, cl("1000").into_iter(), b"", false, None, BodyRead::NotRead).body_error, None);
+    assert_eq!(summarize_fetch_response(200, cl("1000").into_iter(), b"0123", true, None, BodyRead::Ended).body_error, None);
+    assert_eq!(summarize_fetch_response(200, cl("4").into_iter(), b"0123", false, None, BodyRead::Ended).body_error, None);
 }
 
 fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {

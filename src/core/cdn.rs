@@ -369,6 +369,7 @@ mod tests {
             body_truncated: false,
             body_excerpt: if body.is_empty() { None } else { Some(body.to_string()) },
             keyword_found: None,
+            body_error: None,
         }
     }
 

@@ -400,6 +400,8 @@ impl ResponseReader {
             body_excerpt: excerpt_for(self.status, &self.body),
             keyword_found,
             headers: self.headers,
+            // A broken body is an HttpStep::Failed on this path, never a Response.
+            body_error: None,
         };
         HttpStep::Response { response, ttfb_ms, total_ms }
     }
@@ -542,21 +544,52 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// How the platform's read of a fetched body ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyRead {
+    /// The stream ended (or the cap was reached).
+    Ended,
+    /// The body was not read (HEAD request).
+    NotRead,
+    /// Reading failed after the headers arrived (the runtime's text), or our deadline hit.
+    Broken(String),
+}
+
 /// Summarizes a response the platform read through the fetch API (the edge path), with the
-/// same header selection, excerpt and keyword rules as the socket path.
+/// same header selection, excerpt and keyword rules as the socket path. A body that broke,
+/// or ended before its Content-Length, is recorded in `body_error`.
 pub fn summarize_fetch_response(
     status: u16,
     headers: impl Iterator<Item = (String, String)>,
     body: &[u8],
     body_truncated: bool,
     keyword: Option<&str>,
+    read: BodyRead,
 ) -> ResponseSummary {
+    let headers = select_headers(headers);
+    let declared = headers.get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let body_error = match read {
+        BodyRead::Broken(text) => Some(format!("the body broke off after {} bytes: {text}", body.len())),
+        BodyRead::Ended => match declared {
+            Some(cl) if !body_truncated && (body.len() as u64) < cl => {
+                Some(format!("the body ended after {} of {cl} bytes announced by Content-Length", body.len()))
+            }
+            _ => None,
+        },
+        BodyRead::NotRead => None,
+    };
     ResponseSummary {
         status,
-        headers: select_headers(headers),
+        headers,
         body_bytes: body.len() as u64,
         body_truncated,
         body_excerpt: excerpt_for(status, body),
-        keyword_found: keyword.map(|k| contains(body, k.as_bytes())),
+        keyword_found: match (keyword, &body_error) {
+            (Some(k), None) => Some(contains(body, k.as_bytes())),
+            // A keyword missing from a body that broke off proves nothing about the page.
+            (Some(k), Some(_)) if contains(body, k.as_bytes()) => Some(true),
+            (Some(_), Some(_)) | (None, _) => None,
+        },
+        body_error,
     }
 }

@@ -110,6 +110,19 @@ pub struct ResponseSummary {
     pub body_excerpt: Option<String>,
     /// Whether the monitor's expected keyword was found in the read body (`None`: no keyword).
     pub keyword_found: Option<bool>,
+    /// Set when the body could not be read to its end although the headers arrived: the
+    /// connection broke mid-body, or it ended before Content-Length. Users get a broken page
+    /// even though the status looks fine. (The origin path reports this as an `HttpFailure`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_error: Option<String>,
+}
+
+impl ResponseSummary {
+    /// The status is a real HTTP status code (a proxy passing through garbage can yield
+    /// anything, e.g. an HTTP/0.9-style body parsed as status 2).
+    pub fn status_is_valid(&self) -> bool {
+        (100..=599).contains(&self.status)
+    }
 }
 
 /// Header names kept in [`ResponseSummary::headers`]; the platform keeps exactly these.

@@ -85,7 +85,9 @@ pub struct CurrentStatus {
 /// Whether the edge answered as the monitor expects.
 pub fn edge_ok(outcome: &EdgeOutcome, expect: &Expectations) -> bool {
     match outcome {
-        EdgeOutcome::Response(r) => expect.status_ok(r.status) && r.keyword_found != Some(false),
+        EdgeOutcome::Response(r) => {
+            r.status_is_valid() && expect.status_ok(r.status) && r.keyword_found != Some(false) && r.body_error.is_none()
+        }
         EdgeOutcome::Failed { .. } => false,
     }
 }
@@ -215,7 +217,7 @@ mod summarize_region_tests {
             body_bytes: 10,
             body_truncated: false,
             body_excerpt: None,
-            keyword_found,
+            keyword_found, body_error: None
         }
     }
 

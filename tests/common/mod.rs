@@ -121,7 +121,7 @@ fn colo(region: &str) -> &'static str {
 }
 
 fn response(status: u16) -> ResponseSummary {
-    ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None }
+    ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None, body_error: None }
 }
 
 fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport {

@@ -25,6 +25,7 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseSu
         body_truncated: false,
         body_excerpt: if status >= 400 && !body.is_empty() { Some(body.to_string()) } else { None },
         keyword_found: None,
+        body_error: None,
     }
 }
 

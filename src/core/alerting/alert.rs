@@ -304,7 +304,7 @@ mod tests {
     }
 
     fn response(status: u16) -> ResponseSummary {
-        ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None }
+        ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None , body_error: None}
     }
 
     #[test]

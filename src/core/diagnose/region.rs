@@ -149,7 +149,8 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
         };
     }
 
-    let is_error = r.status >= 500 || attr.source == ErrorSource::Edge;
+    // A body that broke off, or a status that is not HTTP, is an error whatever the code says.
+    let is_error = r.status >= 500 || attr.source == ErrorSource::Edge || r.body_error.is_some() || !r.status_is_valid();
     if !is_error {
         let same_at_origin = matches!(origin.map(|o| &o.http), Some(HttpStep::Response { response, .. }) if response.status == r.status);
         return (Verdict::UnexpectedResponse, if same_at_origin || origin.is_none() { High } else { Medium }, vec![]);
@@ -224,7 +225,7 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                     if near_edge_wait(*ttfb_ms, p.edge.headers_ms) {
                         return (Verdict::OriginTimeout, weaker(Medium), vec![alt(Verdict::OriginBlocksCdn, how)]);
                     }
-                    return (Verdict::OriginBlocksCdn, weaker(Medium), vec![alt(Verdict::OriginTimeout, how)]);
+                    return (Verdict::OriginBlocksCdn, weaker(Medium), vec![alt(Verdict::OriginTimeout, how), misrouted_alt(&o.address)]);
                 }
                 let mut alts = vec![];
                 if attr.error_classes.contains(&EdgeErrorClass::InvalidResponse) {
@@ -233,6 +234,7 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                 if attr.error_classes.contains(&EdgeErrorClass::TlsInvalidCert) {
                     alts.push(alt(Verdict::OriginTlsInvalid, "The CDN's 502 also covers a TLS failure towards the origin; check the certificate the origin presents for the CDN's host name."));
                 }
+                alts.push(misrouted_alt(&o.address));
                 let conf = if single.is_some() { High } else { Medium };
                 return (Verdict::OriginBlocksCdn, weaker(conf), alts);
             }
@@ -249,6 +251,15 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
             vec![alt(Verdict::OriginAppError, "The error page does not say who made it. If the origin's access log shows the failing requests with a 5xx status, the origin made it.")],
         ),
     }
+}
+
+/// The other cause that fits "the CDN cannot connect, we can": the CDN is not pointed where
+/// we probe (a stale origin address, a wrong port or scheme in its origin settings).
+fn misrouted_alt(address: &str) -> Alternative {
+    alt(
+        Verdict::EdgeErrorOriginHealthy,
+        format!("The CDN may be configured with a different origin address or port than {address}, the one we probe. If its origin setting matches {address}, a firewall or allowlist is blocking the CDN; if not, fix the setting."),
+    )
 }
 
 /// True when our direct request took at least 80% of what the edge waited before giving up:

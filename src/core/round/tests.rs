@@ -37,6 +37,7 @@ fn probed(region: &str, status: Option<u16>) -> RegionReport {
             body_truncated: false,
             body_excerpt: None,
             keyword_found: None,
+            body_error: None,
         }),
         None => EdgeOutcome::Failed { failure: EdgeFailure::Timeout, detail: "timed out".into() },
     };

@@ -7,7 +7,7 @@
 use futures::StreamExt;
 use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
-use crate::core::http1::summarize_fetch_response;
+use crate::core::http1::{summarize_fetch_response, BodyRead};
 use crate::core::monitor::Monitor;
 use crate::core::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome};
 use crate::platform::env;
@@ -56,12 +56,12 @@ pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
     let status = resp.status_code();
     let headers: Vec<(String, String)> = resp.headers().entries().collect();
 
-    let (body, truncated) = if m.method.eq_ignore_ascii_case("HEAD") {
-        (Vec::new(), false)
+    let (body, truncated, read) = if m.method.eq_ignore_ascii_case("HEAD") {
+        (Vec::new(), false, BodyRead::NotRead)
     } else {
         read_capped(&mut resp, deadline, controller).await
     };
-    let summary = summarize_fetch_response(status, headers.into_iter(), &body, truncated, m.expect.keyword.as_deref());
+    let summary = summarize_fetch_response(status, headers.into_iter(), &body, truncated, m.expect.keyword.as_deref(), read);
     observe(EdgeOutcome::Response(summary), Some(headers_ms), Some(since(start)))
 }
 
@@ -82,13 +82,12 @@ fn build_request(m: &Monitor) -> worker::Result<Request> {
 }
 
 /// Reads the body chunk by chunk until the cap, the end, or the deadline; never buffers more
-/// than the cap. Returns the kept bytes and whether the body was longer than the cap.
-/// A body cut short by the deadline or an error keeps what was read (the status already says
-/// what the front answered).
-async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller: AbortController) -> (Vec<u8>, bool) {
+/// than the cap. Returns the kept bytes, whether the body was longer than the cap, and how the
+/// read ended (a break or our deadline mid-body is recorded, not hidden behind the status).
+async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller: AbortController) -> (Vec<u8>, bool, BodyRead) {
     let mut stream = match resp.stream() {
         Ok(s) => s,
-        Err(_) => return (Vec::new(), false), // no body (e.g. 204, 304)
+        Err(_) => return (Vec::new(), false, BodyRead::Ended), // no body (e.g. 204, 304)
     };
     let mut body = Vec::new();
     loop {
@@ -97,23 +96,24 @@ async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller
                 let room = EDGE_BODY_CAP - body.len();
                 if chunk.len() > room {
                     body.extend_from_slice(&chunk[..room]);
-                    return (body, true);
+                    return (body, true, BodyRead::Ended);
                 }
                 body.extend_from_slice(&chunk);
                 if body.len() == EDGE_BODY_CAP {
                     // Exactly at the cap: longer only if another byte follows, which we do not
                     // wait for; say "not truncated" only when the stream really ended.
                     return match deadline.race(stream.next()).await {
-                        Some(None) => (body, false),
-                        _ => (body, true),
+                        Some(None) => (body, false, BodyRead::Ended),
+                        _ => (body, true, BodyRead::Ended),
                     };
                 }
             }
-            Some(None) | Some(Some(Err(_))) => return (body, false),
+            Some(None) => return (body, false, BodyRead::Ended),
+            Some(Some(Err(e))) => return (body, false, BodyRead::Broken(e.to_string())),
             None => {
-                // Stop the transfer: the response arrived, only our read of it is cut short.
+                // Stop the transfer: the headers arrived, the body did not finish in time.
                 controller.abort();
-                return (body, false);
+                return (body, false, BodyRead::Broken("the body did not finish within the timeout".into()));
             }
         }
     }
