@@ -13,7 +13,6 @@ use crate::platform::env;
 
 /// `pending` (waiting for its next attempt), `delivered`, or `dead` (gave up; can be re-driven).
 pub const PENDING: &str = "pending";
-pub const DELIVERED: &str = "delivered";
 pub const DEAD: &str = "dead";
 
 /// One outbox row.
@@ -36,7 +35,7 @@ pub struct Delivery {
 }
 
 /// One POST of a delivery.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Attempt {
     pub attempt: u32,
     pub at: i64,
@@ -201,12 +200,6 @@ fn attempt_statement(db: &D1Database, delivery_id: &str, a: &AttemptRecord) -> R
     )
 }
 
-/// Records a standalone attempt (the outcome update is done separately).
-pub async fn record_attempt(db: &D1Database, delivery_id: &str, a: &AttemptRecord) -> Result<()> {
-    attempt_statement(db, delivery_id, a)?.run().await?;
-    Ok(())
-}
-
 /// How an attempt ended for the outbox row.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -244,21 +237,6 @@ fn schedule_retry_statement(db: &D1Database, id: &str, attempts: u32, next_at: i
 
 fn mark_dead_statement(db: &D1Database, id: &str, attempts: u32, reason: &str) -> Result<D1PreparedStatement> {
     stmt(db, "UPDATE deliveries SET status = 'dead', attempts = ?2, last_error = ?3 WHERE id = ?1", &[s(id), n(attempts as i64), s(reason)])
-}
-
-pub async fn mark_delivered(db: &D1Database, id: &str, attempts: u32, at: i64) -> Result<()> {
-    mark_delivered_statement(db, id, attempts, at)?.run().await?;
-    Ok(())
-}
-
-pub async fn schedule_retry(db: &D1Database, id: &str, attempts: u32, next_at: i64, error: &str) -> Result<()> {
-    schedule_retry_statement(db, id, attempts, next_at, error)?.run().await?;
-    Ok(())
-}
-
-pub async fn mark_dead(db: &D1Database, id: &str, attempts: u32, reason: &str) -> Result<()> {
-    mark_dead_statement(db, id, attempts, reason)?.run().await?;
-    Ok(())
 }
 
 /// Dead → pending, due now; the attempt history and count stay. Returns false when the row
