@@ -8,6 +8,7 @@
 
 mod client;
 
+mod alerts;
 mod foundation;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
