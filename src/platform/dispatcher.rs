@@ -15,7 +15,7 @@ use futures::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::{
     durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit,
-    Response, Result, State,
+    Response, Result, ScheduledTime, State,
 };
 
 use crate::core::alerting::payload::{self, OutgoingRequest};
@@ -86,7 +86,8 @@ impl Dispatcher {
         let storage = self.state.storage();
         match storage.get_alarm().await? {
             Some(current) if current <= at => Ok(()),
-            _ => storage.set_alarm(at).await,
+            // An i64 passed to set_alarm is an offset from now, not a time: give a Date.
+            _ => storage.set_alarm(ScheduledTime::new(js_sys::Date::new(&JsValue::from_f64(at as f64)))).await,
         }
     }
 }
