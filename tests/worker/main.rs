@@ -9,6 +9,7 @@
 mod client;
 
 mod api;
+mod alerts;
 mod foundation;
 mod rig_cases;
 mod shared;

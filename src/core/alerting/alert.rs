@@ -286,6 +286,38 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
     }
 }
 
+/// A test alert for checking a channel on its own, without a monitor (`POST
+/// /api/v1/channels/{id}/test`): clearly labelled, never tied to an incident; `monitor_id` is
+/// empty and the links point at the channel. Unique per channel and millisecond.
+pub fn channel_test_alert(channel_id: &str, channel_name: &str, links: &Links, now: UnixMillis) -> Alert {
+    let base = links.base_url.trim_end_matches('/');
+    let dedup_key = format!("test_{channel_id}_{now}");
+    Alert {
+        id: message_id(&dedup_key, AlertKind::Test, 0),
+        kind: AlertKind::Test,
+        at: now,
+        dedup_key,
+        monitor_id: String::new(),
+        monitor_name: "edgeprobe test".to_string(),
+        monitor_url: base.to_string(),
+        incident_id: None,
+        state_change: "test".to_string(),
+        verdict: Verdict::Healthy,
+        summary: format!("Test alert for channel {channel_name}: if you can read this, the channel works."),
+        checklist: Vec::new(),
+        severity: Severity::Info,
+        first_seen_at: None,
+        confirmed_at: None,
+        resolved_at: None,
+        regions: Vec::new(),
+        links: AlertLinks {
+            status_page: None,
+            docs: format!("{}/diagnoses.md#{}", links.docs_base.trim_end_matches('/'), Verdict::Healthy.as_str()),
+            api: format!("{base}/api/v1/channels/{channel_id}"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -364,5 +396,21 @@ mod tests {
         ];
         let unique: std::collections::BTreeSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), ids.len());
+    }
+
+    #[test]
+    fn channel_test_alerts_are_labelled_and_distinct() {
+        let links = Links { base_url: "https://probe.example/".into(), docs_base: "https://docs.example/d".into() };
+        let a = channel_test_alert("chn_1", "ops", &links, 1_000);
+        assert_eq!(a.kind, AlertKind::Test);
+        assert_eq!(a.id, "msg_test_chn_1_1000_test_0");
+        assert_eq!(a.incident_id, None);
+        assert!(a.summary.contains("ops"), "{}", a.summary);
+        assert_eq!(a.links.api, "https://probe.example/api/v1/channels/chn_1");
+        assert_eq!(a.links.docs, "https://docs.example/d/diagnoses.md#healthy");
+        assert!(a.regions.is_empty());
+        let ids: std::collections::BTreeSet<String> =
+            [channel_test_alert("chn_1", "ops", &links, 1_001).id, channel_test_alert("chn_2", "ops", &links, 1_000).id, a.id].into();
+        assert_eq!(ids.len(), 3, "another time or channel gives another webhook-id");
     }
 }
