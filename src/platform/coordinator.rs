@@ -267,7 +267,8 @@ impl Coordinator {
             (a, b) => a.or(b),
         };
         match next {
-            Some(at) => self.state.storage().set_alarm(at).await,
+            // An i64 given to set_alarm is an offset from now in worker 0.8, not a time.
+            Some(at) => self.state.storage().set_alarm(std::time::Duration::from_millis((at - now).max(0) as u64)).await,
             None => self.state.storage().delete_alarm().await,
         }
     }

@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 use crate::client::{expect_status, unique, Api};
 use crate::rig::net::read_request_head;
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver, WebhookRecord};
-use crate::rig::{Rig, RigOptions};
 
 /// The Standard Webhooks documentation's example secret (24 bytes decoded).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -349,7 +348,7 @@ fn create_monitor(api: &Api, cleanup: &Cleanup, body: &Value) -> String {
 fn a_hanging_receiver_does_not_hold_up_checks() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let rig = Rig::start(RigOptions::default()).expect("rig");
+    let rig = crate::shared::rig();
     let healthy = rig.case("healthy").expect("healthy case");
     let hanging = WebhookReceiver::start(WebhookOptions { hang: true, hang_limit: Duration::from_secs(60), ..Default::default() })
         .expect("receiver");
@@ -393,7 +392,7 @@ fn wait_kind(receiver: &WebhookReceiver, kind: &str, timeout: Duration, mut betw
 fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let rig = Rig::start(RigOptions::default()).expect("rig");
+    let rig = crate::shared::rig();
     let down = rig.case("origin_down").expect("origin_down case");
     let healthy = rig.case("healthy").expect("healthy case");
     let receiver = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..Default::default() }).expect("receiver");
