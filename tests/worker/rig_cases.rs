@@ -29,6 +29,24 @@ fn expected_verdict(case: &Case) -> &'static str {
     }
 }
 
+/// Cases where two causes fit what can be observed from outside. A proxy pointed at the wrong
+/// port and a firewall rejecting the proxy both read "the front cannot connect, we can": the
+/// engine must name one and list the other with how to tell them apart.
+fn ambiguous_with(case: &Case) -> Option<&'static str> {
+    match case.name {
+        "front_misrouted" => Some("origin_blocks_cdn"),
+        _ => None,
+    }
+}
+
+fn names_expected(d: &Value, expected: &str, ambiguous: Option<&str>) -> bool {
+    let verdict = d["verdict"].as_str().unwrap_or("");
+    let listed = |v: &str| d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == v));
+    verdict == expected
+        || (verdict == "regional" && d["regional_cause"] == expected)
+        || ambiguous.is_some_and(|other| verdict == other && listed(expected))
+}
+
 struct Setup {
     api: Api,
     monitor_id: String,
@@ -108,12 +126,12 @@ fn run_case(name: &str) {
         rig.stop_origin(name).expect("stop the origin");
     }
     let s = create_monitor(&case);
+    let first_round = Instant::now();
     let outcome = check_now(&s);
     let expected = expected_verdict(&case);
     let d = &outcome["diagnosis"];
-    let regional_cause = d["regional_cause"].as_str().unwrap_or("");
     assert!(
-        d["verdict"] == expected || (d["verdict"] == "regional" && regional_cause == expected),
+        names_expected(d, expected, ambiguous_with(&case)),
         "case {name}: expected {expected}, got {}\nsummary: {}\nevidence: {}\nreports: {}",
         d["verdict"],
         d["summary"],
@@ -137,6 +155,8 @@ fn run_case(name: &str) {
         // First failing round: suspect; the coordinator's alarm runs the re-check ~1 s later,
         // which confirms and sends exactly one Down alert.
         let got = wait_for_alert(&s, "down", Duration::from_secs(45));
+        // A measurement for the record (never asserted): first failing round to confirmed alert.
+        println!("rig case {name}: confirmed Down alert received {} ms after the first failing round started", first_round.elapsed().as_millis());
         let downs: Vec<&Value> = got.iter().filter(|(k, _)| k == "down").map(|(_, b)| b).collect();
         assert_eq!(downs.len(), 1, "case {name}: exactly one Down alert, got {:?}", got.iter().map(|(k, _)| k).collect::<Vec<_>>());
         let alert = &downs[0]["data"];
