@@ -37,4 +37,4 @@ if ! wait_http "http://127.0.0.1:$PORT/healthz" 90; then
 fi
 say "worker up at http://127.0.0.1:$PORT (state $STATE)"
 EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE_STATE="$STATE" \
-  cargo test --features integration --test worker -- --test-threads 4
+  cargo test --features integration --test worker -- --test-threads 4 --show-output

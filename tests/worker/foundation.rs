@@ -29,3 +29,29 @@ fn migration_created_the_schema_version() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("wrangler --json output");
     assert_eq!(v[0]["results"][0]["value"], "1", "{v}");
 }
+
+#[test]
+fn durable_objects_answer_through_the_worker() {
+    // "Check now" goes Worker → Coordinator object → one RegionProber object per region and
+    // back: every region must answer as probed, placed "local" under wrangler dev.
+    let api = Api::from_env();
+    let healthy = crate::shared::rig().case("healthy").expect("healthy case");
+    let body = serde_json::json!({
+        "name": "do round trip", "slug": crate::client::unique("do-round-trip"), "url": healthy.front_url,
+        "regions": ["weur", "apac"], "timeout_ms": 5000,
+    });
+    let m = api.post("/api/v1/monitors", &body);
+    expect_status(&m, 201);
+    let id = m.json()["id"].as_str().expect("id").to_string();
+    let r = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
+    expect_status(&r, 200);
+    let v = r.json();
+    let reports = v["reports"].as_array().expect("reports");
+    let regions: Vec<&str> = reports.iter().filter_map(|r| r["region"].as_str()).collect();
+    assert_eq!(regions, ["weur", "apac"], "{v}");
+    for rep in reports {
+        assert_eq!(rep["status"], "probed", "{rep}");
+        assert_eq!(rep["colo"], "local", "{rep}");
+    }
+    assert_eq!(v["diagnosis"]["verdict"], "healthy", "{v}");
+}

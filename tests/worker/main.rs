@@ -11,6 +11,7 @@ mod client;
 mod api;
 mod alerts;
 mod foundation;
+mod housekeeping;
 mod rig_cases;
 mod shared;
 mod probes;

@@ -38,11 +38,21 @@ impl BadgeInput {
     /// filled by the platform from the rollups.
     pub fn from_status(status: &CurrentStatus, maintenance: bool) -> BadgeInput {
         BadgeInput {
-            name: status.name.clone(),
             health: status.health,
-            maintenance,
             short_verdict: status.diagnosis.verdict.is_failure().then(|| short_verdict(status.diagnosis.verdict)),
             regions: status.regions.iter().map(|r| (r.region.clone(), region_health(r))).collect(),
+            ..BadgeInput::never_probed(&status.name, maintenance)
+        }
+    }
+
+    /// A monitor with no status yet: unknown health, no figures.
+    pub fn never_probed(name: &str, maintenance: bool) -> BadgeInput {
+        BadgeInput {
+            name: name.to_string(),
+            health: Health::Unknown,
+            maintenance,
+            short_verdict: None,
+            regions: Vec::new(),
             uptime_24h: None,
             uptime_7d: None,
             uptime_30d: None,

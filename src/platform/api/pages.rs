@@ -20,7 +20,6 @@ use crate::core::badge::{
 use crate::core::monitor::Monitor;
 use crate::core::problem::{ApiError, Problem};
 use crate::core::rollup::{latency_p50, latency_series, uptime, Granularity, Rollup};
-use crate::core::status::Health;
 use crate::core::status_page::{render_index, render_monitor, render_not_found, PageIncident, PageMonitor};
 use crate::core::time::{UnixMillis, DAY, HOUR};
 use crate::platform::store::{self, history, kv};
@@ -143,19 +142,7 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
     let status = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
     let mut input = match &status {
         Some(s) => BadgeInput::from_status(s, maintenance),
-        None => BadgeInput {
-            name: String::new(),
-            health: Health::Unknown,
-            maintenance,
-            short_verdict: None,
-            regions: Vec::new(),
-            uptime_24h: None,
-            uptime_7d: None,
-            uptime_30d: None,
-            latency_p50_24h: None,
-            latency_p50_7d: None,
-            latency_p50_30d: None,
-        },
+        None => BadgeInput::never_probed(&m.name, maintenance),
     };
     input.name = m.name.clone();
     let w = windows(&db, &m.id, q.region.as_deref(), ctx.now).await?;
