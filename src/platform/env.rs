@@ -58,8 +58,6 @@ pub struct Config {
     pub docs_base_url: String,
     pub retention_raw_days: u32,
     pub site_title: String,
-    /// "local" under wrangler dev (set by the scripts), else "cloudflare".
-    pub runtime: String,
 }
 
 impl Config {
@@ -72,7 +70,6 @@ impl Config {
             docs_base_url: var(env, "DOCS_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
             retention_raw_days: var(env, "RETENTION_RAW_DAYS").and_then(|v| v.parse().ok()).unwrap_or(7),
             site_title: var(env, "SITE_TITLE").unwrap_or_else(|| "edgeprobe status".into()),
-            runtime: var(env, "RUNTIME").unwrap_or_else(|| "cloudflare".into()),
         }
     }
 
@@ -96,13 +93,21 @@ pub struct Health {
     pub version: &'static str,
     pub build: &'static str,
     pub runtime: String,
+    /// The D1 schema version (`meta.schema_version`); `None` when the database cannot be read.
+    pub schema_version: Option<String>,
 }
 
-pub fn health(env: &Env) -> Health {
+/// The health document: who we are, and whether the database answers with a schema.
+pub async fn health(env: &Env) -> Health {
+    let schema_version = match env.d1("DB") {
+        Ok(db) => db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").first::<String>(Some("value")).await.ok().flatten(),
+        Err(_) => None,
+    };
     Health {
         service: "edgeprobe",
         version: env!("CARGO_PKG_VERSION"),
         build: option_env!("EDGEPROBE_BUILD_ID").unwrap_or("dev"),
         runtime: var(env, "RUNTIME").unwrap_or_else(|| "cloudflare".into()),
+        schema_version,
     }
 }

@@ -10,13 +10,26 @@ use crate::client::{expect_status, unique, Api};
 
 const HOUR: i64 = 3_600_000;
 
+/// Runs SQL on the worker's local D1 from outside (to seed rows dated in the past). The worker
+/// writes to the same SQLite file concurrently, so a busy database is retried, boundedly.
 fn d1(sql: &str) {
     let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
-    let out = Command::new("node_modules/.bin/wrangler")
-        .args(["d1", "execute", "DB", "--local", "--persist-to", &state, "--command", sql])
-        .output()
-        .expect("run wrangler d1 execute");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut last = String::new();
+    for _ in 0..40 {
+        let out = Command::new("node_modules/.bin/wrangler")
+            .args(["d1", "execute", "DB", "--local", "--persist-to", &state, "--command", sql])
+            .output()
+            .expect("run wrangler d1 execute");
+        if out.status.success() {
+            return;
+        }
+        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if !last.contains("SQLITE_BUSY") && !last.contains("database is locked") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("wrangler d1 execute failed: {last}");
 }
 
 #[test]

@@ -65,7 +65,12 @@ impl Ctx {
 pub async fn handle(operation_id: &str, ctx: Ctx) -> ApiResult {
     let ok = |r: worker::Result<Response>| r.map_err(|e| ApiError::Internal { log_detail: e.to_string() });
     match operation_id {
-        "getHealth" => ok(http::json(&env::health(&ctx.env), 200)),
+        "getHealth" => {
+            // 503 when the database does not answer: the worker cannot do its job without it.
+            let h = env::health(&ctx.env).await;
+            let status = if h.schema_version.is_some() { 200 } else { 503 };
+            ok(http::json(&h, status))
+        }
         "getOpenApi" => ok(http::with_type(crate::core::routes::OPENAPI_JSON.to_string(), 200, "application/json")),
         "listMonitors" => monitors::list(ctx).await,
         "createMonitor" => monitors::create(ctx).await,
