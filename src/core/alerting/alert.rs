@@ -97,7 +97,7 @@ impl Links {
         AlertLinks {
             status_page: monitor.public.then(|| format!("{base}/status/{}", monitor.slug)),
             docs: format!("{}/diagnoses.md#{}", self.docs_base.trim_end_matches('/'), verdict.as_str()),
-            api: format!("{base}/api/monitors/{}", monitor.id),
+            api: format!("{base}/api/v1/monitors/{}", monitor.id),
         }
     }
 }
