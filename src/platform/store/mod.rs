@@ -47,6 +47,17 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| worker::Error::RustError(format!("stored JSON does not parse: {e}")))
 }
 
+/// A page of a configuration table (`monitors`, `channels`) ordered by (created_at, id),
+/// starting after the cursor's position; rows are the stored JSON of the core type.
+pub async fn config_page<T: serde::de::DeserializeOwned>(db: &D1Database, table: &'static str, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<T>> {
+    let (ts, id) = after.unwrap_or((i64::MIN, ""));
+    let sql = format!(
+        "SELECT config AS data FROM {table} WHERE (created_at > ?1) OR (created_at = ?1 AND id > ?2) ORDER BY created_at, id LIMIT ?3"
+    );
+    let rows = stmt(db, &sql, &[n(ts), s(id), n(i64::from(limit))])?.all().await?.results::<JsonRow>()?;
+    rows.iter().map(|r| from_json(&r.data)).collect()
+}
+
 /// A row with one JSON column named `config`/`data`.
 #[derive(serde::Deserialize)]
 pub struct JsonRow {

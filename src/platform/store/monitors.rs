@@ -19,16 +19,7 @@ pub async fn get_by_slug(db: &D1Database, slug: &str) -> Result<Option<Monitor>>
 
 /// A page ordered by (created_at, id), starting after the cursor's position.
 pub async fn list_page(db: &D1Database, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<Monitor>> {
-    let (ts, id) = after.unwrap_or((i64::MIN, ""));
-    let rows = stmt(
-        db,
-        &format!("{SELECT} WHERE (created_at > ?1) OR (created_at = ?1 AND id > ?2) ORDER BY created_at, id LIMIT ?3"),
-        &[n(ts), s(id), n(limit as i64)],
-    )?
-    .all()
-    .await?
-    .results::<JsonRow>()?;
-    rows.iter().map(|r| from_json(&r.data)).collect()
+    super::config_page(db, "monitors", after, limit).await
 }
 
 pub async fn list_all(db: &D1Database) -> Result<Vec<Monitor>> {
