@@ -16,7 +16,10 @@ struct RoundFile {
 }
 
 fn load() -> RoundFile {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/rounds/cf_522_origin_blocks_cdn_9_regions.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rounds/cf_522_origin_blocks_cdn_9_regions.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -33,7 +36,12 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("diagnose", |b| {
         b.iter(|| {
-            diagnose(black_box(&RoundInput { reports: &round.reports, expect: &round.expect, baselines: &round.baselines, now: round.now }))
+            diagnose(black_box(&RoundInput {
+                reports: &round.reports,
+                expect: &round.expect,
+                baselines: &round.baselines,
+                now: round.now,
+            }))
         })
     });
     g.finish();

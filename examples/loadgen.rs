@@ -22,11 +22,18 @@ struct Stats {
 fn one_request(host: &str, port: u16, path: &str) -> Result<u16, String> {
     let mut s = TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nUser-Agent: edgeprobe-loadgen\r\n\r\n").map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nUser-Agent: edgeprobe-loadgen\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
     let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
-    head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| format!("bad response: {head:?}"))
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("bad response: {head:?}"))
 }
 
 fn run(host: &str, port: u16, path: &str, secs: u64, conns: usize) -> Stats {
@@ -35,7 +42,11 @@ fn run(host: &str, port: u16, path: &str, secs: u64, conns: usize) -> Stats {
         .map(|_| {
             let (stop, host, path) = (stop.clone(), host.to_string(), path.to_string());
             std::thread::spawn(move || {
-                let mut st = Stats { ok: 0, errors: 0, latencies_us: Vec::new() };
+                let mut st = Stats {
+                    ok: 0,
+                    errors: 0,
+                    latencies_us: Vec::new(),
+                };
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
                     match one_request(&host, port, &path) {
@@ -50,7 +61,11 @@ fn run(host: &str, port: u16, path: &str, secs: u64, conns: usize) -> Stats {
         .collect();
     std::thread::sleep(Duration::from_secs(secs));
     stop.store(true, Ordering::Relaxed);
-    let mut all = Stats { ok: 0, errors: 0, latencies_us: Vec::new() };
+    let mut all = Stats {
+        ok: 0,
+        errors: 0,
+        latencies_us: Vec::new(),
+    };
     for w in workers {
         if let Ok(s) = w.join() {
             all.ok += s.ok;
@@ -80,13 +95,19 @@ fn main() {
     }
     let url = url::Url::parse(&base).expect("a base URL such as http://127.0.0.1:8787");
     let host = url.host_str().unwrap_or("").trim_matches(|c| c == '[' || c == ']').to_string();
-    assert!(matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1"), "loopback targets only, got {host}");
+    assert!(
+        matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1"),
+        "loopback targets only, got {host}"
+    );
     let port = url.port_or_known_default().unwrap_or(80);
 
     let baseline = run(&host, port, "/healthz", secs, conns);
     let base_rps = baseline.ok as f64 / secs as f64;
     let base_p50 = pct(&baseline.latencies_us, 0.5).max(1);
-    println!("{:<28} {:>9} {:>8} {:>10} {:>10} {:>12} {:>12}", "endpoint", "req/s", "errors", "p50 ms", "p95 ms", "rps ratio", "p50 ratio");
+    println!(
+        "{:<28} {:>9} {:>8} {:>10} {:>10} {:>12} {:>12}",
+        "endpoint", "req/s", "errors", "p50 ms", "p95 ms", "rps ratio", "p50 ratio"
+    );
     let line = |name: &str, s: &Stats| {
         let rps = s.ok as f64 / secs as f64;
         let p50 = pct(&s.latencies_us, 0.5);

@@ -37,7 +37,11 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { json: None, stale_setup: true, watch_stdin: true };
+    let mut args = Args {
+        json: None,
+        stale_setup: true,
+        watch_stdin: true,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {

@@ -35,12 +35,26 @@ fn outage_alerts() -> Vec<Alert> {
         let now = T0 + sec * 1000;
         let d = diagnosis(round);
         let reps = reports(round, now);
-        let input = RoundInput { diagnosis: &d, reports: &reps, kind, round_id: "rnd_x", now, links: &l };
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: &l,
+        };
         let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
         state = next;
-        sent.extend(effects.into_iter().filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }));
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
     }
-    assert_eq!(sent.iter().map(|a| a.kind).collect::<Vec<_>>(), [AlertKind::Down, AlertKind::Resolved]);
+    assert_eq!(
+        sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [AlertKind::Down, AlertKind::Resolved]
+    );
     sent
 }
 
@@ -52,7 +66,11 @@ fn other_alerts() -> Vec<Alert> {
     let rounds = [
         (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
         (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
-        (60, RoundKind::Scheduled, Round::Fail(Verdict::OriginRefused, &["apac", "enam", "weur"])),
+        (
+            60,
+            RoundKind::Scheduled,
+            Round::Fail(Verdict::OriginRefused, &["apac", "enam", "weur"]),
+        ),
         (120, RoundKind::Scheduled, Round::Healthy),
     ];
     let mut state = AlertState::default();
@@ -61,14 +79,28 @@ fn other_alerts() -> Vec<Alert> {
         let now = T0 + sec * 1000;
         let d = diagnosis(round);
         let reps = reports(round, now);
-        let input = RoundInput { diagnosis: &d, reports: &reps, kind, round_id: "rnd_x", now, links: &l };
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: &l,
+        };
         let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
         state = next;
-        sent.extend(effects.into_iter().filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }));
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
     }
     sent.remove(0); // the Down, covered by outage_alerts
     sent.push(test_alert(&m, &l, T0 + 300_000));
-    assert_eq!(sent.iter().map(|a| a.kind).collect::<Vec<_>>(), [AlertKind::Updated, AlertKind::Flapping, AlertKind::Test]);
+    assert_eq!(
+        sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [AlertKind::Updated, AlertKind::Flapping, AlertKind::Test]
+    );
     sent
 }
 
@@ -93,7 +125,12 @@ fn assert_golden(name: &str, actual: &str) {
         match (want.get(i), got.get(i)) {
             (Some(w), Some(g)) if w == g => {}
             (w, g) => {
-                diff.push_str(&format!("line {}:\n  - {}\n  + {}\n", i + 1, w.unwrap_or(&"<none>"), g.unwrap_or(&"<none>")));
+                diff.push_str(&format!(
+                    "line {}:\n  - {}\n  + {}\n",
+                    i + 1,
+                    w.unwrap_or(&"<none>"),
+                    g.unwrap_or(&"<none>")
+                ));
             }
         }
     }
@@ -139,17 +176,37 @@ fn webhook_headers_follow_standard_webhooks_and_verify() {
     let header = |name: &str| req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
     assert_eq!(header("webhook-id"), down.id);
     assert_eq!(header("webhook-timestamp"), "1795262410");
-    assert_eq!(verify(SECRET, &down.id, 1_795_262_410, &req.body, &header("webhook-signature"), 1_795_262_415, 300), Ok(()));
+    assert_eq!(
+        verify(
+            SECRET,
+            &down.id,
+            1_795_262_410,
+            &req.body,
+            &header("webhook-signature"),
+            1_795_262_415,
+            300
+        ),
+        Ok(())
+    );
     // A retry re-signs with a new timestamp but keeps the id.
     let retry = build(ChannelKind::Webhook, Some(SECRET), down, 1_795_262_470).unwrap();
     assert_eq!(retry.headers[0], req.headers[0]);
     assert_ne!(retry.headers[2], req.headers[2]);
     // Without a secret the webhook goes unsigned; a bad secret is a configuration error.
     let unsigned = build(ChannelKind::Webhook, None, down, 1).unwrap();
-    assert_eq!(unsigned.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["webhook-id", "webhook-timestamp"]);
-    assert!(matches!(build(ChannelKind::Webhook, Some("nope"), down, 1), Err(BuildError::Sign(_))));
+    assert_eq!(
+        unsigned.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["webhook-id", "webhook-timestamp"]
+    );
+    assert!(matches!(
+        build(ChannelKind::Webhook, Some("nope"), down, 1),
+        Err(BuildError::Sign(_))
+    ));
     assert_eq!(build(ChannelKind::Pagerduty, None, down, 1), Err(BuildError::MissingRoutingKey));
-    assert_eq!(build(ChannelKind::Pagerduty, Some("  "), down, 1), Err(BuildError::MissingRoutingKey));
+    assert_eq!(
+        build(ChannelKind::Pagerduty, Some("  "), down, 1),
+        Err(BuildError::MissingRoutingKey)
+    );
 }
 
 /// An alert far past every channel's limits: 40 regions with long multi-byte texts.

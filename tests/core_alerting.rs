@@ -28,7 +28,13 @@ struct Script {
 
 impl Script {
     fn new(monitor: Monitor) -> Self {
-        Script { monitor, links: links(), state: AlertState::default(), incidents: 0, sent: Vec::new() }
+        Script {
+            monitor,
+            links: links(),
+            state: AlertState::default(),
+            incidents: 0,
+            sent: Vec::new(),
+        }
     }
 
     /// Runs `(second, kind, round, expected effects)` rows in order, checking each.
@@ -38,7 +44,14 @@ impl Script {
             let d = diagnosis(*round);
             let reps = reports(*round, now);
             let round_id = format!("rnd_{sec}");
-            let input = RoundInput { diagnosis: &d, reports: &reps, kind: *kind, round_id: &round_id, now, links: &self.links };
+            let input = RoundInput {
+                diagnosis: &d,
+                reports: &reps,
+                kind: *kind,
+                round_id: &round_id,
+                now,
+                links: &self.links,
+            };
             let next_id = format!("inc_{}", self.incidents + 1);
             let mut opened = false;
             let state = std::mem::take(&mut self.state);
@@ -54,7 +67,11 @@ impl Script {
             self.state = serde_json::from_str(&json).expect("state parses back");
             assert_eq!(self.state, state, "state must survive its JSON round trip");
             let got: Vec<String> = effects.iter().map(describe).collect();
-            assert_eq!(got, *want, "row {i} (t={sec}s, {kind:?}, {round:?}): effects differ; state now {:?}", self.state.phase);
+            assert_eq!(
+                got, *want,
+                "row {i} (t={sec}s, {kind:?}, {round:?}): effects differ; state now {:?}",
+                self.state.phase
+            );
             self.sent.extend(effects.into_iter().filter_map(|e| match e {
                 Effect::Send(a) => Some(a),
                 _ => None,
@@ -68,7 +85,9 @@ impl Script {
 }
 
 fn golden(name: &str, actual: &str) {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alerts").join(name);
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/alerts")
+        .join(name);
     if std::env::var_os("EDGEPROBE_BLESS").is_some() {
         std::fs::write(&path, actual).unwrap();
         return;
@@ -85,9 +104,14 @@ fn describe(e: &Effect) -> String {
         Effect::ScheduleRecheck { at } => format!("recheck@{}s", (at - T0) / 1000),
         Effect::OpenIncident(i) => format!("open {} {}", i.id, i.verdict.as_str()),
         Effect::UpdateIncident { incident_id, event } => {
-            format!("update {incident_id} {}", serde_json::to_value(event.kind).unwrap().as_str().unwrap())
+            format!(
+                "update {incident_id} {}",
+                serde_json::to_value(event.kind).unwrap().as_str().unwrap()
+            )
         }
-        Effect::CloseIncident { incident_id, duration_ms, .. } => format!("close {incident_id} after {}s", duration_ms / 1000),
+        Effect::CloseIncident {
+            incident_id, duration_ms, ..
+        } => format!("close {incident_id} after {}s", duration_ms / 1000),
         Effect::Send(a) => format!("send {} {}", a.kind.as_str(), a.verdict.as_str()),
     }
 }
@@ -95,7 +119,12 @@ fn describe(e: &Effect) -> String {
 /// Confirms an origin timeout at t=0/10 s (used as the opening of several scripts).
 const CONFIRM: &[(i64, RoundKind, Round, &[&str])] = &[
     (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
-    (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "send down origin_timeout"]),
+    (
+        10,
+        R,
+        Fail(TIMEOUT, TWO),
+        &["open inc_1 origin_timeout", "send down origin_timeout"],
+    ),
 ];
 
 #[test]
@@ -125,7 +154,10 @@ fn two_of_three_regions_confirmed_by_the_recheck_opens_an_incident_and_alerts() 
     assert_eq!(regions, ["enam", "weur"]);
     assert_eq!(down.regions[0].edge_status, Some(522));
     assert_eq!(down.regions[0].origin_failed_step.as_deref(), Some("connect"));
-    assert_eq!(down.links.docs, "https://github.com/edgeprobe/edgeprobe/blob/main/docs/diagnoses.md#origin_timeout");
+    assert_eq!(
+        down.links.docs,
+        "https://github.com/edgeprobe/edgeprobe/blob/main/docs/diagnoses.md#origin_timeout"
+    );
     assert_eq!(down.links.status_page.as_deref(), Some("https://probe.example.com/status/shop"));
 }
 
@@ -146,7 +178,12 @@ fn a_scheduled_round_confirms_when_the_recheck_was_lost() {
     let mut s = Script::new(monitor());
     s.run(&[
         (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
-        (60, S, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "send down origin_timeout"]),
+        (
+            60,
+            S,
+            Fail(TIMEOUT, TWO),
+            &["open inc_1 origin_timeout", "send down origin_timeout"],
+        ),
     ]);
 }
 
@@ -186,7 +223,12 @@ fn recovery_needs_consecutive_healthy_rounds_and_a_relapse_keeps_the_incident() 
         (60, S, Healthy, &["update inc_1 recovering"]),
         (120, S, Fail(TIMEOUT, ALL), &["update inc_1 relapsed"]),
         (180, S, Healthy, &["update inc_1 recovering"]),
-        (240, S, Healthy, &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_timeout"]),
+        (
+            240,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_timeout"],
+        ),
         (300, S, Healthy, &[]),
     ]);
     assert_eq!(s.phase(), Phase::Up);
@@ -202,10 +244,20 @@ fn a_verdict_change_mid_incident_updates_it_instead_of_opening_another() {
     let mut s = Script::new(monitor());
     s.run(CONFIRM);
     s.run(&[
-        (60, S, Fail(REFUSED, ALL), &["update inc_1 verdict_changed", "send updated origin_refused"]),
+        (
+            60,
+            S,
+            Fail(REFUSED, ALL),
+            &["update inc_1 verdict_changed", "send updated origin_refused"],
+        ),
         (120, S, Fail(REFUSED, ALL), &[]),
         (180, S, Healthy, &["update inc_1 recovering"]),
-        (240, S, Healthy, &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_refused"]),
+        (
+            240,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_refused"],
+        ),
     ]);
     assert_eq!(s.incidents, 1);
     assert_eq!(s.sent[1].state_change, "down -> down");
@@ -224,11 +276,21 @@ fn inconclusive_rounds_neither_confirm_nor_clear_nor_recover() {
     ]);
     assert_eq!(s.phase(), Phase::Suspect);
     s.run(&[
-        (120, S, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "send down origin_timeout"]),
+        (
+            120,
+            S,
+            Fail(TIMEOUT, TWO),
+            &["open inc_1 origin_timeout", "send down origin_timeout"],
+        ),
         (180, S, NoAnswer, &[]),
         (240, S, Healthy, &["update inc_1 recovering"]),
         (300, S, NoAnswer, &[]),
-        (360, S, Healthy, &["update inc_1 resolved", "close inc_1 after 360s", "send resolved origin_timeout"]),
+        (
+            360,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 360s", "send resolved origin_timeout"],
+        ),
     ]);
     // The incident started at the first failing round, not at the confirmation.
     assert_eq!(s.sent[0].first_seen_at, Some(T0));
@@ -277,7 +339,12 @@ fn flapping_sends_one_notice_holds_incident_alerts_and_ends_after_a_calm_window(
     s.run(CONFIRM); // changes: suspect (1), down (2)
     s.run(&[
         (60, S, Healthy, &["update inc_1 recovering"]), // 3
-        (120, S, Healthy, &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"]), // 4
+        (
+            120,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+        ), // 4
         (180, S, Fail(TIMEOUT, TWO), &["recheck@190s", "send flapping origin_timeout"]), // 5 > 4
         (190, R, Fail(TIMEOUT, TWO), &["open inc_2 origin_timeout"]),
         (240, S, Healthy, &["update inc_2 recovering"]),
@@ -289,8 +356,19 @@ fn flapping_sends_one_notice_holds_incident_alerts_and_ends_after_a_calm_window(
         (2160, S, Fail(TIMEOUT, TWO), &["recheck@2170s"]),
     ]);
     let notices: Vec<(&str, &str)> = s.sent.iter().map(|a| (a.kind.as_str(), a.state_change.as_str())).collect();
-    assert_eq!(notices, [("down", "up -> down"), ("resolved", "down -> up"), ("flapping", "suspect -> flapping"), ("flapping_ended", "flapping -> up")]);
-    assert_eq!(s.sent[2].dedup_key, s.sent[3].dedup_key, "flapping and its end share a dedup key (PagerDuty resolves it)");
+    assert_eq!(
+        notices,
+        [
+            ("down", "up -> down"),
+            ("resolved", "down -> up"),
+            ("flapping", "suspect -> flapping"),
+            ("flapping_ended", "flapping -> up")
+        ]
+    );
+    assert_eq!(
+        s.sent[2].dedup_key, s.sent[3].dedup_key,
+        "flapping and its end share a dedup key (PagerDuty resolves it)"
+    );
 }
 
 #[test]
@@ -300,10 +378,24 @@ fn flapping_that_ends_while_down_says_so_without_a_second_down() {
     let mut s = Script::new(m);
     s.run(CONFIRM);
     s.run(&[
-        (60, S, Healthy, &["update inc_1 recovering", "update inc_1 flapping_started", "send flapping origin_timeout"]),
+        (
+            60,
+            S,
+            Healthy,
+            &[
+                "update inc_1 recovering",
+                "update inc_1 flapping_started",
+                "send flapping origin_timeout",
+            ],
+        ),
         (120, S, Fail(REFUSED, ALL), &["update inc_1 relapsed"]),
         (1919, S, Fail(REFUSED, ALL), &[]),
-        (1920, S, Fail(REFUSED, ALL), &["update inc_1 flapping_ended", "send flapping_ended origin_refused"]),
+        (
+            1920,
+            S,
+            Fail(REFUSED, ALL),
+            &["update inc_1 flapping_ended", "send flapping_ended origin_refused"],
+        ),
         (1980, S, Fail(REFUSED, ALL), &[]),
     ]);
     // The Down alert was announced before flapping began, so no second Down: the notice says down.
@@ -318,8 +410,26 @@ fn a_down_held_back_by_flapping_is_announced_when_it_calms() {
     let mut s = Script::new(m);
     s.run(&[
         (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
-        (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "update inc_1 flapping_started", "send flapping origin_timeout"]),
-        (1810, S, Fail(TIMEOUT, TWO), &["update inc_1 flapping_ended", "send flapping_ended origin_timeout", "send down origin_timeout"]),
+        (
+            10,
+            R,
+            Fail(TIMEOUT, TWO),
+            &[
+                "open inc_1 origin_timeout",
+                "update inc_1 flapping_started",
+                "send flapping origin_timeout",
+            ],
+        ),
+        (
+            1810,
+            S,
+            Fail(TIMEOUT, TWO),
+            &[
+                "update inc_1 flapping_ended",
+                "send flapping_ended origin_timeout",
+                "send down origin_timeout",
+            ],
+        ),
     ]);
 }
 
@@ -330,8 +440,18 @@ fn flapping_muted_by_maintenance_owes_no_flapping_ended() {
     let mut s = Script::new(m);
     s.run(&[
         (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
-        (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout", "update inc_1 flapping_started"]),
-        (1810, S, Fail(TIMEOUT, TWO), &["update inc_1 flapping_ended", "send down origin_timeout"]),
+        (
+            10,
+            R,
+            Fail(TIMEOUT, TWO),
+            &["open inc_1 origin_timeout", "update inc_1 flapping_started"],
+        ),
+        (
+            1810,
+            S,
+            Fail(TIMEOUT, TWO),
+            &["update inc_1 flapping_ended", "send down origin_timeout"],
+        ),
     ]);
     assert!(!s.state.flapping && !s.state.flap_announced);
 }

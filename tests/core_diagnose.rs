@@ -21,131 +21,489 @@ struct Case {
 }
 
 fn case(name: &'static str, verdict: Verdict, reports: Vec<RegionReport>) -> Case {
-    Case { name, reports, expect: Expectations::default(), baselines: vec![], verdict, regional_cause: None }
+    Case {
+        name,
+        reports,
+        expect: Expectations::default(),
+        baselines: vec![],
+        verdict,
+        regional_cause: None,
+    }
 }
 
-fn everywhere(edge: impl Fn() -> edgeprobe::core::observation::EdgeObservation, origin: Option<fn() -> edgeprobe::core::observation::OriginObservation>) -> Vec<RegionReport> {
-    ["enam", "weur", "apac"].iter().map(|r| probed(r, edge(), origin.map(|o| o()))).collect()
+fn everywhere(
+    edge: impl Fn() -> edgeprobe::core::observation::EdgeObservation,
+    origin: Option<fn() -> edgeprobe::core::observation::OriginObservation>,
+) -> Vec<RegionReport> {
+    ["enam", "weur", "apac"]
+        .iter()
+        .map(|r| probed(r, edge(), origin.map(|o| o())))
+        .collect()
 }
 
 fn kw_expect() -> Expectations {
-    Expectations { keyword: Some("Welcome".into()), ..Expectations::default() }
+    Expectations {
+        keyword: Some("Welcome".into()),
+        ..Expectations::default()
+    }
 }
 
 fn cases() -> Vec<Case> {
     use Verdict::*;
     let mut v = vec![
         // healthy
-        case("healthy: both paths 200", Healthy, everywhere(|| edge(200, &[("server", "cloudflare"), ("cf-ray", "1-CDG")], "", 40), Some(|| origin_ok(200, 5)))),
-        case("healthy: no origin configured", Healthy, everywhere(|| edge(200, &[("server", "cloudflare")], "", 40), None)),
-        case("healthy: origin probe blocked, front fine and uncached", Healthy, everywhere(|| edge(200, &[("server", "cloudflare"), ("cf-cache-status", "DYNAMIC")], "", 40), Some(origin_connect_timeout))),
+        case(
+            "healthy: both paths 200",
+            Healthy,
+            everywhere(
+                || edge(200, &[("server", "cloudflare"), ("cf-ray", "1-CDG")], "", 40),
+                Some(|| origin_ok(200, 5)),
+            ),
+        ),
+        case(
+            "healthy: no origin configured",
+            Healthy,
+            everywhere(|| edge(200, &[("server", "cloudflare")], "", 40), None),
+        ),
+        case(
+            "healthy: origin probe blocked, front fine and uncached",
+            Healthy,
+            everywhere(
+                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "DYNAMIC")], "", 40),
+                Some(origin_connect_timeout),
+            ),
+        ),
         // origin_refused
-        case("origin_refused: nginx 502 + refused", OriginRefused, everywhere(|| edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(origin_refused))),
-        case("origin_refused: CF 521 + refused", OriginRefused, everywhere(|| edge(521, CF, CF_521, 30), Some(origin_refused))),
-        case("origin_refused: CF 521 without origin", OriginRefused, everywhere(|| edge(521, CF, CF_521, 30), None)),
-        case("origin_refused: CloudFront 502 + refused", OriginRefused, everywhere(|| edge(502, CLOUDFRONT, CLOUDFRONT_502, 30), Some(origin_refused))),
+        case(
+            "origin_refused: nginx 502 + refused",
+            OriginRefused,
+            everywhere(|| edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(origin_refused)),
+        ),
+        case(
+            "origin_refused: CF 521 + refused",
+            OriginRefused,
+            everywhere(|| edge(521, CF, CF_521, 30), Some(origin_refused)),
+        ),
+        case(
+            "origin_refused: CF 521 without origin",
+            OriginRefused,
+            everywhere(|| edge(521, CF, CF_521, 30), None),
+        ),
+        case(
+            "origin_refused: CloudFront 502 + refused",
+            OriginRefused,
+            everywhere(|| edge(502, CLOUDFRONT, CLOUDFRONT_502, 30), Some(origin_refused)),
+        ),
         // origin_unreachable
-        case("origin_unreachable: CF 522 + connect timeout", OriginUnreachable, everywhere(|| edge(522, CF, CF_522, 15_000), Some(origin_connect_timeout))),
-        case("origin_unreachable: CF 522 without origin", OriginUnreachable, everywhere(|| edge(522, CF, CF_522, 15_000), None)),
-        case("origin_unreachable: nginx 504 + no route", OriginUnreachable, everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 60_000), Some(origin_no_route))),
-        case("origin_unreachable: CF 523 without origin", OriginUnreachable, everywhere(|| edge(523, CF, "", 30), None)),
+        case(
+            "origin_unreachable: CF 522 + connect timeout",
+            OriginUnreachable,
+            everywhere(|| edge(522, CF, CF_522, 15_000), Some(origin_connect_timeout)),
+        ),
+        case(
+            "origin_unreachable: CF 522 without origin",
+            OriginUnreachable,
+            everywhere(|| edge(522, CF, CF_522, 15_000), None),
+        ),
+        case(
+            "origin_unreachable: nginx 504 + no route",
+            OriginUnreachable,
+            everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 60_000), Some(origin_no_route)),
+        ),
+        case(
+            "origin_unreachable: CF 523 without origin",
+            OriginUnreachable,
+            everywhere(|| edge(523, CF, "", 30), None),
+        ),
         // origin_blocks_cdn
-        case("origin_blocks_cdn: CF 522 while origin answers", OriginBlocksCdn, everywhere(|| edge(522, CF, CF_522, 15_000), Some(|| origin_ok(200, 4)))),
-        case("origin_blocks_cdn: nginx 502 while origin answers", OriginBlocksCdn, everywhere(|| edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(|| origin_ok(200, 4)))),
-        case("origin_blocks_cdn: nginx 504 with fast origin", OriginBlocksCdn, everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 3012), Some(|| origin_ok(200, 4)))),
-        case("origin_blocks_cdn: CloudFront 504 with fast origin", OriginBlocksCdn, everywhere(|| edge(504, CLOUDFRONT, CLOUDFRONT_504, 30_000), Some(|| origin_ok(200, 20)))),
+        case(
+            "origin_blocks_cdn: CF 522 while origin answers",
+            OriginBlocksCdn,
+            everywhere(|| edge(522, CF, CF_522, 15_000), Some(|| origin_ok(200, 4))),
+        ),
+        case(
+            "origin_blocks_cdn: nginx 502 while origin answers",
+            OriginBlocksCdn,
+            everywhere(
+                || edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3),
+                Some(|| origin_ok(200, 4)),
+            ),
+        ),
+        case(
+            "origin_blocks_cdn: nginx 504 with fast origin",
+            OriginBlocksCdn,
+            everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 3012), Some(|| origin_ok(200, 4))),
+        ),
+        case(
+            "origin_blocks_cdn: CloudFront 504 with fast origin",
+            OriginBlocksCdn,
+            everywhere(|| edge(504, CLOUDFRONT, CLOUDFRONT_504, 30_000), Some(|| origin_ok(200, 20))),
+        ),
         // origin_tls_invalid
-        case("origin_tls_invalid: expired origin cert", OriginTlsInvalid, everywhere(|| edge(526, CF, "", 50), Some(|| origin_tls(TlsStep::Expired { ms: 3, detail: "certificate expired".into() })))),
-        case("origin_tls_invalid: coarse TLS failure, nginx 502", OriginTlsInvalid, everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 5), Some(|| origin_tls(TlsStep::Failed { ms: 3, detail: "TLS error".into() })))),
-        case("origin_tls_invalid: CF 526 without origin", OriginTlsInvalid, everywhere(|| edge(526, CF, "", 50), None)),
-        case("origin_tls_invalid: CF 526 while our TLS succeeds", OriginTlsInvalid, everywhere(|| edge(526, CF, "", 50), Some(|| origin_ok(200, 4)))),
+        case(
+            "origin_tls_invalid: expired origin cert",
+            OriginTlsInvalid,
+            everywhere(
+                || edge(526, CF, "", 50),
+                Some(|| {
+                    origin_tls(TlsStep::Expired {
+                        ms: 3,
+                        detail: "certificate expired".into(),
+                    })
+                }),
+            ),
+        ),
+        case(
+            "origin_tls_invalid: coarse TLS failure, nginx 502",
+            OriginTlsInvalid,
+            everywhere(
+                || edge(502, &[("server", "nginx")], NGINX_502, 5),
+                Some(|| {
+                    origin_tls(TlsStep::Failed {
+                        ms: 3,
+                        detail: "TLS error".into(),
+                    })
+                }),
+            ),
+        ),
+        case(
+            "origin_tls_invalid: CF 526 without origin",
+            OriginTlsInvalid,
+            everywhere(|| edge(526, CF, "", 50), None),
+        ),
+        case(
+            "origin_tls_invalid: CF 526 while our TLS succeeds",
+            OriginTlsInvalid,
+            everywhere(|| edge(526, CF, "", 50), Some(|| origin_ok(200, 4))),
+        ),
         // origin_tls_handshake_failed
-        case("origin_tls_handshake_failed: handshake failed", OriginTlsHandshakeFailed, everywhere(|| edge(525, CF, "", 50), Some(|| origin_tls(TlsStep::HandshakeFailed { ms: 3, detail: "protocol version".into() })))),
-        case("origin_tls_handshake_failed: coarse failure + CF 525", OriginTlsHandshakeFailed, everywhere(|| edge(525, CF, "", 50), Some(|| origin_tls(TlsStep::Failed { ms: 3, detail: "TLS error".into() })))),
-        case("origin_tls_handshake_failed: CF 525 without origin", OriginTlsHandshakeFailed, everywhere(|| edge(525, CF, "", 50), None)),
+        case(
+            "origin_tls_handshake_failed: handshake failed",
+            OriginTlsHandshakeFailed,
+            everywhere(
+                || edge(525, CF, "", 50),
+                Some(|| {
+                    origin_tls(TlsStep::HandshakeFailed {
+                        ms: 3,
+                        detail: "protocol version".into(),
+                    })
+                }),
+            ),
+        ),
+        case(
+            "origin_tls_handshake_failed: coarse failure + CF 525",
+            OriginTlsHandshakeFailed,
+            everywhere(
+                || edge(525, CF, "", 50),
+                Some(|| {
+                    origin_tls(TlsStep::Failed {
+                        ms: 3,
+                        detail: "TLS error".into(),
+                    })
+                }),
+            ),
+        ),
+        case(
+            "origin_tls_handshake_failed: CF 525 without origin",
+            OriginTlsHandshakeFailed,
+            everywhere(|| edge(525, CF, "", 50), None),
+        ),
         // origin_timeout
-        case("origin_timeout: CF 524 + origin timeout before headers", OriginTimeout, everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_http_fail(HttpFailure::TimeoutBeforeHeaders)))),
-        case("origin_timeout: nginx 504 with origin as slow as the proxy waits", OriginTimeout, everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 60_000), Some(|| origin_ok(200, 59_000)))),
-        case("origin_timeout: CF 524 without origin", OriginTimeout, everywhere(|| edge(524, CF, "", 100_000), None)),
-        case("origin_timeout: edge fetch timed out, origin times out in body", OriginTimeout, everywhere(|| edge_failed(EdgeFailure::Timeout), Some(|| origin_http_fail(HttpFailure::TimeoutInBody)))),
+        case(
+            "origin_timeout: CF 524 + origin timeout before headers",
+            OriginTimeout,
+            everywhere(
+                || edge(524, CF, "", 100_000),
+                Some(|| origin_http_fail(HttpFailure::TimeoutBeforeHeaders)),
+            ),
+        ),
+        case(
+            "origin_timeout: nginx 504 with origin as slow as the proxy waits",
+            OriginTimeout,
+            everywhere(
+                || edge(504, &[("server", "nginx")], NGINX_504, 60_000),
+                Some(|| origin_ok(200, 59_000)),
+            ),
+        ),
+        case(
+            "origin_timeout: CF 524 without origin",
+            OriginTimeout,
+            everywhere(|| edge(524, CF, "", 100_000), None),
+        ),
+        case(
+            "origin_timeout: edge fetch timed out, origin times out in body",
+            OriginTimeout,
+            everywhere(
+                || edge_failed(EdgeFailure::Timeout),
+                Some(|| origin_http_fail(HttpFailure::TimeoutInBody)),
+            ),
+        ),
         // origin_malformed_response
-        case("origin_malformed_response: CF 520 + empty reply", OriginMalformedResponse, everywhere(|| edge(520, CF, "", 40), Some(|| origin_http_fail(HttpFailure::EmptyReply)))),
-        case("origin_malformed_response: nginx 502 + invalid status line", OriginMalformedResponse, everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 4), Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)))),
-        case("origin_malformed_response: CF 520 without origin", OriginMalformedResponse, everywhere(|| edge(520, CF, "", 40), None)),
-        case("origin_malformed_response: body shorter than announced", OriginMalformedResponse, everywhere(|| edge(502, CLOUDFRONT, CLOUDFRONT_502, 40), Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)))),
+        case(
+            "origin_malformed_response: CF 520 + empty reply",
+            OriginMalformedResponse,
+            everywhere(|| edge(520, CF, "", 40), Some(|| origin_http_fail(HttpFailure::EmptyReply))),
+        ),
+        case(
+            "origin_malformed_response: nginx 502 + invalid status line",
+            OriginMalformedResponse,
+            everywhere(
+                || edge(502, &[("server", "nginx")], NGINX_502, 4),
+                Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+            ),
+        ),
+        case(
+            "origin_malformed_response: CF 520 without origin",
+            OriginMalformedResponse,
+            everywhere(|| edge(520, CF, "", 40), None),
+        ),
+        case(
+            "origin_malformed_response: body shorter than announced",
+            OriginMalformedResponse,
+            everywhere(
+                || edge(502, CLOUDFRONT, CLOUDFRONT_502, 40),
+                Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)),
+            ),
+        ),
         // origin_app_error
-        case("origin_app_error: both paths 500", OriginAppError, everywhere(|| edge(500, &[("server", "cloudflare"), ("cf-ray", "1-CDG")], "Internal Server Error from app", 40), Some(|| origin_ok(500, 5)))),
-        case("origin_app_error: nginx 502 and the origin's own 502", OriginAppError, everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 4), Some(|| origin_ok(502, 5)))),
-        case("origin_app_error: passed-through 503 without origin", OriginAppError, everywhere(|| edge(503, &[("server", "cloudflare"), ("cf-ray", "1-CDG")], "Service Unavailable - maintenance", 40), None)),
+        case(
+            "origin_app_error: both paths 500",
+            OriginAppError,
+            everywhere(
+                || {
+                    edge(
+                        500,
+                        &[("server", "cloudflare"), ("cf-ray", "1-CDG")],
+                        "Internal Server Error from app",
+                        40,
+                    )
+                },
+                Some(|| origin_ok(500, 5)),
+            ),
+        ),
+        case(
+            "origin_app_error: nginx 502 and the origin's own 502",
+            OriginAppError,
+            everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 4), Some(|| origin_ok(502, 5))),
+        ),
+        case(
+            "origin_app_error: passed-through 503 without origin",
+            OriginAppError,
+            everywhere(
+                || {
+                    edge(
+                        503,
+                        &[("server", "cloudflare"), ("cf-ray", "1-CDG")],
+                        "Service Unavailable - maintenance",
+                        40,
+                    )
+                },
+                None,
+            ),
+        ),
         // origin_dns_failure
-        case("origin_dns_failure: origin name does not resolve", OriginDnsFailure, everywhere(|| edge(530, CF, "error code: 1016", 40), Some(origin_dns))),
-        case("origin_dns_failure: CF 530/1016 without origin", OriginDnsFailure, everywhere(|| edge(530, CF, "error code: 1016 cloudflare", 40), None)),
-        case("origin_dns_failure: CF 530/1016 while our probe connects", OriginDnsFailure, everywhere(|| edge(530, CF, "error code: 1016", 40), Some(|| origin_ok(200, 5)))),
+        case(
+            "origin_dns_failure: origin name does not resolve",
+            OriginDnsFailure,
+            everywhere(|| edge(530, CF, "error code: 1016", 40), Some(origin_dns)),
+        ),
+        case(
+            "origin_dns_failure: CF 530/1016 without origin",
+            OriginDnsFailure,
+            everywhere(|| edge(530, CF, "error code: 1016 cloudflare", 40), None),
+        ),
+        case(
+            "origin_dns_failure: CF 530/1016 while our probe connects",
+            OriginDnsFailure,
+            everywhere(|| edge(530, CF, "error code: 1016", 40), Some(|| origin_ok(200, 5))),
+        ),
         // edge_error_origin_healthy
-        case("edge_error_origin_healthy: CF 520 while origin answers", EdgeErrorOriginHealthy, everywhere(|| edge(520, CF, "", 40), Some(|| origin_ok(200, 5)))),
-        case("edge_error_origin_healthy: unattributed 500 while origin answers", EdgeErrorOriginHealthy, everywhere(|| edge(500, &[], "", 40), Some(|| origin_ok(200, 5)))),
-        case("edge_error_origin_healthy: Akamai 500 page while origin answers", EdgeErrorOriginHealthy, everywhere(|| edge(500, &[("server", "AkamaiGHost")], "An error occurred. Reference #18.2d", 40), Some(|| origin_ok(200, 5)))),
+        case(
+            "edge_error_origin_healthy: CF 520 while origin answers",
+            EdgeErrorOriginHealthy,
+            everywhere(|| edge(520, CF, "", 40), Some(|| origin_ok(200, 5))),
+        ),
+        case(
+            "edge_error_origin_healthy: unattributed 500 while origin answers",
+            EdgeErrorOriginHealthy,
+            everywhere(|| edge(500, &[], "", 40), Some(|| origin_ok(200, 5))),
+        ),
+        case(
+            "edge_error_origin_healthy: Akamai 500 page while origin answers",
+            EdgeErrorOriginHealthy,
+            everywhere(
+                || edge(500, &[("server", "AkamaiGHost")], "An error occurred. Reference #18.2d", 40),
+                Some(|| origin_ok(200, 5)),
+            ),
+        ),
         // unexpected_response
-        case("unexpected_response: 404 everywhere", UnexpectedResponse, everywhere(|| edge(404, CF, "Not Found", 40), Some(|| origin_ok(404, 5)))),
-        case("unexpected_response: WAF 403 at the edge only", UnexpectedResponse, everywhere(|| edge(403, CF, "Access denied", 40), Some(|| origin_ok(200, 5)))),
-        Case { expect: kw_expect(), ..case("unexpected_response: keyword missing", UnexpectedResponse, everywhere(|| edge_kw(200, false), None)) },
+        case(
+            "unexpected_response: 404 everywhere",
+            UnexpectedResponse,
+            everywhere(|| edge(404, CF, "Not Found", 40), Some(|| origin_ok(404, 5))),
+        ),
+        case(
+            "unexpected_response: WAF 403 at the edge only",
+            UnexpectedResponse,
+            everywhere(|| edge(403, CF, "Access denied", 40), Some(|| origin_ok(200, 5))),
+        ),
+        Case {
+            expect: kw_expect(),
+            ..case(
+                "unexpected_response: keyword missing",
+                UnexpectedResponse,
+                everywhere(|| edge_kw(200, false), None),
+            )
+        },
         // regional
         Case {
             regional_cause: Some(OriginBlocksCdn),
-            ..case("regional: one PoP cannot reach the origin", Regional, vec![
-                probed("enam", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
-                probed("weur", edge(522, CF, CF_522, 15_000), Some(origin_ok(200, 4))),
-                probed("apac", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
-            ])
+            ..case(
+                "regional: one PoP cannot reach the origin",
+                Regional,
+                vec![
+                    probed("enam", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
+                    probed("weur", edge(522, CF, CF_522, 15_000), Some(origin_ok(200, 4))),
+                    probed("apac", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
+                ],
+            )
         },
         Case {
             regional_cause: Some(EdgeUnreachable),
-            ..case("regional: front unreachable from one region", Regional, vec![
-                probed("enam", edge(200, CF, "", 40), None),
-                probed("apac", edge_failed(EdgeFailure::Connection), None),
-            ])
+            ..case(
+                "regional: front unreachable from one region",
+                Regional,
+                vec![
+                    probed("enam", edge(200, CF, "", 40), None),
+                    probed("apac", edge_failed(EdgeFailure::Connection), None),
+                ],
+            )
         },
         Case {
             regional_cause: Some(OriginRefused),
-            ..case("regional: refused in two of three, third stale", Regional, vec![
-                probed("enam", edge(521, CF, CF_521, 30), Some(origin_refused())),
-                probed("weur", edge(521, CF, CF_521, 30), Some(origin_refused())),
-                probed("apac", edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30), Some(origin_refused())),
-            ])
+            ..case(
+                "regional: refused in two of three, third stale",
+                Regional,
+                vec![
+                    probed("enam", edge(521, CF, CF_521, 30), Some(origin_refused())),
+                    probed("weur", edge(521, CF, CF_521, 30), Some(origin_refused())),
+                    probed(
+                        "apac",
+                        edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30),
+                        Some(origin_refused()),
+                    ),
+                ],
+            )
         },
         // edge_stale_origin_down
-        case("edge_stale_origin_down: CF HIT while origin refused", EdgeStaleOriginDown, everywhere(|| edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30), Some(origin_refused))),
-        case("edge_stale_origin_down: Age while origin 500", EdgeStaleOriginDown, everywhere(|| edge(200, &[("server", "varnish"), ("age", "300")], "", 30), Some(|| origin_ok(500, 5)))),
-        case("edge_stale_origin_down: STALE without origin", EdgeStaleOriginDown, everywhere(|| edge(200, &[("server", "cloudflare"), ("cf-cache-status", "STALE")], "", 30), None)),
+        case(
+            "edge_stale_origin_down: CF HIT while origin refused",
+            EdgeStaleOriginDown,
+            everywhere(
+                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30),
+                Some(origin_refused),
+            ),
+        ),
+        case(
+            "edge_stale_origin_down: Age while origin 500",
+            EdgeStaleOriginDown,
+            everywhere(
+                || edge(200, &[("server", "varnish"), ("age", "300")], "", 30),
+                Some(|| origin_ok(500, 5)),
+            ),
+        ),
+        case(
+            "edge_stale_origin_down: STALE without origin",
+            EdgeStaleOriginDown,
+            everywhere(
+                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "STALE")], "", 30),
+                None,
+            ),
+        ),
         // edge_unreachable
-        case("edge_unreachable: DNS of the front", EdgeUnreachable, everywhere(|| edge_failed(EdgeFailure::Dns), Some(|| origin_ok(200, 5)))),
-        case("edge_unreachable: TLS to the front", EdgeUnreachable, everywhere(|| edge_failed(EdgeFailure::Tls), None)),
-        case("edge_unreachable: connection to the front", EdgeUnreachable, everywhere(|| edge_failed(EdgeFailure::Connection), Some(origin_refused))),
+        case(
+            "edge_unreachable: DNS of the front",
+            EdgeUnreachable,
+            everywhere(|| edge_failed(EdgeFailure::Dns), Some(|| origin_ok(200, 5))),
+        ),
+        case(
+            "edge_unreachable: TLS to the front",
+            EdgeUnreachable,
+            everywhere(|| edge_failed(EdgeFailure::Tls), None),
+        ),
+        case(
+            "edge_unreachable: connection to the front",
+            EdgeUnreachable,
+            everywhere(|| edge_failed(EdgeFailure::Connection), Some(origin_refused)),
+        ),
         // inconclusive
-        case("inconclusive: nobody answered", Inconclusive, vec![unanswered("enam"), unanswered("weur")]),
+        case(
+            "inconclusive: nobody answered",
+            Inconclusive,
+            vec![unanswered("enam"), unanswered("weur")],
+        ),
         case("inconclusive: no regions at all", Inconclusive, vec![]),
-        case("inconclusive: one region, error text", Inconclusive, vec![RegionReport::Unanswered { region: "apac".into(), reason: "Durable Object reset".into() }]),
+        case(
+            "inconclusive: one region, error text",
+            Inconclusive,
+            vec![RegionReport::Unanswered {
+                region: "apac".into(),
+                reason: "Durable Object reset".into(),
+            }],
+        ),
     ];
     // cert_expiring
-    v.push(case("cert_expiring: origin cert in 5 days", CertExpiring, everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 5 * DAY)))));
-    v.push(case("cert_expiring: edge cert known and expiring", CertExpiring, everywhere(|| with_edge_cert(edge(200, CF, "", 40), NOW + 2 * DAY), None)));
+    v.push(case(
+        "cert_expiring: origin cert in 5 days",
+        CertExpiring,
+        everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 5 * DAY))),
+    ));
+    v.push(case(
+        "cert_expiring: edge cert known and expiring",
+        CertExpiring,
+        everywhere(|| with_edge_cert(edge(200, CF, "", 40), NOW + 2 * DAY), None),
+    ));
     v.push(Case {
-        expect: Expectations { cert_warning_days: 30, ..Expectations::default() },
-        ..case("cert_expiring: 20 days inside a 30-day window", CertExpiring, everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 20 * DAY))))
+        expect: Expectations {
+            cert_warning_days: 30,
+            ..Expectations::default()
+        },
+        ..case(
+            "cert_expiring: 20 days inside a 30-day window",
+            CertExpiring,
+            everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 20 * DAY))),
+        )
     });
     // degraded_latency
-    let base = |region: &str, path, p50| LatencyBaseline { region: region.into(), path, p50_ms: p50, samples: 50 };
+    let base = |region: &str, path, p50| LatencyBaseline {
+        region: region.into(),
+        path,
+        p50_ms: p50,
+        samples: 50,
+    };
     v.push(Case {
         baselines: vec![base("weur", PathKind::Edge, 40)],
-        ..case("degraded_latency: edge 10x slower in one region", DegradedLatency, everywhere(|| edge(200, CF, "", 400), Some(|| origin_ok(200, 5))))
+        ..case(
+            "degraded_latency: edge 10x slower in one region",
+            DegradedLatency,
+            everywhere(|| edge(200, CF, "", 400), Some(|| origin_ok(200, 5))),
+        )
     });
     v.push(Case {
         baselines: vec![base("enam", PathKind::Origin, 50), base("weur", PathKind::Origin, 50)],
-        ..case("degraded_latency: origin slower than 3x", DegradedLatency, everywhere(|| edge(200, CF, "", 40), Some(|| origin_ok(200, 900))))
+        ..case(
+            "degraded_latency: origin slower than 3x",
+            DegradedLatency,
+            everywhere(|| edge(200, CF, "", 40), Some(|| origin_ok(200, 900))),
+        )
     });
     v.push(Case {
         baselines: ["enam", "weur", "apac"].iter().map(|r| base(r, PathKind::Edge, 100)).collect(),
-        ..case("degraded_latency: every region", DegradedLatency, everywhere(|| edge(200, CF, "", 2_000), None))
+        ..case(
+            "degraded_latency: every region",
+            DegradedLatency,
+            everywhere(|| edge(200, CF, "", 2_000), None),
+        )
     });
     // Regressions found against the real nginx rig:
     // a 200 whose body the origin cut short, passed through by the proxy;
@@ -167,7 +525,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_malformed_response: proxy passes a garbage status line",
         OriginMalformedResponse,
-        everywhere(|| edge(2, &[("server", "nginx/1.22.1")], "HTTP/1.1 2OO OK", 9), Some(|| origin_http_fail(HttpFailure::InvalidStatusLine))),
+        everywhere(
+            || edge(2, &[("server", "nginx/1.22.1")], "HTTP/1.1 2OO OK", 9),
+            Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+        ),
     ));
     v
 }
@@ -177,7 +538,12 @@ fn every_verdict_has_three_patterns_and_each_holds() {
     let cases = cases();
     let mut failures = Vec::new();
     for c in &cases {
-        let d = diagnose(&RoundInput { reports: &c.reports, expect: &c.expect, baselines: &c.baselines, now: NOW });
+        let d = diagnose(&RoundInput {
+            reports: &c.reports,
+            expect: &c.expect,
+            baselines: &c.baselines,
+            now: NOW,
+        });
         if d.verdict != c.verdict || d.regional_cause != c.regional_cause {
             failures.push(format!(
                 "{}:\n  expected {:?} ({:?})\n  got      {:?} ({:?}) conf {:?}\n  summary: {}\n  evidence: {:#?}",
@@ -198,7 +564,12 @@ fn every_verdict_has_three_patterns_and_each_holds() {
 #[test]
 fn edge_only_evidence_is_never_high_confidence() {
     let reports = everywhere(|| edge(521, CF, CF_521, 30), None);
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
     assert_eq!(d.confidence, Confidence::Medium);
     assert!(d.summary.contains("No origin is configured"), "{}", d.summary);
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginBlocksCdn));
@@ -207,20 +578,51 @@ fn edge_only_evidence_is_never_high_confidence() {
 #[test]
 fn nginx_504_with_fast_origin_names_the_timeout_alternative() {
     let reports = everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 3012), Some(|| origin_ok(200, 4)));
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
     assert_eq!(d.verdict, Verdict::OriginBlocksCdn);
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginTimeout && a.how_to_tell_apart.contains("3012 ms")), "{:?}", d.alternatives);
-    assert!(d.evidence.iter().any(|e| e.finding.starts_with("edge answered 504 generated by nginx after 3012 ms")), "{:?}", d.evidence);
-    assert!(d.evidence.iter().any(|e| e.finding.contains("connect ok in 1 ms, HTTP 200 in 4 ms")), "{:?}", d.evidence);
+    assert!(
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::OriginTimeout && a.how_to_tell_apart.contains("3012 ms")),
+        "{:?}",
+        d.alternatives
+    );
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.finding.starts_with("edge answered 504 generated by nginx after 3012 ms")),
+        "{:?}",
+        d.evidence
+    );
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.finding.contains("connect ok in 1 ms, HTTP 200 in 4 ms")),
+        "{:?}",
+        d.evidence
+    );
     assert_eq!(d.severity, Severity::Critical);
     assert_eq!(d.affected_regions, vec!["apac", "enam", "weur"], "regions sorted");
 }
 
 #[test]
 fn secondary_findings_go_to_also_when_something_else_is_wrong() {
-    let reports = everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 3), Some(|| origin_tls_ok_cert_status(502, NOW + 3 * DAY)));
+    let reports = everywhere(
+        || edge(502, &[("server", "nginx")], NGINX_502, 3),
+        Some(|| origin_tls_ok_cert_status(502, NOW + 3 * DAY)),
+    );
     let base: Vec<LatencyBaseline> = vec![];
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &base, now: NOW });
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &base,
+        now: NOW,
+    });
     assert_eq!(d.verdict, Verdict::OriginAppError);
     assert_eq!(d.also, vec![Verdict::CertExpiring]);
 }
@@ -228,8 +630,18 @@ fn secondary_findings_go_to_also_when_something_else_is_wrong() {
 #[test]
 fn latency_needs_enough_baseline_samples() {
     let reports = everywhere(|| edge(200, CF, "", 2_000), None);
-    let few = vec![LatencyBaseline { region: "enam".into(), path: PathKind::Edge, p50_ms: 100, samples: 3 }];
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &few, now: NOW });
+    let few = vec![LatencyBaseline {
+        region: "enam".into(),
+        path: PathKind::Edge,
+        p50_ms: 100,
+        samples: 3,
+    }];
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &few,
+        now: NOW,
+    });
     assert_eq!(d.verdict, Verdict::Healthy);
 }
 
@@ -241,9 +653,19 @@ fn report_order_does_not_matter() {
         unanswered("sam"),
         probed("enam", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
     ];
-    let a = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    let a = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
     reports.reverse();
-    let b = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    let b = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
     assert_eq!(a, b);
     assert_eq!(a.unanswered_regions, vec!["sam"]);
     assert_eq!(a.healthy_regions, vec!["apac", "enam"]);
@@ -265,7 +687,11 @@ fn rounds_dir() -> std::path::PathBuf {
 /// Every round input with its golden path and the diagnosis the engine produces now.
 fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
     let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(rounds_dir()).expect("rounds dir").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(rounds_dir())
+        .expect("rounds dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
@@ -274,7 +700,12 @@ fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
         }
         let text = std::fs::read_to_string(&path).expect("read round");
         let round: RoundFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let d = diagnose(&RoundInput { reports: &round.reports, expect: &round.expect, baselines: &round.baselines, now: round.now });
+        let d = diagnose(&RoundInput {
+            reports: &round.reports,
+            expect: &round.expect,
+            baselines: &round.baselines,
+            now: round.now,
+        });
         let golden = path.with_extension("expected.json");
         out.push((name, golden, serde_json::to_string_pretty(&d).expect("serialize") + "\n"));
     }
@@ -287,7 +718,12 @@ fn line_diff(expected: &str, got: &str) -> String {
     for i in 0..e.len().max(g.len()) {
         let (a, b) = (e.get(i).copied(), g.get(i).copied());
         if a != b {
-            out.push(format!("line {}:\n  - {}\n  + {}", i + 1, a.unwrap_or("<none>"), b.unwrap_or("<none>")));
+            out.push(format!(
+                "line {}:\n  - {}\n  + {}",
+                i + 1,
+                a.unwrap_or("<none>"),
+                b.unwrap_or("<none>")
+            ));
         }
         if out.len() >= 15 {
             out.push("  ...".into());
@@ -326,17 +762,36 @@ fn recorded_rounds_match_their_golden_diagnoses() {
 fn docs_have_a_section_per_verdict() {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/diagnoses.md");
     let text = std::fs::read_to_string(&path).expect("docs/diagnoses.md");
-    let missing: Vec<&str> = Verdict::ALL.iter().map(|v| v.as_str()).filter(|name| !text.lines().any(|l| l == format!("## {name}"))).collect();
+    let missing: Vec<&str> = Verdict::ALL
+        .iter()
+        .map(|v| v.as_str())
+        .filter(|name| !text.lines().any(|l| l == format!("## {name}")))
+        .collect();
     assert!(missing.is_empty(), "docs/diagnoses.md lacks sections for {missing:?}");
 }
 
 #[test]
 fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
     let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 95_000)));
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
-    assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::High), "{}", d.summary);
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
+    assert_eq!(
+        (d.verdict, d.confidence),
+        (Verdict::OriginTimeout, Confidence::High),
+        "{}",
+        d.summary
+    );
     let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 40)));
-    let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &[], now: NOW });
+    let d = diagnose(&RoundInput {
+        reports: &reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    });
     assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::Medium));
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeErrorOriginHealthy));
 }
@@ -347,20 +802,59 @@ mod no_panics {
     use proptest::prelude::*;
 
     fn any_edge() -> impl Strategy<Value = EdgeObservation> {
-        let statuses = prop_oneof![Just(200u16), Just(304), Just(403), Just(500), Just(502), Just(503), Just(504), 520u16..531, 100u16..600];
-        let headers = prop_oneof![Just(CF), Just(CLOUDFRONT), Just(&[("server", "nginx")][..]), Just(&[][..]), Just(&[("cf-cache-status", "HIT"), ("age", "9")][..])];
-        let bodies = prop_oneof![Just(String::new()), Just(NGINX_502.to_string()), Just(CF_522.to_string()), Just(CLOUDFRONT_504.to_string()), Just("error code: 1016".to_string()), ".{0,40}"];
+        let statuses = prop_oneof![
+            Just(200u16),
+            Just(304),
+            Just(403),
+            Just(500),
+            Just(502),
+            Just(503),
+            Just(504),
+            520u16..531,
+            100u16..600
+        ];
+        let headers = prop_oneof![
+            Just(CF),
+            Just(CLOUDFRONT),
+            Just(&[("server", "nginx")][..]),
+            Just(&[][..]),
+            Just(&[("cf-cache-status", "HIT"), ("age", "9")][..])
+        ];
+        let bodies = prop_oneof![
+            Just(String::new()),
+            Just(NGINX_502.to_string()),
+            Just(CF_522.to_string()),
+            Just(CLOUDFRONT_504.to_string()),
+            Just("error code: 1016".to_string()),
+            ".{0,40}"
+        ];
         prop_oneof![
             (statuses, headers, bodies, 0u32..200_000).prop_map(|(s, h, b, ms)| edge(s, h, &b, ms)),
-            prop_oneof![Just(EdgeFailure::Timeout), Just(EdgeFailure::Dns), Just(EdgeFailure::Connection), Just(EdgeFailure::Tls), Just(EdgeFailure::Other)].prop_map(edge_failed),
+            prop_oneof![
+                Just(EdgeFailure::Timeout),
+                Just(EdgeFailure::Dns),
+                Just(EdgeFailure::Connection),
+                Just(EdgeFailure::Tls),
+                Just(EdgeFailure::Other)
+            ]
+            .prop_map(edge_failed),
         ]
     }
 
     fn any_origin() -> impl Strategy<Value = Option<OriginObservation>> {
         let tls = prop_oneof![
-            Just(TlsStep::Failed { ms: 1, detail: String::new() }),
-            Just(TlsStep::HandshakeFailed { ms: 1, detail: String::new() }),
-            Just(TlsStep::Untrusted { ms: 1, detail: String::new() }),
+            Just(TlsStep::Failed {
+                ms: 1,
+                detail: String::new()
+            }),
+            Just(TlsStep::HandshakeFailed {
+                ms: 1,
+                detail: String::new()
+            }),
+            Just(TlsStep::Untrusted {
+                ms: 1,
+                detail: String::new()
+            }),
         ];
         prop_oneof![
             Just(None),
@@ -370,10 +864,28 @@ mod no_panics {
             Just(Some(origin_dns())),
             tls.prop_map(|t| Some(origin_tls(t))),
             (0usize..11).prop_map(|i| {
-                let all = [HttpFailure::EmptyReply, HttpFailure::InvalidStatusLine, HttpFailure::InvalidHeader, HttpFailure::ClosedBeforeHeaders, HttpFailure::BodyShorterThanContentLength, HttpFailure::InvalidChunkedBody, HttpFailure::Reset, HttpFailure::TimeoutBeforeHeaders, HttpFailure::TimeoutInBody, HttpFailure::HeadersTooLarge, HttpFailure::WriteFailed];
+                let all = [
+                    HttpFailure::EmptyReply,
+                    HttpFailure::InvalidStatusLine,
+                    HttpFailure::InvalidHeader,
+                    HttpFailure::ClosedBeforeHeaders,
+                    HttpFailure::BodyShorterThanContentLength,
+                    HttpFailure::InvalidChunkedBody,
+                    HttpFailure::Reset,
+                    HttpFailure::TimeoutBeforeHeaders,
+                    HttpFailure::TimeoutInBody,
+                    HttpFailure::HeadersTooLarge,
+                    HttpFailure::WriteFailed,
+                ];
                 Some(origin_http_fail(all[i]))
             }),
-            Just(Some(OriginObservation { address: "x:1".into(), tls_expected: false, connect: ConnectStep::Ok { ms: 1 }, tls: TlsStep::NotApplicable, http: HttpStep::NotAttempted })),
+            Just(Some(OriginObservation {
+                address: "x:1".into(),
+                tls_expected: false,
+                connect: ConnectStep::Ok { ms: 1 },
+                tls: TlsStep::NotApplicable,
+                http: HttpStep::NotAttempted
+            })),
         ]
     }
 

@@ -36,7 +36,11 @@ fn run(chunks: &[&[u8]], head: bool, cap: usize, keyword: Option<&str>, end: Str
 
 #[derive(Debug)]
 enum Expect {
-    Ok { status: u16, body_bytes: u64, keyword: Option<bool> },
+    Ok {
+        status: u16,
+        body_bytes: u64,
+        keyword: Option<bool>,
+    },
     Fail(HttpFailure),
 }
 
@@ -46,15 +50,96 @@ fn fixtures_classify_exactly() {
     use HttpFailure::*;
     let kw = Some("Welcome home");
     let cases: &[(&str, bool, StreamEnd, Expect)] = &[
-        ("ok_content_length.http", false, StreamEnd::Eof, Ok { status: 200, body_bytes: 21, keyword: Some(true) }),
-        ("ok_chunked.http", false, StreamEnd::Eof, Ok { status: 200, body_bytes: 13, keyword: Some(true) }),
-        ("ok_until_close.http", false, StreamEnd::Eof, Ok { status: 200, body_bytes: 30, keyword: Some(true) }),
-        ("continue_then_ok.http", false, StreamEnd::Eof, Ok { status: 200, body_bytes: 12, keyword: Some(true) }),
-        ("no_content_204.http", false, StreamEnd::Timeout, Ok { status: 204, body_bytes: 0, keyword: Some(false) }),
-        ("not_modified_304.http", false, StreamEnd::Timeout, Ok { status: 304, body_bytes: 0, keyword: Some(false) }),
-        ("ok_content_length.http", true, StreamEnd::Timeout, Ok { status: 200, body_bytes: 0, keyword: Some(false) }),
-        ("error_502_nginx.http", false, StreamEnd::Eof, Ok { status: 502, body_bytes: 157, keyword: Some(false) }),
-        ("repeated_headers.http", false, StreamEnd::Eof, Ok { status: 200, body_bytes: 0, keyword: Some(false) }),
+        (
+            "ok_content_length.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 200,
+                body_bytes: 21,
+                keyword: Some(true),
+            },
+        ),
+        (
+            "ok_chunked.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 200,
+                body_bytes: 13,
+                keyword: Some(true),
+            },
+        ),
+        (
+            "ok_until_close.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 200,
+                body_bytes: 30,
+                keyword: Some(true),
+            },
+        ),
+        (
+            "continue_then_ok.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 200,
+                body_bytes: 12,
+                keyword: Some(true),
+            },
+        ),
+        (
+            "no_content_204.http",
+            false,
+            StreamEnd::Timeout,
+            Ok {
+                status: 204,
+                body_bytes: 0,
+                keyword: Some(false),
+            },
+        ),
+        (
+            "not_modified_304.http",
+            false,
+            StreamEnd::Timeout,
+            Ok {
+                status: 304,
+                body_bytes: 0,
+                keyword: Some(false),
+            },
+        ),
+        (
+            "ok_content_length.http",
+            true,
+            StreamEnd::Timeout,
+            Ok {
+                status: 200,
+                body_bytes: 0,
+                keyword: Some(false),
+            },
+        ),
+        (
+            "error_502_nginx.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 502,
+                body_bytes: 157,
+                keyword: Some(false),
+            },
+        ),
+        (
+            "repeated_headers.http",
+            false,
+            StreamEnd::Eof,
+            Ok {
+                status: 200,
+                body_bytes: 0,
+                keyword: Some(false),
+            },
+        ),
         ("empty.bin", false, StreamEnd::Eof, Fail(EmptyReply)),
         ("empty.bin", false, StreamEnd::Timeout, Fail(TimeoutBeforeHeaders)),
         ("empty.bin", false, StreamEnd::Reset("ECONNRESET".into()), Fail(Reset)),
@@ -71,24 +156,45 @@ fn fixtures_classify_exactly() {
         ("headers_too_large.http", false, StreamEnd::Eof, Fail(HeadersTooLarge)),
         ("slow_headers.http", false, StreamEnd::Timeout, Fail(TimeoutBeforeHeaders)),
         ("slow_body.http", false, StreamEnd::Timeout, Fail(TimeoutInBody)),
-        ("reset_mid_body.http", false, StreamEnd::Reset("connection reset by peer".into()), Fail(Reset)),
+        (
+            "reset_mid_body.http",
+            false,
+            StreamEnd::Reset("connection reset by peer".into()),
+            Fail(Reset),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, head, end, expect) in cases {
         let bytes = fixture(name);
         let got = run(&[&bytes], *head, 4096, kw, end.clone());
         let ok = match (&got, expect) {
-            (HttpStep::Response { response, ttfb_ms: 7, total_ms: 9 }, Ok { status, body_bytes, keyword }) => {
-                response.status == *status && response.body_bytes == *body_bytes && response.keyword_found == *keyword
-            }
+            (
+                HttpStep::Response {
+                    response,
+                    ttfb_ms: 7,
+                    total_ms: 9,
+                },
+                Ok {
+                    status,
+                    body_bytes,
+                    keyword,
+                },
+            ) => response.status == *status && response.body_bytes == *body_bytes && response.keyword_found == *keyword,
             (HttpStep::Failed { failure, ms: 9, .. }, Fail(f)) => failure == f,
             _ => false,
         };
         if !ok {
-            failures.push(format!("{name} (head={head}, end={end:?}):\n  expected {expect:?}\n  got      {got:?}"));
+            failures.push(format!(
+                "{name} (head={head}, end={end:?}):\n  expected {expect:?}\n  got      {got:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) misclassified:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) misclassified:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -105,7 +211,11 @@ fn keeps_identifying_headers_and_error_excerpt() {
     let HttpStep::Response { response, .. } = run(&[&fixture("ok_content_length.http")], false, 4096, None, StreamEnd::Eof) else {
         panic!("expected a response")
     };
-    assert!(!response.headers.contains_key("x-secret"), "non-identifying header kept: {:?}", response.headers);
+    assert!(
+        !response.headers.contains_key("x-secret"),
+        "non-identifying header kept: {:?}",
+        response.headers
+    );
     assert_eq!(response.body_excerpt, None, "no excerpt below 400");
 
     let HttpStep::Response { response, .. } = run(&[&fixture("repeated_headers.http")], false, 4096, None, StreamEnd::Eof) else {
@@ -117,7 +227,9 @@ fn keeps_identifying_headers_and_error_excerpt() {
 #[test]
 fn body_cap_truncates_and_stops_reading() {
     let bytes = fixture("ok_until_close.http");
-    let HttpStep::Response { response, .. } = run(&[&bytes], false, 10, Some("close"), StreamEnd::Eof) else { panic!("response") };
+    let HttpStep::Response { response, .. } = run(&[&bytes], false, 10, Some("close"), StreamEnd::Eof) else {
+        panic!("response")
+    };
     assert!(response.body_truncated);
     assert_eq!(response.body_bytes, 10);
     assert_eq!(response.keyword_found, Some(false), "keyword beyond the cap is not seen");
@@ -128,7 +240,10 @@ fn keyword_straddling_chunks_is_found() {
     let bytes = fixture("ok_content_length.http");
     let at = bytes.len() - 10; // inside "Welcome home"
     let got = run(&[&bytes[..at], &bytes[at..]], false, 4096, Some("Welcome home"), StreamEnd::Eof);
-    assert!(matches!(got, HttpStep::Response { ref response, .. } if response.keyword_found == Some(true)), "{got:?}");
+    assert!(
+        matches!(got, HttpStep::Response { ref response, .. } if response.keyword_found == Some(true)),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -159,11 +274,18 @@ fn request_has_fixed_headers_and_refuses_injection() {
 
 #[test]
 fn fetch_summary_shares_selection_and_excerpt() {
-    let headers = vec![("Server".to_string(), "cloudflare".to_string()), ("Set-Cookie".to_string(), "x".to_string()), ("CF-RAY".to_string(), "abc-CDG".to_string())];
+    let headers = vec![
+        ("Server".to_string(), "cloudflare".to_string()),
+        ("Set-Cookie".to_string(), "x".to_string()),
+        ("CF-RAY".to_string(), "abc-CDG".to_string()),
+    ];
     let body = b"<title>Connection timed out | example.com | Cloudflare</title>\n\tRay ID: abc";
     let s = summarize_fetch_response(522, headers.into_iter(), body, false, Some("Welcome"), BodyRead::Ended);
     assert_eq!(s.headers.keys().collect::<Vec<_>>(), vec!["cf-ray", "server"]);
-    assert_eq!(s.body_excerpt.as_deref(), Some("<title>Connection timed out | example.com | Cloudflare</title> Ray ID: abc"));
+    assert_eq!(
+        s.body_excerpt.as_deref(),
+        Some("<title>Connection timed out | example.com | Cloudflare</title> Ray ID: abc")
+    );
     assert_eq!(s.keyword_found, Some(false));
     assert_eq!(s.body_bytes, body.len() as u64);
     assert_eq!(s.body_error, None);
@@ -178,13 +300,35 @@ fn fetch_summary_flags_a_body_that_broke_off() {
     assert!(short.body_error.as_deref().is_some_and(|e| e.contains("10 of 1000")), "{short:?}");
     assert_eq!(short.keyword_found, None, "a missing keyword in a broken body proves nothing");
 
-    let broken = summarize_fetch_response(200, Vec::new().into_iter(), b"abc", false, None, BodyRead::Broken("Network connection lost.".into()));
-    assert!(broken.body_error.as_deref().is_some_and(|e| e.contains("after 3 bytes") && e.contains("connection lost")), "{broken:?}");
+    let broken = summarize_fetch_response(
+        200,
+        Vec::new().into_iter(),
+        b"abc",
+        false,
+        None,
+        BodyRead::Broken("Network connection lost.".into()),
+    );
+    assert!(
+        broken
+            .body_error
+            .as_deref()
+            .is_some_and(|e| e.contains("after 3 bytes") && e.contains("connection lost")),
+        "{broken:?}"
+    );
 
     // HEAD: nothing read, nothing wrong; capped: longer than the cap is not short.
-    assert_eq!(summarize_fetch_response(200, cl("1000").into_iter(), b"", false, None, BodyRead::NotRead).body_error, None);
-    assert_eq!(summarize_fetch_response(200, cl("1000").into_iter(), b"0123", true, None, BodyRead::Ended).body_error, None);
-    assert_eq!(summarize_fetch_response(200, cl("4").into_iter(), b"0123", false, None, BodyRead::Ended).body_error, None);
+    assert_eq!(
+        summarize_fetch_response(200, cl("1000").into_iter(), b"", false, None, BodyRead::NotRead).body_error,
+        None
+    );
+    assert_eq!(
+        summarize_fetch_response(200, cl("1000").into_iter(), b"0123", true, None, BodyRead::Ended).body_error,
+        None
+    );
+    assert_eq!(
+        summarize_fetch_response(200, cl("4").into_iter(), b"0123", false, None, BodyRead::Ended).body_error,
+        None
+    );
 }
 
 fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
@@ -205,7 +349,12 @@ fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
 /// on chunking; everything else must not.
 fn normalized(step: HttpStep) -> HttpStep {
     match step {
-        HttpStep::Failed { failure, ms, detail, .. } => HttpStep::Failed { failure, ms, detail, bytes_received: 0 },
+        HttpStep::Failed { failure, ms, detail, .. } => HttpStep::Failed {
+            failure,
+            ms,
+            detail,
+            bytes_received: 0,
+        },
         other => other,
     }
 }
@@ -258,7 +407,12 @@ proptest! {
 
 #[test]
 fn byte_by_byte_feeding_gives_the_same_answers() {
-    for name in ["headers_too_large.http", "ok_chunked.http", "invalid_header.http", "continue_then_ok.http"] {
+    for name in [
+        "headers_too_large.http",
+        "ok_chunked.http",
+        "invalid_header.http",
+        "continue_then_ok.http",
+    ] {
         let bytes = fixture(name);
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
         let whole = normalized(run(&[&bytes], false, 4096, Some("Welcome home"), StreamEnd::Eof));

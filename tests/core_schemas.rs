@@ -16,5 +16,9 @@ fn committed_schemas_match_the_types() {
             Err(e) => stale.push(format!("{path}: {e}")),
         }
     }
-    assert!(stale.is_empty(), "{}\nRegenerate with: cargo run --example gen_schemas", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "{}\nRegenerate with: cargo run --example gen_schemas",
+        stale.join("\n")
+    );
 }

@@ -21,7 +21,9 @@ fn spec() -> Value {
 
 fn ctx() -> ValidationContext {
     ValidationContext {
-        allowed_regions: ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"].map(String::from).to_vec(),
+        allowed_regions: ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]
+            .map(String::from)
+            .to_vec(),
         default_regions: ["wnam", "weur", "apac"].map(String::from).to_vec(),
         allow_private_targets: false,
         now: 1_795_305_600_000,
@@ -40,7 +42,11 @@ fn schema_for(spec: &Value, pointer: &str) -> jsonschema::Validator {
 
 fn assert_valid(v: &jsonschema::Validator, instance: &Value, what: &str) {
     let errors: Vec<String> = v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "{what} does not match its schema:\n  {}\ninstance: {instance:#}", errors.join("\n  "));
+    assert!(
+        errors.is_empty(),
+        "{what} does not match its schema:\n  {}\ninstance: {instance:#}",
+        errors.join("\n  ")
+    );
 }
 
 fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
@@ -63,7 +69,10 @@ fn documented_routes_equal_the_route_table() {
     let served: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "undocumented routes: {missing:?}\ndocumented but not served: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "undocumented routes: {missing:?}\ndocumented but not served: {extra:?}"
+    );
     for (method, path, op) in operations(&spec) {
         let route = ROUTES.iter().find(|r| r.method == method && r.path == path).expect("route");
         assert_eq!(op["operationId"], route.operation_id, "{method} {path}");
@@ -111,11 +120,15 @@ fn request_examples_pass_their_schema_and_the_validator() {
     let spec = spec();
     let mut checked = BTreeSet::new();
     for (method, path, op) in operations(&spec) {
-        let Some(content) = op["requestBody"]["content"].as_object() else { continue };
+        let Some(content) = op["requestBody"]["content"].as_object() else {
+            continue;
+        };
         let op_id = op["operationId"].as_str().expect("operationId");
         for (media, m) in content {
             let validator = schema_for(&spec, m["schema"]["$ref"].as_str().expect("request schemas are $refs"));
-            let examples = m["examples"].as_object().unwrap_or_else(|| panic!("{method} {path} {media} has no examples"));
+            let examples = m["examples"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{method} {path} {media} has no examples"));
             for (name, ex) in examples {
                 let what = format!("{method} {path} {media} example {name}");
                 assert_valid(&validator, &ex["value"], &what);
@@ -126,7 +139,9 @@ fn request_examples_pass_their_schema_and_the_validator() {
             }
         }
     }
-    let expected: BTreeSet<String> = ["createMonitor", "updateMonitor", "createChannel", "updateChannel"].map(String::from).into();
+    let expected: BTreeSet<String> = ["createMonitor", "updateMonitor", "createChannel", "updateChannel"]
+        .map(String::from)
+        .into();
     assert_eq!(checked, expected);
 }
 
@@ -164,13 +179,29 @@ fn real_views_and_problems_match_the_documented_schemas() {
     let full: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/monitor_create_full.json").unwrap()).unwrap();
     for body in [full, json!({"name": "Shop", "url": "https://shop.example.com/"})] {
         let m = validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap();
-        assert_valid(&schema_for(&spec, "#/components/schemas/Monitor"), &monitor_view(&m), "monitor_view");
+        assert_valid(
+            &schema_for(&spec, "#/components/schemas/Monitor"),
+            &monitor_view(&m),
+            "monitor_view",
+        );
     }
-    let list = list_view(vec![monitor_view(&validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap())], Some(&Cursor { sort_key: 5, id: "mon_2".into() }));
+    let list = list_view(
+        vec![monitor_view(
+            &validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap(),
+        )],
+        Some(&Cursor {
+            sort_key: 5,
+            id: "mon_2".into(),
+        }),
+    );
     assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &list, "list_view");
     let wh: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/channel_create_webhook.json").unwrap()).unwrap();
     let c = validate_new_channel(&wh, "ch_1".into(), &ctx()).unwrap();
-    assert_valid(&schema_for(&spec, "#/components/schemas/Channel"), &channel_view(&c), "channel_view");
+    assert_valid(
+        &schema_for(&spec, "#/components/schemas/Channel"),
+        &channel_view(&c),
+        "channel_view",
+    );
     let errs = validate_new_monitor(&json!({"url": 1, "x": 2}), "mon_1".into(), &ctx()).unwrap_err();
     let problem: Value = serde_json::from_str(&Problem::validation(errs).with_instance("/api/v1/monitors").to_json()).unwrap();
     assert_valid(&schema_for(&spec, "#/components/schemas/Problem"), &problem, "validation problem");
@@ -197,7 +228,10 @@ fn schema_and_validator_agree_on_bad_bodies() {
     ];
     for body in bad {
         assert!(!create.is_valid(&body), "schema accepts {body}");
-        assert!(validate_new_monitor(&body, "mon_1".into(), &ctx()).is_err(), "validator accepts {body}");
+        assert!(
+            validate_new_monitor(&body, "mon_1".into(), &ctx()).is_err(),
+            "validator accepts {body}"
+        );
     }
     let channel = schema_for(&spec, "#/components/schemas/ChannelCreate");
     for body in [
@@ -208,7 +242,10 @@ fn schema_and_validator_agree_on_bad_bodies() {
         json!({"name": "s", "kind": "email", "url": "https://h.example/"}),
     ] {
         assert!(!channel.is_valid(&body), "schema accepts {body}");
-        assert!(validate_new_channel(&body, "ch_1".into(), &ctx()).is_err(), "validator accepts {body}");
+        assert!(
+            validate_new_channel(&body, "ch_1".into(), &ctx()).is_err(),
+            "validator accepts {body}"
+        );
     }
 }
 

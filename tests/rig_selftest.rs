@@ -42,7 +42,12 @@ fn port_of(url: &str) -> Result<u16, String> {
 fn expect_status(case: &Case, want: u16, within: Option<(Duration, Duration)>) -> Check {
     let (r, took) = front(case)?;
     if r.status != want {
-        return Err(format!("{}: front answered {} instead of {want} (body {:?})", case.name, r.status, String::from_utf8_lossy(&r.body)));
+        return Err(format!(
+            "{}: front answered {} instead of {want} (body {:?})",
+            case.name,
+            r.status,
+            String::from_utf8_lossy(&r.body)
+        ));
     }
     if let Some((min, max)) = within {
         if took < min || took > max {
@@ -61,7 +66,8 @@ fn raw_get(port: u16) -> Result<Vec<u8>, String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| format!("connect to {port}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
-    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     let _ = s.read_to_end(&mut out);
     Ok(out)
@@ -72,7 +78,12 @@ fn expect_direct_prefix(case: &Case, prefix: &[u8]) -> Check {
     if raw.starts_with(prefix) {
         Ok(())
     } else {
-        Err(format!("{}: direct answer starts {:?}, expected {:?}", case.name, String::from_utf8_lossy(&raw[..raw.len().min(60)]), String::from_utf8_lossy(prefix)))
+        Err(format!(
+            "{}: direct answer starts {:?}, expected {:?}",
+            case.name,
+            String::from_utf8_lossy(&raw[..raw.len().min(60)]),
+            String::from_utf8_lossy(prefix)
+        ))
     }
 }
 
@@ -105,7 +116,12 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             // nginx has already passed on 200 and the length when the origin dies: the client
             // sees a truncated body, as behind a real CDN.
             if r.status != 200 || r.header("content-length") != Some("1000") || r.body.len() >= 1000 {
-                return Err(format!("crash: {} len {:?} body {} bytes", r.status, r.header("content-length"), r.body.len()));
+                return Err(format!(
+                    "crash: {} len {:?} body {} bytes",
+                    r.status,
+                    r.header("content-length"),
+                    r.body.len()
+                ));
             }
             let raw = direct_raw(case)?;
             let body_start = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
@@ -120,7 +136,10 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             let port = port_of(&case.front_url)?;
             let through_front = raw_get(port)?;
             if !through_front.starts_with(b"HTTP/1.1 2OO OK") {
-                return Err(format!("malformed_status_line: front relayed {:?}", String::from_utf8_lossy(&through_front)));
+                return Err(format!(
+                    "malformed_status_line: front relayed {:?}",
+                    String::from_utf8_lossy(&through_front)
+                ));
             }
             expect_direct_prefix(case, b"HTTP/1.1 2OO OK")
         }
@@ -135,7 +154,11 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
         "empty_reply" => {
             expect_status(case, 502, Some((Duration::ZERO, s(2))))?;
             let raw = direct_raw(case)?;
-            if raw.is_empty() { Ok(()) } else { Err(format!("empty_reply: got {} bytes directly", raw.len())) }
+            if raw.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("empty_reply: got {} bytes directly", raw.len()))
+            }
         }
         // Upper bounds leave room for a loaded machine but stay below the slow origin's 5 s.
         "slow_origin" => expect_status(case, 504, Some((Duration::from_millis(2900), Duration::from_millis(4500)))),
@@ -145,20 +168,31 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             let (r, _) = front(case)?;
             let body = String::from_utf8_lossy(&r.body);
             if r.status != want || !body.contains("from app") {
-                return Err(format!("{}: front {} {body:?}, expected {want} with the app's body", case.name, r.status));
+                return Err(format!(
+                    "{}: front {} {body:?}, expected {want} with the app's body",
+                    case.name, r.status
+                ));
             }
             Ok(())
         }
         "stale_cache" => {
             let primed = rig.prime_cache(case.name).map_err(|e| e.to_string())?;
             if primed.header("x-cache-status") != Some("MISS") {
-                return Err(format!("stale_cache: priming X-Cache-Status {:?}, expected MISS", primed.header("x-cache-status")));
+                return Err(format!(
+                    "stale_cache: priming X-Cache-Status {:?}, expected MISS",
+                    primed.header("x-cache-status")
+                ));
             }
             rig.stop_origin(case.name).map_err(|e| e.to_string())?;
             expect_refused(case)?;
             let (r, _) = front(case)?;
-            if r.status != 200 || r.header("x-cache-status") != Some("STALE") || !String::from_utf8_lossy(&r.body).contains("edgeprobe-ok") {
-                return Err(format!("stale_cache: after stop got {} with X-Cache-Status {:?}", r.status, r.header("x-cache-status")));
+            if r.status != 200 || r.header("x-cache-status") != Some("STALE") || !String::from_utf8_lossy(&r.body).contains("edgeprobe-ok")
+            {
+                return Err(format!(
+                    "stale_cache: after stop got {} with X-Cache-Status {:?}",
+                    r.status,
+                    r.header("x-cache-status")
+                ));
             }
             rig.restart_origin(case.name).map_err(|e| e.to_string())?;
             expect_direct_prefix(case, b"HTTP/1.1 200 OK")
@@ -202,7 +236,9 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
 
 fn accepts_tcp(case: &Case) -> Check {
     let addr = SocketAddr::from(([127, 0, 0, 1], case.origin_port));
-    TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map(|_| ()).map_err(|e| format!("{}: TLS port: {e}", case.name))
+    TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map(|_| ())
+        .map_err(|e| format!("{}: TLS port: {e}", case.name))
 }
 
 #[test]
@@ -226,7 +262,13 @@ fn every_case_behaves_as_designed_through_the_front_and_directly() {
     }
     let failures: Vec<String> = results.iter().filter_map(|(_, r)| r.clone().err()).collect();
     eprintln!("checked {} cases in {:?}", results.len(), started.elapsed());
-    assert!(failures.is_empty(), "{} case(s) misbehave:\n{}\nnginx error log:\n{}", failures.len(), failures.join("\n"), rig.nginx_error_log());
+    assert!(
+        failures.is_empty(),
+        "{} case(s) misbehave:\n{}\nnginx error log:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        rig.nginx_error_log()
+    );
 }
 
 #[test]
@@ -236,7 +278,12 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
     let private = rig::firewall::private_namespace_check(opts.netns_declared).is_ok();
     for name in ["origin_blocks_cdn", "origin_unreachable"] {
         let case = rig.case(name).unwrap_or_else(|| panic!("case {name} missing"));
-        assert_eq!(case.skipped.is_none(), private, "{name}: skipped={:?} but private namespace={private}", case.skipped);
+        assert_eq!(
+            case.skipped.is_none(),
+            private,
+            "{name}: skipped={:?} but private namespace={private}",
+            case.skipped
+        );
         if let Some(reason) = &case.skipped {
             eprintln!("SKIPPED {name}: {reason}");
         }
@@ -253,39 +300,82 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
 
 #[test]
 fn certificates_have_the_intended_properties() {
-    let rig = Rig::start(RigOptions { netns_declared: false, ..RigOptions::default() }).unwrap_or_else(|e| panic!("{e}"));
+    let rig = Rig::start(RigOptions {
+        netns_declared: false,
+        ..RigOptions::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     let certs = rig.certs();
     let x509 = |path: &Path, args: &[&str]| -> (bool, String) {
-        let out = Command::new("openssl").arg("x509").arg("-in").arg(path).args(args).output().expect("run openssl");
+        let out = Command::new("openssl")
+            .arg("x509")
+            .arg("-in")
+            .arg(path)
+            .args(args)
+            .output()
+            .expect("run openssl");
         (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
     };
     // -checkend 0: fails when already expired; 30 days: fails when expiring within a month.
-    assert!(!x509(&certs.expired.cert, &["-noout", "-checkend", "0"]).0, "expired cert is not expired");
-    assert!(x509(&certs.valid.cert, &["-noout", "-checkend", "2592000"]).0, "valid cert expires within 30 days");
-    assert!(x509(&certs.expiring.cert, &["-noout", "-checkend", "0"]).0, "expiring cert already expired");
-    assert!(!x509(&certs.expiring.cert, &["-noout", "-checkend", "2592000"]).0, "expiring cert does not expire within 30 days");
+    assert!(
+        !x509(&certs.expired.cert, &["-noout", "-checkend", "0"]).0,
+        "expired cert is not expired"
+    );
+    assert!(
+        x509(&certs.valid.cert, &["-noout", "-checkend", "2592000"]).0,
+        "valid cert expires within 30 days"
+    );
+    assert!(
+        x509(&certs.expiring.cert, &["-noout", "-checkend", "0"]).0,
+        "expiring cert already expired"
+    );
+    assert!(
+        !x509(&certs.expiring.cert, &["-noout", "-checkend", "2592000"]).0,
+        "expiring cert does not expire within 30 days"
+    );
     let (_, wrong) = x509(&certs.wrong_host.cert, &["-noout", "-ext", "subjectAltName"]);
-    assert!(wrong.contains("wrong-host.edgeprobe.invalid") && !wrong.contains("localhost"), "wrong-host SAN: {wrong}");
+    assert!(
+        wrong.contains("wrong-host.edgeprobe.invalid") && !wrong.contains("localhost"),
+        "wrong-host SAN: {wrong}"
+    );
     let (_, selfsigned) = x509(&certs.self_signed.cert, &["-noout", "-subject", "-issuer"]);
     let lines: Vec<&str> = selfsigned.lines().map(|l| l.split_once('=').map(|(_, v)| v).unwrap_or(l)).collect();
     assert_eq!(lines.len(), 2, "{selfsigned}");
     assert_eq!(lines[0], lines[1], "self-signed cert: subject differs from issuer");
-    for (name, files) in [("valid", &certs.valid), ("expiring", &certs.expiring), ("expired", &certs.expired), ("wrong_host", &certs.wrong_host)] {
+    for (name, files) in [
+        ("valid", &certs.valid),
+        ("expiring", &certs.expiring),
+        ("expired", &certs.expired),
+        ("wrong_host", &certs.wrong_host),
+    ] {
         let out = Command::new("openssl")
             .args(["verify", "-no_check_time", "-CAfile"])
             .arg(&certs.ca)
             .arg(&files.cert)
             .output()
             .expect("run openssl verify");
-        assert!(out.status.success(), "{name} is not signed by the test CA: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name} is not signed by the test CA: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = Command::new("openssl").args(["verify", "-CAfile"]).arg(&certs.ca).arg(&certs.self_signed.cert).output().expect("verify");
+    let out = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(&certs.ca)
+        .arg(&certs.self_signed.cert)
+        .output()
+        .expect("verify");
     assert!(!out.status.success(), "self-signed cert verifies against the test CA");
 }
 
 #[test]
 fn drop_stops_nginx_and_removes_files() {
-    let rig = Rig::start(RigOptions { netns_declared: false, ..RigOptions::default() }).unwrap_or_else(|e| panic!("{e}"));
+    let rig = Rig::start(RigOptions {
+        netns_declared: false,
+        ..RigOptions::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     let front = port_of(&rig.case("healthy").expect("healthy case").front_url).expect("port");
     let origin = rig.case("healthy").expect("healthy case").origin_port;
     let dir = rig.certs().ca.parent().and_then(Path::parent).expect("rig dir").to_path_buf();
@@ -299,8 +389,12 @@ fn drop_stops_nginx_and_removes_files() {
 #[test]
 fn webhook_receiver_retries_then_accepts_and_verifies_signatures() {
     let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-    let receiver = WebhookReceiver::start(WebhookOptions { fail_first: 2, secret: Some(secret.into()), ..WebhookOptions::default() })
-        .expect("start receiver");
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        fail_first: 2,
+        secret: Some(secret.into()),
+        ..WebhookOptions::default()
+    })
+    .expect("start receiver");
     let body = br#"{"type":"incident.opened"}"#;
     let good = rig::webhook::sign(secret, "msg_1", "1700000000", body).expect("sign");
     let post = |id: &str, sig: &str| -> u16 {
@@ -323,8 +417,14 @@ webhook-timestamp: 1700000000\r\nwebhook-signature: v1,bogus {sig}\r\nContent-Le
     assert_eq!(post("msg_2", &good), 200); // signature over msg_1's id: must not verify
     let records = receiver.wait_for(4, Duration::from_secs(2));
     assert_eq!(records.len(), 4);
-    assert_eq!(records.iter().map(|r| r.answered).collect::<Vec<_>>(), vec![Some(503), Some(503), Some(200), Some(200)]);
-    assert_eq!(records.iter().map(|r| r.signature_valid).collect::<Vec<_>>(), vec![Some(true), Some(true), Some(true), Some(false)]);
+    assert_eq!(
+        records.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        vec![Some(503), Some(503), Some(200), Some(200)]
+    );
+    assert_eq!(
+        records.iter().map(|r| r.signature_valid).collect::<Vec<_>>(),
+        vec![Some(true), Some(true), Some(true), Some(false)]
+    );
     assert_eq!(receiver.unique_ids(), vec!["msg_1".to_string(), "msg_2".to_string()]);
     assert_eq!(records[0].body, body);
     assert_eq!(records[0].path, "/hook");
@@ -333,11 +433,16 @@ webhook-timestamp: 1700000000\r\nwebhook-signature: v1,bogus {sig}\r\nContent-Le
 
 #[test]
 fn hanging_webhook_receiver_records_but_never_answers() {
-    let receiver = WebhookReceiver::start(WebhookOptions { hang: true, hang_limit: Duration::from_secs(3), ..WebhookOptions::default() })
-        .expect("start receiver");
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        hang: true,
+        hang_limit: Duration::from_secs(3),
+        ..WebhookOptions::default()
+    })
+    .expect("start receiver");
     let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
     s.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
-    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}").expect("write");
+    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        .expect("write");
     let mut buf = [0u8; 16];
     let read = s.read(&mut buf);
     assert!(read.is_err(), "hanging receiver answered: {read:?}");
@@ -380,12 +485,18 @@ fn webhook_receiver_decodes_chunked_bodies() {
         (b"zz\r\n", None),
     ];
     for (raw, want) in cases {
-        assert_eq!(rig::webhook::decode_chunked(raw).as_deref(), *want, "input {:?}", String::from_utf8_lossy(raw));
+        assert_eq!(
+            rig::webhook::decode_chunked(raw).as_deref(),
+            *want,
+            "input {:?}",
+            String::from_utf8_lossy(raw)
+        );
     }
     let receiver = WebhookReceiver::start(WebhookOptions::default()).expect("start receiver");
     let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").expect("write");
+    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+        .expect("write");
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");

@@ -70,7 +70,10 @@ pub enum EdgeErrorClass {
 impl EdgeErrorClass {
     /// Classes where the edge never got an HTTP exchange going with the origin.
     pub fn is_connect(self) -> bool {
-        matches!(self, EdgeErrorClass::ConnectRefused | EdgeErrorClass::ConnectTimeout | EdgeErrorClass::ConnectOther)
+        matches!(
+            self,
+            EdgeErrorClass::ConnectRefused | EdgeErrorClass::ConnectTimeout | EdgeErrorClass::ConnectOther
+        )
     }
 }
 
@@ -118,13 +121,28 @@ impl Attribution {
     pub fn is_gateway_connect_class(&self) -> bool {
         !self.error_classes.is_empty()
             && self.error_classes.iter().any(|c| c.is_connect())
-            && self.error_classes.iter().all(|c| c.is_connect() || matches!(c, EdgeErrorClass::OriginTimeout | EdgeErrorClass::InvalidResponse | EdgeErrorClass::TlsHandshake | EdgeErrorClass::TlsInvalidCert))
+            && self.error_classes.iter().all(|c| {
+                c.is_connect()
+                    || matches!(
+                        c,
+                        EdgeErrorClass::OriginTimeout
+                            | EdgeErrorClass::InvalidResponse
+                            | EdgeErrorClass::TlsHandshake
+                            | EdgeErrorClass::TlsInvalidCert
+                    )
+            })
     }
 
     /// True when the response was served from the edge's cache.
     pub fn served_from_cache(&self) -> bool {
-        matches!(self.cache, Some(CacheStatus::Hit | CacheStatus::Stale | CacheStatus::Updating | CacheStatus::Revalidated))
-            || (self.age_s.unwrap_or(0) > 0 && !matches!(self.cache, Some(CacheStatus::Miss | CacheStatus::Bypass | CacheStatus::Dynamic | CacheStatus::Expired)))
+        matches!(
+            self.cache,
+            Some(CacheStatus::Hit | CacheStatus::Stale | CacheStatus::Updating | CacheStatus::Revalidated)
+        ) || (self.age_s.unwrap_or(0) > 0
+            && !matches!(
+                self.cache,
+                Some(CacheStatus::Miss | CacheStatus::Bypass | CacheStatus::Dynamic | CacheStatus::Expired)
+            ))
     }
 }
 
@@ -182,7 +200,14 @@ pub fn attribute(r: &ResponseSummary) -> Attribution {
     error_classes.sort();
     error_classes.dedup();
 
-    Attribution { cdn, source, error_classes, pop: pop(r), cache: cache_status(r), age_s: header(r, "age").and_then(|a| a.trim().parse().ok()) }
+    Attribution {
+        cdn,
+        source,
+        error_classes,
+        pop: pop(r),
+        cache: cache_status(r),
+        age_s: header(r, "age").and_then(|a| a.trim().parse().ok()),
+    }
 }
 
 fn body_says_origin(body: &str, marker: &str) -> ErrorSource {
@@ -227,7 +252,14 @@ fn cloudflare(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeEr
         };
         return (ErrorSource::Edge, classes);
     }
-    (if body.is_empty() { ErrorSource::Unknown } else { ErrorSource::Origin }, Vec::new())
+    (
+        if body.is_empty() {
+            ErrorSource::Unknown
+        } else {
+            ErrorSource::Origin
+        },
+        Vec::new(),
+    )
 }
 
 fn cloudfront(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -276,7 +308,14 @@ fn fastly(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
     if own_page {
         return (ErrorSource::Edge, vec![if status == 503 { ConnectOther } else { Unknown }]);
     }
-    (if body.is_empty() { ErrorSource::Unknown } else { ErrorSource::Origin }, Vec::new())
+    (
+        if body.is_empty() {
+            ErrorSource::Unknown
+        } else {
+            ErrorSource::Origin
+        },
+        Vec::new(),
+    )
 }
 
 fn akamai(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -290,7 +329,14 @@ fn akamai(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorC
         };
         return (ErrorSource::Edge, classes);
     }
-    (if body.is_empty() { ErrorSource::Unknown } else { ErrorSource::Origin }, Vec::new())
+    (
+        if body.is_empty() {
+            ErrorSource::Unknown
+        } else {
+            ErrorSource::Origin
+        },
+        Vec::new(),
+    )
 }
 
 fn nginx(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -364,7 +410,10 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseSummary {
         ResponseSummary {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
             body_bytes: body.len() as u64,
             body_truncated: false,
             body_excerpt: if body.is_empty() { None } else { Some(body.to_string()) },
@@ -380,42 +429,228 @@ mod tests {
     fn attributes_known_conventions() {
         use EdgeErrorClass::*;
         let cases: Vec<(&str, ResponseSummary, Cdn, ErrorSource, Vec<EdgeErrorClass>)> = vec![
-            ("cf 521", resp(521, &[("server", "cloudflare"), ("cf-ray", "8f1c-CDG")], CF_PAGE), Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectRefused]),
-            ("cf 522", resp(522, &[("server", "cloudflare"), ("cf-ray", "8f1c-CDG")], CF_PAGE), Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectTimeout]),
-            ("cf 524", resp(524, &[("cf-ray", "8f1c-CDG")], ""), Cdn::Cloudflare, ErrorSource::Edge, vec![OriginTimeout]),
-            ("cf 526", resp(526, &[("cf-ray", "8f1c-CDG")], ""), Cdn::Cloudflare, ErrorSource::Edge, vec![TlsInvalidCert]),
-            ("cf 530 1016", resp(530, &[("cf-ray", "x-AMS")], "Error 1016 Origin DNS error cloudflare"), Cdn::Cloudflare, ErrorSource::Edge, vec![OriginDns]),
-            ("cf passes origin 503", resp(503, &[("server", "cloudflare"), ("cf-ray", "x-AMS")], "Service Unavailable - maintenance"), Cdn::Cloudflare, ErrorSource::Origin, vec![]),
-            ("cf 500 no body", resp(500, &[("server", "cloudflare"), ("cf-ray", "x-AMS")], ""), Cdn::Cloudflare, ErrorSource::Unknown, vec![]),
-            ("cf own 502 page", resp(502, &[("server", "cloudflare"), ("cf-ray", "x-AMS")], "502 Bad Gateway ... Cloudflare Ray ID: x"), Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectOther, InvalidResponse]),
-            ("cloudfront 504", resp(504, &[("server", "CloudFront"), ("x-cache", "Error from cloudfront"), ("x-amz-cf-pop", "CDG50-C1")], "504 Gateway Timeout ERROR The request could not be satisfied. Generated by cloudfront (CloudFront)"), Cdn::CloudFront, ErrorSource::Edge, vec![ConnectTimeout, OriginTimeout]),
-            ("cloudfront passes origin 500", resp(500, &[("server", "Apache"), ("x-cache", "Error from cloudfront")], "Internal error"), Cdn::CloudFront, ErrorSource::Origin, vec![]),
-            ("fastly first byte", resp(503, &[("x-served-by", "cache-fra-etou8220158-FRA")], "Error 503 first byte timeout Guru Meditation: XID: 1 Varnish cache server"), Cdn::Fastly, ErrorSource::Edge, vec![OriginTimeout]),
-            ("fastly unhealthy", resp(503, &[("x-served-by", "cache-fra-etou8220158-FRA")], "Error 503 Backend is unhealthy"), Cdn::Fastly, ErrorSource::Edge, vec![ConnectOther]),
-            ("akamai", resp(503, &[("server", "AkamaiGHost")], "Service Unavailable Reference #18.2d351ab8.1557333295.a4e16ab"), Cdn::Akamai, ErrorSource::Edge, vec![ConnectOther, ConnectRefused, InvalidResponse]),
-            ("nginx 502", resp(502, &[("server", "nginx/1.22.1")], NGINX_502), Cdn::Nginx, ErrorSource::Edge, vec![ConnectRefused, ConnectOther, InvalidResponse]),
-            ("nginx 504", resp(504, &[("server", "nginx")], "<center>nginx</center>"), Cdn::Nginx, ErrorSource::Edge, vec![ConnectTimeout, OriginTimeout]),
-            ("nginx 503 could be the origin's nginx", resp(503, &[("server", "nginx")], "<center>nginx</center>"), Cdn::Nginx, ErrorSource::Unknown, vec![]),
-            ("nginx passes app 500", resp(500, &[("server", "nginx")], "{\"error\":\"db down\"}"), Cdn::Nginx, ErrorSource::Origin, vec![]),
-            ("ok", resp(200, &[("server", "nginx")], ""), Cdn::Nginx, ErrorSource::NotAnError, vec![]),
+            (
+                "cf 521",
+                resp(521, &[("server", "cloudflare"), ("cf-ray", "8f1c-CDG")], CF_PAGE),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![ConnectRefused],
+            ),
+            (
+                "cf 522",
+                resp(522, &[("server", "cloudflare"), ("cf-ray", "8f1c-CDG")], CF_PAGE),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![ConnectTimeout],
+            ),
+            (
+                "cf 524",
+                resp(524, &[("cf-ray", "8f1c-CDG")], ""),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![OriginTimeout],
+            ),
+            (
+                "cf 526",
+                resp(526, &[("cf-ray", "8f1c-CDG")], ""),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![TlsInvalidCert],
+            ),
+            (
+                "cf 530 1016",
+                resp(530, &[("cf-ray", "x-AMS")], "Error 1016 Origin DNS error cloudflare"),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![OriginDns],
+            ),
+            (
+                "cf passes origin 503",
+                resp(
+                    503,
+                    &[("server", "cloudflare"), ("cf-ray", "x-AMS")],
+                    "Service Unavailable - maintenance",
+                ),
+                Cdn::Cloudflare,
+                ErrorSource::Origin,
+                vec![],
+            ),
+            (
+                "cf 500 no body",
+                resp(500, &[("server", "cloudflare"), ("cf-ray", "x-AMS")], ""),
+                Cdn::Cloudflare,
+                ErrorSource::Unknown,
+                vec![],
+            ),
+            (
+                "cf own 502 page",
+                resp(
+                    502,
+                    &[("server", "cloudflare"), ("cf-ray", "x-AMS")],
+                    "502 Bad Gateway ... Cloudflare Ray ID: x",
+                ),
+                Cdn::Cloudflare,
+                ErrorSource::Edge,
+                vec![ConnectOther, InvalidResponse],
+            ),
+            (
+                "cloudfront 504",
+                resp(
+                    504,
+                    &[
+                        ("server", "CloudFront"),
+                        ("x-cache", "Error from cloudfront"),
+                        ("x-amz-cf-pop", "CDG50-C1"),
+                    ],
+                    "504 Gateway Timeout ERROR The request could not be satisfied. Generated by cloudfront (CloudFront)",
+                ),
+                Cdn::CloudFront,
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            (
+                "cloudfront passes origin 500",
+                resp(500, &[("server", "Apache"), ("x-cache", "Error from cloudfront")], "Internal error"),
+                Cdn::CloudFront,
+                ErrorSource::Origin,
+                vec![],
+            ),
+            (
+                "fastly first byte",
+                resp(
+                    503,
+                    &[("x-served-by", "cache-fra-etou8220158-FRA")],
+                    "Error 503 first byte timeout Guru Meditation: XID: 1 Varnish cache server",
+                ),
+                Cdn::Fastly,
+                ErrorSource::Edge,
+                vec![OriginTimeout],
+            ),
+            (
+                "fastly unhealthy",
+                resp(
+                    503,
+                    &[("x-served-by", "cache-fra-etou8220158-FRA")],
+                    "Error 503 Backend is unhealthy",
+                ),
+                Cdn::Fastly,
+                ErrorSource::Edge,
+                vec![ConnectOther],
+            ),
+            (
+                "akamai",
+                resp(
+                    503,
+                    &[("server", "AkamaiGHost")],
+                    "Service Unavailable Reference #18.2d351ab8.1557333295.a4e16ab",
+                ),
+                Cdn::Akamai,
+                ErrorSource::Edge,
+                vec![ConnectOther, ConnectRefused, InvalidResponse],
+            ),
+            (
+                "nginx 502",
+                resp(502, &[("server", "nginx/1.22.1")], NGINX_502),
+                Cdn::Nginx,
+                ErrorSource::Edge,
+                vec![ConnectRefused, ConnectOther, InvalidResponse],
+            ),
+            (
+                "nginx 504",
+                resp(504, &[("server", "nginx")], "<center>nginx</center>"),
+                Cdn::Nginx,
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            (
+                "nginx 503 could be the origin's nginx",
+                resp(503, &[("server", "nginx")], "<center>nginx</center>"),
+                Cdn::Nginx,
+                ErrorSource::Unknown,
+                vec![],
+            ),
+            (
+                "nginx passes app 500",
+                resp(500, &[("server", "nginx")], "{\"error\":\"db down\"}"),
+                Cdn::Nginx,
+                ErrorSource::Origin,
+                vec![],
+            ),
+            (
+                "ok",
+                resp(200, &[("server", "nginx")], ""),
+                Cdn::Nginx,
+                ErrorSource::NotAnError,
+                vec![],
+            ),
         ];
         for (name, r, cdn, source, classes) in cases {
             let a = attribute(&r);
-            assert_eq!((a.cdn, a.source, a.error_classes.clone()), (cdn, source, { let mut c = classes; c.sort(); c }), "{name}: {a:?}");
+            assert_eq!(
+                (a.cdn, a.source, a.error_classes.clone()),
+                (cdn, source, {
+                    let mut c = classes;
+                    c.sort();
+                    c
+                }),
+                "{name}: {a:?}"
+            );
         }
     }
 
     #[test]
     fn reads_pop_and_cache() {
         let cases: Vec<(ResponseSummary, Option<&str>, Option<CacheStatus>, bool)> = vec![
-            (resp(200, &[("cf-ray", "8f1c2a3b4c5d6e7f-CDG"), ("cf-cache-status", "HIT")], ""), Some("CDG"), Some(CacheStatus::Hit), true),
-            (resp(200, &[("cf-ray", "local"), ("cf-cache-status", "DYNAMIC")], ""), Some("local"), Some(CacheStatus::Dynamic), false),
-            (resp(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "Hit from cloudfront")], ""), Some("CDG50-C1"), Some(CacheStatus::Hit), true),
-            (resp(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "RefreshHit from cloudfront")], ""), Some("CDG50-C1"), Some(CacheStatus::Revalidated), true),
-            (resp(200, &[("x-served-by", "cache-iad-kiad7000025-IAD, cache-fra-etou8220158-FRA"), ("x-cache", "HIT, MISS")], ""), Some("FRA"), Some(CacheStatus::Miss), false),
-            (resp(200, &[("server", "nginx"), ("x-cache-status", "STALE")], ""), None, Some(CacheStatus::Stale), true),
+            (
+                resp(200, &[("cf-ray", "8f1c2a3b4c5d6e7f-CDG"), ("cf-cache-status", "HIT")], ""),
+                Some("CDG"),
+                Some(CacheStatus::Hit),
+                true,
+            ),
+            (
+                resp(200, &[("cf-ray", "local"), ("cf-cache-status", "DYNAMIC")], ""),
+                Some("local"),
+                Some(CacheStatus::Dynamic),
+                false,
+            ),
+            (
+                resp(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "Hit from cloudfront")], ""),
+                Some("CDG50-C1"),
+                Some(CacheStatus::Hit),
+                true,
+            ),
+            (
+                resp(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "RefreshHit from cloudfront")], ""),
+                Some("CDG50-C1"),
+                Some(CacheStatus::Revalidated),
+                true,
+            ),
+            (
+                resp(
+                    200,
+                    &[
+                        ("x-served-by", "cache-iad-kiad7000025-IAD, cache-fra-etou8220158-FRA"),
+                        ("x-cache", "HIT, MISS"),
+                    ],
+                    "",
+                ),
+                Some("FRA"),
+                Some(CacheStatus::Miss),
+                false,
+            ),
+            (
+                resp(200, &[("server", "nginx"), ("x-cache-status", "STALE")], ""),
+                None,
+                Some(CacheStatus::Stale),
+                true,
+            ),
             (resp(200, &[("server", "varnish"), ("age", "120")], ""), None, None, true),
-            (resp(200, &[("cf-cache-status", "MISS"), ("age", "0")], ""), None, Some(CacheStatus::Miss), false),
+            (
+                resp(200, &[("cf-cache-status", "MISS"), ("age", "0")], ""),
+                None,
+                Some(CacheStatus::Miss),
+                false,
+            ),
         ];
         for (r, pop, cache, cached) in cases {
             let a = attribute(&r);

@@ -30,11 +30,17 @@ pub fn connect_failure(host: &str, detail: &str, ms: Millis) -> ConnectStep {
     if name == "invalid" || name.ends_with(".invalid") {
         // RFC 6761: names under .invalid never resolve.
         ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") || d.contains("enotfound") {
+    } else if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") || d.contains("enotfound")
+    {
         ConnectStep::DnsFailed { ms, detail }
     } else if d.contains("refused") || (d.contains("cannot connect") && ms < FAST_FAILURE_MS && !needs_lookup(host)) {
         ConnectStep::Refused { ms, detail }
-    } else if d.contains("unreachable") || d.contains("no route") || d.contains("prohibited") || d.contains("not allowed") || d.contains("blocked") {
+    } else if d.contains("unreachable")
+        || d.contains("no route")
+        || d.contains("prohibited")
+        || d.contains("not allowed")
+        || d.contains("blocked")
+    {
         ConnectStep::Unreachable { ms, detail }
     } else if d.contains("timed out") || d.contains("timeout") {
         ConnectStep::TimedOut { ms }
@@ -49,7 +55,12 @@ pub fn tls_failure(detail: &str, ms: Millis) -> TlsStep {
     let detail = detail.to_string();
     if d.contains("expired") {
         TlsStep::Expired { ms, detail }
-    } else if d.contains("self signed") || d.contains("self-signed") || d.contains("unknown ca") || d.contains("untrusted") || d.contains("unable to get local issuer") {
+    } else if d.contains("self signed")
+        || d.contains("self-signed")
+        || d.contains("unknown ca")
+        || d.contains("untrusted")
+        || d.contains("unable to get local issuer")
+    {
         TlsStep::Untrusted { ms, detail }
     } else if d.contains("hostname") || d.contains("host name") || d.contains("subject alternative name") {
         TlsStep::HostnameMismatch { ms, detail }
@@ -65,7 +76,11 @@ pub fn edge_failure(detail: &str) -> EdgeFailure {
         EdgeFailure::Dns
     } else if d.contains("tls") || d.contains("ssl") || d.contains("certificate") {
         EdgeFailure::Tls
-    } else if d.contains("network connection lost") || d.contains("connection refused") || d.contains("connection reset") || d.contains("cannot connect") {
+    } else if d.contains("network connection lost")
+        || d.contains("connection refused")
+        || d.contains("connection reset")
+        || d.contains("cannot connect")
+    {
         EdgeFailure::Connection
     } else {
         EdgeFailure::Other
@@ -88,14 +103,16 @@ pub enum DnsAnswer {
 
 /// Reads a DNS JSON answer (`{"Status":3,...}`, `"Answer":[{"type":1,...}]`).
 pub fn parse_dns_json(body: &str) -> DnsAnswer {
-    let Ok(v) = serde_json::from_str::<Value>(body) else { return DnsAnswer::Unknown };
+    let Ok(v) = serde_json::from_str::<Value>(body) else {
+        return DnsAnswer::Unknown;
+    };
     match v.get("Status").and_then(Value::as_u64) {
         Some(3) => DnsAnswer::NoSuchName,
         Some(0) => {
-            let has_address = v
-                .get("Answer")
-                .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(|r| matches!(r.get("type").and_then(Value::as_u64), Some(1) | Some(28))));
+            let has_address = v.get("Answer").and_then(Value::as_array).is_some_and(|a| {
+                a.iter()
+                    .any(|r| matches!(r.get("type").and_then(Value::as_u64), Some(1) | Some(28)))
+            });
             if has_address {
                 DnsAnswer::Resolves
             } else {
@@ -112,15 +129,18 @@ pub fn parse_dns_json(body: &str) -> DnsAnswer {
 /// say which) but is no longer a possible DNS failure; an unknown answer changes nothing.
 pub fn refine_with_dns(step: ConnectStep, answer: &DnsAnswer) -> ConnectStep {
     match (step, answer) {
-        (ConnectStep::Failed { ms, detail }, DnsAnswer::NoSuchName) => {
-            ConnectStep::DnsFailed { ms, detail: format!("{detail} (DNS: no such name)") }
-        }
-        (ConnectStep::Failed { ms, detail }, DnsAnswer::NoAddress) => {
-            ConnectStep::DnsFailed { ms, detail: format!("{detail} (DNS: no A/AAAA records)") }
-        }
-        (ConnectStep::Failed { ms, detail }, DnsAnswer::Resolves) if ms < FAST_FAILURE_MS => {
-            ConnectStep::Refused { ms, detail: format!("{detail} (DNS resolves; the address refused)") }
-        }
+        (ConnectStep::Failed { ms, detail }, DnsAnswer::NoSuchName) => ConnectStep::DnsFailed {
+            ms,
+            detail: format!("{detail} (DNS: no such name)"),
+        },
+        (ConnectStep::Failed { ms, detail }, DnsAnswer::NoAddress) => ConnectStep::DnsFailed {
+            ms,
+            detail: format!("{detail} (DNS: no A/AAAA records)"),
+        },
+        (ConnectStep::Failed { ms, detail }, DnsAnswer::Resolves) if ms < FAST_FAILURE_MS => ConnectStep::Refused {
+            ms,
+            detail: format!("{detail} (DNS resolves; the address refused)"),
+        },
         (step, _) => step,
     }
 }
@@ -176,10 +196,22 @@ mod tests {
 
     #[test]
     fn dns_json_answers() {
-        assert_eq!(parse_dns_json(r#"{"Status":3,"Question":[{"name":"x.example.","type":1}]}"#), DnsAnswer::NoSuchName);
-        assert_eq!(parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":1,"data":"192.0.2.1"}]}"#), DnsAnswer::Resolves);
-        assert_eq!(parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":28,"data":"2001:db8::1"}]}"#), DnsAnswer::Resolves);
-        assert_eq!(parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":5,"data":"b."}]}"#), DnsAnswer::NoAddress);
+        assert_eq!(
+            parse_dns_json(r#"{"Status":3,"Question":[{"name":"x.example.","type":1}]}"#),
+            DnsAnswer::NoSuchName
+        );
+        assert_eq!(
+            parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":1,"data":"192.0.2.1"}]}"#),
+            DnsAnswer::Resolves
+        );
+        assert_eq!(
+            parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":28,"data":"2001:db8::1"}]}"#),
+            DnsAnswer::Resolves
+        );
+        assert_eq!(
+            parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":5,"data":"b."}]}"#),
+            DnsAnswer::NoAddress
+        );
         assert_eq!(parse_dns_json(r#"{"Status":0}"#), DnsAnswer::NoAddress);
         assert_eq!(parse_dns_json(r#"{"Status":2}"#), DnsAnswer::Unknown);
         assert_eq!(parse_dns_json("<html>"), DnsAnswer::Unknown);
@@ -187,12 +219,27 @@ mod tests {
 
     #[test]
     fn dns_refines_only_coarse_failures() {
-        let coarse = || ConnectStep::Failed { ms: 5, detail: WORKERD_CONNECT.into() };
-        assert!(matches!(refine_with_dns(coarse(), &DnsAnswer::NoSuchName), ConnectStep::DnsFailed { .. }));
-        assert!(matches!(refine_with_dns(coarse(), &DnsAnswer::NoAddress), ConnectStep::DnsFailed { .. }));
-        assert!(matches!(refine_with_dns(coarse(), &DnsAnswer::Resolves), ConnectStep::Refused { .. }));
+        let coarse = || ConnectStep::Failed {
+            ms: 5,
+            detail: WORKERD_CONNECT.into(),
+        };
+        assert!(matches!(
+            refine_with_dns(coarse(), &DnsAnswer::NoSuchName),
+            ConnectStep::DnsFailed { .. }
+        ));
+        assert!(matches!(
+            refine_with_dns(coarse(), &DnsAnswer::NoAddress),
+            ConnectStep::DnsFailed { .. }
+        ));
+        assert!(matches!(
+            refine_with_dns(coarse(), &DnsAnswer::Resolves),
+            ConnectStep::Refused { .. }
+        ));
         assert_eq!(refine_with_dns(coarse(), &DnsAnswer::Unknown), coarse());
-        let slow = ConnectStep::Failed { ms: 5_000, detail: "x".into() };
+        let slow = ConnectStep::Failed {
+            ms: 5_000,
+            detail: "x".into(),
+        };
         assert_eq!(refine_with_dns(slow.clone(), &DnsAnswer::Resolves), slow);
         let refused = ConnectStep::Refused { ms: 1, detail: "x".into() };
         assert_eq!(refine_with_dns(refused.clone(), &DnsAnswer::NoSuchName), refused);

@@ -86,11 +86,7 @@ impl Verdict {
     pub fn is_failure(self) -> bool {
         !matches!(
             self,
-            Verdict::Healthy
-                | Verdict::EdgeStaleOriginDown
-                | Verdict::CertExpiring
-                | Verdict::DegradedLatency
-                | Verdict::Inconclusive
+            Verdict::Healthy | Verdict::EdgeStaleOriginDown | Verdict::CertExpiring | Verdict::DegradedLatency | Verdict::Inconclusive
         )
     }
 }

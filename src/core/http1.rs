@@ -22,13 +22,12 @@ pub const EXCERPT_CHARS: usize = 512;
 /// Builds an HTTP/1.1 request. Monitor headers whose name is not a token or whose value holds
 /// CR, LF or NUL are skipped (no header injection); headers the probe owns (Host,
 /// Connection, framing) cannot be overridden. A monitor's own User-Agent replaces ours.
-pub fn build_request(
-    method: &str,
-    host_header: &str,
-    path_and_query: &str,
-    headers: &BTreeMap<String, String>,
-) -> Vec<u8> {
-    let method = if !method.is_empty() && method.bytes().all(is_token_byte) { method } else { "GET" };
+pub fn build_request(method: &str, host_header: &str, path_and_query: &str, headers: &BTreeMap<String, String>) -> Vec<u8> {
+    let method = if !method.is_empty() && method.bytes().all(is_token_byte) {
+        method
+    } else {
+        "GET"
+    };
     let path = sanitize_target(path_and_query);
     let host: String = host_header.chars().filter(|c| !c.is_control() && *c != ' ').collect();
     let mut out = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
@@ -231,13 +230,19 @@ impl ResponseReader {
             match resp.parse(buf) {
                 Ok(httparse::Status::Partial) => {
                     if buf.len() > MAX_HEADER_BYTES {
-                        self.phase = Phase::Broken(HttpFailure::HeadersTooLarge, format!("header block exceeds {MAX_HEADER_BYTES} bytes"));
+                        self.phase = Phase::Broken(
+                            HttpFailure::HeadersTooLarge,
+                            format!("header block exceeds {MAX_HEADER_BYTES} bytes"),
+                        );
                     }
                     return None;
                 }
                 Ok(httparse::Status::Complete(n)) => {
                     if n > MAX_HEADER_BYTES {
-                        self.phase = Phase::Broken(HttpFailure::HeadersTooLarge, format!("header block exceeds {MAX_HEADER_BYTES} bytes"));
+                        self.phase = Phase::Broken(
+                            HttpFailure::HeadersTooLarge,
+                            format!("header block exceeds {MAX_HEADER_BYTES} bytes"),
+                        );
                         return None;
                     }
                     let status = resp.code.unwrap_or(0);
@@ -261,7 +266,11 @@ impl ResponseReader {
                         }
                         Err(detail) => self.phase = Phase::Broken(HttpFailure::InvalidHeader, detail),
                     }
-                    return if matches!(self.phase, Phase::Broken(..)) { None } else { Some(offset + n) };
+                    return if matches!(self.phase, Phase::Broken(..)) {
+                        None
+                    } else {
+                        Some(offset + n)
+                    };
                 }
                 Err(e) => {
                     let failure = match e {
@@ -366,25 +375,36 @@ impl ResponseReader {
             Phase::Done => self.into_response(ttfb_ms, total_ms),
             Phase::Broken(f, d) => fail(*f, d.clone()),
             Phase::Head => match &end {
-                StreamEnd::Timeout => fail(HttpFailure::TimeoutBeforeHeaders, format!("no complete header block after {} bytes", self.bytes_received)),
+                StreamEnd::Timeout => fail(
+                    HttpFailure::TimeoutBeforeHeaders,
+                    format!("no complete header block after {} bytes", self.bytes_received),
+                ),
                 StreamEnd::Reset(_) | StreamEnd::ReadError(_) => fail(HttpFailure::Reset, end_detail(&end)),
                 StreamEnd::Eof | StreamEnd::Complete if self.bytes_received == 0 => {
                     fail(HttpFailure::EmptyReply, "connection closed without a response".into())
                 }
                 StreamEnd::Eof | StreamEnd::Complete => fail(
                     HttpFailure::ClosedBeforeHeaders,
-                    format!("connection closed after {} bytes, before the header block ended", self.bytes_received),
+                    format!(
+                        "connection closed after {} bytes, before the header block ended",
+                        self.bytes_received
+                    ),
                 ),
             },
             Phase::Body(framing) => match (&end, framing) {
                 (StreamEnd::Eof | StreamEnd::Complete, Framing::UntilClose | Framing::None) => self.into_response(ttfb_ms, total_ms),
-                (StreamEnd::Eof | StreamEnd::Complete, Framing::Length(left)) => {
-                    fail(HttpFailure::BodyShorterThanContentLength, format!("connection closed {left} bytes before Content-Length"))
-                }
-                (StreamEnd::Eof | StreamEnd::Complete, Framing::Chunked(_)) => {
-                    fail(HttpFailure::BodyShorterThanContentLength, "connection closed before the final chunk".into())
-                }
-                (StreamEnd::Timeout, _) => fail(HttpFailure::TimeoutInBody, format!("body incomplete after {} body bytes", self.body_seen)),
+                (StreamEnd::Eof | StreamEnd::Complete, Framing::Length(left)) => fail(
+                    HttpFailure::BodyShorterThanContentLength,
+                    format!("connection closed {left} bytes before Content-Length"),
+                ),
+                (StreamEnd::Eof | StreamEnd::Complete, Framing::Chunked(_)) => fail(
+                    HttpFailure::BodyShorterThanContentLength,
+                    "connection closed before the final chunk".into(),
+                ),
+                (StreamEnd::Timeout, _) => fail(
+                    HttpFailure::TimeoutInBody,
+                    format!("body incomplete after {} body bytes", self.body_seen),
+                ),
                 (StreamEnd::Reset(_) | StreamEnd::ReadError(_), _) => fail(HttpFailure::Reset, end_detail(&end)),
             },
         }
@@ -403,7 +423,11 @@ impl ResponseReader {
             // A broken body is an HttpStep::Failed on this path, never a Response.
             body_error: None,
         };
-        HttpStep::Response { response, ttfb_ms, total_ms }
+        HttpStep::Response {
+            response,
+            ttfb_ms,
+            total_ms,
+        }
     }
 }
 
@@ -471,16 +495,33 @@ fn framing_for(status: u16, head_request: bool, headers: &[(String, String)]) ->
     if head_request || status == 101 || status == 204 || status == 304 {
         return Ok(Framing::None);
     }
-    let te: Vec<&str> = headers.iter().filter(|(n, _)| n == "transfer-encoding").map(|(_, v)| v.as_str()).collect();
+    let te: Vec<&str> = headers
+        .iter()
+        .filter(|(n, _)| n == "transfer-encoding")
+        .map(|(_, v)| v.as_str())
+        .collect();
     if !te.is_empty() {
-        let last = te.join(",").rsplit(',').next().map(|s| s.trim().to_ascii_lowercase()).unwrap_or_default();
-        return Ok(if last == "chunked" { Framing::Chunked(Chunk::SizeStart) } else { Framing::UntilClose });
+        let last = te
+            .join(",")
+            .rsplit(',')
+            .next()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        return Ok(if last == "chunked" {
+            Framing::Chunked(Chunk::SizeStart)
+        } else {
+            Framing::UntilClose
+        });
     }
     let mut length: Option<u64> = None;
     for (_, v) in headers.iter().filter(|(n, _)| n == "content-length") {
         for part in v.split(',') {
             let part = part.trim();
-            let parsed = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) { part.parse::<u64>().ok() } else { None };
+            let parsed = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                part.parse::<u64>().ok()
+            } else {
+                None
+            };
             match (parsed, length) {
                 (None, _) => return Err(format!("invalid Content-Length: {:?}", printable(v.as_bytes()))),
                 (Some(p), Some(l)) if p != l => return Err("conflicting Content-Length values".into()),
@@ -504,10 +545,12 @@ fn select_headers(headers: impl Iterator<Item = (String, String)>) -> BTreeMap<S
             continue;
         }
         let value: String = value.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string();
-        out.entry(name).and_modify(|v| {
-            v.push_str(", ");
-            v.push_str(&value);
-        }).or_insert(value);
+        out.entry(name)
+            .and_modify(|v| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
     }
     out
 }
@@ -530,13 +573,25 @@ fn excerpt_for(status: u16, body: &[u8]) -> Option<String> {
         }
     }
     let out: String = out.chars().take(EXCERPT_CHARS).collect();
-    if out.is_empty() { None } else { Some(out) }
+    if out.is_empty() {
+        None
+    } else {
+        Some(out)
+    }
 }
 
 fn printable(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .chars()
-        .filter_map(|c| if c.is_whitespace() { Some(' ') } else if c.is_control() { None } else { Some(c) })
+        .filter_map(|c| {
+            if c.is_whitespace() {
+                Some(' ')
+            } else if c.is_control() {
+                None
+            } else {
+                Some(c)
+            }
+        })
         .collect()
 }
 
@@ -571,9 +626,10 @@ pub fn summarize_fetch_response(
     let body_error = match read {
         BodyRead::Broken(text) => Some(format!("the body broke off after {} bytes: {text}", body.len())),
         BodyRead::Ended => match declared {
-            Some(cl) if !body_truncated && (body.len() as u64) < cl => {
-                Some(format!("the body ended after {} of {cl} bytes announced by Content-Length", body.len()))
-            }
+            Some(cl) if !body_truncated && (body.len() as u64) < cl => Some(format!(
+                "the body ended after {} of {cl} bytes announced by Content-Length",
+                body.len()
+            )),
             _ => None,
         },
         BodyRead::NotRead => None,

@@ -94,7 +94,12 @@ pub struct Expectations {
 
 impl Default for Expectations {
     fn default() -> Self {
-        Expectations { statuses: vec![(200, 399)], keyword: None, cert_warning_days: 14, latency_factor: 3 }
+        Expectations {
+            statuses: vec![(200, 399)],
+            keyword: None,
+            cert_warning_days: 14,
+            latency_factor: 3,
+        }
     }
 }
 

@@ -178,17 +178,33 @@ pub struct OriginObservation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ConnectStep {
-    Ok { ms: Millis },
+    Ok {
+        ms: Millis,
+    },
     /// Actively refused (RST): nothing listening on that port.
-    Refused { ms: Millis, detail: String },
+    Refused {
+        ms: Millis,
+        detail: String,
+    },
     /// No answer within the timeout: host down, or packets dropped by a firewall.
-    TimedOut { ms: Millis },
+    TimedOut {
+        ms: Millis,
+    },
     /// The network said no route / unreachable, or the platform would not connect there.
-    Unreachable { ms: Millis, detail: String },
+    Unreachable {
+        ms: Millis,
+        detail: String,
+    },
     /// The origin host name did not resolve.
-    DnsFailed { ms: Millis, detail: String },
+    DnsFailed {
+        ms: Millis,
+        detail: String,
+    },
     /// A failure the platform could not classify further (detail is the runtime's text).
-    Failed { ms: Millis, detail: String },
+    Failed {
+        ms: Millis,
+        detail: String,
+    },
 }
 
 impl ConnectStep {
@@ -204,17 +220,35 @@ pub enum TlsStep {
     NotApplicable,
     /// Connect failed, so TLS was never tried.
     NotAttempted,
-    Ok { ms: Millis, certificate: CertificateInfo },
+    Ok {
+        ms: Millis,
+        certificate: CertificateInfo,
+    },
     /// Certificate chain not trusted (self-signed, unknown CA).
-    Untrusted { ms: Millis, detail: String },
-    Expired { ms: Millis, detail: String },
-    HostnameMismatch { ms: Millis, detail: String },
+    Untrusted {
+        ms: Millis,
+        detail: String,
+    },
+    Expired {
+        ms: Millis,
+        detail: String,
+    },
+    HostnameMismatch {
+        ms: Millis,
+        detail: String,
+    },
     /// The handshake itself failed (protocol/cipher mismatch, not TLS at all, reset).
-    HandshakeFailed { ms: Millis, detail: String },
+    HandshakeFailed {
+        ms: Millis,
+        detail: String,
+    },
     /// TLS failed and the platform's error does not say why (Workers' sockets verify the
     /// certificate but report a coarse error): one of the certificate problems above or a
     /// handshake failure.
-    Failed { ms: Millis, detail: String },
+    Failed {
+        ms: Millis,
+        detail: String,
+    },
 }
 
 impl TlsStep {

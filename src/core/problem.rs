@@ -35,7 +35,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> FieldError {
-        FieldError { pointer: pointer.into(), detail: detail.into() }
+        FieldError {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -70,8 +73,15 @@ impl Problem {
     /// 422: every invalid field, at once.
     pub fn validation(errors: Vec<FieldError>) -> Problem {
         let n = errors.len();
-        let detail = if n == 1 { "1 field is invalid".to_string() } else { format!("{n} fields are invalid") };
-        Problem { errors, ..Problem::new("validation", "Invalid request", 422, detail) }
+        let detail = if n == 1 {
+            "1 field is invalid".to_string()
+        } else {
+            format!("{n} fields are invalid")
+        };
+        Problem {
+            errors,
+            ..Problem::new("validation", "Invalid request", 422, detail)
+        }
     }
 
     /// 400: the body is not JSON (position as serde_json reports it, 1-based).
@@ -86,7 +96,12 @@ impl Problem {
 
     /// 401: the platform adds `WWW-Authenticate: Bearer`.
     pub fn unauthorized() -> Problem {
-        Problem::new("unauthorized", "Unauthorized", 401, "a valid API token is required (Authorization: Bearer <token>)")
+        Problem::new(
+            "unauthorized",
+            "Unauthorized",
+            401,
+            "a valid API token is required (Authorization: Bearer <token>)",
+        )
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
@@ -95,7 +110,12 @@ impl Problem {
 
     /// 405: the platform sets `Allow` from [`crate::core::routes::match_route`].
     pub fn method_not_allowed(method: &str) -> Problem {
-        Problem::new("method-not-allowed", "Method not allowed", 405, format!("{method} is not allowed on this resource"))
+        Problem::new(
+            "method-not-allowed",
+            "Method not allowed",
+            405,
+            format!("{method} is not allowed on this resource"),
+        )
     }
 
     pub fn conflict(detail: impl Into<String>) -> Problem {
@@ -103,7 +123,12 @@ impl Problem {
     }
 
     pub fn payload_too_large(limit_bytes: usize) -> Problem {
-        Problem::new("payload-too-large", "Payload too large", 413, format!("the request body exceeds {limit_bytes} bytes"))
+        Problem::new(
+            "payload-too-large",
+            "Payload too large",
+            413,
+            format!("the request body exceeds {limit_bytes} bytes"),
+        )
     }
 
     /// 400: a query string that does not parse as a whole (badge URLs, whose parser reports
@@ -123,7 +148,12 @@ impl Problem {
 
     /// 503: a dependency failed; safe to retry.
     pub fn unavailable() -> Problem {
-        Problem::new("unavailable", "Service unavailable", 503, "a backing service failed; try again shortly")
+        Problem::new(
+            "unavailable",
+            "Service unavailable",
+            503,
+            "a backing service failed; try again shortly",
+        )
     }
 
     /// 500: deliberately says nothing about the cause.
@@ -146,8 +176,11 @@ impl Problem {
             m.insert("instance".into(), json!(i));
         }
         if !self.errors.is_empty() {
-            let errs: Vec<Value> =
-                self.errors.iter().map(|e| json!({"pointer": e.pointer, "detail": e.detail})).collect();
+            let errs: Vec<Value> = self
+                .errors
+                .iter()
+                .map(|e| json!({"pointer": e.pointer, "detail": e.detail}))
+                .collect();
             m.insert("errors".into(), Value::Array(errs));
         }
         Value::Object(m)
@@ -212,7 +245,10 @@ impl ApiError {
 
     /// Maps a serde_json parse failure of a request body to [`ApiError::MalformedJson`].
     pub fn from_json_error(e: &serde_json::Error) -> ApiError {
-        ApiError::MalformedJson { line: e.line(), column: e.column() }
+        ApiError::MalformedJson {
+            line: e.line(),
+            column: e.column(),
+        }
     }
 }
 
@@ -239,16 +275,39 @@ mod tests {
     #[test]
     fn each_error_maps_to_its_status_and_type() {
         let cases: Vec<(ApiError, u16, &str)> = vec![
-            (ApiError::Validation(vec![FieldError::new("/name", "is required")]), 422, "validation"),
+            (
+                ApiError::Validation(vec![FieldError::new("/name", "is required")]),
+                422,
+                "validation",
+            ),
             (ApiError::MalformedJson { line: 1, column: 2 }, 400, "malformed-json"),
             (ApiError::PayloadTooLarge { limit_bytes: 65536 }, 413, "payload-too-large"),
             (ApiError::UnsupportedMediaType, 415, "unsupported-media-type"),
             (ApiError::Unauthorized, 401, "unauthorized"),
             (ApiError::MethodNotAllowed { method: "PUT".into() }, 405, "method-not-allowed"),
-            (ApiError::Conflict { detail: "slug taken".into() }, 409, "conflict"),
+            (
+                ApiError::Conflict {
+                    detail: "slug taken".into(),
+                },
+                409,
+                "conflict",
+            ),
             (ApiError::RouteNotFound, 404, "not-found"),
-            (ApiError::NotFound { kind: "monitor", id: "mon_1".into() }, 404, "not-found"),
-            (ApiError::Unavailable { log_detail: "D1_ERROR".into() }, 503, "unavailable"),
+            (
+                ApiError::NotFound {
+                    kind: "monitor",
+                    id: "mon_1".into(),
+                },
+                404,
+                "not-found",
+            ),
+            (
+                ApiError::Unavailable {
+                    log_detail: "D1_ERROR".into(),
+                },
+                503,
+                "unavailable",
+            ),
             (ApiError::Internal { log_detail: "x".into() }, 500, "internal"),
         ];
         for (err, status, kind) in cases {
@@ -261,8 +320,12 @@ mod tests {
     #[test]
     fn internal_and_upstream_errors_never_leak_their_text() {
         for err in [
-            ApiError::Internal { log_detail: "panicked at src/secret.rs:12 token=abc".into() },
-            ApiError::Unavailable { log_detail: "D1_ERROR: no such table: secret_things".into() },
+            ApiError::Internal {
+                log_detail: "panicked at src/secret.rs:12 token=abc".into(),
+            },
+            ApiError::Unavailable {
+                log_detail: "D1_ERROR: no such table: secret_things".into(),
+            },
         ] {
             let body = err.to_problem().to_json();
             assert!(!body.contains("secret"), "{body}");

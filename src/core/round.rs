@@ -74,8 +74,13 @@ pub fn reports_for(
         .regions
         .iter()
         .map(|region| {
-            let unanswered = |reason: String| RegionReport::Unanswered { region: region.clone(), reason };
-            let Some(batch) = batches.get(region) else { return unanswered("not asked".into()) };
+            let unanswered = |reason: String| RegionReport::Unanswered {
+                region: region.clone(),
+                reason,
+            };
+            let Some(batch) = batches.get(region) else {
+                return unanswered("not asked".into());
+            };
             let Some(pos) = batch.iter().position(|&i| i == monitor_index) else {
                 return unanswered("not asked".into());
             };
@@ -151,7 +156,13 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
 }
 
 /// The KV status document after a round.
-pub fn current_status(monitor: &Monitor, diagnosis: &Diagnosis, reports: &[RegionReport], round_id: &str, now: UnixMillis) -> CurrentStatus {
+pub fn current_status(
+    monitor: &Monitor,
+    diagnosis: &Diagnosis,
+    reports: &[RegionReport],
+    round_id: &str,
+    now: UnixMillis,
+) -> CurrentStatus {
     CurrentStatus {
         monitor_id: monitor.id.clone(),
         slug: monitor.slug.clone(),
@@ -168,7 +179,10 @@ pub fn current_status(monitor: &Monitor, diagnosis: &Diagnosis, reports: &[Regio
 /// The scheduled times of the rounds an alarm skipped (most recent last): `missed` slots
 /// before `scheduled_for`, one interval apart. Each is recorded as a missed round.
 pub fn missed_slots(scheduled_for: UnixMillis, interval_ms: u64, missed: u32) -> Vec<UnixMillis> {
-    (1..=i64::from(missed)).rev().map(|k| scheduled_for - k * interval_ms as i64).collect()
+    (1..=i64::from(missed))
+        .rev()
+        .map(|k| scheduled_for - k * interval_ms as i64)
+        .collect()
 }
 
 #[cfg(test)]

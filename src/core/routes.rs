@@ -21,7 +21,12 @@ pub struct Route {
 }
 
 const fn r(method: &'static str, path: &'static str, auth: bool, operation_id: &'static str) -> Route {
-    Route { method, path, auth, operation_id }
+    Route {
+        method,
+        path,
+        auth,
+        operation_id,
+    }
 }
 
 pub const ROUTES: &[Route] = &[
@@ -61,7 +66,9 @@ pub enum RouteMatch {
     Found(&'static Route, Vec<(&'static str, String)>),
     /// The path exists under other methods: answer 405 with `Allow: <allow joined by ", ">`.
     /// `HEAD` is listed wherever `GET` is, since the platform answers HEAD for any GET route.
-    MethodNotAllowed { allow: Vec<&'static str> },
+    MethodNotAllowed {
+        allow: Vec<&'static str>,
+    },
     NotFound,
 }
 
@@ -149,14 +156,36 @@ mod tests {
 
     #[test]
     fn wrong_method_is_405_with_allow() {
-        assert_eq!(match_route("PUT", "/api/v1/monitors/mon_1"), RouteMatch::MethodNotAllowed { allow: vec!["GET", "PATCH", "DELETE", "HEAD"] });
-        assert_eq!(match_route("GET", "/api/v1/monitors/mon_1/check"), RouteMatch::MethodNotAllowed { allow: vec!["POST"] });
-        assert_eq!(match_route("DELETE", "/api/v1/monitors"), RouteMatch::MethodNotAllowed { allow: vec!["GET", "POST", "HEAD"] });
+        assert_eq!(
+            match_route("PUT", "/api/v1/monitors/mon_1"),
+            RouteMatch::MethodNotAllowed {
+                allow: vec!["GET", "PATCH", "DELETE", "HEAD"]
+            }
+        );
+        assert_eq!(
+            match_route("GET", "/api/v1/monitors/mon_1/check"),
+            RouteMatch::MethodNotAllowed { allow: vec!["POST"] }
+        );
+        assert_eq!(
+            match_route("DELETE", "/api/v1/monitors"),
+            RouteMatch::MethodNotAllowed {
+                allow: vec!["GET", "POST", "HEAD"]
+            }
+        );
     }
 
     #[test]
     fn unknown_paths_are_404() {
-        for path in ["/", "/api/v1", "/api/v1/monitors/", "/api/v1/monitors//status", "/badge/.svg", "/badge/x.png", "/api/v1/monitors/a/b", "/healthz/"] {
+        for path in [
+            "/",
+            "/api/v1",
+            "/api/v1/monitors/",
+            "/api/v1/monitors//status",
+            "/badge/.svg",
+            "/badge/x.png",
+            "/api/v1/monitors/a/b",
+            "/healthz/",
+        ] {
             assert_eq!(match_route("GET", path), RouteMatch::NotFound, "{path}");
         }
     }
@@ -168,7 +197,12 @@ mod tests {
                 assert_ne!(a.operation_id, b.operation_id);
                 assert!(a.method != b.method || a.path != b.path, "{} {}", a.method, a.path);
             }
-            assert_eq!(a.auth, a.path.starts_with("/api/v1/") && a.path != "/api/v1/openapi.json", "{}", a.path);
+            assert_eq!(
+                a.auth,
+                a.path.starts_with("/api/v1/") && a.path != "/api/v1/openapi.json",
+                "{}",
+                a.path
+            );
         }
     }
 }

@@ -52,7 +52,11 @@ fn slot_index(next_due: UnixMillis, interval: i64, now: UnixMillis) -> i128 {
     let late = (i128::from(now) - i128::from(next_due)).max(0);
     let i = i128::from(interval);
     let (whole, rest) = (late / i, late % i);
-    if rest > i / 2 { whole + 1 } else { whole }
+    if rest > i / 2 {
+        whole + 1
+    } else {
+        whole
+    }
 }
 
 fn slot_time(next_due: UnixMillis, interval: i64, k: i128) -> UnixMillis {
@@ -72,7 +76,11 @@ pub fn due(entries: &[Entry], now: UnixMillis, max: usize) -> Vec<Due> {
         .map(|e| {
             let i = interval(e);
             let k = slot_index(e.next_due, i, now);
-            Due { monitor_id: e.monitor_id.clone(), scheduled_for: slot_time(e.next_due, i, k), missed: u32::try_from(k).unwrap_or(u32::MAX) }
+            Due {
+                monitor_id: e.monitor_id.clone(),
+                scheduled_for: slot_time(e.next_due, i, k),
+                missed: u32::try_from(k).unwrap_or(u32::MAX),
+            }
         })
         .collect()
 }
@@ -100,7 +108,11 @@ pub fn advance(entry: &Entry, ran_at: UnixMillis) -> UnixMillis {
 /// `None` when nothing is scheduled.
 pub fn next_alarm(entries: &[Entry], now: UnixMillis) -> Option<UnixMillis> {
     let earliest = entries.iter().filter(|e| !e.paused).map(|e| e.next_due).min()?;
-    Some(if earliest <= now { now.saturating_add(DUE_NOW_DELAY_MS) } else { earliest })
+    Some(if earliest <= now {
+        now.saturating_add(DUE_NOW_DELAY_MS)
+    } else {
+        earliest
+    })
 }
 
 /// The first due time of a new monitor: the first instant `>= now` whose offset within the
@@ -124,7 +136,9 @@ pub fn initial_due(monitor_id: &str, interval_ms: u64, now: UnixMillis) -> UnixM
 /// silent ones as unanswered: the probe timeout plus a margin for the region object's own
 /// overhead (cold start, queueing behind its concurrency limit, the reply).
 pub fn round_deadline(timeout_ms: u32, margin_ms: u32, started_at: UnixMillis) -> UnixMillis {
-    started_at.saturating_add(i64::from(timeout_ms)).saturating_add(i64::from(margin_ms))
+    started_at
+        .saturating_add(i64::from(timeout_ms))
+        .saturating_add(i64::from(margin_ms))
 }
 
 #[cfg(test)]

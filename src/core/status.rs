@@ -118,7 +118,13 @@ pub fn path_ok(report: &RegionReport, path: crate::core::diagnosis::PathKind, ex
 /// failure is the timeout or the error, not a latency.
 pub fn summarize_region(report: &RegionReport, expect: &Expectations) -> RegionSummary {
     let RegionReport::Probed(p) = report else {
-        return RegionSummary { region: report.region().to_string(), colo: None, edge: None, origin: None, answered: false };
+        return RegionSummary {
+            region: report.region().to_string(),
+            colo: None,
+            edge: None,
+            origin: None,
+            answered: false,
+        };
     };
     let edge = match &p.edge.outcome {
         EdgeOutcome::Response(r) => PathSummary {
@@ -141,14 +147,29 @@ pub fn summarize_region(report: &RegionReport, expect: &Expectations) -> RegionS
             latency_ms: Some(*ttfb_ms),
             label: status_label(response.status, response.keyword_found),
         },
-        _ => PathSummary { ok: false, status: None, latency_ms: None, label: origin_failure_label(o).to_string() },
+        _ => PathSummary {
+            ok: false,
+            status: None,
+            latency_ms: None,
+            label: origin_failure_label(o).to_string(),
+        },
     });
-    RegionSummary { region: p.region.clone(), colo: p.colo.clone(), edge: Some(edge), origin, answered: true }
+    RegionSummary {
+        region: p.region.clone(),
+        colo: p.colo.clone(),
+        edge: Some(edge),
+        origin,
+        answered: true,
+    }
 }
 
 fn status_label(status: u16, keyword_found: Option<bool>) -> String {
     // A 200 without the expected keyword fails; the label must say why, not just "200".
-    if keyword_found == Some(false) { format!("{status} no keyword") } else { status.to_string() }
+    if keyword_found == Some(false) {
+        format!("{status} no keyword")
+    } else {
+        status.to_string()
+    }
 }
 
 fn edge_failure_label(failure: crate::core::observation::EdgeFailure) -> &'static str {
@@ -206,8 +227,7 @@ mod summarize_region_tests {
 
     use super::*;
     use crate::core::observation::{
-        CertificateInfo, ConnectStep, EdgeFailure, EdgeObservation, HttpFailure, OriginObservation, RegionProbe,
-        ResponseSummary, TlsStep,
+        CertificateInfo, ConnectStep, EdgeFailure, EdgeObservation, HttpFailure, OriginObservation, RegionProbe, ResponseSummary, TlsStep,
     };
 
     fn response(status: u16, keyword_found: Option<bool>) -> ResponseSummary {
@@ -217,7 +237,8 @@ mod summarize_region_tests {
             body_bytes: 10,
             body_truncated: false,
             body_excerpt: None,
-            keyword_found, body_error: None
+            keyword_found,
+            body_error: None,
         }
     }
 
@@ -238,15 +259,29 @@ mod summarize_region_tests {
     }
 
     fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> Option<OriginObservation> {
-        Some(OriginObservation { address: "203.0.113.7:443".into(), tls_expected: true, connect, tls, http })
+        Some(OriginObservation {
+            address: "203.0.113.7:443".into(),
+            tls_expected: true,
+            connect,
+            tls,
+            http,
+        })
     }
 
     fn tls_ok() -> TlsStep {
-        TlsStep::Ok { ms: 30, certificate: CertificateInfo::NotObservable }
+        TlsStep::Ok {
+            ms: 30,
+            certificate: CertificateInfo::NotObservable,
+        }
     }
 
     fn http_failed(failure: HttpFailure) -> HttpStep {
-        HttpStep::Failed { failure, ms: 5, detail: String::new(), bytes_received: 0 }
+        HttpStep::Failed {
+            failure,
+            ms: 5,
+            detail: String::new(),
+            bytes_received: 0,
+        }
     }
 
     fn d() -> String {
@@ -257,25 +292,95 @@ mod summarize_region_tests {
     fn origin_labels_name_the_first_failing_layer() {
         let ok_connect = || ConnectStep::Ok { ms: 10 };
         let cases: Vec<(ConnectStep, TlsStep, HttpStep, &str)> = vec![
-            (ConnectStep::Refused { ms: 1, detail: d() }, TlsStep::NotAttempted, HttpStep::NotAttempted, "refused"),
-            (ConnectStep::TimedOut { ms: 1 }, TlsStep::NotAttempted, HttpStep::NotAttempted, "timeout"),
-            (ConnectStep::Unreachable { ms: 1, detail: d() }, TlsStep::NotAttempted, HttpStep::NotAttempted, "unreachable"),
-            (ConnectStep::DnsFailed { ms: 1, detail: d() }, TlsStep::NotAttempted, HttpStep::NotAttempted, "dns"),
-            (ConnectStep::Failed { ms: 1, detail: d() }, TlsStep::NotAttempted, HttpStep::NotAttempted, "connect error"),
-            (ok_connect(), TlsStep::Untrusted { ms: 1, detail: d() }, HttpStep::NotAttempted, "tls untrusted"),
-            (ok_connect(), TlsStep::Expired { ms: 1, detail: d() }, HttpStep::NotAttempted, "tls expired"),
-            (ok_connect(), TlsStep::HostnameMismatch { ms: 1, detail: d() }, HttpStep::NotAttempted, "tls hostname"),
-            (ok_connect(), TlsStep::HandshakeFailed { ms: 1, detail: d() }, HttpStep::NotAttempted, "tls handshake"),
-            (ok_connect(), TlsStep::Failed { ms: 1, detail: d() }, HttpStep::NotAttempted, "tls error"),
+            (
+                ConnectStep::Refused { ms: 1, detail: d() },
+                TlsStep::NotAttempted,
+                HttpStep::NotAttempted,
+                "refused",
+            ),
+            (
+                ConnectStep::TimedOut { ms: 1 },
+                TlsStep::NotAttempted,
+                HttpStep::NotAttempted,
+                "timeout",
+            ),
+            (
+                ConnectStep::Unreachable { ms: 1, detail: d() },
+                TlsStep::NotAttempted,
+                HttpStep::NotAttempted,
+                "unreachable",
+            ),
+            (
+                ConnectStep::DnsFailed { ms: 1, detail: d() },
+                TlsStep::NotAttempted,
+                HttpStep::NotAttempted,
+                "dns",
+            ),
+            (
+                ConnectStep::Failed { ms: 1, detail: d() },
+                TlsStep::NotAttempted,
+                HttpStep::NotAttempted,
+                "connect error",
+            ),
+            (
+                ok_connect(),
+                TlsStep::Untrusted { ms: 1, detail: d() },
+                HttpStep::NotAttempted,
+                "tls untrusted",
+            ),
+            (
+                ok_connect(),
+                TlsStep::Expired { ms: 1, detail: d() },
+                HttpStep::NotAttempted,
+                "tls expired",
+            ),
+            (
+                ok_connect(),
+                TlsStep::HostnameMismatch { ms: 1, detail: d() },
+                HttpStep::NotAttempted,
+                "tls hostname",
+            ),
+            (
+                ok_connect(),
+                TlsStep::HandshakeFailed { ms: 1, detail: d() },
+                HttpStep::NotAttempted,
+                "tls handshake",
+            ),
+            (
+                ok_connect(),
+                TlsStep::Failed { ms: 1, detail: d() },
+                HttpStep::NotAttempted,
+                "tls error",
+            ),
             (ok_connect(), tls_ok(), http_failed(HttpFailure::EmptyReply), "empty reply"),
-            (ok_connect(), tls_ok(), http_failed(HttpFailure::InvalidStatusLine), "bad status line"),
+            (
+                ok_connect(),
+                tls_ok(),
+                http_failed(HttpFailure::InvalidStatusLine),
+                "bad status line",
+            ),
             (ok_connect(), tls_ok(), http_failed(HttpFailure::InvalidHeader), "bad header"),
-            (ok_connect(), tls_ok(), http_failed(HttpFailure::ClosedBeforeHeaders), "closed early"),
-            (ok_connect(), tls_ok(), http_failed(HttpFailure::BodyShorterThanContentLength), "short body"),
+            (
+                ok_connect(),
+                tls_ok(),
+                http_failed(HttpFailure::ClosedBeforeHeaders),
+                "closed early",
+            ),
+            (
+                ok_connect(),
+                tls_ok(),
+                http_failed(HttpFailure::BodyShorterThanContentLength),
+                "short body",
+            ),
             (ok_connect(), tls_ok(), http_failed(HttpFailure::Reset), "reset"),
             (ok_connect(), tls_ok(), http_failed(HttpFailure::TimeoutBeforeHeaders), "timeout"),
             (ok_connect(), tls_ok(), http_failed(HttpFailure::TimeoutInBody), "slow body"),
-            (ok_connect(), TlsStep::NotApplicable, http_failed(HttpFailure::WriteFailed), "write failed"),
+            (
+                ok_connect(),
+                TlsStep::NotApplicable,
+                http_failed(HttpFailure::WriteFailed),
+                "write failed",
+            ),
         ];
         for (connect, tls, http, label) in cases {
             let report = probe(EdgeOutcome::Response(response(200, None)), origin(connect, tls, http));
@@ -289,7 +394,11 @@ mod summarize_region_tests {
 
     #[test]
     fn responses_are_labelled_by_status_and_judged_by_expectations() {
-        let http = |status, kw| HttpStep::Response { response: response(status, kw), ttfb_ms: 42, total_ms: 50 };
+        let http = |status, kw| HttpStep::Response {
+            response: response(status, kw),
+            ttfb_ms: 42,
+            total_ms: 50,
+        };
         let report = probe(
             EdgeOutcome::Response(response(522, None)),
             origin(ConnectStep::Ok { ms: 3 }, tls_ok(), http(200, None)),
@@ -299,9 +408,22 @@ mod summarize_region_tests {
         assert_eq!(s.colo.as_deref(), Some("CDG"));
         assert_eq!(
             s.edge,
-            Some(PathSummary { ok: false, status: Some(522), latency_ms: Some(120), label: "522".into() })
+            Some(PathSummary {
+                ok: false,
+                status: Some(522),
+                latency_ms: Some(120),
+                label: "522".into()
+            })
         );
-        assert_eq!(s.origin, Some(PathSummary { ok: true, status: Some(200), latency_ms: Some(42), label: "200".into() }));
+        assert_eq!(
+            s.origin,
+            Some(PathSummary {
+                ok: true,
+                status: Some(200),
+                latency_ms: Some(42),
+                label: "200".into()
+            })
+        );
 
         let keyword_missing = probe(
             EdgeOutcome::Response(response(200, Some(false))),
@@ -312,7 +434,10 @@ mod summarize_region_tests {
         assert_eq!((edge.ok, edge.label.as_str()), (false, "200 no keyword"));
         assert!(s.origin.expect("origin").ok);
 
-        let only_204 = Expectations { statuses: vec![(204, 204)], ..Expectations::default() };
+        let only_204 = Expectations {
+            statuses: vec![(204, 204)],
+            ..Expectations::default()
+        };
         let s = summarize_region(&probe(EdgeOutcome::Response(response(200, None)), None), &only_204);
         assert!(!s.edge.expect("edge").ok);
         assert_eq!(s.origin, None, "no origin configured");
@@ -330,14 +455,34 @@ mod summarize_region_tests {
         for (failure, label) in cases {
             let report = probe(EdgeOutcome::Failed { failure, detail: d() }, None);
             let edge = summarize_region(&report, &Expectations::default()).edge.expect("edge");
-            assert_eq!(edge, PathSummary { ok: false, status: None, latency_ms: None, label: label.into() });
+            assert_eq!(
+                edge,
+                PathSummary {
+                    ok: false,
+                    status: None,
+                    latency_ms: None,
+                    label: label.into()
+                }
+            );
         }
     }
 
     #[test]
     fn unanswered_region_has_no_paths() {
-        let report = RegionReport::Unanswered { region: "apac".into(), reason: "timeout".into() };
+        let report = RegionReport::Unanswered {
+            region: "apac".into(),
+            reason: "timeout".into(),
+        };
         let s = summarize_region(&report, &Expectations::default());
-        assert_eq!(s, RegionSummary { region: "apac".into(), colo: None, edge: None, origin: None, answered: false });
+        assert_eq!(
+            s,
+            RegionSummary {
+                region: "apac".into(),
+                colo: None,
+                edge: None,
+                origin: None,
+                answered: false
+            }
+        );
     }
 }

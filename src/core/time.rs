@@ -39,7 +39,11 @@ pub fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -69,7 +73,11 @@ pub fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
                 return None;
             }
             let m = oh * 60 + om;
-            if *sign == b'+' { m } else { -m }
+            if *sign == b'+' {
+                m
+            } else {
+                -m
+            }
         }
         _ => return None,
     };
@@ -130,7 +138,15 @@ mod tests {
     fn parses_offsets_and_rejects_garbage() {
         assert_eq!(parse_rfc3339("2026-11-21T23:51:43+01:00"), parse_rfc3339("2026-11-21T22:51:43Z"));
         assert_eq!(parse_rfc3339("2026-11-21T23:51:43.5Z"), Some(1_795_305_103_500));
-        for bad in ["", "2026-11-21", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-21T23:51:43", "2026-11-21T23:51:43Zjunk", "２０２６-11-21T23:51:43Z"] {
+        for bad in [
+            "",
+            "2026-11-21",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-11-21T23:51:43",
+            "2026-11-21T23:51:43Zjunk",
+            "２０２６-11-21T23:51:43Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -25,10 +25,10 @@ use crate::core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use crate::core::diagnosis::Diagnosis;
 use crate::core::monitor::Monitor;
 use crate::core::observation::RegionReport;
-use crate::core::round::{self, RegionAnswer};
 use crate::core::rollup;
+use crate::core::round::{self, RegionAnswer};
 use crate::core::schedule::{self, Entry};
-use crate::core::time::{DAY, UnixMillis};
+use crate::core::time::{UnixMillis, DAY};
 use crate::platform::region::{self, ProbeBatch};
 use crate::platform::{dispatcher, env, http, store};
 
@@ -68,7 +68,10 @@ async fn call(env: &Env, path: &str, body: Option<String>) -> Result<Response> {
     let req = Request::new_with_init(&format!("https://coordinator{path}"), &init)?;
     let resp = stub(env)?.fetch_with_request(req).await?;
     if resp.status_code() >= 400 {
-        return Err(worker::Error::RustError(format!("coordinator {path}: status {}", resp.status_code())));
+        return Err(worker::Error::RustError(format!(
+            "coordinator {path}: status {}",
+            resp.status_code()
+        )));
     }
     Ok(resp)
 }
@@ -146,14 +149,24 @@ impl DurableObject for Coordinator {
         let mut work: Vec<(Monitor, RoundKind, UnixMillis)> = Vec::new();
         let mut missed_rows = Vec::new();
         for d in &due {
-            let Some(slot) = slots.iter().find(|s| s.entry.monitor_id == d.monitor_id) else { continue };
+            let Some(slot) = slots.iter().find(|s| s.entry.monitor_id == d.monitor_id) else {
+                continue;
+            };
             match store::monitors::get(&db, &d.monitor_id).await? {
                 Some(m) => {
                     for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed) {
                         let id = env::new_id("rnd");
                         missed_rows.push(store::rounds::round_statement(
                             &db,
-                            &store::rounds::RoundRow { id: &id, monitor_id: &m.id, kind: "missed", scheduled_for: at, started_at: now, finished_at: now, diagnosis: None },
+                            &store::rounds::RoundRow {
+                                id: &id,
+                                monitor_id: &m.id,
+                                kind: "missed",
+                                scheduled_for: at,
+                                started_at: now,
+                                finished_at: now,
+                                diagnosis: None,
+                            },
                         )?);
                     }
                     work.push((m, RoundKind::Scheduled, d.scheduled_for));
@@ -203,7 +216,11 @@ fn slot_key(monitor_id: &str) -> String {
 
 impl Coordinator {
     async fn slots(&self) -> Result<Vec<Slot>> {
-        let map = self.state.storage().list_with_options(worker::ListOptions::new().prefix("slot:")).await?;
+        let map = self
+            .state
+            .storage()
+            .list_with_options(worker::ListOptions::new().prefix("slot:"))
+            .await?;
         let mut out = Vec::new();
         for value in map.values() {
             let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
@@ -229,7 +246,12 @@ impl Coordinator {
                 s
             }
             None => Slot {
-                entry: Entry { monitor_id: m.id.clone(), interval_ms: m.interval_ms, next_due: schedule::initial_due(&m.id, m.interval_ms, now), paused: m.paused },
+                entry: Entry {
+                    monitor_id: m.id.clone(),
+                    interval_ms: m.interval_ms,
+                    next_due: schedule::initial_due(&m.id, m.interval_ms, now),
+                    paused: m.paused,
+                },
                 recheck_at: None,
             },
         };
@@ -268,7 +290,12 @@ impl Coordinator {
         };
         match next {
             // An i64 given to set_alarm is an offset from now in worker 0.8, not a time.
-            Some(at) => self.state.storage().set_alarm(std::time::Duration::from_millis((at - now).max(0) as u64)).await,
+            Some(at) => {
+                self.state
+                    .storage()
+                    .set_alarm(std::time::Duration::from_millis((at - now).max(0) as u64))
+                    .await
+            }
             None => self.state.storage().delete_alarm().await,
         }
     }
@@ -282,7 +309,10 @@ impl Coordinator {
         let calls = batches.iter().map(|(region, idx)| {
             let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
             let deadline = round::batch_deadline(started_at, &batch);
-            let body = ProbeBatch { region: region.clone(), monitors: batch.into_iter().cloned().collect() };
+            let body = ProbeBatch {
+                region: region.clone(),
+                monitors: batch.into_iter().cloned().collect(),
+            };
             async move { (region.clone(), self.ask_region(body, deadline).await) }
         });
         let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
@@ -327,16 +357,34 @@ impl Coordinator {
 
     /// Diagnoses one monitor's round, steps its alert state and writes it all (one D1 batch,
     /// one KV put). Returns the outcome and whether any alert was queued.
-    async fn record(&self, m: &Monitor, kind: RoundKind, label: &str, scheduled_for: UnixMillis, started_at: UnixMillis, reports: Vec<RegionReport>) -> Result<(RoundOutcome, bool)> {
+    async fn record(
+        &self,
+        m: &Monitor,
+        kind: RoundKind,
+        label: &str,
+        scheduled_for: UnixMillis,
+        started_at: UnixMillis,
+        reports: Vec<RegionReport>,
+    ) -> Result<(RoundOutcome, bool)> {
         let db = store::db(&self.env)?;
         let now = env::now();
         let config = env::Config::from_env(&self.env);
         let rollups = store::rounds::recent_hourly_rollups(&db, &m.id, now - DAY).await?;
         let baselines: Vec<LatencyBaseline> = rollup::baselines(&rollups)
             .into_iter()
-            .map(|(region, path, p50_ms, samples)| LatencyBaseline { region, path, p50_ms, samples })
+            .map(|(region, path, p50_ms, samples)| LatencyBaseline {
+                region,
+                path,
+                p50_ms,
+                samples,
+            })
             .collect();
-        let diagnosis = diagnose(&RoundInput { reports: &reports, expect: &m.expect, baselines: &baselines, now });
+        let diagnosis = diagnose(&RoundInput {
+            reports: &reports,
+            expect: &m.expect,
+            baselines: &baselines,
+            now,
+        });
 
         let round_id = env::new_id("rnd");
         let kind_label = if label.is_empty() {
@@ -349,14 +397,35 @@ impl Coordinator {
         };
         let state = store::rounds::load_alert_state(&db, &m.id).await?;
         let links = config.links();
-        let input = alerting::RoundInput { diagnosis: &diagnosis, reports: &reports, kind, round_id: &round_id, now, links: &links };
+        let input = alerting::RoundInput {
+            diagnosis: &diagnosis,
+            reports: &reports,
+            kind,
+            round_id: &round_id,
+            now,
+            links: &links,
+        };
         let (next_state, effects): (AlertState, Vec<Effect>) = alerting::step(state, &input, m, || env::new_id("inc"));
 
         let mut batch = vec![store::rounds::round_statement(
             &db,
-            &store::rounds::RoundRow { id: &round_id, monitor_id: &m.id, kind: kind_label, scheduled_for, started_at, finished_at: now, diagnosis: Some(&diagnosis) },
+            &store::rounds::RoundRow {
+                id: &round_id,
+                monitor_id: &m.id,
+                kind: kind_label,
+                scheduled_for,
+                started_at,
+                finished_at: now,
+                diagnosis: Some(&diagnosis),
+            },
         )?];
-        batch.extend(store::rounds::observation_statements(&db, &round_id, &m.id, started_at, &round::observation_rows(m, &reports))?);
+        batch.extend(store::rounds::observation_statements(
+            &db,
+            &round_id,
+            &m.id,
+            started_at,
+            &round::observation_rows(m, &reports),
+        )?);
         batch.push(store::rounds::alert_state_statement(&db, &m.id, &next_state, now)?);
         batch.extend(store::rounds::effect_statements(&db, &m.id, &m.channels, &effects, now)?);
         db.batch(batch).await?;
@@ -375,7 +444,15 @@ impl Coordinator {
             self.rearm(now).await?;
         }
         let alerted = effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
-        let outcome = RoundOutcome { round_id, monitor_id: m.id.clone(), kind: kind_label.to_string(), started_at, finished_at: now, reports, diagnosis };
+        let outcome = RoundOutcome {
+            round_id,
+            monitor_id: m.id.clone(),
+            kind: kind_label.to_string(),
+            started_at,
+            finished_at: now,
+            reports,
+            diagnosis,
+        };
         Ok((outcome, alerted))
     }
 }

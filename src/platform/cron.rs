@@ -43,7 +43,10 @@ async fn roll_and_prune(env: &Env) -> Result<()> {
         store::rollups::upsert(&db, &rollup::roll_hours_into_days(&day_hours)).await?;
         store::rollups::set_last_rolled_hour(&db, hour).await?;
     }
-    let policy = retention::Retention { raw_days: config.retention_raw_days, ..retention::Retention::default() };
+    let policy = retention::Retention {
+        raw_days: config.retention_raw_days,
+        ..retention::Retention::default()
+    };
     let cut = retention::cutoffs(&policy, now);
     let last = store::rollups::last_rolled_hour(&db).await?;
     store::rollups::prune(&db, retention::raw_prune_before(&cut, last), cut.hourly_before, cut.daily_before).await

@@ -14,16 +14,16 @@ use futures::future::{select, Either};
 use futures::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit,
-    Response, Result, ScheduledTime, State,
+    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result,
+    ScheduledTime, State,
 };
 
 use crate::core::alerting::payload::{self, OutgoingRequest};
 use crate::core::alerting::retry::{after_failure, classify_response, DeliveryOutcome, RetryDecision, RetryPolicy};
 use crate::core::monitor::Channel;
 use crate::platform::env;
-use crate::platform::store::{self, channels, deliveries};
 use crate::platform::store::deliveries::{AttemptRecord, Delivery, Outcome};
+use crate::platform::store::{self, channels, deliveries};
 
 /// Rows taken per alarm; more due rows make the alarm fire again at once.
 const BATCH: u32 = 50;
@@ -87,7 +87,11 @@ impl Dispatcher {
         match storage.get_alarm().await? {
             Some(current) if current <= at => Ok(()),
             // An i64 passed to set_alarm is an offset from now, not a time: give a Date.
-            _ => storage.set_alarm(ScheduledTime::new(js_sys::Date::new(&JsValue::from_f64(at as f64)))).await,
+            _ => {
+                storage
+                    .set_alarm(ScheduledTime::new(js_sys::Date::new(&JsValue::from_f64(at as f64))))
+                    .await
+            }
         }
     }
 }
@@ -128,13 +132,17 @@ async fn deliver(db: &D1Database, d: &Delivery) -> Result<()> {
     };
     let outcome = match status.map(classify_response) {
         Some(DeliveryOutcome::Delivered) => Outcome::Delivered,
-        Some(DeliveryOutcome::PermanentFailure) => Outcome::Dead { reason: format!("HTTP {}: the receiver refused the request", status.unwrap_or(0)) },
+        Some(DeliveryOutcome::PermanentFailure) => Outcome::Dead {
+            reason: format!("HTTP {}: the receiver refused the request", status.unwrap_or(0)),
+        },
         Some(DeliveryOutcome::RetryableFailure) | None => {
             let error = error.clone().unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
             // The retry window is measured from when the alert was queued (≈ the first attempt).
             match after_failure(&RetryPolicy::default(), attempt, d.created_at, env::now(), env::random_unit()) {
                 RetryDecision::RetryAt(at) => Outcome::RetryAt { at, error },
-                RetryDecision::Dead { reason } => Outcome::Dead { reason: format!("{reason} (last: {error})") },
+                RetryDecision::Dead { reason } => Outcome::Dead {
+                    reason: format!("{reason} (last: {error})"),
+                },
             }
         }
     };
@@ -177,7 +185,9 @@ fn build_request(channel: &Channel, out: &OutgoingRequest) -> Result<Request> {
         headers.set(name, value)?;
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(JsValue::from_str(&out.body)));
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(&out.body)));
     Request::new_with_init(&channel.url, &init)
 }
 

@@ -35,7 +35,11 @@ pub fn var(env: &Env, name: &str) -> Option<String> {
 }
 
 pub fn secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).ok().map(|v| v.to_string()).or_else(|| var(env, name)).filter(|s| !s.is_empty())
+    env.secret(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| var(env, name))
+        .filter(|s| !s.is_empty())
 }
 
 fn list(env: &Env, name: &str, default: &str) -> Vec<String> {
@@ -83,7 +87,10 @@ impl Config {
     }
 
     pub fn links(&self) -> crate::core::alerting::Links {
-        crate::core::alerting::Links { base_url: self.public_base_url.clone(), docs_base: self.docs_base_url.clone() }
+        crate::core::alerting::Links {
+            base_url: self.public_base_url.clone(),
+            docs_base: self.docs_base_url.clone(),
+        }
     }
 }
 
@@ -100,7 +107,12 @@ pub struct Health {
 /// The health document: who we are, and whether the database answers with a schema.
 pub async fn health(env: &Env) -> Health {
     let schema_version = match env.d1("DB") {
-        Ok(db) => db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").first::<String>(Some("value")).await.ok().flatten(),
+        Ok(db) => db
+            .prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+            .first::<String>(Some("value"))
+            .await
+            .ok()
+            .flatten(),
         Err(_) => None,
     };
     Health {

@@ -41,8 +41,12 @@ pub fn problem(e: &ApiError, instance: &str) -> Result<Response> {
 /// `Authorization: Bearer <API_TOKEN>`, compared in constant time. No token configured means
 /// every authenticated route is refused (never open by accident).
 pub fn authorized(req: &Request, env: &Env) -> bool {
-    let Some(expected) = env::secret(env, "API_TOKEN") else { return false };
-    let Ok(Some(header)) = req.headers().get("authorization") else { return false };
+    let Some(expected) = env::secret(env, "API_TOKEN") else {
+        return false;
+    };
+    let Ok(Some(header)) = req.headers().get("authorization") else {
+        return false;
+    };
     let Some(given) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
         return false;
     };
@@ -59,17 +63,25 @@ pub async fn read_json(req: &mut Request) -> std::result::Result<serde_json::Val
     }
     if let Ok(Some(len)) = req.headers().get("content-length") {
         if len.trim().parse::<usize>().map(|n| n > MAX_BODY_BYTES).unwrap_or(false) {
-            return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+            return Err(ApiError::PayloadTooLarge {
+                limit_bytes: MAX_BODY_BYTES,
+            });
         }
     }
-    let bytes = req.bytes().await.map_err(|e| ApiError::Unavailable { log_detail: format!("reading body: {e}") })?;
+    let bytes = req.bytes().await.map_err(|e| ApiError::Unavailable {
+        log_detail: format!("reading body: {e}"),
+    })?;
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+        return Err(ApiError::PayloadTooLarge {
+            limit_bytes: MAX_BODY_BYTES,
+        });
     }
     serde_json::from_slice(&bytes).map_err(|e| ApiError::from_json_error(&e))
 }
 
 /// Maps a platform error (D1, KV, Durable Object) to a 503 that logs its text.
 pub fn unavailable(what: &str) -> impl Fn(worker::Error) -> ApiError + '_ {
-    move |e| ApiError::Unavailable { log_detail: format!("{what}: {e}") }
+    move |e| ApiError::Unavailable {
+        log_detail: format!("{what}: {e}"),
+    }
 }

@@ -25,7 +25,6 @@ mod probe;
 mod region;
 mod store;
 
-
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 use crate::core::problem::ApiError;

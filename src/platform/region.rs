@@ -23,7 +23,11 @@ pub const MAX_OPEN_CONNECTIONS: usize = 6;
 /// timeout): 1 → 1.01 s, 6 → 2.02 s, 12 → 4.02 s, 30 → 10.05 s with origins (60 connections,
 /// 6 at a time); 30 edge-only → 5.03 s. Sequential probing would take 30 s.
 fn monitors_in_flight(monitors: &[Monitor]) -> usize {
-    let per_monitor = if monitors.iter().any(|m| m.origin.is_some()) { probe::CONNECTIONS_PER_MONITOR } else { 1 };
+    let per_monitor = if monitors.iter().any(|m| m.origin.is_some()) {
+        probe::CONNECTIONS_PER_MONITOR
+    } else {
+        1
+    };
     (MAX_OPEN_CONNECTIONS / per_monitor).max(1)
 }
 
@@ -36,7 +40,8 @@ pub struct ProbeBatch {
 
 /// The stub for a region's object (name `region:{hint}`, created with the hint).
 pub fn stub(env: &Env, region: &str) -> Result<worker::Stub> {
-    env.durable_object("REGION")?.get_by_name_with_location_hint(&format!("region:{region}"), region)
+    env.durable_object("REGION")?
+        .get_by_name_with_location_hint(&format!("region:{region}"), region)
 }
 
 #[durable_object]
@@ -81,5 +86,8 @@ fn colo(env: &Env, req: &Request) -> Option<String> {
     if cf.is_undefined() || cf.is_null() {
         return None;
     }
-    js_sys::Reflect::get(&cf, &"colo".into()).ok()?.as_string().filter(|c| !c.is_empty())
+    js_sys::Reflect::get(&cf, &"colo".into())
+        .ok()?
+        .as_string()
+        .filter(|c| !c.is_empty())
 }

@@ -8,8 +8,8 @@ use edgeprobe::core::alerting::Links;
 use edgeprobe::core::diagnosis::{Confidence, Diagnosis, Severity, Verdict};
 use edgeprobe::core::monitor::{ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme};
 use edgeprobe::core::observation::{
-    CertificateInfo, ConnectStep, EdgeObservation, EdgeOutcome, HttpStep, OriginObservation, RegionProbe, RegionReport,
-    ResponseSummary, TlsStep,
+    CertificateInfo, ConnectStep, EdgeObservation, EdgeOutcome, HttpStep, OriginObservation, RegionProbe, RegionReport, ResponseSummary,
+    TlsStep,
 };
 use edgeprobe::core::time::UnixMillis;
 
@@ -22,7 +22,11 @@ pub fn monitor() -> Monitor {
         id: "mon_shop".into(),
         name: "Shop".into(),
         url: "https://shop.example.com/".into(),
-        origin: Some(OriginTarget { host: "203.0.113.10".into(), port: 443, scheme: Scheme::Https }),
+        origin: Some(OriginTarget {
+            host: "203.0.113.10".into(),
+            port: 443,
+            scheme: Scheme::Https,
+        }),
         method: "GET".into(),
         headers: BTreeMap::new(),
         expect: Expectations::default(),
@@ -49,12 +53,19 @@ pub fn monitor() -> Monitor {
 }
 
 pub fn with_maintenance(mut m: Monitor, from_s: i64, to_s: i64) -> Monitor {
-    m.maintenance.push(MaintenanceWindow { starts_at: T0 + from_s * 1000, ends_at: T0 + to_s * 1000, reason: Some("deploy".into()) });
+    m.maintenance.push(MaintenanceWindow {
+        starts_at: T0 + from_s * 1000,
+        ends_at: T0 + to_s * 1000,
+        reason: Some("deploy".into()),
+    });
     m
 }
 
 pub fn links() -> Links {
-    Links { base_url: "https://probe.example.com".into(), docs_base: "https://github.com/edgeprobe/edgeprobe/blob/main/docs".into() }
+    Links {
+        base_url: "https://probe.example.com".into(),
+        docs_base: "https://github.com/edgeprobe/edgeprobe/blob/main/docs".into(),
+    }
 }
 
 /// What a round looked like, in script terms.
@@ -71,7 +82,9 @@ pub enum Round {
 
 fn summary_for(v: Verdict) -> &'static str {
     match v {
-        Verdict::OriginTimeout => "The CDN answers 522: the origin accepted no connection within the timeout, from every region that failed.",
+        Verdict::OriginTimeout => {
+            "The CDN answers 522: the origin accepted no connection within the timeout, from every region that failed."
+        }
         Verdict::OriginRefused => "The CDN answers 502: the origin actively refuses connections on port 443; nothing is listening.",
         _ => "Something failed.",
     }
@@ -79,7 +92,13 @@ fn summary_for(v: Verdict) -> &'static str {
 
 pub fn diagnosis(round: Round) -> Diagnosis {
     let names = |rs: &[&str]| rs.iter().map(|r| r.to_string()).collect::<Vec<_>>();
-    let others = |rs: &[&str]| REGIONS.iter().filter(|r| !rs.contains(r)).map(|r| r.to_string()).collect::<Vec<_>>();
+    let others = |rs: &[&str]| {
+        REGIONS
+            .iter()
+            .filter(|r| !rs.contains(r))
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+    };
     let (verdict, severity, affected, healthy, unanswered) = match round {
         Round::Healthy => (Verdict::Healthy, Severity::Ok, vec![], names(&REGIONS), vec![]),
         Round::Fail(v, rs) => (v, Severity::Critical, names(rs), others(rs), vec![]),
@@ -90,9 +109,16 @@ pub fn diagnosis(round: Round) -> Diagnosis {
         v.sort();
         v
     };
-    let summary = if verdict == Verdict::Healthy { "All regions see the site answer normally.".to_string() } else { summary_for(verdict).to_string() };
+    let summary = if verdict == Verdict::Healthy {
+        "All regions see the site answer normally.".to_string()
+    } else {
+        summary_for(verdict).to_string()
+    };
     let checklist = if verdict.is_failure() {
-        vec!["Is the origin server running and listening on port 443?".into(), "Does the origin firewall allow the CDN's address ranges?".into()]
+        vec![
+            "Is the origin server running and listening on port 443?".into(),
+            "Does the origin firewall allow the CDN's address ranges?".into(),
+        ]
     } else {
         vec![]
     };
@@ -121,7 +147,15 @@ fn colo(region: &str) -> &'static str {
 }
 
 fn response(status: u16) -> ResponseSummary {
-    ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None, body_error: None }
+    ResponseSummary {
+        status,
+        headers: BTreeMap::new(),
+        body_bytes: 0,
+        body_truncated: false,
+        body_excerpt: None,
+        keyword_found: None,
+        body_error: None,
+    }
 }
 
 fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport {
@@ -129,16 +163,31 @@ fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport
         None => (
             200,
             ConnectStep::Ok { ms: 12 },
-            TlsStep::Ok { ms: 30, certificate: CertificateInfo::NotObservable },
-            HttpStep::Response { response: response(200), ttfb_ms: 80, total_ms: 95 },
+            TlsStep::Ok {
+                ms: 30,
+                certificate: CertificateInfo::NotObservable,
+            },
+            HttpStep::Response {
+                response: response(200),
+                ttfb_ms: 80,
+                total_ms: 95,
+            },
         ),
         Some(Verdict::OriginRefused) => (
             502,
-            ConnectStep::Refused { ms: 3, detail: "connection refused".into() },
+            ConnectStep::Refused {
+                ms: 3,
+                detail: "connection refused".into(),
+            },
             TlsStep::NotAttempted,
             HttpStep::NotAttempted,
         ),
-        Some(_) => (522, ConnectStep::TimedOut { ms: 10_000 }, TlsStep::NotAttempted, HttpStep::NotAttempted),
+        Some(_) => (
+            522,
+            ConnectStep::TimedOut { ms: 10_000 },
+            TlsStep::NotAttempted,
+            HttpStep::NotAttempted,
+        ),
     };
     RegionReport::Probed(RegionProbe {
         region: region.into(),
@@ -168,7 +217,10 @@ pub fn reports(round: Round, at: UnixMillis) -> Vec<RegionReport> {
             Round::Healthy => probe(r, None, at),
             Round::Fail(v, rs) => probe(r, rs.contains(r).then_some(v), at),
             Round::FailRestUnanswered(v, rs) if rs.contains(r) => probe(r, Some(v), at),
-            Round::FailRestUnanswered(..) | Round::NoAnswer => RegionReport::Unanswered { region: r.to_string(), reason: "timeout".into() },
+            Round::FailRestUnanswered(..) | Round::NoAnswer => RegionReport::Unanswered {
+                region: r.to_string(),
+                reason: "timeout".into(),
+            },
         })
         .collect()
 }

@@ -39,7 +39,11 @@ impl NxdomainServer {
                 }
             }
         })?;
-        Ok(NxdomainServer { port, stop, thread: Some(thread) })
+        Ok(NxdomainServer {
+            port,
+            stop,
+            thread: Some(thread),
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -59,7 +59,12 @@ and PID 1's namespace cannot be read: refusing to touch what may be the host fir
 /// Interface names of the current network namespace (/proc/net/dev is per namespace).
 fn namespace_interfaces() -> Result<Vec<String>, String> {
     let dev = fs::read_to_string("/proc/net/dev").map_err(|e| format!("cannot read /proc/net/dev: {e}"))?;
-    Ok(dev.lines().skip(2).filter_map(|l| l.split_once(':')).map(|(name, _)| name.trim().to_string()).collect())
+    Ok(dev
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(name, _)| name.trim().to_string())
+        .collect())
 }
 
 static NEXT_TABLE: AtomicUsize = AtomicUsize::new(0);
@@ -68,11 +73,7 @@ impl Firewall {
     /// Installs `rules` in a fresh table. Call only after `private_namespace_check` passed.
     pub fn install(rules: &[DropRule]) -> Result<Firewall, String> {
         // Unique per process and rig, so parallel tests in one namespace do not collide.
-        let table = format!(
-            "edgeprobe_rig_{}_{}",
-            std::process::id(),
-            NEXT_TABLE.fetch_add(1, Ordering::SeqCst)
-        );
+        let table = format!("edgeprobe_rig_{}_{}", std::process::id(), NEXT_TABLE.fetch_add(1, Ordering::SeqCst));
         let script = render_ruleset(&table, rules);
         let out = Command::new("nft")
             .arg("-f")
@@ -90,7 +91,10 @@ impl Firewall {
             })
             .map_err(|e| format!("cannot run nft: {e}"))?;
         if !out.status.success() {
-            return Err(format!("nft refused the rig's rules: {}", String::from_utf8_lossy(&out.stderr).trim()));
+            return Err(format!(
+                "nft refused the rig's rules: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
         Ok(Firewall { table })
     }

@@ -140,43 +140,118 @@ pub struct Rig {
 /// Cases served by the rig's own std::net origins: (name, behaviour, expected, description).
 fn plain_origins(opts: &RigOptions) -> Vec<(&'static str, Behaviour, &'static str, &'static str)> {
     vec![
-        ("healthy", Behaviour::Healthy { max_age: None }, "healthy", "origin answers 200 with the keyword edgeprobe-ok"),
-        ("crash_mid_response", Behaviour::CrashMidResponse, "origin_malformed_response",
-            "origin announces Content-Length 1000, sends 10 bytes and closes"),
-        ("malformed_status_line", Behaviour::MalformedStatusLine, "origin_malformed_response",
-            "origin's status line is \"HTTP/1.1 2OO OK\"; nginx relays it verbatim (as HTTP/0.9), no 502"),
-        ("malformed_header", Behaviour::MalformedHeader, "origin_malformed_response",
-            "origin sends a header line with spaces in its name and no colon"),
-        ("empty_reply", Behaviour::EmptyReply, "origin_malformed_response",
-            "origin reads the request and closes without a byte"),
-        ("slow_origin", Behaviour::Slow(opts.slow_delay), "origin_timeout",
-            "origin answers only after longer than the front's 3 s read timeout"),
-        ("hang", Behaviour::Hang(opts.hang_limit), "origin_timeout", "origin accepts and never answers"),
-        ("app_500", Behaviour::AppError { status: 500 }, "origin_app_error",
-            "origin's application answers 500 with its own page"),
-        ("app_503", Behaviour::AppError { status: 503 }, "origin_app_error",
-            "origin's application answers 503 with its own page"),
-        ("stale_cache", Behaviour::Healthy { max_age: Some(CACHE_MAX_AGE.as_secs() as u32) }, "edge_stale_origin_down",
-            "front caches the page and serves it stale once the origin stops (call prime_cache, then stop_origin)"),
-        ("origin_blocks_cdn", Behaviour::Healthy { max_age: None }, "origin_blocks_cdn",
-            "nftables drops packets from the front's address 127.0.0.2; direct probes get 200"),
-        ("origin_unreachable", Behaviour::Healthy { max_age: None }, "origin_unreachable",
-            "nftables drops every packet to the origin's port: connections time out"),
+        (
+            "healthy",
+            Behaviour::Healthy { max_age: None },
+            "healthy",
+            "origin answers 200 with the keyword edgeprobe-ok",
+        ),
+        (
+            "crash_mid_response",
+            Behaviour::CrashMidResponse,
+            "origin_malformed_response",
+            "origin announces Content-Length 1000, sends 10 bytes and closes",
+        ),
+        (
+            "malformed_status_line",
+            Behaviour::MalformedStatusLine,
+            "origin_malformed_response",
+            "origin's status line is \"HTTP/1.1 2OO OK\"; nginx relays it verbatim (as HTTP/0.9), no 502",
+        ),
+        (
+            "malformed_header",
+            Behaviour::MalformedHeader,
+            "origin_malformed_response",
+            "origin sends a header line with spaces in its name and no colon",
+        ),
+        (
+            "empty_reply",
+            Behaviour::EmptyReply,
+            "origin_malformed_response",
+            "origin reads the request and closes without a byte",
+        ),
+        (
+            "slow_origin",
+            Behaviour::Slow(opts.slow_delay),
+            "origin_timeout",
+            "origin answers only after longer than the front's 3 s read timeout",
+        ),
+        (
+            "hang",
+            Behaviour::Hang(opts.hang_limit),
+            "origin_timeout",
+            "origin accepts and never answers",
+        ),
+        (
+            "app_500",
+            Behaviour::AppError { status: 500 },
+            "origin_app_error",
+            "origin's application answers 500 with its own page",
+        ),
+        (
+            "app_503",
+            Behaviour::AppError { status: 503 },
+            "origin_app_error",
+            "origin's application answers 503 with its own page",
+        ),
+        (
+            "stale_cache",
+            Behaviour::Healthy {
+                max_age: Some(CACHE_MAX_AGE.as_secs() as u32),
+            },
+            "edge_stale_origin_down",
+            "front caches the page and serves it stale once the origin stops (call prime_cache, then stop_origin)",
+        ),
+        (
+            "origin_blocks_cdn",
+            Behaviour::Healthy { max_age: None },
+            "origin_blocks_cdn",
+            "nftables drops packets from the front's address 127.0.0.2; direct probes get 200",
+        ),
+        (
+            "origin_unreachable",
+            Behaviour::Healthy { max_age: None },
+            "origin_unreachable",
+            "nftables drops every packet to the origin's port: connections time out",
+        ),
     ]
 }
 
 /// Cases served by nginx TLS origins: (name, expected, description).
 const TLS_CASES: &[(&str, &str, &str)] = &[
-    ("tls_valid", "healthy", "HTTPS origin with a valid certificate for localhost/127.0.0.1 from the rig's test CA"),
-    ("tls_expiring", "cert_expiring", "HTTPS origin whose test-CA certificate expires in 5 days"),
-    ("tls_expired", "origin_tls_invalid", "HTTPS origin whose certificate expired in 2024"),
-    ("tls_self_signed", "origin_tls_invalid", "HTTPS origin with a self-signed certificate"),
-    ("tls_wrong_host", "origin_tls_invalid", "HTTPS origin whose certificate names only wrong-host.edgeprobe.invalid"),
+    (
+        "tls_valid",
+        "healthy",
+        "HTTPS origin with a valid certificate for localhost/127.0.0.1 from the rig's test CA",
+    ),
+    (
+        "tls_expiring",
+        "cert_expiring",
+        "HTTPS origin whose test-CA certificate expires in 5 days",
+    ),
+    (
+        "tls_expired",
+        "origin_tls_invalid",
+        "HTTPS origin whose certificate expired in 2024",
+    ),
+    (
+        "tls_self_signed",
+        "origin_tls_invalid",
+        "HTTPS origin with a self-signed certificate",
+    ),
+    (
+        "tls_wrong_host",
+        "origin_tls_invalid",
+        "HTTPS origin whose certificate names only wrong-host.edgeprobe.invalid",
+    ),
 ];
 
 impl Rig {
     pub fn start(opts: RigOptions) -> Result<Rig, RigError> {
-        let dir = tempfile::Builder::new().prefix("edgeprobe-rig-").tempdir().map_err(RigError::io("create temp dir"))?;
+        let dir = tempfile::Builder::new()
+            .prefix("edgeprobe-rig-")
+            .tempdir()
+            .map_err(RigError::io("create temp dir"))?;
         let certs = tls::make_certs(&dir.path().join("tls"))?;
         let dns = dns::NxdomainServer::start().map_err(RigError::io("start DNS server"))?;
         let down = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
@@ -192,7 +267,10 @@ impl Rig {
 
         let tls_specs: Vec<TlsOriginSpec> = TLS_CASES
             .iter()
-            .map(|(name, _, _)| TlsOriginSpec { name, cert: tls_cert(&certs, name).clone() })
+            .map(|(name, _, _)| TlsOriginSpec {
+                name,
+                cert: tls_cert(&certs, name).clone(),
+            })
             .collect();
         let mut front_names: Vec<&'static str> = plain.iter().map(|p| p.0).collect();
         front_names.extend(TLS_CASES.iter().map(|t| t.0));
@@ -209,13 +287,24 @@ impl Rig {
                         let upstream = match name {
                             "origin_down" => Upstream::Http { port: down_port },
                             "front_misrouted" => Upstream::Http { port: misrouted_port },
-                            "dns_failure" => Upstream::ByName { host: UNRESOLVABLE_HOST.into(), port: 80, resolver_port: dns_port },
-                            tls if ports.tls_origin(tls).is_some() => {
-                                Upstream::Https { port: ports.tls_origin(tls).unwrap_or(0), ca: ca.clone() }
-                            }
-                            plain_name => Upstream::Http { port: origin_port(plain_name) },
+                            "dns_failure" => Upstream::ByName {
+                                host: UNRESOLVABLE_HOST.into(),
+                                port: 80,
+                                resolver_port: dns_port,
+                            },
+                            tls if ports.tls_origin(tls).is_some() => Upstream::Https {
+                                port: ports.tls_origin(tls).unwrap_or(0),
+                                ca: ca.clone(),
+                            },
+                            plain_name => Upstream::Http {
+                                port: origin_port(plain_name),
+                            },
                         };
-                        FrontSpec { name, upstream, cache: name == "stale_cache" }
+                        FrontSpec {
+                            name,
+                            upstream,
+                            cache: name == "stale_cache",
+                        }
                     })
                     .collect()
             },
@@ -279,7 +368,12 @@ impl Rig {
             skipped: None,
         });
 
-        let firewall = install_firewall(&opts, &mut cases, origin_port("origin_blocks_cdn"), origin_port("origin_unreachable"));
+        let firewall = install_firewall(
+            &opts,
+            &mut cases,
+            origin_port("origin_blocks_cdn"),
+            origin_port("origin_unreachable"),
+        );
 
         let rig = Rig {
             cases,
@@ -329,11 +423,16 @@ impl Rig {
     pub fn prime_cache(&self, name: &str) -> Result<RawResponse, RigError> {
         let port = self.front_port(name)?;
         if name != "stale_cache" {
-            return Err(RigError::WrongCase { name: name.into(), why: "only stale_cache has a caching front" });
+            return Err(RigError::WrongCase {
+                name: name.into(),
+                why: "only stale_cache has a caching front",
+            });
         }
         let response = http_get(port, "/", Duration::from_secs(5)).map_err(RigError::io("prime cache"))?;
         if response.status != 200 {
-            return Err(RigError::NotReady { what: format!("cache priming got {} instead of 200", response.status) });
+            return Err(RigError::NotReady {
+                what: format!("cache priming got {} instead of 200", response.status),
+            });
         }
         *self.primed_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
         Ok(response)
@@ -376,14 +475,21 @@ impl Rig {
     }
 
     fn origin_slot(&self, name: &str) -> Result<&Mutex<Option<OriginServer>>, RigError> {
-        self.origins.iter().find(|(n, _, _)| *n == name).map(|(_, _, s)| s).ok_or(RigError::WrongCase {
-            name: name.into(),
-            why: "its origin is not one the rig can stop and restart",
-        })
+        self.origins
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, s)| s)
+            .ok_or(RigError::WrongCase {
+                name: name.into(),
+                why: "its origin is not one the rig can stop and restart",
+            })
     }
 
     fn front_port(&self, name: &str) -> Result<u16, RigError> {
-        self.nginx.ports.front(name).ok_or(RigError::WrongCase { name: name.into(), why: "no such case" })
+        self.nginx.ports.front(name).ok_or(RigError::WrongCase {
+            name: name.into(),
+            why: "no such case",
+        })
     }
 
     /// Bounded check that every front and origin listener accepts, and the down ports refuse.
@@ -393,14 +499,18 @@ impl Rig {
             let port = self.front_port(case.name)?;
             while !is_listening(port) {
                 if Instant::now() >= deadline {
-                    return Err(RigError::NotReady { what: format!("front of {}", case.name) });
+                    return Err(RigError::NotReady {
+                        what: format!("front of {}", case.name),
+                    });
                 }
                 thread::sleep(Duration::from_millis(20));
             }
         }
         for port in self.closed_ports.iter().map(ClosedPort::port) {
             if is_listening(port) {
-                return Err(RigError::NotReady { what: format!("port {port} should refuse connections but accepts") });
+                return Err(RigError::NotReady {
+                    what: format!("port {port} should refuse connections but accepts"),
+                });
             }
         }
         Ok(())
@@ -422,8 +532,14 @@ fn install_firewall(opts: &RigOptions, cases: &mut [Case], blocks_cdn_port: u16,
     let firewalled = ["origin_blocks_cdn", "origin_unreachable"];
     let result = firewall::private_namespace_check(opts.netns_declared).and_then(|()| {
         Firewall::install(&[
-            DropRule { saddr: Some(nginx::FRONT_SOURCE_ADDR), dport: blocks_cdn_port },
-            DropRule { saddr: None, dport: unreachable_port },
+            DropRule {
+                saddr: Some(nginx::FRONT_SOURCE_ADDR),
+                dport: blocks_cdn_port,
+            },
+            DropRule {
+                saddr: None,
+                dport: unreachable_port,
+            },
         ])
     });
     match result {

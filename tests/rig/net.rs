@@ -16,9 +16,7 @@ const MAX_HEAD: usize = 64 * 1024;
 /// process started later could take one first: callers that can retry do.
 pub fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
     // Hold every listener until all are chosen so the kernel hands out distinct ports.
-    let held: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<_, _>>()?;
+    let held: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
     held.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
 }
 
@@ -68,7 +66,11 @@ pub fn read_request_head(stream: &mut TcpStream) -> RequestHead {
     loop {
         if let Some(end) = find_blank_line(&buf) {
             let rest = buf.split_off(end);
-            return RequestHead { head: buf, rest, complete: true };
+            return RequestHead {
+                head: buf,
+                rest,
+                complete: true,
+            };
         }
         if buf.len() >= MAX_HEAD {
             break;
@@ -80,7 +82,11 @@ pub fn read_request_head(stream: &mut TcpStream) -> RequestHead {
             Err(_) => break,
         }
     }
-    RequestHead { head: buf, rest: Vec::new(), complete: false }
+    RequestHead {
+        head: buf,
+        rest: Vec::new(),
+        complete: false,
+    }
 }
 
 /// Index just past the first "\r\n\r\n".
@@ -113,7 +119,10 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<Raw
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     let deadline = Instant::now() + timeout;
     stream.set_read_timeout(Some(timeout))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: edgeprobe-rig\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: edgeprobe-rig\r\nConnection: close\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];
     while Instant::now() < deadline {
@@ -138,7 +147,11 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<Raw
         }),
         _ => Err(std::io::Error::new(
             ErrorKind::InvalidData,
-            format!("no parseable HTTP response ({} bytes: {:?})", raw.len(), String::from_utf8_lossy(&raw[..raw.len().min(120)])),
+            format!(
+                "no parseable HTTP response ({} bytes: {:?})",
+                raw.len(),
+                String::from_utf8_lossy(&raw[..raw.len().min(120)])
+            ),
         )),
     }
 }
@@ -177,7 +190,10 @@ impl ClosedPort {
         if unsafe { libc::getsockname(fd.as_raw_fd(), &mut bound as *mut _ as *mut libc::sockaddr, &mut bound_len) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(ClosedPort { fd, port: u16::from_be(bound.sin_port) })
+        Ok(ClosedPort {
+            fd,
+            port: u16::from_be(bound.sin_port),
+        })
     }
 
     pub fn port(&self) -> u16 {

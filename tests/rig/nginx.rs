@@ -7,8 +7,8 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -119,9 +119,18 @@ impl Keeper {
             })
             .map_err(RigError::io("spawn nginx keeper thread"))?;
         match started_rx.recv() {
-            Ok(Ok(())) => Ok(Keeper { stop: Some(stop_tx), thread: Some(thread), exited }),
-            Ok(Err(e)) => Err(RigError::Io { what: "spawn nginx", source: e }),
-            Err(_) => Err(RigError::NotReady { what: "nginx keeper thread ended before spawning".into() }),
+            Ok(Ok(())) => Ok(Keeper {
+                stop: Some(stop_tx),
+                thread: Some(thread),
+                exited,
+            }),
+            Ok(Err(e)) => Err(RigError::Io {
+                what: "spawn nginx",
+                source: e,
+            }),
+            Err(_) => Err(RigError::NotReady {
+                what: "nginx keeper thread ended before spawning".into(),
+            }),
         }
     }
 
@@ -164,7 +173,13 @@ pub fn start(
         let conf = render_config(dir, &specs, tls_origins, &ports, running_as_root());
         fs::write(dir.join("nginx.conf"), conf).map_err(RigError::io("write nginx.conf"))?;
         match spawn_and_wait(dir, &ports) {
-            Ok(keeper) => return Ok(Nginx { keeper, ports, dir: dir.to_path_buf() }),
+            Ok(keeper) => {
+                return Ok(Nginx {
+                    keeper,
+                    ports,
+                    dir: dir.to_path_buf(),
+                })
+            }
             Err(e) => last_error = Some(e),
         }
     }
@@ -180,7 +195,12 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
     let error_log = dir.join("logs/error.log");
     let _ = fs::remove_file(&error_log);
     let mut cmd = Command::new(nginx_binary());
-    cmd.arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf")).arg("-e").arg(&error_log);
+    cmd.arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(&error_log);
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     // Own process group: killing -pgid takes the master and its workers together.
     cmd.process_group(0);
@@ -207,7 +227,9 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
             return Ok(keeper);
         }
         if Instant::now() >= deadline {
-            return Err(RigError::NotReady { what: format!("nginx ({})", fs::read_to_string(&error_log).unwrap_or_default()) });
+            return Err(RigError::NotReady {
+                what: format!("nginx ({})", fs::read_to_string(&error_log).unwrap_or_default()),
+            });
         }
         thread::sleep(Duration::from_millis(25));
     }
@@ -237,7 +259,6 @@ fn kill_group(child: &mut Child) {
     unsafe { libc::kill(-pgid, libc::SIGKILL) };
     let _ = child.wait();
 }
-
 
 /// nginx.conf for the given servers. Pure: the same inputs give the same text.
 pub fn render_config(dir: &Path, fronts: &[FrontSpec], tls_origins: &[TlsOriginSpec], ports: &Ports, as_root: bool) -> String {

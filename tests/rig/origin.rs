@@ -76,13 +76,18 @@ impl OriginServer {
         let stop_all = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(Mutex::new(Vec::new()));
         let acceptor = {
-            let (stop_accepting, stop_all, connections) =
-                (stop_accepting.clone(), stop_all.clone(), connections.clone());
+            let (stop_accepting, stop_all, connections) = (stop_accepting.clone(), stop_all.clone(), connections.clone());
             thread::Builder::new()
                 .name(format!("rig-origin-{port}"))
                 .spawn(move || accept_loop(listener, behaviour, &stop_accepting, &stop_all, &connections))?
         };
-        Ok(OriginServer { port, stop_accepting, stop_all, acceptor: Some(acceptor), connections })
+        Ok(OriginServer {
+            port,
+            stop_accepting,
+            stop_all,
+            acceptor: Some(acceptor),
+            connections,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -157,12 +162,8 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
     let head_only = request.method() == "HEAD";
     let reply: Vec<u8> = match behaviour {
         Behaviour::Healthy { max_age } => healthy(max_age, head_only),
-        Behaviour::CrashMidResponse => {
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<!doctype ".to_vec()
-        }
-        Behaviour::MalformedStatusLine => {
-            b"HTTP/1.1 2OO OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".to_vec()
-        }
+        Behaviour::CrashMidResponse => b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<!doctype ".to_vec(),
+        Behaviour::MalformedStatusLine => b"HTTP/1.1 2OO OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
         Behaviour::MalformedHeader => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
 This Header Has Spaces And No Colon\r\nContent-Length: 5\r\n\r\nhello"
             .to_vec(),

@@ -43,20 +43,54 @@ pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
     fs::write(dir.join("serial"), "1000\n").map_err(RigError::io("write CA serial"))?;
     fs::write(dir.join("ca.cnf"), ca_config(dir)).map_err(RigError::io("write CA config"))?;
 
-    let ca = CertFiles { cert: dir.join("ca.pem"), key: dir.join("ca.key") };
+    let ca = CertFiles {
+        cert: dir.join("ca.pem"),
+        key: dir.join("ca.key"),
+    };
     openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", path(&ca.key), "-out", path(&ca.cert), "-days", "30",
-        "-subj", "/CN=edgeprobe rig test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&ca.key),
+        "-out",
+        path(&ca.cert),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=edgeprobe rig test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
     ])?;
 
-    let self_signed = CertFiles { cert: dir.join("self-signed.pem"), key: dir.join("self-signed.key") };
+    let self_signed = CertFiles {
+        cert: dir.join("self-signed.pem"),
+        key: dir.join("self-signed.key"),
+    };
     openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", path(&self_signed.key), "-out", path(&self_signed.cert), "-days", "365",
-        "-subj", "/CN=localhost", "-addext", &format!("subjectAltName={GOOD_SAN}"),
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&self_signed.key),
+        "-out",
+        path(&self_signed.cert),
+        "-days",
+        "365",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        &format!("subjectAltName={GOOD_SAN}"),
     ])?;
 
     let expiring_days = EXPIRING_DAYS.to_string();
@@ -77,15 +111,40 @@ pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
 }
 
 fn leaf(dir: &Path, name: &str, cn: &str, san: &str, validity: &[&str]) -> Result<CertFiles, RigError> {
-    let files = CertFiles { cert: dir.join(format!("{name}.pem")), key: dir.join(format!("{name}.key")) };
+    let files = CertFiles {
+        cert: dir.join(format!("{name}.pem")),
+        key: dir.join(format!("{name}.key")),
+    };
     let csr = dir.join(format!("{name}.csr"));
     openssl(&[
-        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", path(&files.key), "-out", path(&csr),
-        "-subj", &format!("/CN={cn}"), "-addext", &format!("subjectAltName={san}"),
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&files.key),
+        "-out",
+        path(&csr),
+        "-subj",
+        &format!("/CN={cn}"),
+        "-addext",
+        &format!("subjectAltName={san}"),
     ])?;
     let config = dir.join("ca.cnf");
-    let mut args = vec!["ca", "-batch", "-notext", "-config", path(&config), "-in", path(&csr), "-out", path(&files.cert)];
+    let mut args = vec![
+        "ca",
+        "-batch",
+        "-notext",
+        "-config",
+        path(&config),
+        "-in",
+        path(&csr),
+        "-out",
+        path(&files.cert),
+    ];
     args.extend_from_slice(validity);
     openssl(&args)?;
     Ok(files)
@@ -109,14 +168,15 @@ fn path(p: &Path) -> &str {
 
 /// Runs openssl, turning a failure into an error carrying its stderr.
 pub fn openssl(args: &[&str]) -> Result<String, RigError> {
-    let out = Command::new("openssl")
-        .args(args)
-        .output()
-        .map_err(RigError::io("run openssl"))?;
+    let out = Command::new("openssl").args(args).output().map_err(RigError::io("run openssl"))?;
     if !out.status.success() {
         return Err(RigError::Tool {
             tool: "openssl",
-            detail: format!("openssl {} failed: {}", args.first().unwrap_or(&""), String::from_utf8_lossy(&out.stderr)),
+            detail: format!(
+                "openssl {} failed: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr)
+            ),
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

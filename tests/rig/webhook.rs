@@ -36,7 +36,12 @@ pub struct WebhookOptions {
 
 impl Default for WebhookOptions {
     fn default() -> Self {
-        WebhookOptions { fail_first: 0, hang: false, hang_limit: Duration::from_secs(30), secret: None }
+        WebhookOptions {
+            fail_first: 0,
+            hang: false,
+            hang_limit: Duration::from_secs(30),
+            secret: None,
+        }
     }
 }
 
@@ -87,7 +92,9 @@ impl WebhookReceiver {
     pub fn start(options: WebhookOptions) -> Result<WebhookReceiver, RigError> {
         let listener = TcpListener::bind("127.0.0.1:0").map_err(RigError::io("bind webhook receiver"))?;
         let port = listener.local_addr().map_err(RigError::io("webhook receiver address"))?.port();
-        listener.set_nonblocking(true).map_err(RigError::io("webhook receiver nonblocking"))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(RigError::io("webhook receiver nonblocking"))?;
         let shared = Arc::new(Shared {
             options,
             stop: AtomicBool::new(false),
@@ -99,7 +106,11 @@ impl WebhookReceiver {
             .name(format!("rig-webhook-{port}"))
             .spawn(move || accept_loop(listener, &s))
             .map_err(RigError::io("spawn webhook receiver"))?;
-        Ok(WebhookReceiver { port, shared, acceptor: Some(acceptor) })
+        Ok(WebhookReceiver {
+            port,
+            shared,
+            acceptor: Some(acceptor),
+        })
     }
 
     /// The URL to register as a webhook channel (any path is accepted and recorded).
@@ -170,7 +181,10 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
             .and_then(|_| stream.try_clone());
         let Ok(conn) = prepared else { continue };
         let s = shared.clone();
-        if let Ok(handler) = thread::Builder::new().name("rig-webhook-conn".into()).spawn(move || serve(conn, &s)) {
+        if let Ok(handler) = thread::Builder::new()
+            .name("rig-webhook-conn".into())
+            .spawn(move || serve(conn, &s))
+        {
             let mut list = lock(&shared.connections);
             list.retain(|(_, h)| !h.is_finished());
             list.push((stream, handler));
@@ -202,7 +216,9 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         .and_then(|(_, v)| v.trim().parse::<usize>().ok())
         .unwrap_or(0)
         .min(MAX_BODY);
-    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
     let mut body = head.rest;
     let mut chunk = [0u8; 8192];
     let complete = |b: &Vec<u8>| if chunked { decode_chunked(b).is_some() } else { b.len() >= length };
@@ -283,9 +299,11 @@ pub fn decode_chunked(raw: &[u8]) -> Option<Vec<u8>> {
 /// Standard Webhooks: any `v1,<base64>` in webhook-signature equal to
 /// HMAC-SHA256(key = base64(secret without "whsec_"), "{id}.{timestamp}.{body}").
 pub fn verify_signature(secret: &str, record: &WebhookRecord) -> bool {
-    let (Some(id), Some(ts), Some(sigs)) =
-        (record.header("webhook-id"), record.header("webhook-timestamp"), record.header("webhook-signature"))
-    else {
+    let (Some(id), Some(ts), Some(sigs)) = (
+        record.header("webhook-id"),
+        record.header("webhook-timestamp"),
+        record.header("webhook-signature"),
+    ) else {
         return false;
     };
     let engine = base64::engine::general_purpose::STANDARD;
@@ -294,7 +312,9 @@ pub fn verify_signature(secret: &str, record: &WebhookRecord) -> bool {
     };
     sigs.split_whitespace().filter_map(|s| s.strip_prefix("v1,")).any(|candidate| {
         let Ok(expected) = engine.decode(candidate) else { return false };
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else { return false };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
+            return false;
+        };
         mac.update(id.as_bytes());
         mac.update(b".");
         mac.update(ts.as_bytes());

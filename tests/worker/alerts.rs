@@ -31,7 +31,10 @@ struct Cleanup<'a> {
 
 impl<'a> Cleanup<'a> {
     fn new(api: &'a Api) -> Cleanup<'a> {
-        Cleanup { api, paths: Mutex::new(Vec::new()) }
+        Cleanup {
+            api,
+            paths: Mutex::new(Vec::new()),
+        }
     }
     fn add(&self, path: String) {
         self.paths.lock().unwrap_or_else(|p| p.into_inner()).push(path);
@@ -56,7 +59,11 @@ fn create_channel(api: &Api, cleanup: &Cleanup, body: Value) -> String {
 }
 
 fn webhook_channel(api: &Api, cleanup: &Cleanup, url: &str) -> String {
-    create_channel(api, cleanup, json!({"name": unique("hook"), "kind": "webhook", "url": url, "secret": SECRET}))
+    create_channel(
+        api,
+        cleanup,
+        json!({"name": unique("hook"), "kind": "webhook", "url": url, "secret": SECRET}),
+    )
 }
 
 /// Queues a test alert; returns the delivery id (checked against the Location header).
@@ -87,7 +94,10 @@ fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
 }
 
 fn attempt_codes(v: &Value) -> Vec<Value> {
-    v["attempt_log"].as_array().map(|a| a.iter().map(|x| x["status_code"].clone()).collect()).unwrap_or_default()
+    v["attempt_log"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x["status_code"].clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Nothing the API returns about deliveries may carry the channel's URL or secret.
@@ -100,7 +110,11 @@ fn assert_no_secrets(text: &str, url: &str, secret: &str) {
 fn test_send_reaches_a_signed_webhook() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let receiver = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..Default::default() }).expect("receiver");
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
     let channel = webhook_channel(&api, &cleanup, &receiver.url());
 
     let delivery = test_send(&api, &channel);
@@ -110,7 +124,11 @@ fn test_send_reaches_a_signed_webhook() {
     assert_eq!(rec.method, "POST");
     assert_eq!(rec.signature_valid, Some(true), "signature verifies: {:?}", rec.headers);
     let webhook_id = rec.header("webhook-id").expect("webhook-id header").to_string();
-    assert!(rec.header("webhook-timestamp").is_some_and(|t| t.parse::<i64>().is_ok()), "{:?}", rec.headers);
+    assert!(
+        rec.header("webhook-timestamp").is_some_and(|t| t.parse::<i64>().is_ok()),
+        "{:?}",
+        rec.headers
+    );
     let body = rec.body_json().expect("JSON body");
     assert_eq!(body["type"], "monitor.test", "{body}");
     assert_eq!(body["data"]["id"], webhook_id.as_str());
@@ -153,7 +171,13 @@ fn delivery_log_pages_newest_first() {
         let r = api.get(&format!("/api/v1/channels/{channel}/deliveries?limit=2{q}"));
         expect_status(&r, 200);
         let v = r.json();
-        seen.extend(v["items"].as_array().expect("items").iter().map(|i| i["id"].as_str().unwrap_or("").to_string()));
+        seen.extend(
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| i["id"].as_str().unwrap_or("").to_string()),
+        );
         match v["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_string()),
             None => break,
@@ -172,8 +196,12 @@ fn delivery_log_pages_newest_first() {
 fn retries_keep_one_webhook_id_until_delivered() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let receiver =
-        WebhookReceiver::start(WebhookOptions { fail_first: 2, secret: Some(SECRET.into()), ..Default::default() }).expect("receiver");
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        fail_first: 2,
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
     let channel = webhook_channel(&api, &cleanup, &receiver.url());
     let delivery = test_send(&api, &channel);
 
@@ -181,9 +209,15 @@ fn retries_keep_one_webhook_id_until_delivered() {
     let records = receiver.wait_for(3, Duration::from_secs(60));
     assert_eq!(records.len(), 3, "two 503s then a 200");
     assert_eq!(receiver.unique_ids().len(), 1, "one logical alert: {:?}", receiver.unique_ids());
-    assert!(records.iter().all(|r| r.signature_valid == Some(true)), "every attempt is signed validly");
+    assert!(
+        records.iter().all(|r| r.signature_valid == Some(true)),
+        "every attempt is signed validly"
+    );
     assert!(records.windows(2).all(|w| w[0].body == w[1].body), "a retry sends the same body");
-    assert_eq!(records.iter().map(|r| r.answered).collect::<Vec<_>>(), vec![Some(503), Some(503), Some(200)]);
+    assert_eq!(
+        records.iter().map(|r| r.answered).collect::<Vec<_>>(),
+        vec![Some(503), Some(503), Some(200)]
+    );
 
     let v = poll_delivery(&api, &delivery, Duration::from_secs(20), status_is("delivered"));
     assert_eq!(v["status"], "delivered", "{v}");
@@ -221,7 +255,11 @@ impl Rejecting {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
                 let head = read_request_head(&mut stream);
                 let text = String::from_utf8_lossy(&head.head).to_ascii_lowercase();
-                let id = text.lines().find_map(|l| l.strip_prefix("webhook-id:")).map(|v| v.trim().to_string()).unwrap_or_default();
+                let id = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("webhook-id:"))
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default();
                 g.lock().unwrap_or_else(|p| p.into_inner()).push(id);
                 c.fetch_add(1, Ordering::SeqCst);
                 let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbad\n");
@@ -256,10 +294,17 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
     assert!(v["last_error"].as_str().is_some_and(|e| e.contains("400")), "{v}");
     assert_eq!(rejecting.count.load(Ordering::SeqCst), 1, "no retry after a 400");
     let webhook_id = v["webhook_id"].as_str().expect("webhook_id").to_string();
-    assert_eq!(rejecting.got.lock().unwrap_or_else(|p| p.into_inner()).clone(), vec![webhook_id.to_ascii_lowercase()]);
+    assert_eq!(
+        rejecting.got.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        vec![webhook_id.to_ascii_lowercase()]
+    );
 
     // Fix the channel (point it at a receiver that accepts), then re-drive the same message.
-    let good = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..Default::default() }).expect("receiver");
+    let good = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
     expect_status(&api.patch(&format!("/api/v1/channels/{channel}"), &json!({"url": good.url()})), 200);
     let r = api.post_empty(&format!("/api/v1/deliveries/{delivery}/redrive"));
     expect_status(&r, 202);
@@ -267,7 +312,11 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
 
     let records = good.wait_for(1, Duration::from_secs(30));
     assert_eq!(records.len(), 1, "the re-driven delivery arrived");
-    assert_eq!(records[0].header("webhook-id"), Some(webhook_id.as_str()), "same webhook-id after a re-drive");
+    assert_eq!(
+        records[0].header("webhook-id"),
+        Some(webhook_id.as_str()),
+        "same webhook-id after a re-drive"
+    );
     assert_eq!(records[0].signature_valid, Some(true));
     let v = poll_delivery(&api, &delivery, Duration::from_secs(20), status_is("delivered"));
     assert_eq!(v["status"], "delivered", "{v}");
@@ -293,10 +342,21 @@ fn chat_and_pager_channels_get_their_own_body_shapes() {
     let slack = WebhookReceiver::start(WebhookOptions::default()).expect("receiver");
     let discord = WebhookReceiver::start(WebhookOptions::default()).expect("receiver");
     let pager = WebhookReceiver::start(WebhookOptions::default()).expect("receiver");
-    let slack_id = create_channel(&api, &cleanup, json!({"name": unique("slack"), "kind": "slack", "url": slack.url()}));
-    let discord_id = create_channel(&api, &cleanup, json!({"name": unique("discord"), "kind": "discord", "url": discord.url()}));
-    let pager_id =
-        create_channel(&api, &cleanup, json!({"name": unique("pd"), "kind": "pagerduty", "url": pager.url(), "secret": ROUTING_KEY}));
+    let slack_id = create_channel(
+        &api,
+        &cleanup,
+        json!({"name": unique("slack"), "kind": "slack", "url": slack.url()}),
+    );
+    let discord_id = create_channel(
+        &api,
+        &cleanup,
+        json!({"name": unique("discord"), "kind": "discord", "url": discord.url()}),
+    );
+    let pager_id = create_channel(
+        &api,
+        &cleanup,
+        json!({"name": unique("pd"), "kind": "pagerduty", "url": pager.url(), "secret": ROUTING_KEY}),
+    );
     let deliveries = [test_send(&api, &slack_id), test_send(&api, &discord_id), test_send(&api, &pager_id)];
 
     let s = one_record(&slack, "slack").body_json().expect("slack JSON");
@@ -350,13 +410,29 @@ fn a_hanging_receiver_does_not_hold_up_checks() {
     let cleanup = Cleanup::new(&api);
     let rig = crate::shared::rig();
     let healthy = rig.case("healthy").expect("healthy case");
-    let hanging = WebhookReceiver::start(WebhookOptions { hang: true, hang_limit: Duration::from_secs(60), ..Default::default() })
-        .expect("receiver");
-    let channel = create_channel(&api, &cleanup, json!({"name": unique("hang"), "kind": "webhook", "url": hanging.url(), "secret": SECRET}));
+    let hanging = WebhookReceiver::start(WebhookOptions {
+        hang: true,
+        hang_limit: Duration::from_secs(60),
+        ..Default::default()
+    })
+    .expect("receiver");
+    let channel = create_channel(
+        &api,
+        &cleanup,
+        json!({"name": unique("hang"), "kind": "webhook", "url": hanging.url(), "secret": SECRET}),
+    );
     let delivery = test_send(&api, &channel);
-    assert_eq!(hanging.wait_for(1, Duration::from_secs(30)).len(), 1, "the dispatcher is now waiting on the receiver");
+    assert_eq!(
+        hanging.wait_for(1, Duration::from_secs(30)).len(),
+        1,
+        "the dispatcher is now waiting on the receiver"
+    );
 
-    let monitor = create_monitor(&api, &cleanup, &monitor_body(healthy, &channel, &["weur"], json!({"regions_to_agree": 1})));
+    let monitor = create_monitor(
+        &api,
+        &cleanup,
+        &monitor_body(healthy, &channel, &["weur"], json!({"regions_to_agree": 1})),
+    );
     let r = api.post_empty(&format!("/api/v1/monitors/{monitor}/check"));
     expect_status(&r, 200);
 
@@ -365,15 +441,25 @@ fn a_hanging_receiver_does_not_hold_up_checks() {
     let v = api.get(&format!("/api/v1/deliveries/{delivery}")).json();
     assert_eq!(v["attempts"], 0, "the check did not wait for the hanging delivery: {v}");
 
-    let v = poll_delivery(&api, &delivery, Duration::from_secs(40), |v| v["attempts"].as_u64().is_some_and(|n| n >= 1));
+    let v = poll_delivery(&api, &delivery, Duration::from_secs(40), |v| {
+        v["attempts"].as_u64().is_some_and(|n| n >= 1)
+    });
     assert_eq!(v["status"], "pending", "a timeout is retryable: {v}");
-    assert!(v["attempt_log"][0]["error"].as_str().is_some_and(|e| e.contains("timed out")), "{v}");
+    assert!(
+        v["attempt_log"][0]["error"].as_str().is_some_and(|e| e.contains("timed out")),
+        "{v}"
+    );
     assert_eq!(v["attempt_log"][0]["status_code"], Value::Null, "{v}");
 }
 
 /// Webhook bodies received so far of one alert kind (`down`, `resolved`, ...).
 fn of_kind(receiver: &WebhookReceiver, kind: &str) -> Vec<Value> {
-    receiver.records().iter().filter_map(|r| r.body_json()).filter(|b| b["data"]["kind"] == kind).collect()
+    receiver
+        .records()
+        .iter()
+        .filter_map(|r| r.body_json())
+        .filter(|b| b["data"]["kind"] == kind)
+        .collect()
 }
 
 fn wait_kind(receiver: &WebhookReceiver, kind: &str, timeout: Duration, mut between: impl FnMut()) -> Vec<Value> {
@@ -395,7 +481,11 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
     let rig = crate::shared::rig();
     let down = rig.case("origin_down").expect("origin_down case");
     let healthy = rig.case("healthy").expect("healthy case");
-    let receiver = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..Default::default() }).expect("receiver");
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
     let channel = webhook_channel(&api, &cleanup, &receiver.url());
     let regions = ["weur", "enam", "apac"];
     let confirmation = json!({"regions_to_agree": 2, "recheck_delay_seconds": 1, "recovery_rounds": 1});
@@ -441,6 +531,9 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
         }
     });
     assert_eq!(resolved.len(), 1, "one Resolved alert: {resolved:?}");
-    assert_eq!(resolved[0]["data"]["incident_id"], data["incident_id"], "it closes the same incident");
+    assert_eq!(
+        resolved[0]["data"]["incident_id"], data["incident_id"],
+        "it closes the same incident"
+    );
     assert_eq!(of_kind(&receiver, "down").len(), 1, "still one Down");
 }

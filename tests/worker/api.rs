@@ -65,10 +65,18 @@ pub fn healthy_server() -> String {
 #[track_caller]
 fn expect_problem(r: &Resp, status: u16) -> Value {
     expect_status(r, status);
-    assert!(r.content_type.starts_with("application/problem+json"), "content type {} for {}", r.content_type, r.body);
+    assert!(
+        r.content_type.starts_with("application/problem+json"),
+        "content type {} for {}",
+        r.content_type,
+        r.body
+    );
     let v = r.json();
     assert_eq!(v["status"], status, "{v}");
-    assert!(v["type"].as_str().is_some_and(|t| t.starts_with("https://edgeprobe.dev/problems/")), "{v}");
+    assert!(
+        v["type"].as_str().is_some_and(|t| t.starts_with("https://edgeprobe.dev/problems/")),
+        "{v}"
+    );
     v
 }
 
@@ -76,7 +84,12 @@ fn expect_problem(r: &Resp, status: u16) -> Value {
 #[track_caller]
 fn pointers(r: &Resp) -> Vec<String> {
     let v = expect_problem(r, 422);
-    v["errors"].as_array().expect("errors").iter().map(|e| e["pointer"].as_str().unwrap_or("").to_string()).collect()
+    v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap_or("").to_string())
+        .collect()
 }
 
 #[track_caller]
@@ -119,13 +132,21 @@ fn every_authenticated_route_refuses_missing_wrong_and_altered_tokens() {
             let extra: Vec<(&str, &str)> = header.iter().map(|h| ("authorization", h.as_str())).collect();
             let r = api.raw(method, path, None, Some("application/json"), Some(b"{}"), &extra);
             let v = expect_problem(&r, 401);
-            assert!(r.header("www-authenticate").is_some_and(|h| h.starts_with("Bearer")), "{method} {path} {what}");
+            assert!(
+                r.header("www-authenticate").is_some_and(|h| h.starts_with("Bearer")),
+                "{method} {path} {what}"
+            );
             assert!(!r.body.contains(&api.token), "the token must not be echoed");
             assert_eq!(v["type"], "https://edgeprobe.dev/problems/unauthorized");
         }
     }
     // Channel routes too, with one representative failure each.
-    for (method, path) in [("POST", "/api/v1/channels"), ("GET", "/api/v1/channels/ch_x"), ("PATCH", "/api/v1/channels/ch_x"), ("DELETE", "/api/v1/channels/ch_x")] {
+    for (method, path) in [
+        ("POST", "/api/v1/channels"),
+        ("GET", "/api/v1/channels/ch_x"),
+        ("PATCH", "/api/v1/channels/ch_x"),
+        ("DELETE", "/api/v1/channels/ch_x"),
+    ] {
         let r = api.raw(method, path, Some(&wrong), Some("application/json"), Some(b"{}"), &[]);
         expect_problem(&r, 401);
     }
@@ -148,7 +169,13 @@ fn openapi_document_is_served() {
     assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
     let v = r.json();
     assert!(v["openapi"].as_str().is_some_and(|s| s.starts_with("3.1")), "{}", v["openapi"]);
-    for p in ["/api/v1/monitors", "/api/v1/monitors/{id}", "/api/v1/channels", "/status/{slug}", "/badge/{slug}.svg"] {
+    for p in [
+        "/api/v1/monitors",
+        "/api/v1/monitors/{id}",
+        "/api/v1/channels",
+        "/status/{slug}",
+        "/badge/{slug}.svg",
+    ] {
         assert!(v["paths"].get(p).is_some(), "missing path {p}");
     }
 }
@@ -163,7 +190,14 @@ fn unknown_route_is_404_and_wrong_method_is_405_with_allow() {
     let r = api.get_public("/no/such/page");
     expect_problem(&r, 404);
 
-    let r = api.raw("PUT", "/api/v1/monitors/mon_x", Some(&api.token), Some("application/json"), Some(b"{}"), &[]);
+    let r = api.raw(
+        "PUT",
+        "/api/v1/monitors/mon_x",
+        Some(&api.token),
+        Some("application/json"),
+        Some(b"{}"),
+        &[],
+    );
     expect_problem(&r, 405);
     let mut allow: Vec<String> = r.header("allow").expect("Allow").split(',').map(|s| s.trim().to_string()).collect();
     allow.sort();
@@ -192,7 +226,10 @@ fn monitor_create_get_list_patch_delete_round_trip() {
     assert!(id.starts_with("mon_"), "{id}");
     assert_eq!(r.header("location"), Some(format!("/api/v1/monitors/{id}").as_str()));
     assert_eq!(created["slug"], slug.as_str());
-    assert_eq!(created["url"], "http://127.0.0.1:9/health", "loopback is accepted under ALLOW_PRIVATE_TARGETS");
+    assert_eq!(
+        created["url"], "http://127.0.0.1:9/health",
+        "loopback is accepted under ALLOW_PRIVATE_TARGETS"
+    );
     assert_eq!(created["regions"], json!(["weur", "enam", "apac"]), "DEFAULT_REGIONS fill in");
     assert_eq!(created["interval_seconds"], 60);
     assert_eq!(created["public"], false);
@@ -202,10 +239,16 @@ fn monitor_create_get_list_patch_delete_round_trip() {
     assert_eq!(got.json(), created);
 
     // PATCH: change two members; everything else stays.
-    let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": "Renamed", "interval_seconds": 120, "tags": ["a"]}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"name": "Renamed", "interval_seconds": 120, "tags": ["a"]}),
+    );
     expect_status(&r, 200);
     let patched = r.json();
-    assert_eq!((patched["name"].as_str(), patched["interval_seconds"].as_u64()), (Some("Renamed"), Some(120)));
+    assert_eq!(
+        (patched["name"].as_str(), patched["interval_seconds"].as_u64()),
+        (Some("Renamed"), Some(120))
+    );
     assert_eq!(patched["tags"], json!(["a"]));
     for key in ["id", "url", "slug", "regions", "expect", "confirmation", "created_at", "public"] {
         assert_eq!(patched[key], created[key], "{key} changed");
@@ -225,7 +268,10 @@ fn monitor_create_get_list_patch_delete_round_trip() {
     assert_eq!(after, again);
 
     // Read-only members are refused by name; null resets to the default.
-    let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"id": "mon_other", "created_at": "2020-01-01T00:00:00Z"}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"id": "mon_other", "created_at": "2020-01-01T00:00:00Z"}),
+    );
     assert_points_at(&r, &["/id", "/created_at"]);
     let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"interval_seconds": null}));
     expect_status(&r, 200);
@@ -265,9 +311,18 @@ fn monitor_bodies_report_every_invalid_field_with_its_pointer() {
     body["timeout_ms"] = json!(999_999);
     body["method"] = json!("DELETE");
     body["regions"] = json!(["mars"]);
-    assert_points_at(&api.post("/api/v1/monitors", &body), &["/interval_seconds", "/timeout_ms", "/method", "/regions/0"]);
+    assert_points_at(
+        &api.post("/api/v1/monitors", &body),
+        &["/interval_seconds", "/timeout_ms", "/method", "/regions/0"],
+    );
     // Invalid URLs.
-    for url in ["not a url", "ftp://example.com/", "http://user:pw@example.com/", "/relative", "http://"] {
+    for url in [
+        "not a url",
+        "ftp://example.com/",
+        "http://user:pw@example.com/",
+        "/relative",
+        "http://",
+    ] {
         let (body, _) = monitor_body(url);
         assert_points_at(&api.post("/api/v1/monitors", &body), &["/url"]);
     }
@@ -284,7 +339,14 @@ fn monitor_body_transport_errors_are_400_413_415() {
     let api = Api::from_env();
     let t = api.token.clone();
     // Malformed JSON: 400 with line and column.
-    let r = api.raw("POST", "/api/v1/monitors", Some(&t), Some("application/json"), Some(b"{\"name\": "), &[]);
+    let r = api.raw(
+        "POST",
+        "/api/v1/monitors",
+        Some(&t),
+        Some("application/json"),
+        Some(b"{\"name\": "),
+        &[],
+    );
     let v = expect_problem(&r, 400);
     assert_eq!(v["type"], "https://edgeprobe.dev/problems/malformed-json");
     assert!(v["detail"].as_str().is_some_and(|d| d.contains("line 1")), "{v}");
@@ -297,13 +359,34 @@ fn monitor_body_transport_errors_are_400_413_415() {
     expect_problem(&r, 415);
     // Oversized: 64 KiB + 1.
     let big = format!("{{\"name\": \"{}\"}}", "a".repeat(64 * 1024));
-    let r = api.raw("POST", "/api/v1/monitors", Some(&t), Some("application/json"), Some(big.as_bytes()), &[]);
+    let r = api.raw(
+        "POST",
+        "/api/v1/monitors",
+        Some(&t),
+        Some("application/json"),
+        Some(big.as_bytes()),
+        &[],
+    );
     expect_problem(&r, 413);
-    let r = api.raw("POST", "/api/v1/channels", Some(&t), Some("application/json"), Some(big.as_bytes()), &[]);
+    let r = api.raw(
+        "POST",
+        "/api/v1/channels",
+        Some(&t),
+        Some("application/json"),
+        Some(big.as_bytes()),
+        &[],
+    );
     expect_problem(&r, 413);
     // Charset parameter is fine.
     let (body, _) = monitor_body("http://127.0.0.1:9/");
-    let r = api.raw("POST", "/api/v1/monitors", Some(&t), Some("application/json; charset=utf-8"), Some(body.to_string().as_bytes()), &[]);
+    let r = api.raw(
+        "POST",
+        "/api/v1/monitors",
+        Some(&t),
+        Some("application/json; charset=utf-8"),
+        Some(body.to_string().as_bytes()),
+        &[],
+    );
     expect_status(&r, 201);
 }
 
@@ -312,23 +395,35 @@ fn duplicate_slugs_conflict_on_create_and_patch() {
     let api = Api::from_env();
     let (body, slug) = monitor_body("http://127.0.0.1:9/");
     create_monitor(&api, &body);
-    let r = api.post("/api/v1/monitors", &json!({"name": "Other", "url": "http://127.0.0.1:9/", "slug": slug}));
+    let r = api.post(
+        "/api/v1/monitors",
+        &json!({"name": "Other", "url": "http://127.0.0.1:9/", "slug": slug}),
+    );
     let v = expect_problem(&r, 409);
     assert_eq!(v["type"], "https://edgeprobe.dev/problems/conflict");
 
     let (body2, _) = monitor_body("http://127.0.0.1:9/");
     let second = create_monitor(&api, &body2);
-    let r = api.patch(&format!("/api/v1/monitors/{}", second["id"].as_str().unwrap()), &json!({"slug": slug}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{}", second["id"].as_str().unwrap()),
+        &json!({"slug": slug}),
+    );
     expect_problem(&r, 409);
     // Patching a monitor to its own slug is no conflict.
-    let r = api.patch(&format!("/api/v1/monitors/{}", second["id"].as_str().unwrap()), &json!({"slug": second["slug"]}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{}", second["id"].as_str().unwrap()),
+        &json!({"slug": second["slug"]}),
+    );
     expect_status(&r, 200);
 }
 
 #[test]
 fn monitors_must_reference_existing_channels() {
     let api = Api::from_env();
-    let ch = api.post("/api/v1/channels", &json!({"name": "ok", "kind": "webhook", "url": "https://hooks.example.com/x", "secret": webhook_secret()}));
+    let ch = api.post(
+        "/api/v1/channels",
+        &json!({"name": "ok", "kind": "webhook", "url": "https://hooks.example.com/x", "secret": webhook_secret()}),
+    );
     expect_status(&ch, 201);
     let ch_id = ch.json()["id"].as_str().unwrap().to_string();
     let (mut body, _) = monitor_body("http://127.0.0.1:9/");
@@ -338,7 +433,10 @@ fn monitors_must_reference_existing_channels() {
     body["channels"] = json!([ch_id]);
     let m = create_monitor(&api, &body);
     assert_eq!(m["channels"], json!([ch_id]));
-    let r = api.patch(&format!("/api/v1/monitors/{}", m["id"].as_str().unwrap()), &json!({"channels": ["ch_nope"]}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{}", m["id"].as_str().unwrap()),
+        &json!({"channels": ["ch_nope"]}),
+    );
     assert_eq!(pointers(&r), ["/channels/0"]);
 }
 
@@ -396,7 +494,10 @@ fn monitor_and_channel_lists_page_through_everything_once() {
 
     let mut chans = Vec::new();
     for i in 0..3 {
-        let r = api.post("/api/v1/channels", &json!({"name": format!("c{i}"), "kind": "webhook", "url": "https://hooks.example.com/p", "secret": webhook_secret()}));
+        let r = api.post(
+            "/api/v1/channels",
+            &json!({"name": format!("c{i}"), "kind": "webhook", "url": "https://hooks.example.com/p", "secret": webhook_secret()}),
+        );
         expect_status(&r, 201);
         chans.push(r.json()["id"].as_str().unwrap().to_string());
     }
@@ -407,7 +508,10 @@ fn monitor_and_channel_lists_page_through_everything_once() {
 
     // Bad paging parameters.
     assert_points_at(&api.get("/api/v1/monitors?limit=0"), &["/query/limit"]);
-    assert_points_at(&api.get("/api/v1/monitors?limit=101&cursor=%21%21"), &["/query/limit", "/query/cursor"]);
+    assert_points_at(
+        &api.get("/api/v1/monitors?limit=101&cursor=%21%21"),
+        &["/query/limit", "/query/cursor"],
+    );
     assert_points_at(&api.get("/api/v1/channels?sort=asc"), &["/query/sort"]);
 }
 
@@ -421,7 +525,10 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     let url = format!("https://hooks.example.com/hook/{url_token}");
     let mut bodies = Vec::new();
 
-    let r = api.post("/api/v1/channels", &json!({"name": "Ops", "kind": "webhook", "url": url, "secret": secret}));
+    let r = api.post(
+        "/api/v1/channels",
+        &json!({"name": "Ops", "kind": "webhook", "url": url, "secret": secret}),
+    );
     expect_status(&r, 201);
     let id = r.json()["id"].as_str().unwrap().to_string();
     assert_eq!(r.header("location"), Some(format!("/api/v1/channels/{id}").as_str()));
@@ -439,14 +546,23 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     bodies.push(api.get("/api/v1/channels?limit=100").body);
 
     // PATCH without touching the secret keeps it; the response still hides it.
-    let r = api.patch(&format!("/api/v1/channels/{id}"), &json!({"enabled": false, "name": "Ops (paused)"}));
+    let r = api.patch(
+        &format!("/api/v1/channels/{id}"),
+        &json!({"enabled": false, "name": "Ops (paused)"}),
+    );
     expect_status(&r, 200);
     let p = r.json();
-    assert_eq!((p["enabled"].as_bool(), p["has_secret"].as_bool(), p["name"].as_str()), (Some(false), Some(true), Some("Ops (paused)")));
+    assert_eq!(
+        (p["enabled"].as_bool(), p["has_secret"].as_bool(), p["name"].as_str()),
+        (Some(false), Some(true), Some("Ops (paused)"))
+    );
     bodies.push(r.body);
 
     // Invalid patches do not echo the values either.
-    let r = api.patch(&format!("/api/v1/channels/{id}"), &json!({"secret": format!("{secret}!!"), "url": format!("hooks.example.com/{url_token}")}));
+    let r = api.patch(
+        &format!("/api/v1/channels/{id}"),
+        &json!({"secret": format!("{secret}!!"), "url": format!("hooks.example.com/{url_token}")}),
+    );
     assert_points_at(&r, &["/secret", "/url"]);
     bodies.push(r.body);
     let r = api.patch(&format!("/api/v1/channels/{id}"), &json!({"has_secret": false, "url_hint": "x"}));
@@ -471,10 +587,32 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
 fn channel_bodies_are_validated() {
     let api = Api::from_env();
     assert_points_at(&api.post("/api/v1/channels", &json!({})), &["/name", "/kind"]);
-    assert_points_at(&api.post("/api/v1/channels", &json!({"name": "x", "kind": "sms", "extra": 1})), &["/kind", "/extra"]);
-    assert_points_at(&api.post("/api/v1/channels", &json!({"name": "x", "kind": "webhook", "url": "nope", "secret": "short"})), &["/url", "/secret"]);
-    assert_points_at(&api.post("/api/v1/channels", &json!({"name": 1, "kind": "slack", "url": "https://hooks.slack.com/services/a", "enabled": "no"})), &["/name", "/enabled"]);
-    let r = api.raw("POST", "/api/v1/channels", Some(&api.token), Some("application/json"), Some(b"[1,"), &[]);
+    assert_points_at(
+        &api.post("/api/v1/channels", &json!({"name": "x", "kind": "sms", "extra": 1})),
+        &["/kind", "/extra"],
+    );
+    assert_points_at(
+        &api.post(
+            "/api/v1/channels",
+            &json!({"name": "x", "kind": "webhook", "url": "nope", "secret": "short"}),
+        ),
+        &["/url", "/secret"],
+    );
+    assert_points_at(
+        &api.post(
+            "/api/v1/channels",
+            &json!({"name": 1, "kind": "slack", "url": "https://hooks.slack.com/services/a", "enabled": "no"}),
+        ),
+        &["/name", "/enabled"],
+    );
+    let r = api.raw(
+        "POST",
+        "/api/v1/channels",
+        Some(&api.token),
+        Some("application/json"),
+        Some(b"[1,"),
+        &[],
+    );
     expect_problem(&r, 400);
     let r = api.raw("POST", "/api/v1/channels", Some(&api.token), Some("text/json"), Some(b"{}"), &[]);
     expect_problem(&r, 415);
@@ -494,7 +632,10 @@ fn reading_endpoints_of_a_never_probed_monitor() {
     let s = api.get(&format!("/api/v1/monitors/{id}/status"));
     expect_status(&s, 200);
     let s = s.json();
-    assert_eq!((s["health"].as_str(), s["never_probed"].as_bool(), s["slug"].as_str()), (Some("unknown"), Some(true), Some(slug.as_str())));
+    assert_eq!(
+        (s["health"].as_str(), s["never_probed"].as_bool(), s["slug"].as_str()),
+        (Some("unknown"), Some(true), Some(slug.as_str()))
+    );
     assert!(s["updated_at"].is_null());
 
     for path in ["results", "incidents"] {
@@ -502,7 +643,11 @@ fn reading_endpoints_of_a_never_probed_monitor() {
         expect_status(&r, 200);
         assert_eq!(r.json(), json!({"items": [], "next_cursor": null}), "{path}");
     }
-    for q in ["", "?granularity=day", "?granularity=hour&region=weur&path=edge&from=2026-01-01T00:00:00Z"] {
+    for q in [
+        "",
+        "?granularity=day",
+        "?granularity=hour&region=weur&path=edge&from=2026-01-01T00:00:00Z",
+    ] {
         let r = api.get(&format!("/api/v1/monitors/{id}/rollups{q}"));
         expect_status(&r, 200);
         assert_eq!(r.json(), json!({"items": []}), "{q}");
@@ -511,9 +656,14 @@ fn reading_endpoints_of_a_never_probed_monitor() {
     // Bad queries: every parameter named.
     let r = api.get(&format!("/api/v1/monitors/{id}/results?from=yesterday&path=cdn&limit=1000&x=1"));
     assert_points_at(&r, &["/query/from", "/query/path", "/query/limit", "/query/x"]);
-    let r = api.get(&format!("/api/v1/monitors/{id}/results?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"));
+    let r = api.get(&format!(
+        "/api/v1/monitors/{id}/results?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"
+    ));
     assert_points_at(&r, &["/query/to"]);
-    assert_points_at(&api.get(&format!("/api/v1/monitors/{id}/rollups?granularity=week&region=West")), &["/query/granularity", "/query/region"]);
+    assert_points_at(
+        &api.get(&format!("/api/v1/monitors/{id}/rollups?granularity=week&region=West")),
+        &["/query/granularity", "/query/region"],
+    );
     assert_points_at(&api.get(&format!("/api/v1/monitors/{id}/incidents?cursor=zzz")), &["/query/cursor"]);
 
     // Unknown monitor: 404 everywhere.
@@ -569,7 +719,10 @@ fn check_now_fills_status_and_results() {
     let edge = api.get(&format!("/api/v1/monitors/{id}/results?path=edge")).json();
     let rounds = edge["items"].as_array().unwrap();
     assert_eq!(rounds.len(), 2);
-    assert!(rounds.iter().flat_map(|r| r["observations"].as_array().unwrap()).all(|o| o["path"] == "edge"));
+    assert!(rounds
+        .iter()
+        .flat_map(|r| r["observations"].as_array().unwrap())
+        .all(|o| o["path"] == "edge"));
     let future = api.get(&format!("/api/v1/monitors/{id}/results?from=2100-01-01T00:00:00Z")).json();
     assert_eq!(future["items"], json!([]));
 }

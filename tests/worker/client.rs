@@ -26,7 +26,10 @@ impl Resp {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -43,7 +46,15 @@ impl Api {
     }
 
     /// Any request; `auth` adds the bearer token; `body` is sent as-is with `content_type`.
-    pub fn raw(&self, method: &str, path: &str, auth: Option<&str>, content_type: Option<&str>, body: Option<&[u8]>, extra: &[(&str, &str)]) -> Resp {
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self.agent.request(method, &self.url(path));
         if let Some(t) = auth {
             req = req.set("authorization", &format!("Bearer {t}"));
@@ -64,10 +75,19 @@ impl Api {
             Err(e) => panic!("{method} {path}: transport error {e}"),
         };
         let status = resp.status();
-        let headers = resp.headers_names().into_iter().map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string())).collect();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string()))
+            .collect();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
         let body = resp.into_string().unwrap_or_default();
-        Resp { status, content_type, headers, body }
+        Resp {
+            status,
+            content_type,
+            headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -80,10 +100,24 @@ impl Api {
         self.raw("DELETE", path, Some(&self.token.clone()), None, None, &[])
     }
     pub fn post(&self, path: &str, body: &Value) -> Resp {
-        self.raw("POST", path, Some(&self.token.clone()), Some("application/json"), Some(body.to_string().as_bytes()), &[])
+        self.raw(
+            "POST",
+            path,
+            Some(&self.token.clone()),
+            Some("application/json"),
+            Some(body.to_string().as_bytes()),
+            &[],
+        )
     }
     pub fn patch(&self, path: &str, body: &Value) -> Resp {
-        self.raw("PATCH", path, Some(&self.token.clone()), Some("application/merge-patch+json"), Some(body.to_string().as_bytes()), &[])
+        self.raw(
+            "PATCH",
+            path,
+            Some(&self.token.clone()),
+            Some("application/merge-patch+json"),
+            Some(body.to_string().as_bytes()),
+            &[],
+        )
     }
     /// POST with an empty body (e.g. "check now").
     pub fn post_empty(&self, path: &str) -> Resp {

@@ -35,7 +35,10 @@ fn d1(sql: &str) {
 #[test]
 fn cron_rolls_finished_hours_into_rollups() {
     let api = Api::from_env();
-    let m = api.post("/api/v1/monitors", &json!({"name": "rollup", "slug": unique("rollup"), "url": "http://127.0.0.1:9/", "regions": ["weur"], "paused": true}));
+    let m = api.post(
+        "/api/v1/monitors",
+        &json!({"name": "rollup", "slug": unique("rollup"), "url": "http://127.0.0.1:9/", "regions": ["weur"], "paused": true}),
+    );
     expect_status(&m, 201);
     let id = m.json()["id"].as_str().expect("id").to_string();
 
@@ -47,10 +50,16 @@ fn cron_rolls_finished_hours_into_rollups() {
         .enumerate()
         .map(|(i, (ok, ms))| {
             let ms = ms.map_or("NULL".to_string(), |v: i32| v.to_string());
-            format!("('rnd_seed_{id}_{i}', '{id}', 'weur', 'edge', {}, {ok}, {ms}, 'local', '{{}}')", hour + 60_000 * (i as i64 + 1))
+            format!(
+                "('rnd_seed_{id}_{i}', '{id}', 'weur', 'edge', {}, {ok}, {ms}, 'local', '{{}}')",
+                hour + 60_000 * (i as i64 + 1)
+            )
         })
         .collect();
-    d1(&format!("INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) VALUES {}", rows.join(", ")));
+    d1(&format!(
+        "INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) VALUES {}",
+        rows.join(", ")
+    ));
 
     let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");
     assert!(fired.status < 300, "the cron trigger ran: {} {}", fired.status, fired.body);
@@ -66,12 +75,24 @@ fn cron_rolls_finished_hours_into_rollups() {
     assert_eq!(edge[0]["failures"], 1, "{v}");
     assert_eq!(edge[0]["uptime"], 75.0, "{v}");
     let p50 = edge[0]["p50_ms"].as_u64().expect("p50");
-    assert!((100..=140).contains(&p50), "p50 within the samples' range (histogram buckets): {p50}");
+    assert!(
+        (100..=140).contains(&p50),
+        "p50 within the samples' range (histogram buckets): {p50}"
+    );
 
-    let r = api.get(&format!("/api/v1/monitors/{id}/rollups?granularity=day&from={}", rfc3339(hour - 48 * HOUR)));
+    let r = api.get(&format!(
+        "/api/v1/monitors/{id}/rollups?granularity=day&from={}",
+        rfc3339(hour - 48 * HOUR)
+    ));
     expect_status(&r, 200);
     let days = r.json();
-    let checks: u64 = days["items"].as_array().expect("items").iter().filter(|x| x["path"] == "edge").filter_map(|x| x["checks"].as_u64()).sum();
+    let checks: u64 = days["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|x| x["path"] == "edge")
+        .filter_map(|x| x["checks"].as_u64())
+        .sum();
     assert_eq!(checks, 4, "the day's rollup is built from its hours: {days}");
 }
 

@@ -8,14 +8,14 @@
 
 mod client;
 
-mod api;
 mod alerts;
+mod api;
 mod foundation;
 mod housekeeping;
-mod rig_cases;
-mod shared;
-mod probes;
 mod pages;
+mod probes;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;
+mod rig_cases;
+mod shared;

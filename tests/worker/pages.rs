@@ -24,7 +24,11 @@ fn private_monitor(api: &Api) -> (Value, String) {
 fn expect_html(r: &Resp, status: u16) {
     expect_status(r, status);
     assert_eq!(r.content_type, "text/html; charset=utf-8");
-    assert!(r.body.starts_with("<!DOCTYPE html>") || r.body.starts_with("<!doctype html>"), "{}", &r.body[..r.body.len().min(80)]);
+    assert!(
+        r.body.starts_with("<!DOCTYPE html>") || r.body.starts_with("<!doctype html>"),
+        "{}",
+        &r.body[..r.body.len().min(80)]
+    );
 }
 
 /// `max-age` of a Cache-Control header.
@@ -41,7 +45,11 @@ fn svg_text(body: &str) -> String {
     let doc = roxmltree::Document::parse(body).unwrap_or_else(|e| panic!("badge is not XML ({e}): {body}"));
     assert_eq!(doc.root_element().tag_name().name(), "svg");
     assert_eq!(doc.root_element().tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
-    doc.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
+    doc.descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -102,18 +110,39 @@ fn svg_badge_is_xml_with_caching_headers_and_etag() {
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
 
     for matching in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
-        let again = api.raw("GET", &format!("/badge/{slug}.svg"), None, None, None, &[("if-none-match", &matching)]);
+        let again = api.raw(
+            "GET",
+            &format!("/badge/{slug}.svg"),
+            None,
+            None,
+            None,
+            &[("if-none-match", &matching)],
+        );
         assert_eq!(again.status, 304, "If-None-Match: {matching}");
         assert!(again.body.is_empty());
         assert_eq!(again.header("etag"), Some(etag.as_str()));
         assert!(max_age(&again) <= 60);
     }
-    let stale = api.raw("GET", &format!("/badge/{slug}.svg"), None, None, None, &[("if-none-match", "\"stale\"")]);
+    let stale = api.raw(
+        "GET",
+        &format!("/badge/{slug}.svg"),
+        None,
+        None,
+        None,
+        &[("if-none-match", "\"stale\"")],
+    );
     expect_status(&stale, 200);
     assert_eq!(stale.body, r.body);
 
     // Every metric, window and style renders as XML; uptime without rollups reads "no data".
-    for q in ["metric=uptime", "metric=uptime&window=7d", "metric=latency&window=30d", "style=flat-square", "region=weur", "label=API&v=2"] {
+    for q in [
+        "metric=uptime",
+        "metric=uptime&window=7d",
+        "metric=latency&window=30d",
+        "style=flat-square",
+        "region=weur",
+        "label=API&v=2",
+    ] {
         let r = api.get_public(&format!("/badge/{slug}.svg?{q}"));
         expect_status(&r, 200);
         let text = svg_text(&r.body);
@@ -135,13 +164,21 @@ fn badge_json_follows_the_shields_endpoint_schema() {
     assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
     assert!(max_age(&r) <= 60);
     let v = r.json();
-    assert_eq!(v, json!({"schemaVersion": 1, "label": m["name"], "message": "unknown", "color": "lightgrey"}));
+    assert_eq!(
+        v,
+        json!({"schemaVersion": 1, "label": m["name"], "message": "unknown", "color": "lightgrey"})
+    );
     let etag = r.header("etag").expect("ETag").to_string();
     let again = api.raw("GET", &format!("/badge/{slug}.json"), None, None, None, &[("if-none-match", &etag)]);
     assert_eq!(again.status, 304);
 
-    let v = api.get_public(&format!("/badge/{slug}.json?metric=latency&style=flat-square&label=")).json();
-    assert_eq!(v, json!({"schemaVersion": 1, "label": "", "message": "no data", "color": "lightgrey", "style": "flat-square"}));
+    let v = api
+        .get_public(&format!("/badge/{slug}.json?metric=latency&style=flat-square&label="))
+        .json();
+    assert_eq!(
+        v,
+        json!({"schemaVersion": 1, "label": "", "message": "no data", "color": "lightgrey", "style": "flat-square"})
+    );
 }
 
 #[test]
@@ -167,7 +204,11 @@ fn badges_for_private_and_unknown_slugs_are_404_without_the_name() {
 fn bad_badge_queries_are_400_problems() {
     let api = Api::from_env();
     let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
-    for (q, mentions) in [("metric=speed", "metric"), ("window=1y&style=round", "window"), ("region=West%20EU", "region")] {
+    for (q, mentions) in [
+        ("metric=speed", "metric"),
+        ("window=1y&style=round", "window"),
+        ("region=West%20EU", "region"),
+    ] {
         for ext in ["svg", "json"] {
             let r = api.get_public(&format!("/badge/{slug}.{ext}?{q}"));
             expect_status(&r, 400);
@@ -195,7 +236,11 @@ fn a_checked_public_monitor_shows_up_on_the_page_and_badges() {
     assert!(page.body.contains("weur"), "region grid lists the monitor's regions");
 
     let badge = api.get_public(&format!("/badge/{slug}.json")).json();
-    assert_eq!((badge["message"].as_str(), badge["color"].as_str()), (Some("up"), Some("brightgreen")), "{badge}");
+    assert_eq!(
+        (badge["message"].as_str(), badge["color"].as_str()),
+        (Some("up"), Some("brightgreen")),
+        "{badge}"
+    );
     let region = api.get_public(&format!("/badge/{slug}.json?region=weur")).json();
     assert_eq!(region["message"], "up", "{region}");
     assert_eq!(region["label"], format!("{} (weur)", m["name"].as_str().unwrap()));

@@ -76,7 +76,10 @@ fn healthy_origin_answers_on_both_paths() {
     assert_eq!(o["tls"]["result"], "not_applicable", "{o}");
     assert_eq!(o["http"]["result"], "response", "{o}");
     assert_eq!(o["http"]["response"]["status"], 200, "{o}");
-    assert_eq!(o["http"]["response"]["headers"]["server"], "edgeprobe-rig-origin", "the origin itself answered: {o}");
+    assert_eq!(
+        o["http"]["response"]["headers"]["server"], "edgeprobe-rig-origin",
+        "the origin itself answered: {o}"
+    );
 }
 
 #[test]
@@ -84,7 +87,10 @@ fn closed_port_is_refused_and_nothing_more_is_tried() {
     let round = round_for("origin_down", 3000);
     let o = &probed(&round)["origin"];
     assert_eq!(o["connect"]["result"], "refused", "{o}");
-    assert!(o["connect"]["detail"].as_str().is_some_and(|d| !d.is_empty()), "runtime text kept: {o}");
+    assert!(
+        o["connect"]["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "runtime text kept: {o}"
+    );
     assert_eq!(o["http"]["result"], "not_attempted", "{o}");
 }
 
@@ -99,7 +105,10 @@ fn hung_origin_times_out_before_headers_within_the_monitors_timeout() {
     // Boundedness, not speed: the rig's hang origin holds the connection for 30 s, so a round
     // that ended well before that was ended by the probe's own timeout.
     let took = round["finished_at"].as_i64().unwrap_or(i64::MAX) - round["started_at"].as_i64().unwrap_or(0);
-    assert!(took < 25_000, "the round lasted {took} ms: the probe's {timeout_ms} ms timeout did not end it");
+    assert!(
+        took < 25_000,
+        "the round lasted {took} ms: the probe's {timeout_ms} ms timeout did not end it"
+    );
     eprintln!("hang: round {took} ms for a {timeout_ms} ms timeout");
 }
 
@@ -128,7 +137,10 @@ fn self_signed_origin_fails_the_tls_step_and_skips_http() {
     let tls = o["tls"]["result"].as_str().unwrap_or("");
     // workerd's text does not name the cause, so the coarse "failed" is expected here; a
     // specific certificate variant would also be a TLS failure, never "ok".
-    assert!(["failed", "untrusted", "expired", "hostname_mismatch", "handshake_failed"].contains(&tls), "{o}");
+    assert!(
+        ["failed", "untrusted", "expired", "hostname_mismatch", "handshake_failed"].contains(&tls),
+        "{o}"
+    );
     assert_eq!(o["http"]["result"], "not_attempted", "{o}");
 }
 
@@ -180,5 +192,8 @@ fn thirty_hung_monitors_each_complete_and_are_classified() {
         let o = &probed(&round)["origin"];
         assert_eq!(o["http"]["failure"], "timeout_before_headers", "{o}");
     }
-    eprintln!("MEASURE 30 concurrent check-now rounds on the hang origin (1000 ms timeout): all done in {:?}, longest call {longest:?}", t.elapsed());
+    eprintln!(
+        "MEASURE 30 concurrent check-now rounds on the hang origin (1000 ms timeout): all done in {:?}, longest call {longest:?}",
+        t.elapsed()
+    );
 }

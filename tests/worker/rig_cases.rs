@@ -55,8 +55,15 @@ struct Setup {
 
 fn create_monitor(case: &Case) -> Setup {
     let api = Api::from_env();
-    let receiver = WebhookReceiver::start(WebhookOptions { secret: Some(SECRET.into()), ..WebhookOptions::default() }).expect("webhook receiver");
-    let ch = api.post("/api/v1/channels", &json!({"name": unique(case.name), "kind": "webhook", "url": receiver.url(), "secret": SECRET}));
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..WebhookOptions::default()
+    })
+    .expect("webhook receiver");
+    let ch = api.post(
+        "/api/v1/channels",
+        &json!({"name": unique(case.name), "kind": "webhook", "url": receiver.url(), "secret": SECRET}),
+    );
     expect_status(&ch, 201);
     let channel_id = ch.json()["id"].as_str().expect("channel id").to_string();
     let body = json!({
@@ -88,7 +95,9 @@ fn alerts(s: &Setup) -> Vec<(String, Value)> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for rec in s.receiver.records() {
-        let Some(id) = rec.header("webhook-id").map(str::to_string) else { continue };
+        let Some(id) = rec.header("webhook-id").map(str::to_string) else {
+            continue;
+        };
         assert_eq!(rec.signature_valid, Some(true), "every delivery is signed: {}", rec.body_text());
         if seen.contains(&id) {
             continue;
@@ -140,28 +149,59 @@ fn run_case(name: &str) {
     );
     assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
     if expected != "healthy" {
-        assert!(d["evidence"].as_array().is_some_and(|e| !e.is_empty()), "case {name}: evidence must be given: {d}");
-        assert!(d["checklist"].as_array().is_some_and(|c| !c.is_empty()), "case {name}: a checklist: {d}");
+        assert!(
+            d["evidence"].as_array().is_some_and(|e| !e.is_empty()),
+            "case {name}: evidence must be given: {d}"
+        );
+        assert!(
+            d["checklist"].as_array().is_some_and(|c| !c.is_empty()),
+            "case {name}: a checklist: {d}"
+        );
     }
-    assert_eq!(outcome["reports"].as_array().map(Vec::len), Some(REGIONS.len()), "one report per region");
+    assert_eq!(
+        outcome["reports"].as_array().map(Vec::len),
+        Some(REGIONS.len()),
+        "one report per region"
+    );
 
     // The diagnosis is also what the API reads back afterwards.
     let status = s.api.get(&format!("/api/v1/monitors/{}/status", s.monitor_id));
     expect_status(&status, 200);
-    assert_eq!(status.json()["diagnosis"]["verdict"], d["verdict"], "status read back: {}", status.body);
+    assert_eq!(
+        status.json()["diagnosis"]["verdict"],
+        d["verdict"],
+        "status read back: {}",
+        status.body
+    );
 
-    let is_failure = !matches!(expected, "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency");
+    let is_failure = !matches!(
+        expected,
+        "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency"
+    );
     if is_failure {
         // First failing round: suspect; the coordinator's alarm runs the re-check ~1 s later,
         // which confirms and sends exactly one Down alert.
         let got = wait_for_alert(&s, "down", Duration::from_secs(45));
         // A measurement for the record (never asserted): first failing round to confirmed alert.
-        println!("rig case {name}: confirmed Down alert received {} ms after the first failing round started", first_round.elapsed().as_millis());
+        println!(
+            "rig case {name}: confirmed Down alert received {} ms after the first failing round started",
+            first_round.elapsed().as_millis()
+        );
         let downs: Vec<&Value> = got.iter().filter(|(k, _)| k == "down").map(|(_, b)| b).collect();
-        assert_eq!(downs.len(), 1, "case {name}: exactly one Down alert, got {:?}", got.iter().map(|(k, _)| k).collect::<Vec<_>>());
+        assert_eq!(
+            downs.len(),
+            1,
+            "case {name}: exactly one Down alert, got {:?}",
+            got.iter().map(|(k, _)| k).collect::<Vec<_>>()
+        );
         let alert = &downs[0]["data"];
         assert_eq!(alert["monitor_id"], s.monitor_id.as_str());
-        let tagged: Vec<&str> = alert["regions"].as_array().expect("regions").iter().filter_map(|r| r["region"].as_str()).collect();
+        let tagged: Vec<&str> = alert["regions"]
+            .as_array()
+            .expect("regions")
+            .iter()
+            .filter_map(|r| r["region"].as_str())
+            .collect();
         assert!(tagged.len() >= 2, "case {name}: alert tagged with the agreeing regions: {alert}");
         for r in &tagged {
             assert!(REGIONS.contains(r), "{r}");
@@ -170,7 +210,11 @@ fn run_case(name: &str) {
         // Give the scheduler a moment, then make sure nothing was sent.
         std::thread::sleep(Duration::from_secs(3));
         let got = alerts(&s);
-        assert!(got.is_empty(), "case {name}: no alert expected, got {:?}", got.iter().map(|(k, _)| k).collect::<Vec<_>>());
+        assert!(
+            got.is_empty(),
+            "case {name}: no alert expected, got {:?}",
+            got.iter().map(|(k, _)| k).collect::<Vec<_>>()
+        );
     }
     println!("rig case {name}: verdict {} ({})", d["verdict"], d["summary"]);
 }

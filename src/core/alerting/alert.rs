@@ -176,7 +176,11 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
         None => (None, None, None),
         Some(o) => {
             let (failed, detail) = origin_outcome(&o.connect, &o.tls, &o.http);
-            (failed.map(str::to_string), detail, Some(origin_total_ms(&o.connect, &o.tls, &o.http)))
+            (
+                failed.map(str::to_string),
+                detail,
+                Some(origin_total_ms(&o.connect, &o.tls, &o.http)),
+            )
         }
     };
     AlertRegion {
@@ -229,7 +233,10 @@ fn origin_outcome(connect: &ConnectStep, tls: &TlsStep, http: &HttpStep) -> (Opt
         HttpStep::NotAttempted => (None, None),
         HttpStep::Response { response, .. } => (None, Some(format!("HTTP {}", response.status))),
         HttpStep::Failed { failure, detail, .. } => {
-            let name = serde_json::to_value(failure).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let name = serde_json::to_value(failure)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             (Some("http"), Some(format!("{name}: {detail}")))
         }
     }
@@ -312,7 +319,11 @@ pub fn channel_test_alert(channel_id: &str, channel_name: &str, links: &Links, n
         regions: Vec::new(),
         links: AlertLinks {
             status_page: None,
-            docs: format!("{}/diagnoses.md#{}", links.docs_base.trim_end_matches('/'), Verdict::Healthy.as_str()),
+            docs: format!(
+                "{}/diagnoses.md#{}",
+                links.docs_base.trim_end_matches('/'),
+                Verdict::Healthy.as_str()
+            ),
             api: format!("{base}/api/v1/channels/{channel_id}"),
         },
     }
@@ -330,47 +341,132 @@ mod tests {
             region: region.into(),
             colo: None,
             started_at: 0,
-            edge: EdgeObservation { url: "https://x.test/".into(), outcome: edge, headers_ms: Some(7), total_ms: None, certificate: CertificateInfo::NotObservable },
-            origin: origin.map(|(connect, tls, http)| OriginObservation { address: "x:443".into(), tls_expected: true, connect, tls, http }),
+            edge: EdgeObservation {
+                url: "https://x.test/".into(),
+                outcome: edge,
+                headers_ms: Some(7),
+                total_ms: None,
+                certificate: CertificateInfo::NotObservable,
+            },
+            origin: origin.map(|(connect, tls, http)| OriginObservation {
+                address: "x:443".into(),
+                tls_expected: true,
+                connect,
+                tls,
+                http,
+            }),
         })
     }
 
     fn response(status: u16) -> ResponseSummary {
-        ResponseSummary { status, headers: BTreeMap::new(), body_bytes: 0, body_truncated: false, body_excerpt: None, keyword_found: None , body_error: None}
+        ResponseSummary {
+            status,
+            headers: BTreeMap::new(),
+            body_bytes: 0,
+            body_truncated: false,
+            body_excerpt: None,
+            keyword_found: None,
+            body_error: None,
+        }
     }
 
     #[test]
     fn region_evidence_names_the_first_failing_origin_step() {
         let edge_502 = || EdgeOutcome::Response(response(502));
         let reports = vec![
-            RegionReport::Unanswered { region: "afr".into(), reason: "timeout".into() },
-            probe("enam", EdgeOutcome::Failed { failure: EdgeFailure::Dns, detail: "NXDOMAIN".into() }, None),
-            probe("weur", edge_502(), Some((ConnectStep::Refused { ms: 2, detail: "ECONNREFUSED".into() }, TlsStep::NotAttempted, HttpStep::NotAttempted))),
-            probe("apac", edge_502(), Some((ConnectStep::Ok { ms: 5 }, TlsStep::Expired { ms: 20, detail: "notAfter 2026-01-01".into() }, HttpStep::NotAttempted))),
+            RegionReport::Unanswered {
+                region: "afr".into(),
+                reason: "timeout".into(),
+            },
+            probe(
+                "enam",
+                EdgeOutcome::Failed {
+                    failure: EdgeFailure::Dns,
+                    detail: "NXDOMAIN".into(),
+                },
+                None,
+            ),
+            probe(
+                "weur",
+                edge_502(),
+                Some((
+                    ConnectStep::Refused {
+                        ms: 2,
+                        detail: "ECONNREFUSED".into(),
+                    },
+                    TlsStep::NotAttempted,
+                    HttpStep::NotAttempted,
+                )),
+            ),
+            probe(
+                "apac",
+                edge_502(),
+                Some((
+                    ConnectStep::Ok { ms: 5 },
+                    TlsStep::Expired {
+                        ms: 20,
+                        detail: "notAfter 2026-01-01".into(),
+                    },
+                    HttpStep::NotAttempted,
+                )),
+            ),
             probe(
                 "oc",
                 edge_502(),
                 Some((
                     ConnectStep::Ok { ms: 5 },
-                    TlsStep::Ok { ms: 20, certificate: CertificateInfo::NotObservable },
-                    HttpStep::Failed { failure: HttpFailure::EmptyReply, ms: 3, detail: "closed".into(), bytes_received: 0 },
+                    TlsStep::Ok {
+                        ms: 20,
+                        certificate: CertificateInfo::NotObservable,
+                    },
+                    HttpStep::Failed {
+                        failure: HttpFailure::EmptyReply,
+                        ms: 3,
+                        detail: "closed".into(),
+                        bytes_received: 0,
+                    },
                 )),
             ),
             probe(
                 "sam",
                 EdgeOutcome::Response(response(200)),
-                Some((ConnectStep::Ok { ms: 5 }, TlsStep::NotApplicable, HttpStep::Response { response: response(200), ttfb_ms: 9, total_ms: 10 })),
+                Some((
+                    ConnectStep::Ok { ms: 5 },
+                    TlsStep::NotApplicable,
+                    HttpStep::Response {
+                        response: response(200),
+                        ttfb_ms: 9,
+                        total_ms: 10,
+                    },
+                )),
             ),
         ];
-        let names: Vec<String> = ["afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur"].iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = ["afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let got = alert_regions(&reports, &names);
         // (region, edge status, edge failure, failed origin step, origin detail, origin ms)
-        type Row<'a> = (&'a str, Option<u16>, Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<Millis>);
+        type Row<'a> = (
+            &'a str,
+            Option<u16>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<Millis>,
+        );
         let want: [Row; 6] = [
             ("afr", None, Some("unanswered: timeout"), None, None, None),
             ("enam", None, Some("dns: NXDOMAIN"), None, None, None),
             ("weur", Some(502), None, Some("connect"), Some("refused: ECONNREFUSED"), Some(2)),
-            ("apac", Some(502), None, Some("tls"), Some("expired certificate: notAfter 2026-01-01"), Some(25)),
+            (
+                "apac",
+                Some(502),
+                None,
+                Some("tls"),
+                Some("expired certificate: notAfter 2026-01-01"),
+                Some(25),
+            ),
             ("oc", Some(502), None, Some("http"), Some("empty_reply: closed"), Some(28)),
             ("sam", Some(200), None, None, Some("HTTP 200"), Some(15)),
         ];
@@ -400,7 +496,10 @@ mod tests {
 
     #[test]
     fn channel_test_alerts_are_labelled_and_distinct() {
-        let links = Links { base_url: "https://probe.example/".into(), docs_base: "https://docs.example/d".into() };
+        let links = Links {
+            base_url: "https://probe.example/".into(),
+            docs_base: "https://docs.example/d".into(),
+        };
         let a = channel_test_alert("chn_1", "ops", &links, 1_000);
         assert_eq!(a.kind, AlertKind::Test);
         assert_eq!(a.id, "msg_test_chn_1_1000_test_0");
@@ -409,8 +508,12 @@ mod tests {
         assert_eq!(a.links.api, "https://probe.example/api/v1/channels/chn_1");
         assert_eq!(a.links.docs, "https://docs.example/d/diagnoses.md#healthy");
         assert!(a.regions.is_empty());
-        let ids: std::collections::BTreeSet<String> =
-            [channel_test_alert("chn_1", "ops", &links, 1_001).id, channel_test_alert("chn_2", "ops", &links, 1_000).id, a.id].into();
+        let ids: std::collections::BTreeSet<String> = [
+            channel_test_alert("chn_1", "ops", &links, 1_001).id,
+            channel_test_alert("chn_2", "ops", &links, 1_000).id,
+            a.id,
+        ]
+        .into();
         assert_eq!(ids.len(), 3, "another time or channel gives another webhook-id");
     }
 }

@@ -157,7 +157,11 @@ pub enum Effect {
     /// Append to an open incident's timeline.
     UpdateIncident { incident_id: String, event: TimelineEvent },
     /// Mark the incident closed. `duration_ms` counts from the first failing round.
-    CloseIncident { incident_id: String, ended_at: UnixMillis, duration_ms: i64 },
+    CloseIncident {
+        incident_id: String,
+        ended_at: UnixMillis,
+        duration_ms: i64,
+    },
     /// Deliver this alert to every enabled channel of the monitor.
     Send(Alert),
 }
@@ -192,7 +196,12 @@ pub fn classify_round(d: &Diagnosis, monitor: &Monitor) -> RoundClass {
 
 /// Advances one monitor's state by one round. See the module docs for the rules and
 /// [`Effect`] for the calling contract. `new_incident_id` is called only when an incident opens.
-pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incident_id: impl FnOnce() -> String) -> (AlertState, Vec<Effect>) {
+pub fn step(
+    state: AlertState,
+    input: &RoundInput,
+    monitor: &Monitor,
+    new_incident_id: impl FnOnce() -> String,
+) -> (AlertState, Vec<Effect>) {
     let mut s = state;
     let d = input.diagnosis;
     let now = input.now;
@@ -219,7 +228,9 @@ pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incide
                 s.phase = Phase::Suspect;
                 s.first_seen_at = Some(now);
                 s.suspected = Some(event(input, TimelineKind::Suspected));
-                fx.push(Effect::ScheduleRecheck { at: now.saturating_add(i64::from(policy.recheck_delay_ms)) });
+                fx.push(Effect::ScheduleRecheck {
+                    at: now.saturating_add(i64::from(policy.recheck_delay_ms)),
+                });
             }
             Phase::Suspect => {
                 let id = new_incident_id();
@@ -250,7 +261,11 @@ pub fn step(state: AlertState, input: &RoundInput, monitor: &Monitor, new_incide
                 s.phase = Phase::Down;
                 s.healthy_rounds = 0;
                 if relapsed || changed {
-                    let kind = if relapsed { TimelineKind::Relapsed } else { TimelineKind::VerdictChanged };
+                    let kind = if relapsed {
+                        TimelineKind::Relapsed
+                    } else {
+                        TimelineKind::VerdictChanged
+                    };
                     push_update(&mut fx, &s, event(input, kind));
                 }
                 if changed && s.announced_down {
@@ -354,7 +369,10 @@ fn event(input: &RoundInput, kind: TimelineKind) -> TimelineEvent {
 
 fn push_update(fx: &mut Vec<Effect>, s: &AlertState, event: TimelineEvent) {
     if let Some(id) = &s.incident_id {
-        fx.push(Effect::UpdateIncident { incident_id: id.clone(), event });
+        fx.push(Effect::UpdateIncident {
+            incident_id: id.clone(),
+            event,
+        });
     }
 }
 
@@ -364,7 +382,11 @@ fn resolve(s: &mut AlertState, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, in
     push_update(fx, s, event(input, TimelineKind::Resolved));
     let first_seen = s.first_seen_at.unwrap_or(input.now);
     if let Some(id) = s.incident_id.clone() {
-        fx.push(Effect::CloseIncident { incident_id: id, ended_at: input.now, duration_ms: input.now.saturating_sub(first_seen) });
+        fx.push(Effect::CloseIncident {
+            incident_id: id,
+            ended_at: input.now,
+            duration_ms: input.now.saturating_sub(first_seen),
+        });
     }
     if s.announced_down {
         alerts.push(incident_alert(s, AlertKind::Resolved, "down -> up", input, monitor));
@@ -402,22 +424,53 @@ fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, input: &RoundInput,
             s.transitions.len()
         );
         let change = format!("{} -> flapping", s.phase.as_str());
-        return Some(flap_alert(s, AlertKind::Flapping, &change, Severity::Warning, summary, input, monitor));
+        return Some(flap_alert(
+            s,
+            AlertKind::Flapping,
+            &change,
+            Severity::Warning,
+            summary,
+            input,
+            monitor,
+        ));
     }
     if s.flapping && s.transitions.is_empty() {
         s.flapping = false;
         push_update(fx, s, event(input, TimelineKind::FlappingEnded));
         let down = matches!(s.phase, Phase::Down | Phase::Recovering);
-        let (word, severity) = if down { ("down", Severity::Warning) } else { ("up", Severity::Info) };
-        let summary = format!("{} has been stable for {window_min} min and is {word} now. Alerts flow again.", monitor.name);
-        let notice = flap_alert(s, AlertKind::FlappingEnded, &format!("flapping -> {word}"), severity, summary, input, monitor);
+        let (word, severity) = if down {
+            ("down", Severity::Warning)
+        } else {
+            ("up", Severity::Info)
+        };
+        let summary = format!(
+            "{} has been stable for {window_min} min and is {word} now. Alerts flow again.",
+            monitor.name
+        );
+        let notice = flap_alert(
+            s,
+            AlertKind::FlappingEnded,
+            &format!("flapping -> {word}"),
+            severity,
+            summary,
+            input,
+            monitor,
+        );
         s.flapping_since = None;
         return Some(notice);
     }
     None
 }
 
-fn flap_alert(s: &AlertState, kind: AlertKind, state_change: &str, severity: Severity, summary: String, input: &RoundInput, monitor: &Monitor) -> Alert {
+fn flap_alert(
+    s: &AlertState,
+    kind: AlertKind,
+    state_change: &str,
+    severity: Severity,
+    summary: String,
+    input: &RoundInput,
+    monitor: &Monitor,
+) -> Alert {
     let dedup_key = format!("flap_{}_{}", monitor.id, s.flapping_since.unwrap_or(input.now));
     let verdict = s.last_failure.as_ref().map_or(input.diagnosis.verdict, |f| f.verdict);
     Alert {
@@ -459,7 +512,10 @@ fn incident_alert(s: &mut AlertState, kind: AlertKind, state_change: &str, input
     let (summary, severity, checklist, regions, resolved_at) = if kind == AlertKind::Resolved {
         let minutes = input.now.saturating_sub(s.first_seen_at.unwrap_or(input.now)) / MINUTE;
         (
-            format!("{} is healthy again after {minutes} min. The cause was: {}", monitor.name, failure.summary),
+            format!(
+                "{} is healthy again after {minutes} min. The cause was: {}",
+                monitor.name, failure.summary
+            ),
             Severity::Ok,
             Vec::new(),
             alert_regions(input.reports, &d.healthy_regions),

@@ -19,7 +19,13 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy { base_ms: 5 * SECOND, factor: 2.0, max_delay_ms: 10 * MINUTE, max_age_ms: 24 * HOUR, max_attempts: 30 }
+        RetryPolicy {
+            base_ms: 5 * SECOND,
+            factor: 2.0,
+            max_delay_ms: 10 * MINUTE,
+            max_age_ms: 24 * HOUR,
+            max_attempts: 30,
+        }
     }
 }
 
@@ -63,9 +69,17 @@ pub fn classify_response(status: u16) -> DeliveryOutcome {
 /// that failed together spread out instead of hammering a recovering receiver in lockstep.
 /// The delay never drops below 1 s. `jitter` outside 0..=1 (or NaN) is clamped. A retry that
 /// would land past `first_attempt_at + max_age_ms` is not scheduled.
-pub fn after_failure(policy: &RetryPolicy, attempts_made: u32, first_attempt_at: UnixMillis, now: UnixMillis, jitter: f64) -> RetryDecision {
+pub fn after_failure(
+    policy: &RetryPolicy,
+    attempts_made: u32,
+    first_attempt_at: UnixMillis,
+    now: UnixMillis,
+    jitter: f64,
+) -> RetryDecision {
     if attempts_made >= policy.max_attempts {
-        return RetryDecision::Dead { reason: format!("gave up after {attempts_made} attempts") };
+        return RetryDecision::Dead {
+            reason: format!("gave up after {attempts_made} attempts"),
+        };
     }
     let exponent = attempts_made.saturating_sub(1).min(62) as i32;
     let ceiling = (policy.base_ms as f64 * policy.factor.max(1.0).powi(exponent)).min(policy.max_delay_ms as f64);
@@ -74,7 +88,9 @@ pub fn after_failure(policy: &RetryPolicy, attempts_made: u32, first_attempt_at:
     let at = now.saturating_add(delay);
     let deadline = first_attempt_at.saturating_add(policy.max_age_ms);
     if at > deadline {
-        return RetryDecision::Dead { reason: format!("gave up: no success within {} h of the first attempt", policy.max_age_ms / HOUR) };
+        return RetryDecision::Dead {
+            reason: format!("gave up: no success within {} h of the first attempt", policy.max_age_ms / HOUR),
+        };
     }
     RetryDecision::RetryAt(at)
 }
@@ -87,12 +103,25 @@ mod tests {
     fn classifies_statuses() {
         use DeliveryOutcome::*;
         let cases = [
-            (200, Delivered), (204, Delivered), (299, Delivered),
-            (408, RetryableFailure), (425, RetryableFailure), (429, RetryableFailure),
-            (500, RetryableFailure), (502, RetryableFailure), (503, RetryableFailure), (599, RetryableFailure),
-            (301, RetryableFailure), (100, RetryableFailure),
-            (400, PermanentFailure), (401, PermanentFailure), (403, PermanentFailure), (404, PermanentFailure),
-            (410, PermanentFailure), (413, PermanentFailure), (422, PermanentFailure),
+            (200, Delivered),
+            (204, Delivered),
+            (299, Delivered),
+            (408, RetryableFailure),
+            (425, RetryableFailure),
+            (429, RetryableFailure),
+            (500, RetryableFailure),
+            (502, RetryableFailure),
+            (503, RetryableFailure),
+            (599, RetryableFailure),
+            (301, RetryableFailure),
+            (100, RetryableFailure),
+            (400, PermanentFailure),
+            (401, PermanentFailure),
+            (403, PermanentFailure),
+            (404, PermanentFailure),
+            (410, PermanentFailure),
+            (413, PermanentFailure),
+            (422, PermanentFailure),
         ];
         for (status, want) in cases {
             assert_eq!(classify_response(status), want, "{status}");
@@ -111,12 +140,16 @@ mod tests {
             (4, 0.5, 20_000),
             (8, 1.0, 600_000), // 5 s * 2^7 = 640 s, capped at 10 min
             (20, 1.0, 600_000),
-            (3, 0.0, 1_000), // full jitter can pick 0; the floor keeps it at 1 s
+            (3, 0.0, 1_000),  // full jitter can pick 0; the floor keeps it at 1 s
             (3, 7.0, 20_000), // out-of-range jitter is clamped
             (3, f64::NAN, 1_000),
         ];
         for (attempts, jitter, delay) in cases {
-            assert_eq!(after_failure(&p, attempts, t0, t0, jitter), RetryDecision::RetryAt(t0 + delay), "attempt {attempts} jitter {jitter}");
+            assert_eq!(
+                after_failure(&p, attempts, t0, t0, jitter),
+                RetryDecision::RetryAt(t0 + delay),
+                "attempt {attempts} jitter {jitter}"
+            );
         }
     }
 

@@ -129,7 +129,10 @@ mod tests {
         }
         let other = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
         assert_eq!(verify(other, ID, TS, BODY, &sig, TS, 300), Err(SignError::NoMatch));
-        assert_eq!(verify(SECRET, ID, TS, BODY, &sig, TS + 301, 300), Err(SignError::TimestampOutOfTolerance));
+        assert_eq!(
+            verify(SECRET, ID, TS, BODY, &sig, TS + 301, 300),
+            Err(SignError::TimestampOutOfTolerance)
+        );
     }
 
     #[test]

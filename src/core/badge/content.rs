@@ -39,7 +39,11 @@ impl BadgeInput {
     pub fn from_status(status: &CurrentStatus, maintenance: bool) -> BadgeInput {
         BadgeInput {
             health: status.health,
-            short_verdict: status.diagnosis.verdict.is_failure().then(|| short_verdict(status.diagnosis.verdict)),
+            short_verdict: status
+                .diagnosis
+                .verdict
+                .is_failure()
+                .then(|| short_verdict(status.diagnosis.verdict)),
             regions: status.regions.iter().map(|r| (r.region.clone(), region_health(r))).collect(),
             ..BadgeInput::never_probed(&status.name, maintenance)
         }
@@ -105,7 +109,12 @@ pub fn badge_for(query: &BadgeQuery, input: &BadgeInput) -> BadgeSpec {
             None => ("no data".to_string(), Color::LightGrey),
         },
     };
-    BadgeSpec { label, message, color, style: query.style }
+    BadgeSpec {
+        label,
+        message,
+        color,
+        style: query.style,
+    }
 }
 
 fn status_message(query: &BadgeQuery, input: &BadgeInput) -> (String, Color) {
@@ -202,7 +211,12 @@ mod tests {
             ("region=weur", "shop (weur)", "down", Color::Red),
             ("region=apac", "shop (apac)", "unknown", Color::LightGrey),
             ("metric=uptime", "shop", "97.12%", Color::Yellow),
-            ("metric=uptime&window=7d&label=uptime%207d", "uptime 7d", "99.99%", Color::BrightGreen),
+            (
+                "metric=uptime&window=7d&label=uptime%207d",
+                "uptime 7d",
+                "99.99%",
+                Color::BrightGreen,
+            ),
             ("metric=uptime&window=30d", "shop", "no data", Color::LightGrey),
             ("metric=latency", "shop", "123 ms", Color::Green),
             ("metric=latency&window=7d", "shop", "1500 ms", Color::Orange),
@@ -212,7 +226,12 @@ mod tests {
             let spec = badge_for(&q(query), &input());
             assert_eq!(
                 spec,
-                BadgeSpec { label: label.into(), message: message.into(), color, style: Style::Flat },
+                BadgeSpec {
+                    label: label.into(),
+                    message: message.into(),
+                    color,
+                    style: Style::Flat
+                },
                 "{query}"
             );
         }
@@ -227,10 +246,20 @@ mod tests {
             (Health::Down, true, "maintenance", Color::LightGrey),
         ];
         for (health, maintenance, message, color) in cases {
-            let spec = badge_for(&q(""), &BadgeInput { health, maintenance, ..input() });
+            let spec = badge_for(
+                &q(""),
+                &BadgeInput {
+                    health,
+                    maintenance,
+                    ..input()
+                },
+            );
             assert_eq!((spec.message.as_str(), spec.color), (message, color), "{health:?}");
         }
-        let no_verdict = BadgeInput { short_verdict: None, ..input() };
+        let no_verdict = BadgeInput {
+            short_verdict: None,
+            ..input()
+        };
         assert_eq!(badge_for(&q(""), &no_verdict).message, "down");
     }
 
@@ -250,13 +279,36 @@ mod tests {
         for (p, text, color) in cases {
             assert_eq!((format_uptime(p), uptime_color(p)), (text.to_string(), color), "{p}");
         }
-        assert_eq!(badge_for(&q("metric=uptime"), &BadgeInput { uptime_24h: Some(f64::NAN), ..input() }).message, "no data");
+        assert_eq!(
+            badge_for(
+                &q("metric=uptime"),
+                &BadgeInput {
+                    uptime_24h: Some(f64::NAN),
+                    ..input()
+                }
+            )
+            .message,
+            "no data"
+        );
     }
 
     #[test]
     fn region_health_follows_what_users_get() {
-        let path = |ok| Some(crate::core::status::PathSummary { ok, status: None, latency_ms: None, label: String::new() });
-        let row = |answered, edge, origin| RegionSummary { region: "weur".into(), colo: None, edge, origin, answered };
+        let path = |ok| {
+            Some(crate::core::status::PathSummary {
+                ok,
+                status: None,
+                latency_ms: None,
+                label: String::new(),
+            })
+        };
+        let row = |answered, edge, origin| RegionSummary {
+            region: "weur".into(),
+            colo: None,
+            edge,
+            origin,
+            answered,
+        };
         let cases = [
             (row(true, path(true), path(true)), Health::Up),
             (row(true, path(true), None), Health::Up),
@@ -272,7 +324,13 @@ mod tests {
 
     #[test]
     fn latency_thresholds() {
-        let cases = [(0, Color::Green), (299, Color::Green), (300, Color::Yellow), (999, Color::Yellow), (1000, Color::Orange)];
+        let cases = [
+            (0, Color::Green),
+            (299, Color::Green),
+            (300, Color::Yellow),
+            (999, Color::Yellow),
+            (1000, Color::Orange),
+        ];
         for (ms, color) in cases {
             assert_eq!(latency_color(ms), color, "{ms}");
         }

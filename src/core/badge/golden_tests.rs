@@ -17,10 +17,14 @@ pub(crate) fn assert_golden(relative: &str, actual: &str) {
         std::fs::write(&path, actual).expect("write fixture");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with EDGEPROBE_BLESS=1 to create it)", path.display()));
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (run with EDGEPROBE_BLESS=1 to create it)", path.display()));
     if expected != actual {
-        let at = expected.bytes().zip(actual.bytes()).position(|(a, b)| a != b).unwrap_or(expected.len().min(actual.len()));
+        let at = expected
+            .bytes()
+            .zip(actual.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(expected.len().min(actual.len()));
         let window = |s: &str| {
             let start = s.floor_char_boundary(at.saturating_sub(80));
             let end = s.ceil_char_boundary((at + 80).min(s.len()));
@@ -38,17 +42,28 @@ pub(crate) fn assert_golden(relative: &str, actual: &str) {
 }
 
 fn spec(label: &str, message: &str, color: Color, style: Style) -> BadgeSpec {
-    BadgeSpec { label: label.into(), message: message.into(), color, style }
+    BadgeSpec {
+        label: label.into(),
+        message: message.into(),
+        color,
+        style,
+    }
 }
 
 fn cases() -> Vec<(&'static str, BadgeSpec)> {
     vec![
         ("build_passing.svg", spec("build", "passing", Color::BrightGreen, Style::Flat)),
         ("status_up.svg", spec("shop", "up", Color::BrightGreen, Style::Flat)),
-        ("status_down_square.svg", spec("shop", "down: origin refused", Color::Red, Style::FlatSquare)),
+        (
+            "status_down_square.svg",
+            spec("shop", "down: origin refused", Color::Red, Style::FlatSquare),
+        ),
         ("uptime_7d.svg", spec("api (weur)", "99.95%", Color::BrightGreen, Style::Flat)),
         ("latency_slow.svg", spec("api", "1500 ms", Color::Orange, Style::Flat)),
-        ("escaped_name.svg", spec(r#"<script>&"'</script>"#, "degraded", Color::Yellow, Style::Flat)),
+        (
+            "escaped_name.svg",
+            spec(r#"<script>&"'</script>"#, "degraded", Color::Yellow, Style::Flat),
+        ),
         ("message_only.svg", spec("", "unknown", Color::LightGrey, Style::FlatSquare)),
     ]
 }
@@ -71,7 +86,10 @@ fn build_passing_has_shields_geometry() {
     assert_eq!(rects[1].attribute("width"), Some("37"));
     assert_eq!(rects[2].attribute("width"), Some("51"));
     let texts: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("text")).collect();
-    let lengths: Vec<_> = texts.iter().map(|t| (t.text(), t.attribute("x"), t.attribute("textLength"))).collect();
+    let lengths: Vec<_> = texts
+        .iter()
+        .map(|t| (t.text(), t.attribute("x"), t.attribute("textLength")))
+        .collect();
     assert_eq!(
         lengths,
         vec![
@@ -85,7 +103,14 @@ fn build_passing_has_shields_geometry() {
 
 #[test]
 fn every_badge_is_valid_accessible_xml() {
-    let hostile = ["<script>alert(1)</script>", "a&b", "\"quoted\" 'single'", "tab\tand\u{0}nul", "]]>", "监视器 ✓"];
+    let hostile = [
+        "<script>alert(1)</script>",
+        "a&b",
+        "\"quoted\" 'single'",
+        "tab\tand\u{0}nul",
+        "]]>",
+        "监视器 ✓",
+    ];
     let mut specs: Vec<BadgeSpec> = cases().into_iter().map(|(_, s)| s).collect();
     for name in hostile {
         for style in [Style::Flat, Style::FlatSquare] {
@@ -98,13 +123,21 @@ fn every_badge_is_valid_accessible_xml() {
         let root = doc.root_element();
         assert_eq!(root.attribute("role"), Some("img"));
         let aria = root.attribute("aria-label").expect("aria-label");
-        let title = doc.descendants().find(|n| n.has_tag_name("title")).and_then(|n| n.text()).expect("title");
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .and_then(|n| n.text())
+            .expect("title");
         assert_eq!(aria, title);
         assert!(!doc.descendants().any(|n| n.has_tag_name("script")), "{svg}");
         let total: u32 = root.attribute("width").and_then(|w| w.parse().ok()).expect("width");
         let widths: u32 = doc
             .descendants()
-            .filter(|n| n.has_tag_name("rect") && n.attribute("fill").is_some_and(|f| f.starts_with('#')) && n.parent().is_some_and(|p| p.has_tag_name("g")))
+            .filter(|n| {
+                n.has_tag_name("rect")
+                    && n.attribute("fill").is_some_and(|f| f.starts_with('#'))
+                    && n.parent().is_some_and(|p| p.has_tag_name("g"))
+            })
             .filter_map(|n| n.attribute("width")?.parse::<u32>().ok())
             .sum();
         assert_eq!(total, widths, "label and message rects fill the badge: {svg}");

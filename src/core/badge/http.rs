@@ -101,7 +101,12 @@ mod tests {
 
     #[test]
     fn endpoint_json_follows_the_shields_schema() {
-        let spec = |style| BadgeSpec { label: "api \"eu\"".into(), message: "up".into(), color: Color::BrightGreen, style };
+        let spec = |style| BadgeSpec {
+            label: "api \"eu\"".into(),
+            message: "up".into(),
+            color: Color::BrightGreen,
+            style,
+        };
         assert_eq!(
             shields_endpoint_json(&spec(Style::Flat)),
             r#"{"schemaVersion":1,"label":"api \"eu\"","message":"up","color":"brightgreen"}"#

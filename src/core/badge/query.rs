@@ -93,7 +93,11 @@ pub fn parse_badge_query(query: &str) -> Result<BadgeQuery, String> {
             _ => {}
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors.join("; ")) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors.join("; "))
+    }
 }
 
 #[cfg(test)]
@@ -102,8 +106,7 @@ mod tests {
 
     #[test]
     fn parses_every_parameter() {
-        let q = parse_badge_query("?region=weur&metric=uptime&window=7d&style=flat-square&label=API%20%26%20docs&v=2")
-            .expect("valid");
+        let q = parse_badge_query("?region=weur&metric=uptime&window=7d&style=flat-square&label=API%20%26%20docs&v=2").expect("valid");
         assert_eq!(
             q,
             BadgeQuery {

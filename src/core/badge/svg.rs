@@ -20,7 +20,11 @@ const FONT: &str = "Verdana,Geneva,DejaVu Sans,sans-serif";
 pub fn render_svg(spec: &BadgeSpec) -> String {
     let label = clean_text(&spec.label);
     let message = clean_text(&spec.message);
-    let accessible = if label.is_empty() { message.clone() } else { format!("{label}: {message}") };
+    let accessible = if label.is_empty() {
+        message.clone()
+    } else {
+        format!("{label}: {message}")
+    };
 
     let label_text_width = preferred_width(&label);
     let message_text_width = preferred_width(&message);
@@ -60,7 +64,14 @@ pub fn render_svg(spec: &BadgeSpec) -> String {
         text(&mut svg, &label, label_text_width, 1, Background::Label, flat);
     }
     let message_margin = left.saturating_sub(1);
-    text(&mut svg, &message, message_text_width, message_margin, Background::Message(spec.color), flat);
+    text(
+        &mut svg,
+        &message,
+        message_text_width,
+        message_margin,
+        Background::Message(spec.color),
+        flat,
+    );
     svg.push_str("</g></svg>");
     svg
 }
@@ -86,20 +97,29 @@ fn text(svg: &mut String, content: &str, width: u32, margin: u32, background: Ba
             r#"<text aria-hidden="true" x="{x}" y="150" fill="{shadow_fill}" fill-opacity=".3" transform="scale(.1)" textLength="{length}">{content}</text>"#
         );
     }
-    let _ = write!(svg, r#"<text x="{x}" y="140" transform="scale(.1)" fill="{fill}" textLength="{length}">{content}</text>"#);
+    let _ = write!(
+        svg,
+        r#"<text x="{x}" y="140" transform="scale(.1)" fill="{fill}" textLength="{length}">{content}</text>"#
+    );
 }
 
 /// Dark text on light backgrounds, white on dark ones (shields' brightness rule, threshold .69).
 fn text_colors(color: Color) -> (&'static str, &'static str) {
     let (r, g, b) = color.rgb();
     let brightness = (f64::from(r) * 299.0 + f64::from(g) * 587.0 + f64::from(b) * 114.0) / 255_000.0;
-    if brightness >= 0.69 { ("#333", "#ccc") } else { ("#fff", "#010101") }
+    if brightness >= 0.69 {
+        ("#333", "#ccc")
+    } else {
+        ("#fff", "#010101")
+    }
 }
 
 /// Drops characters XML 1.0 cannot carry (control characters, noncharacters) and shortens.
 fn clean_text(s: &str) -> String {
-    let kept: Vec<char> =
-        s.chars().filter(|&c| !c.is_control() && c != '\u{fffe}' && c != '\u{ffff}').collect();
+    let kept: Vec<char> = s
+        .chars()
+        .filter(|&c| !c.is_control() && c != '\u{fffe}' && c != '\u{ffff}')
+        .collect();
     if kept.len() <= MAX_CHARS {
         return kept.into_iter().collect::<String>().trim().to_string();
     }
@@ -130,7 +150,10 @@ mod tests {
 
     #[test]
     fn escapes_every_markup_character() {
-        assert_eq!(escape_xml(r#"<a href="x">&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+        assert_eq!(
+            escape_xml(r#"<a href="x">&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+        );
     }
 
     #[test]

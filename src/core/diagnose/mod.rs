@@ -70,16 +70,22 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
             regional_cause: None,
             severity: catalog::severity(Verdict::Inconclusive),
             confidence: Confidence::Low,
-            summary: format!("{} No region answered this round ({n} asked).", catalog::summary(Verdict::Inconclusive)),
+            summary: format!(
+                "{} No region answered this round ({n} asked).",
+                catalog::summary(Verdict::Inconclusive)
+            ),
             affected_regions: vec![],
             healthy_regions: vec![],
             evidence: input
                 .reports
                 .iter()
                 .filter_map(|r| match r {
-                    RegionReport::Unanswered { region, reason } => {
-                        Some(words::evidence(region, PathKind::Edge, "region", format!("region did not answer the coordinator: {reason}")))
-                    }
+                    RegionReport::Unanswered { region, reason } => Some(words::evidence(
+                        region,
+                        PathKind::Edge,
+                        "region",
+                        format!("region did not answer the coordinator: {reason}"),
+                    )),
                     RegionReport::Probed(_) => None,
                 })
                 .collect(),
@@ -143,9 +149,19 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
             others.entry(f.cause).or_default().push(f.region.clone());
         }
         for (v, rs) in others {
-            let who = if rs.len() == 1 { format!("Region {} shows", rs.join("")) } else { format!("Regions {} show", rs.join(", ")) };
+            let who = if rs.len() == 1 {
+                format!("Region {} shows", rs.join(""))
+            } else {
+                format!("Regions {} show", rs.join(", "))
+            };
             let how = format!("{who} this cause instead; the evidence for each region tells which fits.");
-            push_alternatives(&mut alternatives, &[Alternative { verdict: v, how_to_tell_apart: how }]);
+            push_alternatives(
+                &mut alternatives,
+                &[Alternative {
+                    verdict: v,
+                    how_to_tell_apart: how,
+                }],
+            );
         }
         for f in &failing {
             evidence.extend(f.evidence.iter().cloned());
@@ -200,7 +216,11 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
         checklist = catalog::checklist(verdict);
     } else {
         let probe_failed: Vec<&Finding> = fine.iter().copied().filter(|f| f.origin_probe_failed).collect();
-        confidence = if probe_failed.is_empty() { Confidence::High } else { Confidence::Medium };
+        confidence = if probe_failed.is_empty() {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
         verdict = if !slow.is_empty() {
             Verdict::DegradedLatency
         } else if !certs.is_empty() {
@@ -248,7 +268,10 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
     }
     if also.contains(&Verdict::CertExpiring) || verdict == Verdict::CertExpiring {
         let first = certs.iter().map(|e| e.finding.as_str()).next().unwrap_or("");
-        summary_parts.push(format!("{}: {first}.", catalog::summary(Verdict::CertExpiring).trim_end_matches('.')));
+        summary_parts.push(format!(
+            "{}: {first}.",
+            catalog::summary(Verdict::CertExpiring).trim_end_matches('.')
+        ));
         if verdict == Verdict::CertExpiring {
             summary_parts.remove(0);
         }
@@ -289,7 +312,11 @@ fn majority(failing: &[&Finding]) -> Verdict {
         *counts.entry(f.cause).or_default() += 1;
     }
     let best = counts.values().copied().max().unwrap_or(0);
-    counts.into_iter().find(|(_, n)| *n == best).map(|(v, _)| v).unwrap_or(Verdict::Inconclusive)
+    counts
+        .into_iter()
+        .find(|(_, n)| *n == best)
+        .map(|(v, _)| v)
+        .unwrap_or(Verdict::Inconclusive)
 }
 
 fn push_alternatives(into: &mut Vec<Alternative>, from: &[Alternative]) {

@@ -27,7 +27,10 @@ pub(super) struct Finding {
 }
 
 fn alt(verdict: Verdict, how: impl Into<String>) -> Alternative {
-    Alternative { verdict, how_to_tell_apart: how.into() }
+    Alternative {
+        verdict,
+        how_to_tell_apart: how.into(),
+    }
 }
 
 /// The origin path's own failure, if a layer failed, with the alternatives that fit.
@@ -109,7 +112,12 @@ pub(super) fn classify(p: &RegionProbe, expect: &Expectations) -> Finding {
     f
 }
 
-fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, origin_probe_failed: &mut bool) -> (Verdict, Confidence, Vec<Alternative>) {
+fn decide(
+    p: &RegionProbe,
+    expect: &Expectations,
+    attr: Option<&Attribution>,
+    origin_probe_failed: &mut bool,
+) -> (Verdict, Confidence, Vec<Alternative>) {
     use Confidence::*;
     let origin = p.origin.as_ref();
     let fault = origin.and_then(|o| origin_fault(o, attr));
@@ -122,7 +130,10 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                 (EdgeFailure::Timeout, None) if origin.is_none() => (
                     Verdict::EdgeUnreachable,
                     Low,
-                    vec![alt(Verdict::OriginTimeout, "The front may be waiting on a slow origin. Configure the origin address so the probe can measure it directly.")],
+                    vec![alt(
+                        Verdict::OriginTimeout,
+                        "The front may be waiting on a slow origin. Configure the origin address so the probe can measure it directly.",
+                    )],
                 ),
                 (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
                 (EdgeFailure::Other, _) => (Verdict::EdgeUnreachable, Medium, vec![]),
@@ -153,12 +164,20 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
     let is_error = r.status >= 500 || attr.source == ErrorSource::Edge || r.body_error.is_some() || !r.status_is_valid();
     if !is_error {
         let same_at_origin = matches!(origin.map(|o| &o.http), Some(HttpStep::Response { response, .. }) if response.status == r.status);
-        return (Verdict::UnexpectedResponse, if same_at_origin || origin.is_none() { High } else { Medium }, vec![]);
+        return (
+            Verdict::UnexpectedResponse,
+            if same_at_origin || origin.is_none() { High } else { Medium },
+            vec![],
+        );
     }
 
     let Some(o) = origin else { return edge_only(attr) };
     if let Some((v, coarse, alts)) = fault {
-        let conf = if !coarse && (edge_agrees(v, attr) || attr.error_classes.is_empty()) { High } else { Medium };
+        let conf = if !coarse && (edge_agrees(v, attr) || attr.error_classes.is_empty()) {
+            High
+        } else {
+            Medium
+        };
         return (v, conf, alts);
     }
     let HttpStep::Response { response, ttfb_ms, .. } = &o.http else {
@@ -173,7 +192,11 @@ fn decide(p: &RegionProbe, expect: &Expectations, attr: Option<&Attribution>, or
                 vec![alt(Verdict::OriginAppError, format!("The origin's application answers us with {}, while the CDN says it cannot even connect. If the CDN's connection attempts show up in the origin's access log, the application error is the cause.", response.status))],
             );
         }
-        let conf = if attr.source == ErrorSource::Origin || response.status == r.status { High } else { Medium };
+        let conf = if attr.source == ErrorSource::Origin || response.status == r.status {
+            High
+        } else {
+            Medium
+        };
         return (Verdict::OriginAppError, conf, vec![]);
     }
 
@@ -281,12 +304,18 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
             Some(ConnectRefused) => (
                 Verdict::OriginRefused,
                 Medium,
-                vec![alt(Verdict::OriginBlocksCdn, format!("A firewall rejecting only the CDN's addresses looks the same to the CDN. {configure}"))],
+                vec![alt(
+                    Verdict::OriginBlocksCdn,
+                    format!("A firewall rejecting only the CDN's addresses looks the same to the CDN. {configure}"),
+                )],
             ),
             Some(ConnectTimeout) => (
                 Verdict::OriginUnreachable,
                 Medium,
-                vec![alt(Verdict::OriginBlocksCdn, format!("A firewall dropping only the CDN's addresses looks the same to the CDN. {configure}"))],
+                vec![alt(
+                    Verdict::OriginBlocksCdn,
+                    format!("A firewall dropping only the CDN's addresses looks the same to the CDN. {configure}"),
+                )],
             ),
             Some(ConnectOther) => (Verdict::OriginUnreachable, Medium, vec![]),
             Some(OriginTimeout) => (Verdict::OriginTimeout, Medium, vec![]),
@@ -298,16 +327,28 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
                 Verdict::OriginTimeout,
                 Low,
                 vec![
-                    alt(Verdict::OriginUnreachable, format!("The proxy's 504 covers a connect timeout too. {configure}")),
-                    alt(Verdict::OriginBlocksCdn, format!("A firewall dropping the proxy's connections also ends in a 504. {configure}")),
+                    alt(
+                        Verdict::OriginUnreachable,
+                        format!("The proxy's 504 covers a connect timeout too. {configure}"),
+                    ),
+                    alt(
+                        Verdict::OriginBlocksCdn,
+                        format!("A firewall dropping the proxy's connections also ends in a 504. {configure}"),
+                    ),
                 ],
             ),
             Some(Unknown) | None if attr.is_gateway_connect_class() => (
                 Verdict::OriginRefused,
                 Low,
                 vec![
-                    alt(Verdict::OriginMalformedResponse, format!("The proxy's 502 covers an invalid or reset answer too. {configure}")),
-                    alt(Verdict::OriginBlocksCdn, format!("A firewall rejecting the proxy's connections also ends in a 502. {configure}")),
+                    alt(
+                        Verdict::OriginMalformedResponse,
+                        format!("The proxy's 502 covers an invalid or reset answer too. {configure}"),
+                    ),
+                    alt(
+                        Verdict::OriginBlocksCdn,
+                        format!("A firewall rejecting the proxy's connections also ends in a 502. {configure}"),
+                    ),
                 ],
             ),
             _ => (Verdict::UnexpectedResponse, Low, vec![]),
@@ -316,7 +357,10 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
         ErrorSource::Unknown | ErrorSource::NotAnError => (
             Verdict::OriginAppError,
             Low,
-            vec![alt(Verdict::EdgeErrorOriginHealthy, format!("The error page does not say who made it. {configure}"))],
+            vec![alt(
+                Verdict::EdgeErrorOriginHealthy,
+                format!("The error page does not say who made it. {configure}"),
+            )],
         ),
     }
 }

@@ -28,7 +28,9 @@ pub(super) fn expiring_certificates(probes: &[&RegionProbe], expect: &Expectatio
             _ => None,
         });
         for (path, cert) in [(PathKind::Edge, Some(&p.edge.certificate)), (PathKind::Origin, origin_cert)] {
-            let Some(CertificateInfo::Known { not_after, subject, .. }) = cert else { continue };
+            let Some(CertificateInfo::Known { not_after, subject, .. }) = cert else {
+                continue;
+            };
             let left = not_after - now;
             if left >= horizon {
                 continue;
@@ -59,7 +61,9 @@ pub(super) fn slow_paths(probes: &[&RegionProbe], expect: &Expectations, baselin
         });
         for (path, ms) in [(PathKind::Edge, edge_ms), (PathKind::Origin, origin_ms)] {
             let Some(ms) = ms else { continue };
-            let Some(b) = baselines.iter().find(|b| b.region == p.region && b.path == path) else { continue };
+            let Some(b) = baselines.iter().find(|b| b.region == p.region && b.path == path) else {
+                continue;
+            };
             if b.samples < MIN_BASELINE_SAMPLES || b.p50_ms == 0 {
                 continue;
             }
@@ -69,7 +73,12 @@ pub(super) fn slow_paths(probes: &[&RegionProbe], expect: &Expectations, baselin
                     &p.region,
                     path,
                     "latency",
-                    format!("{} answered in {ms} ms, usual p50 is {} ms ({} samples)", path.as_str(), b.p50_ms, b.samples),
+                    format!(
+                        "{} answered in {ms} ms, usual p50 is {} ms ({} samples)",
+                        path.as_str(),
+                        b.p50_ms,
+                        b.samples
+                    ),
                 ));
             }
         }

@@ -7,7 +7,12 @@ use crate::core::diagnosis::{Evidence, PathKind};
 use crate::core::observation::{ConnectStep, EdgeFailure, EdgeObservation, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, TlsStep};
 
 pub(super) fn evidence(region: &str, path: PathKind, step: &str, finding: String) -> Evidence {
-    Evidence { region: region.to_string(), path, step: step.to_string(), finding }
+    Evidence {
+        region: region.to_string(),
+        path,
+        step: step.to_string(),
+        finding,
+    }
 }
 
 fn ms(v: Option<u32>) -> String {
@@ -110,28 +115,66 @@ pub(super) fn origin_finding(o: &OriginObservation) -> (String, String) {
     match &o.connect {
         ConnectStep::Ok { ms } => parts.push(format!("origin {} connect ok in {ms} ms", o.address)),
         ConnectStep::Refused { ms, detail } => {
-            return ("connect".into(), format!("origin {} refused the connection after {ms} ms ({detail})", o.address));
+            return (
+                "connect".into(),
+                format!("origin {} refused the connection after {ms} ms ({detail})", o.address),
+            );
         }
-        ConnectStep::TimedOut { ms } => return ("connect".into(), format!("connecting to origin {} timed out after {ms} ms", o.address)),
+        ConnectStep::TimedOut { ms } => {
+            return (
+                "connect".into(),
+                format!("connecting to origin {} timed out after {ms} ms", o.address),
+            )
+        }
         ConnectStep::Unreachable { ms, detail } => {
-            return ("connect".into(), format!("origin {} unreachable after {ms} ms ({detail})", o.address));
+            return (
+                "connect".into(),
+                format!("origin {} unreachable after {ms} ms ({detail})", o.address),
+            );
         }
         ConnectStep::DnsFailed { ms, detail } => {
-            return ("connect".into(), format!("origin name in {} did not resolve after {ms} ms ({detail})", o.address));
+            return (
+                "connect".into(),
+                format!("origin name in {} did not resolve after {ms} ms ({detail})", o.address),
+            );
         }
         ConnectStep::Failed { ms, detail } => {
-            return ("connect".into(), format!("connecting to origin {} failed after {ms} ms ({detail})", o.address));
+            return (
+                "connect".into(),
+                format!("connecting to origin {} failed after {ms} ms ({detail})", o.address),
+            );
         }
     }
     match &o.tls {
         TlsStep::NotApplicable | TlsStep::NotAttempted => {}
         TlsStep::Ok { ms, .. } => parts.push(format!("TLS ok in {ms} ms")),
-        TlsStep::Untrusted { ms, detail } => return ("tls".into(), format!("{}, TLS certificate not trusted after {ms} ms ({detail})", parts.join(", "))),
-        TlsStep::Expired { ms, detail } => return ("tls".into(), format!("{}, TLS certificate expired, seen after {ms} ms ({detail})", parts.join(", "))),
-        TlsStep::HostnameMismatch { ms, detail } => {
-            return ("tls".into(), format!("{}, TLS certificate does not match the host name, seen after {ms} ms ({detail})", parts.join(", ")));
+        TlsStep::Untrusted { ms, detail } => {
+            return (
+                "tls".into(),
+                format!("{}, TLS certificate not trusted after {ms} ms ({detail})", parts.join(", ")),
+            )
         }
-        TlsStep::HandshakeFailed { ms, detail } => return ("tls".into(), format!("{}, TLS handshake failed after {ms} ms ({detail})", parts.join(", "))),
+        TlsStep::Expired { ms, detail } => {
+            return (
+                "tls".into(),
+                format!("{}, TLS certificate expired, seen after {ms} ms ({detail})", parts.join(", ")),
+            )
+        }
+        TlsStep::HostnameMismatch { ms, detail } => {
+            return (
+                "tls".into(),
+                format!(
+                    "{}, TLS certificate does not match the host name, seen after {ms} ms ({detail})",
+                    parts.join(", ")
+                ),
+            );
+        }
+        TlsStep::HandshakeFailed { ms, detail } => {
+            return (
+                "tls".into(),
+                format!("{}, TLS handshake failed after {ms} ms ({detail})", parts.join(", ")),
+            )
+        }
         TlsStep::Failed { ms, detail } => return ("tls".into(), format!("{}, TLS failed after {ms} ms ({detail})", parts.join(", "))),
     }
     match &o.http {
@@ -139,7 +182,11 @@ pub(super) fn origin_finding(o: &OriginObservation) -> (String, String) {
             step = "http";
             parts.push("HTTP not attempted".into());
         }
-        HttpStep::Response { response, ttfb_ms, total_ms } => {
+        HttpStep::Response {
+            response,
+            ttfb_ms,
+            total_ms,
+        } => {
             step = "http";
             let mut s = format!("HTTP {} in {ttfb_ms} ms (body done at {total_ms} ms)", response.status);
             if response.keyword_found == Some(false) {
@@ -147,9 +194,17 @@ pub(super) fn origin_finding(o: &OriginObservation) -> (String, String) {
             }
             parts.push(s);
         }
-        HttpStep::Failed { failure, ms, detail, bytes_received } => {
+        HttpStep::Failed {
+            failure,
+            ms,
+            detail,
+            bytes_received,
+        } => {
             step = "http";
-            parts.push(format!("HTTP failed: {} after {ms} ms, {bytes_received} bytes received ({detail})", http_failure_words(*failure)));
+            parts.push(format!(
+                "HTTP failed: {} after {ms} ms, {bytes_received} bytes received ({detail})",
+                http_failure_words(*failure)
+            ));
         }
     }
     (step.into(), parts.join(", "))

@@ -22,14 +22,14 @@ use serde::{Deserialize, Serialize};
 
 /// Lower bound (inclusive, ms) of each bucket; bucket `i` ends where bucket `i + 1` starts.
 const BOUNDS: [u32; BUCKETS] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 17, 22, 28, 37, 49, 65, 85, 113, 149, 196, 258, 341, 450, 594, 784, 1034,
-    1365, 1801, 2378, 3138, 4143, 5468, 7218, 9527, 12576, 16600, 21911, 28923, 38178, 50395, 66521,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 17, 22, 28, 37, 49, 65, 85, 113, 149, 196, 258, 341, 450, 594, 784, 1034, 1365, 1801, 2378, 3138,
+    4143, 5468, 7218, 9527, 12576, 16600, 21911, 28923, 38178, 50395, 66521,
 ];
 
 /// The value reported for a percentile that falls in each bucket: `round(sqrt(lo * hi_incl))`.
 const REPRESENTATIVE: [u32; BUCKETS] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 19, 24, 32, 42, 56, 74, 98, 129, 170, 224, 296, 391, 517, 682, 900, 1188,
-    1567, 2069, 2731, 3605, 4759, 6282, 8292, 10945, 14448, 19071, 25174, 33229, 43863, 57899, 66521,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 19, 24, 32, 42, 56, 74, 98, 129, 170, 224, 296, 391, 517, 682, 900, 1188, 1567, 2069, 2731, 3605,
+    4759, 6282, 8292, 10945, 14448, 19071, 25174, 33229, 43863, 57899, 66521,
 ];
 
 /// Number of buckets.
@@ -162,7 +162,10 @@ mod tests {
     fn bounds_are_increasing_and_representatives_lie_inside_their_bucket() {
         for i in 0..BUCKETS - 1 {
             assert!(BOUNDS[i] < BOUNDS[i + 1], "bounds not increasing at {i}");
-            assert!(BOUNDS[i] <= REPRESENTATIVE[i] && REPRESENTATIVE[i] < BOUNDS[i + 1], "rep {i} outside its bucket");
+            assert!(
+                BOUNDS[i] <= REPRESENTATIVE[i] && REPRESENTATIVE[i] < BOUNDS[i + 1],
+                "rep {i} outside its bucket"
+            );
         }
     }
 
@@ -172,14 +175,32 @@ mod tests {
             let rep = f64::from(REPRESENTATIVE[i]);
             for v in [BOUNDS[i], BOUNDS[i + 1] - 1] {
                 let err = (rep - f64::from(v)).abs() / f64::from(v);
-                assert!(err <= MAX_RELATIVE_ERROR, "bucket {i}: value {v} reported as {rep} (error {err:.3})");
+                assert!(
+                    err <= MAX_RELATIVE_ERROR,
+                    "bucket {i}: value {v} reported as {rep} (error {err:.3})"
+                );
             }
         }
     }
 
     #[test]
     fn buckets_of_known_latencies() {
-        let cases = [(0, 0), (1, 1), (8, 8), (9, 8), (10, 9), (12, 9), (13, 10), (100, 17), (113, 18), (1000, 25), (60_000, 40), (66_520, 40), (66_521, 41), (u32::MAX, 41)];
+        let cases = [
+            (0, 0),
+            (1, 1),
+            (8, 8),
+            (9, 8),
+            (10, 9),
+            (12, 9),
+            (13, 10),
+            (100, 17),
+            (113, 18),
+            (1000, 25),
+            (60_000, 40),
+            (66_520, 40),
+            (66_521, 41),
+            (u32::MAX, 41),
+        ];
         for (latency, bucket) in cases {
             assert_eq!(LatencyHistogram::bucket_of(latency), bucket, "latency {latency}");
         }

@@ -59,7 +59,14 @@ pub fn samples_from_round(monitor_id: &str, reports: &[RegionReport], expect: &E
                     _ => None,
                 },
             };
-            out.push(Sample { monitor_id: monitor_id.to_string(), region: probe.region.clone(), path, at, ok, latency_ms });
+            out.push(Sample {
+                monitor_id: monitor_id.to_string(),
+                region: probe.region.clone(),
+                path,
+                at,
+                ok,
+                latency_ms,
+            });
         }
     }
     out
@@ -169,7 +176,13 @@ type RollupKey = (String, String, PathKind, Granularity, UnixMillis);
 pub fn rollup(samples: &[Sample], granularity: Granularity) -> Vec<Rollup> {
     let mut groups: BTreeMap<RollupKey, Rollup> = BTreeMap::new();
     for s in samples {
-        let key = (s.monitor_id.clone(), s.region.clone(), s.path, granularity, granularity.bucket_start(s.at));
+        let key = (
+            s.monitor_id.clone(),
+            s.region.clone(),
+            s.path,
+            granularity,
+            granularity.bucket_start(s.at),
+        );
         let r = groups.entry(key).or_insert_with_key(Rollup::empty);
         r.checks = r.checks.saturating_add(1);
         if s.ok {
@@ -215,7 +228,13 @@ pub fn roll_hours_into_days(hours: &[Rollup]) -> Vec<Rollup> {
     let mut groups: BTreeMap<RollupKey, Rollup> = BTreeMap::new();
     for h in hours {
         let day = Granularity::Day;
-        let key = (h.monitor_id.clone(), h.region.clone(), h.path, day, day.bucket_start(h.bucket_start));
+        let key = (
+            h.monitor_id.clone(),
+            h.region.clone(),
+            h.path,
+            day,
+            day.bucket_start(h.bucket_start),
+        );
         groups.entry(key).or_insert_with_key(Rollup::empty).absorb(h);
     }
     groups.into_values().collect()

@@ -22,7 +22,11 @@ impl Default for Retention {
     fn default() -> Self {
         // A week of raw rounds for incident forensics, a quarter of hours for "last 90 days"
         // bars, and a bit over a year of days for year-on-year uptime.
-        Retention { raw_days: 7, hourly_days: 90, daily_days: 400 }
+        Retention {
+            raw_days: 7,
+            hourly_days: 90,
+            daily_days: 400,
+        }
     }
 }
 

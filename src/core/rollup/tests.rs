@@ -12,7 +12,14 @@ use crate::core::time::MINUTE;
 const T0: UnixMillis = 1_795_305_600_000; // 2026-11-22T00:00:00Z, a day boundary
 
 fn sample(region: &str, path: PathKind, at: UnixMillis, ok: bool, latency_ms: Option<u32>) -> Sample {
-    Sample { monitor_id: "mon_a".into(), region: region.into(), path, at, ok, latency_ms }
+    Sample {
+        monitor_id: "mon_a".into(),
+        region: region.into(),
+        path,
+        at,
+        ok,
+        latency_ms,
+    }
 }
 
 fn load(name: &str) -> String {
@@ -44,8 +51,10 @@ fn groups_by_monitor_region_path_and_bucket() {
         sample("enam", PathKind::Edge, T0 + 10, true, None),
     ];
     let hours = rollup(&samples, Granularity::Hour);
-    let got: Vec<(&str, PathKind, UnixMillis, u32, u32, u32)> =
-        hours.iter().map(|r| (r.region.as_str(), r.path, r.bucket_start, r.checks, r.failures, r.latency.count())).collect();
+    let got: Vec<(&str, PathKind, UnixMillis, u32, u32, u32)> = hours
+        .iter()
+        .map(|r| (r.region.as_str(), r.path, r.bucket_start, r.checks, r.failures, r.latency.count()))
+        .collect();
     // The failed check's 30 s latency is not in the histogram; the untimed success counts as a check only.
     let want = vec![
         ("enam", PathKind::Edge, T0, 1, 0, 0),
@@ -63,7 +72,11 @@ fn groups_by_monitor_region_path_and_bucket() {
 fn derived_uptime_and_percentiles() {
     let cases: [(u32, u32, Option<f64>); 4] = [(0, 0, None), (4, 0, Some(100.0)), (4, 1, Some(75.0)), (3, 3, Some(0.0))];
     for (checks, failures, want) in cases {
-        let r = Rollup { checks, failures, ..rollup(&[sample("x", PathKind::Edge, T0, true, None)], Granularity::Hour)[0].clone() };
+        let r = Rollup {
+            checks,
+            failures,
+            ..rollup(&[sample("x", PathKind::Edge, T0, true, None)], Granularity::Hour)[0].clone()
+        };
         assert_eq!(r.uptime(), want, "{checks} checks, {failures} failures");
     }
     let samples: Vec<Sample> = (1..=20).map(|i| sample("x", PathKind::Edge, T0, true, Some(i * 100))).collect();
@@ -116,7 +129,13 @@ fn hourly_fixture() -> Vec<Rollup> {
     for h in 0..4 {
         for i in 0..10 {
             let ok = !(h == 2 && i < 5);
-            samples.push(sample("weur", PathKind::Edge, T0 + h * HOUR + i * MINUTE, ok, Some(100 * (h as u32 + 1))));
+            samples.push(sample(
+                "weur",
+                PathKind::Edge,
+                T0 + h * HOUR + i * MINUTE,
+                ok,
+                Some(100 * (h as u32 + 1)),
+            ));
         }
     }
     rollup(&samples, Granularity::Hour)
@@ -142,9 +161,18 @@ fn windows_select_buckets_by_start() {
 fn latency_series_has_one_point_per_step() {
     let hours = hourly_fixture();
     let got = latency_series(&hours, T0 - HOUR, T0 + 4 * HOUR, HOUR);
-    let want = vec![(T0 - HOUR, None), (T0, Some(98)), (T0 + HOUR, Some(224)), (T0 + 2 * HOUR, Some(296)), (T0 + 3 * HOUR, Some(391))];
+    let want = vec![
+        (T0 - HOUR, None),
+        (T0, Some(98)),
+        (T0 + HOUR, Some(224)),
+        (T0 + 2 * HOUR, Some(296)),
+        (T0 + 3 * HOUR, Some(391)),
+    ];
     assert_eq!(got, want);
-    assert_eq!(latency_series(&hours, T0, T0 + 4 * HOUR, 2 * HOUR), vec![(T0, Some(98)), (T0 + 2 * HOUR, Some(391))]);
+    assert_eq!(
+        latency_series(&hours, T0, T0 + 4 * HOUR, 2 * HOUR),
+        vec![(T0, Some(98)), (T0 + 2 * HOUR, Some(391))]
+    );
     assert!(latency_series(&hours, T0, T0 + HOUR, 0).is_empty());
     assert!(latency_series(&hours, T0, T0, HOUR).is_empty());
     assert_eq!(latency_series(&hours, i64::MIN, i64::MAX, 1).len(), window::MAX_SERIES_POINTS);
@@ -160,7 +188,10 @@ fn baselines_per_region_and_path() {
         sample("apac", PathKind::Origin, T0, true, Some(300)),
     ];
     let got = baselines(&rollup(&samples, Granularity::Hour));
-    let want = vec![("apac".to_string(), PathKind::Origin, 296, 1), ("weur".to_string(), PathKind::Edge, 129, 3)];
+    let want = vec![
+        ("apac".to_string(), PathKind::Origin, 296, 1),
+        ("weur".to_string(), PathKind::Edge, 129, 3),
+    ];
     assert_eq!(got, want);
 }
 
@@ -171,7 +202,11 @@ fn retention_cutoffs_align_to_buckets() {
     assert_eq!(c.raw_before, now - 7 * DAY);
     assert_eq!(c.hourly_before, T0 + 5 * HOUR - 90 * DAY);
     assert_eq!(c.daily_before, T0 - 400 * DAY);
-    let huge = Retention { raw_days: u32::MAX, hourly_days: u32::MAX, daily_days: u32::MAX };
+    let huge = Retention {
+        raw_days: u32::MAX,
+        hourly_days: u32::MAX,
+        daily_days: u32::MAX,
+    };
     assert!(cutoffs(&huge, now).raw_before < 0);
 }
 
@@ -217,16 +252,21 @@ fn hours_to_roll_catches_up_in_bounded_steps() {
 }
 
 fn arb_samples() -> impl Strategy<Value = Vec<Sample>> {
-    let one = (0usize..3, any::<bool>(), 0i64..3 * DAY, any::<bool>(), proptest::option::of(0u32..120_000)).prop_map(
-        |(region, origin, offset, ok, latency_ms)| Sample {
+    let one = (
+        0usize..3,
+        any::<bool>(),
+        0i64..3 * DAY,
+        any::<bool>(),
+        proptest::option::of(0u32..120_000),
+    )
+        .prop_map(|(region, origin, offset, ok, latency_ms)| Sample {
             monitor_id: "mon_p".into(),
             region: ["weur", "enam", "apac"][region].into(),
             path: if origin { PathKind::Origin } else { PathKind::Edge },
             at: T0 - DAY + offset,
             ok,
             latency_ms,
-        },
-    );
+        });
     proptest::collection::vec(one, 0..200)
 }
 

@@ -9,7 +9,12 @@ use crate::core::time::{HOUR, MINUTE, SECOND};
 const T0: UnixMillis = 1_795_305_600_000;
 
 fn entry(id: &str, interval_ms: u64, next_due: UnixMillis) -> Entry {
-    Entry { monitor_id: id.into(), interval_ms, next_due, paused: false }
+    Entry {
+        monitor_id: id.into(),
+        interval_ms,
+        next_due,
+        paused: false,
+    }
 }
 
 #[test]
@@ -19,14 +24,23 @@ fn due_reports_the_nearest_slot_and_the_missed_ones() {
     let cases = [
         (T0, T0, 0, T0 + MINUTE),
         (T0 + 2 * SECOND, T0, 0, T0 + MINUTE),
-        (T0 + 30 * SECOND, T0, 0, T0 + MINUTE),                 // exactly half late: still this slot
-        (T0 + 31 * SECOND, T0 + MINUTE, 1, T0 + 2 * MINUTE),    // nearer the next slot
+        (T0 + 30 * SECOND, T0, 0, T0 + MINUTE),              // exactly half late: still this slot
+        (T0 + 31 * SECOND, T0 + MINUTE, 1, T0 + 2 * MINUTE), // nearer the next slot
         (T0 + 5 * MINUTE + 10 * SECOND, T0 + 5 * MINUTE, 5, T0 + 6 * MINUTE),
         (T0 + HOUR, T0 + HOUR, 60, T0 + HOUR + MINUTE),
     ];
     for (now, scheduled_for, missed, next) in cases {
         let got = due(std::slice::from_ref(&e), now, 10);
-        assert_eq!(got, vec![Due { monitor_id: "m".into(), scheduled_for, missed }], "alarm at T0+{}ms", now - T0);
+        assert_eq!(
+            got,
+            vec![Due {
+                monitor_id: "m".into(),
+                scheduled_for,
+                missed
+            }],
+            "alarm at T0+{}ms",
+            now - T0
+        );
         let after = advance(&e, now);
         assert_eq!(after, next, "advance at T0+{}ms", now - T0);
         assert!(after > now && after - now >= 30_000, "next due too soon: {}ms", after - now);
@@ -45,7 +59,12 @@ fn due_skips_paused_and_future_entries() {
 
 #[test]
 fn due_takes_the_oldest_first_up_to_max() {
-    let entries = [entry("c", 60_000, T0 - 1), entry("b", 60_000, T0 - 5), entry("a", 60_000, T0 - 1), entry("d", 60_000, T0 - 9)];
+    let entries = [
+        entry("c", 60_000, T0 - 1),
+        entry("b", 60_000, T0 - 5),
+        entry("a", 60_000, T0 - 1),
+        entry("d", 60_000, T0 - 9),
+    ];
     let ids: Vec<String> = due(&entries, T0, 3).into_iter().map(|d| d.monitor_id).collect();
     assert_eq!(ids, vec!["d".to_string(), "b".to_string(), "a".to_string()]);
 }
@@ -54,16 +73,21 @@ fn due_takes_the_oldest_first_up_to_max() {
 fn advance_table() {
     // (interval, next_due, ran_at, want)
     let cases = [
-        (60_000, T0, T0 - 40 * SECOND, T0),              // manual run well before: keep the slot
-        (60_000, T0, T0 - 10 * SECOND, T0 + MINUTE),     // manual run just before: not back to back
+        (60_000, T0, T0 - 40 * SECOND, T0),          // manual run well before: keep the slot
+        (60_000, T0, T0 - 10 * SECOND, T0 + MINUTE), // manual run just before: not back to back
         (60_000, T0, T0 + 29_999, T0 + MINUTE),
         (60_000, T0, T0 + 30_001, T0 + 2 * MINUTE),
-        (45_000, T0, T0 + 22_500, T0 + 45_000),          // half of an interval, exactly
-        (0, T0, T0 + 5, T0 + 5),                         // a zero interval must not divide by zero
+        (45_000, T0, T0 + 22_500, T0 + 45_000), // half of an interval, exactly
+        (0, T0, T0 + 5, T0 + 5),                // a zero interval must not divide by zero
         (u64::MAX, T0, T0, i64::MAX),
     ];
     for (interval_ms, next_due, ran_at, want) in cases {
-        assert_eq!(advance(&entry("m", interval_ms, next_due), ran_at), want, "interval {interval_ms}, ran at T0{:+}", ran_at - T0);
+        assert_eq!(
+            advance(&entry("m", interval_ms, next_due), ran_at),
+            want,
+            "interval {interval_ms}, ran at T0{:+}",
+            ran_at - T0
+        );
     }
 }
 
@@ -73,7 +97,13 @@ fn next_alarm_is_the_earliest_unpaused_due_time() {
     p.paused = true;
     assert_eq!(next_alarm(&[], T0), None);
     assert_eq!(next_alarm(std::slice::from_ref(&p), T0), None);
-    assert_eq!(next_alarm(&[p.clone(), entry("a", 60_000, T0 + 7 * SECOND), entry("b", 60_000, T0 + 3 * SECOND)], T0), Some(T0 + 3 * SECOND));
+    assert_eq!(
+        next_alarm(
+            &[p.clone(), entry("a", 60_000, T0 + 7 * SECOND), entry("b", 60_000, T0 + 3 * SECOND)],
+            T0
+        ),
+        Some(T0 + 3 * SECOND)
+    );
     assert_eq!(next_alarm(&[p, entry("a", 60_000, T0 - 1)], T0), Some(T0 + DUE_NOW_DELAY_MS));
 }
 
@@ -87,7 +117,11 @@ fn initial_due_is_stable_on_grid_and_spread() {
     assert_eq!(initial_due("mon_a", 60_000, now + 5 * HOUR + 17), {
         let later = now + 5 * HOUR + 17;
         let t = a + ((later - a) / 60_000) * 60_000;
-        if t >= later { t } else { t + 60_000 }
+        if t >= later {
+            t
+        } else {
+            t + 60_000
+        }
     });
     // A thousand monitors with the same interval: no second of the minute gets a crowd.
     let mut per_second: BTreeMap<i64, u32> = BTreeMap::new();
@@ -118,13 +152,20 @@ struct Script {
 
 impl Script {
     fn new(entries: Vec<Entry>, max: usize) -> Script {
-        Script { entries, max, ran: BTreeMap::new(), missed: BTreeMap::new() }
+        Script {
+            entries,
+            max,
+            ran: BTreeMap::new(),
+            missed: BTreeMap::new(),
+        }
     }
 
     /// The alarm fires at `now`; returns the next alarm time.
     fn alarm(&mut self, now: UnixMillis) -> Option<UnixMillis> {
         for d in due(&self.entries, now, self.max) {
-            let Some(e) = self.entries.iter_mut().find(|e| e.monitor_id == d.monitor_id) else { continue };
+            let Some(e) = self.entries.iter_mut().find(|e| e.monitor_id == d.monitor_id) else {
+                continue;
+            };
             let interval = e.interval_ms as i64;
             let slots = self.missed.entry(d.monitor_id.clone()).or_default();
             slots.extend((0..i64::from(d.missed)).map(|k| e.next_due + k * interval));
@@ -136,7 +177,9 @@ impl Script {
 
     /// Every slot from `start` up to (not including) the entry's current next_due, once.
     fn assert_every_slot_accounted(&self, id: &str, start: UnixMillis, interval: i64) {
-        let Some(e) = self.entries.iter().find(|e| e.monitor_id == id) else { panic!("no entry {id}") };
+        let Some(e) = self.entries.iter().find(|e| e.monitor_id == id) else {
+            panic!("no entry {id}")
+        };
         let mut seen: Vec<UnixMillis> = self.ran.get(id).cloned().unwrap_or_default();
         seen.extend(self.missed.get(id).cloned().unwrap_or_default());
         seen.sort_unstable();

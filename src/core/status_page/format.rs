@@ -49,7 +49,11 @@ pub(crate) fn time_element(t: UnixMillis) -> String {
 /// "3 min ago", relative to `now`.
 pub(crate) fn ago(t: UnixMillis, now: UnixMillis) -> String {
     let d = now - t;
-    if d < MINUTE { "just now".to_string() } else { format!("{} ago", format_duration(d)) }
+    if d < MINUTE {
+        "just now".to_string()
+    } else {
+        format!("{} ago", format_duration(d))
+    }
 }
 
 /// "99.95%" (rounded down, so a bad minute never shows as 100.00%), or "no data".

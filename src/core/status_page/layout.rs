@@ -76,7 +76,11 @@ table.grid th,table.grid td{padding:8px 4px}.card{padding:14px}.card-foot svg.sp
 /// The whole document around `body_html` (already escaped/marked-up by the caller).
 pub(crate) fn page(site_title: &str, page_title: &str, body_html: &str) -> String {
     let site = escape_html(site_title);
-    let title = if page_title.is_empty() { site.clone() } else { format!("{} · {site}", escape_html(page_title)) };
+    let title = if page_title.is_empty() {
+        site.clone()
+    } else {
+        format!("{} · {site}", escape_html(page_title))
+    };
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -110,7 +114,12 @@ pub(crate) fn health_word(health: Health) -> &'static str {
 
 /// A coloured pill with icon and word.
 pub(crate) fn pill(health: Health) -> String {
-    format!(r#"<span class="pill h-{}">{}{}</span>"#, health.as_str(), icon(health), health_word(health))
+    format!(
+        r#"<span class="pill h-{}">{}{}</span>"#,
+        health.as_str(),
+        icon(health),
+        health_word(health)
+    )
 }
 
 /// `/status/{slug}` for a slug the platform may not have checked: unsafe characters are

@@ -80,9 +80,10 @@ Under each region: the data centre that ran the check.</caption>\n\
 }
 
 fn region_row(body: &mut String, r: &RegionSummary) {
-    let colo = r.colo.as_deref().map_or_else(String::new, |c| {
-        format!("<span class=\"colo\">{}</span>", escape_html(c))
-    });
+    let colo = r
+        .colo
+        .as_deref()
+        .map_or_else(String::new, |c| format!("<span class=\"colo\">{}</span>", escape_html(c)));
     let _ = write!(body, "<tr><th scope=\"row\">{}{colo}</th>", escape_html(&r.region));
     if !r.answered {
         body.push_str(
@@ -102,7 +103,9 @@ fn path_cell(body: &mut String, p: Option<&PathSummary>, missing: &str) {
         return;
     };
     let (class, glyph, word) = if p.ok { ("h-up", "✓", "OK") } else { ("h-down", "✕", "Failed") };
-    let latency = p.latency_ms.map_or_else(String::new, |ms| format!("<span class=\"lat\">{ms} ms</span>"));
+    let latency = p
+        .latency_ms
+        .map_or_else(String::new, |ms| format!("<span class=\"lat\">{ms} ms</span>"));
     let _ = write!(
         body,
         "<td><span class=\"cell {class}\"><span class=\"icon\" aria-hidden=\"true\">{glyph}</span>\

@@ -23,7 +23,11 @@ pub(crate) struct SeriesStats {
 pub(crate) fn series_stats(series: &[(UnixMillis, Option<u32>)]) -> Option<SeriesStats> {
     let mut known: Vec<u32> = series.iter().filter_map(|&(_, v)| v).collect();
     known.sort_unstable();
-    Some(SeriesStats { min: *known.first()?, median: known[known.len() / 2], max: *known.last()? })
+    Some(SeriesStats {
+        min: *known.first()?,
+        median: known[known.len() / 2],
+        max: *known.last()?,
+    })
 }
 
 /// Renders the series (oldest first) as `<svg role="img">` with one polyline per run of
@@ -86,7 +90,10 @@ mod tests {
         let series = [(0, Some(100)), (1, Some(200)), (2, None), (3, Some(50)), (4, Some(150))];
         let svg = sparkline_svg(&series, "Edge latency", "spark").expect("has data");
         assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
-        assert!(svg.contains(r#"aria-label="Edge latency: median 150 ms, fastest 50 ms, slowest 200 ms""#), "{svg}");
+        assert!(
+            svg.contains(r#"aria-label="Edge latency: median 150 ms, fastest 50 ms, slowest 200 ms""#),
+            "{svg}"
+        );
         assert!(svg.contains(r#"role="img""#));
         // The slowest point touches the top padding; time spans the full width.
         assert!(svg.contains("150.0,4.0"), "{svg}");

@@ -50,7 +50,11 @@ fn hostile_names_are_inert() {
     m.regions[0].colo = Some("<u>CDG</u>".into());
     m.incidents[0].regions = vec!["<svg/onload=1>".into()];
     let site = "Acme & <Co>";
-    for html in [render_monitor(&m, now, site), render_index(std::slice::from_ref(&m), now, site), render_not_found(site)] {
+    for html in [
+        render_monitor(&m, now, site),
+        render_index(std::slice::from_ref(&m), now, site),
+        render_not_found(site),
+    ] {
         for raw in ["<script", "<img", "<b>", "<i>", "<u>", "<svg/", "<Co>"] {
             assert!(!html.contains(raw), "{raw} leaked into:\n{html}");
         }
@@ -112,7 +116,13 @@ fn never_probed_constructor_matches_the_fixture() {
 fn never_probed_monitor_has_empty_states() {
     let (m, now, title) = monitor("blog");
     let html = render_monitor(&m, now, &title);
-    for needle in ["Waiting for the first check", "No region has reported yet.", "<dd>no data</dd>", "No response times yet.", "No incidents recorded."] {
+    for needle in [
+        "Waiting for the first check",
+        "No region has reported yet.",
+        "<dd>no data</dd>",
+        "No response times yet.",
+        "No incidents recorded.",
+    ] {
         assert!(html.contains(needle), "missing {needle:?}");
     }
     assert!(!html.contains("<table"));
@@ -122,7 +132,13 @@ fn never_probed_monitor_has_empty_states() {
 fn index_banner_reflects_the_worst_state() {
     let f = fixture();
     let with = |healths: &[Health]| -> Vec<PageMonitor> {
-        healths.iter().map(|h| PageMonitor { health: *h, ..f.monitors[0].clone() }).collect()
+        healths
+            .iter()
+            .map(|h| PageMonitor {
+                health: *h,
+                ..f.monitors[0].clone()
+            })
+            .collect()
     };
     let cases = [
         (vec![], Overall::Unknown),
@@ -133,12 +149,21 @@ fn index_banner_reflects_the_worst_state() {
         (with(&[Health::Down, Health::Unknown]), Overall::MajorOutage),
     ];
     for (monitors, expected) in cases {
-        assert_eq!(overall(&monitors), expected, "{:?}", monitors.iter().map(|m| m.health).collect::<Vec<_>>());
+        assert_eq!(
+            overall(&monitors),
+            expected,
+            "{:?}",
+            monitors.iter().map(|m| m.health).collect::<Vec<_>>()
+        );
     }
     let html = render_index(&f.monitors, f.now, &f.site_title);
     assert!(html.contains("<span>Partial outage</span>"));
     for m in &f.monitors {
-        assert!(html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escape_html(&m.name))), "{}", m.slug);
+        assert!(
+            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escape_html(&m.name))),
+            "{}",
+            m.slug
+        );
     }
     assert!(html.contains("Not checked yet."), "the never-probed card says so");
     assert!(html.contains("checked 1 min ago") || html.contains("checked just now"));
@@ -194,7 +219,14 @@ fn views_from_the_current_status_document() {
     let page = PageMonitor::from_status(&status);
     assert_eq!(
         page,
-        PageMonitor { uptime_24h: None, uptime_7d: None, uptime_30d: None, latency_series: vec![], incidents: vec![], ..shop }
+        PageMonitor {
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: vec![],
+            incidents: vec![],
+            ..shop
+        }
     );
 
     let badge = BadgeInput::from_status(&status, false);
@@ -209,7 +241,10 @@ fn views_from_the_current_status_document() {
         ]
     );
     let healthy = CurrentStatus {
-        diagnosis: Diagnosis { verdict: Verdict::Healthy, ..status.diagnosis.clone() },
+        diagnosis: Diagnosis {
+            verdict: Verdict::Healthy,
+            ..status.diagnosis.clone()
+        },
         ..status.clone()
     };
     assert_eq!(BadgeInput::from_status(&healthy, false).short_verdict, None);

@@ -89,26 +89,37 @@ fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext,
         (got, _) => e.required(got, "/url"),
     };
     let https_only = kind != ChannelKind::Webhook;
-    out.url = url.and_then(|u| check_url(u, "/url", ctx.allow_private_targets, https_only, e)).unwrap_or_default();
+    out.url = url
+        .and_then(|u| check_url(u, "/url", ctx.allow_private_targets, https_only, e))
+        .unwrap_or_default();
     let secret = e.string(m, "", "secret");
     out.secret = match (kind, secret) {
         (_, Err(())) => None,
         (ChannelKind::Webhook, got) => e.required(got, "/secret").and_then(|s| {
             let ok = webhook_secret_ok(s);
             if !ok {
-                e.push("/secret", format!("must be a Standard Webhooks secret: whsec_ followed by base64 of at least {WEBHOOK_SECRET_MIN_BYTES} bytes"));
+                e.push(
+                    "/secret",
+                    format!("must be a Standard Webhooks secret: whsec_ followed by base64 of at least {WEBHOOK_SECRET_MIN_BYTES} bytes"),
+                );
             }
             ok.then(|| s.to_string())
         }),
         (ChannelKind::Pagerduty, got) => e.required(got, "/secret").and_then(|s| {
             let ok = s.len() == PAGERDUTY_ROUTING_KEY_CHARS && s.bytes().all(|b| b.is_ascii_alphanumeric());
             if !ok {
-                e.push("/secret", format!("must be a PagerDuty routing key ({PAGERDUTY_ROUTING_KEY_CHARS} letters and digits)"));
+                e.push(
+                    "/secret",
+                    format!("must be a PagerDuty routing key ({PAGERDUTY_ROUTING_KEY_CHARS} letters and digits)"),
+                );
             }
             ok.then(|| s.to_string())
         }),
         (_, Ok(Some(_))) => {
-            e.push("/secret", "is not used by slack or discord channels (the URL carries the token); set it to null");
+            e.push(
+                "/secret",
+                "is not used by slack or discord channels (the URL carries the token); set it to null",
+            );
             None
         }
         (_, Ok(None)) => None,

@@ -31,10 +31,23 @@ fn errors(v: &Value, ctx: &ValidationContext) -> Vec<crate::core::problem::Field
 #[test]
 fn each_kind_accepts_its_valid_form() {
     let c = validate_new_channel(&webhook(), "ch_1".into(), &ctx()).unwrap();
-    assert_eq!((c.kind, c.secret.as_deref(), c.enabled), (ChannelKind::Webhook, Some(WEBHOOK_SECRET), true));
-    let pd = validate_new_channel(&json!({"name": "Pager", "kind": "pagerduty", "secret": ROUTING_KEY}), "ch_2".into(), &ctx()).unwrap();
+    assert_eq!(
+        (c.kind, c.secret.as_deref(), c.enabled),
+        (ChannelKind::Webhook, Some(WEBHOOK_SECRET), true)
+    );
+    let pd = validate_new_channel(
+        &json!({"name": "Pager", "kind": "pagerduty", "secret": ROUTING_KEY}),
+        "ch_2".into(),
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(pd.url, "https://events.pagerduty.com/v2/enqueue");
-    let slack = validate_new_channel(&json!({"name": "Slack", "kind": "slack", "url": SLACK_URL, "enabled": false}), "ch_3".into(), &ctx()).unwrap();
+    let slack = validate_new_channel(
+        &json!({"name": "Slack", "kind": "slack", "url": SLACK_URL, "enabled": false}),
+        "ch_3".into(),
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!((slack.secret, slack.enabled), (None, false));
     let discord = json!({"name": "D", "kind": "discord", "url": "https://discord.com/api/webhooks/1/abc"});
     assert!(validate_new_channel(&discord, "ch_4".into(), &ctx()).is_ok());
@@ -78,10 +91,17 @@ fn each_bad_field_reports_its_pointer() {
 
 #[test]
 fn local_development_allows_loopback_http_hooks() {
-    let local = ValidationContext { allow_private_targets: true, ..ctx() };
+    let local = ValidationContext {
+        allow_private_targets: true,
+        ..ctx()
+    };
     let v = json!({"name": "Local", "kind": "slack", "url": "http://127.0.0.1:9000/slack"});
     assert!(validate_new_channel(&v, "ch_1".into(), &local).is_ok());
-    assert_eq!(errors(&v, &ctx()).len(), 2, "http and loopback are both refused outside local development");
+    assert_eq!(
+        errors(&v, &ctx()).len(),
+        2,
+        "http and loopback are both refused outside local development"
+    );
 }
 
 fn stored() -> Channel {
@@ -107,16 +127,25 @@ fn secrets_and_urls_never_appear_in_views_or_errors() {
         let body = Problem::validation(errs).to_json();
         assert!(!body.contains(s) && !body.contains("SECRET") && !body.contains("PRIVATE"), "{body}");
     }
-    let errs = errors(&json!({"name": "S", "kind": "slack", "url": "http://hooks.slack.com/services/T/B/TOPSECRETTOKEN"}), &ctx());
+    let errs = errors(
+        &json!({"name": "S", "kind": "slack", "url": "http://hooks.slack.com/services/T/B/TOPSECRETTOKEN"}),
+        &ctx(),
+    );
     assert!(!Problem::validation(errs).to_json().contains("TOPSECRETTOKEN"));
 }
 
 #[test]
 fn patch_keeps_write_only_members_it_does_not_mention() {
     let c = stored();
-    let later = ValidationContext { now: ctx().now + 1, ..ctx() };
+    let later = ValidationContext {
+        now: ctx().now + 1,
+        ..ctx()
+    };
     let p = apply_channel_patch(&c, &json!({"name": "Renamed", "enabled": false}), &later).unwrap();
-    assert_eq!((p.name.as_str(), p.enabled, p.secret.clone(), p.url.clone()), ("Renamed", false, c.secret.clone(), c.url.clone()));
+    assert_eq!(
+        (p.name.as_str(), p.enabled, p.secret.clone(), p.url.clone()),
+        ("Renamed", false, c.secret.clone(), c.url.clone())
+    );
     assert_eq!((p.created_at, p.updated_at), (c.created_at, later.now));
     // The view PATCHed back is rejected only for its read-only members.
     let errs = apply_channel_patch(&c, &views::channel_view(&c), &later).unwrap_err();
@@ -128,12 +157,19 @@ fn patch_keeps_write_only_members_it_does_not_mention() {
     let s = apply_channel_patch(&c, &json!({"kind": "slack", "secret": null, "url": SLACK_URL}), &later).unwrap();
     assert_eq!((s.kind, s.secret), (ChannelKind::Slack, None));
     // A rotated secret is validated like a new one.
-    assert_eq!(apply_channel_patch(&c, &json!({"secret": "nope"}), &later).unwrap_err()[0].pointer, "/secret");
+    assert_eq!(
+        apply_channel_patch(&c, &json!({"secret": "nope"}), &later).unwrap_err()[0].pointer,
+        "/secret"
+    );
 }
 
 #[test]
 fn view_matches_golden_file() {
     let got = serde_json::to_string_pretty(&views::channel_view(&stored())).unwrap();
     let expected = std::fs::read_to_string("tests/fixtures/api/channel_view_webhook.json").unwrap();
-    assert_eq!(got.trim(), expected.trim(), "view differs from tests/fixtures/api/channel_view_webhook.json:\n{got}");
+    assert_eq!(
+        got.trim(),
+        expected.trim(),
+        "view differs from tests/fixtures/api/channel_view_webhook.json:\n{got}"
+    );
 }

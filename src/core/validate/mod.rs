@@ -24,8 +24,8 @@ pub mod views;
 pub use channel::{apply_channel_patch, validate_new_channel};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
 pub use query::{
-    decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity,
-    PageQuery, ProbePath, ResultsQuery, RollupQuery,
+    decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, PageQuery, ProbePath,
+    ResultsQuery, RollupQuery,
 };
 pub use target::check_target_host;
 pub use views::{channel_view, list_view, monitor_view};

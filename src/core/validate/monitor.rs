@@ -20,8 +20,22 @@ use crate::core::time::{parse_rfc3339, UnixMillis, MINUTE, SECOND};
 
 /// The members of a monitor body; anything else is reported as unknown.
 pub const MONITOR_FIELDS: &[&str] = &[
-    "name", "url", "origin", "method", "headers", "expect", "interval_seconds", "timeout_ms", "regions",
-    "confirmation", "channels", "public", "slug", "maintenance", "tags", "paused",
+    "name",
+    "url",
+    "origin",
+    "method",
+    "headers",
+    "expect",
+    "interval_seconds",
+    "timeout_ms",
+    "regions",
+    "confirmation",
+    "channels",
+    "public",
+    "slug",
+    "maintenance",
+    "tags",
+    "paused",
 ];
 /// In the view but not writable.
 pub const MONITOR_READ_ONLY: &[&str] = &["id", "created_at", "updated_at"];
@@ -59,7 +73,9 @@ fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext,
     let name = e.text(m, "", "name", NAME_MAX_CHARS);
     let name = e.required(name, "/name").unwrap_or_default().to_string();
     let url = e.string(m, "", "url");
-    let url = e.required(url, "/url").and_then(|u| check_url(u, "/url", ctx.allow_private_targets, false, e));
+    let url = e
+        .required(url, "/url")
+        .and_then(|u| check_url(u, "/url", ctx.allow_private_targets, false, e));
     let origin = field(m, "origin").and_then(|o| origin(o, ctx, e));
     let method = match e.string(m, "", "method") {
         Ok(None) => "GET",
@@ -81,7 +97,12 @@ fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext,
     let slug = match e.string(m, "", "slug") {
         Ok(Some(s)) if is_slug(s) => s.to_string(),
         Ok(Some(_)) => {
-            e.push("/slug", format!("must be 1 to {SLUG_MAX_CHARS} lower-case letters, digits and single hyphens, not starting or ending with a hyphen"));
+            e.push(
+                "/slug",
+                format!(
+                    "must be 1 to {SLUG_MAX_CHARS} lower-case letters, digits and single hyphens, not starting or ending with a hyphen"
+                ),
+            );
             String::new()
         }
         _ => default_slug(&name, &id),
@@ -209,12 +230,15 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         Ok(None) => scheme.map(Scheme::default_port),
         Err(()) => None,
     };
-    Some(OriginTarget { host: host?, port: port?, scheme: scheme? })
+    Some(OriginTarget {
+        host: host?,
+        port: port?,
+        scheme: scheme?,
+    })
 }
 
 fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
@@ -266,14 +290,21 @@ fn expectations(v: &Value, e: &mut Errors) -> Expectations {
             .filter_map(|(i, item)| {
                 let r = parse_status(item);
                 if r.is_none() {
-                    e.push(format!("/expect/statuses/{i}"), "must be a status code (100-599) or a range such as \"200-299\"");
+                    e.push(
+                        format!("/expect/statuses/{i}"),
+                        "must be a status code (100-599) or a range such as \"200-299\"",
+                    );
                 }
                 r
             })
             .collect(),
         _ => d.statuses.clone(),
     };
-    let keyword = e.text(m, "/expect", "keyword", KEYWORD_MAX_CHARS).ok().flatten().map(str::to_string);
+    let keyword = e
+        .text(m, "/expect", "keyword", KEYWORD_MAX_CHARS)
+        .ok()
+        .flatten()
+        .map(str::to_string);
     let cert_warning_days = e.uint(m, "/expect", "cert_warning_days", (0, CERT_WARNING_DAYS_MAX)).ok().flatten();
     let latency_factor = e.uint(m, "/expect", "latency_factor", LATENCY_FACTOR_RANGE).ok().flatten();
     Expectations {
@@ -322,7 +353,10 @@ fn regions(m: &Map<String, Value>, ctx: &ValidationContext, e: &mut Errors) -> O
             }
             Some(r) if ctx.allowed_regions.iter().any(|a| a == r) => out.push(r.to_string()),
             _ => {
-                e.push(format!("/regions/{i}"), format!("must be one of: {}", ctx.allowed_regions.join(", ")));
+                e.push(
+                    format!("/regions/{i}"),
+                    format!("must be one of: {}", ctx.allowed_regions.join(", ")),
+                );
                 ok = false;
             }
         }
@@ -335,10 +369,17 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
     let region_count = regions.map_or(u32::MAX as u64, |r| r.len() as u64);
     let default_agree = (d.regions_to_agree as u64).min(region_count).max(1) as u32;
     let Some(v) = v else {
-        return ConfirmationPolicy { regions_to_agree: default_agree, ..d };
+        return ConfirmationPolicy {
+            regions_to_agree: default_agree,
+            ..d
+        };
     };
     let known = [
-        "regions_to_agree", "recheck_delay_seconds", "recovery_rounds", "reminder_interval_minutes", "flap_threshold",
+        "regions_to_agree",
+        "recheck_delay_seconds",
+        "recovery_rounds",
+        "reminder_interval_minutes",
+        "flap_threshold",
         "flap_window_minutes",
     ];
     let Some(m) = e.object(v, "/confirmation", &known) else {
@@ -349,7 +390,10 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
         None => Some(default_agree as u64),
         Some(Some(n)) if n >= 1 && n <= region_count => Some(n),
         Some(_) if regions.is_some() => {
-            e.push("/confirmation/regions_to_agree", format!("must be an integer from 1 to the number of regions ({region_count})"));
+            e.push(
+                "/confirmation/regions_to_agree",
+                format!("must be an integer from 1 to the number of regions ({region_count})"),
+            );
             None
         }
         Some(_) => {
@@ -373,9 +417,8 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
 }
 
 fn is_channel_id(s: &str) -> bool {
-    s.strip_prefix("ch_").is_some_and(|rest| {
-        char_len_ok(rest, 1, 64) && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
+    s.strip_prefix("ch_")
+        .is_some_and(|rest| char_len_ok(rest, 1, 64) && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
 }
 
 fn channels(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {
@@ -420,7 +463,10 @@ fn default_slug(name: &str, id: &str) -> String {
         out.truncate(SLUG_MAX_CHARS);
         out.trim_end_matches('-').to_string()
     };
-    [slugify(name), slugify(id)].into_iter().find(|s| is_slug(s)).unwrap_or_else(|| "monitor".into())
+    [slugify(name), slugify(id)]
+        .into_iter()
+        .find(|s| is_slug(s))
+        .unwrap_or_else(|| "monitor".into())
 }
 
 fn maintenance(m: &Map<String, Value>, e: &mut Errors) -> Vec<MaintenanceWindow> {
@@ -449,7 +495,11 @@ fn maintenance(m: &Map<String, Value>, e: &mut Errors) -> Vec<MaintenanceWindow>
             if t <= s {
                 e.push(format!("{base}/ends_at"), "must be after starts_at");
             }
-            out.push(MaintenanceWindow { starts_at: s, ends_at: t, reason });
+            out.push(MaintenanceWindow {
+                starts_at: s,
+                ends_at: t,
+                reason,
+            });
         }
     }
     out

@@ -60,7 +60,10 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"url": "ftp://shop.example.com/"})), "/url"),
         (with(json!({"url": "https://user:pw@shop.example.com/"})), "/url"),
         (with(json!({"url": "https://shop.example.com/#top"})), "/url"),
-        (with(json!({"url": format!("https://shop.example.com/{}", "a".repeat(2048))})), "/url"),
+        (
+            with(json!({"url": format!("https://shop.example.com/{}", "a".repeat(2048))})),
+            "/url",
+        ),
         (with(json!({"url": "http://127.0.0.1:8080/"})), "/url"),
         (with(json!({"url": "http://[::ffff:169.254.169.254]/"})), "/url"),
         (with(json!({"url": "http://metadata.localhost/"})), "/url"),
@@ -71,21 +74,30 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"origin": {"host": "o.example.com", "port": 25}})), "/origin/port"),
         (with(json!({"origin": {"host": "o.example.com", "port": 0}})), "/origin/port"),
         (with(json!({"origin": {"host": "o.example.com", "port": 65536}})), "/origin/port"),
-        (with(json!({"origin": {"host": "o.example.com", "scheme": "ftp"}})), "/origin/scheme"),
+        (
+            with(json!({"origin": {"host": "o.example.com", "scheme": "ftp"}})),
+            "/origin/scheme",
+        ),
         (with(json!({"origin": {"host": "o.example.com", "tls": true}})), "/origin/tls"),
         (with(json!({"origin": "o.example.com"})), "/origin"),
         (with(json!({"method": "POST"})), "/method"),
         (with(json!({"method": "get"})), "/method"),
         (with(json!({"headers": {"X Bad": "1"}})), "/headers/X Bad"),
         (with(json!({"headers": {"Host": "other.example"}})), "/headers/Host"),
-        (with(json!({"headers": {"transfer-encoding": "chunked"}})), "/headers/transfer-encoding"),
+        (
+            with(json!({"headers": {"transfer-encoding": "chunked"}})),
+            "/headers/transfer-encoding",
+        ),
         (with(json!({"headers": {"connection": "close"}})), "/headers/connection"),
         (with(json!({"headers": {"content-length": "0"}})), "/headers/content-length"),
         (with(json!({"headers": {"x-a": "1\r\nx-b: 2"}})), "/headers/x-a"),
         (with(json!({"headers": {"x-a": "v".repeat(1025)}})), "/headers/x-a"),
         (with(json!({"headers": {"x-a": 1}})), "/headers/x-a"),
         (with(json!({"headers": {"a/b": "1"}})), "/headers/a~1b"),
-        (with(json!({"headers": (0..21).map(|i| (format!("x-{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()})), "/headers"),
+        (
+            with(json!({"headers": (0..21).map(|i| (format!("x-{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()})),
+            "/headers",
+        ),
         (with(json!({"expect": {"statuses": []}})), "/expect/statuses"),
         (with(json!({"expect": {"statuses": [200, 99]}})), "/expect/statuses/1"),
         (with(json!({"expect": {"statuses": ["300-200"]}})), "/expect/statuses/0"),
@@ -103,17 +115,41 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"regions": ["weur", "mars"]})), "/regions/1"),
         (with(json!({"regions": ["weur", "weur"]})), "/regions/1"),
         (with(json!({"regions": "weur"})), "/regions"),
-        (with(json!({"regions": ["weur"], "confirmation": {"regions_to_agree": 2}})), "/confirmation/regions_to_agree"),
-        (with(json!({"confirmation": {"regions_to_agree": 0}})), "/confirmation/regions_to_agree"),
-        (with(json!({"confirmation": {"recheck_delay_seconds": 0}})), "/confirmation/recheck_delay_seconds"),
-        (with(json!({"confirmation": {"recheck_delay_seconds": 301}})), "/confirmation/recheck_delay_seconds"),
-        (with(json!({"confirmation": {"recovery_rounds": 21}})), "/confirmation/recovery_rounds"),
-        (with(json!({"confirmation": {"reminder_interval_minutes": -1}})), "/confirmation/reminder_interval_minutes"),
+        (
+            with(json!({"regions": ["weur"], "confirmation": {"regions_to_agree": 2}})),
+            "/confirmation/regions_to_agree",
+        ),
+        (
+            with(json!({"confirmation": {"regions_to_agree": 0}})),
+            "/confirmation/regions_to_agree",
+        ),
+        (
+            with(json!({"confirmation": {"recheck_delay_seconds": 0}})),
+            "/confirmation/recheck_delay_seconds",
+        ),
+        (
+            with(json!({"confirmation": {"recheck_delay_seconds": 301}})),
+            "/confirmation/recheck_delay_seconds",
+        ),
+        (
+            with(json!({"confirmation": {"recovery_rounds": 21}})),
+            "/confirmation/recovery_rounds",
+        ),
+        (
+            with(json!({"confirmation": {"reminder_interval_minutes": -1}})),
+            "/confirmation/reminder_interval_minutes",
+        ),
         (with(json!({"confirmation": {"flap_threshold": 1}})), "/confirmation/flap_threshold"),
-        (with(json!({"confirmation": {"flap_window_minutes": 0}})), "/confirmation/flap_window_minutes"),
+        (
+            with(json!({"confirmation": {"flap_window_minutes": 0}})),
+            "/confirmation/flap_window_minutes",
+        ),
         (with(json!({"channels": ["slack-1"]})), "/channels/0"),
         (with(json!({"channels": ["ch_a", "ch_a"]})), "/channels/1"),
-        (with(json!({"channels": (0..11).map(|i| format!("ch_{i}")).collect::<Vec<_>>()})), "/channels"),
+        (
+            with(json!({"channels": (0..11).map(|i| format!("ch_{i}")).collect::<Vec<_>>()})),
+            "/channels",
+        ),
         (with(json!({"public": "yes"})), "/public"),
         (with(json!({"slug": "Shop"})), "/slug"),
         (with(json!({"slug": "-shop"})), "/slug"),
@@ -121,10 +157,22 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"slug": "shop-"})), "/slug"),
         (with(json!({"slug": ""})), "/slug"),
         (with(json!({"slug": "a".repeat(65)})), "/slug"),
-        (with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T00:00:00Z"}]})), "/maintenance/0/ends_at"),
-        (with(json!({"maintenance": [{"starts_at": "tomorrow", "ends_at": "2026-11-22T01:00:00Z"}]})), "/maintenance/0/starts_at"),
-        (with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z"}]})), "/maintenance/0/ends_at"),
-        (with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "why": "x"}]})), "/maintenance/0/why"),
+        (
+            with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T00:00:00Z"}]})),
+            "/maintenance/0/ends_at",
+        ),
+        (
+            with(json!({"maintenance": [{"starts_at": "tomorrow", "ends_at": "2026-11-22T01:00:00Z"}]})),
+            "/maintenance/0/starts_at",
+        ),
+        (
+            with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z"}]})),
+            "/maintenance/0/ends_at",
+        ),
+        (
+            with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "why": "x"}]})),
+            "/maintenance/0/why",
+        ),
         (with(json!({"tags": [""]})), "/tags/0"),
         (with(json!({"tags": ["t".repeat(51)]})), "/tags/0"),
         (with(json!({"tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()})), "/tags"),
@@ -164,7 +212,10 @@ fn good_variants_are_accepted_and_normalised() {
 
 #[test]
 fn no_default_regions_means_regions_are_required() {
-    let bare = ValidationContext { default_regions: vec![], ..ctx() };
+    let bare = ValidationContext {
+        default_regions: vec![],
+        ..ctx()
+    };
     assert_eq!(pointers(&minimal(), &bare), ["/regions"]);
     assert!(validate_new_monitor(&with(json!({"regions": ["weur"]})), "mon_1".into(), &bare).is_ok());
 }
@@ -177,7 +228,10 @@ fn a_single_region_defaults_to_one_agreeing_region() {
 
 #[test]
 fn private_targets_pass_in_local_development() {
-    let local = ValidationContext { allow_private_targets: true, ..ctx() };
+    let local = ValidationContext {
+        allow_private_targets: true,
+        ..ctx()
+    };
     let v = with(json!({"url": "http://localhost:8787/", "origin": {"host": "127.0.0.1", "port": 8080, "scheme": "http"}}));
     assert_eq!(pointers(&v, &ctx()), ["/url", "/origin/host"]);
     assert!(validate_new_monitor(&v, "mon_1".into(), &local).is_ok());
@@ -198,8 +252,15 @@ fn every_error_is_reported_at_once() {
     let mut got = pointers(&v, &ctx());
     got.sort();
     let mut expected = [
-        "/colour", "/name", "/url", "/method", "/interval_seconds", "/regions/1", "/slug",
-        "/confirmation/extra", "/confirmation/recovery_rounds",
+        "/colour",
+        "/name",
+        "/url",
+        "/method",
+        "/interval_seconds",
+        "/regions/1",
+        "/slug",
+        "/confirmation/extra",
+        "/confirmation/recovery_rounds",
     ];
     expected.sort();
     assert_eq!(got, expected);
@@ -218,18 +279,30 @@ fn slug_defaults_from_name_then_id() {
 fn view_then_patch_round_trips() {
     let full = std::fs::read_to_string("tests/fixtures/api/monitor_create_full.json").unwrap();
     let created = validate_new_monitor(&serde_json::from_str(&full).unwrap(), "mon_1".into(), &ctx()).unwrap();
-    let later = ValidationContext { now: ctx().now + 60_000, ..ctx() };
+    let later = ValidationContext {
+        now: ctx().now + 60_000,
+        ..ctx()
+    };
     // The whole view, including read-only members unchanged, cannot be sent back as is…
     let view = views::monitor_view(&created);
     let errs = apply_monitor_patch(&created, &view, &later).unwrap_err();
-    assert_eq!(errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/id", "/created_at", "/updated_at"]);
+    assert_eq!(
+        errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
+        ["/id", "/created_at", "/updated_at"]
+    );
     // …but without them it is a no-op apart from updated_at.
     let mut body = view.clone();
     for k in ["id", "created_at", "updated_at"] {
         body.as_object_mut().unwrap().remove(k);
     }
     let same = apply_monitor_patch(&created, &body, &later).unwrap();
-    assert_eq!(same, Monitor { updated_at: later.now, ..created.clone() });
+    assert_eq!(
+        same,
+        Monitor {
+            updated_at: later.now,
+            ..created.clone()
+        }
+    );
     // An empty patch is a no-op, and re-creating from the view gives the same monitor.
     assert_eq!(apply_monitor_patch(&created, &json!({}), &later).unwrap().updated_at, later.now);
     assert_eq!(validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap(), created);
@@ -237,22 +310,48 @@ fn view_then_patch_round_trips() {
 
 #[test]
 fn patch_merges_and_revalidates() {
-    let created = validate_new_monitor(&with(json!({"origin": {"host": "o.example.com"}, "tags": ["a"]})), "mon_1".into(), &ctx()).unwrap();
-    let patched = apply_monitor_patch(&created, &json!({"name": "Shop 2", "origin": {"port": 8443}, "tags": null, "expect": {"keyword": "ok"}}), &ctx()).unwrap();
+    let created = validate_new_monitor(
+        &with(json!({"origin": {"host": "o.example.com"}, "tags": ["a"]})),
+        "mon_1".into(),
+        &ctx(),
+    )
+    .unwrap();
+    let patched = apply_monitor_patch(
+        &created,
+        &json!({"name": "Shop 2", "origin": {"port": 8443}, "tags": null, "expect": {"keyword": "ok"}}),
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(patched.name, "Shop 2");
-    assert_eq!(patched.origin.as_ref().map(|o| (o.host.as_str(), o.port)), Some(("o.example.com", 8443)));
+    assert_eq!(
+        patched.origin.as_ref().map(|o| (o.host.as_str(), o.port)),
+        Some(("o.example.com", 8443))
+    );
     assert!(patched.tags.is_empty());
     assert_eq!(patched.expect.keyword.as_deref(), Some("ok"));
     assert_eq!(patched.slug, created.slug);
     assert_eq!(patched.created_at, created.created_at);
     // Removing the origin.
-    assert!(apply_monitor_patch(&created, &json!({"origin": null}), &ctx()).unwrap().origin.is_none());
+    assert!(apply_monitor_patch(&created, &json!({"origin": null}), &ctx())
+        .unwrap()
+        .origin
+        .is_none());
     // Fewer regions than regions_to_agree is caught at the confirmation pointer.
     let errs = apply_monitor_patch(&created, &json!({"regions": ["weur"], "url": "http://10.0.0.1/"}), &ctx()).unwrap_err();
-    assert_eq!(errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/url", "/confirmation/regions_to_agree"]);
+    assert_eq!(
+        errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
+        ["/url", "/confirmation/regions_to_agree"]
+    );
     // A non-object patch, and a required field removed.
     assert_eq!(apply_monitor_patch(&created, &json!([1]), &ctx()).unwrap_err()[0].pointer, "");
-    assert_eq!(apply_monitor_patch(&created, &json!({"name": null, "bogus": 1}), &ctx()).unwrap_err().iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/bogus", "/name"]);
+    assert_eq!(
+        apply_monitor_patch(&created, &json!({"name": null, "bogus": 1}), &ctx())
+            .unwrap_err()
+            .iter()
+            .map(|e| e.pointer.as_str())
+            .collect::<Vec<_>>(),
+        ["/bogus", "/name"]
+    );
 }
 
 #[test]
@@ -261,7 +360,11 @@ fn view_matches_golden_file() {
     let created = validate_new_monitor(&serde_json::from_str(&full).unwrap(), "mon_1".into(), &ctx()).unwrap();
     let got = serde_json::to_string_pretty(&views::monitor_view(&created)).unwrap();
     let expected = std::fs::read_to_string("tests/fixtures/api/monitor_view_full.json").unwrap();
-    assert_eq!(got.trim(), expected.trim(), "view differs from tests/fixtures/api/monitor_view_full.json:\n{got}");
+    assert_eq!(
+        got.trim(),
+        expected.trim(),
+        "view differs from tests/fixtures/api/monitor_view_full.json:\n{got}"
+    );
 }
 
 mod no_panics {
@@ -271,7 +374,18 @@ mod no_panics {
     fn any_json() -> impl Strategy<Value = Value> {
         let key = prop_oneof![
             proptest::sample::select(monitor::MONITOR_FIELDS.to_vec()).prop_map(String::from),
-            proptest::sample::select(vec!["host", "port", "scheme", "statuses", "regions_to_agree", "starts_at", "ends_at", "kind", "secret"]).prop_map(String::from),
+            proptest::sample::select(vec![
+                "host",
+                "port",
+                "scheme",
+                "statuses",
+                "regions_to_agree",
+                "starts_at",
+                "ends_at",
+                "kind",
+                "secret"
+            ])
+            .prop_map(String::from),
             "[a-z/~]{0,6}",
         ];
         let leaf = prop_oneof![
@@ -281,7 +395,16 @@ mod no_panics {
             (0u64..70_000).prop_map(Value::from),
             any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
             "\\PC{0,12}".prop_map(Value::from),
-            proptest::sample::select(vec!["https://a.example/", "http://[::1]/", "200-299", "weur", "ch_x", "2026-11-21T00:00:00Z", "whsec_AAAA"]).prop_map(Value::from),
+            proptest::sample::select(vec![
+                "https://a.example/",
+                "http://[::1]/",
+                "200-299",
+                "weur",
+                "ch_x",
+                "2026-11-21T00:00:00Z",
+                "whsec_AAAA"
+            ])
+            .prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 48, 8, move |inner| {
             prop_oneof![

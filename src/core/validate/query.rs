@@ -71,7 +71,10 @@ pub fn decode_cursor(s: &str) -> Option<Cursor> {
     if id.is_empty() || key.starts_with('+') {
         return None;
     }
-    Some(Cursor { sort_key: key.parse().ok()?, id: id.to_string() })
+    Some(Cursor {
+        sort_key: key.parse().ok()?,
+        id: id.to_string(),
+    })
 }
 
 /// The parameters of one query string, each seen at most once and all known.
@@ -126,7 +129,10 @@ impl Params {
         let s = self.get(name)?;
         let t = parse_rfc3339(s);
         if t.is_none() {
-            e.push(pointer_push("/query", name), "must be an RFC 3339 date-time, e.g. 2026-11-21T00:00:00Z");
+            e.push(
+                pointer_push("/query", name),
+                "must be an RFC 3339 date-time, e.g. 2026-11-21T00:00:00Z",
+            );
         }
         t
     }
@@ -177,7 +183,13 @@ pub fn parse_results_query(query: &str) -> Result<ResultsQuery, Vec<FieldError>>
     let mut e = Errors::default();
     let p = Params::parse(query, &["from", "to", "region", "path", "cursor", "limit"], &mut e);
     let (from, to) = p.range(&mut e);
-    let q = ResultsQuery { from, to, region: p.region(&mut e), path: p.path(&mut e), page: p.page(&mut e) };
+    let q = ResultsQuery {
+        from,
+        to,
+        region: p.region(&mut e),
+        path: p.path(&mut e),
+        page: p.page(&mut e),
+    };
     e.finish(q)
 }
 
@@ -194,7 +206,13 @@ pub fn parse_rollup_query(query: &str) -> Result<RollupQuery, Vec<FieldError>> {
         }
     };
     let (from, to) = p.range(&mut e);
-    let q = RollupQuery { granularity, from, to, region: p.region(&mut e), path: p.path(&mut e) };
+    let q = RollupQuery {
+        granularity,
+        from,
+        to,
+        region: p.region(&mut e),
+        path: p.path(&mut e),
+    };
     e.finish(q)
 }
 
@@ -208,7 +226,16 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
-        for c in [Cursor { sort_key: 1_795_305_103_123, id: "mon_a:b".into() }, Cursor { sort_key: -5, id: "x".into() }] {
+        for c in [
+            Cursor {
+                sort_key: 1_795_305_103_123,
+                id: "mon_a:b".into(),
+            },
+            Cursor {
+                sort_key: -5,
+                id: "x".into(),
+            },
+        ] {
             let s = encode_cursor(&c);
             assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{s}");
             assert_eq!(decode_cursor(&s), Some(c));
@@ -222,8 +249,14 @@ mod tests {
     fn page_defaults_and_bounds() {
         assert_eq!(parse_page_query(""), Ok(PageQuery { limit: 50, cursor: None }));
         assert_eq!(parse_page_query("?limit=100").map(|p| p.limit), Ok(100));
-        let c = Cursor { sort_key: 7, id: "ch_1".into() };
-        assert_eq!(parse_page_query(&format!("limit=1&cursor={}", encode_cursor(&c))), Ok(PageQuery { limit: 1, cursor: Some(c) }));
+        let c = Cursor {
+            sort_key: 7,
+            id: "ch_1".into(),
+        };
+        assert_eq!(
+            parse_page_query(&format!("limit=1&cursor={}", encode_cursor(&c))),
+            Ok(PageQuery { limit: 1, cursor: Some(c) })
+        );
         let bad: [(&str, &[&str]); 6] = [
             ("limit=0", &["/query/limit"]),
             ("limit=101", &["/query/limit"]),
@@ -259,7 +292,13 @@ mod tests {
     #[test]
     fn rollup_query_defaults_to_hourly() {
         assert_eq!(parse_rollup_query("").map(|q| q.granularity), Ok(Granularity::Hour));
-        assert_eq!(parse_rollup_query("granularity=day&path=edge").map(|q| (q.granularity, q.path)), Ok((Granularity::Day, Some(ProbePath::Edge))));
-        assert_eq!(pointers(parse_rollup_query("granularity=week&limit=3")), ["/query/limit", "/query/granularity"]);
+        assert_eq!(
+            parse_rollup_query("granularity=day&path=edge").map(|q| (q.granularity, q.path)),
+            Ok((Granularity::Day, Some(ProbePath::Edge)))
+        );
+        assert_eq!(
+            pointers(parse_rollup_query("granularity=week&limit=3")),
+            ["/query/limit", "/query/granularity"]
+        );
     }
 }

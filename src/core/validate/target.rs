@@ -80,8 +80,7 @@ fn v6_class(a: Ipv6Addr) -> Option<&'static str> {
     }
     // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::/96)
     // forms reach the embedded IPv4 address, so they inherit its class.
-    let embedded = seg[..5] == [0; 5] && (seg[5] == 0xffff || seg[5] == 0)
-        || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+    let embedded = seg[..5] == [0; 5] && (seg[5] == 0xffff || seg[5] == 0) || seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
     if embedded {
         let [a, b] = seg[6].to_be_bytes();
         let [c, d] = seg[7].to_be_bytes();
@@ -105,11 +104,34 @@ mod tests {
     #[test]
     fn refuses_non_public_addresses_unless_allowed() {
         let refused = [
-            "127.0.0.1", "127.8.9.10", "localhost", "LOCALHOST.", "api.localhost", "::1", "[::1]",
-            "10.0.0.1", "172.16.0.1", "172.31.255.255", "192.168.1.1", "fc00::1", "fd12:3456::1",
-            "169.254.169.254", "fe80::1", "0.0.0.0", "::", "100.64.0.1", "100.127.255.255",
-            "::ffff:127.0.0.1", "[::ffff:10.0.0.1]", "::ffff:169.254.169.254", "64:ff9b::a00:1",
-            "0x7f.1", "2130706433", "0177.0.0.1", "255.255.255.255", "224.0.0.1",
+            "127.0.0.1",
+            "127.8.9.10",
+            "localhost",
+            "LOCALHOST.",
+            "api.localhost",
+            "::1",
+            "[::1]",
+            "10.0.0.1",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "fc00::1",
+            "fd12:3456::1",
+            "169.254.169.254",
+            "fe80::1",
+            "0.0.0.0",
+            "::",
+            "100.64.0.1",
+            "100.127.255.255",
+            "::ffff:127.0.0.1",
+            "[::ffff:10.0.0.1]",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "0x7f.1",
+            "2130706433",
+            "0177.0.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
         ];
         for h in refused {
             assert!(check_target_host(h, false).is_err(), "{h} should be refused");
@@ -119,14 +141,32 @@ mod tests {
 
     #[test]
     fn accepts_public_names_and_addresses() {
-        for h in ["example.com", "1.1.1.1", "100.63.255.255", "100.128.0.1", "172.32.0.1", "2606:4700::1111", "[2606:4700::1111]", "xn--bcher-kva.example", "bücher.example", "origin.example.com."] {
+        for h in [
+            "example.com",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "2606:4700::1111",
+            "[2606:4700::1111]",
+            "xn--bcher-kva.example",
+            "bücher.example",
+            "origin.example.com.",
+        ] {
             assert_eq!(check_target_host(h, false), Ok(()), "{h}");
         }
     }
 
     #[test]
     fn rejects_things_that_are_not_hosts() {
-        for h in ["", "https://example.com", "example.com/path", "example.com:8080", "user@example.com", "a b"] {
+        for h in [
+            "",
+            "https://example.com",
+            "example.com/path",
+            "example.com:8080",
+            "user@example.com",
+            "a b",
+        ] {
             assert!(check_target_host(h, true).is_err(), "{h}");
         }
     }

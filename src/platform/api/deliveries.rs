@@ -20,13 +20,17 @@ fn internal(e: worker::Error) -> ApiError {
 }
 
 fn d1(what: &'static str) -> impl Fn(worker::Error) -> ApiError {
-    move |e| ApiError::Unavailable { log_detail: format!("{what}: {e}") }
+    move |e| ApiError::Unavailable {
+        log_detail: format!("{what}: {e}"),
+    }
 }
 
 /// 202 `{"accepted": true, "id": ...}` with a Location to the delivery.
 fn accepted(id: &str) -> ApiResult {
     let resp = http::json(&json!({"accepted": true, "id": id}), 202).map_err(internal)?;
-    resp.headers().set("location", &format!("/api/v1/deliveries/{id}")).map_err(internal)?;
+    resp.headers()
+        .set("location", &format!("/api/v1/deliveries/{id}"))
+        .map_err(internal)?;
     Ok(resp)
 }
 
@@ -42,7 +46,13 @@ async fn kick(ctx: &Ctx) {
 pub async fn test_channel(ctx: Ctx) -> ApiResult {
     let db = ctx.db()?;
     let id = ctx.param("id");
-    let channel = channels::get(&db, &id).await.map_err(d1("reading channel"))?.ok_or(ApiError::NotFound { kind: "channel", id: id.clone() })?;
+    let channel = channels::get(&db, &id)
+        .await
+        .map_err(d1("reading channel"))?
+        .ok_or(ApiError::NotFound {
+            kind: "channel",
+            id: id.clone(),
+        })?;
     let mut links = ctx.config.links();
     links.base_url = ctx.base_url();
     let alert = channel_test_alert(&channel.id, &channel.name, &links, ctx.now);
@@ -63,17 +73,28 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
     if channels::get(&db, &id).await.map_err(d1("reading channel"))?.is_none() {
         // Deliveries outlive a deleted channel; show them as long as any exist.
-        let any = deliveries::list_for_channel(&db, &id, None, 1).await.map_err(d1("listing deliveries"))?;
+        let any = deliveries::list_for_channel(&db, &id, None, 1)
+            .await
+            .map_err(d1("listing deliveries"))?;
         if any.is_empty() {
             return Err(ApiError::NotFound { kind: "channel", id });
         }
     }
     let after = page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     // One extra row tells whether there is a next page.
-    let mut rows = deliveries::list_for_channel(&db, &id, after, page.limit + 1).await.map_err(d1("listing deliveries"))?;
+    let mut rows = deliveries::list_for_channel(&db, &id, after, page.limit + 1)
+        .await
+        .map_err(d1("listing deliveries"))?;
     let more = rows.len() > page.limit as usize;
     rows.truncate(page.limit as usize);
-    let next = if more { rows.last().map(|d| Cursor { sort_key: d.created_at, id: d.id.clone() }) } else { None };
+    let next = if more {
+        rows.last().map(|d| Cursor {
+            sort_key: d.created_at,
+            id: d.id.clone(),
+        })
+    } else {
+        None
+    };
     let items = rows.iter().map(summary_view).collect();
     http::json(&list_view(items, next.as_ref()), 200).map_err(internal)
 }
@@ -82,7 +103,13 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
 pub async fn get(ctx: Ctx) -> ApiResult {
     let db = ctx.db()?;
     let id = ctx.param("id");
-    let d = deliveries::get(&db, &id).await.map_err(d1("reading delivery"))?.ok_or(ApiError::NotFound { kind: "delivery", id: id.clone() })?;
+    let d = deliveries::get(&db, &id)
+        .await
+        .map_err(d1("reading delivery"))?
+        .ok_or(ApiError::NotFound {
+            kind: "delivery",
+            id: id.clone(),
+        })?;
     let attempts = deliveries::attempts(&db, &id).await.map_err(d1("reading attempts"))?;
     let mut v = summary_view(&d);
     v["alert"] = serde_json::to_value(&d.alert).unwrap_or(Value::Null);
@@ -95,13 +122,23 @@ pub async fn get(ctx: Ctx) -> ApiResult {
 pub async fn redrive(ctx: Ctx) -> ApiResult {
     let db = ctx.db()?;
     let id = ctx.param("id");
-    let d = deliveries::get(&db, &id).await.map_err(d1("reading delivery"))?.ok_or(ApiError::NotFound { kind: "delivery", id: id.clone() })?;
+    let d = deliveries::get(&db, &id)
+        .await
+        .map_err(d1("reading delivery"))?
+        .ok_or(ApiError::NotFound {
+            kind: "delivery",
+            id: id.clone(),
+        })?;
     if d.status != deliveries::DEAD {
-        return Err(ApiError::Conflict { detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status) });
+        return Err(ApiError::Conflict {
+            detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status),
+        });
     }
     if !deliveries::redrive(&db, &id, ctx.now).await.map_err(d1("re-driving delivery"))? {
         // It changed between the read and the update (another re-drive won).
-        return Err(ApiError::Conflict { detail: format!("delivery {id} is no longer dead") });
+        return Err(ApiError::Conflict {
+            detail: format!("delivery {id} is no longer dead"),
+        });
     }
     kick(&ctx).await;
     accepted(&id)

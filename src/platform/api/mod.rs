@@ -32,7 +32,13 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(req: Request, env: Env, params: Vec<(&'static str, String)>) -> Ctx {
         let config = Config::from_env(&env);
-        Ctx { req, env, params, config, now: env::now() }
+        Ctx {
+            req,
+            env,
+            params,
+            config,
+            now: env::now(),
+        }
     }
 
     /// A path parameter by name (percent-decoded).
@@ -71,7 +77,11 @@ pub async fn handle(operation_id: &str, ctx: Ctx) -> ApiResult {
             let status = if h.schema_version.is_some() { 200 } else { 503 };
             ok(http::json(&h, status))
         }
-        "getOpenApi" => ok(http::with_type(crate::core::routes::OPENAPI_JSON.to_string(), 200, "application/json")),
+        "getOpenApi" => ok(http::with_type(
+            crate::core::routes::OPENAPI_JSON.to_string(),
+            200,
+            "application/json",
+        )),
         "listMonitors" => monitors::list(ctx).await,
         "createMonitor" => monitors::create(ctx).await,
         "getMonitor" => monitors::get(ctx).await,
@@ -96,6 +106,8 @@ pub async fn handle(operation_id: &str, ctx: Ctx) -> ApiResult {
         "getMonitorStatusPage" => pages::status_monitor(ctx).await,
         "getBadgeSvg" => pages::badge_svg(ctx).await,
         "getBadgeJson" => pages::badge_json(ctx).await,
-        other => Err(ApiError::Internal { log_detail: format!("route {other} has no handler") }),
+        other => Err(ApiError::Internal {
+            log_detail: format!("route {other} has no handler"),
+        }),
     }
 }

@@ -10,9 +10,7 @@ use worker::Response;
 use super::{ApiResult, Ctx};
 use crate::core::monitor::Monitor;
 use crate::core::problem::{ApiError, FieldError};
-use crate::core::validate::{
-    apply_monitor_patch, list_view, monitor_view, parse_page_query, validate_new_monitor, Cursor,
-};
+use crate::core::validate::{apply_monitor_patch, list_view, monitor_view, parse_page_query, validate_new_monitor, Cursor};
 use crate::platform::store::{self, kv};
 use crate::platform::{coordinator, env, http};
 
@@ -21,13 +19,19 @@ fn ok(r: worker::Result<Response>) -> ApiResult {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::NotFound { kind: "monitor", id: id.to_string() }
+    ApiError::NotFound {
+        kind: "monitor",
+        id: id.to_string(),
+    }
 }
 
 /// The monitor named by the `{id}` path parameter, or 404.
 pub(super) async fn load(ctx: &Ctx) -> Result<Monitor, ApiError> {
     let id = ctx.param("id");
-    store::monitors::get(&ctx.db()?, &id).await.map_err(http::unavailable("monitors get"))?.ok_or_else(|| not_found(&id))
+    store::monitors::get(&ctx.db()?, &id)
+        .await
+        .map_err(http::unavailable("monitors get"))?
+        .ok_or_else(|| not_found(&id))
 }
 
 pub async fn list(ctx: Ctx) -> ApiResult {
@@ -39,7 +43,14 @@ pub async fn list(ctx: Ctx) -> ApiResult {
         .map_err(http::unavailable("monitors list"))?;
     let more = rows.len() > q.limit as usize;
     rows.truncate(q.limit as usize);
-    let next = more.then(|| rows.last().map(|m| Cursor { sort_key: m.created_at, id: m.id.clone() })).flatten();
+    let next = more
+        .then(|| {
+            rows.last().map(|m| Cursor {
+                sort_key: m.created_at,
+                id: m.id.clone(),
+            })
+        })
+        .flatten();
     ok(http::json(&list_view(rows.iter().map(monitor_view).collect(), next.as_ref()), 200))
 }
 
@@ -47,7 +58,9 @@ pub async fn list(ctx: Ctx) -> ApiResult {
 /// `/channels/<i>`), then the slug is free (409).
 async fn check_references(ctx: &Ctx, m: &Monitor) -> Result<(), ApiError> {
     let db = ctx.db()?;
-    let found = store::channels::get_many(&db, &m.channels).await.map_err(http::unavailable("channels get"))?;
+    let found = store::channels::get_many(&db, &m.channels)
+        .await
+        .map_err(http::unavailable("channels get"))?;
     let missing: Vec<FieldError> = m
         .channels
         .iter()
@@ -58,21 +71,30 @@ async fn check_references(ctx: &Ctx, m: &Monitor) -> Result<(), ApiError> {
     if !missing.is_empty() {
         return Err(ApiError::Validation(missing));
     }
-    if store::monitors::slug_taken(&db, &m.slug, &m.id).await.map_err(http::unavailable("slug check"))? {
-        return Err(ApiError::Conflict { detail: format!("the slug {:?} is already used by another monitor", m.slug) });
+    if store::monitors::slug_taken(&db, &m.slug, &m.id)
+        .await
+        .map_err(http::unavailable("slug check"))?
+    {
+        return Err(ApiError::Conflict {
+            detail: format!("the slug {:?} is already used by another monitor", m.slug),
+        });
     }
     Ok(())
 }
 
 async fn sync(ctx: &Ctx, m: &Monitor) -> Result<(), ApiError> {
-    coordinator::sync_monitor(&ctx.env, m).await.map_err(http::unavailable("coordinator sync"))
+    coordinator::sync_monitor(&ctx.env, m)
+        .await
+        .map_err(http::unavailable("coordinator sync"))
 }
 
 pub async fn create(mut ctx: Ctx) -> ApiResult {
     let body: Value = http::read_json(&mut ctx.req).await?;
     let m = validate_new_monitor(&body, env::new_id("mon"), &ctx.config.validation(ctx.now))?;
     check_references(&ctx, &m).await?;
-    store::monitors::insert(&ctx.db()?, &m).await.map_err(http::unavailable("monitors insert"))?;
+    store::monitors::insert(&ctx.db()?, &m)
+        .await
+        .map_err(http::unavailable("monitors insert"))?;
     sync(&ctx, &m).await?;
     let resp = ok(http::json(&monitor_view(&m), 201))?;
     let location = format!("/api/v1/monitors/{}", m.id);
@@ -89,23 +111,32 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
     let current = load(&ctx).await?;
     let m = apply_monitor_patch(&current, &patch, &ctx.config.validation(ctx.now))?;
     check_references(&ctx, &m).await?;
-    store::monitors::update(&ctx.db()?, &m).await.map_err(http::unavailable("monitors update"))?;
+    store::monitors::update(&ctx.db()?, &m)
+        .await
+        .map_err(http::unavailable("monitors update"))?;
     sync(&ctx, &m).await?;
     ok(http::json(&monitor_view(&m), 200))
 }
 
 pub async fn delete(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
-    if !store::monitors::delete(&ctx.db()?, &id).await.map_err(http::unavailable("monitors delete"))? {
+    if !store::monitors::delete(&ctx.db()?, &id)
+        .await
+        .map_err(http::unavailable("monitors delete"))?
+    {
         return Err(not_found(&id));
     }
     kv::delete_status(&ctx.env, &id).await.map_err(http::unavailable("status delete"))?;
-    coordinator::forget_monitor(&ctx.env, &id).await.map_err(http::unavailable("coordinator forget"))?;
+    coordinator::forget_monitor(&ctx.env, &id)
+        .await
+        .map_err(http::unavailable("coordinator forget"))?;
     ok(http::no_content())
 }
 
 pub async fn check_now(ctx: Ctx) -> ApiResult {
     let m = load(&ctx).await?;
-    let outcome = coordinator::check_now(&ctx.env, &m.id).await.map_err(http::unavailable("check now"))?;
+    let outcome = coordinator::check_now(&ctx.env, &m.id)
+        .await
+        .map_err(http::unavailable("check now"))?;
     ok(http::json(&outcome, 200))
 }

@@ -14,16 +14,16 @@ use worker::{D1Database, Response};
 
 use super::{ApiResult, Ctx};
 use crate::core::badge::{
-    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg, shields_endpoint_json, BadgeInput,
-    BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
+    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg, shields_endpoint_json, BadgeInput, BadgeQuery, BadgeSpec,
+    Color, CACHE_CONTROL,
 };
 use crate::core::monitor::Monitor;
 use crate::core::problem::{ApiError, Problem};
 use crate::core::rollup::{latency_p50, latency_series, uptime, Granularity, Rollup};
 use crate::core::status_page::{render_index, render_monitor, render_not_found, PageIncident, PageMonitor};
 use crate::core::time::{UnixMillis, DAY, HOUR};
-use crate::platform::store::{self, history, kv};
 use crate::platform::http;
+use crate::platform::store::{self, history, kv};
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -53,9 +53,16 @@ async fn windows(db: &D1Database, monitor_id: &str, region: Option<&str>, now: U
         .await
         .map_err(http::unavailable("rollups daily"))?;
     // Daily rows cover finished days only; today's hours complete the 30-day window.
-    let month: Vec<Rollup> = days.into_iter().chain(hours.iter().filter(|r| r.bucket_start >= today).cloned()).collect();
+    let month: Vec<Rollup> = days
+        .into_iter()
+        .chain(hours.iter().filter(|r| r.bucket_start >= today).cloned())
+        .collect();
     Ok(Windows {
-        uptime: [uptime(&hours, now - DAY, end), uptime(&hours, now - 7 * DAY, end), uptime(&month, today - 30 * DAY, end)],
+        uptime: [
+            uptime(&hours, now - DAY, end),
+            uptime(&hours, now - 7 * DAY, end),
+            uptime(&month, today - 30 * DAY, end),
+        ],
         p50: [
             latency_p50(&hours, now - DAY, end),
             latency_p50(&hours, now - 7 * DAY, end),
@@ -79,7 +86,9 @@ async fn page_monitor(ctx: &Ctx, db: &D1Database, m: &Monitor) -> Result<PageMon
     let w = windows(db, &m.id, None, ctx.now).await?;
     [pm.uptime_24h, pm.uptime_7d, pm.uptime_30d] = w.uptime;
     pm.latency_series = w.series;
-    let incidents = history::incidents_page(db, &m.id, None, PAGE_INCIDENTS).await.map_err(http::unavailable("incidents"))?;
+    let incidents = history::incidents_page(db, &m.id, None, PAGE_INCIDENTS)
+        .await
+        .map_err(http::unavailable("incidents"))?;
     pm.incidents = incidents
         .into_iter()
         .map(|i| PageIncident {
@@ -95,13 +104,17 @@ async fn page_monitor(ctx: &Ctx, db: &D1Database, m: &Monitor) -> Result<PageMon
 
 /// The monitor at `slug` if it exists and is public; `None` for both other cases alike.
 async fn public_monitor(db: &D1Database, slug: &str) -> Result<Option<Monitor>, ApiError> {
-    let m = store::monitors::get_by_slug(db, slug).await.map_err(http::unavailable("monitor by slug"))?;
+    let m = store::monitors::get_by_slug(db, slug)
+        .await
+        .map_err(http::unavailable("monitor by slug"))?;
     Ok(m.filter(|m| m.public))
 }
 
 pub async fn status_index(ctx: Ctx) -> ApiResult {
     let db = ctx.db()?;
-    let monitors = store::monitors::list_public(&db).await.map_err(http::unavailable("public monitors"))?;
+    let monitors = store::monitors::list_public(&db)
+        .await
+        .map_err(http::unavailable("public monitors"))?;
     let mut pages = Vec::with_capacity(monitors.len());
     for m in &monitors {
         pages.push(page_monitor(&ctx, &db, m).await?);
@@ -136,7 +149,12 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
     let db = ctx.db()?;
     let Some(m) = public_monitor(&db, &ctx.param("slug")).await? else {
         let label = q.label.clone().unwrap_or_else(|| "status".to_string());
-        return Ok(Ok(Badge::NotFound(BadgeSpec { label, message: "not found".into(), color: Color::LightGrey, style: q.style })));
+        return Ok(Ok(Badge::NotFound(BadgeSpec {
+            label,
+            message: "not found".into(),
+            color: Color::LightGrey,
+            style: q.style,
+        })));
     };
     let maintenance = m.in_maintenance(ctx.now);
     let status = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
@@ -154,14 +172,22 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
 /// Sends a badge body with its caching headers, or 304 when the client has it already.
 fn send(ctx: &Ctx, body: String, status: u16, content_type: &str) -> ApiResult {
     let etag = etag_for(&body);
-    let fresh = ctx.req.headers().get("if-none-match").ok().flatten().is_some_and(|h| if_none_match_matches(&h, &etag));
+    let fresh = ctx
+        .req
+        .headers()
+        .get("if-none-match")
+        .ok()
+        .flatten()
+        .is_some_and(|h| if_none_match_matches(&h, &etag));
     let resp = if fresh && status == 200 {
         ok(Response::empty().map(|r| r.with_status(304)))?
     } else {
         ok(http::with_type(body, status, content_type))?
     };
     let h = resp.headers();
-    ok(h.set("cache-control", CACHE_CONTROL).and_then(|_| h.set("etag", &etag)).map(|_| resp))
+    ok(h.set("cache-control", CACHE_CONTROL)
+        .and_then(|_| h.set("etag", &etag))
+        .map(|_| resp))
 }
 
 pub async fn badge_svg(ctx: Ctx) -> ApiResult {
@@ -176,6 +202,9 @@ pub async fn badge_json(ctx: Ctx) -> ApiResult {
     match badge(&ctx).await? {
         Err(resp) => Ok(resp),
         Ok(Badge::Found(spec)) => send(&ctx, shields_endpoint_json(&spec), 200, "application/json"),
-        Ok(Badge::NotFound(_)) => Err(ApiError::NotFound { kind: "badge", id: ctx.param("slug") }),
+        Ok(Badge::NotFound(_)) => Err(ApiError::NotFound {
+            kind: "badge",
+            id: ctx.param("slug"),
+        }),
     }
 }

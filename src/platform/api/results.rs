@@ -15,11 +15,9 @@ use super::{ApiResult, Ctx};
 use crate::core::problem::ApiError;
 use crate::core::rollup::Granularity as RollupGranularity;
 use crate::core::time::DAY;
-use crate::core::validate::{
-    list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath,
-};
-use crate::platform::store::{history, kv};
+use crate::core::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
 use crate::platform::http;
+use crate::platform::store::{history, kv};
 
 fn ok(r: worker::Result<Response>) -> ApiResult {
     r.map_err(|e| ApiError::Internal { log_detail: e.to_string() })
@@ -61,14 +59,26 @@ pub async fn status(ctx: Ctx) -> ApiResult {
 pub async fn results(ctx: Ctx) -> ApiResult {
     let q = parse_results_query(&ctx.query())?;
     let m = load(&ctx).await?;
-    let filter = history::RoundFilter { from: q.from, to: q.to, region: q.region.as_deref(), path: q.path.map(path_name) };
+    let filter = history::RoundFilter {
+        from: q.from,
+        to: q.to,
+        region: q.region.as_deref(),
+        path: q.path.map(path_name),
+    };
     let before = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     let mut rows = history::rounds_page(&ctx.db()?, &m.id, &filter, before, q.page.limit + 1)
         .await
         .map_err(http::unavailable("rounds list"))?;
     let more = rows.len() > q.page.limit as usize;
     rows.truncate(q.page.limit as usize);
-    let next = more.then(|| rows.last().map(|(t, id, _)| Cursor { sort_key: *t, id: id.clone() })).flatten();
+    let next = more
+        .then(|| {
+            rows.last().map(|(t, id, _)| Cursor {
+                sort_key: *t,
+                id: id.clone(),
+            })
+        })
+        .flatten();
     let items: Vec<Value> = rows.into_iter().map(|(_, _, v)| v).collect();
     ok(http::json(&list_view(items, next.as_ref()), 200))
 }
@@ -84,13 +94,25 @@ pub async fn incidents(ctx: Ctx) -> ApiResult {
         .map_err(http::unavailable("incidents list"))?;
     let more = rows.len() > q.limit as usize;
     rows.truncate(q.limit as usize);
-    let next = more.then(|| rows.last().map(|i| Cursor { sort_key: i.opened_at, id: i.incident.id.clone() })).flatten();
-    ok(http::json(&list_view(rows.iter().map(|i| i.to_value()).collect(), next.as_ref()), 200))
+    let next = more
+        .then(|| {
+            rows.last().map(|i| Cursor {
+                sort_key: i.opened_at,
+                id: i.incident.id.clone(),
+            })
+        })
+        .flatten();
+    ok(http::json(
+        &list_view(rows.iter().map(|i| i.to_value()).collect(), next.as_ref()),
+        200,
+    ))
 }
 
 pub async fn incident(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
-    let found = history::incident(&ctx.db()?, &id).await.map_err(http::unavailable("incident get"))?;
+    let found = history::incident(&ctx.db()?, &id)
+        .await
+        .map_err(http::unavailable("incident get"))?;
     match found {
         Some(i) => ok(http::json(&i.to_value(), 200)),
         None => Err(ApiError::NotFound { kind: "incident", id }),
@@ -127,4 +149,3 @@ pub async fn rollups(ctx: Ctx) -> ApiResult {
         .collect();
     ok(http::json(&json!({ "items": items }), 200))
 }
-

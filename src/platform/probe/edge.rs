@@ -49,7 +49,11 @@ pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
         None => {
             controller.abort();
             let ms = since(start);
-            return observe(failed(EdgeFailure::Timeout, format!("no response headers within {} ms", m.timeout_ms)), Some(ms), Some(ms));
+            return observe(
+                failed(EdgeFailure::Timeout, format!("no response headers within {} ms", m.timeout_ms)),
+                Some(ms),
+                Some(ms),
+            );
         }
     };
     let headers_ms = since(start);
@@ -118,4 +122,3 @@ async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller
         }
     }
 }
-

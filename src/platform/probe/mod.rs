@@ -21,5 +21,11 @@ pub async fn probe_monitor(m: &Monitor, region: &str, colo: Option<String>, star
         }
     };
     let (edge, origin) = futures::join!(edge::probe_edge(m), origin);
-    RegionProbe { region: region.to_string(), colo, started_at, edge, origin }
+    RegionProbe {
+        region: region.to_string(),
+        colo,
+        started_at,
+        edge,
+        origin,
+    }
 }

@@ -39,7 +39,6 @@ use crate::platform::probe::timing::{since, Deadline};
 /// Body bytes read at most on the origin path.
 pub const ORIGIN_BODY_CAP: usize = 64 * 1024;
 
-
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
 pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
     let start = env::now();
@@ -49,11 +48,19 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
         address: address(o),
         tls_expected,
         connect: ConnectStep::TimedOut { ms: 0 },
-        tls: if tls_expected { TlsStep::NotAttempted } else { TlsStep::NotApplicable },
+        tls: if tls_expected {
+            TlsStep::NotAttempted
+        } else {
+            TlsStep::NotApplicable
+        },
         http: HttpStep::NotAttempted,
     };
 
-    let transport = if tls_expected { SecureTransport::StartTls } else { SecureTransport::Off };
+    let transport = if tls_expected {
+        SecureTransport::StartTls
+    } else {
+        SecureTransport::Off
+    };
     let socket = match Socket::builder().secure_transport(transport).connect(o.host.clone(), o.port) {
         Ok(s) => s,
         Err(e) => {
@@ -121,7 +128,10 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
                 if !reader.got_first_byte() {
                     ttfb_ms = since(req_start);
                     if tls_expected {
-                        obs.tls = TlsStep::Ok { ms: since(tls_start), certificate: CertificateInfo::NotObservable };
+                        obs.tls = TlsStep::Ok {
+                            ms: since(tls_start),
+                            certificate: CertificateInfo::NotObservable,
+                        };
                     }
                 }
                 match reader.feed(&buf[..n]) {
@@ -156,9 +166,15 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
         // "unknown" TLS step, so it is recorded as the coarse `Failed` with that said plainly,
         // next to the HTTP step's timeout (the engine sees both).
         if !matches!(end, Some(StreamEnd::Eof)) {
-            obs.tls = TlsStep::Failed { ms: since(tls_start), detail: "no TLS data and no error before the timeout: handshake outcome unknown".into() };
+            obs.tls = TlsStep::Failed {
+                ms: since(tls_start),
+                detail: "no TLS data and no error before the timeout: handshake outcome unknown".into(),
+            };
         } else {
-            obs.tls = TlsStep::Ok { ms: since(tls_start), certificate: CertificateInfo::NotObservable };
+            obs.tls = TlsStep::Ok {
+                ms: since(tls_start),
+                certificate: CertificateInfo::NotObservable,
+            };
         }
     }
     let end = end.unwrap_or(StreamEnd::Eof);
@@ -168,7 +184,11 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
 
 /// `host:port` (IPv6 literals in brackets).
 fn address(o: &OriginTarget) -> String {
-    if o.host.contains(':') { format!("[{}]:{}", o.host, o.port) } else { format!("{}:{}", o.host, o.port) }
+    if o.host.contains(':') {
+        format!("[{}]:{}", o.host, o.port)
+    } else {
+        format!("{}:{}", o.host, o.port)
+    }
 }
 
 /// The request target of the front URL (the origin serves the same path).
@@ -186,7 +206,6 @@ fn path_and_query(url: &str) -> String {
 fn close(mut socket: Socket) {
     let _ = socket.close().now_or_never();
 }
-
 
 /// The public DNS-over-HTTPS resolver asked when a connect to a name fails without saying why.
 const DOH_URL: &str = "https://cloudflare-dns.com/dns-query";

@@ -41,9 +41,13 @@ pub async fn insert(db: &D1Database, c: &Channel) -> Result<()> {
 }
 
 pub async fn update(db: &D1Database, c: &Channel) -> Result<()> {
-    stmt(db, "UPDATE channels SET config = ?2, updated_at = ?3 WHERE id = ?1", &[s(&c.id), s(&to_json(c)?), n(c.updated_at)])?
-        .run()
-        .await?;
+    stmt(
+        db,
+        "UPDATE channels SET config = ?2, updated_at = ?3 WHERE id = ?1",
+        &[s(&c.id), s(&to_json(c)?), n(c.updated_at)],
+    )?
+    .run()
+    .await?;
     Ok(())
 }
 

@@ -83,12 +83,27 @@ const COLUMNS: &str =
     "id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at, last_error, delivered_at";
 
 /// The INSERT for one outbox row, without running it (for a caller's batch).
-pub fn insert_statement(db: &D1Database, id: &str, alert: &Alert, monitor_id: &str, channel_id: &str, now: i64) -> Result<D1PreparedStatement> {
+pub fn insert_statement(
+    db: &D1Database,
+    id: &str,
+    alert: &Alert,
+    monitor_id: &str,
+    channel_id: &str,
+    now: i64,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)",
-        &[s(id), s(&alert.id), s(channel_id), s(monitor_id), s(alert.kind.as_str()), s(&to_json(alert)?), n(now)],
+        &[
+            s(id),
+            s(&alert.id),
+            s(channel_id),
+            s(monitor_id),
+            s(alert.kind.as_str()),
+            s(&to_json(alert)?),
+            n(now),
+        ],
     )
 }
 
@@ -101,11 +116,16 @@ pub fn outbox_statements(
     channel_ids: &[String],
     now: i64,
 ) -> Result<Vec<D1PreparedStatement>> {
-    channel_ids.iter().map(|c| insert_statement(db, &env::new_id("dlv"), alert, monitor_id, c, now)).collect()
+    channel_ids
+        .iter()
+        .map(|c| insert_statement(db, &env::new_id("dlv"), alert, monitor_id, c, now))
+        .collect()
 }
 
 pub async fn get(db: &D1Database, id: &str) -> Result<Option<Delivery>> {
-    let row: Option<Row> = stmt(db, &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), &[s(id)])?.first(None).await?;
+    let row: Option<Row> = stmt(db, &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), &[s(id)])?
+        .first(None)
+        .await?;
     row.map(Row::into_delivery).transpose()
 }
 
@@ -147,7 +167,9 @@ impl AttemptRow {
 pub async fn due(db: &D1Database, now: i64, limit: u32) -> Result<Vec<Delivery>> {
     let rows = stmt(
         db,
-        &format!("SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"),
+        &format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+        ),
         &[n(now), n(limit as i64)],
     )?
     .all()
@@ -162,7 +184,10 @@ pub async fn next_due_at(db: &D1Database) -> Result<Option<i64>> {
     struct Next {
         at: Option<f64>,
     }
-    let row: Option<Next> = db.prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'").first(None).await?;
+    let row: Option<Next> = db
+        .prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'")
+        .first(None)
+        .await?;
     Ok(row.and_then(|r| r.at).map(|v| v as i64))
 }
 
@@ -236,14 +261,22 @@ fn schedule_retry_statement(db: &D1Database, id: &str, attempts: u32, next_at: i
 }
 
 fn mark_dead_statement(db: &D1Database, id: &str, attempts: u32, reason: &str) -> Result<D1PreparedStatement> {
-    stmt(db, "UPDATE deliveries SET status = 'dead', attempts = ?2, last_error = ?3 WHERE id = ?1", &[s(id), n(attempts as i64), s(reason)])
+    stmt(
+        db,
+        "UPDATE deliveries SET status = 'dead', attempts = ?2, last_error = ?3 WHERE id = ?1",
+        &[s(id), n(attempts as i64), s(reason)],
+    )
 }
 
 /// Dead → pending, due now; the attempt history and count stay. Returns false when the row
 /// was not dead (the caller checks existence first).
 pub async fn redrive(db: &D1Database, id: &str, now: i64) -> Result<bool> {
-    let result = stmt(db, "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2 WHERE id = ?1 AND status = 'dead'", &[s(id), n(now)])?
-        .run()
-        .await?;
+    let result = stmt(
+        db,
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2 WHERE id = ?1 AND status = 'dead'",
+        &[s(id), n(now)],
+    )?
+    .run()
+    .await?;
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }

@@ -183,7 +183,11 @@ impl StoredIncident {
 fn incident_from(row: IncidentRow) -> Result<StoredIncident> {
     let incident: Incident = from_json(&row.data)?;
     let opened_at = ms(row.opened_at).unwrap_or(incident.started_at);
-    Ok(StoredIncident { incident, opened_at, closed_at: ms(row.closed_at) })
+    Ok(StoredIncident {
+        incident,
+        opened_at,
+        closed_at: ms(row.closed_at),
+    })
 }
 
 /// A page of one monitor's incidents, newest first.
@@ -203,8 +207,9 @@ ORDER BY opened_at DESC, id DESC LIMIT ?4",
 }
 
 pub async fn incident(db: &D1Database, id: &str) -> Result<Option<StoredIncident>> {
-    let row: Option<IncidentRow> =
-        stmt(db, "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1", &[s(id)])?.first(None).await?;
+    let row: Option<IncidentRow> = stmt(db, "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1", &[s(id)])?
+        .first(None)
+        .await?;
     row.map(incident_from).transpose()
 }
 
@@ -227,7 +232,15 @@ pub async fn rollups(
         db,
         "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = ?2 AND bucket_start >= ?3 AND bucket_start < ?4 \
 AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR path = ?6) ORDER BY bucket_start, region, path LIMIT ?7",
-        &[s(monitor_id), s(granularity.as_str()), n(from), n(to), opt_s(region), opt_s(path), n(i64::from(ROLLUP_ROWS_MAX))],
+        &[
+            s(monitor_id),
+            s(granularity.as_str()),
+            n(from),
+            n(to),
+            opt_s(region),
+            opt_s(path),
+            n(i64::from(ROLLUP_ROWS_MAX)),
+        ],
     )?
     .all()
     .await?

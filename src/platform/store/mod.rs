@@ -6,8 +6,8 @@
 
 pub mod channels;
 pub mod deliveries;
-pub mod kv;
 pub mod history;
+pub mod kv;
 pub mod monitors;
 pub mod rollups;
 pub mod rounds;
@@ -49,12 +49,20 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
 
 /// A page of a configuration table (`monitors`, `channels`) ordered by (created_at, id),
 /// starting after the cursor's position; rows are the stored JSON of the core type.
-pub async fn config_page<T: serde::de::DeserializeOwned>(db: &D1Database, table: &'static str, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<T>> {
+pub async fn config_page<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    table: &'static str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<T>> {
     let (ts, id) = after.unwrap_or((i64::MIN, ""));
     let sql = format!(
         "SELECT config AS data FROM {table} WHERE (created_at > ?1) OR (created_at = ?1 AND id > ?2) ORDER BY created_at, id LIMIT ?3"
     );
-    let rows = stmt(db, &sql, &[n(ts), s(id), n(i64::from(limit))])?.all().await?.results::<JsonRow>()?;
+    let rows = stmt(db, &sql, &[n(ts), s(id), n(i64::from(limit))])?
+        .all()
+        .await?
+        .results::<JsonRow>()?;
     rows.iter().map(|r| from_json(&r.data)).collect()
 }
 

@@ -23,18 +23,27 @@ pub async fn list_page(db: &D1Database, after: Option<(i64, &str)>, limit: u32) 
 }
 
 pub async fn list_all(db: &D1Database) -> Result<Vec<Monitor>> {
-    let rows = db.prepare(format!("{SELECT} ORDER BY created_at, id")).all().await?.results::<JsonRow>()?;
+    let rows = db
+        .prepare(format!("{SELECT} ORDER BY created_at, id"))
+        .all()
+        .await?
+        .results::<JsonRow>()?;
     rows.iter().map(|r| from_json(&r.data)).collect()
 }
 
 pub async fn list_public(db: &D1Database) -> Result<Vec<Monitor>> {
-    let rows = db.prepare(format!("{SELECT} WHERE public = 1 ORDER BY slug")).all().await?.results::<JsonRow>()?;
+    let rows = db
+        .prepare(format!("{SELECT} WHERE public = 1 ORDER BY slug"))
+        .all()
+        .await?
+        .results::<JsonRow>()?;
     rows.iter().map(|r| from_json(&r.data)).collect()
 }
 
 pub async fn slug_taken(db: &D1Database, slug: &str, except_id: &str) -> Result<bool> {
-    let row: Option<serde_json::Value> =
-        stmt(db, "SELECT id FROM monitors WHERE slug = ?1 AND id != ?2", &[s(slug), s(except_id)])?.first(None).await?;
+    let row: Option<serde_json::Value> = stmt(db, "SELECT id FROM monitors WHERE slug = ?1 AND id != ?2", &[s(slug), s(except_id)])?
+        .first(None)
+        .await?;
     Ok(row.is_some())
 }
 
@@ -42,7 +51,14 @@ pub async fn insert(db: &D1Database, m: &Monitor) -> Result<()> {
     stmt(
         db,
         "INSERT INTO monitors (id, slug, public, config, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[s(&m.id), s(&m.slug), n(m.public as i64), s(&to_json(m)?), n(m.created_at), n(m.updated_at)],
+        &[
+            s(&m.id),
+            s(&m.slug),
+            n(m.public as i64),
+            s(&to_json(m)?),
+            n(m.created_at),
+            n(m.updated_at),
+        ],
     )?
     .run()
     .await?;

@@ -72,15 +72,22 @@ pub async fn upsert(db: &D1Database, rollups: &[Rollup]) -> Result<()> {
 
 /// Hourly rollups of every monitor in `[from, to)`.
 pub async fn hourly_between(db: &D1Database, from: i64, to: i64) -> Result<Vec<Rollup>> {
-    let rows = stmt(db, "SELECT data FROM rollups WHERE granularity = 'hour' AND bucket_start >= ?1 AND bucket_start < ?2", &[n(from), n(to)])?
-        .all()
-        .await?
-        .results::<JsonRow>()?;
+    let rows = stmt(
+        db,
+        "SELECT data FROM rollups WHERE granularity = 'hour' AND bucket_start >= ?1 AND bucket_start < ?2",
+        &[n(from), n(to)],
+    )?
+    .all()
+    .await?
+    .results::<JsonRow>()?;
     rows.iter().map(|r| from_json(&r.data)).collect()
 }
 
 pub async fn last_rolled_hour(db: &D1Database) -> Result<Option<i64>> {
-    let row: Option<serde_json::Value> = db.prepare("SELECT value FROM meta WHERE key = 'last_rolled_hour'").first(None).await?;
+    let row: Option<serde_json::Value> = db
+        .prepare("SELECT value FROM meta WHERE key = 'last_rolled_hour'")
+        .first(None)
+        .await?;
     Ok(row.and_then(|v| v["value"].as_str().and_then(|s| s.parse().ok())))
 }
 
@@ -98,8 +105,16 @@ pub async fn set_last_rolled_hour(db: &D1Database, hour: i64) -> Result<()> {
 /// Retention deletes, one batch.
 pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64, daily_before: i64) -> Result<()> {
     let mut batch = vec![
-        stmt(db, "DELETE FROM rollups WHERE granularity = 'hour' AND bucket_start < ?1", &[n(hourly_before)])?,
-        stmt(db, "DELETE FROM rollups WHERE granularity = 'day' AND bucket_start < ?1", &[n(daily_before)])?,
+        stmt(
+            db,
+            "DELETE FROM rollups WHERE granularity = 'hour' AND bucket_start < ?1",
+            &[n(hourly_before)],
+        )?,
+        stmt(
+            db,
+            "DELETE FROM rollups WHERE granularity = 'day' AND bucket_start < ?1",
+            &[n(daily_before)],
+        )?,
     ];
     if let Some(before) = raw_before {
         batch.push(stmt(db, "DELETE FROM observations WHERE at < ?1", &[n(before)])?);
@@ -109,7 +124,11 @@ pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64,
             "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != 'pending' AND created_at < ?1)",
             &[n(before)],
         )?);
-        batch.push(stmt(db, "DELETE FROM deliveries WHERE status != 'pending' AND created_at < ?1", &[n(before)])?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM deliveries WHERE status != 'pending' AND created_at < ?1",
+            &[n(before)],
+        )?);
     }
     db.batch(batch).await?;
     Ok(())

@@ -7,8 +7,8 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use super::{from_json, n, opt_n, opt_s, s, stmt, to_json, JsonRow};
 use crate::core::alerting::{AlertState, Effect};
 use crate::core::diagnosis::Diagnosis;
-use crate::core::round::ObservationRow;
 use crate::core::rollup::Rollup;
+use crate::core::round::ObservationRow;
 
 /// The facts of a round row.
 pub struct RoundRow<'a> {
@@ -23,7 +23,11 @@ pub struct RoundRow<'a> {
 
 pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatement> {
     let (verdict, severity, diagnosis) = match r.diagnosis {
-        Some(d) => (Some(d.verdict.as_str().to_string()), Some(to_json(&d.severity)?.trim_matches('"').to_string()), Some(to_json(d)?)),
+        Some(d) => (
+            Some(d.verdict.as_str().to_string()),
+            Some(to_json(&d.severity)?.trim_matches('"').to_string()),
+            Some(to_json(d)?),
+        ),
         None => (None, None, None),
     };
     stmt(
@@ -44,7 +48,13 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
     )
 }
 
-pub fn observation_statements(db: &D1Database, round_id: &str, monitor_id: &str, at: i64, rows: &[ObservationRow]) -> Result<Vec<D1PreparedStatement>> {
+pub fn observation_statements(
+    db: &D1Database,
+    round_id: &str,
+    monitor_id: &str,
+    at: i64,
+    rows: &[ObservationRow],
+) -> Result<Vec<D1PreparedStatement>> {
     rows.iter()
         .map(|o| {
             stmt(
@@ -68,7 +78,9 @@ pub fn observation_statements(db: &D1Database, round_id: &str, monitor_id: &str,
 }
 
 pub async fn load_alert_state(db: &D1Database, monitor_id: &str) -> Result<AlertState> {
-    let row: Option<JsonRow> = stmt(db, "SELECT state AS data FROM alert_state WHERE monitor_id = ?1", &[s(monitor_id)])?.first(None).await?;
+    let row: Option<JsonRow> = stmt(db, "SELECT state AS data FROM alert_state WHERE monitor_id = ?1", &[s(monitor_id)])?
+        .first(None)
+        .await?;
     match row {
         Some(r) => from_json(&r.data),
         None => Ok(AlertState::default()),
@@ -87,7 +99,13 @@ pub fn alert_state_statement(db: &D1Database, monitor_id: &str, state: &AlertSta
 /// The statements that carry out the state machine's effects (all but `ScheduleRecheck`,
 /// which the coordinator keeps in its own schedule). Incident timelines are appended with
 /// SQLite's JSON functions so no read-modify-write is needed inside the batch.
-pub fn effect_statements(db: &D1Database, monitor_id: &str, channels: &[String], effects: &[Effect], now: i64) -> Result<Vec<D1PreparedStatement>> {
+pub fn effect_statements(
+    db: &D1Database,
+    monitor_id: &str,
+    channels: &[String],
+    effects: &[Effect],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
     let mut out = Vec::new();
     for e in effects {
         match e {
@@ -95,14 +113,24 @@ pub fn effect_statements(db: &D1Database, monitor_id: &str, channels: &[String],
             Effect::OpenIncident(inc) => out.push(stmt(
                 db,
                 "INSERT INTO incidents (id, monitor_id, opened_at, closed_at, verdict, data) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-                &[s(&inc.id), s(monitor_id), n(inc.started_at), s(inc.verdict.as_str()), s(&to_json(inc)?)],
+                &[
+                    s(&inc.id),
+                    s(monitor_id),
+                    n(inc.started_at),
+                    s(inc.verdict.as_str()),
+                    s(&to_json(inc)?),
+                ],
             )?),
             Effect::UpdateIncident { incident_id, event } => out.push(stmt(
                 db,
                 "UPDATE incidents SET data = json_insert(data, '$.timeline[#]', json(?2)) WHERE id = ?1",
                 &[s(incident_id), s(&to_json(event)?)],
             )?),
-            Effect::CloseIncident { incident_id, ended_at, duration_ms } => out.push(stmt(
+            Effect::CloseIncident {
+                incident_id,
+                ended_at,
+                duration_ms,
+            } => out.push(stmt(
                 db,
                 "UPDATE incidents SET closed_at = ?2, data = json_set(data, '$.ended_at', ?2, '$.duration_ms', ?3) WHERE id = ?1",
                 &[s(incident_id), n(*ended_at), n(*duration_ms)],

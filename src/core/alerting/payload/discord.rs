@@ -43,13 +43,25 @@ pub fn discord_body(a: &Alert) -> String {
     // Three fixed fields, then regions, then links: regions get what is left of the 25.
     let mut fields = vec![
         field("Cause", &format!("`{}`", a.verdict.as_str()), true),
-        field("Severity", serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(str::to_string)).as_deref().unwrap_or(""), true),
+        field(
+            "Severity",
+            serde_json::to_value(a.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .as_deref()
+                .unwrap_or(""),
+            true,
+        ),
         field("State", &a.state_change, true),
     ];
     let region_room = FIELDS_MAX - fields.len() - 1;
     let shown = a.regions.len().min(region_room);
     for r in &a.regions[..shown] {
-        fields.push(field(&region_title(r), &format!("edge: {}\norigin: {}", edge_words(r), origin_words(r)), false));
+        fields.push(field(
+            &region_title(r),
+            &format!("edge: {}\norigin: {}", edge_words(r), origin_words(r)),
+            false,
+        ));
     }
     let mut links = vec![format!("[What `{}` means]({})", a.verdict.as_str(), link_target(&a.links.docs))];
     if let Some(page) = &a.links.status_page {
@@ -86,7 +98,9 @@ fn shrink_to_total(mut body: Value) -> Value {
         if embed_chars(embed) <= TOTAL_MAX {
             return body;
         }
-        let Some(fields) = embed.get_mut("fields").and_then(Value::as_array_mut) else { return body };
+        let Some(fields) = embed.get_mut("fields").and_then(Value::as_array_mut) else {
+            return body;
+        };
         if fields.len() <= 4 {
             // Only the fixed fields and links are left: shorten the description instead.
             let over = embed_chars(embed) - TOTAL_MAX;
@@ -104,9 +118,10 @@ fn shrink_to_total(mut body: Value) -> Value {
 
 fn embed_chars(embed: &Value) -> usize {
     let len = |p: &str| embed.pointer(p).and_then(Value::as_str).map_or(0, |s| s.chars().count());
-    let fields = embed.get("fields").and_then(Value::as_array).map_or(0, |fs| {
-        fs.iter().map(|f| len_of(f, "name") + len_of(f, "value")).sum()
-    });
+    let fields = embed
+        .get("fields")
+        .and_then(Value::as_array)
+        .map_or(0, |fs| fs.iter().map(|f| len_of(f, "name") + len_of(f, "value")).sum());
     len("/title") + len("/description") + len("/footer/text") + fields
 }
 

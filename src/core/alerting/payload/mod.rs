@@ -70,13 +70,31 @@ pub fn build(kind: ChannelKind, channel_secret: Option<&str>, alert: &Alert, tim
                 let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body).map_err(BuildError::Sign)?;
                 headers.push(("webhook-signature".to_string(), sig));
             }
-            Ok(OutgoingRequest { body, headers, content_type: json })
+            Ok(OutgoingRequest {
+                body,
+                headers,
+                content_type: json,
+            })
         }
-        ChannelKind::Slack => Ok(OutgoingRequest { body: slack_body(alert), headers: Vec::new(), content_type: json }),
-        ChannelKind::Discord => Ok(OutgoingRequest { body: discord_body(alert), headers: Vec::new(), content_type: json }),
+        ChannelKind::Slack => Ok(OutgoingRequest {
+            body: slack_body(alert),
+            headers: Vec::new(),
+            content_type: json,
+        }),
+        ChannelKind::Discord => Ok(OutgoingRequest {
+            body: discord_body(alert),
+            headers: Vec::new(),
+            content_type: json,
+        }),
         ChannelKind::Pagerduty => {
-            let key = channel_secret.filter(|k| !k.trim().is_empty()).ok_or(BuildError::MissingRoutingKey)?;
-            Ok(OutgoingRequest { body: pagerduty_body(alert, key), headers: Vec::new(), content_type: json })
+            let key = channel_secret
+                .filter(|k| !k.trim().is_empty())
+                .ok_or(BuildError::MissingRoutingKey)?;
+            Ok(OutgoingRequest {
+                body: pagerduty_body(alert, key),
+                headers: Vec::new(),
+                content_type: json,
+            })
         }
     }
 }
@@ -194,7 +212,13 @@ mod tests {
 
     #[test]
     fn truncates_at_character_boundaries() {
-        let cases = [("abc", 3, "abc"), ("abcd", 3, "ab…"), ("héllo wörld", 5, "héll…"), ("🔴🔴🔴", 2, "🔴…"), ("abc", 0, "")];
+        let cases = [
+            ("abc", 3, "abc"),
+            ("abcd", 3, "ab…"),
+            ("héllo wörld", 5, "héll…"),
+            ("🔴🔴🔴", 2, "🔴…"),
+            ("abc", 0, ""),
+        ];
         for (input, max, want) in cases {
             assert_eq!(truncate(input, max), want, "{input} {max}");
             assert!(truncate(input, max).chars().count() <= max);

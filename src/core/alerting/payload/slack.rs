@@ -33,7 +33,10 @@ fn emoji(a: &Alert) -> &'static str {
 /// The JSON body POSTed to a Slack incoming webhook.
 pub fn slack_body(a: &Alert) -> String {
     let title = truncate(&format!("{}: {}", kind_label(a), a.monitor_name), HEADER_MAX);
-    let fallback = truncate(&format!("{} {}: {}", kind_label(a), esc(&a.monitor_name), esc(&a.summary)), TEXT_MAX);
+    let fallback = truncate(
+        &format!("{} {}: {}", kind_label(a), esc(&a.monitor_name), esc(&a.summary)),
+        TEXT_MAX,
+    );
     let mut blocks: Vec<Value> = vec![json!({
         "type": "header",
         "text": {"type": "plain_text", "text": title, "emoji": true},
@@ -43,7 +46,10 @@ pub fn slack_body(a: &Alert) -> String {
         emoji(a),
         esc(&a.summary),
         a.verdict.as_str(),
-        serde_json::to_value(a.severity).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        serde_json::to_value(a.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         esc(&a.state_change),
         link_target(&a.monitor_url),
         esc(&a.monitor_url),
@@ -55,7 +61,12 @@ pub fn slack_body(a: &Alert) -> String {
             .iter()
             .take(FIELDS_MAX)
             .map(|r| {
-                let text = format!("*{}*\nedge: {}\norigin: {}", esc(&region_title(r)), esc(&edge_words(r)), esc(&origin_words(r)));
+                let text = format!(
+                    "*{}*\nedge: {}\norigin: {}",
+                    esc(&region_title(r)),
+                    esc(&edge_words(r)),
+                    esc(&origin_words(r))
+                );
                 json!({"type": "mrkdwn", "text": truncate(&text, FIELD_MAX)})
             })
             .collect();
