@@ -202,8 +202,22 @@ impl DurableObject for Coordinator {
                 self.state.storage().put(&slot_key(&m.id), &slot).await?;
             }
         }
-        if !work.is_empty() {
-            self.run_rounds(work, "").await?;
+        // Scheduled rounds share one batch per region (the platform's connection budget);
+        // re-checks are rare and decide alerts, so each runs as its own round beside them and
+        // is recorded as soon as its regions answer, never waiting on unrelated slow probes.
+        let (rechecks, scheduled): (Vec<_>, Vec<_>) = work.into_iter().partition(|(_, kind, _)| *kind == RoundKind::Recheck);
+        let mut rounds = Vec::new();
+        if !scheduled.is_empty() {
+            rounds.push(self.run_rounds(scheduled, ""));
+        }
+        for r in rechecks {
+            rounds.push(self.run_rounds(vec![r], ""));
+        }
+        for result in join_all(rounds).await {
+            if let Err(e) = result {
+                // One failed write must not stop the schedule: log, re-arm, retry next time.
+                worker::console_error!("round failed: {e}");
+            }
         }
         self.rearm(env::now()).await?;
         Response::ok("ok")
