@@ -7,8 +7,6 @@
 //! Loopback only by intent: it refuses any base URL whose host is not 127.0.0.1/localhost/[::1].
 //! Every loop is bounded by the duration; it stops by itself.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,29 +17,33 @@ struct Stats {
     latencies_us: Vec<u64>,
 }
 
-fn one_request(host: &str, port: u16, path: &str) -> Result<u16, String> {
-    let mut s = TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).map_err(|e| e.to_string())?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nUser-Agent: edgeprobe-loadgen\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).map_err(|e| e.to_string())?;
-    let head = String::from_utf8_lossy(&buf[..buf.len().min(16)]).to_string();
-    head.split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("bad response: {head:?}"))
+fn one_request(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
+    match agent.get(url).call() {
+        Ok(r) => {
+            let code = r.status();
+            // Read the body so the connection can be reused.
+            r.into_string().map_err(|e| e.to_string())?;
+            Ok(code)
+        }
+        Err(ureq::Error::Status(code, r)) => {
+            let _ = r.into_string();
+            Ok(code)
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
-fn run(host: &str, port: u16, path: &str, secs: u64, conns: usize) -> Stats {
+fn run(base: &str, path: &str, secs: u64, conns: usize) -> Stats {
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..conns)
         .map(|_| {
-            let (stop, host, path) = (stop.clone(), host.to_string(), path.to_string());
+            let (stop, url) = (stop.clone(), format!("{base}{path}"));
             std::thread::spawn(move || {
+                // One keep-alive connection per worker thread, like a browser tab.
+                let agent = ureq::AgentBuilder::new()
+                    .timeout(Duration::from_secs(10))
+                    .max_idle_connections(1)
+                    .build();
                 let mut st = Stats {
                     ok: 0,
                     errors: 0,
@@ -49,7 +51,7 @@ fn run(host: &str, port: u16, path: &str, secs: u64, conns: usize) -> Stats {
                 };
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    match one_request(&host, port, &path) {
+                    match one_request(&agent, &url) {
                         Ok(code) if code < 500 => st.ok += 1,
                         _ => st.errors += 1,
                     }
@@ -99,9 +101,9 @@ fn main() {
         matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1"),
         "loopback targets only, got {host}"
     );
-    let port = url.port_or_known_default().unwrap_or(80);
+    let base = base.trim_end_matches('/').to_string();
 
-    let baseline = run(&host, port, "/healthz", secs, conns);
+    let baseline = run(&base, "/healthz", secs, conns);
     let base_rps = baseline.ok as f64 / secs as f64;
     let base_p50 = pct(&baseline.latencies_us, 0.5).max(1);
     println!(
@@ -124,6 +126,6 @@ fn main() {
     };
     line("/healthz (baseline)", &baseline);
     for p in &paths {
-        line(p, &run(&host, port, p, secs, conns));
+        line(p, &run(&base, p, secs, conns));
     }
 }
