@@ -115,10 +115,9 @@ pub async fn status_index(ctx: Ctx) -> ApiResult {
     let monitors = store::monitors::list_public(&db)
         .await
         .map_err(http::unavailable("public monitors"))?;
-    let mut pages = Vec::with_capacity(monitors.len());
-    for m in &monitors {
-        pages.push(page_monitor(&ctx, &db, m).await?);
-    }
+    // Each card's reads (KV status, rollups, incidents) are independent: issue them together
+    // rather than one monitor after another (order is kept).
+    let pages = futures::future::try_join_all(monitors.iter().map(|m| page_monitor(&ctx, &db, m))).await?;
     ok(http::with_type(render_index(&pages, ctx.now, &ctx.config.site_title), 200, HTML))
 }
 
