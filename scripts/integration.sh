@@ -36,5 +36,11 @@ if ! wait_http "http://127.0.0.1:$PORT/healthz" 90; then
   exit 1
 fi
 say "worker up at http://127.0.0.1:$PORT (state $STATE)"
-EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE_STATE="$STATE" \
-  cargo test --features integration --test worker -- --test-threads 4 --show-output
+export EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE_STATE="$STATE"
+# housekeeping:: seeds rows with `wrangler d1 execute`, a second process on the worker's SQLite
+# file; while it holds the lock the worker's own queries fail with SQLITE_BUSY, so it runs
+# alone, after everything else.
+status=0
+cargo test --features integration --test worker -- --test-threads 4 --show-output --skip housekeeping:: || status=$?
+cargo test --features integration --test worker -- --show-output housekeeping:: || status=$?
+exit $status
