@@ -252,14 +252,7 @@ fn cloudflare(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeEr
         };
         return (ErrorSource::Edge, classes);
     }
-    (
-        if body.is_empty() {
-            ErrorSource::Unknown
-        } else {
-            ErrorSource::Origin
-        },
-        Vec::new(),
-    )
+    passed_through(body)
 }
 
 fn cloudfront(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -308,14 +301,7 @@ fn fastly(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
     if own_page {
         return (ErrorSource::Edge, vec![if status == 503 { ConnectOther } else { Unknown }]);
     }
-    (
-        if body.is_empty() {
-            ErrorSource::Unknown
-        } else {
-            ErrorSource::Origin
-        },
-        Vec::new(),
-    )
+    passed_through(body)
 }
 
 fn akamai(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -329,14 +315,7 @@ fn akamai(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeErrorC
         };
         return (ErrorSource::Edge, classes);
     }
-    (
-        if body.is_empty() {
-            ErrorSource::Unknown
-        } else {
-            ErrorSource::Origin
-        },
-        Vec::new(),
-    )
+    passed_through(body)
 }
 
 fn nginx(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
@@ -400,6 +379,17 @@ fn cache_status(r: &ResponseSummary) -> Option<CacheStatus> {
     }
     // CloudFront: "Hit from cloudfront"; Fastly: "MISS, HIT" (nearest the client last).
     header(r, "x-cache").and_then(|v| parse_cache_word(v.rsplit(',').next().unwrap_or("")))
+}
+
+/// No sign of the edge's own error page: with a body, the origin's page was passed through;
+/// without one, nothing says who made the error.
+fn passed_through(body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
+    let source = if body.is_empty() {
+        ErrorSource::Unknown
+    } else {
+        ErrorSource::Origin
+    };
+    (source, Vec::new())
 }
 
 #[cfg(test)]

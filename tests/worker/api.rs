@@ -19,7 +19,10 @@ pub fn monitor_body(url: &str) -> (Value, String) {
     let slug = unique("mon");
     // Paused: these tests drive rounds themselves ("check now" runs paused monitors too); the
     // scheduler would otherwise add rounds at moments the assertions cannot know.
-    (json!({"name": format!("Monitor {slug}"), "url": url, "slug": slug, "paused": true}), slug)
+    (
+        json!({"name": format!("Monitor {slug}"), "url": url, "slug": slug, "paused": true}),
+        slug,
+    )
 }
 
 pub fn create_monitor(api: &Api, body: &Value) -> Value {

@@ -5,17 +5,12 @@
 //! channel or a request body, so neither can leak through the API or the logs.
 
 use serde_json::Value;
-use worker::Response;
 
-use super::{ApiResult, Ctx};
+use super::{ok, ApiResult, Ctx};
 use crate::core::monitor::Channel;
 use crate::core::problem::ApiError;
 use crate::core::validate::{apply_channel_patch, channel_view, list_view, parse_page_query, validate_new_channel, Cursor};
 use crate::platform::{env, http, store};
-
-fn ok(r: worker::Result<Response>) -> ApiResult {
-    r.map_err(|e| ApiError::Internal { log_detail: e.to_string() })
-}
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {

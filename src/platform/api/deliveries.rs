@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{ApiResult, Ctx};
+use super::{internal, ApiResult, Ctx};
 use crate::core::alerting::alert::channel_test_alert;
 use crate::core::problem::ApiError;
 use crate::core::time::format_rfc3339;
@@ -14,16 +14,6 @@ use crate::core::validate::{list_view, parse_page_query, Cursor};
 use crate::platform::store::channels;
 use crate::platform::store::deliveries::{self, Attempt, Delivery};
 use crate::platform::{dispatcher, http};
-
-fn internal(e: worker::Error) -> ApiError {
-    ApiError::Internal { log_detail: e.to_string() }
-}
-
-fn d1(what: &'static str) -> impl Fn(worker::Error) -> ApiError {
-    move |e| ApiError::Unavailable {
-        log_detail: format!("{what}: {e}"),
-    }
-}
 
 /// 202 `{"accepted": true, "id": ...}` with a Location to the delivery.
 fn accepted(id: &str) -> ApiResult {
@@ -48,7 +38,7 @@ pub async fn test_channel(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
     let channel = channels::get(&db, &id)
         .await
-        .map_err(d1("reading channel"))?
+        .map_err(http::unavailable("reading channel"))?
         .ok_or(ApiError::NotFound {
             kind: "channel",
             id: id.clone(),
@@ -61,7 +51,7 @@ pub async fn test_channel(ctx: Ctx) -> ApiResult {
         .map_err(internal)?
         .run()
         .await
-        .map_err(d1("queueing test delivery"))?;
+        .map_err(http::unavailable("queueing test delivery"))?;
     kick(&ctx).await;
     accepted(&delivery_id)
 }
@@ -71,11 +61,15 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
     let page = parse_page_query(&ctx.query())?;
     let db = ctx.db()?;
     let id = ctx.param("id");
-    if channels::get(&db, &id).await.map_err(d1("reading channel"))?.is_none() {
+    if channels::get(&db, &id)
+        .await
+        .map_err(http::unavailable("reading channel"))?
+        .is_none()
+    {
         // Deliveries outlive a deleted channel; show them as long as any exist.
         let any = deliveries::list_for_channel(&db, &id, None, 1)
             .await
-            .map_err(d1("listing deliveries"))?;
+            .map_err(http::unavailable("listing deliveries"))?;
         if any.is_empty() {
             return Err(ApiError::NotFound { kind: "channel", id });
         }
@@ -84,7 +78,7 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
     // One extra row tells whether there is a next page.
     let mut rows = deliveries::list_for_channel(&db, &id, after, page.limit + 1)
         .await
-        .map_err(d1("listing deliveries"))?;
+        .map_err(http::unavailable("listing deliveries"))?;
     let more = rows.len() > page.limit as usize;
     rows.truncate(page.limit as usize);
     let next = if more {
@@ -105,12 +99,14 @@ pub async fn get(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
     let d = deliveries::get(&db, &id)
         .await
-        .map_err(d1("reading delivery"))?
+        .map_err(http::unavailable("reading delivery"))?
         .ok_or(ApiError::NotFound {
             kind: "delivery",
             id: id.clone(),
         })?;
-    let attempts = deliveries::attempts(&db, &id).await.map_err(d1("reading attempts"))?;
+    let attempts = deliveries::attempts(&db, &id)
+        .await
+        .map_err(http::unavailable("reading attempts"))?;
     let mut v = summary_view(&d);
     v["alert"] = serde_json::to_value(&d.alert).unwrap_or(Value::Null);
     v["attempt_log"] = Value::Array(attempts.iter().map(attempt_view).collect());
@@ -124,7 +120,7 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
     let d = deliveries::get(&db, &id)
         .await
-        .map_err(d1("reading delivery"))?
+        .map_err(http::unavailable("reading delivery"))?
         .ok_or(ApiError::NotFound {
             kind: "delivery",
             id: id.clone(),
@@ -134,7 +130,10 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
             detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status),
         });
     }
-    if !deliveries::redrive(&db, &id, ctx.now).await.map_err(d1("re-driving delivery"))? {
+    if !deliveries::redrive(&db, &id, ctx.now)
+        .await
+        .map_err(http::unavailable("re-driving delivery"))?
+    {
         // It changed between the read and the update (another re-drive won).
         return Err(ApiError::Conflict {
             detail: format!("delivery {id} is no longer dead"),

@@ -68,8 +68,17 @@ impl Ctx {
     }
 }
 
+/// A response built by the platform; failing to build one is our bug (500, logged).
+pub fn ok(r: worker::Result<Response>) -> ApiResult {
+    r.map_err(internal)
+}
+
+/// A platform error where none was expected: our bug (500, logged, never shown).
+pub fn internal(e: worker::Error) -> ApiError {
+    ApiError::Internal { log_detail: e.to_string() }
+}
+
 pub async fn handle(operation_id: &str, ctx: Ctx) -> ApiResult {
-    let ok = |r: worker::Result<Response>| r.map_err(|e| ApiError::Internal { log_detail: e.to_string() });
     match operation_id {
         "getHealth" => {
             // 503 when the database does not answer: the worker cannot do its job without it.

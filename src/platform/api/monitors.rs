@@ -5,18 +5,13 @@
 //! coordinator. It must not make decisions the core can make, nor log request bodies.
 
 use serde_json::Value;
-use worker::Response;
 
-use super::{ApiResult, Ctx};
+use super::{ok, ApiResult, Ctx};
 use crate::core::monitor::Monitor;
 use crate::core::problem::{ApiError, FieldError};
 use crate::core::validate::{apply_monitor_patch, list_view, monitor_view, parse_page_query, validate_new_monitor, Cursor};
 use crate::platform::store::{self, kv};
 use crate::platform::{coordinator, env, http};
-
-fn ok(r: worker::Result<Response>) -> ApiResult {
-    r.map_err(|e| ApiError::Internal { log_detail: e.to_string() })
-}
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {

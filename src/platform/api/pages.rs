@@ -12,7 +12,7 @@
 
 use worker::{D1Database, Response};
 
-use super::{ApiResult, Ctx};
+use super::{ok, ApiResult, Ctx};
 use crate::core::badge::{
     badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg, shields_endpoint_json, BadgeInput, BadgeQuery, BadgeSpec,
     Color, CACHE_CONTROL,
@@ -29,10 +29,6 @@ const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
 /// Incidents listed per monitor on the pages (the core shows at most this many too).
 const PAGE_INCIDENTS: u32 = 10;
-
-fn ok(r: worker::Result<Response>) -> ApiResult {
-    r.map_err(|e| ApiError::Internal { log_detail: e.to_string() })
-}
 
 /// Uptime and latency over the three windows, for one region or all.
 struct Windows {

@@ -8,20 +8,15 @@
 //! `Rollup`, `CurrentStatus`).
 
 use serde_json::{json, Value};
-use worker::Response;
 
 use super::monitors::load;
-use super::{ApiResult, Ctx};
+use super::{ok, ApiResult, Ctx};
 use crate::core::problem::ApiError;
 use crate::core::rollup::Granularity as RollupGranularity;
 use crate::core::time::DAY;
 use crate::core::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
 use crate::platform::http;
 use crate::platform::store::{history, kv};
-
-fn ok(r: worker::Result<Response>) -> ApiResult {
-    r.map_err(|e| ApiError::Internal { log_detail: e.to_string() })
-}
 
 fn path_name(p: ProbePath) -> &'static str {
     match p {
