@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the worker under wrangler dev with a fresh local state and runs tests/worker against
 # it. Called by scripts/test.sh, normally inside `unshare -n` (then it brings up loopback and
-# sets EDGEPROBE_NETNS=1 for the rig's firewall case).
+# sets EDGEPROBE_NETNS=1 for the rig's firewall case). Arguments, when given, are test-name
+# filters passed to the test binary: `unshare -n scripts/integration.sh rig_cases::`.
 set -euo pipefail
 SCRIPT_NAME=integration
 source "$(dirname "$0")/lib.sh"
@@ -41,6 +42,12 @@ export EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE
 # file; while it holds the lock the worker's own queries fail with SQLITE_BUSY, so it runs
 # alone, after everything else.
 status=0
+if [ $# -gt 0 ]; then
+  # `scripts/integration.sh FILTER…`: only the named tests (a developer's quick loop); the full
+  # suite, as `make test` runs it, takes no arguments.
+  cargo test --features integration --test worker -- --test-threads 4 --show-output "$@" || status=$?
+  exit $status
+fi
 cargo test --features integration --test worker -- --test-threads 4 --show-output --skip housekeeping:: || status=$?
 cargo test --features integration --test worker -- --show-output housekeeping:: || status=$?
 exit $status
