@@ -116,15 +116,20 @@ command -v unshare >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then step "installing ${missing[*]}"; apt_install "${missing[@]}"; else step "nginx, nftables, openssl, iproute2 present"; fi
 
 # 6. What the Makefile needs -------------------------------------------------------------------
+# .tools/env holds no path of this checkout: a copied or moved checkout (or a clone that got
+# another's .tools/) must not run another checkout's tools. Paths inside the checkout are
+# computed when the file is sourced, from where the file itself is.
 ESBUILD=""
 for c in node_modules/@esbuild/linux-x64/bin/esbuild node_modules/esbuild/bin/esbuild; do
-  [ -x "$c" ] && { ESBUILD="$ROOT/$c"; break; }
+  [ -x "$c" ] && { ESBUILD="$c"; break; }
 done
 {
-  echo "# written by scripts/bootstrap.sh"
+  echo "# written by scripts/bootstrap.sh; sourced by scripts/lib.sh (bash)"
+  # shellcheck disable=SC2016 # expanded when sourced, not now
+  echo '_edgeprobe_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)'
   echo "export PATH=\"${WASM_PATH_PREFIX:+$WASM_PATH_PREFIX:}$HOME/.cargo/bin:\$PATH:/usr/sbin:/sbin\""
   echo "export WASM_BINDGEN_BIN=\"$(command -v wasm-bindgen)\""
-  [ -n "$ESBUILD" ] && echo "export ESBUILD_BIN=\"$ESBUILD\""
+  [ -n "$ESBUILD" ] && echo "export ESBUILD_BIN=\"\$_edgeprobe_root/$ESBUILD\""
   echo "export EDGEPROBE_BOOTSTRAPPED=\"$(cat Cargo.lock package-lock.json scripts/bootstrap.sh | cksum | cut -d' ' -f1)\""
 } > "$TOOLS/env.tmp"
 mv "$TOOLS/env.tmp" "$TOOLS/env"
