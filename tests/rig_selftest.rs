@@ -4,8 +4,9 @@
 //!
 //! Run it both ways:
 //!   cargo test --test rig_selftest
-//!   unshare -n sh -c 'ip link set lo up; EDGEPROBE_NETNS=1 cargo test --test rig_selftest'
-//! Outside a private namespace the firewall cases are skipped and say so on stderr.
+//!   scripts/netns.sh cargo test --test rig_selftest
+//! Outside a private namespace the script created (and marked), the firewall cases are
+//! skipped and say so on stderr.
 
 mod rig;
 
@@ -296,6 +297,83 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
     assert!(tables().contains(&table), "table {table} missing while the rig runs");
     drop(rig);
     assert!(!tables().contains(&table), "table {table} left behind after drop");
+}
+
+/// The firewall decision (tests/rig/firewall.rs), on the facts it reads: allowed only with this
+/// run's marker naming the rig's own namespace, and nothing but `lo` in it.
+#[test]
+fn firewall_is_touched_only_in_a_namespace_the_script_created_and_marked() {
+    use rig::firewall::{firewall_allowed, NamespaceFacts};
+    let marked = NamespaceFacts {
+        token: Some("3f9c1a".into()),
+        marker: Some((
+            "/tmp/edgeprobe-netns.x".into(),
+            Ok("token=3f9c1a\nnetns=net:[4026532300]\n".into()),
+        )),
+        netns: "net:[4026532300]".into(),
+        interfaces: vec!["lo".into()],
+    };
+    assert_eq!(firewall_allowed(&marked), Ok(()));
+
+    let refused = |facts: NamespaceFacts, why: &str| {
+        let reason = firewall_allowed(&facts).expect_err(why);
+        assert!(!reason.is_empty(), "{why}: the skip must say why");
+        reason
+    };
+    // The host, or a container whose PID 1 shares the namespace: no marker at all.
+    let r = refused(
+        NamespaceFacts {
+            token: None,
+            marker: None,
+            ..marked.clone()
+        },
+        "no marker",
+    );
+    assert!(r.contains("no namespace marker"), "{r}");
+    // A marker from another run (stale file, or copied environment): token differs.
+    let r = refused(
+        NamespaceFacts {
+            token: Some("other".into()),
+            ..marked.clone()
+        },
+        "wrong token",
+    );
+    assert!(r.contains("token"), "{r}");
+    // The marker names another namespace: e.g. the env leaked into a process on the host.
+    let r = refused(
+        NamespaceFacts {
+            netns: "net:[4026531840]".into(),
+            ..marked.clone()
+        },
+        "other namespace",
+    );
+    assert!(r.contains("net:[4026531840]"), "{r}");
+    // Marked, but the namespace carries real interfaces: not a namespace of loopback only.
+    let r = refused(
+        NamespaceFacts {
+            interfaces: vec!["lo".into(), "eth0".into()],
+            ..marked.clone()
+        },
+        "eth0 present",
+    );
+    assert!(r.contains("eth0"), "{r}");
+    // The marker file cannot be read.
+    refused(
+        NamespaceFacts {
+            marker: Some(("/tmp/gone".into(), Err("No such file or directory".into()))),
+            ..marked.clone()
+        },
+        "unreadable marker",
+    );
+    // An empty token never matches (an empty env var must not unlock the firewall).
+    refused(
+        NamespaceFacts {
+            token: Some(String::new()),
+            marker: Some(("/tmp/m".into(), Ok("token=\nnetns=net:[4026532300]\n".into()))),
+            ..marked.clone()
+        },
+        "empty token",
+    );
 }
 
 #[test]

@@ -1,9 +1,15 @@
 //! nftables rules that make origins drop packets (all of them, or only the CDN's), applied
-//! only inside a private network namespace the test run created.
+//! only inside a private network namespace the test run itself created.
 //!
 //! It owns one nft table (unique per rig) and deletes it on drop. It must never touch the
-//! firewall of a shared (init) network namespace: without `EDGEPROBE_NETNS=1` *and* a
-//! namespace that differs from PID 1's, it refuses and says why.
+//! firewall of a network namespace it did not create. Comparing the namespace with PID 1's
+//! proves nothing (in a container PID 1 lives in the container's namespace, and a host's PID 1
+//! may be hidden), so the proof is a marker: `scripts/netns.sh` runs `unshare -n`, checks that
+//! it landed in a new namespace holding only `lo`, and writes a file with a random token and
+//! that namespace's id (`/proc/self/ns/net`), exporting `EDGEPROBE_NETNS_MARKER` (the file)
+//! and `EDGEPROBE_NETNS_TOKEN`. The rig adds rules only when the marker's token matches, the
+//! namespace it names is the rig's own, and that namespace has no interface but `lo`
+//! ([`firewall_allowed`], pure); otherwise it skips the firewall cases and says why.
 
 use std::fs;
 use std::process::Command;
@@ -22,38 +28,91 @@ pub struct Firewall {
     table: String,
 }
 
-/// Why the rig may touch the firewall here, or why not (the reason is shown to people).
-pub fn private_namespace_check(env_says_private: bool) -> Result<(), String> {
-    if !env_says_private {
-        return Err("EDGEPROBE_NETNS=1 is not set: not running in a network namespace created for the \
-test run (run under `unshare -n`), so the rig will not add nftables rules"
-            .into());
+/// What [`firewall_allowed`] decides on, gathered by [`NamespaceFacts::gather`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceFacts {
+    /// `EDGEPROBE_NETNS_TOKEN`, as exported by the script that created the namespace.
+    pub token: Option<String>,
+    /// `EDGEPROBE_NETNS_MARKER` and the file's contents (or why it could not be read).
+    pub marker: Option<(String, Result<String, String>)>,
+    /// The namespace this process runs in, e.g. `net:[4026532281]`.
+    pub netns: String,
+    /// The namespace's interfaces (from /proc/net/dev).
+    pub interfaces: Vec<String>,
+}
+
+impl NamespaceFacts {
+    pub fn gather() -> Result<NamespaceFacts, String> {
+        let netns = fs::read_link("/proc/self/ns/net").map_err(|e| format!("cannot read /proc/self/ns/net: {e}"))?;
+        let marker = std::env::var("EDGEPROBE_NETNS_MARKER").ok().map(|path| {
+            let contents = fs::read_to_string(&path).map_err(|e| e.to_string());
+            (path, contents)
+        });
+        Ok(NamespaceFacts {
+            token: std::env::var("EDGEPROBE_NETNS_TOKEN").ok(),
+            marker,
+            netns: netns.display().to_string(),
+            interfaces: namespace_interfaces()?,
+        })
     }
-    let mine = fs::read_link("/proc/self/ns/net").map_err(|e| format!("cannot read /proc/self/ns/net: {e}"))?;
-    match fs::read_link("/proc/1/ns/net") {
-        Ok(init) if init == mine => {
+}
+
+/// May the rig add nftables rules here? Only in a namespace the test script created and
+/// marked (see the module docs) that holds nothing but loopback. Pure; the error says why not.
+pub fn firewall_allowed(f: &NamespaceFacts) -> Result<(), String> {
+    const HOW: &str = "run the tests through scripts/netns.sh (scripts/integration.sh does)";
+    let (Some(token), Some((path, contents))) = (&f.token, &f.marker) else {
+        return Err(format!(
+            "no namespace marker (EDGEPROBE_NETNS_MARKER/EDGEPROBE_NETNS_TOKEN unset): not in a network \
+namespace created by the test script, so the rig will not add nftables rules; {HOW}"
+        ));
+    };
+    let contents = contents
+        .as_ref()
+        .map_err(|e| format!("namespace marker {path} cannot be read ({e}): refusing to add nftables rules"))?;
+    let field = |name: &str| {
+        contents
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .map(str::trim)
+    };
+    if token.is_empty() || field("token") != Some(token.as_str()) {
+        return Err(format!(
+            "namespace marker {path} does not carry this run's token: refusing to add nftables rules; {HOW}"
+        ));
+    }
+    match field("netns") {
+        Some(marked) if marked == f.netns => {}
+        marked => {
             return Err(format!(
-                "EDGEPROBE_NETNS=1 but this process shares PID 1's network namespace ({}): refusing to \
-touch the host firewall",
-                mine.display()
+                "namespace marker {path} names network namespace {} but the rig runs in {}: refusing to \
+touch a firewall the test script did not create; {HOW}",
+                marked.unwrap_or("(none)"),
+                f.netns
             ))
         }
-        Ok(_) => return Ok(()),
-        // Containers often hide PID 1's namespace even from root; fall through to a check
-        // that needs no privilege.
-        Err(_) => {}
     }
-    let interfaces = namespace_interfaces()?;
-    if interfaces.iter().all(|i| i == "lo") {
-        // A namespace with nothing but loopback carries nobody else's traffic.
+    let others: Vec<&String> = f.interfaces.iter().filter(|i| i.as_str() != "lo").collect();
+    if others.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "EDGEPROBE_NETNS=1 but this network namespace ({}) has interfaces {interfaces:?} besides lo \
-and PID 1's namespace cannot be read: refusing to touch what may be the host firewall",
-            mine.display()
+            "network namespace {} has interfaces {others:?} besides lo: it carries other traffic, refusing to \
+add nftables rules",
+            f.netns
         ))
     }
+}
+
+/// Why the rig may touch the firewall here, or why not (the reason is shown to people).
+/// `enabled` false (RigOptions::netns_declared) refuses without looking.
+pub fn private_namespace_check(enabled: bool) -> Result<(), String> {
+    if !enabled {
+        return Err("the rig was told not to use a firewall here (RigOptions::netns_declared is false): \
+no namespace marker from scripts/netns.sh"
+            .into());
+    }
+    firewall_allowed(&NamespaceFacts::gather()?)
 }
 
 /// Interface names of the current network namespace (/proc/net/dev is per namespace).
