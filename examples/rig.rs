@@ -1,6 +1,13 @@
 //! Runs the test rig on its own, for the demo (`make demo`) and for poking at cases by hand.
 //!
 //!   cargo run --example rig -- [--json out.json] [--no-stale-setup] [--ignore-stdin]
+//!   cargo run --example rig -- --make-ca DIR
+//!
+//! `--make-ca DIR` only makes the rig's test CA in DIR (`ca.pem`, `ca.key`; kept when already
+//! there) and exits: the scripts run it before `wrangler dev`, so workerd can trust the CA
+//! (`NODE_EXTRA_CA_CERTS=DIR/ca.pem`) and a rig started later with `EDGEPROBE_RIG_CA_DIR=DIR`
+//! signs its certificates with it. The demo needs no such step: it starts the rig first and
+//! reads the CA's path (`ca_cert`) from the JSON.
 //!
 //! Starts the rig, puts the stale-cache case in its expected state (cache primed, origin
 //! stopped), prints every case, writes them as JSON (atomically: the file appears complete or
@@ -32,6 +39,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 
 struct Args {
     json: Option<PathBuf>,
+    make_ca: Option<PathBuf>,
     stale_setup: bool,
     watch_stdin: bool,
 }
@@ -39,6 +47,7 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         json: None,
+        make_ca: None,
         stale_setup: true,
         watch_stdin: true,
     };
@@ -46,9 +55,10 @@ fn parse_args() -> Result<Args, String> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--json" => args.json = Some(it.next().ok_or("--json needs a path")?.into()),
+            "--make-ca" => args.make_ca = Some(it.next().ok_or("--make-ca needs a directory")?.into()),
             "--no-stale-setup" => args.stale_setup = false,
             "--ignore-stdin" => args.watch_stdin = false,
-            "-h" | "--help" => return Err("usage: rig [--json out.json] [--no-stale-setup] [--ignore-stdin]".into()),
+            "-h" | "--help" => return Err("usage: rig [--json out.json] [--no-stale-setup] [--ignore-stdin] | rig --make-ca DIR".into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -74,6 +84,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(dir) = &args.make_ca {
+        return match rig::tls::ensure_ca(dir) {
+            Ok(ca) => {
+                println!("{}", ca.cert.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot make the test CA in {}: {e}", dir.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
         let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;

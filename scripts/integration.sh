@@ -5,6 +5,10 @@
 # real packet filter without touching the host; otherwise they report themselves skipped.
 # Arguments, when given, are test-name filters passed to the test binary:
 # `scripts/integration.sh rig_cases::`.
+#
+# TLS: the rig's test CA is made before wrangler starts (examples/rig.rs --make-ca) and given
+# to workerd as NODE_EXTRA_CA_CERTS, and to the rig as EDGEPROBE_RIG_CA_DIR, so certificates
+# the rig issues from it verify for real on both probe paths.
 set -euo pipefail
 SCRIPT_NAME=integration
 source "$(dirname "$0")/lib.sh"
@@ -20,17 +24,21 @@ fi
 
 mkdir -p tests/.run
 STATE=$(mktemp -d /tmp/edgeprobe-state.XXXXXX)
+CA_DIR=$(mktemp -d /tmp/edgeprobe-ca.XXXXXX)
 PORT=$(free_port)
 TOKEN="test-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 WRANGLER_PID=""
 cleanup() {
   stop_tree "$WRANGLER_PID"
-  rm -rf "$STATE"
+  rm -rf "$STATE" "$CA_DIR"
 }
 trap cleanup EXIT INT TERM
 
+say "making the rig's test CA in $CA_DIR (workerd trusts it through NODE_EXTRA_CA_CERTS)"
+cargo run -q --example rig -- --make-ca "$CA_DIR" >/dev/null
+export EDGEPROBE_RIG_CA_DIR="$CA_DIR"
 apply_migrations "$STATE"
-node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
+NODE_EXTRA_CA_CERTS="$CA_DIR/ca.pem" node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
   --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$TOKEN" \
   --var PUBLIC_BASE_URL:"http://127.0.0.1:$PORT" --var DEFAULT_REGIONS:"weur,enam,apac" \
   --test-scheduled --show-interactive-dev-session=false --log-level warn >tests/.run/wrangler.log 2>&1 &

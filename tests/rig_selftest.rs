@@ -447,6 +447,38 @@ fn certificates_have_the_intended_properties() {
     assert!(!out.status.success(), "self-signed cert verifies against the test CA");
 }
 
+/// The CA the scripts make before `wrangler dev` starts (examples/rig.rs --make-ca) is the one
+/// the rig signs with, so a runtime trusting that file accepts the rig's valid certificates.
+#[test]
+fn rig_signs_its_leaves_with_a_ca_made_before_it_started() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca_dir = dir.path().join("ca");
+    let made = rig::tls::ensure_ca(&ca_dir).unwrap_or_else(|e| panic!("{e}"));
+    let pem = std::fs::read(&made.cert).expect("ca.pem");
+    // Asking again keeps the CA (leaves already issued by it must stay valid).
+    let again = rig::tls::ensure_ca(&ca_dir).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(std::fs::read(&again.cert).expect("ca.pem"), pem, "ensure_ca replaced an existing CA");
+    let rig = Rig::start(RigOptions {
+        netns_declared: false,
+        ca_dir: Some(ca_dir.clone()),
+        ..RigOptions::default()
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (name, files) in [("valid", &rig.certs().valid), ("expiring", &rig.certs().expiring)] {
+        let out = Command::new("openssl")
+            .args(["verify", "-CAfile"])
+            .arg(&made.cert)
+            .arg(&files.cert)
+            .output()
+            .expect("run openssl verify");
+        assert!(
+            out.status.success(),
+            "{name} does not verify against the CA made beforehand: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn drop_stops_nginx_and_removes_files() {
     let rig = Rig::start(RigOptions {

@@ -2,7 +2,14 @@
 //! valid, expiring soon, expired, self-signed, or issued for the wrong host.
 //!
 //! It owns files under the rig's temp dir and runs `openssl`; it decides nothing about how
-//! the certificates are served (that is `nginx.rs`). openssl 3.0 has no `x509 -not_before`,
+//! the certificates are served (that is `nginx.rs`).
+//!
+//! The CA can come from a directory made before the rig starts ([`ensure_ca`], run by
+//! `cargo run --example rig -- --make-ca DIR`): the scripts make it before `wrangler dev`
+//! starts and hand its `ca.pem` to workerd as `NODE_EXTRA_CA_CERTS` (wrangler's local runtime
+//! adds those certificates to the trust store of its outbound network, for `fetch()` and
+//! `connect()` alike), so the valid certificates verify for real under `wrangler dev`. The rig
+//! then signs its leaves with that CA (`EDGEPROBE_RIG_CA_DIR`, see `RigOptions::ca_dir`). openssl 3.0 has no `x509 -not_before`,
 //! so leaves are signed with `openssl ca`, whose -startdate/-enddate accept past dates.
 
 use std::fs;
@@ -37,7 +44,9 @@ pub struct CertSet {
 /// How long the expiring leaf has left: inside any sensible "expires soon" window.
 pub const EXPIRING_DAYS: u32 = 5;
 
-pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
+/// Makes the certificates in `dir`; the CA is `ca_dir`'s (made there first when missing), or a
+/// fresh one in `dir` when `ca_dir` is `None`. `CertSet::ca` is always the copy in `dir`.
+pub fn make_certs(dir: &Path, ca_dir: Option<&Path>) -> Result<CertSet, RigError> {
     fs::create_dir_all(dir.join("newcerts")).map_err(RigError::io("create tls dir"))?;
     fs::write(dir.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
     fs::write(dir.join("serial"), "1000\n").map_err(RigError::io("write CA serial"))?;
@@ -47,6 +56,47 @@ pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
         cert: dir.join("ca.pem"),
         key: dir.join("ca.key"),
     };
+    match ca_dir {
+        Some(shared) => {
+            let shared = ensure_ca(shared)?;
+            fs::copy(&shared.cert, &ca.cert).map_err(RigError::io("copy the shared CA certificate"))?;
+            fs::copy(&shared.key, &ca.key).map_err(RigError::io("copy the shared CA key"))?;
+        }
+        None => make_ca(&ca)?,
+    }
+    make_leaves(dir, ca.cert)
+}
+
+/// The test CA in `ca_dir` (`ca.pem`, `ca.key`), made there when missing. Safe when several
+/// processes race: each makes a CA in its own sibling directory and renames that directory to
+/// `ca_dir`, which succeeds only while `ca_dir` is missing or empty; the losers use the winner's.
+pub fn ensure_ca(ca_dir: &Path) -> Result<CertFiles, RigError> {
+    let files = |d: &Path| CertFiles {
+        cert: d.join("ca.pem"),
+        key: d.join("ca.key"),
+    };
+    let done = files(ca_dir);
+    if done.cert.is_file() && done.key.is_file() {
+        return Ok(done);
+    }
+    let name = ca_dir.file_name().and_then(|n| n.to_str()).unwrap_or("ca");
+    let staging = ca_dir.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    fs::create_dir_all(&staging).map_err(RigError::io("create CA staging dir"))?;
+    let made = make_ca(&files(&staging));
+    let placed = made.and_then(|()| match fs::rename(&staging, ca_dir) {
+        Ok(()) => Ok(()),
+        // Someone else's CA is already there (ENOTEMPTY/EEXIST): use it.
+        Err(_) if done.cert.is_file() && done.key.is_file() => Ok(()),
+        Err(e) => Err(RigError::Io {
+            what: "place the CA dir",
+            source: e,
+        }),
+    });
+    let _ = fs::remove_dir_all(&staging);
+    placed.map(|()| done)
+}
+
+fn make_ca(ca: &CertFiles) -> Result<(), RigError> {
     openssl(&[
         "req",
         "-x509",
@@ -68,7 +118,10 @@ pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
         "-addext",
         "keyUsage=critical,keyCertSign,cRLSign",
     ])?;
+    Ok(())
+}
 
+fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     let self_signed = CertFiles {
         cert: dir.join("self-signed.pem"),
         key: dir.join("self-signed.key"),
@@ -106,7 +159,7 @@ pub fn make_certs(dir: &Path) -> Result<CertSet, RigError> {
         )?,
         wrong_host: leaf(dir, "wrong-host", WRONG_HOST, &format!("DNS:{WRONG_HOST}"), &["-days", "365"])?,
         self_signed,
-        ca: ca.cert,
+        ca,
     })
 }
 

@@ -2,7 +2,9 @@
 //! D1, KV and Durable Objects). Started by `make test` (scripts/integration.sh), which passes:
 //! - EDGEPROBE_URL: the worker's base URL,
 //! - EDGEPROBE_TOKEN: the API bearer token it was started with,
-//! - EDGEPROBE_NETNS=1 when the run is inside a private network namespace (firewall case).
+//! - EDGEPROBE_NETNS_MARKER / EDGEPROBE_NETNS_TOKEN when the run is inside a private network
+//!   namespace scripts/netns.sh created (the rig's firewall cases need them),
+//! - EDGEPROBE_RIG_CA_DIR: the test CA that workerd trusts (NODE_EXTRA_CA_CERTS).
 //!
 //! Built only with `--features integration`; a missing variable fails the tests loudly.
 

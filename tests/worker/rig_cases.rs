@@ -17,15 +17,28 @@ use crate::shared::rig;
 const REGIONS: [&str; 3] = ["weur", "enam", "apac"];
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// What the platform can observe differs from what the rig's case list assumes in one
-/// documented way: Workers' sockets do not expose the origin's certificate, so the direct
-/// probe cannot see its expiry date, and the runtime does not trust the rig's test CA. A
-/// certificate that is valid for nginx (the front) is therefore "healthy" as far as the
-/// platform can tell (cert_expiring is exercised by the core's tests with known dates).
+/// The verdict the worker must give. Every case's expectation is exact: under `wrangler dev`
+/// workerd trusts the rig's test CA (scripts/integration.sh passes it as NODE_EXTRA_CA_CERTS),
+/// so a certificate valid for nginx (the front) verifies on the direct path too.
 fn expected_verdict(case: &Case) -> &'static str {
-    match case.name {
-        "tls_expiring" => "healthy",
-        _ => case.expected,
+    case.expected
+}
+
+/// For an HTTPS origin expected healthy (tls_valid, tls_expiring): every region's direct
+/// probe completed TLS and got an HTTP answer — the certificate verified for real.
+fn assert_direct_tls_ok(name: &str, outcome: &Value) {
+    let reports = outcome["reports"].as_array().map(Vec::as_slice).unwrap_or_default();
+    assert!(!reports.is_empty(), "case {name}: no reports: {outcome}");
+    for r in reports {
+        let o = &r["origin"];
+        assert_eq!(o["tls_expected"], true, "case {name}: the direct probe must use TLS: {r}");
+        assert_eq!(
+            o["tls"]["result"], "ok",
+            "case {name}: the direct path's TLS must succeed with the test CA trusted (region {}): {o}",
+            r["region"]
+        );
+        assert_eq!(o["http"]["result"], "response", "case {name}: HTTP over TLS (region {}): {o}", r["region"]);
+        assert_eq!(o["http"]["response"]["status"], 200, "case {name}: HTTP over TLS (region {}): {o}", r["region"]);
     }
 }
 
@@ -148,6 +161,9 @@ fn run_case(name: &str) {
         serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
     );
     assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
+    if case.origin_scheme == "https" && expected == "healthy" {
+        assert_direct_tls_ok(name, &outcome);
+    }
     if expected != "healthy" {
         assert!(
             d["evidence"].as_array().is_some_and(|e| !e.is_empty()),
