@@ -108,8 +108,8 @@ add nftables rules",
 /// `enabled` false (RigOptions::netns_declared) refuses without looking.
 pub fn private_namespace_check(enabled: bool) -> Result<(), String> {
     if !enabled {
-        return Err("the rig was told not to use a firewall here (RigOptions::netns_declared is false): \
-no namespace marker from scripts/netns.sh"
+        return Err("not in a private network namespace created and marked by scripts/netns.sh \
+(EDGEPROBE_NETNS_MARKER unset, or RigOptions::netns_declared false): the rig will not add nftables rules"
             .into());
     }
     firewall_allowed(&NamespaceFacts::gather()?)
