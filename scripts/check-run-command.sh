@@ -15,8 +15,8 @@
 #
 # Speed (decision): a pristine clone has no target/, so compiling every dependency for wasm32
 # would add 3-6 minutes to every `make test`. The clone instead uses this checkout's cargo
-# target dir (CARGO_TARGET_DIR=$ROOT/target, outside the clone; `make test` has just built the
-# worker there), so cargo reuses the compiled dependencies and recompiles only edgeprobe itself.
+# target dir (CARGO_TARGET_DIR, else $ROOT/target: outside the clone; `make test` has just
+# built the worker there), so cargo reuses the compiled dependencies and recompiles only edgeprobe itself.
 # Everything that broke on fresh clones is still exercised: the clone's own target/ and build/
 # do not exist beforehand (build.sh writes target/worker-build.log and build/ there), .tools/env
 # is written by the clone's bootstrap, node_modules comes from `npm ci`. Measured on the 2-core
@@ -35,7 +35,7 @@ WORK=$(mktemp -d /tmp/edgeprobe-clone.XXXXXX)
 CLONE="$WORK/edgeprobe"
 STATE="$WORK/state"                            # not created here: make dev must create it
 PORT=$(free_port)
-TARGET_DIR=${EDGEPROBE_CHECK_TARGET_DIR-$ROOT/target}
+TARGET_DIR=${EDGEPROBE_CHECK_TARGET_DIR-${CARGO_TARGET_DIR:-$ROOT/target}}
 HEALTH_LIMIT=${EDGEPROBE_CHECK_LIMIT:-1200}    # seconds; a cold build on 2 cores takes minutes
 DEV_PID=""
 t0=$SECONDS
@@ -73,7 +73,7 @@ fail() {
 }
 
 # 1. A pristine clone of HEAD.
-head=$(git rev-parse HEAD)
+head=$(git rev-parse HEAD 2>/dev/null) || fail "$ROOT is not a git checkout: there is no HEAD to clone"
 [ -z "$(git status --porcelain --untracked-files=no)" ] || say "note: uncommitted changes are not part of this check (it clones HEAD $head)"
 git clone -q --no-checkout "$ROOT" "$CLONE"
 git -C "$CLONE" cat-file -e "$head^{commit}" 2>/dev/null || git -C "$CLONE" fetch -q origin "$head"
