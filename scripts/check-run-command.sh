@@ -20,8 +20,9 @@
 # Everything that broke on fresh clones is still exercised: the clone's own target/ and build/
 # do not exist beforehand (build.sh writes target/worker-build.log and build/ there), .tools/env
 # is written by the clone's bootstrap, node_modules comes from `npm ci`. Measured on the 2-core
-# dev machine (`time scripts/check-run-command.sh`, warm dependencies): 83 s in all, /healthz
-# after 71 s, of which 52 s is the release (LTO) compile of edgeprobe itself and ~5 s npm ci.
+# dev machine (`time scripts/check-run-command.sh`, warm dependencies): 33-83 s in all; in the
+# slow run /healthz came after 71 s, of which 52 s was the release (LTO) compile of edgeprobe
+# itself (when cargo must recompile it) and ~5 s npm ci.
 # EDGEPROBE_CHECK_TARGET_DIR overrides the target dir; set it empty for a fully cold build
 # inside the clone.
 set -euo pipefail
