@@ -306,10 +306,7 @@ fn firewall_is_touched_only_in_a_namespace_the_script_created_and_marked() {
     use rig::firewall::{firewall_allowed, NamespaceFacts};
     let marked = NamespaceFacts {
         token: Some("3f9c1a".into()),
-        marker: Some((
-            "/tmp/edgeprobe-netns.x".into(),
-            Ok("token=3f9c1a\nnetns=net:[4026532300]\n".into()),
-        )),
+        marker: Some(("/tmp/edgeprobe-netns.x".into(), Ok("token=3f9c1a\nnetns=net:[4026532300]\n".into()))),
         netns: "net:[4026532300]".into(),
         interfaces: vec!["lo".into()],
     };
@@ -457,7 +454,11 @@ fn rig_signs_its_leaves_with_a_ca_made_before_it_started() {
     let pem = std::fs::read(&made.cert).expect("ca.pem");
     // Asking again keeps the CA (leaves already issued by it must stay valid).
     let again = rig::tls::ensure_ca(&ca_dir).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(std::fs::read(&again.cert).expect("ca.pem"), pem, "ensure_ca replaced an existing CA");
+    assert_eq!(
+        std::fs::read(&again.cert).expect("ca.pem"),
+        pem,
+        "ensure_ca replaced an existing CA"
+    );
     let rig = Rig::start(RigOptions {
         netns_declared: false,
         ca_dir: Some(ca_dir.clone()),

@@ -37,8 +37,16 @@ fn assert_direct_tls_ok(name: &str, outcome: &Value) {
             "case {name}: the direct path's TLS must succeed with the test CA trusted (region {}): {o}",
             r["region"]
         );
-        assert_eq!(o["http"]["result"], "response", "case {name}: HTTP over TLS (region {}): {o}", r["region"]);
-        assert_eq!(o["http"]["response"]["status"], 200, "case {name}: HTTP over TLS (region {}): {o}", r["region"]);
+        assert_eq!(
+            o["http"]["result"], "response",
+            "case {name}: HTTP over TLS (region {}): {o}",
+            r["region"]
+        );
+        assert_eq!(
+            o["http"]["response"]["status"], 200,
+            "case {name}: HTTP over TLS (region {}): {o}",
+            r["region"]
+        );
     }
 }
 
