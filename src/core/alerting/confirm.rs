@@ -28,7 +28,7 @@
 //!   failed `sustained_down_rounds` rounds (the confirming round counts as the first; a healthy
 //!   round that does not close the incident does not reset the count). A sustained `Down` is
 //!   therefore always sent, flapping or not, at most `sustained_down_rounds - 1` rounds after
-//!   its confirmation. Short incidents that close before that are recorded, never announced.
+//!   its confirmation (outside maintenance). Short incidents that close before that are recorded, never announced.
 //!   An incident whose `Down` was sent is reported fully (`Updated`, `Reminder`, `Resolved`)
 //!   whether or not the monitor is flapping; one whose `Down` was not sent produces none of
 //!   them. When no incident has been confirmed for a whole window, one `FlappingEnded` alert
