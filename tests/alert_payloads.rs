@@ -58,10 +58,11 @@ fn outage_alerts() -> Vec<Alert> {
     sent
 }
 
-/// Updated (origin_timeout -> origin_refused) at 60 s, Flapping at 120 s, and a channel test.
+/// Updated (origin_timeout -> origin_refused) at 60 s, Flapping at 250 s (the second incident
+/// within the window, with a threshold of 1), and a channel test.
 fn other_alerts() -> Vec<Alert> {
     let mut m = monitor();
-    m.confirmation.flap_threshold = 2;
+    m.confirmation.flap_threshold = 1;
     let l = links();
     let rounds = [
         (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
@@ -72,6 +73,9 @@ fn other_alerts() -> Vec<Alert> {
             Round::Fail(Verdict::OriginRefused, &["apac", "enam", "weur"]),
         ),
         (120, RoundKind::Scheduled, Round::Healthy),
+        (180, RoundKind::Scheduled, Round::Healthy),
+        (240, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (250, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
     ];
     let mut state = AlertState::default();
     let mut sent = Vec::new();
@@ -96,6 +100,7 @@ fn other_alerts() -> Vec<Alert> {
         );
     }
     sent.remove(0); // the Down, covered by outage_alerts
+    sent.retain(|a| a.kind != AlertKind::Resolved); // covered by outage_alerts too
     sent.push(test_alert(&m, &l, T0 + 300_000));
     assert_eq!(
         sent.iter().map(|a| a.kind).collect::<Vec<_>>(),

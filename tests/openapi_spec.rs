@@ -261,6 +261,9 @@ fn documented_bounds_match_the_code() {
     let conf = &props["confirmation"]["properties"];
     assert_eq!(bounds(&conf["recheck_delay_seconds"]), RECHECK_SECONDS_RANGE);
     assert_eq!(bounds(&conf["recovery_rounds"]), RECOVERY_ROUNDS_RANGE);
+    assert_eq!(bounds(&conf["flap_threshold"]), FLAP_THRESHOLD_RANGE);
+    assert_eq!(bounds(&conf["flap_window_minutes"]), FLAP_WINDOW_MINUTES_RANGE);
+    assert_eq!(bounds(&conf["sustained_down_rounds"]), SUSTAINED_DOWN_ROUNDS_RANGE);
     assert_eq!(props["tags"]["maxItems"], TAGS_MAX);
     assert_eq!(props["channels"]["maxItems"], CHANNELS_MAX);
     let limit = &spec["components"]["parameters"]["Limit"]["schema"];

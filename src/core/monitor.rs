@@ -47,9 +47,19 @@ pub struct ConfirmationPolicy {
     pub recovery_rounds: u32,
     /// While down, a reminder is sent this often (ms); 0 = never.
     pub reminder_interval_ms: u64,
-    /// More than this many state changes within `flap_window_ms` is flapping.
+    /// More than this many incidents (confirmed outages, each with its recovery) within
+    /// `flap_window_ms` is flapping; 0 turns flap detection off (see `core::alerting::confirm`).
     pub flap_threshold: u32,
     pub flap_window_ms: u64,
+    /// While flapping, an incident's Down alert is held back until it has failed this many
+    /// rounds (the confirming round included); a sustained outage is always paged. Rows stored
+    /// before this field existed read as the default.
+    #[serde(default = "default_sustained_down_rounds")]
+    pub sustained_down_rounds: u32,
+}
+
+fn default_sustained_down_rounds() -> u32 {
+    3
 }
 
 impl Default for ConfirmationPolicy {
@@ -59,8 +69,9 @@ impl Default for ConfirmationPolicy {
             recheck_delay_ms: 10_000,
             recovery_rounds: 2,
             reminder_interval_ms: 60 * 60 * 1000,
-            flap_threshold: 6,
+            flap_threshold: 3,
             flap_window_ms: 60 * 60 * 1000,
+            sustained_down_rounds: default_sustained_down_rounds(),
         }
     }
 }

@@ -15,10 +15,14 @@ use crate::core::observation::RegionReport;
 use crate::core::status::{path_ok, summarize_region, CurrentStatus, Health};
 use crate::core::time::{Millis, UnixMillis};
 
-/// Connections a Worker invocation may have waiting for response headers (platform limit).
+/// Connections a Worker invocation may have waiting for response headers (a Workers platform
+/// limit: more are queued by the runtime, which would eat into every probe's timeout). The one
+/// place this number lives: the region object's concurrency and the coordinator's deadline
+/// both come from [`BatchPlan`].
 pub const MAX_CONNECTIONS_IN_FLIGHT: usize = 6;
 
-/// Extra time the coordinator grants a region object beyond its probes' own timeouts.
+/// Extra time the coordinator grants a region object beyond its probes' own timeouts (cold
+/// start, the request and the reply).
 pub const FANOUT_MARGIN_MS: i64 = 5_000;
 
 /// For each region, the indices (into `monitors`) of the monitors that probe from it.
@@ -36,21 +40,73 @@ pub fn region_batches(monitors: &[Monitor]) -> BTreeMap<String, Vec<usize>> {
     out
 }
 
-/// Connections one monitor's probe opens: the edge fetch, plus the origin socket if any.
+/// Connections one monitor's probe holds at once: the edge fetch, plus the origin socket if
+/// any (both paths run concurrently).
 pub fn connections_per_monitor(m: &Monitor) -> usize {
     1 + usize::from(m.origin.is_some())
 }
 
-/// When the coordinator stops waiting for a region object probing `batch`: the probes run in
-/// waves of [`MAX_CONNECTIONS_IN_FLIGHT`] connections, each wave bounded by the slowest
-/// timeout, plus [`FANOUT_MARGIN_MS`]. A region that has not answered by then is recorded as
-/// unanswered, never waited on longer.
-pub fn batch_deadline(started_at: UnixMillis, batch: &[&Monitor]) -> UnixMillis {
-    let connections: usize = batch.iter().map(|m| connections_per_monitor(m)).sum();
-    let per_wave = MAX_CONNECTIONS_IN_FLIGHT.max(1);
-    let waves = connections.div_ceil(per_wave).max(1) as i64;
-    let slowest: Millis = batch.iter().map(|m| m.timeout_ms).max().unwrap_or(0);
-    started_at + waves * i64::from(slowest) + FANOUT_MARGIN_MS
+/// How a region object probes one batch, and therefore how long the coordinator waits for it:
+/// one plan, used by both sides (`platform::region` runs the waves, `platform::coordinator`
+/// waits until [`BatchPlan::deadline`]), so the concurrency and the deadline cannot disagree.
+///
+/// The batch is split into waves of at most [`MAX_CONNECTIONS_IN_FLIGHT`] connections,
+/// counted per monitor ([`connections_per_monitor`]): an edge-only monitor takes one, a monitor
+/// with an origin two. The monitors of a wave are probed together; the next wave starts when
+/// the whole wave has finished. Every probe ends by its monitor's timeout, so a wave lasts at
+/// most its slowest member's timeout, and the batch at most [`BatchPlan::worst_case_ms`].
+/// Monitors are packed slowest timeout first (then widest first, first fit), which keeps the
+/// waves few and puts slow monitors together rather than letting each stretch its own wave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchPlan {
+    /// Indices into the batch, wave by wave; every index appears exactly once.
+    pub waves: Vec<Vec<usize>>,
+    /// The sum over the waves of each wave's slowest timeout.
+    pub worst_case_ms: i64,
+}
+
+impl BatchPlan {
+    pub fn for_monitors(batch: &[&Monitor]) -> BatchPlan {
+        let mut order: Vec<usize> = (0..batch.len()).collect();
+        order.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(batch[i].timeout_ms),
+                std::cmp::Reverse(connections_per_monitor(batch[i])),
+                i,
+            )
+        });
+        // (connections used, slowest timeout, members) per wave.
+        let mut waves: Vec<(usize, Millis, Vec<usize>)> = Vec::new();
+        for i in order {
+            let need = connections_per_monitor(batch[i]);
+            let fits = waves.iter_mut().find(|(used, _, _)| used + need <= MAX_CONNECTIONS_IN_FLIGHT);
+            match fits {
+                Some((used, slowest, members)) => {
+                    *used += need;
+                    *slowest = (*slowest).max(batch[i].timeout_ms);
+                    members.push(i);
+                }
+                // A monitor wider than the limit (none today) still gets a wave of its own.
+                None => waves.push((need, batch[i].timeout_ms, vec![i])),
+            }
+        }
+        let worst_case_ms = waves.iter().map(|(_, slowest, _)| i64::from(*slowest)).sum();
+        let waves = waves
+            .into_iter()
+            .map(|(_, _, mut members)| {
+                members.sort_unstable();
+                members
+            })
+            .collect();
+        BatchPlan { waves, worst_case_ms }
+    }
+
+    /// When the coordinator stops waiting for the region object running this plan (started at
+    /// `started_at`): the plan's worst case plus [`FANOUT_MARGIN_MS`]. A region that has not
+    /// answered by then is recorded as unanswered, never waited on longer.
+    pub fn deadline(&self, started_at: UnixMillis) -> UnixMillis {
+        started_at.saturating_add(self.worst_case_ms).saturating_add(FANOUT_MARGIN_MS)
+    }
 }
 
 /// What one region object said about a batch.

@@ -6,8 +6,9 @@
 //!   The cron trigger calls `ensure-alarm` every minute, which re-syncs the schedule with D1
 //!   and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
 //! - A round: the due monitors are grouped by region (`core::round::region_batches`); each
-//!   region object (`region.rs`, created with its location hint) probes its batch; the
-//!   coordinator waits for each at most `core::round::batch_deadline`, then per monitor
+//!   region object (`region.rs`, created with its location hint) probes its batch in the
+//!   waves of `core::round::BatchPlan`; the coordinator waits for each at most that plan's
+//!   deadline, then per monitor
 //!   assembles the reports, diagnoses (`core::diagnose`), steps the alert state machine
 //!   (`core::alerting::step`) and writes everything in one D1 batch plus one KV put. Alerts go
 //!   to the outbox in that batch; the dispatcher object delivers them.
@@ -322,7 +323,7 @@ impl Coordinator {
         let batches = round::region_batches(&monitors);
         let calls = batches.iter().map(|(region, idx)| {
             let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
-            let deadline = round::batch_deadline(started_at, &batch);
+            let deadline = round::BatchPlan::for_monitors(&batch).deadline(started_at);
             let body = ProbeBatch {
                 region: region.clone(),
                 monitors: batch.into_iter().cloned().collect(),

@@ -2,34 +2,20 @@
 //! hint, that probes the monitors the coordinator hands it and returns one `RegionReport`
 //! per monitor, in the order given. It decides nothing about health; a probe that fails in
 //! any way is still a (classified) observation, and only an unreadable batch is an error.
+//!
+//! How many probes run at once is not decided here: it runs the waves of
+//! `core::round::BatchPlan` (at most `MAX_CONNECTIONS_IN_FLIGHT` connections each, one wave
+//! after another), the same plan the coordinator derives its deadline from. Measured under
+//! wrangler dev before the plan (3 monitors with origins at a time, hang origin, 1 s timeout):
+//! 12 → 4.02 s, 30 → 10.05 s; sequential probing would take 30 s.
 
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::core::monitor::Monitor;
 use crate::core::observation::RegionReport;
+use crate::core::round::BatchPlan;
 use crate::platform::{env, http, probe};
-
-/// Connections one invocation may have waiting for headers at once (a Workers limit: more
-/// are queued by the runtime, which would eat into every probe's timeout and skew timings).
-pub const MAX_OPEN_CONNECTIONS: usize = 6;
-
-/// Monitors probed at once, so that at most `MAX_OPEN_CONNECTIONS` are open: each monitor
-/// holds two (edge + origin) when any monitor of the batch has an origin, else one. Counting
-/// per batch (not a weighted semaphore per monitor) keeps this a plain `buffered` stream,
-/// which also keeps the results in input order; a mixed batch is only bounded conservatively.
-/// Measured under wrangler dev with one batch of monitors on the rig's hang origin (1 s
-/// timeout): 1 → 1.01 s, 6 → 2.02 s, 12 → 4.02 s, 30 → 10.05 s with origins (60 connections,
-/// 6 at a time); 30 edge-only → 5.03 s. Sequential probing would take 30 s.
-fn monitors_in_flight(monitors: &[Monitor]) -> usize {
-    let per_monitor = if monitors.iter().any(|m| m.origin.is_some()) {
-        probe::CONNECTIONS_PER_MONITOR
-    } else {
-        1
-    };
-    (MAX_OPEN_CONNECTIONS / per_monitor).max(1)
-}
 
 /// What the coordinator sends to `POST https://region/probe`.
 #[derive(Serialize, Deserialize)]
@@ -61,15 +47,21 @@ impl DurableObject for RegionProber {
         };
         let colo = colo(&self.env, &req);
         let region = batch.region.as_str();
-        let in_flight = monitors_in_flight(&batch.monitors);
-        let reports: Vec<RegionReport> = futures::stream::iter(batch.monitors.iter())
-            .map(|m| {
+        let monitors: Vec<&Monitor> = batch.monitors.iter().collect();
+        let plan = BatchPlan::for_monitors(&monitors);
+        let mut reports: Vec<Option<RegionReport>> = vec![None; monitors.len()];
+        for wave in &plan.waves {
+            let probes = wave.iter().map(|&i| {
                 let colo = colo.clone();
-                async move { RegionReport::Probed(probe::probe_monitor(m, region, colo, env::now()).await) }
-            })
-            .buffered(in_flight)
-            .collect()
-            .await;
+                let m = monitors[i];
+                async move { (i, probe::probe_monitor(m, region, colo, env::now()).await) }
+            });
+            for (i, probed) in futures::future::join_all(probes).await {
+                reports[i] = Some(RegionReport::Probed(probed));
+            }
+        }
+        // The plan covers every index (unit-tested), so nothing is left None.
+        let reports: Vec<RegionReport> = reports.into_iter().flatten().collect();
         http::json(&reports, 200)
     }
 }

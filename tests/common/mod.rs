@@ -40,6 +40,7 @@ pub fn monitor() -> Monitor {
             reminder_interval_ms: 3_600_000,
             flap_threshold: 4,
             flap_window_ms: 1_800_000,
+            sustained_down_rounds: 3,
         },
         channels: vec!["ch_ops".into()],
         public: true,

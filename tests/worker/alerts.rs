@@ -537,3 +537,162 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
     );
     assert_eq!(of_kind(&receiver, "down").len(), 1, "still one Down");
 }
+
+/// Issue 10: `flap_threshold: 0` (flap detection off) and the hold of a Down while flapping
+/// are accepted by the API and shown back; out-of-range values name their field.
+#[test]
+fn the_api_accepts_flap_threshold_zero_and_a_sustained_down_hold() {
+    let api = Api::from_env();
+    let cleanup = Cleanup::new(&api);
+    let healthy = crate::shared::rig().case("healthy").expect("healthy case");
+    let mut body = json!({
+        "name": unique("flap-off"),
+        "url": healthy.front_url,
+        "regions": ["weur"],
+        "paused": true,
+        "confirmation": {"flap_threshold": 0, "sustained_down_rounds": 4},
+    });
+    let id = create_monitor(&api, &cleanup, &body);
+    let view = api.get(&format!("/api/v1/monitors/{id}")).json();
+    assert_eq!(view["confirmation"]["flap_threshold"], 0, "{view}");
+    assert_eq!(view["confirmation"]["sustained_down_rounds"], 4, "{view}");
+
+    let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"confirmation": {"flap_threshold": 2}}));
+    expect_status(&r, 200);
+    assert_eq!(r.json()["confirmation"]["sustained_down_rounds"], 4, "{}", r.body);
+
+    body["name"] = json!(unique("flap-bad"));
+    body["confirmation"] = json!({"flap_threshold": 101, "sustained_down_rounds": 0});
+    let r = api.post("/api/v1/monitors", &body);
+    expect_status(&r, 422);
+    for field in ["/confirmation/flap_threshold", "/confirmation/sustained_down_rounds"] {
+        assert!(r.body.contains(field), "{field} named: {}", r.body);
+    }
+}
+
+/// Rounds of one kind ("recheck", "manual", ...) recorded for a monitor so far.
+fn rounds_of_kind(api: &Api, monitor: &str, kind: &str) -> usize {
+    let r = api.get(&format!("/api/v1/monitors/{monitor}/results?limit=100"));
+    expect_status(&r, 200);
+    r.json()["items"]
+        .as_array()
+        .map_or(0, |items| items.iter().filter(|i| i["kind"] == kind).count())
+}
+
+/// The distinct alerts a receiver got, oldest first, as `(kind, incident_id)`; retries of one
+/// alert (same alert id) count once.
+fn alerts_received(receiver: &WebhookReceiver) -> Vec<(String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    // `timestamp` is the alert's time (RFC 3339, one format), so it sorts as text.
+    let mut out: Vec<(String, String, String)> = receiver
+        .records()
+        .iter()
+        .filter_map(|r| r.body_json())
+        .filter(|b| seen.insert(b["data"]["id"].to_string()))
+        .map(|b| {
+            let d = &b["data"];
+            (
+                b["timestamp"].as_str().unwrap_or("").to_string(),
+                d["kind"].as_str().unwrap_or("").to_string(),
+                d["incident_id"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.into_iter().map(|(_, k, i)| (k, i)).collect()
+}
+
+/// Issue 10, through the worker: an origin that goes down and up, with a strict flap threshold
+/// (more than one incident within the window is flapping). The first outage pages and
+/// resolves; the second is confirmed while flapping, so one Flapping notice goes out and its
+/// Down is held back until it has failed `sustained_down_rounds` (3) rounds; it is then paged
+/// and its Resolved follows. Rounds are driven by "check now" (the confirming re-check comes
+/// from the coordinator's alarm, waited for before the origin changes); the origin is a real
+/// HTTP server on loopback, stopped (the port refuses) and restarted on the same port.
+#[test]
+fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
+    use crate::rig::origin::{Behaviour, OriginServer};
+
+    let api = Api::from_env();
+    let cleanup = Cleanup::new(&api);
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
+    let channel = webhook_channel(&api, &cleanup, &receiver.url());
+    let up = || OriginServer::start(Behaviour::Healthy { max_age: None }).expect("origin");
+    let mut origin = Some(up());
+    let port = origin.as_ref().map(OriginServer::port).unwrap_or(0);
+    let monitor = create_monitor(
+        &api,
+        &cleanup,
+        &json!({
+            "name": unique("flapping"),
+            "url": format!("http://127.0.0.1:{port}/"),
+            // Scheduled rounds are a day apart: only this test's checks drive the monitor.
+            "interval_seconds": 86400,
+            "regions": ["weur"],
+            "channels": [channel],
+            "confirmation": {
+                "regions_to_agree": 1,
+                "recheck_delay_seconds": 1,
+                "recovery_rounds": 1,
+                "flap_threshold": 1,
+                "sustained_down_rounds": 3,
+            },
+        }),
+    );
+    let check = || expect_status(&api.post_empty(&format!("/api/v1/monitors/{monitor}/check")), 200);
+    let wait_until = |what: &str, cond: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !cond() {
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not happen within 60 s; alerts so far: {:?}",
+                alerts_received(&receiver)
+            );
+            thread::sleep(Duration::from_millis(250));
+        }
+    };
+    let kinds = || alerts_received(&receiver).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    let count = |kind: &str| kinds().iter().filter(|k| *k == kind).count();
+    let outage = |origin: &mut Option<OriginServer>, rechecks_before: usize| {
+        *origin = None; // the port refuses from now on
+        check();
+        wait_until("the confirming re-check", &|| {
+            rounds_of_kind(&api, &monitor, "recheck") > rechecks_before
+        });
+    };
+
+    // Outage 1: paged at its confirmation, resolved by one healthy round.
+    outage(&mut origin, 0);
+    wait_until("the first Down", &|| count("down") == 1);
+    origin = Some(OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"));
+    check();
+    wait_until("the first Resolved", &|| count("resolved") == 1);
+
+    // Outage 2 is the second incident within the window: flapping, its Down held back...
+    outage(&mut origin, 1);
+    wait_until("the Flapping notice", &|| count("flapping") == 1);
+    assert_eq!(
+        count("down"),
+        1,
+        "the Down of a fresh incident is held while flapping: {:?}",
+        kinds()
+    );
+    // ...until it has failed three rounds (the confirming re-check was the first).
+    check();
+    check();
+    wait_until("the sustained Down", &|| count("down") == 2);
+    origin = Some(OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"));
+    check();
+    wait_until("the second Resolved", &|| count("resolved") == 2);
+    drop(origin);
+
+    let got = alerts_received(&receiver);
+    let kinds: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["down", "resolved", "flapping", "down", "resolved"], "{got:?}");
+    assert_eq!(got[3].1, got[4].1, "the Resolved closes the paged incident: {got:?}");
+    assert_ne!(got[0].1, got[3].1, "two incidents: {got:?}");
+}

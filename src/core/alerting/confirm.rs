@@ -19,13 +19,25 @@
 //! - While down, a change of verdict updates the incident (and sends `Updated`); a reminder
 //!   goes out every `reminder_interval_ms`. `recovery_rounds` healthy rounds in a row close it
 //!   (`Resolved`); a failure while recovering returns to `Down` in the same incident.
-//! - Flapping: when more than `flap_threshold` state changes (any of the four states, counted
-//!   per step) fall within `flap_window_ms`, one `Flapping` alert is sent and incident alerts
-//!   (Down, Updated, Reminder, Resolved) are held back. Incidents are still opened and closed.
-//!   When no state change has happened for a whole window, one `FlappingEnded` alert says
-//!   whether the monitor is up or down; if it is down and no `Down` was announced, the `Down`
-//!   alert follows right away. `flap_threshold = 0` disables flap detection. A `FlappingEnded`
-//!   is sent only when the `Flapping` notice was (maintenance may have muted it).
+//! - Flapping counts incidents, not internal transitions: each confirmed `Down` (with its
+//!   recovery, one up↔down cycle) is one flap, counted when it is confirmed. Suspect rounds that
+//!   the re-check clears, and relapses within an open incident, are not flaps. When an incident
+//!   is confirmed while more than `flap_threshold` incidents (itself included) were confirmed
+//!   within `flap_window_ms`, the monitor is flapping: one `Flapping` alert is sent, and the
+//!   `Down` of each incident confirmed while flapping is held back until the incident has
+//!   failed `sustained_down_rounds` rounds (the confirming round counts as the first; a healthy
+//!   round that does not close the incident does not reset the count). A sustained `Down` is
+//!   therefore always sent, flapping or not, at most `sustained_down_rounds - 1` rounds after
+//!   its confirmation (outside maintenance). Short incidents that close before that are recorded, never announced.
+//!   An incident whose `Down` was sent is reported fully (`Updated`, `Reminder`, `Resolved`)
+//!   whether or not the monitor is flapping; one whose `Down` was not sent produces none of
+//!   them. When no incident has been confirmed for a whole window, one `FlappingEnded` alert
+//!   says whether the monitor is up or down; if it is down and no `Down` was announced, the
+//!   `Down` alert follows right away. `flap_threshold = 0` disables flap detection (and ends
+//!   an episode in progress). A `FlappingEnded` is sent only when the `Flapping` notice was
+//!   (maintenance may have muted it).
+//! - Every `Resolved` follows a sent `Down` of the same incident, and every sent `Down` gets
+//!   its `Resolved` when the incident closes (after a maintenance window, if it closed in one).
 //! - Maintenance: everything is tracked and recorded, but no `Send` effect is produced. A
 //!   monitor still `Down` when the window ends is announced (`Down`) on the first round after
 //!   it; a `Resolved` for an incident announced before the window is kept in the state and sent
@@ -97,8 +109,13 @@ pub struct AlertState {
     pub last_reminder_at: Option<UnixMillis>,
     /// Healthy rounds in a row while recovering.
     pub healthy_rounds: u32,
-    /// When the state changed, oldest first, pruned to the flap window.
-    pub transitions: Vec<UnixMillis>,
+    /// When each incident within the flap window was confirmed, oldest first (pruned to the
+    /// window). Replaces the former `transitions` (every phase change), which is ignored when
+    /// read from an older row.
+    pub flaps: Vec<UnixMillis>,
+    /// Failing rounds of the open incident, the confirming round included (the hold of a
+    /// `Down` while flapping counts these).
+    pub down_rounds: u32,
     pub flapping: bool,
     /// When the current flapping episode began (its alerts' dedup key).
     pub flapping_since: Option<UnixMillis>,
@@ -207,7 +224,7 @@ pub fn step(
     let now = input.now;
     let policy = &monitor.confirmation;
     let class = classify_round(d, monitor);
-    let before = s.phase;
+    let mut confirmed = false;
     let mut fx = Vec::new();
     let mut incident_alerts: Vec<Alert> = Vec::new();
     s.verdict = Some(d.verdict);
@@ -255,11 +272,15 @@ pub fn step(
                 s.announced_down = false;
                 s.alert_seq = 0;
                 s.healthy_rounds = 0;
+                s.down_rounds = 1;
+                s.flaps.push(now);
+                confirmed = true;
             }
             Phase::Down | Phase::Recovering => {
                 let relapsed = s.phase == Phase::Recovering;
                 s.phase = Phase::Down;
                 s.healthy_rounds = 0;
+                s.down_rounds = s.down_rounds.saturating_add(1);
                 if relapsed || changed {
                     let kind = if relapsed {
                         TimelineKind::Relapsed
@@ -296,22 +317,21 @@ pub fn step(
         }
     }
 
-    if s.phase != before {
-        s.transitions.push(now);
-    }
-    let flap_notice = detect_flapping(&mut s, &mut fx, input, monitor);
+    let flap_notice = detect_flapping(&mut s, &mut fx, confirmed, input, monitor);
 
     if monitor.in_maintenance(now) {
         if flap_notice.as_ref().is_some_and(|n| n.kind == AlertKind::FlappingEnded) {
             // The end was muted; nothing more is owed for this episode.
             s.flap_announced = false;
         }
+        // Only an announced incident makes a Resolved; it is owed whatever the flapping.
         if let Some(resolved) = incident_alerts.into_iter().find(|a| a.kind == AlertKind::Resolved) {
-            if !s.flapping {
-                s.pending_resolved = Some(resolved);
-            }
+            s.pending_resolved = Some(resolved);
         }
         return (s, fx);
+    }
+    if let Some(pending) = s.pending_resolved.take() {
+        fx.push(Effect::Send(pending));
     }
     if let Some(notice) = flap_notice {
         match notice.kind {
@@ -321,23 +341,21 @@ pub fn step(
             }
             _ if s.flap_announced => {
                 s.flap_announced = false;
-                // The notice says whether the monitor is up or down now, which supersedes a
-                // Resolved held back from before the flapping.
-                s.pending_resolved = None;
                 fx.push(Effect::Send(notice));
             }
             _ => {}
         }
     }
-    if s.flapping {
-        return (s, fx);
-    }
-    if let Some(pending) = s.pending_resolved.take() {
-        fx.push(Effect::Send(pending));
-    }
+    // Alerts about an announced incident (Updated, Resolved) flow whether or not the monitor
+    // is flapping: they are only ever built for an incident whose Down was sent.
     fx.extend(incident_alerts.into_iter().map(Effect::Send));
+    // While flapping, a new incident is announced only once it has lasted.
+    let held = s.flapping && s.down_rounds < policy.sustained_down_rounds;
     if s.phase == Phase::Down && s.incident_id.is_some() {
         if !s.announced_down {
+            if held {
+                return (s, fx);
+            }
             let down = incident_alert(&mut s, AlertKind::Down, "up -> down", input, monitor);
             fx.push(Effect::Send(down));
             s.announced_down = true;
@@ -397,6 +415,7 @@ fn resolve(s: &mut AlertState, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, in
     s.confirmed_at = None;
     s.last_reminder_at = None;
     s.healthy_rounds = 0;
+    s.down_rounds = 0;
     s.announced_down = false;
     s.alert_seq = 0;
     s.suspected = None;
@@ -404,37 +423,36 @@ fn resolve(s: &mut AlertState, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, in
 }
 
 /// Updates the flapping flag; returns the `Flapping` / `FlappingEnded` notice if one is due.
-fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, input: &RoundInput, monitor: &Monitor) -> Option<Alert> {
+/// `confirmed`: an incident was confirmed in this step (and recorded in `s.flaps`).
+fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, confirmed: bool, input: &RoundInput, monitor: &Monitor) -> Option<Alert> {
     let policy = &monitor.confirmation;
     let window = i64::try_from(policy.flap_window_ms).unwrap_or(i64::MAX);
     let now = input.now;
-    s.transitions.retain(|&t| now.saturating_sub(t) < window);
-    if policy.flap_threshold == 0 {
-        s.flapping = false;
-        return None;
-    }
+    s.flaps.retain(|&t| now.saturating_sub(t) < window);
     let window_min = window / MINUTE;
-    if !s.flapping && s.transitions.len() > policy.flap_threshold as usize {
+    let enabled = policy.flap_threshold > 0;
+    if enabled && confirmed && !s.flapping && s.flaps.len() > policy.flap_threshold as usize {
         s.flapping = true;
         s.flapping_since = Some(now);
         push_update(fx, s, event(input, TimelineKind::FlappingStarted));
         let summary = format!(
-            "{} changed state {} times within {window_min} min. Incident alerts are held back until it has been stable for {window_min} min.",
+            "{} had {} outages within {window_min} min. Short outages are not paged until none has started for {window_min} min; \
+an outage that lasts {} rounds is always paged.",
             monitor.name,
-            s.transitions.len()
+            s.flaps.len(),
+            policy.sustained_down_rounds
         );
-        let change = format!("{} -> flapping", s.phase.as_str());
         return Some(flap_alert(
             s,
             AlertKind::Flapping,
-            &change,
+            "up -> flapping",
             Severity::Warning,
             summary,
             input,
             monitor,
         ));
     }
-    if s.flapping && s.transitions.is_empty() {
+    if s.flapping && (s.flaps.is_empty() || !enabled) {
         s.flapping = false;
         push_update(fx, s, event(input, TimelineKind::FlappingEnded));
         let down = matches!(s.phase, Phase::Down | Phase::Recovering);
@@ -443,10 +461,17 @@ fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, input: &RoundInput,
         } else {
             ("up", Severity::Info)
         };
-        let summary = format!(
-            "{} has been stable for {window_min} min and is {word} now. Alerts flow again.",
-            monitor.name
-        );
+        let summary = if enabled {
+            format!(
+                "{} has had no new outage for {window_min} min and is {word} now. Every outage is paged again.",
+                monitor.name
+            )
+        } else {
+            format!(
+                "Flap detection was turned off for {}; it is {word} now. Every outage is paged again.",
+                monitor.name
+            )
+        };
         let notice = flap_alert(
             s,
             AlertKind::FlappingEnded,

@@ -17,8 +17,9 @@ pub const RECHECK_SECONDS_RANGE: (u64, u64) = (1, 300);
 pub const RECOVERY_ROUNDS_RANGE: (u64, u64) = (1, 20);
 /// 0 disables reminders; at most a week.
 pub const REMINDER_MINUTES_RANGE: (u64, u64) = (0, 10_080);
-pub const FLAP_THRESHOLD_RANGE: (u64, u64) = (2, 100);
+pub const FLAP_THRESHOLD_RANGE: (u64, u64) = (0, 100);
 pub const FLAP_WINDOW_MINUTES_RANGE: (u64, u64) = (1, 1_440);
+pub const SUSTAINED_DOWN_ROUNDS_RANGE: (u64, u64) = (1, 20);
 pub const CHANNELS_MAX: usize = 10;
 pub const TAGS_MAX: usize = 20;
 pub const TAG_MAX_CHARS: usize = 50;

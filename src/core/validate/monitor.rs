@@ -381,6 +381,7 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
         "reminder_interval_minutes",
         "flap_threshold",
         "flap_window_minutes",
+        "sustained_down_rounds",
     ];
     let Some(m) = e.object(v, "/confirmation", &known) else {
         return d;
@@ -406,6 +407,7 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
     let reminder = e.uint(m, p, "reminder_interval_minutes", REMINDER_MINUTES_RANGE).ok().flatten();
     let flap = e.uint(m, p, "flap_threshold", FLAP_THRESHOLD_RANGE).ok().flatten();
     let window = e.uint(m, p, "flap_window_minutes", FLAP_WINDOW_MINUTES_RANGE).ok().flatten();
+    let sustained = e.uint(m, p, "sustained_down_rounds", SUSTAINED_DOWN_ROUNDS_RANGE).ok().flatten();
     ConfirmationPolicy {
         regions_to_agree: agree.unwrap_or(1) as u32,
         recheck_delay_ms: recheck.map_or(d.recheck_delay_ms, |s| (s * SECOND as u64) as u32),
@@ -413,6 +415,7 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
         reminder_interval_ms: reminder.map_or(d.reminder_interval_ms, |n| n * MINUTE as u64),
         flap_threshold: flap.map_or(d.flap_threshold, |n| n as u32),
         flap_window_ms: window.map_or(d.flap_window_ms, |n| n * MINUTE as u64),
+        sustained_down_rounds: sustained.map_or(d.sustained_down_rounds, |n| n as u32),
     }
 }
 

@@ -139,7 +139,22 @@ fn each_bad_field_reports_its_pointer() {
             with(json!({"confirmation": {"reminder_interval_minutes": -1}})),
             "/confirmation/reminder_interval_minutes",
         ),
-        (with(json!({"confirmation": {"flap_threshold": 1}})), "/confirmation/flap_threshold"),
+        (
+            with(json!({"confirmation": {"flap_threshold": 101}})),
+            "/confirmation/flap_threshold",
+        ),
+        (
+            with(json!({"confirmation": {"flap_threshold": -1}})),
+            "/confirmation/flap_threshold",
+        ),
+        (
+            with(json!({"confirmation": {"sustained_down_rounds": 0}})),
+            "/confirmation/sustained_down_rounds",
+        ),
+        (
+            with(json!({"confirmation": {"sustained_down_rounds": 21}})),
+            "/confirmation/sustained_down_rounds",
+        ),
         (
             with(json!({"confirmation": {"flap_window_minutes": 0}})),
             "/confirmation/flap_window_minutes",
@@ -218,6 +233,18 @@ fn no_default_regions_means_regions_are_required() {
     };
     assert_eq!(pointers(&minimal(), &bare), ["/regions"]);
     assert!(validate_new_monitor(&with(json!({"regions": ["weur"]})), "mon_1".into(), &bare).is_ok());
+}
+
+/// Issue 10: the core documents `flap_threshold: 0` as "flap detection off"; the API accepts
+/// it, and the hold of a Down while flapping is configurable.
+#[test]
+fn flap_threshold_zero_turns_flap_detection_off_and_the_hold_is_configurable() {
+    let v = with(json!({"confirmation": {"flap_threshold": 0, "sustained_down_rounds": 5}}));
+    let m = validate_new_monitor(&v, "mon_1".into(), &ctx()).unwrap();
+    assert_eq!((m.confirmation.flap_threshold, m.confirmation.sustained_down_rounds), (0, 5));
+    let view = views::monitor_view(&m);
+    assert_eq!(view["confirmation"]["flap_threshold"], 0);
+    assert_eq!(view["confirmation"]["sustained_down_rounds"], 5);
 }
 
 #[test]

@@ -62,6 +62,7 @@ pub fn monitor_view(m: &Monitor) -> Value {
             "reminder_interval_minutes": c.reminder_interval_ms / MINUTE as u64,
             "flap_threshold": c.flap_threshold,
             "flap_window_minutes": c.flap_window_ms / MINUTE as u64,
+            "sustained_down_rounds": c.sustained_down_rounds,
         },
         "channels": m.channels,
         "public": m.public,

@@ -9,9 +9,6 @@ mod timing;
 use crate::core::monitor::Monitor;
 use crate::core::observation::RegionProbe;
 
-/// Connections one monitor's probe may hold at once (edge + origin).
-pub const CONNECTIONS_PER_MONITOR: usize = 2;
-
 /// Probes one monitor along both paths, concurrently, from this region.
 pub async fn probe_monitor(m: &Monitor, region: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
     let origin = async {
