@@ -60,12 +60,13 @@ impl DurableObject for RegionProber {
             Err(e) => return Response::error(format!("unreadable probe batch: {e}"), 400),
         };
         let colo = colo(&self.env, &req);
+        let docs = env::var(&self.env, "DOCS_BASE_URL").unwrap_or_default();
         let region = batch.region.as_str();
         let in_flight = monitors_in_flight(&batch.monitors);
         let reports: Vec<RegionReport> = futures::stream::iter(batch.monitors.iter())
             .map(|m| {
-                let colo = colo.clone();
-                async move { RegionReport::Probed(probe::probe_monitor(m, region, colo, env::now()).await) }
+                let (colo, docs) = (colo.clone(), docs.as_str());
+                async move { RegionReport::Probed(probe::probe_monitor(m, region, docs, colo, env::now()).await) }
             })
             .buffered(in_flight)
             .collect()
