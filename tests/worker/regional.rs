@@ -289,6 +289,29 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
         "k=2: a single failing region must not page, got {:?}",
         kinds(&two_alerts)
     );
+    // The rounds behind it, as recorded: k=1 was confirmed by its re-check; k=2 never asked
+    // for one, every one of its rounds read regional and stayed below the quorum.
+    let round_kinds = |monitor: &str| -> Vec<(String, String)> {
+        let r = api.get(&format!("/api/v1/monitors/{monitor}/results?limit=50"));
+        expect_status(&r, 200);
+        r.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| (i["kind"].as_str().unwrap_or("").to_string(), i["verdict"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    let one_rounds = round_kinds(&needs_one);
+    assert!(
+        one_rounds.iter().any(|(k, v)| k == "recheck" && v == "regional"),
+        "k=1: the re-check confirmed: {one_rounds:?}"
+    );
+    let two_rounds = round_kinds(&needs_two);
+    assert!(two_rounds.len() >= 4, "k=2: every round was recorded: {two_rounds:?}");
+    assert!(
+        two_rounds.iter().all(|(k, v)| k != "recheck" && v == "regional"),
+        "k=2: no re-check was asked for: {two_rounds:?}"
+    );
     let incidents = api.get(&format!("/api/v1/monitors/{needs_two}/incidents"));
     expect_status(&incidents, 200);
     assert_eq!(
