@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use edgeprobe::core::http1::{build_request, summarize_fetch_response, BodyRead, Progress, ResponseReader, StreamEnd};
 use edgeprobe::core::observation::{HttpFailure, HttpStep};
+use edgeprobe::core::probe_identity::ProbeIdentity;
 use proptest::prelude::*;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -262,14 +263,52 @@ fn request_has_fixed_headers_and_refuses_injection() {
     h.insert("X-Evil".to_string(), "a\r\nHost: evil".to_string());
     h.insert("Bad Name".to_string(), "x".to_string());
     h.insert("Host".to_string(), "override".to_string());
-    let req = String::from_utf8(build_request("GET", "example.com", "/health?x=1", &h)).expect("ascii");
-    let expected = format!(
-        "GET /health?x=1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nUser-Agent: edgeprobe/{}\r\nAccept: */*\r\nX-Token: abc\r\n\r\n",
-        env!("CARGO_PKG_VERSION")
-    );
+    let id = ProbeIdentity::new("0.1.0", "", "weur");
+    let req = String::from_utf8(build_request("GET", "example.com", "/health?x=1", &h, &id)).expect("ascii");
+    let expected = "GET /health?x=1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nUser-Agent: edgeprobe/0.1.0 (region=weur)\r\nedgeprobe-region: weur\r\nAccept: */*\r\nX-Token: abc\r\n\r\n";
     assert_eq!(req, expected);
-    let req = String::from_utf8(build_request("GET\r\n", "ex\r\nample.com", "/a b\r\nX: y", &BTreeMap::new())).expect("ascii");
+    let req = String::from_utf8(build_request("GET\r\n", "ex\r\nample.com", "/a b\r\nX: y", &BTreeMap::new(), &id)).expect("ascii");
     assert!(req.starts_with("GET /a%20b%0D%0AX:%20y HTTP/1.1\r\nHost: example.com\r\n"), "{req}");
+}
+
+/// Probes identify themselves on the origin path too (docs/probe-traffic.md): our User-Agent
+/// with the docs link and region, and `edgeprobe-region`, which a monitor header can neither
+/// replace nor remove; a monitor's own User-Agent replaces ours.
+#[test]
+fn origin_request_identifies_the_probe_and_its_region() {
+    let id = ProbeIdentity::new("1.2.3", "https://docs.example/edgeprobe/", "apac");
+    let headers = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let ours = "User-Agent: edgeprobe/1.2.3 (+https://docs.example/edgeprobe/probe-traffic.md; region=apac)\r\n";
+    // (monitor headers) -> the header lines after Host and Connection
+    let cases: &[(&[(&str, &str)], String)] = &[
+        (&[], format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\n")),
+        (
+            &[("EdgeProbe-Region", "weur"), ("X-Key", "k")],
+            format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\nX-Key: k\r\n"),
+        ),
+        (
+            &[("edgeprobe-region", "")],
+            format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\n"),
+        ),
+        (
+            &[("user-agent", "MyBot/1")],
+            "edgeprobe-region: apac\r\nAccept: */*\r\nuser-agent: MyBot/1\r\n".to_string(),
+        ),
+    ];
+    for (monitor, lines) in cases {
+        let req = String::from_utf8(build_request("GET", "example.com", "/", &headers(monitor), &id)).expect("ascii");
+        let want = format!("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n{lines}\r\n");
+        assert_eq!(req, want, "monitor headers {monitor:?}");
+        let parsed = {
+            let mut hs = [httparse::EMPTY_HEADER; 16];
+            let mut r = httparse::Request::new(&mut hs);
+            assert!(r.parse(req.as_bytes()).is_ok_and(|s| s.is_complete()), "{req}");
+            r.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("edgeprobe-region")).count()
+        };
+        assert_eq!(parsed, 1, "exactly one region header: {req}");
+    }
 }
 
 #[test]

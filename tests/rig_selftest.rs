@@ -17,7 +17,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rig::net::http_get;
+use rig::net::{http_get, http_get_with_headers};
 use rig::{Case, Rig, RigOptions, WebhookOptions, WebhookReceiver};
 
 const FRONT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -230,6 +230,30 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
         "tls_expired" | "tls_self_signed" | "tls_wrong_host" => {
             expect_status(case, 502, None)?;
             accepts_tcp(case)
+        }
+        "one_region_blocked" => {
+            let port = port_of(&case.front_url)?;
+            let get = |region: Option<&str>| {
+                let headers: Vec<(&str, &str)> = region.map(|r| ("edgeprobe-region", r)).into_iter().collect();
+                http_get_with_headers(port, "/", &headers, FRONT_TIMEOUT).map_err(|e| format!("one_region_blocked {region:?}: {e}"))
+            };
+            for (region, want) in [(None, 200), (Some("weur"), 200), (Some("enam"), 200), (Some(rig::BLOCKED_REGION), 502)] {
+                let r = get(region)?;
+                if r.status != want {
+                    return Err(format!("one_region_blocked: region {region:?} got {} instead of {want}", r.status));
+                }
+            }
+            expect_direct_prefix(case, b"HTTP/1.1 200 OK")?;
+            // nginx saw the header: what the worker test relies on to prove probes send it.
+            let log = rig.probe_requests();
+            let logged = |port: u16, from: &str, region: &str, status: u16| {
+                log.iter().any(|l| l.port == port && l.from == from && l.region == region && l.status == status)
+            };
+            let origin = rig.regional_origin_port();
+            if !(logged(port, "127.0.0.1", rig::BLOCKED_REGION, 502) && logged(port, "127.0.0.1", "weur", 200) && logged(origin, "127.0.0.2", "weur", 200)) {
+                return Err(format!("one_region_blocked: the probe log lacks the requests just made: {log:?}"));
+            }
+            Ok(())
         }
         other => Err(format!("no self-test for case {other}: add one")),
     }

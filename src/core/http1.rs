@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::core::observation::{HttpFailure, HttpStep, ResponseSummary, IDENTIFYING_HEADERS};
+use crate::core::probe_identity::{is_probe_owned, ProbeIdentity};
 use crate::core::time::Millis;
 
 /// A header block larger than this is refused (`HeadersTooLarge`), so a hostile origin cannot
@@ -21,8 +22,15 @@ pub const EXCERPT_CHARS: usize = 512;
 
 /// Builds an HTTP/1.1 request. Monitor headers whose name is not a token or whose value holds
 /// CR, LF or NUL are skipped (no header injection); headers the probe owns (Host,
-/// Connection, framing) cannot be overridden. A monitor's own User-Agent replaces ours.
-pub fn build_request(method: &str, host_header: &str, path_and_query: &str, headers: &BTreeMap<String, String>) -> Vec<u8> {
+/// Connection, framing, `edgeprobe-region`) cannot be overridden. The probe identifies itself
+/// as `identity` says (`core::probe_identity`: a monitor's own User-Agent replaces ours).
+pub fn build_request(
+    method: &str,
+    host_header: &str,
+    path_and_query: &str,
+    headers: &BTreeMap<String, String>,
+    identity: &ProbeIdentity,
+) -> Vec<u8> {
     let method = if !method.is_empty() && method.bytes().all(is_token_byte) {
         method
     } else {
@@ -31,16 +39,15 @@ pub fn build_request(method: &str, host_header: &str, path_and_query: &str, head
     let path = sanitize_target(path_and_query);
     let host: String = host_header.chars().filter(|c| !c.is_control() && *c != ' ').collect();
     let mut out = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
-    let custom_ua = headers.keys().any(|k| k.eq_ignore_ascii_case("user-agent"));
-    if !custom_ua {
-        out.push_str(concat!("User-Agent: edgeprobe/", env!("CARGO_PKG_VERSION"), "\r\n"));
+    for (name, value) in identity.own_headers(headers) {
+        out.push_str(&format!("{name}: {value}\r\n"));
     }
     if !headers.keys().any(|k| k.eq_ignore_ascii_case("accept")) {
         out.push_str("Accept: */*\r\n");
     }
     const RESERVED: &[&str] = &["host", "connection", "content-length", "transfer-encoding", "te", "upgrade"];
     for (name, value) in headers {
-        let reserved = RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r));
+        let reserved = RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)) || is_probe_owned(name);
         let name_ok = !name.is_empty() && name.bytes().all(is_token_byte);
         let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
         if !reserved && name_ok && value_ok {

@@ -11,6 +11,7 @@
 //! - [`diagnosis`]: the verdict catalog and the shape of a diagnosis.
 //! - [`monitor`]: checked monitor and channel configuration.
 //! - [`http1`]: HTTP/1.1 response parsing (httparse) into observation outcomes.
+//! - [`probe_identity`]: how probes name themselves (User-Agent, `edgeprobe-region`) on both paths.
 //! - [`classify`]: platform error texts turned into observation variants, conservatively.
 //! - [`cdn`]: who produced a response: each CDN's conventions for edge- vs origin-made errors.
 //! - [`diagnose`]: the two-path, multi-region diagnosis engine.
@@ -33,6 +34,7 @@ pub mod diagnosis;
 pub mod http1;
 pub mod monitor;
 pub mod observation;
+pub mod probe_identity;
 pub mod problem;
 pub mod rollup;
 pub mod round;

@@ -46,15 +46,16 @@ impl DurableObject for RegionProber {
             Err(e) => return Response::error(format!("unreadable probe batch: {e}"), 400),
         };
         let colo = colo(&self.env, &req);
+        let docs = env::var(&self.env, "DOCS_BASE_URL").unwrap_or_default();
         let region = batch.region.as_str();
         let monitors: Vec<&Monitor> = batch.monitors.iter().collect();
         let plan = BatchPlan::for_monitors(&monitors);
         let mut reports: Vec<Option<RegionReport>> = vec![None; monitors.len()];
         for wave in &plan.waves {
             let probes = wave.iter().map(|&i| {
-                let colo = colo.clone();
+                let (colo, docs) = (colo.clone(), docs.as_str());
                 let m = monitors[i];
-                async move { (i, probe::probe_monitor(m, region, colo, env::now()).await) }
+                async move { (i, probe::probe_monitor(m, region, docs, colo, env::now()).await) }
             });
             for (i, probed) in futures::future::join_all(probes).await {
                 reports[i] = Some(RegionReport::Probed(probed));

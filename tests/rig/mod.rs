@@ -42,6 +42,8 @@ pub use self::webhook::{WebhookOptions, WebhookReceiver, WebhookRecord};
 pub const UNRESOLVABLE_HOST: &str = "origin.edgeprobe.invalid";
 /// How long the cached case's origin lets the front keep its page fresh (Cache-Control).
 const CACHE_MAX_AGE: Duration = Duration::from_secs(1);
+/// The region the `one_region_blocked` front cannot serve (by the probes' `edgeprobe-region`).
+pub const BLOCKED_REGION: &str = "apac";
 
 /// What the rig should do; `Default` suits the integration tests.
 #[derive(Debug, Clone)]
@@ -119,6 +121,20 @@ pub struct Case {
     pub description: &'static str,
     /// Set when the rig could not set this case up here (and why); tests must report it.
     pub skipped: Option<String>,
+}
+
+/// One request logged by the regional case's servers (nginx `$http_edgeprobe_region` etc.).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ProbeRequest {
+    /// The server's port: the case's front, or its origin (`Rig::regional_origin_port`).
+    pub port: u16,
+    /// The client address: 127.0.0.1 for probes, the front's 127.0.0.2 for what it relays.
+    pub from: String,
+    /// The status nginx answered with.
+    pub status: u16,
+    /// The request's `edgeprobe-region` header ("" when absent).
+    pub region: String,
+    pub user_agent: String,
 }
 
 impl Case {
@@ -265,6 +281,7 @@ impl Rig {
         let dns = dns::NxdomainServer::start().map_err(RigError::io("start DNS server"))?;
         let down = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
         let misrouted_target = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
+        let blocked_region_target = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
 
         let plain = plain_origins(&opts);
         let mut origins = Vec::new();
@@ -284,6 +301,10 @@ impl Rig {
         let mut front_names: Vec<&'static str> = plain.iter().map(|p| p.0).collect();
         front_names.extend(TLS_CASES.iter().map(|t| t.0));
         front_names.extend(["origin_down", "dns_failure", "front_misrouted"]);
+        // The regional case's origin is an nginx server in front of the healthy origin, so the
+        // direct probe's requests are logged too (not a case of its own).
+        front_names.extend(["one_region_blocked", "regional_origin"]);
+        let blocked_region_port = blocked_region_target.port();
 
         let (down_port, misrouted_port, dns_port, ca) = (down.port(), misrouted_target.port(), dns.port(), certs.ca.clone());
         let nginx = nginx::start(
@@ -296,6 +317,13 @@ impl Rig {
                         let upstream = match name {
                             "origin_down" => Upstream::Http { port: down_port },
                             "front_misrouted" => Upstream::Http { port: misrouted_port },
+                            "one_region_blocked" => Upstream::ByRegion {
+                                default_port: ports.front("regional_origin").unwrap_or(0),
+                                by_region: vec![(BLOCKED_REGION, blocked_region_port)],
+                            },
+                            "regional_origin" => Upstream::HttpLogged {
+                                port: origin_port("healthy"),
+                            },
                             "dns_failure" => Upstream::ByName {
                                 host: UNRESOLVABLE_HOST.into(),
                                 port: 80,
@@ -376,6 +404,17 @@ impl Rig {
             description: "the front proxies to a wrong (closed) port while the real origin is healthy",
             skipped: None,
         });
+        cases.push(Case {
+            name: "one_region_blocked",
+            front_url: front_url("one_region_blocked"),
+            origin_host: "127.0.0.1".into(),
+            origin_port: nginx.ports.front("regional_origin").unwrap_or(0),
+            origin_scheme: "http",
+            expected: "regional",
+            description: "the front cannot connect to the origin for requests from region apac (edgeprobe-region header), \
+as when the origin's firewall blocks one region's CDN addresses; other regions and direct probes get 200",
+            skipped: None,
+        });
 
         let firewall = install_firewall(
             &opts,
@@ -389,7 +428,7 @@ impl Rig {
             nginx,
             firewall,
             origins: origins.into_iter().map(|(n, b, s)| (n, b, Mutex::new(Some(s)))).collect(),
-            closed_ports: vec![down, misrouted_target],
+            closed_ports: vec![down, misrouted_target, blocked_region_target],
             dns,
             certs,
             primed_at: Mutex::new(None),
@@ -421,6 +460,18 @@ impl Rig {
     /// The nft table (family inet) holding the firewall cases' rules, when they are active.
     pub fn firewall_table(&self) -> Option<&str> {
         self.firewall.as_ref().map(Firewall::table)
+    }
+
+    /// Every request the `one_region_blocked` front and its origin (`regional_origin`) got so
+    /// far, oldest first: which region the probe said it was, its User-Agent, the answer.
+    pub fn probe_requests(&self) -> Vec<ProbeRequest> {
+        let text = std::fs::read_to_string(self.nginx.dir.join(nginx::PROBE_LOG)).unwrap_or_default();
+        text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+    }
+
+    /// The port of the server standing in as the `one_region_blocked` case's origin.
+    pub fn regional_origin_port(&self) -> u16 {
+        self.nginx.ports.front("regional_origin").unwrap_or(0)
     }
 
     /// nginx's error log (useful in failure messages).

@@ -114,14 +114,20 @@ impl RawResponse {
 /// A one-shot `GET path` to 127.0.0.1:`port` (Connection: close), read to EOF within
 /// `timeout`. Errors when nothing parseable came back.
 pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<RawResponse> {
+    http_get_with_headers(port, path, &[], timeout)
+}
+
+/// [`http_get`] with extra request headers (names and values sent as given).
+pub fn http_get_with_headers(port: u16, path: &str, extra: &[(&str, &str)], timeout: Duration) -> std::io::Result<RawResponse> {
     use std::io::Write;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     let deadline = Instant::now() + timeout;
     stream.set_read_timeout(Some(timeout))?;
+    let extra: String = extra.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: edgeprobe-rig\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: edgeprobe-rig\r\n{extra}Connection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];

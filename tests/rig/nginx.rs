@@ -38,7 +38,18 @@ pub enum Upstream {
     Https { port: u16, ca: PathBuf },
     /// Plain HTTP to a name resolved at request time through the rig's DNS server.
     ByName { host: String, port: u16, resolver_port: u16 },
+    /// Plain HTTP to 127.0.0.1, the port chosen by the request's `edgeprobe-region` header
+    /// (nginx `map`): `by_region`'s port for a listed region, else `default_port`. The front
+    /// cannot tell regions apart unless the probe sends that header. Logged in [`PROBE_LOG`].
+    ByRegion { default_port: u16, by_region: Vec<(&'static str, u16)> },
+    /// Plain HTTP to 127.0.0.1:port like `Http`, each request logged in [`PROBE_LOG`] (a
+    /// server that stands in as an origin, so the origin probe's headers can be checked).
+    HttpLogged { port: u16 },
 }
+
+/// Under the nginx dir: one JSON object per request to a `ByRegion` or `HttpLogged` server,
+/// with the fields of [`super::ProbeRequest`].
+pub const PROBE_LOG: &str = "logs/probes.log";
 
 /// One front server: a case's public URL.
 #[derive(Debug, Clone)]
@@ -298,9 +309,29 @@ http {{\n\
             key = t.cert.key.display(),
         );
     }
+    let logs_probes = |u: &Upstream| matches!(u, Upstream::ByRegion { .. } | Upstream::HttpLogged { .. });
+    if fronts.iter().any(|f| logs_probes(&f.upstream)) {
+        let _ = writeln!(
+            c,
+            "  log_format edgeprobe_probes escape=json '{{\"port\":$server_port,\"from\":\"$remote_addr\",\"status\":$status,\
+\"region\":\"$http_edgeprobe_region\",\"user_agent\":\"$http_user_agent\"}}';"
+        );
+    }
     for f in fronts {
         let port = ports.front(f.name).unwrap_or(0);
+        if let Upstream::ByRegion { default_port, by_region } = &f.upstream {
+            // http-level, one variable per front; a region is matched as a plain string.
+            let _ = writeln!(c, "  map $http_edgeprobe_region $edgeprobe_upstream_{} {{", f.name);
+            let _ = writeln!(c, "    default 127.0.0.1:{default_port};");
+            for (region, port) in by_region {
+                let _ = writeln!(c, "    {region} 127.0.0.1:{port};");
+            }
+            c.push_str("  }\n");
+        }
         let _ = write!(c, "  # front: {}\n  server {{\n    listen 127.0.0.1:{port};\n", f.name);
+        if logs_probes(&f.upstream) {
+            let _ = writeln!(c, "    access_log {d}/{PROBE_LOG} edgeprobe_probes;");
+        }
         // (directives inside the location before proxy_pass, the proxy_pass target)
         let (location_prelude, target) = match &f.upstream {
             Upstream::Http { port } => (String::new(), format!("http://127.0.0.1:{port}")),
@@ -322,6 +353,9 @@ http {{\n\
                 // (a name that never resolves would otherwise stop nginx from starting).
                 (format!("set $origin_host {host}; "), format!("http://$origin_host:{port}"))
             }
+            // An IP address in the variable needs no resolver.
+            Upstream::ByRegion { .. } => (String::new(), format!("http://$edgeprobe_upstream_{}", f.name)),
+            Upstream::HttpLogged { port } => (String::new(), format!("http://127.0.0.1:{port}")),
         };
         if f.cache {
             c.push_str(

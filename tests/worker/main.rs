@@ -16,6 +16,7 @@ mod foundation;
 mod housekeeping;
 mod pages;
 mod probes;
+mod regional;
 #[path = "../rig/mod.rs"]
 #[allow(dead_code)]
 mod rig;

@@ -3,7 +3,7 @@
 //! ("check now"); the diagnosis read back through the API must name the expected verdict
 //! with evidence; a failing case must produce exactly one confirmed Down alert at a real
 //! webhook receiver (after the alarm-driven re-check), tagged with the regions; a healthy
-//! case must produce none.
+//! case, or one failing in fewer regions than must agree, must produce none.
 
 use std::time::{Duration, Instant};
 
@@ -202,7 +202,10 @@ fn run_case(name: &str) {
         expected,
         "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency"
     );
-    if is_failure {
+    // A regional case fails in one region of three: below this monitor's regions_to_agree (2),
+    // so it must not page (tests/worker/regional.rs checks that it does with 1).
+    let pages = is_failure && expected != "regional";
+    if pages {
         // First failing round: suspect; the coordinator's alarm runs the re-check ~1 s later,
         // which confirms and sends exactly one Down alert.
         let got = wait_for_alert(&s, "down", Duration::from_secs(45));
@@ -278,4 +281,5 @@ rig_cases!(
     tls_wrong_host,
     dns_failure,
     front_misrouted,
+    one_region_blocked,
 );

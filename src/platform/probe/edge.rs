@@ -10,16 +10,16 @@ use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, Requ
 use crate::core::http1::{summarize_fetch_response, BodyRead};
 use crate::core::monitor::Monitor;
 use crate::core::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome};
+use crate::core::probe_identity::{is_probe_owned, ProbeIdentity};
 use crate::platform::env;
 use crate::platform::probe::timing::{since, Deadline};
 
 /// Body bytes read at most on the edge path (the keyword is searched in these).
 pub const EDGE_BODY_CAP: usize = 64 * 1024;
 
-const USER_AGENT: &str = concat!("edgeprobe/", env!("CARGO_PKG_VERSION"));
-
-/// Fetches the front URL once and describes what came back.
-pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
+/// Fetches the front URL once and describes what came back. The request identifies the probe
+/// and its region as `identity` says (the same headers the origin path sends).
+pub async fn probe_edge(m: &Monitor, identity: &ProbeIdentity) -> EdgeObservation {
     let start = env::now();
     let deadline = Deadline::after(start, m.timeout_ms);
     let observe = |outcome, headers_ms, total_ms| EdgeObservation {
@@ -32,7 +32,7 @@ pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
     };
     let failed = |failure, detail: String| EdgeOutcome::Failed { failure, detail };
 
-    let req = match build_request(m) {
+    let req = match build_request(m, identity) {
         Ok(r) => r,
         Err(e) => return observe(failed(EdgeFailure::Other, format!("could not build the request: {e}")), None, None),
     };
@@ -69,14 +69,15 @@ pub async fn probe_edge(m: &Monitor) -> EdgeObservation {
     observe(EdgeOutcome::Response(summary), Some(headers_ms), Some(since(start)))
 }
 
-fn build_request(m: &Monitor) -> worker::Result<Request> {
+fn build_request(m: &Monitor, identity: &ProbeIdentity) -> worker::Result<Request> {
     let headers = Headers::new();
-    for (k, v) in &m.headers {
+    for (k, v) in m.headers.iter().filter(|(k, _)| !is_probe_owned(k)) {
         // A header the runtime refuses is skipped rather than failing the probe.
         let _ = headers.set(k, v);
     }
-    if !m.headers.keys().any(|k| k.eq_ignore_ascii_case("user-agent")) {
-        headers.set("user-agent", USER_AGENT)?;
+    // After the monitor's: the probe's own headers win (core::probe_identity).
+    for (name, value) in identity.own_headers(&m.headers) {
+        headers.set(name, value)?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::from(m.method.to_ascii_uppercase()))

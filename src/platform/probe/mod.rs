@@ -1,6 +1,8 @@
 //! Probes: the edge path (`edge`: fetch of the front URL) and the origin path (`origin`: TCP,
 //! TLS, HTTP/1.1 on a socket), run concurrently for one monitor from one region. Every
-//! failure becomes a classified observation; nothing here decides health or panics.
+//! failure becomes a classified observation; nothing here decides health or panics. Both
+//! paths identify themselves with the headers of `core::probe_identity` (User-Agent and
+//! `edgeprobe-region`), built once per probe from the version, the docs URL and the region.
 
 mod edge;
 mod origin;
@@ -8,16 +10,19 @@ mod timing;
 
 use crate::core::monitor::Monitor;
 use crate::core::observation::RegionProbe;
+use crate::core::probe_identity::{self, ProbeIdentity};
 
-/// Probes one monitor along both paths, concurrently, from this region.
-pub async fn probe_monitor(m: &Monitor, region: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
+/// Probes one monitor along both paths, concurrently, from this region. `docs_base_url` is
+/// the Worker's `DOCS_BASE_URL` (linked from the User-Agent; empty leaves the link out).
+pub async fn probe_monitor(m: &Monitor, region: &str, docs_base_url: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
+    let identity = ProbeIdentity::new(probe_identity::VERSION, docs_base_url, region);
     let origin = async {
         match &m.origin {
-            Some(o) => Some(origin::probe_origin(m, o).await),
+            Some(o) => Some(origin::probe_origin(m, o, &identity).await),
             None => None,
         }
     };
-    let (edge, origin) = futures::join!(edge::probe_edge(m), origin);
+    let (edge, origin) = futures::join!(edge::probe_edge(m, &identity), origin);
     RegionProbe {
         region: region.to_string(),
         colo,

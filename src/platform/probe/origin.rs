@@ -32,6 +32,7 @@ use worker::{SecureTransport, Socket};
 use crate::core::http1::{build_request, Progress, ResponseReader, StreamEnd};
 use crate::core::monitor::{Monitor, OriginTarget, Scheme};
 use crate::core::observation::{CertificateInfo, ConnectStep, HttpStep, OriginObservation, TlsStep};
+use crate::core::probe_identity::ProbeIdentity;
 use crate::core::time::Millis;
 use crate::platform::env;
 use crate::platform::probe::timing::{since, Deadline};
@@ -40,7 +41,8 @@ use crate::platform::probe::timing::{since, Deadline};
 pub const ORIGIN_BODY_CAP: usize = 64 * 1024;
 
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
-pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
+/// The request identifies the probe and its region as `identity` says (as the edge path does).
+pub async fn probe_origin(m: &Monitor, o: &OriginTarget, identity: &ProbeIdentity) -> OriginObservation {
     let start = env::now();
     let deadline = Deadline::after(start, m.timeout_ms);
     let tls_expected = o.scheme == Scheme::Https;
@@ -84,7 +86,7 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget) -> OriginObservation {
 
     let mut socket = if tls_expected { socket.start_tls() } else { socket };
     let tls_start = env::now();
-    let request = build_request(&m.method, &m.host_header(), &path_and_query(&m.url), &m.headers);
+    let request = build_request(&m.method, &m.host_header(), &path_and_query(&m.url), &m.headers, identity);
     let head = m.method.eq_ignore_ascii_case("HEAD");
     let mut reader = ResponseReader::new(head, ORIGIN_BODY_CAP, m.expect.keyword.clone());
 
