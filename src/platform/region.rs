@@ -62,10 +62,11 @@ impl DurableObject for RegionProber {
         let colo = colo(&self.env, &req);
         let region = batch.region.as_str();
         let in_flight = monitors_in_flight(&batch.monitors);
+        let allow_private = env::Config::from_env(&self.env).allow_private_targets;
         let reports: Vec<RegionReport> = futures::stream::iter(batch.monitors.iter())
             .map(|m| {
                 let colo = colo.clone();
-                async move { RegionReport::Probed(probe::probe_monitor(m, region, colo, env::now()).await) }
+                async move { probe::probe_or_refuse(m, region, colo, env::now(), allow_private).await }
             })
             .buffered(in_flight)
             .collect()

@@ -7,10 +7,20 @@ mod origin;
 mod timing;
 
 use crate::core::monitor::Monitor;
-use crate::core::observation::RegionProbe;
+use crate::core::observation::{RegionProbe, RegionReport};
 
 /// Connections one monitor's probe may hold at once (edge + origin).
 pub const CONNECTIONS_PER_MONITOR: usize = 2;
+
+/// Probes one monitor from this region, unless the current target policy refuses its stored
+/// targets (`core::validate::target::refused_report`): then nothing is connected to and the
+/// refusal is the region's report.
+pub async fn probe_or_refuse(m: &Monitor, region: &str, colo: Option<String>, started_at: i64, allow_private: bool) -> RegionReport {
+    match crate::core::validate::target::refused_report(m, region, allow_private) {
+        Some(refused) => refused,
+        None => RegionReport::Probed(probe_monitor(m, region, colo, started_at).await),
+    }
+}
 
 /// Probes one monitor along both paths, concurrently, from this region.
 pub async fn probe_monitor(m: &Monitor, region: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
