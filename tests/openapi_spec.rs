@@ -276,3 +276,57 @@ fn embedded_document_is_the_schema_file() {
     let embedded: Value = serde_json::from_str(edgeprobe::core::routes::OPENAPI_JSON).expect("embedded JSON");
     assert_eq!(embedded, spec());
 }
+
+/// Issue 10 (security): the schema states the port, header and header-value rules the
+/// validator applies, with the same list of refused ports.
+#[test]
+fn schema_documents_the_security_rules() {
+    let spec = spec();
+    let port = &spec["components"]["schemas"]["MonitorCreate"]["properties"]["origin"]["properties"]["port"];
+    let documented: Vec<u64> = port["not"]["enum"]
+        .as_array()
+        .expect("refused ports")
+        .iter()
+        .filter_map(Value::as_u64)
+        .collect();
+    let code: Vec<u64> = target::REFUSED_PORTS.iter().filter(|p| **p != 0).map(|p| *p as u64).collect();
+    assert_eq!(documented, code, "port 0 is below the minimum; the rest must be listed");
+
+    let create = schema_for(&spec, "#/components/schemas/MonitorCreate");
+    let base = || json!({"name": "x", "url": "https://a.example/"});
+    let with = |k: &str, v: Value| {
+        let mut b = base();
+        b[k] = v;
+        b
+    };
+    for body in [
+        with("origin", json!({"host": "o.example", "port": 6379})),
+        with("origin", json!({"host": "o.example", "port": 22})),
+        with("headers", json!({"TE": "trailers"})),
+        with("headers", json!({"upgrade": "h2c"})),
+        with("headers", json!({"Keep-Alive": "timeout=5"})),
+        with("headers", json!({"Proxy-Authorization": "Basic eA=="})),
+        with("headers", json!({"x-a": "café"})),
+        with("headers", json!({"x-a": "a\tb"})),
+        with("headers", json!({"x-a": " padded"})),
+    ] {
+        assert!(!create.is_valid(&body), "schema accepts {body}");
+        assert!(
+            validate_new_monitor(&body, "mon_1".into(), &ctx()).is_err(),
+            "validator accepts {body}"
+        );
+    }
+    for body in [
+        with("origin", json!({"host": "o.example", "port": 8443})),
+        with(
+            "headers",
+            json!({"Accept": "text/html, */*;q=0.8", "X-Token": "a b", "X-Empty": ""}),
+        ),
+    ] {
+        assert!(create.is_valid(&body), "schema refuses {body}");
+        assert!(
+            validate_new_monitor(&body, "mon_1".into(), &ctx()).is_ok(),
+            "validator refuses {body}"
+        );
+    }
+}

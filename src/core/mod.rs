@@ -24,6 +24,7 @@
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+//! - [`security_headers`]: the security headers of every response, by response kind.
 
 pub mod alerting;
 pub mod badge;
@@ -40,6 +41,7 @@ pub mod rollup;
 pub mod round;
 pub mod routes;
 pub mod schedule;
+pub mod security_headers;
 pub mod status;
 pub mod status_page;
 pub mod time;

@@ -27,13 +27,21 @@ pub enum RegionReport {
         /// What the coordinator saw: "timeout", or the error text.
         reason: String,
     },
+    /// The region object did not probe because the monitor's stored target is refused by the
+    /// current target policy (`core::validate::target::monitor_refusal`): it was saved under a
+    /// looser setting. Nothing was connected to.
+    Refused {
+        region: String,
+        /// Which target and why, e.g. "the monitor's url host points at a private address".
+        reason: String,
+    },
 }
 
 impl RegionReport {
     pub fn region(&self) -> &str {
         match self {
             RegionReport::Probed(p) => &p.region,
-            RegionReport::Unanswered { region, .. } => region,
+            RegionReport::Unanswered { region, .. } | RegionReport::Refused { region, .. } => region,
         }
     }
 }

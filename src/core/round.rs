@@ -182,6 +182,14 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
                 colo: None,
                 data: serde_json::json!({ "unanswered": reason }),
             }),
+            RegionReport::Refused { region, reason } => rows.push(ObservationRow {
+                region: region.clone(),
+                path: "none",
+                ok: None,
+                latency_ms: None,
+                colo: None,
+                data: serde_json::json!({ "refused_by_policy": reason }),
+            }),
             RegionReport::Probed(p) => {
                 rows.push(ObservationRow {
                     region: p.region.clone(),

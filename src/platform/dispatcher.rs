@@ -7,6 +7,12 @@
 //! itself at the next due row. What to send is decided by the core (`payload::build`, at each
 //! attempt: same `webhook-id` and body, fresh timestamp and signature); this module only
 //! sends it. Attempt rows never carry a channel URL or secret.
+//!
+//! Before each attempt the channel is checked against the current target policy
+//! (`core::validate::target::channel_refusal`): a channel saved under a looser setting is not
+//! sent to, and the delivery is dead with the reason. Redirects are never followed (a signed
+//! POST goes only to the configured URL, never where a receiver points it, e.g. loopback):
+//! a 3xx is a failed attempt whose log names the `Location` (`retry::redirect_error`).
 
 use std::time::Duration;
 
@@ -14,12 +20,12 @@ use futures::future::{select, Either};
 use futures::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result,
-    ScheduledTime, State,
+    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
+    Response, Result, ScheduledTime, State,
 };
 
 use crate::core::alerting::payload::{self, OutgoingRequest};
-use crate::core::alerting::retry::{after_failure, classify_response, DeliveryOutcome, RetryDecision, RetryPolicy};
+use crate::core::alerting::retry::{after_failure, classify_response, redirect_error, DeliveryOutcome, RetryDecision, RetryPolicy};
 use crate::core::monitor::Channel;
 use crate::platform::env;
 use crate::platform::store::deliveries::{AttemptRecord, Delivery, Outcome};
@@ -65,9 +71,10 @@ impl DurableObject for Dispatcher {
     async fn alarm(&self) -> Result<Response> {
         let db = store::db(&self.env)?;
         let due = deliveries::due(&db, env::now(), BATCH).await?;
+        let allow_private = env::Config::from_env(&self.env).allow_private_targets;
         futures::stream::iter(due.iter())
             .for_each_concurrent(IN_FLIGHT, |d| async {
-                if let Err(e) = deliver(&db, d).await {
+                if let Err(e) = deliver(&db, d, allow_private).await {
                     // The row stays pending and due, so the next alarm tries it again.
                     worker::console_error!("dispatcher: delivery {}: {e}", d.id);
                 }
@@ -97,7 +104,7 @@ impl Dispatcher {
 }
 
 /// One attempt for one row: render, POST, record, decide.
-async fn deliver(db: &D1Database, d: &Delivery) -> Result<()> {
+async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<()> {
     let attempt = d.attempts.saturating_add(1);
     let started = env::now();
     let record = |status_code: Option<u16>, error: Option<String>| AttemptRecord {
@@ -117,6 +124,12 @@ async fn deliver(db: &D1Database, d: &Delivery) -> Result<()> {
         let a = record(None, Some(reason.clone()));
         return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
     }
+    if let Some(why) = crate::core::validate::target::channel_refusal(&channel, allow_private) {
+        // Saved under a looser policy: sending again cannot help until the channel is fixed.
+        let reason = format!("refused by the target policy: {}", redact(&why, &channel));
+        let a = record(None, Some(reason.clone()));
+        return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
+    }
     let outgoing = match payload::build(channel.kind, channel.secret.as_deref(), &d.alert, started / 1000) {
         Ok(o) => o,
         Err(e) => {
@@ -127,7 +140,10 @@ async fn deliver(db: &D1Database, d: &Delivery) -> Result<()> {
         }
     };
     let (status, error) = match post(&channel, &outgoing).await {
-        Ok(status) => (Some(status), None),
+        Ok(Answer { status, location }) if (300..=399).contains(&status) => {
+            (Some(status), Some(redact(&redirect_error(status, location.as_deref()), &channel)))
+        }
+        Ok(Answer { status, .. }) => (Some(status), None),
         Err(text) => (None, Some(redact(&text, &channel))),
     };
     let outcome = match status.map(classify_response) {
@@ -154,8 +170,15 @@ async fn deliver(db: &D1Database, d: &Delivery) -> Result<()> {
     deliveries::finish_attempt(db, &d.id, &record(status, error_text), &outcome).await
 }
 
-/// POSTs the rendered request; the status code, or the transport error's text (timeouts too).
-async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<u16, String> {
+/// What a receiver answered: its status, and where it redirects to (3xx).
+struct Answer {
+    status: u16,
+    location: Option<String>,
+}
+
+/// POSTs the rendered request without following redirects; the answer, or the transport
+/// error's text (timeouts too).
+async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<Answer, String> {
     let request = build_request(channel, out).map_err(|e| format!("cannot build request: {e}"))?;
     let controller = AbortController::default();
     let signal = controller.signal();
@@ -164,10 +187,11 @@ async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<u
     match select(send, timer).await {
         Either::Left((Ok(mut resp), _)) => {
             let status = resp.status_code();
+            let location = resp.headers().get("location").ok().flatten();
             // Drain a little of the body so the connection can close cleanly; its content
             // does not matter (and may echo secrets), so it is discarded.
             let _ = select(Box::pin(resp.bytes()), Box::pin(worker::Delay::from(Duration::from_secs(2)))).await;
-            Ok(status)
+            Ok(Answer { status, location })
         }
         Either::Left((Err(e), _)) => Err(e.to_string()),
         Either::Right(_) => {
@@ -186,6 +210,7 @@ fn build_request(channel: &Channel, out: &OutgoingRequest) -> Result<Request> {
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
+        .with_redirect(RequestRedirect::Manual)
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&out.body)));
     Request::new_with_init(&channel.url, &init)

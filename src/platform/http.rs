@@ -1,13 +1,16 @@
-//! Response helpers, request-body reading and bearer-token authentication.
+//! Response helpers, request-body reading, bearer-token authentication, and the security
+//! headers every response gets ([`with_security_headers`], applied once by the fetch handler).
 //!
 //! The mapping from errors to status codes lives in `core::problem`; this module only turns
-//! the resulting problem document into an HTTP response.
+//! the resulting problem document into an HTTP response. Which security headers a response
+//! carries is decided by `core::security_headers`.
 
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 use worker::{Env, Headers, Request, Response, Result};
 
 use crate::core::problem::ApiError;
+use crate::core::security_headers::{response_kind, security_headers};
 use crate::platform::env;
 
 /// Largest JSON body the API accepts.
@@ -84,4 +87,15 @@ pub fn unavailable(what: &str) -> impl Fn(worker::Error) -> ApiError + '_ {
     move |e| ApiError::Unavailable {
         log_detail: format!("{what}: {e}"),
     }
+}
+
+/// Sets the security headers for `resp`'s kind (from its content type) on it. Called once, by
+/// the fetch handler, on every response it returns.
+pub fn with_security_headers(resp: Response) -> Result<Response> {
+    let content_type = resp.headers().get("content-type")?;
+    let headers = resp.headers().clone();
+    for (name, value) in security_headers(response_kind(content_type.as_deref())) {
+        headers.set(name, value)?;
+    }
+    Ok(resp.with_headers(headers))
 }

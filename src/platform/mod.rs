@@ -37,6 +37,11 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    // The one place every response passes: security headers by response kind.
+    http::with_security_headers(route(req, env).await?)
+}
+
+async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let method = req.method().to_string();
     let result = match match_route(&method, &path) {

@@ -50,15 +50,16 @@ impl DurableObject for RegionProber {
         let region = batch.region.as_str();
         let monitors: Vec<&Monitor> = batch.monitors.iter().collect();
         let plan = BatchPlan::for_monitors(&monitors);
+        let allow_private = env::Config::from_env(&self.env).allow_private_targets;
         let mut reports: Vec<Option<RegionReport>> = vec![None; monitors.len()];
         for wave in &plan.waves {
             let probes = wave.iter().map(|&i| {
                 let (colo, docs) = (colo.clone(), docs.as_str());
                 let m = monitors[i];
-                async move { (i, probe::probe_monitor(m, region, docs, colo, env::now()).await) }
+                async move { (i, probe::probe_or_refuse(m, region, docs, colo, env::now(), allow_private).await) }
             });
             for (i, probed) in futures::future::join_all(probes).await {
-                reports[i] = Some(RegionReport::Probed(probed));
+                reports[i] = Some(probed);
             }
         }
         // The plan covers every index (unit-tested), so nothing is left None.

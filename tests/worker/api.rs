@@ -734,3 +734,40 @@ fn check_now_fills_status_and_results() {
     let future = api.get(&format!("/api/v1/monitors/{id}/results?from=2100-01-01T00:00:00Z")).json();
     assert_eq!(future["items"], json!([]));
 }
+
+/// Issue 10 (security): unsafe text, headers and ports are refused through the API, every one
+/// named by its JSON Pointer at once, each detail saying why (and not echoing the value).
+#[test]
+fn unsafe_text_headers_and_ports_are_named_by_pointer() {
+    let api = Api::from_env();
+    let (mut body, _) = monitor_body("http://127.0.0.1:25/");
+    body["name"] = json!("Shop\u{202e}gnp.exe");
+    body["headers"] = json!({"TE": "trailers", "Upgrade": "h2c", "X-Note": "café", "X-Split": "a\r\nInjected: 1"});
+    body["origin"] = json!({"host": "127.0.0.1", "port": 6379, "scheme": "http"});
+    body["tags"] = json!(["\u{200b}"]);
+    let r = api.post("/api/v1/monitors", &body);
+    let v = expect_problem(&r, 422);
+    let errors = v["errors"].as_array().expect("errors");
+    let detail = |p: &str| {
+        errors
+            .iter()
+            .find(|e| e["pointer"] == p)
+            .and_then(|e| e["detail"].as_str())
+            .unwrap_or_else(|| panic!("no error at {p}: {v}"))
+            .to_string()
+    };
+    assert!(detail("/url").contains("SMTP"), "{v}");
+    assert!(detail("/name").contains("bidirectional"), "{v}");
+    assert!(detail("/headers/TE").contains("hop-by-hop"), "{v}");
+    assert!(detail("/headers/Upgrade").contains("hop-by-hop"), "{v}");
+    assert!(detail("/headers/X-Note").contains("visible ASCII"), "{v}");
+    assert!(detail("/headers/X-Split").contains("CR, LF"), "{v}");
+    assert!(detail("/origin/port").contains("non-HTTP"), "{v}");
+    assert!(detail("/tags/0").contains("visible character"), "{v}");
+    assert_eq!(errors.len(), 8, "exactly these fields: {v}");
+    assert!(
+        !r.body.contains("café") && !r.body.contains("gnp.exe"),
+        "values are not echoed: {}",
+        r.body
+    );
+}

@@ -99,3 +99,84 @@ fn cron_rolls_finished_hours_into_rollups() {
 fn rfc3339(ms: i64) -> String {
     edgeprobe::core::time::format_rfc3339(ms)
 }
+
+/// Issue 10 (security): the target policy is re-checked when probing and delivering, not only
+/// when saving. A monitor and a channel whose stored targets the policy now refuses (seeded
+/// into D1 as if saved before a rule tightened: port 6379 is refused whatever
+/// ALLOW_PRIVATE_TARGETS says) are not probed or sent to; the round and the delivery say why;
+/// the monitor can still be paused and deleted, while other patches report the problem.
+#[test]
+fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
+    let api = Api::from_env();
+    let m = api.post(
+        "/api/v1/monitors",
+        &json!({"name": "policy", "slug": unique("policy"), "url": "http://127.0.0.1:9/", "regions": ["weur", "enam"], "paused": true}),
+    );
+    expect_status(&m, 201);
+    let id = m.json()["id"].as_str().expect("id").to_string();
+    d1(&format!(
+        "UPDATE monitors SET config = json_set(config, '$.url', 'http://127.0.0.1:6379/', '$.paused', json('false')) WHERE id = '{id}'"
+    ));
+
+    let r = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
+    expect_status(&r, 200);
+    let round = r.json();
+    let reports = round["reports"].as_array().expect("reports");
+    assert_eq!(reports.len(), 2, "{round}");
+    for rep in reports {
+        assert_eq!(rep["status"], "refused", "not probed: {round}");
+        assert!(rep["reason"].as_str().is_some_and(|s| s.contains("port 6379")), "{round}");
+    }
+    assert_eq!(round["diagnosis"]["verdict"], "inconclusive", "{round}");
+    let summary = round["diagnosis"]["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("refused by the target policy"), "{summary}");
+    let results = api.get(&format!("/api/v1/monitors/{id}/results?limit=1")).json();
+    let observations = results["items"][0]["observations"].as_array().expect("observations").clone();
+    assert_eq!(observations.len(), 2, "{results}");
+    assert!(
+        observations.iter().all(|o| o.to_string().contains("refused_by_policy")),
+        "recorded as refusals: {results}"
+    );
+
+    // Other patches report the refused target; pausing and deleting still work.
+    let renamed = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": "renamed"}));
+    expect_status(&renamed, 422);
+    assert!(
+        renamed.body.contains("/url") && renamed.body.contains("port 6379"),
+        "{}",
+        renamed.body
+    );
+    let paused = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"paused": true}));
+    expect_status(&paused, 200);
+    assert_eq!(paused.json()["paused"], true);
+    expect_status(&api.delete(&format!("/api/v1/monitors/{id}")), 204);
+
+    // A channel whose stored URL is now refused: the delivery is dead with the reason, at once.
+    let c = api.post(
+        "/api/v1/channels",
+        &json!({"name": "policy hook", "kind": "webhook", "url": "http://127.0.0.1:9/hook", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+    );
+    expect_status(&c, 201);
+    let channel = c.json()["id"].as_str().expect("channel id").to_string();
+    d1(&format!(
+        "UPDATE channels SET config = json_set(config, '$.url', 'http://127.0.0.1:6379/hook') WHERE id = '{channel}'"
+    ));
+    let t = api.post_empty(&format!("/api/v1/channels/{channel}/test"));
+    expect_status(&t, 202);
+    let delivery = t.json()["id"].as_str().expect("delivery id").to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let v = loop {
+        let v = api.get(&format!("/api/v1/deliveries/{delivery}")).json();
+        if v["status"] == "dead" || std::time::Instant::now() >= deadline {
+            break v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    };
+    assert_eq!(v["status"], "dead", "{v}");
+    assert_eq!(v["attempts"], 1, "{v}");
+    assert_eq!(v["attempt_log"][0]["status_code"], serde_json::Value::Null, "nothing was sent: {v}");
+    let error = v["last_error"].as_str().unwrap_or_default();
+    assert!(error.contains("refused by the target policy") && error.contains("port 6379"), "{v}");
+    assert!(!v.to_string().contains("127.0.0.1:6379/hook"), "the URL is not echoed: {v}");
+    expect_status(&api.delete(&format!("/api/v1/channels/{channel}")), 204);
+}

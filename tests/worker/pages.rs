@@ -250,3 +250,129 @@ fn a_checked_public_monitor_shows_up_on_the_page_and_badges() {
     let index = api.get_public("/status");
     assert!(index.body.contains(m["name"].as_str().unwrap()));
 }
+
+/// Issue 10 (security): every kind of response the worker serves carries the security
+/// headers for its kind: nosniff, a no-referrer policy and a script-free CSP everywhere; pages
+/// and data refuse framing; badges (embedded as images) do not.
+#[test]
+fn every_response_kind_carries_its_security_headers() {
+    const HTML_CSP: &str =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
+    const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+    let api = Api::from_env();
+    let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    let cases: Vec<(&str, Resp, u16, &str, &str, Option<&str>)> = vec![
+        (
+            "API JSON",
+            api.get("/api/v1/monitors"),
+            200,
+            "application/json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "API problem",
+            api.get("/api/v1/monitors/mon_nope"),
+            404,
+            "application/problem+json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "unauthorized",
+            api.get_public("/api/v1/monitors"),
+            401,
+            "application/problem+json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "unknown route",
+            api.get_public("/no/such/route"),
+            404,
+            "application/problem+json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "405",
+            api.raw("PUT", "/healthz", None, None, None, &[]),
+            405,
+            "application/problem+json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "healthz",
+            api.get_public("/healthz"),
+            200,
+            "application/json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        (
+            "openapi",
+            api.get_public("/api/v1/openapi.json"),
+            200,
+            "application/json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+        ("status index", api.get_public("/status"), 200, "text/html", HTML_CSP, Some("DENY")),
+        (
+            "status page",
+            api.get_public(&format!("/status/{slug}")),
+            200,
+            "text/html",
+            HTML_CSP,
+            Some("DENY"),
+        ),
+        (
+            "status 404",
+            api.get_public("/status/no-such-monitor-anywhere"),
+            404,
+            "text/html",
+            HTML_CSP,
+            Some("DENY"),
+        ),
+        (
+            "badge SVG",
+            api.get_public(&format!("/badge/{slug}.svg")),
+            200,
+            "image/svg+xml",
+            SVG_CSP,
+            None,
+        ),
+        (
+            "badge SVG 404",
+            api.get_public("/badge/no-such-badge-anywhere.svg"),
+            404,
+            "image/svg+xml",
+            SVG_CSP,
+            None,
+        ),
+        (
+            "badge JSON",
+            api.get_public(&format!("/badge/{slug}.json")),
+            200,
+            "application/json",
+            DATA_CSP,
+            Some("DENY"),
+        ),
+    ];
+    for (what, r, status, ctype, csp, frame) in cases {
+        assert_eq!(r.status, status, "{what}: {r:?}");
+        assert!(r.content_type.starts_with(ctype), "{what}: {}", r.content_type);
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{what}: {:?}", r.headers);
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}: {:?}", r.headers);
+        assert_eq!(r.header("content-security-policy"), Some(csp), "{what}: {:?}", r.headers);
+        assert_eq!(r.header("x-frame-options"), frame, "{what}: {:?}", r.headers);
+    }
+    // A 204 (no body, no content type) is covered as well.
+    let (created, _) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    let r = api.delete(&format!("/api/v1/monitors/{}", created["id"].as_str().unwrap()));
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{:?}", r.headers);
+    assert_eq!(r.header("content-security-policy"), Some(DATA_CSP), "{:?}", r.headers);
+}

@@ -166,6 +166,18 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
                 origin_ms: None,
             }
         }
+        RegionReport::Refused { region, reason } => {
+            return AlertRegion {
+                region: region.clone(),
+                colo: None,
+                edge_status: None,
+                edge_failure: Some(format!("refused by policy: {reason}")),
+                edge_ms: None,
+                origin_failed_step: None,
+                origin_detail: None,
+                origin_ms: None,
+            }
+        }
         RegionReport::Probed(p) => p,
     };
     let (edge_status, edge_failure) = match &probe.edge.outcome {

@@ -62,6 +62,34 @@ pub fn classify_response(status: u16) -> DeliveryOutcome {
     }
 }
 
+/// The attempt-log text for a 3xx answer. Redirects are never followed on delivery: a signed
+/// POST (or a chat URL's token) must go only to the URL the operator configured, and a
+/// redirect could point it at a private address the target policy refuses. The `Location`
+/// is kept so the operator can fix the channel, without its query, fragment or credentials
+/// (they may carry someone's token), and bounded in length.
+pub fn redirect_error(status: u16, location: Option<&str>) -> String {
+    let shown = match location.map(str::trim).filter(|l| !l.is_empty()) {
+        None => "no Location header".to_string(),
+        Some(l) => {
+            let l = match url::Url::parse(l) {
+                Ok(mut u) => {
+                    let _ = u.set_username("");
+                    let _ = u.set_password(None);
+                    u.set_query(None);
+                    u.set_fragment(None);
+                    u.to_string()
+                }
+                Err(_) => l.split(['?', '#']).next().unwrap_or_default().to_string(),
+            };
+            let l: String = l.chars().filter(|c| !c.is_control()).take(MAX_LOCATION_CHARS).collect();
+            format!("Location: {l}")
+        }
+    };
+    format!("HTTP {status} redirect not followed ({shown})")
+}
+
+const MAX_LOCATION_CHARS: usize = 120;
+
 /// The decision after `attempts_made` failed attempts (>= 1), the first at `first_attempt_at`.
 ///
 /// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the delay is
@@ -98,6 +126,29 @@ pub fn after_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_error_keeps_the_location_without_secrets() {
+        assert_eq!(
+            redirect_error(307, Some("http://127.0.0.1:9000/hook?token=s3cret#x")),
+            "HTTP 307 redirect not followed (Location: http://127.0.0.1:9000/hook)"
+        );
+        assert_eq!(
+            redirect_error(301, Some("https://user:pw@hooks.example.com/new")),
+            "HTTP 301 redirect not followed (Location: https://hooks.example.com/new)"
+        );
+        assert_eq!(
+            redirect_error(302, Some("/moved?key=abc")),
+            "HTTP 302 redirect not followed (Location: /moved)"
+        );
+        assert_eq!(redirect_error(308, None), "HTTP 308 redirect not followed (no Location header)");
+        assert_eq!(
+            redirect_error(303, Some("  ")),
+            "HTTP 303 redirect not followed (no Location header)"
+        );
+        let long = format!("https://example.com/{}", "a".repeat(500));
+        assert!(redirect_error(307, Some(&long)).len() < 200);
+    }
 
     #[test]
     fn classifies_statuses() {

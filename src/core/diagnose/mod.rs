@@ -50,14 +50,14 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
         .iter()
         .filter_map(|r| match r {
             RegionReport::Probed(p) => Some(p),
-            RegionReport::Unanswered { .. } => None,
+            RegionReport::Unanswered { .. } | RegionReport::Refused { .. } => None,
         })
         .collect();
     probes.sort_by(|a, b| a.region.cmp(&b.region));
     let mut unanswered: Vec<String> = input
         .reports
         .iter()
-        .filter(|r| matches!(r, RegionReport::Unanswered { .. }))
+        .filter(|r| matches!(r, RegionReport::Unanswered { .. } | RegionReport::Refused { .. }))
         .map(|r| r.region().to_string())
         .collect();
     unanswered.sort();
@@ -70,10 +70,17 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
             regional_cause: None,
             severity: catalog::severity(Verdict::Inconclusive),
             confidence: Confidence::Low,
-            summary: format!(
-                "{} No region answered this round ({n} asked).",
-                catalog::summary(Verdict::Inconclusive)
-            ),
+            summary: match refused_reason(input.reports) {
+                // The same policy applies in every region, so one reason says it all.
+                Some(reason) => format!(
+                    "{} Not probed: the monitor's target is refused by the target policy ({reason}). Change its target, or pause or delete it.",
+                    catalog::summary(Verdict::Inconclusive)
+                ),
+                None => format!(
+                    "{} No region answered this round ({n} asked).",
+                    catalog::summary(Verdict::Inconclusive)
+                ),
+            },
             affected_regions: vec![],
             healthy_regions: vec![],
             evidence: input
@@ -85,6 +92,12 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
                         PathKind::Edge,
                         "region",
                         format!("region did not answer the coordinator: {reason}"),
+                    )),
+                    RegionReport::Refused { region, reason } => Some(words::evidence(
+                        region,
+                        PathKind::Edge,
+                        "policy",
+                        format!("not probed: refused by the target policy ({reason})"),
                     )),
                     RegionReport::Probed(_) => None,
                 })
@@ -100,6 +113,13 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
     let certs = secondary::expiring_certificates(&probes, input.expect, input.now);
     let slow = secondary::slow_paths(&probes, input.expect, input.baselines);
     combine(&findings, unanswered, certs, slow)
+}
+
+fn refused_reason(reports: &[RegionReport]) -> Option<&str> {
+    reports.iter().find_map(|r| match r {
+        RegionReport::Refused { reason, .. } => Some(reason.as_str()),
+        _ => None,
+    })
 }
 
 fn lower(c: Confidence) -> Confidence {

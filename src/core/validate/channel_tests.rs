@@ -173,3 +173,32 @@ fn view_matches_golden_file() {
         "view differs from tests/fixtures/api/channel_view_webhook.json:\n{got}"
     );
 }
+
+/// Issue 10 (security): a channel's name follows the display-text rules and its URL the port
+/// and address rules, each with the reason; the URL is still never echoed.
+#[test]
+fn unsafe_channel_names_and_targets_are_refused_with_why() {
+    for (patch, pointer, why) in [
+        (json!({"name": "Ops\r\nX"}), "/name", "single line"),
+        (json!({"name": "spO\u{202e}"}), "/name", "bidirectional"),
+        (json!({"name": "\u{feff} "}), "/name", "visible character"),
+        (json!({"name": "Ops\u{0}"}), "/name", "control"),
+        (json!({"url": "https://hooks.example.com:25/x"}), "/url", "SMTP"),
+        (json!({"url": "https://hooks.example.com:11211/x"}), "/url", "non-HTTP"),
+        (json!({"url": "https://198.51.100.9/x"}), "/url", "documentation"),
+        (json!({"url": "https://[fec0::1]/x"}), "/url", "site-local"),
+    ] {
+        let body = with(webhook(), patch.clone());
+        let errs = errors(&body, &ctx());
+        let hit = errs
+            .iter()
+            .find(|e| e.pointer == pointer)
+            .unwrap_or_else(|| panic!("{patch}: {errs:?}"));
+        assert!(hit.detail.contains(why), "{patch}: {:?}", hit.detail);
+        assert!(
+            !hit.detail.contains("hooks.example.com") && !hit.detail.contains("/x"),
+            "{:?}",
+            hit.detail
+        );
+    }
+}

@@ -25,8 +25,6 @@ pub const TAGS_MAX: usize = 20;
 pub const TAG_MAX_CHARS: usize = 50;
 pub const MAINTENANCE_MAX: usize = 20;
 pub const REASON_MAX_CHARS: usize = 200;
-/// Port 25 (SMTP): Workers' `connect()` refuses it.
-pub const BLOCKED_PORTS: [u64; 1] = [25];
 
 pub const DEFAULT_INTERVAL_SECONDS: u64 = 60;
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;

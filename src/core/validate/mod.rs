@@ -11,7 +11,8 @@
 //!
 //! Layout: [`monitor`] and [`channel`] (create and patch), [`views`] (output shapes),
 //! [`query`] (list-endpoint query strings and cursors), [`target`] (which hosts are
-//! allowed), [`patch`] (RFC 7396), [`limits`] (every bound and default).
+//! allowed), [`text`] (display text and header rules), [`patch`] (RFC 7396), [`limits`]
+//! (every bound and default).
 
 pub mod channel;
 pub mod limits;
@@ -19,6 +20,7 @@ pub mod monitor;
 pub mod patch;
 pub mod query;
 pub mod target;
+pub mod text;
 pub mod views;
 
 pub use channel::{apply_channel_patch, validate_new_channel};
@@ -106,7 +108,8 @@ impl Errors {
         }
     }
 
-    /// A string of 1..=max characters (Unicode scalar values), reported at `base/key`.
+    /// A string of 1..=max characters (Unicode scalar values) that passes the display-text
+    /// rules of [`text::display_text_problem`], reported at `base/key`.
     pub fn text<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str, max: usize) -> Got<&'a str> {
         let s = self.string(m, base, key)?;
         match s {
@@ -114,7 +117,14 @@ impl Errors {
                 self.push(pointer_push(base, key), format!("must be 1 to {max} characters"));
                 Err(())
             }
-            other => Ok(other),
+            Some(s) => match text::display_text_problem(s) {
+                Some(why) => {
+                    self.push(pointer_push(base, key), why);
+                    Err(())
+                }
+                None => Ok(Some(s)),
+            },
+            None => Ok(None),
         }
     }
 

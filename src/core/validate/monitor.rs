@@ -11,7 +11,8 @@ use url::Host;
 
 use super::limits::*;
 use super::patch::merge_patch;
-use super::target::{check_target_host, normalize_host};
+use super::target::{check_target_host, check_target_port, check_target_url, normalize_host};
+use super::text::{display_text_problem, header_name_problem, header_value_problem};
 use super::views::monitor_view;
 use super::{char_len_ok, field, reject_read_only, Errors, ValidationContext};
 use crate::core::monitor::{ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme};
@@ -49,7 +50,19 @@ pub fn validate_new_monitor(v: &Value, id: String, ctx: &ValidationContext) -> R
 
 /// Merge-patches (RFC 7396) `patch` onto `monitor_view(current)` and re-validates the whole
 /// result; read-only members in the patch are reported alongside any other error.
+///
+/// Exception: `{"paused": true}` alone pauses without re-validating the stored fields. Rules
+/// can tighten after a monitor was saved (the target policy, header or port rules), and a
+/// monitor whose stored target is now refused must still be stoppable (deleting never
+/// validates). Every other patch, including un-pausing, reports such problems.
 pub fn apply_monitor_patch(current: &Monitor, patch: &Value, ctx: &ValidationContext) -> Result<Monitor, Vec<FieldError>> {
+    if is_pause_only(patch) {
+        return Ok(Monitor {
+            paused: true,
+            updated_at: ctx.now,
+            ..current.clone()
+        });
+    }
     let mut e = Errors::default();
     reject_read_only(patch, MONITOR_READ_ONLY, &mut e);
     if !patch.is_object() {
@@ -64,6 +77,10 @@ pub fn apply_monitor_patch(current: &Monitor, patch: &Value, ctx: &ValidationCon
     }
     let monitor = build(&merged, current.id.clone(), current.created_at, ctx, &mut e);
     e.finish(monitor)
+}
+
+fn is_pause_only(patch: &Value) -> bool {
+    matches!(patch, Value::Object(m) if m.len() == 1 && m.get("paused") == Some(&Value::Bool(true)))
 }
 
 fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext, e: &mut Errors) -> Monitor {
@@ -184,9 +201,9 @@ pub(crate) fn check_url(s: &str, ptr: &str, allow_private: bool, https_only: boo
     }
     match u.host_str() {
         None | Some("") => e.push(ptr, "must have a host"),
-        Some(h) => {
-            if let Err(why) = check_target_host(h, allow_private) {
-                e.push(ptr, format!("host {why}"));
+        Some(_) => {
+            if let Err(why) = check_target_url(&u, allow_private) {
+                e.push(ptr, why);
             }
         }
     }
@@ -222,11 +239,13 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         },
     });
     let port = match e.uint(m, "/origin", "port", (1, 65_535)) {
-        Ok(Some(p)) if BLOCKED_PORTS.contains(&p) => {
-            e.push("/origin/port", "port 25 cannot be used: Workers refuse outbound connections to it");
-            None
-        }
-        Ok(Some(p)) => Some(p as u16),
+        Ok(Some(p)) => match check_target_port(p as u16) {
+            Ok(()) => Some(p as u16),
+            Err(why) => {
+                e.push("/origin/port", why);
+                None
+            }
+        },
         Ok(None) => scheme.map(Scheme::default_port),
         Err(()) => None,
     };
@@ -235,10 +254,6 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         port: port?,
         scheme: scheme?,
     })
-}
-
-fn is_token(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
@@ -253,18 +268,20 @@ fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
     for (name, value) in m {
         let ptr = pointer_push("/headers", name);
         let lower = name.to_ascii_lowercase();
-        if !is_token(name) {
-            e.push(&ptr, "is not a valid header name");
+        if let Some(why) = header_name_problem(name) {
+            e.push(&ptr, why);
         } else if FORBIDDEN_HEADERS.contains(&lower.as_str()) {
             e.push(&ptr, "cannot be set: the prober sets it");
+        } else if lower == crate::core::probe_identity::REGION_HEADER {
+            e.push(&ptr, "cannot be set: the probe sends its own region in edgeprobe-region, so site operators can rely on it");
         } else if out.contains_key(&lower) {
             e.push(&ptr, "is given more than once (names are case-insensitive)");
         }
         match value {
-            Value::String(s) if s.contains(['\r', '\n', '\0']) => e.push(&ptr, "must not contain CR, LF or NUL"),
             Value::String(s) if s.chars().count() > HEADER_VALUE_MAX_CHARS => {
                 e.push(&ptr, format!("must be at most {HEADER_VALUE_MAX_CHARS} characters"))
             }
+            Value::String(s) if header_value_problem(s).is_some() => e.push(&ptr, header_value_problem(s).unwrap_or_default()),
             Value::String(s) => {
                 out.insert(lower, s.clone());
             }
@@ -515,9 +532,13 @@ fn tags(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
-            Some(t) if !char_len_ok(t, 1, TAG_MAX_CHARS) || t.chars().any(char::is_control) => {
-                e.push(format!("/tags/{i}"), format!("must be 1 to {TAG_MAX_CHARS} printable characters"))
-            }
+            Some(t) if !char_len_ok(t, 1, TAG_MAX_CHARS) || display_text_problem(t).is_some() => e.push(
+                format!("/tags/{i}"),
+                format!(
+                    "must be 1 to {TAG_MAX_CHARS} printable characters: {}",
+                    display_text_problem(t).unwrap_or("too long or empty")
+                ),
+            ),
             Some(t) if out.iter().any(|o| o == t) => e.push(format!("/tags/{i}"), "is listed more than once"),
             Some(t) => out.push(t.to_string()),
             None => e.push(format!("/tags/{i}"), "must be a string"),

@@ -205,7 +205,7 @@ fn each_bad_field_reports_its_pointer() {
 fn good_variants_are_accepted_and_normalised() {
     let v = with(json!({
         "url": "https://SHOP.example.com",
-        "origin": {"host": "2001:DB8::1", "scheme": "http"},
+        "origin": {"host": "2606:4700:4700::ABCD", "scheme": "http"},
         "method": "HEAD",
         "headers": {"X-Probe": "edgeprobe", "Accept": "*/*"},
         "expect": {"statuses": [200, "300-399", " 404 "], "keyword": "ok"},
@@ -218,7 +218,7 @@ fn good_variants_are_accepted_and_normalised() {
     let m = validate_new_monitor(&v, "mon_1".into(), &ctx()).unwrap();
     assert_eq!(m.url, "https://shop.example.com/");
     let o = m.origin.unwrap();
-    assert_eq!((o.host.as_str(), o.port), ("2001:db8::1", 80));
+    assert_eq!((o.host.as_str(), o.port), ("2606:4700:4700::abcd", 80));
     assert_eq!(m.headers.keys().collect::<Vec<_>>(), ["accept", "x-probe"]);
     assert_eq!(m.expect.statuses, [(200, 200), (300, 399), (404, 404)]);
     assert_eq!(m.confirmation.reminder_interval_ms, 0);
@@ -456,5 +456,128 @@ mod no_panics {
             }
             prop_assert!(channel.map_or(true, |c| views::channel_view(&c).get("secret").is_none()));
         }
+    }
+}
+
+/// Issue 10 (security): text that would change how pages and alerts look, headers the probes
+/// would send differently (or that desynchronise the origin exchange), and ports of non-HTTP
+/// services are refused, each at its pointer and with the reason in the detail.
+#[test]
+fn unsafe_text_headers_and_ports_are_refused_with_why() {
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (with(json!({"name": "Shop\r\nResolved: all good"})), "/name", "single line"),
+        (with(json!({"name": "Shop\u{1b}[2J"})), "/name", "control"),
+        (with(json!({"name": "Shop\u{7f}"})), "/name", "control"),
+        (with(json!({"name": "pohS\u{202e}Shop"})), "/name", "bidirectional"),
+        (with(json!({"name": "\u{2066}Shop\u{2069}"})), "/name", "bidirectional"),
+        (with(json!({"name": "   "})), "/name", "visible character"),
+        (with(json!({"name": "\u{200b}\u{200b}"})), "/name", "visible character"),
+        (with(json!({"expect": {"keyword": "ok\n"}})), "/expect/keyword", "single line"),
+        (
+            with(
+                json!({"maintenance": [{"starts_at": "2026-11-21T23:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "reason": "db\u{202e}"}]}),
+            ),
+            "/maintenance/0/reason",
+            "bidirectional",
+        ),
+        (with(json!({"tags": ["\u{200b}"]})), "/tags/0", "visible character"),
+        (with(json!({"tags": ["a\u{2028}b"]})), "/tags/0", "single line"),
+        (with(json!({"headers": {"TE": "trailers"}})), "/headers/TE", "hop-by-hop"),
+        (with(json!({"headers": {"upgrade": "websocket"}})), "/headers/upgrade", "hop-by-hop"),
+        (
+            with(json!({"headers": {"Keep-Alive": "timeout=5"}})),
+            "/headers/Keep-Alive",
+            "hop-by-hop",
+        ),
+        (
+            with(json!({"headers": {"Proxy-Authorization": "Basic x"}})),
+            "/headers/Proxy-Authorization",
+            "hop-by-hop",
+        ),
+        (with(json!({"headers": {"trailer": "x"}})), "/headers/trailer", "hop-by-hop"),
+        (with(json!({"headers": {"EdgeProbe-Region": "weur"}})), "/headers/EdgeProbe-Region", "its own region"),
+        (with(json!({"headers": {"x-name": "café"}})), "/headers/x-name", "visible ASCII"),
+        (with(json!({"headers": {"x-name": "a\tb"}})), "/headers/x-name", "visible ASCII"),
+        (with(json!({"headers": {"x-name": "a\u{7f}"}})), "/headers/x-name", "visible ASCII"),
+        (with(json!({"headers": {"x-name": " padded"}})), "/headers/x-name", "start or end"),
+        (with(json!({"url": "http://shop.example.com:0/"})), "/url", "port 0"),
+        (with(json!({"url": "http://shop.example.com:25/"})), "/url", "SMTP"),
+        (with(json!({"url": "http://shop.example.com:22/"})), "/url", "non-HTTP"),
+        (with(json!({"url": "https://shop.example.com:6379/"})), "/url", "port 6379"),
+        (with(json!({"url": "https://192.0.2.10/"})), "/url", "documentation"),
+        (with(json!({"url": "https://[2002:a00:1::1]/"})), "/url", "private"),
+        (
+            with(json!({"origin": {"host": "o.example.com", "port": 5432}})),
+            "/origin/port",
+            "non-HTTP",
+        ),
+        (
+            with(json!({"origin": {"host": "o.example.com", "port": 465}})),
+            "/origin/port",
+            "port 465",
+        ),
+        (with(json!({"origin": {"host": "198.18.0.7"}})), "/origin/host", "benchmarking"),
+        (with(json!({"origin": {"host": "::ffff:0:127.0.0.1"}})), "/origin/host", "loopback"),
+    ];
+    for (body, pointer, why) in cases {
+        match validate_new_monitor(&body, "mon_1".into(), &ctx()) {
+            Ok(m) => panic!("expected {pointer} to be refused for {body}, got {m:?}"),
+            Err(errs) => {
+                let hit = errs.iter().find(|e| e.pointer == pointer);
+                let Some(hit) = hit else {
+                    panic!("no error at {pointer} for {body}: {errs:?}")
+                };
+                assert!(hit.detail.contains(why), "{pointer}: expected {why:?} in {:?}", hit.detail);
+                assert_eq!(errs.len(), 1, "only {pointer} is wrong in {body}: {errs:?}");
+            }
+        }
+    }
+    // Ordinary international text and HTTP-safe values stay accepted.
+    let ok = with(json!({
+        "name": "Boutique — Bücher 日本",
+        "headers": {"Authorization": "Bearer a.b-c", "Accept-Language": "de-CH, fr;q=0.9"},
+        "url": "https://shop.example.com:8443/health",
+        "origin": {"host": "o.example.com", "port": 8080, "scheme": "http"},
+        "tags": ["prod", "région-eu"],
+    }));
+    validate_new_monitor(&ok, "mon_1".into(), &ctx()).expect("accepted");
+}
+
+/// Issue 10 (security): a monitor saved while private targets were allowed can still be paused
+/// once they are not (`{"paused": true}` skips re-validation), but any other patch, including
+/// un-pausing, reports the refused target.
+#[test]
+fn monitor_with_a_now_refused_target_can_still_be_paused() {
+    let loose = ValidationContext {
+        allow_private_targets: true,
+        ..ctx()
+    };
+    let body = with(json!({"url": "http://10.0.0.5:8080/", "origin": {"host": "127.0.0.1", "port": 8081, "scheme": "http"}}));
+    let stored = validate_new_monitor(&body, "mon_1".into(), &loose).unwrap();
+    let strict = ValidationContext {
+        now: ctx().now + 1000,
+        ..ctx()
+    };
+
+    let paused = apply_monitor_patch(&stored, &json!({"paused": true}), &strict).expect("pausing always works");
+    assert!(paused.paused);
+    assert_eq!(paused.updated_at, strict.now);
+    assert_eq!(
+        Monitor {
+            paused: false,
+            updated_at: stored.updated_at,
+            ..paused.clone()
+        },
+        stored
+    );
+
+    for patch in [
+        json!({"paused": false}),
+        json!({"name": "Renamed"}),
+        json!({"paused": true, "name": "Renamed"}),
+    ] {
+        let errs = apply_monitor_patch(&paused, &patch, &strict).expect_err("the refused target is reported");
+        let ptrs: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(ptrs, ["/url", "/origin/host"], "{patch}");
     }
 }

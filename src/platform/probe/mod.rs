@@ -9,8 +9,25 @@ mod origin;
 mod timing;
 
 use crate::core::monitor::Monitor;
-use crate::core::observation::RegionProbe;
+use crate::core::observation::{RegionProbe, RegionReport};
 use crate::core::probe_identity::{self, ProbeIdentity};
+
+/// Probes one monitor from this region, unless the current target policy refuses its stored
+/// targets (`core::validate::target::refused_report`): then nothing is connected to and the
+/// refusal is the region's report.
+pub async fn probe_or_refuse(
+    m: &Monitor,
+    region: &str,
+    docs_base_url: &str,
+    colo: Option<String>,
+    started_at: i64,
+    allow_private: bool,
+) -> RegionReport {
+    match crate::core::validate::target::refused_report(m, region, allow_private) {
+        Some(refused) => refused,
+        None => RegionReport::Probed(probe_monitor(m, region, docs_base_url, colo, started_at).await),
+    }
+}
 
 /// Probes one monitor along both paths, concurrently, from this region. `docs_base_url` is
 /// the Worker's `DOCS_BASE_URL` (linked from the User-Agent; empty leaves the link out).
