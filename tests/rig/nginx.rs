@@ -186,7 +186,23 @@ pub fn start(
     Err(last_error.unwrap_or(RigError::NotReady { what: "nginx".into() }))
 }
 
-fn running_as_root() -> bool {
+/// Starts one more nginx from a config the caller rendered (the origin-side proxies of
+/// `super::origin_proxy`): waits until every port in `ports` listens. No retry: the caller
+/// picks fresh ports and calls again.
+pub fn start_with_config(dir: &Path, conf: &str, ports: Ports) -> Result<Nginx, RigError> {
+    for sub in ["tmp", "logs"] {
+        fs::create_dir_all(dir.join(sub)).map_err(RigError::io("create nginx dirs"))?;
+    }
+    fs::write(dir.join("nginx.conf"), conf).map_err(RigError::io("write nginx.conf"))?;
+    let keeper = spawn_and_wait(dir, &ports)?;
+    Ok(Nginx {
+        keeper,
+        ports,
+        dir: dir.to_path_buf(),
+    })
+}
+
+pub(super) fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }

@@ -148,6 +148,14 @@ fn run_case(name: &str) {
         serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
     );
     assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
+    if name.starts_with("origin_upstream_") {
+        // The verdict must rest on the origin proxy's own page, seen by the direct probe.
+        let evidence = d["evidence"].to_string();
+        assert!(
+            evidence.contains("nginx's own") && evidence.contains("about its upstream"),
+            "case {name}: the evidence names the origin proxy's page: {evidence}"
+        );
+    }
     if expected != "healthy" {
         assert!(
             d["evidence"].as_array().is_some_and(|e| !e.is_empty()),
@@ -254,4 +262,6 @@ rig_cases!(
     tls_wrong_host,
     dns_failure,
     front_misrouted,
+    origin_upstream_down,
+    origin_upstream_timeout,
 );
