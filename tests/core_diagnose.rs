@@ -492,9 +492,9 @@ fn cases() -> Vec<Case> {
             everywhere(|| edge_failed(EdgeFailure::Tls), None),
         ),
         case(
-            "edge_unreachable: connection to the front",
+            "edge_unreachable: connection to the front, origin fine",
             EdgeUnreachable,
-            everywhere(|| edge_failed(EdgeFailure::Connection), Some(origin_refused)),
+            everywhere(|| edge_failed(EdgeFailure::Connection), Some(|| origin_ok(200, 5))),
         ),
         // inconclusive
         case(
@@ -979,9 +979,24 @@ fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreach
     assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
     assert_eq!(d.confidence, Confidence::Medium);
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
-    // A connection to the front that fails is the front, whatever the origin does; the origin
+    // The same through a front that closes after relaying: workerd says "Network connection
+    // lost." (tests/rig's not_http case).
+    let d = run(&everywhere(
+        || {
+            let mut e = edge_fetch_error("Error: Network connection lost.");
+            e.outcome = edgeprobe::core::observation::EdgeOutcome::Failed {
+                failure: EdgeFailure::Connection,
+                detail: "Error: Network connection lost.".into(),
+            };
+            e
+        },
+        Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+    ));
+    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
+    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
+    // The front's own name not resolving is the front, whatever the origin does; the origin
     // fault is named beside it.
-    let d = run(&everywhere(|| edge_failed(EdgeFailure::Connection), Some(origin_refused)));
+    let d = run(&everywhere(|| edge_failed(EdgeFailure::Dns), Some(origin_refused)));
     assert_eq!(d.verdict, Verdict::EdgeUnreachable);
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginRefused), "{:?}", d.alternatives);
 }

@@ -230,6 +230,16 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             expect_status(case, 502, None)?;
             accepts_tcp(case)
         }
+        "not_http" => {
+            // nginx relays the SSH banner as an HTTP/0.9 answer (no status line) and, with
+            // keep-alive off on this front, closes: the client sees the bytes, then the end.
+            let port = port_of(&case.front_url)?;
+            let through_front = raw_get(port)?;
+            if through_front != rig::origin::SSH_BANNER {
+                return Err(format!("not_http: front relayed {:?}", String::from_utf8_lossy(&through_front)));
+            }
+            expect_direct_prefix(case, b"SSH-2.0-")
+        }
         "origin_upstream_down" => {
             // The origin's own nginx answers 502 about its closed application port, at once,
             // directly and through the front alike.

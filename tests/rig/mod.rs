@@ -164,6 +164,12 @@ fn plain_origins(opts: &RigOptions) -> Vec<(&'static str, Behaviour, &'static st
             "origin's status line is \"HTTP/1.1 2OO OK\"; nginx relays it verbatim (as HTTP/0.9), no 502",
         ),
         (
+            "not_http",
+            Behaviour::NotHttp,
+            "origin_malformed_response",
+            "origin's port speaks SSH; nginx relays the banner as an HTTP/0.9 answer and the Worker's fetch fails without a response",
+        ),
+        (
             "malformed_header",
             Behaviour::MalformedHeader,
             "origin_malformed_response",
@@ -334,6 +340,7 @@ impl Rig {
                             name,
                             upstream,
                             cache: name == "stale_cache",
+                            close_after_response: name == "not_http",
                         }
                     })
                     .collect()

@@ -47,6 +47,9 @@ pub struct FrontSpec {
     pub upstream: Upstream,
     /// Cache 200s and serve stale copies when the origin fails.
     pub cache: bool,
+    /// Close the client connection after each response (`keepalive_timeout 0`), as fronts
+    /// without client keep-alive do: a relayed HTTP/0.9 answer then ends at the close.
+    pub close_after_response: bool,
 }
 
 /// One HTTPS origin served by nginx with the given certificate.
@@ -339,6 +342,9 @@ http {{\n\
                 (format!("set $origin_host {host}; "), format!("http://$origin_host:{port}"))
             }
         };
+        if f.close_after_response {
+            c.push_str("    keepalive_timeout 0;\n");
+        }
         if f.cache {
             c.push_str(
                 "    proxy_cache edgeprobe_rig;\n    proxy_cache_valid 200 1m;\n\

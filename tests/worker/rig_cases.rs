@@ -148,6 +148,20 @@ fn run_case(name: &str) {
         serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
     );
     assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
+    if name == "not_http" {
+        // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
+        // rejects without a response: the verdict must still name the origin, with
+        // edge_unreachable only as the alternative.
+        let edges: Vec<&Value> = outcome["reports"].as_array().into_iter().flatten().map(|r| &r["edge"]["outcome"]).collect();
+        assert!(
+            edges.iter().all(|e| e["kind"] == "failed"),
+            "case {name}: the edge fetch fails without a response: {edges:?}"
+        );
+        assert!(
+            d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == "edge_unreachable")),
+            "case {name}: edge_unreachable is the alternative: {d}\nedges: {edges:?}"
+        );
+    }
     if name.starts_with("origin_upstream_") {
         // The verdict must rest on the origin proxy's own page, seen by the direct probe.
         let evidence = d["evidence"].to_string();
@@ -264,4 +278,5 @@ rig_cases!(
     front_misrouted,
     origin_upstream_down,
     origin_upstream_timeout,
+    not_http,
 );

@@ -138,22 +138,26 @@ fn decide(
                     )],
                 ),
                 (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
-                // The fetch failed without a response, for no stated network reason, while the
-                // origin itself is failing: a front that relays a broken origin answer (nginx
-                // passes non-HTTP bytes on as an HTTP/0.9 response, which the runtime's fetch
-                // rejects with a generic error) looks exactly like this. Name the origin fault.
-                (EdgeFailure::Other, fault) => match fault.or_else(|| origin.and_then(answered_fault)) {
+                // The fetch failed without a response (the connection was lost or refused, or
+                // the runtime does not say why) while the origin itself is failing: a front
+                // that relays a broken origin answer looks exactly like this (nginx passes
+                // non-HTTP bytes on as an HTTP/0.9 answer and closes; the Worker's fetch
+                // says "Network connection lost." or gives a generic error). Name the origin
+                // fault; the front being unreachable is the alternative.
+                (EdgeFailure::Connection | EdgeFailure::Other, fault) => match fault.or_else(|| origin.and_then(answered_fault)) {
                     Some((v, _, mut alts)) => {
                         alts.push(alt(
                             Verdict::EdgeUnreachable,
-                            "Fetching the public URL failed without any response, and the runtime's error does not say why. If the front's own address does not answer either (its DNS, a connection to it, TLS with it), the front is unreachable; if it answers other URLs, it is relaying the origin's broken answer.",
+                            "Fetching the public URL failed without any response while our direct probe found the origin failing. A front that relays the origin's broken answer ends the same way. If the front's own address does not answer either (a connection to it is refused, other URLs fail too), the front is unreachable as well.",
                         ));
                         (v, Medium, alts)
                     }
-                    None => (Verdict::EdgeUnreachable, Medium, vec![]),
+                    None if *failure == EdgeFailure::Other => (Verdict::EdgeUnreachable, Medium, vec![]),
+                    None => (Verdict::EdgeUnreachable, High, vec![]),
                 },
-                // The front's name, a connection to it, or TLS with it failed: that is the front
-                // whatever the origin does; an origin fault seen meanwhile is named beside it.
+                // The front's name did not resolve, or TLS with the front failed: that is the
+                // front whatever the origin does; an origin fault seen meanwhile is named beside
+                // it.
                 (_, Some((v, _, _))) => (
                     Verdict::EdgeUnreachable,
                     Medium,
