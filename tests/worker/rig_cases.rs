@@ -162,6 +162,15 @@ fn run_case(name: &str) {
             "case {name}: edge_unreachable is the alternative: {d}\nedges: {edges:?}"
         );
     }
+    if name == "crash_mid_response" {
+        // The front relayed 200 and then the body broke off: the evidence must show the break,
+        // not only "edge answered 200".
+        let evidence = d["evidence"].to_string();
+        assert!(
+            evidence.contains("edge answered 200") && evidence.contains("but the body broke off"),
+            "case {name}: the evidence shows the broken body: {evidence}"
+        );
+    }
     if name.starts_with("origin_upstream_") {
         // The verdict must rest on the origin proxy's own page, seen by the direct probe.
         let evidence = d["evidence"].to_string();
@@ -227,6 +236,26 @@ fn run_case(name: &str) {
         assert!(tagged.len() >= 2, "case {name}: alert tagged with the agreeing regions: {alert}");
         for r in &tagged {
             assert!(REGIONS.contains(r), "{r}");
+        }
+        // The runtime's own texts are evidence (the regions' edge_failure / origin_detail);
+        // the summary and the regions' plain-words lines never carry them.
+        let raw = ["internal error; reference", "proxy request failed", "Network connection lost"];
+        let mut words = vec![alert["summary"].as_str().unwrap_or_default().to_string()];
+        for r in alert["regions"].as_array().into_iter().flatten() {
+            assert!(r["edge_summary"].is_string(), "case {name}: plain words for the edge: {r}");
+            for k in ["edge_summary", "origin_summary"] {
+                words.push(r[k].as_str().unwrap_or_default().to_string());
+            }
+        }
+        for w in &words {
+            assert!(!raw.iter().any(|t| w.contains(t)), "case {name}: runtime text in alert words: {w}");
+        }
+        if matches!(name, "origin_down" | "not_http") {
+            let evidence = alert["regions"].to_string();
+            assert!(
+                raw.iter().any(|t| evidence.contains(t)),
+                "case {name}: the regions' evidence keeps the runtime's text: {evidence}"
+            );
         }
     } else {
         // Give the scheduler a moment, then make sure nothing was sent.
