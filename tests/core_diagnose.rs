@@ -1089,6 +1089,18 @@ fn nginx_502_meaning_includes_tls_failures() {
         "{:?}",
         d.alternatives
     );
+    // Without an origin, a front nginx's page may be the origin's own nginx's, passed through.
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamDown),
+        "{:?}",
+        d.alternatives
+    );
+    let d = run(&everywhere(|| edge_passes_as_is("nginx_504_upstream"), None));
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamTimeout),
+        "{:?}",
+        d.alternatives
+    );
 }
 
 /// A front that relays 200 and then cuts the body short: the evidence shows the broken body.

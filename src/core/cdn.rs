@@ -2,9 +2,14 @@
 //! generated itself from one it passed through from the origin, plus where (PoP) and whether
 //! it came from cache.
 //!
+//! It also recognises the default gateway pages of the reverse proxy on the origin host itself
+//! (nginx, Apache httpd, HAProxy, Caddy, Envoy, Traefik, IIS with ARR) about its upstream
+//! application server ([`upstream_error`]).
+//!
 //! This module owns the reading of response headers and error bodies (documented with sources
-//! in docs/cdn-conventions.md). It must not decide the diagnosis: when a response alone cannot
-//! say who made it, it answers `Unknown` and the engine resolves it with the origin path.
+//! in docs/cdn-conventions.md), matched case-insensitively on the text people see. It must not
+//! decide the diagnosis: when a response alone cannot say who made it, it answers `Unknown` and
+//! the engine resolves it with the origin path.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -774,6 +779,63 @@ mod tests {
                 }),
                 "{name}: {a:?}"
             );
+        }
+    }
+
+    #[test]
+    fn vendor_texts_match_whatever_their_case_and_encoding() {
+        use EdgeErrorClass::*;
+        let fastly = [("x-served-by", "cache-fra-etou8220158-FRA")];
+        let cases: Vec<(ResponseSummary, ErrorSource, Vec<EdgeErrorClass>)> = vec![
+            (
+                resp(
+                    503,
+                    &fastly,
+                    "Error 503 Backend fetch failed Guru Meditation: XID: 1 Varnish cache server",
+                ),
+                ErrorSource::Edge,
+                vec![ConnectOther, ConnectRefused, InvalidResponse],
+            ),
+            (
+                resp(503, &fastly, "ERROR 503 BACKEND FETCH FAILED"),
+                ErrorSource::Edge,
+                vec![ConnectOther, ConnectRefused, InvalidResponse],
+            ),
+            // Fastly's own page whose text is none it documents: the cause is not guessed.
+            (
+                resp(
+                    503,
+                    &fastly,
+                    "Error 503 Maximum threads for service reached Guru Meditation: XID: 1",
+                ),
+                ErrorSource::Edge,
+                vec![Unknown],
+            ),
+            (
+                resp(
+                    504,
+                    &[("server", "AkamaiGHost")],
+                    "Gateway Timeout Reference&#32;&#35;1&#46;5e2a3c17",
+                ),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            (
+                resp(504, &[("server", "AkamaiGHost")], "Gateway Timeout Reference&#x20;&#x23;1.5e2a"),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            // A broken reference decodes to nothing and does not stop the matching.
+            (
+                resp(504, &[("server", "AkamaiGHost")], "&#;&#99999999; Reference #1"),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+        ];
+        for (r, source, mut classes) in cases {
+            classes.sort();
+            let a = attribute(&r);
+            assert_eq!((a.source, a.error_classes.clone()), (source, classes), "{:?}", r.body_excerpt);
         }
     }
 

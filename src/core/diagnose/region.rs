@@ -3,7 +3,9 @@
 //! Owns the two-path rules (edge answer + attribution against the origin's connect, TLS and
 //! HTTP steps). Combining regions is `super::combine`'s job; nothing here reads a clock.
 
-use crate::core::cdn::{attribute, upstream_error, Attribution, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault};
+use crate::core::cdn::{
+    attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault,
+};
 use crate::core::diagnosis::{Alternative, Confidence, Evidence, PathKind, Verdict};
 use crate::core::monitor::Expectations;
 use crate::core::observation::{
@@ -385,13 +387,29 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
             if alts.iter().all(|a| a.verdict != Verdict::OriginAppError) {
                 alts.push(alt(
                     Verdict::OriginAppError,
-                    format!("The page the CDN passed on is {}'s own gateway error. {configure}", u.proxy.name()),
+                    format!(
+                        "Only the CDN's copy of the page was seen; it looks like {}'s own gateway page, but an application could answer with the same page. {configure}",
+                        u.proxy.name()
+                    ),
                 ));
             }
             return (v, if u.certain { Medium } else { Low }, alts);
         }
     }
-    match attr.source {
+    // nginx passes an origin nginx's own 502/504 page on unchanged, so a front nginx's page may
+    // as well be the origin host's own proxy's, about its application server.
+    let origin_proxy_alt = match (attr.cdn, attr.source, r.status) {
+        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(
+            Verdict::OriginUpstreamDown,
+            format!("If the origin host runs nginx in front of its application, this 502 page may be that nginx's, passed through: the application server behind it is down. {configure}"),
+        )),
+        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(
+            Verdict::OriginUpstreamTimeout,
+            format!("If the origin host runs nginx in front of its application, this 504 page may be that nginx's, passed through: the application server behind it is too slow. {configure}"),
+        )),
+        _ => None,
+    };
+    let (verdict, confidence, mut alts) = match attr.source {
         ErrorSource::Edge => match attr.single_class() {
             Some(ConnectRefused) => (
                 Verdict::OriginRefused,
@@ -459,5 +477,7 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
                 format!("The error page does not say who made it. {configure}"),
             )],
         ),
-    }
+    };
+    alts.extend(origin_proxy_alt);
+    (verdict, confidence, alts)
 }
