@@ -488,7 +488,7 @@ pub fn upstream_error(r: &ResponseSummary) -> Option<UpstreamError> {
         return found(Haproxy, Down, true);
     }
     // Envoy: plain-text bodies and `server: envoy`.
-    if server == "envoy" || body.starts_with("upstream connect error") || body == "no healthy upstream" {
+    if server.contains("envoy") || body.starts_with("upstream connect error") || body == "no healthy upstream" {
         if body.contains("upstream connect error or disconnect/reset before headers") || body.contains("no healthy upstream") {
             return found(Envoy, Down, true);
         }
