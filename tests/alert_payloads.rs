@@ -231,6 +231,8 @@ fn oversized_alert() -> Alert {
             origin_failed_step: Some("http".into()),
             origin_detail: Some(long.clone()),
             origin_ms: Some(9),
+            edge_summary: Some(format!("no answer within the timeout {long}")),
+            origin_summary: Some(long.clone()),
         })
         .collect();
     a

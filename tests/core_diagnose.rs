@@ -48,6 +48,66 @@ fn kw_expect() -> Expectations {
     }
 }
 
+/// A raw HTTP response under tests/fixtures/vendors/, read by the probe's own HTTP/1.1 reader.
+fn vendor_page(name: &str) -> edgeprobe::core::observation::ResponseSummary {
+    use edgeprobe::core::http1::{ResponseReader, StreamEnd};
+    use edgeprobe::core::observation::HttpStep;
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/vendors/{name}.http"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = ResponseReader::new(false, 64 * 1024, None);
+    reader.feed(&bytes);
+    match reader.finish(StreamEnd::Eof, 4, 5) {
+        HttpStep::Response { response, .. } => response,
+        other => panic!("{name}: not a complete response: {other:?}"),
+    }
+}
+
+/// The origin answering our direct probe with a recorded page.
+fn origin_page(name: &str) -> edgeprobe::core::observation::OriginObservation {
+    use edgeprobe::core::observation::{ConnectStep, HttpStep, OriginObservation};
+    OriginObservation {
+        address: "203.0.113.10:80".into(),
+        tls_expected: false,
+        connect: ConnectStep::Ok { ms: 1 },
+        tls: TlsStep::NotApplicable,
+        http: HttpStep::Response {
+            response: vendor_page(name),
+            ttfb_ms: 4,
+            total_ms: 5,
+        },
+    }
+}
+
+/// The same page as the edge shows it behind a CDN that passes origin errors through
+/// (Cloudflare: its own Server header and Ray ID, the origin's status and body).
+fn edge_passes(name: &str) -> edgeprobe::core::observation::EdgeObservation {
+    let mut e = edge(200, CF, "", 30);
+    let mut r = vendor_page(name);
+    r.headers.insert("server".into(), "cloudflare".into());
+    r.headers.insert("cf-ray".into(), "8f1c2a3b4c5d6e7f-CDG".into());
+    e.outcome = edgeprobe::core::observation::EdgeOutcome::Response(r);
+    e
+}
+
+/// The page as the edge shows it behind a front nginx, which replaces Server with its own.
+fn edge_via_nginx(name: &str) -> edgeprobe::core::observation::EdgeObservation {
+    let mut e = edge(200, CF, "", 30);
+    let mut r = vendor_page(name);
+    r.headers.insert("server".into(), "nginx/1.22.1".into());
+    e.outcome = edgeprobe::core::observation::EdgeOutcome::Response(r);
+    e
+}
+
+fn edge_fetch_error(detail: &str) -> edgeprobe::core::observation::EdgeObservation {
+    let mut e = edge_failed(EdgeFailure::Other);
+    e.headers_ms = Some(12);
+    e.outcome = edgeprobe::core::observation::EdgeOutcome::Failed {
+        failure: EdgeFailure::Other,
+        detail: detail.into(),
+    };
+    e
+}
+
 fn cases() -> Vec<Case> {
     use Verdict::*;
     let mut v = vec![
@@ -432,9 +492,9 @@ fn cases() -> Vec<Case> {
             everywhere(|| edge_failed(EdgeFailure::Tls), None),
         ),
         case(
-            "edge_unreachable: connection to the front",
+            "edge_unreachable: connection to the front, origin fine",
             EdgeUnreachable,
-            everywhere(|| edge_failed(EdgeFailure::Connection), Some(origin_refused)),
+            everywhere(|| edge_failed(EdgeFailure::Connection), Some(|| origin_ok(200, 5))),
         ),
         // inconclusive
         case(
@@ -520,6 +580,109 @@ fn cases() -> Vec<Case> {
             },
             Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)),
         ),
+    ));
+    // a front that relays an origin's non-HTTP answer as HTTP/0.9, which the runtime's fetch
+    // rejects with a generic error: the origin's fault, not "check DNS and the CDN";
+    v.push(case(
+        "origin_malformed_response: edge fetch fails generically while the origin sends garbage",
+        OriginMalformedResponse,
+        everywhere(
+            || edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"),
+            Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+        ),
+    ));
+    v.push(case(
+        "origin_refused: edge fetch fails generically while the origin refuses",
+        OriginRefused,
+        everywhere(|| edge_fetch_error("Error: internal error; reference = 9z"), Some(origin_refused)),
+    ));
+    v.push(case(
+        "edge_unreachable: edge fetch fails generically, origin fine",
+        EdgeUnreachable,
+        everywhere(|| edge_fetch_error("Error: internal error; reference = 9z"), Some(|| origin_ok(200, 5))),
+    ));
+    // the origin's own reverse proxy reports its application server down or slow;
+    v.push(case(
+        "origin_upstream_down: nginx on the origin, app refused, passed through nginx front",
+        OriginUpstreamDown,
+        everywhere(|| edge_via_nginx("nginx_502_upstream"), Some(|| origin_page("nginx_502_upstream"))),
+    ));
+    v.push(case(
+        "origin_upstream_down: Apache Proxy Error through Cloudflare",
+        OriginUpstreamDown,
+        everywhere(|| edge_passes("apache_502_proxy_error"), Some(|| origin_page("apache_502_proxy_error"))),
+    ));
+    v.push(case(
+        "origin_upstream_down: HAProxy no server available",
+        OriginUpstreamDown,
+        everywhere(|| edge_passes("haproxy_503_no_server"), Some(|| origin_page("haproxy_503_no_server"))),
+    ));
+    v.push(case(
+        "origin_upstream_down: Envoy upstream connect error",
+        OriginUpstreamDown,
+        everywhere(|| edge_passes("envoy_503_connect_error"), Some(|| origin_page("envoy_503_connect_error"))),
+    ));
+    v.push(case(
+        "origin_upstream_down: Caddy empty 502",
+        OriginUpstreamDown,
+        everywhere(|| edge_passes("caddy_502_empty"), Some(|| origin_page("caddy_502_empty"))),
+    ));
+    v.push(case(
+        "origin_upstream_down: HAProxy page passed through, no origin configured",
+        OriginUpstreamDown,
+        everywhere(|| edge_passes("haproxy_503_no_server"), None),
+    ));
+    v.push(case(
+        "origin_upstream_timeout: nginx on the origin gave up on the app",
+        OriginUpstreamTimeout,
+        everywhere(|| edge_via_nginx("nginx_504_upstream"), Some(|| origin_page("nginx_504_upstream"))),
+    ));
+    v.push(case(
+        "origin_upstream_timeout: Apache Gateway Timeout",
+        OriginUpstreamTimeout,
+        everywhere(|| edge_passes("apache_504_gateway_timeout"), Some(|| origin_page("apache_504_gateway_timeout"))),
+    ));
+    v.push(case(
+        "origin_upstream_timeout: HAProxy server didn't respond in time",
+        OriginUpstreamTimeout,
+        everywhere(|| edge_passes("haproxy_504_timeout"), Some(|| origin_page("haproxy_504_timeout"))),
+    ));
+    v.push(case(
+        "origin_upstream_timeout: Envoy upstream request timeout",
+        OriginUpstreamTimeout,
+        everywhere(|| edge_passes("envoy_504_timeout"), Some(|| origin_page("envoy_504_timeout"))),
+    ));
+    v.push(case(
+        "origin_upstream_timeout: Caddy empty 504",
+        OriginUpstreamTimeout,
+        everywhere(|| edge_passes("caddy_504_empty"), Some(|| origin_page("caddy_504_empty"))),
+    ));
+    // an application's own error page behind those proxies stays the application's.
+    v.push(case(
+        "origin_app_error: maintenance 503 page behind nginx",
+        OriginAppError,
+        everywhere(
+            || edge_passes("app_503_maintenance_behind_nginx"),
+            Some(|| origin_page("app_503_maintenance_behind_nginx")),
+        ),
+    ));
+    v.push(case(
+        "origin_app_error: JSON 502 from the app behind Apache",
+        OriginAppError,
+        everywhere(|| edge_passes("app_502_json_behind_apache"), Some(|| origin_page("app_502_json_behind_apache"))),
+    ));
+    v.push(case(
+        "origin_app_error: gunicorn's 500 behind nginx",
+        OriginAppError,
+        everywhere(
+            || edge_passes("app_500_gunicorn_behind_nginx"),
+            Some(|| origin_page("app_500_gunicorn_behind_nginx")),
+        ),
+    ));
+    v.push(case(
+        "origin_app_error: the app's own 504 text behind Caddy",
+        OriginAppError,
+        everywhere(|| edge_passes("app_504_text_behind_caddy"), Some(|| origin_page("app_504_text_behind_caddy"))),
     ));
     // a proxy that passes garbage through as an HTTP/0.9 body, parsed as a nonsense status.
     v.push(case(
@@ -794,6 +957,380 @@ fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
     });
     assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::Medium));
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeErrorOriginHealthy));
+}
+
+fn run(reports: &[RegionReport]) -> edgeprobe::core::diagnosis::Diagnosis {
+    diagnose(&RoundInput {
+        reports,
+        expect: &Expectations::default(),
+        baselines: &[],
+        now: NOW,
+    })
+}
+
+/// Regression: the front relayed an origin's non-HTTP answer as HTTP/0.9, the Worker's fetch
+/// failed with a generic error, and the user was told to check DNS and the CDN.
+#[test]
+fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreachable_as_alternative() {
+    let d = run(&everywhere(
+        || edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"),
+        Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+    ));
+    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
+    assert_eq!(d.confidence, Confidence::Medium);
+    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
+    // The same through a front that closes after relaying: workerd says "Network connection
+    // lost." (tests/rig's not_http case).
+    let d = run(&everywhere(
+        || {
+            let mut e = edge_fetch_error("Error: Network connection lost.");
+            e.outcome = edgeprobe::core::observation::EdgeOutcome::Failed {
+                failure: EdgeFailure::Connection,
+                detail: "Error: Network connection lost.".into(),
+            };
+            e
+        },
+        Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
+    ));
+    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
+    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
+    // The front's own name not resolving is the front, whatever the origin does; the origin
+    // fault is named beside it.
+    let d = run(&everywhere(|| edge_failed(EdgeFailure::Dns), Some(origin_refused)));
+    assert_eq!(d.verdict, Verdict::EdgeUnreachable);
+    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginRefused), "{:?}", d.alternatives);
+}
+
+/// Vendors' real error pages (tests/fixtures/vendors/), attributed from their real wording
+/// whatever its case: Fastly's "Backend fetch failed", Akamai's entity-encoded "Reference #",
+/// CloudFront's "could not be satisfied", Cloudflare's 52x pages.
+#[test]
+fn vendor_error_pages_are_read_from_their_real_wording() {
+    use edgeprobe::core::cdn::{attribute, Cdn, EdgeErrorClass::*, ErrorSource};
+    let cases: Vec<(&str, Cdn, ErrorSource, Vec<edgeprobe::core::cdn::EdgeErrorClass>)> = vec![
+        (
+            "fastly_503_backend_fetch_failed",
+            Cdn::Fastly,
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse],
+        ),
+        ("fastly_503_first_byte_timeout", Cdn::Fastly, ErrorSource::Edge, vec![OriginTimeout]),
+        ("fastly_503_backend_unhealthy", Cdn::Fastly, ErrorSource::Edge, vec![ConnectOther]),
+        (
+            "varnish_503_guru_meditation",
+            Cdn::Fastly,
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse],
+        ),
+        (
+            "cloudfront_502",
+            Cdn::CloudFront,
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
+        ),
+        (
+            "akamai_503_reference",
+            Cdn::Akamai,
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse],
+        ),
+        ("akamai_504_gateway_timeout", Cdn::Akamai, ErrorSource::Edge, vec![ConnectTimeout, OriginTimeout]),
+        ("cloudflare_520", Cdn::Cloudflare, ErrorSource::Edge, vec![InvalidResponse]),
+        ("cloudflare_521", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectRefused]),
+        ("cloudflare_522", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectTimeout]),
+        ("cloudflare_523", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectOther]),
+        ("cloudflare_524", Cdn::Cloudflare, ErrorSource::Edge, vec![OriginTimeout]),
+        ("cloudflare_525", Cdn::Cloudflare, ErrorSource::Edge, vec![TlsHandshake]),
+        ("cloudflare_526", Cdn::Cloudflare, ErrorSource::Edge, vec![TlsInvalidCert]),
+        (
+            "nginx_502_upstream",
+            Cdn::Nginx,
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, cdn, source, mut classes) in cases {
+        classes.sort();
+        let a = attribute(&vendor_page(name));
+        if (a.cdn, a.source, &a.error_classes) != (cdn, source, &classes) {
+            failures.push(format!(
+                "{name}: expected {cdn:?} {source:?} {classes:?}, got {:?} {:?} {:?}",
+                a.cdn, a.source, a.error_classes
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Every Fastly 503 used to read "origin unreachable".
+    let d = run(&everywhere(|| edge_passes_as_is("fastly_503_backend_fetch_failed"), None));
+    assert_ne!(d.verdict, Verdict::OriginUnreachable, "{}", d.summary);
+    assert!(
+        d.evidence.iter().any(|e| e.finding.contains("invalid answer from the origin")),
+        "{:?}",
+        d.evidence
+    );
+}
+
+fn edge_passes_as_is(name: &str) -> edgeprobe::core::observation::EdgeObservation {
+    let mut e = edge(200, &[], "", 30);
+    e.outcome = edgeprobe::core::observation::EdgeOutcome::Response(vendor_page(name));
+    e
+}
+
+/// nginx's own 502 covers TLS failures towards the upstream too; its stated meaning says so.
+#[test]
+fn nginx_502_meaning_includes_tls_failures() {
+    let d = run(&everywhere(|| edge_passes_as_is("nginx_502_upstream"), None));
+    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    assert!(edge_ev.finding.contains("meaning:") && edge_ev.finding.contains("TLS"), "{}", edge_ev.finding);
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginTlsInvalid),
+        "{:?}",
+        d.alternatives
+    );
+    // Without an origin, a front nginx's page may be the origin's own nginx's, passed through.
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamDown),
+        "{:?}",
+        d.alternatives
+    );
+    let d = run(&everywhere(|| edge_passes_as_is("nginx_504_upstream"), None));
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamTimeout),
+        "{:?}",
+        d.alternatives
+    );
+}
+
+/// A front that relays 200 and then cuts the body short: the evidence shows the broken body.
+#[test]
+fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
+    let d = run(&everywhere(
+        || {
+            let mut e = edge(200, &[("server", "nginx/1.22.1"), ("content-length", "1000")], "", 9);
+            if let edgeprobe::core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
+                r.body_bytes = 10;
+                r.body_error = Some("the body ended after 10 of 1000 bytes announced by Content-Length".into());
+            }
+            e
+        },
+        Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)),
+    ));
+    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    assert!(
+        edge_ev.finding.contains("body broke off") && edge_ev.finding.contains("10 of 1000 bytes"),
+        "{}",
+        edge_ev.finding
+    );
+    // Broken mid-body by the runtime, no Content-Length: bytes received and how it ended.
+    let d = run(&everywhere(
+        || {
+            let mut e = edge(200, &[("server", "nginx/1.22.1")], "", 9);
+            if let edgeprobe::core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
+                r.body_bytes = 3;
+                r.body_error = Some("the body broke off after 3 bytes: Network connection lost.".into());
+            }
+            e
+        },
+        None,
+    ));
+    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    assert!(
+        edge_ev.finding.contains("body broke off: 3 bytes received") && edge_ev.finding.contains("Network connection lost."),
+        "{}",
+        edge_ev.finding
+    );
+}
+
+/// The origin's own reverse proxy made the 5xx about its upstream: named from its real default
+/// pages, with the alternatives where the page does not settle it; the application's own pages
+/// never count.
+#[test]
+fn origin_proxy_pages_name_the_upstream_fault() {
+    use Verdict::*;
+    use Confidence::{High, Medium};
+    let cases: &[(&str, Verdict, Confidence, &[Verdict])] = &[
+        ("nginx_502_upstream", OriginUpstreamDown, High, &[]),
+        ("nginx_504_upstream", OriginUpstreamTimeout, High, &[]),
+        ("apache_502_proxy_error", OriginUpstreamDown, High, &[]),
+        ("apache_503_service_unavailable", OriginUpstreamDown, Medium, &[OriginAppError]),
+        ("apache_504_gateway_timeout", OriginUpstreamTimeout, High, &[]),
+        ("haproxy_502_bad_gateway", OriginUpstreamDown, High, &[]),
+        ("haproxy_503_no_server", OriginUpstreamDown, High, &[]),
+        ("haproxy_504_timeout", OriginUpstreamTimeout, High, &[]),
+        ("caddy_502_empty", OriginUpstreamDown, High, &[]),
+        ("caddy_504_empty", OriginUpstreamTimeout, High, &[]),
+        ("envoy_503_connect_error", OriginUpstreamDown, High, &[]),
+        ("envoy_503_no_healthy_upstream", OriginUpstreamDown, High, &[]),
+        ("envoy_504_timeout", OriginUpstreamTimeout, High, &[]),
+        ("traefik_502", OriginUpstreamDown, Medium, &[OriginAppError]),
+        ("traefik_504", OriginUpstreamTimeout, Medium, &[OriginAppError]),
+        ("iis_arr_502_3", OriginUpstreamDown, Medium, &[OriginUpstreamTimeout, OriginAppError]),
+        ("app_503_maintenance_behind_nginx", OriginAppError, High, &[]),
+        ("app_502_json_behind_apache", OriginAppError, High, &[]),
+        ("app_500_gunicorn_behind_nginx", OriginAppError, High, &[]),
+        ("app_504_text_behind_caddy", OriginAppError, High, &[]),
+    ];
+    let mut failures = Vec::new();
+    for &(page, verdict, conf, alts) in cases {
+        let reports: Vec<RegionReport> = ["enam", "weur", "apac"]
+            .iter()
+            .map(|r| probed(r, edge_passes(page), Some(origin_page(page))))
+            .collect();
+        let d = run(&reports);
+        let got_alts: Vec<Verdict> = d.alternatives.iter().map(|a| a.verdict).collect();
+        let want_conf = conf;
+        if d.verdict != verdict || !alts.iter().all(|a| got_alts.contains(a)) || d.confidence != want_conf {
+            failures.push(format!(
+                "{page}: expected {verdict:?} ({want_conf:?}) with {alts:?}, got {:?} ({:?}) with {got_alts:?}\n  {}",
+                d.verdict, d.confidence, d.summary
+            ));
+        }
+        if verdict != OriginAppError {
+            let origin = d.evidence.iter().find(|e| e.path == PathKind::Origin).map(|e| e.finding.clone()).unwrap_or_default();
+            if !origin.contains("own") || !origin.contains("upstream") {
+                failures.push(format!("{page}: origin evidence does not name the proxy's page: {origin}"));
+            }
+            if d.checklist.first().map(String::as_str) != Some(edgeprobe_checklist_head(verdict)) {
+                failures.push(format!("{page}: checklist {:?}", d.checklist));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn edgeprobe_checklist_head(v: Verdict) -> &'static str {
+    match v {
+        Verdict::OriginUpstreamTimeout => "Check the application server's response time and its worker pool (all workers busy, pm.max_children reached, slow queries, locks, external APIs it waits on).",
+        _ => "Check that the application server process behind the origin's web server is running (systemctl status php-fpm / gunicorn / puma / your node service, docker ps, pm2 list), and look for crashes or out-of-memory kills (journalctl, dmesg).",
+    }
+}
+
+/// The runtime's own error texts stay in the evidence; summaries, alert texts and status pages
+/// say what happened in plain words.
+#[test]
+fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages() {
+    use edgeprobe::core::alerting::payload::{discord_body, pagerduty_body, slack_body, webhook_body};
+    use edgeprobe::core::alerting::{alert_regions, Alert, AlertKind, AlertLinks};
+    use edgeprobe::core::observation::{ConnectStep, EdgeOutcome, HttpStep, OriginObservation};
+    use edgeprobe::core::status::{summarize_region, CurrentStatus, Health};
+    use edgeprobe::core::status_page::{render_index, render_monitor, PageMonitor};
+    use serde_json::Value;
+
+    const RAW: [&str; 3] = [
+        "internal error; reference =",
+        "proxy request failed, cannot connect to the specified address",
+        "Network connection lost.",
+    ];
+    let workerd_connect = "Error: proxy request failed, cannot connect to the specified address";
+    let refused = || OriginObservation {
+        address: "203.0.113.10:80".into(),
+        tls_expected: false,
+        connect: ConnectStep::Refused {
+            ms: 2,
+            detail: workerd_connect.into(),
+        },
+        tls: TlsStep::NotAttempted,
+        http: HttpStep::NotAttempted,
+    };
+    let lost = || {
+        let mut e = edge_failed(EdgeFailure::Connection);
+        e.outcome = EdgeOutcome::Failed {
+            failure: EdgeFailure::Connection,
+            detail: "Error: Network connection lost.".into(),
+        };
+        e
+    };
+    let reports = vec![
+        probed("enam", edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"), Some(refused())),
+        probed("weur", lost(), Some(refused())),
+        probed("apac", edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(refused())),
+    ];
+    let d = run(&reports);
+    assert!(d.verdict.is_failure(), "{:?}", d.verdict);
+    let evidence = serde_json::to_string(&d.evidence).unwrap();
+    for raw in RAW {
+        assert!(evidence.contains(raw), "the evidence keeps {raw:?}: {evidence}");
+    }
+
+    let alert = Alert {
+        id: "msg_inc_1_down_1".into(),
+        kind: AlertKind::Down,
+        at: NOW,
+        dedup_key: "inc_1".into(),
+        monitor_id: "mon_shop".into(),
+        monitor_name: "Shop".into(),
+        monitor_url: "https://shop.example.com/".into(),
+        incident_id: Some("inc_1".into()),
+        state_change: "up -> down".into(),
+        verdict: d.verdict,
+        summary: d.summary.clone(),
+        checklist: d.checklist.clone(),
+        severity: d.severity,
+        first_seen_at: Some(NOW),
+        confirmed_at: Some(NOW),
+        resolved_at: None,
+        regions: alert_regions(&reports, &d.affected_regions),
+        links: AlertLinks {
+            status_page: Some("https://probe.example.com/status/shop".into()),
+            docs: "https://example.com/docs/diagnoses.md#x".into(),
+            api: "https://probe.example.com/api/v1/monitors/mon_shop".into(),
+        },
+    };
+    assert_eq!(alert.regions.len(), 3);
+
+    // Structured bodies: the per-region evidence keeps the raw text; everything else is words.
+    let without_regions = |body: &str| {
+        let mut v: Value = serde_json::from_str(body).unwrap();
+        let regions = v.pointer("/data/regions").or(v.pointer("/payload/custom_details/regions")).cloned();
+        for p in ["/data", "/payload/custom_details"] {
+            if let Some(Value::Object(m)) = v.pointer_mut(p) {
+                m.remove("regions");
+            }
+        }
+        (v.to_string(), regions.map(|r| r.to_string()).unwrap_or_default())
+    };
+    let mut rendered = vec![
+        ("summary", d.summary.clone()),
+        ("slack", slack_body(&alert)),
+        ("discord", discord_body(&alert)),
+    ];
+    for (name, body) in [("webhook", webhook_body(&alert)), ("pagerduty", pagerduty_body(&alert, "KEY"))] {
+        let (rest, regions) = without_regions(&body);
+        assert!(
+            RAW.iter().filter(|raw| regions.contains(**raw)).count() >= 2,
+            "{name}: its region evidence keeps the runtime's texts: {regions}"
+        );
+        rendered.push((name, rest));
+    }
+    let status = CurrentStatus {
+        monitor_id: "mon_shop".into(),
+        slug: "shop".into(),
+        name: "Shop".into(),
+        public: true,
+        health: Health::of(&d),
+        diagnosis: d.clone(),
+        regions: reports.iter().map(|r| summarize_region(r, &Expectations::default())).collect(),
+        round_id: "rnd_1".into(),
+        updated_at: NOW,
+    };
+    let page = PageMonitor::from_status(&status);
+    rendered.push(("status page", render_monitor(&page, NOW, "Status")));
+    rendered.push(("status index", render_index(&[page], NOW, "Status")));
+    let mut leaks = Vec::new();
+    for (name, text) in &rendered {
+        for raw in RAW {
+            if text.contains(raw) {
+                leaks.push(format!("{name} contains {raw:?}:\n{text}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
+    // And the alert text says it in words.
+    let slack = slack_body(&alert);
+    assert!(slack.contains("connection refused"), "{slack}");
+    assert!(slack.contains("the request failed without any response"), "{slack}");
 }
 
 mod no_panics {

@@ -255,6 +255,33 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             }
             Ok(())
         }
+        "not_http" => {
+            // nginx relays the SSH banner as an HTTP/0.9 answer (no status line) and, with
+            // keep-alive off on this front, closes: the client sees the bytes, then the end.
+            let port = port_of(&case.front_url)?;
+            let through_front = raw_get(port)?;
+            if through_front != rig::origin::SSH_BANNER {
+                return Err(format!("not_http: front relayed {:?}", String::from_utf8_lossy(&through_front)));
+            }
+            expect_direct_prefix(case, b"SSH-2.0-")
+        }
+        "origin_upstream_down" => {
+            // The origin's own nginx answers 502 about its closed application port, at once,
+            // directly and through the front alike.
+            expect_status(case, 502, Some((Duration::ZERO, s(2))))?;
+            expect_direct_prefix(case, b"HTTP/1.1 502 Bad Gateway")?;
+            let raw = String::from_utf8_lossy(&direct_raw(case)?).to_string();
+            if raw.contains("<center>nginx") {
+                Ok(())
+            } else {
+                Err(format!("origin_upstream_down: direct answer is not nginx's own page: {raw}"))
+            }
+        }
+        "origin_upstream_timeout" => {
+            // Its proxy_read_timeout is 1 s, below the front's 3 s: the 504 is the origin's.
+            expect_status(case, 504, Some((Duration::from_millis(900), Duration::from_millis(2900))))?;
+            expect_direct_prefix(case, b"HTTP/1.1 504 Gateway Time-out")
+        }
         other => Err(format!("no self-test for case {other}: add one")),
     }
 }
@@ -513,10 +540,13 @@ fn drop_stops_nginx_and_removes_files() {
     .unwrap_or_else(|e| panic!("{e}"));
     let front = port_of(&rig.case("healthy").expect("healthy case").front_url).expect("port");
     let origin = rig.case("healthy").expect("healthy case").origin_port;
+    let origin_proxy = rig.case("origin_upstream_down").expect("origin proxy case").origin_port;
     let dir = rig.certs().ca.parent().and_then(Path::parent).expect("rig dir").to_path_buf();
     assert!(dir.exists());
+    assert!(rig::net::is_listening(origin_proxy));
     drop(rig);
     assert!(!rig::net::is_listening(front), "nginx still listens after drop");
+    assert!(!rig::net::is_listening(origin_proxy), "the origin-side nginx still listens after drop");
     assert!(!rig::net::is_listening(origin), "origin still listens after drop");
     assert!(!dir.exists(), "temp dir {} left behind", dir.display());
 }

@@ -2,9 +2,14 @@
 //! generated itself from one it passed through from the origin, plus where (PoP) and whether
 //! it came from cache.
 //!
+//! It also recognises the default gateway pages of the reverse proxy on the origin host itself
+//! (nginx, Apache httpd, HAProxy, Caddy, Envoy, Traefik, IIS with ARR) about its upstream
+//! application server ([`upstream_error`]).
+//!
 //! This module owns the reading of response headers and error bodies (documented with sources
-//! in docs/cdn-conventions.md). It must not decide the diagnosis: when a response alone cannot
-//! say who made it, it answers `Unknown` and the engine resolves it with the origin path.
+//! in docs/cdn-conventions.md), matched case-insensitively on the text people see. It must not
+//! decide the diagnosis: when a response alone cannot say who made it, it answers `Unknown` and
+//! the engine resolves it with the origin path.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -160,8 +165,7 @@ pub fn attribute(r: &ResponseSummary) -> Attribution {
     let server = lower(header(r, "server"));
     let via = lower(header(r, "via"));
     let x_cache = lower(header(r, "x-cache"));
-    let body = r.body_excerpt.as_deref().unwrap_or("");
-    let body_l = body.to_ascii_lowercase();
+    let body_l = normalized_body(r);
 
     let cdn = if header(r, "cf-ray").is_some() || server == "cloudflare" {
         Cdn::Cloudflare
@@ -191,7 +195,7 @@ pub fn attribute(r: &ResponseSummary) -> Attribution {
         match cdn {
             Cdn::Cloudflare => cloudflare(r.status, &server, &body_l),
             Cdn::CloudFront => cloudfront(r.status, &server, &body_l),
-            Cdn::Fastly => fastly(r.status, &body_l),
+            Cdn::Fastly => fastly(&body_l),
             Cdn::Akamai => akamai(r.status, &server, &body_l),
             Cdn::Nginx => nginx(r.status, &body_l),
             Cdn::Unknown => (ErrorSource::Unknown, Vec::new()),
@@ -208,6 +212,39 @@ pub fn attribute(r: &ResponseSummary) -> Attribution {
         cache: cache_status(r),
         age_s: header(r, "age").and_then(|a| a.trim().parse().ok()),
     }
+}
+
+/// The error body as the vendors' texts are matched: lower-case (pages differ in case between
+/// versions, and users quote them capitalised), with the numeric character references some
+/// vendors write (Akamai: `Reference&#32;&#35;18&#46;…`) decoded, and whitespace collapsed.
+fn normalized_body(r: &ResponseSummary) -> String {
+    let body = r.body_excerpt.as_deref().unwrap_or("");
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let decoded = after.find(';').filter(|end| *end <= 6).and_then(|end| {
+            let code = &after[..end];
+            let n = match code.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => code.parse::<u32>().ok(),
+            };
+            n.and_then(char::from_u32).map(|c| (c, end))
+        });
+        match decoded {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str("&#");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 fn body_says_origin(body: &str, marker: &str) -> ErrorSource {
@@ -281,25 +318,39 @@ fn cloudfront(status: u16, server: &str, body: &str) -> (ErrorSource, Vec<EdgeEr
     (source, classes)
 }
 
-fn fastly(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
+fn fastly(body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
     use EdgeErrorClass::*;
     let own_page = body.contains("guru meditation") || body.contains("varnish cache server") || body.contains("fastly");
-    let phrases: &[(&str, EdgeErrorClass)] = &[
-        ("first byte timeout", OriginTimeout),
-        ("between bytes timeout", OriginTimeout),
-        ("connection refused", ConnectRefused),
-        ("connection timed out", ConnectTimeout),
-        ("certificate", TlsInvalidCert),
-        ("ssl handshake", TlsHandshake),
-        ("backend is unhealthy", ConnectOther),
-        ("backend.fetch failed", InvalidResponse),
+    // Fastly's documented 503 texts ("Common 503 errors"), matched on the lower-cased page;
+    // the first that matches wins, so the specific ones come before the general.
+    let phrases: &[(&str, &[EdgeErrorClass])] = &[
+        ("first byte timeout", &[OriginTimeout]),
+        ("between bytes timeout", &[OriginTimeout]),
+        ("connection refused", &[ConnectRefused]),
+        ("connection timed out", &[ConnectTimeout]),
+        ("certificate", &[TlsInvalidCert]),
+        ("hostname doesn't match", &[TlsInvalidCert]),
+        ("ssl handshake", &[TlsHandshake]),
+        ("backend is unhealthy", &[ConnectOther]),
+        ("no healthy backends", &[ConnectOther]),
+        ("all backends failed or unhealthy", &[ConnectOther]),
+        (
+            "backend unavailable, connection failed",
+            &[ConnectRefused, ConnectTimeout, ConnectOther],
+        ),
+        ("backend read error", &[InvalidResponse]),
+        ("backend write error", &[InvalidResponse]),
+        // Varnish's generic text for a failed backend fetch: connect failures and invalid
+        // answers alike. Fastly states timeouts and TLS failures with their own texts above,
+        // so it does not cover those there.
+        ("backend fetch failed", &[ConnectRefused, ConnectOther, InvalidResponse]),
     ];
-    let found: Vec<EdgeErrorClass> = phrases.iter().filter(|(p, _)| body.contains(p)).map(|(_, c)| *c).take(1).collect();
-    if !found.is_empty() {
-        return (ErrorSource::Edge, found);
+    if let Some((_, classes)) = phrases.iter().find(|(p, _)| body.contains(p)) {
+        return (ErrorSource::Edge, classes.to_vec());
     }
     if own_page {
-        return (ErrorSource::Edge, vec![if status == 503 { ConnectOther } else { Unknown }]);
+        // Its own page, but the cause is not one of the texts above: do not guess one.
+        return (ErrorSource::Edge, vec![Unknown]);
     }
     passed_through(body)
 }
@@ -325,12 +376,155 @@ fn nginx(status: u16, body: &str) -> (ErrorSource, Vec<EdgeErrorClass>) {
     // that is itself nginx, so that stays unknown.
     let own_page = body.contains("<center>nginx");
     match status {
-        502 if own_page => (ErrorSource::Edge, vec![ConnectRefused, ConnectOther, InvalidResponse]),
+        // nginx's 502 covers refused and unreachable upstreams, invalid or reset answers, and
+        // TLS failures towards the upstream (handshake, certificate verification).
+        502 if own_page => (
+            ErrorSource::Edge,
+            vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
+        ),
         504 if own_page => (ErrorSource::Edge, vec![ConnectTimeout, OriginTimeout]),
         _ if own_page => (ErrorSource::Unknown, Vec::new()),
         _ if body.is_empty() => (ErrorSource::Unknown, Vec::new()),
         _ => (ErrorSource::Origin, Vec::new()),
     }
+}
+
+/// The reverse proxy running on the origin host itself, in front of the application server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginProxy {
+    Nginx,
+    Apache,
+    Haproxy,
+    Caddy,
+    Envoy,
+    Traefik,
+    Iis,
+}
+
+impl OriginProxy {
+    pub fn name(self) -> &'static str {
+        match self {
+            OriginProxy::Nginx => "nginx",
+            OriginProxy::Apache => "Apache httpd",
+            OriginProxy::Haproxy => "HAProxy",
+            OriginProxy::Caddy => "Caddy",
+            OriginProxy::Envoy => "Envoy",
+            OriginProxy::Traefik => "Traefik",
+            OriginProxy::Iis => "IIS (ARR)",
+        }
+    }
+}
+
+/// What the origin's proxy says about its upstream (the application server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UpstreamFault {
+    /// Refused, unreachable, reset or no healthy server: nothing usable answers behind it.
+    Down,
+    /// The upstream did not answer within the proxy's timeout.
+    Timeout,
+}
+
+/// A gateway error a reverse proxy made about its upstream, recognised from its own default
+/// error page (and `Server` header where it sends one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UpstreamError {
+    pub proxy: OriginProxy,
+    pub fault: UpstreamFault,
+    /// False when the page is generic enough that an application could send the same (a bare
+    /// "Bad Gateway", Apache's plain 503 page), or when the page covers both faults (IIS's
+    /// 502.3): the engine then names the other cause as an alternative.
+    pub certain: bool,
+}
+
+/// Recognises a reverse proxy's own 502/503/504 page about its upstream (nginx, Apache httpd,
+/// HAProxy, Caddy, Envoy, Traefik, IIS with ARR). Only default pages and headers count: an
+/// application's own 500/503 page is never taken for one. See docs/cdn-conventions.md.
+pub fn upstream_error(r: &ResponseSummary) -> Option<UpstreamError> {
+    use OriginProxy::*;
+    use UpstreamFault::*;
+    if !matches!(r.status, 502..=504) {
+        return None;
+    }
+    let server = lower(header(r, "server"));
+    let body = normalized_body(r);
+    let found = |proxy, fault, certain| Some(UpstreamError { proxy, fault, certain });
+    let status = r.status;
+
+    // nginx: the built-in page ends in <center>nginx[/version]</center>. 502 and 504 are its
+    // upstream answers; its 503 comes from limit_req/limit_conn or a `return 503`, so it is
+    // not taken as an upstream fault.
+    if body.contains("<center>nginx") || (server.starts_with("nginx") && body.is_empty()) {
+        return match status {
+            502 => found(Nginx, Down, !body.is_empty()),
+            504 => found(Nginx, Timeout, !body.is_empty()),
+            _ => None,
+        };
+    }
+    // Apache httpd mod_proxy: 502 "Proxy Error" (invalid answer or read error), 503 for a
+    // refused or unavailable backend (the page is generic), 504 "Gateway Timeout".
+    let apache = server.starts_with("apache") || body.contains("<address>apache");
+    if apache {
+        if status == 502 && body.contains("proxy error") && body.contains("upstream server") {
+            return found(Apache, Down, true);
+        }
+        if status == 504 && body.contains("did not receive a timely response from the upstream server") {
+            return found(Apache, Timeout, true);
+        }
+        if status == 503 && body.contains("temporarily unable to service your request") {
+            return found(Apache, Down, false);
+        }
+        return None;
+    }
+    // HAProxy (no Server header by default): its built-in pages.
+    if body.contains("no server is available to handle this request") {
+        return found(Haproxy, Down, true);
+    }
+    if status == 504 && body.contains("the server didn't respond in time") {
+        return found(Haproxy, Timeout, true);
+    }
+    if status == 502 && body.contains("the server returned an invalid or incomplete response") {
+        return found(Haproxy, Down, true);
+    }
+    // Envoy: plain-text bodies and `server: envoy`.
+    if server.contains("envoy") || body.starts_with("upstream connect error") || body == "no healthy upstream" {
+        if body.contains("upstream connect error or disconnect/reset before headers") || body.contains("no healthy upstream") {
+            return found(Envoy, Down, true);
+        }
+        if status == 504 && body.contains("upstream request timeout") {
+            return found(Envoy, Timeout, true);
+        }
+        return None;
+    }
+    // Caddy's reverse_proxy answers with an empty body and `Server: Caddy`; it maps dial and
+    // read timeouts to 504.
+    if server == "caddy" && body.is_empty() {
+        return match status {
+            502 | 503 => found(Caddy, Down, true),
+            _ => found(Caddy, Timeout, true),
+        };
+    }
+    // IIS with Application Request Routing: 502.3 covers refused, reset and timed-out
+    // upstreams alike (only the detailed local page says which).
+    if server.starts_with("microsoft-iis")
+        && status == 502
+        && body.contains("web server received an invalid response while acting as a gateway or proxy server")
+    {
+        return found(Iis, Down, false);
+    }
+    // Traefik (no Server header by default): Go's bare status text as a text/plain body. An
+    // application can send the same words, so it is never certain.
+    let plain_text = lower(header(r, "content-type")).starts_with("text/plain");
+    if server.is_empty() && plain_text {
+        match (status, body.as_str()) {
+            (502, "bad gateway") => return found(Traefik, Down, false),
+            (503, "service unavailable") => return found(Traefik, Down, false),
+            (504, "gateway timeout") => return found(Traefik, Timeout, false),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn pop(r: &ResponseSummary) -> Option<String> {
@@ -543,7 +737,7 @@ mod tests {
                 resp(502, &[("server", "nginx/1.22.1")], NGINX_502),
                 Cdn::Nginx,
                 ErrorSource::Edge,
-                vec![ConnectRefused, ConnectOther, InvalidResponse],
+                vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
             ),
             (
                 "nginx 504",
@@ -585,6 +779,63 @@ mod tests {
                 }),
                 "{name}: {a:?}"
             );
+        }
+    }
+
+    #[test]
+    fn vendor_texts_match_whatever_their_case_and_encoding() {
+        use EdgeErrorClass::*;
+        let fastly = [("x-served-by", "cache-fra-etou8220158-FRA")];
+        let cases: Vec<(ResponseSummary, ErrorSource, Vec<EdgeErrorClass>)> = vec![
+            (
+                resp(
+                    503,
+                    &fastly,
+                    "Error 503 Backend fetch failed Guru Meditation: XID: 1 Varnish cache server",
+                ),
+                ErrorSource::Edge,
+                vec![ConnectOther, ConnectRefused, InvalidResponse],
+            ),
+            (
+                resp(503, &fastly, "ERROR 503 BACKEND FETCH FAILED"),
+                ErrorSource::Edge,
+                vec![ConnectOther, ConnectRefused, InvalidResponse],
+            ),
+            // Fastly's own page whose text is none it documents: the cause is not guessed.
+            (
+                resp(
+                    503,
+                    &fastly,
+                    "Error 503 Maximum threads for service reached Guru Meditation: XID: 1",
+                ),
+                ErrorSource::Edge,
+                vec![Unknown],
+            ),
+            (
+                resp(
+                    504,
+                    &[("server", "AkamaiGHost")],
+                    "Gateway Timeout Reference&#32;&#35;1&#46;5e2a3c17",
+                ),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            (
+                resp(504, &[("server", "AkamaiGHost")], "Gateway Timeout Reference&#x20;&#x23;1.5e2a"),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+            // A broken reference decodes to nothing and does not stop the matching.
+            (
+                resp(504, &[("server", "AkamaiGHost")], "&#;&#99999999; Reference #1"),
+                ErrorSource::Edge,
+                vec![ConnectTimeout, OriginTimeout],
+            ),
+        ];
+        for (r, source, mut classes) in cases {
+            classes.sort();
+            let a = attribute(&r);
+            assert_eq!((a.source, a.error_classes.clone()), (source, classes), "{:?}", r.body_excerpt);
         }
     }
 

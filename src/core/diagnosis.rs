@@ -21,6 +21,13 @@ pub enum Verdict {
     OriginTimeout,
     OriginMalformedResponse,
     OriginAppError,
+    /// The origin host's own reverse proxy (nginx, Apache, HAProxy, Caddy, Envoy, Traefik, IIS)
+    /// answers, but reports its upstream application server refused, unavailable or broken
+    /// (its own 502/503 page).
+    OriginUpstreamDown,
+    /// The origin host's own reverse proxy gave up waiting for its upstream application
+    /// server (its own 504 page).
+    OriginUpstreamTimeout,
     OriginDnsFailure,
     EdgeErrorOriginHealthy,
     /// The front answers, but not with what the monitor expects (status set, keyword), and no
@@ -47,6 +54,8 @@ impl Verdict {
         Verdict::OriginTimeout,
         Verdict::OriginMalformedResponse,
         Verdict::OriginAppError,
+        Verdict::OriginUpstreamDown,
+        Verdict::OriginUpstreamTimeout,
         Verdict::OriginDnsFailure,
         Verdict::EdgeErrorOriginHealthy,
         Verdict::UnexpectedResponse,
@@ -70,6 +79,8 @@ impl Verdict {
             Verdict::OriginTimeout => "origin_timeout",
             Verdict::OriginMalformedResponse => "origin_malformed_response",
             Verdict::OriginAppError => "origin_app_error",
+            Verdict::OriginUpstreamDown => "origin_upstream_down",
+            Verdict::OriginUpstreamTimeout => "origin_upstream_timeout",
             Verdict::OriginDnsFailure => "origin_dns_failure",
             Verdict::EdgeErrorOriginHealthy => "edge_error_origin_healthy",
             Verdict::UnexpectedResponse => "unexpected_response",

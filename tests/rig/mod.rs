@@ -18,6 +18,7 @@ pub mod firewall;
 pub mod net;
 pub mod nginx;
 pub mod origin;
+pub mod origin_proxy;
 pub mod tls;
 pub mod webhook;
 
@@ -150,6 +151,10 @@ pub struct Rig {
     cases: Vec<Case>,
     // Drop order matters: nginx first (it connects to everything else), the temp dir last.
     nginx: Nginx,
+    /// The origin-side nginx of the `origin_upstream_*` cases (stopped after the front).
+    origin_proxy: Nginx,
+    /// The hanging application server behind `origin_upstream_timeout`'s origin proxy.
+    upstream_app: OriginServer,
     firewall: Option<Firewall>,
     origins: Vec<(&'static str, Behaviour, Mutex<Option<OriginServer>>)>,
     closed_ports: Vec<ClosedPort>,
@@ -179,6 +184,12 @@ fn plain_origins(opts: &RigOptions) -> Vec<(&'static str, Behaviour, &'static st
             Behaviour::MalformedStatusLine,
             "origin_malformed_response",
             "origin's status line is \"HTTP/1.1 2OO OK\"; nginx relays it verbatim (as HTTP/0.9), no 502",
+        ),
+        (
+            "not_http",
+            Behaviour::NotHttp,
+            "origin_malformed_response",
+            "origin's port speaks SSH; nginx relays the banner as an HTTP/0.9 answer and the Worker's fetch fails without a response",
         ),
         (
             "malformed_header",
@@ -306,6 +317,27 @@ impl Rig {
         front_names.extend(["one_region_blocked", "regional_origin"]);
         let blocked_region_port = blocked_region_target.port();
 
+        // The origin's own reverse proxy (a second nginx) in front of an application server
+        // that is down (closed port) or hangs; the front proxies to it like to any origin.
+        let app_down = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
+        let upstream_app = OriginServer::start(Behaviour::Hang(opts.hang_limit)).map_err(RigError::io("start hanging app"))?;
+        let origin_proxy = origin_proxy::start(
+            &dir.path().join("origin-proxy"),
+            &[
+                origin_proxy::OriginProxySpec {
+                    name: "origin_upstream_down",
+                    app_port: app_down.port(),
+                },
+                origin_proxy::OriginProxySpec {
+                    name: "origin_upstream_timeout",
+                    app_port: upstream_app.port(),
+                },
+            ],
+        )?;
+        let proxy_port = |name: &str| origin_proxy.ports.front(name).unwrap_or(0);
+        let (upstream_down_port, upstream_timeout_port) = (proxy_port("origin_upstream_down"), proxy_port("origin_upstream_timeout"));
+        front_names.extend(["origin_upstream_down", "origin_upstream_timeout"]);
+
         let (down_port, misrouted_port, dns_port, ca) = (down.port(), misrouted_target.port(), dns.port(), certs.ca.clone());
         let nginx = nginx::start(
             &dir.path().join("nginx"),
@@ -324,6 +356,10 @@ impl Rig {
                             "regional_origin" => Upstream::HttpLogged {
                                 port: origin_port("healthy"),
                             },
+                            "origin_upstream_down" => Upstream::Http { port: upstream_down_port },
+                            "origin_upstream_timeout" => Upstream::Http {
+                                port: upstream_timeout_port,
+                            },
                             "dns_failure" => Upstream::ByName {
                                 host: UNRESOLVABLE_HOST.into(),
                                 port: 80,
@@ -341,6 +377,7 @@ impl Rig {
                             name,
                             upstream,
                             cache: name == "stale_cache",
+                            close_after_response: name == "not_http",
                         }
                     })
                     .collect()
@@ -416,6 +453,27 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
             skipped: None,
         });
 
+        cases.push(Case {
+            name: "origin_upstream_down",
+            front_url: front_url("origin_upstream_down"),
+            origin_host: "127.0.0.1".into(),
+            origin_port: upstream_down_port,
+            origin_scheme: "http",
+            expected: "origin_upstream_down",
+            description: "the origin's own nginx proxies to an application port that is closed: it answers its own 502",
+            skipped: None,
+        });
+        cases.push(Case {
+            name: "origin_upstream_timeout",
+            front_url: front_url("origin_upstream_timeout"),
+            origin_host: "127.0.0.1".into(),
+            origin_port: upstream_timeout_port,
+            origin_scheme: "http",
+            expected: "origin_upstream_timeout",
+            description: "the origin's own nginx (1 s proxy_read_timeout) proxies to an application that never answers: its own 504",
+            skipped: None,
+        });
+
         let firewall = install_firewall(
             &opts,
             &mut cases,
@@ -426,9 +484,11 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
         let rig = Rig {
             cases,
             nginx,
+            origin_proxy,
+            upstream_app,
             firewall,
             origins: origins.into_iter().map(|(n, b, s)| (n, b, Mutex::new(Some(s)))).collect(),
-            closed_ports: vec![down, misrouted_target, blocked_region_target],
+            closed_ports: vec![down, misrouted_target, blocked_region_target, app_down],
             dns,
             certs,
             primed_at: Mutex::new(None),

@@ -58,6 +58,9 @@ pub struct FrontSpec {
     pub upstream: Upstream,
     /// Cache 200s and serve stale copies when the origin fails.
     pub cache: bool,
+    /// Close the client connection after each response (`keepalive_timeout 0`), as fronts
+    /// without client keep-alive do: a relayed HTTP/0.9 answer then ends at the close.
+    pub close_after_response: bool,
 }
 
 /// One HTTPS origin served by nginx with the given certificate.
@@ -197,7 +200,23 @@ pub fn start(
     Err(last_error.unwrap_or(RigError::NotReady { what: "nginx".into() }))
 }
 
-fn running_as_root() -> bool {
+/// Starts one more nginx from a config the caller rendered (the origin-side proxies of
+/// `super::origin_proxy`): waits until every port in `ports` listens. No retry: the caller
+/// picks fresh ports and calls again.
+pub fn start_with_config(dir: &Path, conf: &str, ports: Ports) -> Result<Nginx, RigError> {
+    for sub in ["tmp", "logs"] {
+        fs::create_dir_all(dir.join(sub)).map_err(RigError::io("create nginx dirs"))?;
+    }
+    fs::write(dir.join("nginx.conf"), conf).map_err(RigError::io("write nginx.conf"))?;
+    let keeper = spawn_and_wait(dir, &ports)?;
+    Ok(Nginx {
+        keeper,
+        ports,
+        dir: dir.to_path_buf(),
+    })
+}
+
+pub(super) fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
@@ -357,6 +376,9 @@ http {{\n\
             Upstream::ByRegion { .. } => (String::new(), format!("http://$edgeprobe_upstream_{}", f.name)),
             Upstream::HttpLogged { port } => (String::new(), format!("http://127.0.0.1:{port}")),
         };
+        if f.close_after_response {
+            c.push_str("    keepalive_timeout 0;\n");
+        }
         if f.cache {
             c.push_str(
                 "    proxy_cache edgeprobe_rig;\n    proxy_cache_valid 200 1m;\n\

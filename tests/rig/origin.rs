@@ -44,7 +44,13 @@ pub enum Behaviour {
     AppError { status: u16 },
     /// Reads the request and never answers; closes after this long.
     Hang(Duration),
+    /// Another protocol on the HTTP port: an SSH server's banner, then close (an origin port
+    /// pointing at the wrong service).
+    NotHttp,
 }
+
+/// What `Behaviour::NotHttp` sends: an OpenSSH server's identification line (RFC 4253).
+pub const SSH_BANNER: &[u8] = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n";
 
 /// One running origin. Dropping it stops it.
 pub struct OriginServer {
@@ -179,6 +185,7 @@ This Header Has Spaces And No Colon\r\nContent-Length: 5\r\n\r\nhello"
             sleep_unless(stop, limit);
             Vec::new()
         }
+        Behaviour::NotHttp => SSH_BANNER.to_vec(),
     };
     let _ = stream.write_all(&reply);
     let _ = stream.flush();

@@ -616,60 +616,6 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
     let receiver = WebhookReceiver::start(WebhookOptions {
-
-/// A receiver that answers every request with `307 Temporary Redirect` to `location`.
-struct Redirecting {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    count: Arc<AtomicUsize>,
-}
-
-impl Redirecting {
-    fn start(location: String) -> Redirecting {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let count = Arc::new(AtomicUsize::new(0));
-        let (s, c) = (stop.clone(), count.clone());
-        thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                let _ = stream.set_nonblocking(false);
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let _ = read_request_head(&mut stream);
-                c.fetch_add(1, Ordering::SeqCst);
-                let answer =
-                    format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                let _ = stream.write_all(answer.as_bytes());
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-        });
-        Redirecting { port, stop, count }
-    }
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.port)
-    }
-}
-
-impl Drop for Redirecting {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Issue 10 (security): a webhook host answering 307 towards another address (here a second
-/// receiver on loopback, standing for an internal service) must not get the signed POST
-/// delivered there. The attempt is a failure that names the redirect and its Location (without
-/// its query, which may carry a token).
-#[test]
-fn delivery_never_follows_a_redirect() {
-    let api = Api::from_env();
-    let cleanup = Cleanup::new(&api);
-    let inner = WebhookReceiver::start(WebhookOptions {
         secret: Some(SECRET.into()),
         ..Default::default()
     })
@@ -749,7 +695,65 @@ fn delivery_never_follows_a_redirect() {
     assert_eq!(kinds, ["down", "resolved", "flapping", "down", "resolved"], "{got:?}");
     assert_eq!(got[3].1, got[4].1, "the Resolved closes the paged incident: {got:?}");
     assert_ne!(got[0].1, got[3].1, "two incidents: {got:?}");
+}
 
+/// A receiver that answers every request with `307 Temporary Redirect` to `location`.
+struct Redirecting {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    count: Arc<AtomicUsize>,
+}
+
+impl Redirecting {
+    fn start(location: String) -> Redirecting {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let count = Arc::new(AtomicUsize::new(0));
+        let (s, c) = (stop.clone(), count.clone());
+        thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = stream.set_nonblocking(false);
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let _ = read_request_head(&mut stream);
+                c.fetch_add(1, Ordering::SeqCst);
+                let answer =
+                    format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = stream.write_all(answer.as_bytes());
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        });
+        Redirecting { port, stop, count }
+    }
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+}
+
+impl Drop for Redirecting {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Issue 10 (security): a webhook host answering 307 towards another address (here a second
+/// receiver on loopback, standing for an internal service) must not get the signed POST
+/// delivered there. The attempt is a failure that names the redirect and its Location (without
+/// its query, which may carry a token).
+#[test]
+fn delivery_never_follows_a_redirect() {
+    let api = Api::from_env();
+    let cleanup = Cleanup::new(&api);
+    let inner = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..Default::default()
+    })
+    .expect("receiver");
     let location = format!("http://127.0.0.1:{}/moved-here?token=t0kenvalue", inner.port());
     let redirecting = Redirecting::start(location);
     let channel = webhook_channel(&api, &cleanup, &redirecting.url());

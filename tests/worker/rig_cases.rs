@@ -172,6 +172,37 @@ fn run_case(name: &str) {
     if case.origin_scheme == "https" && expected == "healthy" {
         assert_direct_tls_ok(name, &outcome);
     }
+    if name == "not_http" {
+        // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
+        // rejects without a response: the verdict must still name the origin, with
+        // edge_unreachable only as the alternative.
+        let edges: Vec<&Value> = outcome["reports"].as_array().into_iter().flatten().map(|r| &r["edge"]["outcome"]).collect();
+        assert!(
+            edges.iter().all(|e| e["kind"] == "failed"),
+            "case {name}: the edge fetch fails without a response: {edges:?}"
+        );
+        assert!(
+            d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == "edge_unreachable")),
+            "case {name}: edge_unreachable is the alternative: {d}\nedges: {edges:?}"
+        );
+    }
+    if name == "crash_mid_response" {
+        // The front relayed 200 and then the body broke off: the evidence must show the break,
+        // not only "edge answered 200".
+        let evidence = d["evidence"].to_string();
+        assert!(
+            evidence.contains("edge answered 200") && evidence.contains("but the body broke off"),
+            "case {name}: the evidence shows the broken body: {evidence}"
+        );
+    }
+    if name.starts_with("origin_upstream_") {
+        // The verdict must rest on the origin proxy's own page, seen by the direct probe.
+        let evidence = d["evidence"].to_string();
+        assert!(
+            evidence.contains("nginx's own") && evidence.contains("about its upstream"),
+            "case {name}: the evidence names the origin proxy's page: {evidence}"
+        );
+    }
     if expected != "healthy" {
         assert!(
             d["evidence"].as_array().is_some_and(|e| !e.is_empty()),
@@ -233,6 +264,26 @@ fn run_case(name: &str) {
         for r in &tagged {
             assert!(REGIONS.contains(r), "{r}");
         }
+        // The runtime's own texts are evidence (the regions' edge_failure / origin_detail);
+        // the summary and the regions' plain-words lines never carry them.
+        let raw = ["internal error; reference", "proxy request failed", "Network connection lost"];
+        let mut words = vec![alert["summary"].as_str().unwrap_or_default().to_string()];
+        for r in alert["regions"].as_array().into_iter().flatten() {
+            assert!(r["edge_summary"].is_string(), "case {name}: plain words for the edge: {r}");
+            for k in ["edge_summary", "origin_summary"] {
+                words.push(r[k].as_str().unwrap_or_default().to_string());
+            }
+        }
+        for w in &words {
+            assert!(!raw.iter().any(|t| w.contains(t)), "case {name}: runtime text in alert words: {w}");
+        }
+        if matches!(name, "origin_down" | "not_http") {
+            let evidence = alert["regions"].to_string();
+            assert!(
+                raw.iter().any(|t| evidence.contains(t)),
+                "case {name}: the regions' evidence keeps the runtime's text: {evidence}"
+            );
+        }
     } else {
         // Give the scheduler a moment, then make sure nothing was sent.
         std::thread::sleep(Duration::from_secs(3));
@@ -282,4 +333,7 @@ rig_cases!(
     dns_failure,
     front_misrouted,
     one_region_blocked,
+    origin_upstream_down,
+    origin_upstream_timeout,
+    not_http,
 );

@@ -8,6 +8,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::core::diagnose::{edge_failure_plain, origin_plain};
 use crate::core::diagnosis::{Severity, Verdict};
 use crate::core::monitor::Monitor;
 use crate::core::observation::{ConnectStep, EdgeFailure, EdgeOutcome, HttpStep, RegionReport, TlsStep};
@@ -68,6 +69,15 @@ pub struct AlertRegion {
     pub origin_detail: Option<String>,
     /// Time spent on the origin path, all steps together.
     pub origin_ms: Option<Millis>,
+    /// The edge path in plain words for people (`HTTP 522`, `could not connect to the site …`),
+    /// without the runtime's text: alert texts show this; `edge_failure` keeps the raw text as
+    /// evidence.
+    #[serde(default)]
+    pub edge_summary: Option<String>,
+    /// The origin path in plain words (`connection refused`, `HTTP 200`), without the
+    /// runtime's text; `origin_detail` keeps it as evidence.
+    #[serde(default)]
+    pub origin_summary: Option<String>,
 }
 
 /// Where people can read more.
@@ -164,6 +174,8 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
                 origin_failed_step: None,
                 origin_detail: None,
                 origin_ms: None,
+                edge_summary: Some("the region did not answer this round".to_string()),
+                origin_summary: None,
             }
         }
         RegionReport::Refused { region, reason } => {
@@ -176,13 +188,19 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
                 origin_failed_step: None,
                 origin_detail: None,
                 origin_ms: None,
+                edge_summary: Some("not probed: the target policy refuses this monitor's stored target".to_string()),
+                origin_summary: None,
             }
         }
         RegionReport::Probed(p) => p,
     };
-    let (edge_status, edge_failure) = match &probe.edge.outcome {
-        EdgeOutcome::Response(r) => (Some(r.status), None),
-        EdgeOutcome::Failed { failure, detail } => (None, Some(format!("{}: {detail}", edge_failure_name(*failure)))),
+    let (edge_status, edge_failure, edge_summary) = match &probe.edge.outcome {
+        EdgeOutcome::Response(r) => (Some(r.status), None, format!("HTTP {}", r.status)),
+        EdgeOutcome::Failed { failure, detail } => (
+            None,
+            Some(format!("{}: {detail}", edge_failure_name(*failure))),
+            edge_failure_plain(*failure).to_string(),
+        ),
     };
     let (origin_failed_step, origin_detail, origin_ms) = match &probe.origin {
         None => (None, None, None),
@@ -204,6 +222,8 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
         origin_failed_step,
         origin_detail,
         origin_ms,
+        edge_summary: Some(edge_summary),
+        origin_summary: probe.origin.as_ref().map(origin_plain),
     }
 }
 

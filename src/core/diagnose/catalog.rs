@@ -26,6 +26,8 @@ pub(super) fn summary(v: Verdict) -> &'static str {
         Verdict::OriginTimeout => "The origin accepts connections but answers too slowly: it does not send a response within the time the CDN or proxy waits.",
         Verdict::OriginMalformedResponse => "The origin accepts connections but its answer is broken (empty, not HTTP, cut short or reset), so the CDN cannot pass it on.",
         Verdict::OriginAppError => "The origin's application itself returns server errors (5xx); the CDN passes them on to visitors.",
+        Verdict::OriginUpstreamDown => "The web server on the origin host answers, but the application server behind it does not: the origin's own reverse proxy reports that it cannot get an answer from the application (crashed, stopped, or listening on another socket or port).",
+        Verdict::OriginUpstreamTimeout => "The web server on the origin host answers, but the application server behind it is too slow: the origin's own reverse proxy gave up waiting for the application's answer.",
         Verdict::OriginDnsFailure => "The origin's host name does not resolve, so neither the CDN nor our probes can find the server.",
         Verdict::EdgeErrorOriginHealthy => "The CDN returns errors although the origin answers our direct requests normally; the problem is between the CDN and the origin or in the CDN's configuration.",
         Verdict::UnexpectedResponse => "The site answers, but not with what the monitor expects (a different status code or the expected text is missing).",
@@ -90,6 +92,18 @@ pub(super) fn checklist(v: Verdict) -> Vec<String> {
             "Check recent deploys and configuration changes; roll back if the errors started with one.",
             "Check the services the application depends on (database, cache, upstream APIs).",
             "Check resource limits (disk full, memory, file descriptors).",
+        ],
+        Verdict::OriginUpstreamDown => &[
+            "Check that the application server process behind the origin's web server is running (systemctl status php-fpm / gunicorn / puma / your node service, docker ps, pm2 list), and look for crashes or out-of-memory kills (journalctl, dmesg).",
+            "Check the proxy points at the socket or port the application listens on (nginx proxy_pass / fastcgi_pass, Apache ProxyPass, HAProxy server lines, Caddy reverse_proxy), and that it exists: ss -ltnp, or ls -l on the unix socket and its permissions.",
+            "Read the proxy's error log for the upstream error (nginx: \"connect() failed (111: Connection refused) while connecting to upstream\", \"no live upstreams\"; Apache: AH00957 / AH01114; HAProxy: server is DOWN; Envoy: upstream connect error).",
+            "Check the application server's worker and connection limits (pm.max_children, gunicorn workers, puma threads, the listen backlog): an exhausted pool refuses or resets too.",
+        ],
+        Verdict::OriginUpstreamTimeout => &[
+            "Check the application server's response time and its worker pool (all workers busy, pm.max_children reached, slow queries, locks, external APIs it waits on).",
+            "Compare the proxy's upstream timeouts (nginx proxy_read_timeout / fastcgi_read_timeout, 60 s by default; Apache ProxyTimeout; HAProxy timeout server; Envoy route timeout, 15 s by default) with the application's slowest legitimate response.",
+            "Read the proxy's error log (nginx: \"upstream timed out (110: Connection timed out) while reading response header from upstream\") and the application's slow log.",
+            "Check the application server process is alive and not stuck: a hung worker accepts connections but never answers.",
         ],
         Verdict::OriginDnsFailure => &[
             "Check the origin host name resolves: dig <origin host>.",

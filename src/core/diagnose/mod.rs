@@ -24,6 +24,7 @@ use crate::core::time::UnixMillis;
 
 use region::Finding;
 pub use secondary::{MIN_BASELINE_SAMPLES, MIN_LATENCY_EXCESS_MS};
+pub use words::{edge_failure_plain, origin_plain};
 
 /// Everything one diagnosis depends on.
 #[derive(Debug, Clone, Copy)]

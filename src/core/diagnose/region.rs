@@ -3,10 +3,14 @@
 //! Owns the two-path rules (edge answer + attribution against the origin's connect, TLS and
 //! HTTP steps). Combining regions is `super::combine`'s job; nothing here reads a clock.
 
-use crate::core::cdn::{attribute, Attribution, EdgeErrorClass, ErrorSource};
+use crate::core::cdn::{
+    attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault,
+};
 use crate::core::diagnosis::{Alternative, Confidence, Evidence, PathKind, Verdict};
 use crate::core::monitor::Expectations;
-use crate::core::observation::{ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe, TlsStep};
+use crate::core::observation::{
+    ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe, ResponseSummary, TlsStep,
+};
 use crate::core::status::{edge_ok, origin_ok};
 
 use super::words::{edge_finding, evidence, origin_finding};
@@ -136,7 +140,34 @@ fn decide(
                     )],
                 ),
                 (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
-                (EdgeFailure::Other, _) => (Verdict::EdgeUnreachable, Medium, vec![]),
+                // The fetch failed without a response (the connection was lost or refused, or
+                // the runtime does not say why) while the origin itself is failing: a front
+                // that relays a broken origin answer looks exactly like this (nginx passes
+                // non-HTTP bytes on as an HTTP/0.9 answer and closes; the Worker's fetch
+                // says "Network connection lost." or gives a generic error). Name the origin
+                // fault; the front being unreachable is the alternative.
+                (EdgeFailure::Connection | EdgeFailure::Other, fault) => match fault.or_else(|| origin.and_then(answered_fault)) {
+                    Some((v, _, mut alts)) => {
+                        alts.push(alt(
+                            Verdict::EdgeUnreachable,
+                            "Fetching the public URL failed without any response while our direct probe found the origin failing. A front that relays the origin's broken answer ends the same way. If the front's own address does not answer either (a connection to it is refused, other URLs fail too), the front is unreachable as well.",
+                        ));
+                        (v, Medium, alts)
+                    }
+                    None if *failure == EdgeFailure::Other => (Verdict::EdgeUnreachable, Medium, vec![]),
+                    None => (Verdict::EdgeUnreachable, High, vec![]),
+                },
+                // The front's name did not resolve, or TLS with the front failed: that is the
+                // front whatever the origin does; an origin fault seen meanwhile is named beside
+                // it.
+                (_, Some((v, _, _))) => (
+                    Verdict::EdgeUnreachable,
+                    Medium,
+                    vec![alt(
+                        v,
+                        "Our direct probe found the origin failing too. Once the public address answers again, the origin's fault will show through it; check both.",
+                    )],
+                ),
                 _ => (Verdict::EdgeUnreachable, High, vec![]),
             };
         }
@@ -171,7 +202,7 @@ fn decide(
         );
     }
 
-    let Some(o) = origin else { return edge_only(attr) };
+    let Some(o) = origin else { return edge_only(attr, r) };
     if let Some((v, coarse, alts)) = fault {
         let conf = if !coarse && (edge_agrees(v, attr) || attr.error_classes.is_empty()) {
             High
@@ -191,6 +222,11 @@ fn decide(
                 Medium,
                 vec![alt(Verdict::OriginAppError, format!("The origin's application answers us with {}, while the CDN says it cannot even connect. If the CDN's connection attempts show up in the origin's access log, the application error is the cause.", response.status))],
             );
+        }
+        if let Some(u) = upstream_error(response) {
+            let (v, alts) = upstream_verdict(u, response.status);
+            let conf = if u.certain && response.status == r.status { High } else { Medium };
+            return (v, conf, alts);
         }
         let conf = if attr.source == ErrorSource::Origin || response.status == r.status {
             High
@@ -276,6 +312,50 @@ fn decide(
     }
 }
 
+/// The origin answered our direct probe with a server error: its own proxy's gateway error
+/// about the application server, or the application's error. `None` for any other answer.
+fn answered_fault(o: &OriginObservation) -> Option<(Verdict, bool, Vec<Alternative>)> {
+    let HttpStep::Response { response, .. } = &o.http else {
+        return None;
+    };
+    if response.status < 500 {
+        return None;
+    }
+    Some(match upstream_error(response) {
+        Some(u) => {
+            let (v, alts) = upstream_verdict(u, response.status);
+            (v, !u.certain, alts)
+        }
+        None => (Verdict::OriginAppError, false, vec![]),
+    })
+}
+
+/// The verdict for a reverse proxy's gateway error about its upstream, and the causes that
+/// also fit when its page does not settle it.
+fn upstream_verdict(u: UpstreamError, status: u16) -> (Verdict, Vec<Alternative>) {
+    let v = match u.fault {
+        UpstreamFault::Down => Verdict::OriginUpstreamDown,
+        UpstreamFault::Timeout => Verdict::OriginUpstreamTimeout,
+    };
+    let mut alts = Vec::new();
+    if u.proxy == OriginProxy::Iis {
+        alts.push(alt(
+            Verdict::OriginUpstreamTimeout,
+            "IIS's 502.3 page covers an application server that timed out as well as one that refused or reset; the detailed error on the server (0x80072ee2 is a timeout) or the ARR/Failed Request Tracing log tells which.",
+        ));
+    }
+    if !u.certain {
+        alts.push(alt(
+            Verdict::OriginAppError,
+            format!(
+                "The {status} looks like {}'s own page about its upstream, but an application can send the same words. If the application's log shows these requests answered with {status}, the application made it; if the proxy's error log shows upstream errors, the proxy did.",
+                u.proxy.name()
+            ),
+        ));
+    }
+    (v, alts)
+}
+
 /// The other cause that fits "the CDN cannot connect, we can": the CDN is not pointed where
 /// we probe (a stale origin address, a wrong port or scheme in its origin settings).
 fn misrouted_alt(address: &str) -> Alternative {
@@ -295,11 +375,41 @@ fn near_edge_wait(ttfb_ms: u32, edge_headers_ms: Option<u32>) -> bool {
 }
 
 /// No origin probe: only what the CDN's own error code states may be claimed.
-fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
+fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, Vec<Alternative>) {
     use Confidence::*;
     use EdgeErrorClass::*;
     let configure = "Configure the origin address on the monitor so the probe can check the origin directly.";
-    match attr.source {
+    // A CDN passed on the origin's own proxy's gateway page (the origin's Server header is
+    // usually rewritten by then, but the page is the proxy's).
+    if attr.source == ErrorSource::Origin {
+        if let Some(u) = upstream_error(r) {
+            let (v, mut alts) = upstream_verdict(u, r.status);
+            if alts.iter().all(|a| a.verdict != Verdict::OriginAppError) {
+                alts.push(alt(
+                    Verdict::OriginAppError,
+                    format!(
+                        "Only the CDN's copy of the page was seen; it looks like {}'s own gateway page, but an application could answer with the same page. {configure}",
+                        u.proxy.name()
+                    ),
+                ));
+            }
+            return (v, if u.certain { Medium } else { Low }, alts);
+        }
+    }
+    // nginx passes an origin nginx's own 502/504 page on unchanged, so a front nginx's page may
+    // as well be the origin host's own proxy's, about its application server.
+    let origin_proxy_alt = match (attr.cdn, attr.source, r.status) {
+        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(
+            Verdict::OriginUpstreamDown,
+            format!("If the origin host runs nginx in front of its application, this 502 page may be that nginx's, passed through: the application server behind it is down. {configure}"),
+        )),
+        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(
+            Verdict::OriginUpstreamTimeout,
+            format!("If the origin host runs nginx in front of its application, this 504 page may be that nginx's, passed through: the application server behind it is too slow. {configure}"),
+        )),
+        _ => None,
+    };
+    let (verdict, confidence, mut alts) = match attr.source {
         ErrorSource::Edge => match attr.single_class() {
             Some(ConnectRefused) => (
                 Verdict::OriginRefused,
@@ -337,10 +447,8 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
                     ),
                 ],
             ),
-            Some(Unknown) | None if attr.is_gateway_connect_class() => (
-                Verdict::OriginRefused,
-                Low,
-                vec![
+            Some(Unknown) | None if attr.is_gateway_connect_class() => (Verdict::OriginRefused, Low, {
+                let mut alts = vec![
                     alt(
                         Verdict::OriginMalformedResponse,
                         format!("The proxy's 502 covers an invalid or reset answer too. {configure}"),
@@ -349,8 +457,15 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
                         Verdict::OriginBlocksCdn,
                         format!("A firewall rejecting the proxy's connections also ends in a 502. {configure}"),
                     ),
-                ],
-            ),
+                ];
+                if attr.error_classes.iter().any(|c| matches!(c, TlsHandshake | TlsInvalidCert)) {
+                    alts.push(alt(
+                        Verdict::OriginTlsInvalid,
+                        format!("The proxy's 502 also covers a failed TLS handshake or certificate check towards the origin. {configure}"),
+                    ));
+                }
+                alts
+            }),
             _ => (Verdict::UnexpectedResponse, Low, vec![]),
         },
         ErrorSource::Origin => (Verdict::OriginAppError, Medium, vec![]),
@@ -362,5 +477,7 @@ fn edge_only(attr: &Attribution) -> (Verdict, Confidence, Vec<Alternative>) {
                 format!("The error page does not say who made it. {configure}"),
             )],
         ),
-    }
+    };
+    alts.extend(origin_proxy_alt);
+    (verdict, confidence, alts)
 }

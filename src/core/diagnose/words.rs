@@ -1,10 +1,17 @@
-//! Plain-words descriptions of what each path and step showed, used as evidence findings.
+//! Plain-words descriptions of what each path and step showed, used as evidence findings, and
+//! the runtime-text-free words alerts and pages show for a path ([`edge_failure_plain`],
+//! [`origin_plain`]).
 //!
-//! Owns only wording; it decides nothing and reads no clock.
+//! Owns only wording; it decides nothing and reads no clock. The runtime's own error texts
+//! ("internal error; reference = …", "proxy request failed, cannot connect to the specified
+//! address", "Network connection lost.") go into evidence findings only, where people
+//! investigating need them verbatim; summaries, alert texts and pages use the plain words.
 
-use crate::core::cdn::{Attribution, CacheStatus, Cdn, EdgeErrorClass, ErrorSource};
+use crate::core::cdn::{upstream_error, Attribution, CacheStatus, Cdn, EdgeErrorClass, ErrorSource, UpstreamFault};
 use crate::core::diagnosis::{Evidence, PathKind};
-use crate::core::observation::{ConnectStep, EdgeFailure, EdgeObservation, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, TlsStep};
+use crate::core::observation::{
+    ConnectStep, EdgeFailure, EdgeObservation, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, ResponseSummary, TlsStep,
+};
 
 pub(super) fn evidence(region: &str, path: PathKind, step: &str, finding: String) -> Evidence {
     Evidence {
@@ -102,10 +109,34 @@ pub(super) fn edge_finding(edge: &EdgeObservation, attr: Option<&Attribution>) -
             if r.keyword_found == Some(false) {
                 s.push_str(", expected keyword missing");
             }
+            s.push_str(&broken_body(r));
             s
         }
-        (EdgeOutcome::Response(r), None) => format!("edge answered {}{}", r.status, ms(edge.headers_ms)),
+        (EdgeOutcome::Response(r), None) => format!("edge answered {}{}{}", r.status, ms(edge.headers_ms), broken_body(r)),
     }
+}
+
+/// ", but the body broke off: 10 of 1000 bytes received (…)" when the body did not arrive
+/// whole: a relayed 200 whose body was cut short is a broken page, not "answered 200".
+fn broken_body(r: &ResponseSummary) -> String {
+    let Some(error) = &r.body_error else { return String::new() };
+    let announced = r.headers.get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let received = match announced {
+        Some(cl) => format!("{} of {cl} bytes (Content-Length) received", r.body_bytes),
+        None => format!("{} bytes received", r.body_bytes),
+    };
+    format!(", but the body broke off: {received} ({error})")
+}
+
+/// " (nginx's own 502 page about its upstream: the application server behind it is down)".
+fn upstream_words(r: &ResponseSummary) -> String {
+    let Some(u) = upstream_error(r) else { return String::new() };
+    let what = match u.fault {
+        UpstreamFault::Down => "the application server behind it refused, failed or is unavailable",
+        UpstreamFault::Timeout => "the application server behind it did not answer in time",
+    };
+    let server = r.headers.get("server").map(|s| format!(", server: {s}")).unwrap_or_default();
+    format!(" ({}'s own {} page about its upstream{server}: {what})", u.proxy.name(), r.status)
 }
 
 /// "origin connect ok in 1 ms, HTTP 200 in 4 ms" or where the layers stopped.
@@ -188,7 +219,11 @@ pub(super) fn origin_finding(o: &OriginObservation) -> (String, String) {
             total_ms,
         } => {
             step = "http";
-            let mut s = format!("HTTP {} in {ttfb_ms} ms (body done at {total_ms} ms)", response.status);
+            let mut s = format!(
+                "HTTP {} in {ttfb_ms} ms (body done at {total_ms} ms){}",
+                response.status,
+                upstream_words(response)
+            );
             if response.keyword_found == Some(false) {
                 s.push_str(", expected keyword missing");
             }
@@ -208,6 +243,49 @@ pub(super) fn origin_finding(o: &OriginObservation) -> (String, String) {
         }
     }
     (step.into(), parts.join(", "))
+}
+
+/// How fetching the public URL failed, in plain words (no runtime text).
+pub fn edge_failure_plain(f: EdgeFailure) -> &'static str {
+    match f {
+        EdgeFailure::Timeout => "no answer within the timeout",
+        EdgeFailure::Dns => "the site's name did not resolve",
+        EdgeFailure::Connection => "could not connect to the site, or the connection was lost",
+        EdgeFailure::Tls => "the secure (TLS) connection to the site failed",
+        EdgeFailure::Other => "the request failed without any response",
+    }
+}
+
+/// What the direct probe of the origin found at its first failing layer, in plain words (no
+/// runtime text): "connection refused", "TLS certificate expired", "HTTP 502", ...
+pub fn origin_plain(o: &OriginObservation) -> String {
+    let connect = match &o.connect {
+        ConnectStep::Ok { .. } => None,
+        ConnectStep::Refused { .. } => Some("connection refused"),
+        ConnectStep::TimedOut { .. } => Some("connection timed out"),
+        ConnectStep::Unreachable { .. } => Some("network unreachable"),
+        ConnectStep::DnsFailed { .. } => Some("the origin's name did not resolve"),
+        ConnectStep::Failed { .. } => Some("could not connect"),
+    };
+    if let Some(c) = connect {
+        return c.to_string();
+    }
+    let tls = match &o.tls {
+        TlsStep::NotApplicable | TlsStep::NotAttempted | TlsStep::Ok { .. } => None,
+        TlsStep::Untrusted { .. } => Some("TLS certificate not trusted"),
+        TlsStep::Expired { .. } => Some("TLS certificate expired"),
+        TlsStep::HostnameMismatch { .. } => Some("TLS certificate is for another host name"),
+        TlsStep::HandshakeFailed { .. } => Some("TLS handshake failed"),
+        TlsStep::Failed { .. } => Some("TLS failed (certificate or handshake)"),
+    };
+    if let Some(t) = tls {
+        return t.to_string();
+    }
+    match &o.http {
+        HttpStep::NotAttempted => "HTTP not attempted".to_string(),
+        HttpStep::Response { response, .. } => format!("HTTP {}", response.status),
+        HttpStep::Failed { failure, .. } => http_failure_words(*failure).to_string(),
+    }
 }
 
 pub(super) fn http_failure_words(f: HttpFailure) -> &'static str {

@@ -126,24 +126,30 @@ pub(crate) fn kind_label(alert: &Alert) -> &'static str {
     }
 }
 
-/// The edge path of one region, in words: `522 in 15000 ms`, `timeout: ...`.
+/// The edge path of one region, in plain words: `HTTP 522 in 15000 ms`, `no answer within the
+/// timeout in 10000 ms`. Never the runtime's error text: that stays in the structured evidence
+/// (`edge_failure`), which the webhook and PagerDuty bodies carry as data.
 pub(crate) fn edge_words(r: &AlertRegion) -> String {
     let ms = r.edge_ms.map(|m| format!(" in {m} ms")).unwrap_or_default();
-    match (&r.edge_status, &r.edge_failure) {
-        (Some(status), _) => format!("HTTP {status}{ms}"),
-        (None, Some(failure)) => format!("{failure}{ms}"),
-        (None, None) => "not observed".to_string(),
+    match (&r.edge_status, &r.edge_summary, &r.edge_failure) {
+        (Some(status), _, _) => format!("HTTP {status}{ms}"),
+        (None, Some(words), _) => format!("{words}{ms}"),
+        // An alert stored before plain words existed.
+        (None, None, Some(_)) => format!("failed{ms}"),
+        (None, None, None) => "not observed".to_string(),
     }
 }
 
-/// The origin path of one region, in words: `connect failed: refused ...`, `HTTP 200 in 40 ms`.
+/// The origin path of one region, in plain words: `connect failed: connection refused (3 ms)`,
+/// `HTTP 200 (40 ms)`. The runtime's text stays in `origin_detail`.
 pub(crate) fn origin_words(r: &AlertRegion) -> String {
     let ms = r.origin_ms.map(|m| format!(" ({m} ms)")).unwrap_or_default();
-    match (&r.origin_failed_step, &r.origin_detail) {
-        (Some(step), Some(detail)) => format!("{step} failed: {detail}{ms}"),
-        (Some(step), None) => format!("{step} failed{ms}"),
-        (None, Some(detail)) => format!("{detail}{ms}"),
-        (None, None) => "not probed".to_string(),
+    match (&r.origin_failed_step, &r.origin_summary, &r.origin_detail) {
+        (Some(step), Some(words), _) => format!("{step} failed: {words}{ms}"),
+        (Some(step), None, _) => format!("{step} failed{ms}"),
+        (None, Some(words), _) => format!("{words}{ms}"),
+        (None, None, Some(detail)) => format!("{detail}{ms}"),
+        (None, None, None) => "not probed".to_string(),
     }
 }
 
