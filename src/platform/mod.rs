@@ -38,7 +38,8 @@ fn start() {
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
-    let method = req.method().to_string();
+    // The exact token the client sent: `Request::method()` maps methods it does not know to GET.
+    let method = req.inner().method();
     let result = match match_route(&method, &path) {
         RouteMatch::Found(route, params) => {
             if route.auth && !http::authorized(&req, &env) {
@@ -54,6 +55,7 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             return Ok(resp);
         }
         RouteMatch::NotFound => Err(ApiError::RouteNotFound),
+        RouteMatch::NotImplemented => Err(ApiError::MethodNotImplemented { method: method.clone() }),
     };
     match result {
         Ok(resp) => Ok(resp),
