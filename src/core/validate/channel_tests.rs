@@ -173,3 +173,19 @@ fn view_matches_golden_file() {
         "view differs from tests/fixtures/api/channel_view_webhook.json:\n{got}"
     );
 }
+
+#[test]
+fn create_refuses_null_except_for_the_secret() {
+    let pointers = |v: Value| errors(&v, &ctx()).into_iter().map(|e| e.pointer).collect::<Vec<_>>();
+    let mut disabled = webhook();
+    disabled["enabled"] = Value::Null;
+    assert_eq!(pointers(disabled), ["/enabled"]);
+    let mut named = webhook();
+    named["name"] = Value::Null;
+    assert_eq!(pointers(named), ["/name"], "one error, not also \"is required\"");
+    let slack = json!({"name": "Slack", "kind": "slack", "url": SLACK_URL, "secret": null});
+    assert!(
+        validate_new_channel(&slack, "ch_3".into(), &ctx()).is_ok(),
+        "secret is documented nullable"
+    );
+}
