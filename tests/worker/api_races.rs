@@ -521,3 +521,157 @@ fn error_bodies_are_the_documented_ones() {
     );
     expect_status(&api.delete(&format!("/api/v1/monitors/{id}")), 204);
 }
+
+// ---------- interrupted rounds ----------
+
+/// A worker of its own (wrangler dev on a state directory this test owns), so it can be killed
+/// mid-round without disturbing the shared one. Dropping it kills its process group and
+/// removes the state.
+struct OwnWorker {
+    child: Option<std::process::Child>,
+    state: std::path::PathBuf,
+    port: u16,
+    token: String,
+}
+
+impl OwnWorker {
+    fn new() -> OwnWorker {
+        let state = std::env::temp_dir().join(unique("edgeprobe-own-state"));
+        std::fs::create_dir_all(&state).expect("state dir");
+        let out = Command::new("node_modules/.bin/wrangler")
+            .args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"])
+            .arg(&state)
+            .output()
+            .expect("run wrangler d1 migrations apply");
+        assert!(out.status.success(), "migrations: {}", String::from_utf8_lossy(&out.stderr));
+        OwnWorker {
+            child: None,
+            state,
+            port: 0,
+            token: unique("own-token"),
+        }
+    }
+
+    /// Starts wrangler dev on a free port and waits (bounded) for /healthz.
+    fn start(&mut self) {
+        use std::os::unix::process::CommandExt;
+        self.port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let log = std::fs::File::create(self.state.join(format!("wrangler-{}.log", self.port))).expect("log");
+        let child = Command::new("node_modules/.bin/wrangler")
+            .args(["dev", "--port", &self.port.to_string(), "--ip", "127.0.0.1", "--persist-to"])
+            .arg(&self.state)
+            .args(["--var", "ALLOW_PRIVATE_TARGETS:true", "--var", "RUNTIME:local"])
+            .args(["--var", &format!("API_TOKEN:{}", self.token), "--var", "DEFAULT_REGIONS:weur"])
+            .args(["--var", &format!("PUBLIC_BASE_URL:http://127.0.0.1:{}", self.port)])
+            .args(["--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn"])
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .process_group(0)
+            .spawn()
+            .expect("start wrangler dev");
+        self.child = Some(child);
+        for _ in 0..360 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.api().get_public("/healthz").status == 200 {
+                return;
+            }
+            thread::sleep(Duration::from_millis(250));
+        }
+        panic!("own wrangler dev did not come up on port {}", self.port);
+    }
+
+    /// SIGKILL to the whole process group: workerd dies mid-whatever, as in a crash.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // The group id is wrangler's pid (process_group(0)): node and the workerd it spawned.
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn api(&self) -> Api {
+        Api::with(format!("http://127.0.0.1:{}", self.port), self.token.clone())
+    }
+}
+
+impl Drop for OwnWorker {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+/// The coordinator advances the schedule before probing; killing workerd while that round
+/// runs must leave a `missed` round for its slot, recorded by the next instance's alarm,
+/// instead of the round silently vanishing.
+#[test]
+fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
+    let mut worker = OwnWorker::new();
+    worker.start();
+    let (url, connected) = hanging_server(Duration::from_secs(60));
+    let api = worker.api();
+    let m = create_monitor(
+        &api,
+        &json!({"name": "interrupted", "url": url, "regions": ["weur"], "interval_seconds": 30, "timeout_ms": 20000}),
+    );
+    let id = id_of(&m);
+    // The first scheduled round (within one interval) reaches the hanging target: kill now.
+    connected
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a scheduled round reached the target");
+    let killed_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
+    worker.kill();
+    assert!(
+        d1_rows_in(
+            &worker.state,
+            &format!("SELECT count(*) AS n FROM rounds WHERE monitor_id = '{id}'")
+        )[0]["n"]
+            == 0,
+        "the round was cut short before it was recorded"
+    );
+
+    worker.start();
+    let api = worker.api();
+    // The cron re-arms the coordinator's alarm; the next alarm finds the old instance's marker.
+    let mut missed = Vec::new();
+    for _ in 0..60 {
+        let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");
+        assert!(fired.status < 300, "cron: {} {}", fired.status, fired.body);
+        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
+        expect_status(&r, 200);
+        missed = r.json()["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|x| x["kind"] == "missed" && x["scheduled_for"].as_i64().is_some_and(|t| t <= killed_at))
+            .cloned()
+            .collect();
+        if !missed.is_empty() {
+            break;
+        }
+        thread::sleep(Duration::from_secs(1));
+    }
+    assert_eq!(missed.len(), 1, "the interrupted slot is recorded as missed, once: {missed:?}");
+    assert!(missed[0]["verdict"].is_null(), "{}", missed[0]);
+}
+
+/// [`d1_rows`] against another state directory.
+fn d1_rows_in(state: &std::path::Path, sql: &str) -> Vec<Value> {
+    let out = Command::new("node_modules/.bin/wrangler")
+        .args(["d1", "execute", "DB", "--local", "--persist-to"])
+        .arg(state)
+        .args(["--json", "--command", sql])
+        .output()
+        .expect("run wrangler d1 execute");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "wrangler d1 execute: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    v[0]["results"].as_array().cloned().unwrap_or_default()
+}
