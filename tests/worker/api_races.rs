@@ -583,7 +583,9 @@ impl OwnWorker {
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             // The group id is wrangler's pid (process_group(0)): node and the workerd it spawned.
-            let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -674,4 +676,37 @@ fn d1_rows_in(state: &std::path::Path, sql: &str) -> Vec<Value> {
     );
     let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
     v[0]["results"].as_array().cloned().unwrap_or_default()
+}
+
+/// A monitor that already points at a channel that no longer exists (left by versions that
+/// let such channels be deleted) stays editable: a PATCH that does not add channels never
+/// fails because of it, and one that adds channels is checked for the added ones only.
+#[test]
+fn a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone() {
+    let mut worker = OwnWorker::new();
+    worker.start();
+    let api = worker.api();
+    let ch = create_channel(&api, "https://hooks.example.com/stale");
+    let (mut body, _) = monitor_body("http://127.0.0.1:9/");
+    body["channels"] = json!([ch]);
+    let id = id_of(&create_monitor(&api, &body));
+    // Make the reference dangle the way the old DELETE did: the channel row goes, the id stays.
+    let state = worker.state.clone();
+    d1_rows_in(&state, &format!("DELETE FROM channels WHERE id = '{ch}'"));
+    let path = format!("/api/v1/monitors/{id}");
+    for patch in [json!({"paused": true}), json!({"name": "renamed"}), json!({"tags": ["x"]})] {
+        let r = api.patch(&path, &patch);
+        assert_eq!(r.status, 200, "PATCH {patch}: {}", r.body);
+        assert_eq!(r.json()["channels"], json!([ch]), "the reference is kept, not silently dropped");
+    }
+    let r = api.patch(&path, &json!({"channels": [ch, "ch_never_existed"]}));
+    let v = expect_problem(&r, 422);
+    let pointers: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/channels/1"], "only the added channel is checked: {v}");
+    expect_status(&api.patch(&path, &json!({"channels": []})), 200);
 }
