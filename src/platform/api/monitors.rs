@@ -187,5 +187,14 @@ pub async fn check_now(ctx: Ctx) -> ApiResult {
     let outcome = coordinator::check_now(&ctx.env, &m.id)
         .await
         .map_err(http::unavailable("check now"))?;
+    // Deleted while its round ran: nothing was recorded (the round's rows are written only
+    // while the monitor exists), so there is no round to show either.
+    if store::monitors::get(&ctx.db()?, &m.id)
+        .await
+        .map_err(http::unavailable("monitors get"))?
+        .is_none()
+    {
+        return Err(not_found(&m.id));
+    }
     ok(http::json(&outcome, 200))
 }
