@@ -74,6 +74,14 @@ pub fn interrupted<'a>(markers: &'a [InFlight], instance: &str, now: UnixMillis)
         .collect()
 }
 
+/// Whether a monitor's configuration at `incoming` (its stored version, see
+/// `schema/migrations/0002_config_versions.sql`) should replace the coordinator's copy at `stored`. Two PATCHes
+/// tell the coordinator in whatever order their requests arrive; the older one must not undo
+/// the newer one's `paused` or interval. Equal versions re-apply (idempotent).
+pub fn config_supersedes(stored: i64, incoming: i64) -> bool {
+    incoming >= stored
+}
+
 /// When the alarm should fire if a monitor is already due: soon, but not in a tight loop.
 pub const DUE_NOW_DELAY_MS: i64 = 1_000;
 

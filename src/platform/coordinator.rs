@@ -63,6 +63,16 @@ struct Slot {
     entry: Entry,
     /// A re-check the alert state machine asked for.
     recheck_at: Option<UnixMillis>,
+    /// The monitor's stored version this slot was last synced from (0: before versions).
+    #[serde(default)]
+    version: i64,
+}
+
+/// The body of `/sync`: the monitor as written, and the version that write produced.
+#[derive(Debug, Serialize, Deserialize)]
+struct SyncBody {
+    monitor: Monitor,
+    version: i64,
 }
 
 fn stub(env: &Env) -> Result<worker::Stub> {
@@ -86,9 +96,14 @@ async fn call(env: &Env, path: &str, body: Option<String>) -> Result<Response> {
     Ok(resp)
 }
 
-/// Tells the coordinator a monitor was created or changed (re-plans its schedule).
-pub async fn sync_monitor(env: &Env, monitor: &Monitor) -> Result<()> {
-    call(env, "/sync", Some(store::to_json(monitor)?)).await.map(|_| ())
+/// Tells the coordinator a monitor was created or changed (re-plans its schedule); `version`
+/// is the stored version the write produced, so a late, older sync is ignored.
+pub async fn sync_monitor(env: &Env, monitor: &Monitor, version: i64) -> Result<()> {
+    let body = SyncBody {
+        monitor: monitor.clone(),
+        version,
+    };
+    call(env, "/sync", Some(store::to_json(&body)?)).await.map(|_| ())
 }
 
 /// Tells the coordinator a monitor was deleted.
@@ -128,8 +143,8 @@ impl DurableObject for Coordinator {
         let path = req.path();
         let now = env::now();
         if path == "/sync" {
-            let m: Monitor = req.json().await?;
-            self.upsert_slot(&m, now).await?;
+            let body: SyncBody = req.json().await?;
+            self.upsert_slot(&body.monitor, Some(body.version), now).await?;
             self.rearm(now).await?;
             return http::no_content();
         }
@@ -313,9 +328,18 @@ impl Coordinator {
         Ok(out)
     }
 
-    async fn upsert_slot(&self, m: &Monitor, now: UnixMillis) -> Result<()> {
+    /// Creates or updates a monitor's slot. `version`: the stored version `m` was written as
+    /// (`None` from the cron's re-sync, which reads the current row and keeps the slot's).
+    async fn upsert_slot(&self, m: &Monitor, version: Option<i64>, now: UnixMillis) -> Result<()> {
         let key = slot_key(&m.id);
         let existing: Option<Slot> = self.state.storage().get(&key).await?;
+        if let (Some(s), Some(v)) = (&existing, version) {
+            if !schedule::config_supersedes(s.version, v) {
+                return Ok(());
+            }
+        }
+        let keep = existing.as_ref().map_or(0, |s| s.version);
+        let version = version.unwrap_or(keep);
         let slot = match existing {
             Some(mut s) if s.entry.interval_ms == m.interval_ms => {
                 s.entry.paused = m.paused;
@@ -335,8 +359,10 @@ impl Coordinator {
                     paused: m.paused,
                 },
                 recheck_at: None,
+                version,
             },
         };
+        let slot = Slot { version, ..slot };
         self.state.storage().put(&key, &slot).await
     }
 
@@ -349,7 +375,7 @@ impl Coordinator {
         for m in &monitors {
             let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
             if known.is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms) {
-                self.upsert_slot(m, now).await?;
+                self.upsert_slot(m, None, now).await?;
             }
         }
         for s in &slots {

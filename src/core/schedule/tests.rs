@@ -233,6 +233,14 @@ fn scripted_bounded_batches_leave_the_rest_due() {
     }
 }
 
+#[test]
+fn an_older_configuration_never_replaces_a_newer_one() {
+    // (stored, incoming, apply?)
+    for (stored, incoming, want) in [(0, 1, true), (3, 4, true), (4, 4, true), (5, 4, false), (7, 2, false)] {
+        assert_eq!(config_supersedes(stored, incoming), want, "stored {stored}, incoming {incoming}");
+    }
+}
+
 fn marker(id: &str, owner: &str, started_at: UnixMillis) -> InFlight {
     InFlight {
         monitor_id: id.into(),

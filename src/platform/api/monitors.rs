@@ -94,8 +94,8 @@ async fn check_references(ctx: &Ctx, m: &Monitor, before: &[String]) -> Result<(
     Ok(())
 }
 
-async fn sync(ctx: &Ctx, m: &Monitor) -> Result<(), ApiError> {
-    coordinator::sync_monitor(&ctx.env, m)
+async fn sync(ctx: &Ctx, m: &Monitor, version: i64) -> Result<(), ApiError> {
+    coordinator::sync_monitor(&ctx.env, m, version)
         .await
         .map_err(http::unavailable("coordinator sync"))
 }
@@ -120,7 +120,7 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
             });
         }
     };
-    sync(&ctx, &m).await?;
+    sync(&ctx, &m, version).await?;
     let resp = with_etag(ok(http::json(&monitor_view(&m), 201))?, version)?;
     let location = format!("/api/v1/monitors/{}", m.id);
     ok(resp.headers().set("location", &location).map(|_| resp))
@@ -153,7 +153,7 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
             .map_err(http::unavailable("monitors update"))?
         {
             Write::Written { version } => {
-                sync(&ctx, &m).await?;
+                sync(&ctx, &m, version).await?;
                 return with_etag(ok(http::json(&monitor_view(&m), 200))?, version);
             }
             Write::SlugTaken => return Err(ApiError::SlugTaken { slug: m.slug.clone() }),
