@@ -13,6 +13,7 @@
 //!   lists every one, each with a JSON Pointer (RFC 6901). Query parameters are reported under
 //!   `/query/<name>`.
 //! - `malformed-json` (400): the body is not JSON; `detail` gives line and column.
+//! - `bad-request` (400): a badge query string with a bad value (one message for all).
 //! - `unauthorized` (401): missing or wrong bearer token.
 //! - `not-found` (404): no such route or resource.
 //! - `method-not-allowed` (405): the route exists, the method does not.
