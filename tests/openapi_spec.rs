@@ -330,3 +330,219 @@ fn schema_documents_the_security_rules() {
         );
     }
 }
+
+/// Every object member a schema documents, as JSON Pointers (array items as index 0),
+/// following `$ref`s into `components/schemas`.
+fn member_pointers(spec: &Value, schema: &Value, base: &str, out: &mut Vec<String>) {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &spec["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => schema,
+    };
+    if let Some(props) = schema["properties"].as_object() {
+        for (k, v) in props {
+            let p = format!("{base}/{k}");
+            out.push(p.clone());
+            member_pointers(spec, v, &p, out);
+        }
+    }
+    if schema["items"].is_object() {
+        member_pointers(spec, &schema["items"], &format!("{base}/0"), out);
+    }
+}
+
+/// `body` with the member at `pointer` set to null (its parents must exist in `body`).
+fn with_null(body: &Value, pointer: &str) -> Option<Value> {
+    let mut v = body.clone();
+    let (parent, last) = pointer.rsplit_once('/').unwrap();
+    v.pointer_mut(parent)?.as_object_mut()?.insert(last.to_string(), Value::Null);
+    Some(v)
+}
+
+/// The smallest merge patch that sets `pointer` to null: objects along the way, and for an
+/// array the source's whole array (arrays are replaced, not merged) with the member nulled.
+fn patch_setting_null(source: &Value, pointer: &str) -> Option<Value> {
+    let segs: Vec<&str> = pointer.split('/').skip(1).collect();
+    if let Some(i) = segs.iter().position(|s| s.parse::<usize>().is_ok()) {
+        let array_ptr = format!("/{}", segs[..i].join("/"));
+        let array = with_null(&source.pointer(&array_ptr)?.clone(), &format!("/{}", segs[i..].join("/")))?;
+        let mut patch = array;
+        for s in segs[..i].iter().rev() {
+            patch = json!({ *s: patch });
+        }
+        return Some(patch);
+    }
+    let mut patch = Value::Null;
+    for s in segs.iter().rev() {
+        patch = json!({ *s: patch });
+    }
+    Some(patch)
+}
+
+/// `null` is accepted exactly where the schemas say a member is nullable, for creates and
+/// patches of monitors and channels: the validator and the documentation agree member by member.
+#[test]
+fn null_is_accepted_exactly_where_documented() {
+    let spec = spec();
+    let full: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/monitor_create_full.json").unwrap()).unwrap();
+    let webhook: Value = serde_json::from_str(&std::fs::read_to_string("tests/fixtures/api/channel_create_webhook.json").unwrap()).unwrap();
+    let pagerduty = json!({"name": "Pager", "kind": "pagerduty", "secret": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12"});
+    let slack = json!({"name": "Slack", "kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/X"});
+    let mut mismatches = Vec::new();
+    let mut checked = 0;
+
+    // Creates: a member is nullable when, on some valid body of the schema (for channels the
+    // kind decides whether a secret is needed), null is documented / accepted.
+    let create = |schema: &str, bases: &[&Value], validate: &dyn Fn(&Value) -> bool, mismatches: &mut Vec<String>, checked: &mut i32| {
+        let validator = schema_for(&spec, &format!("#/components/schemas/{schema}"));
+        let mut ptrs = Vec::new();
+        member_pointers(&spec, &spec["components"]["schemas"][schema], "", &mut ptrs);
+        for p in ptrs {
+            let bodies: Vec<Value> = bases.iter().filter_map(|b| with_null(b, &p)).collect();
+            if bodies.is_empty() {
+                continue;
+            }
+            let documented = bodies.iter().any(|b| validator.is_valid(b));
+            let served = bodies.iter().any(|b| validate(b));
+            *checked += 1;
+            if documented != served {
+                mismatches.push(format!("{schema} {p}: null documented {documented}, accepted {served}"));
+            }
+        }
+    };
+    create(
+        "MonitorCreate",
+        &[&full],
+        &|b| validate_new_monitor(b, "mon_1".into(), &ctx()).is_ok(),
+        &mut mismatches,
+        &mut checked,
+    );
+    create(
+        "ChannelCreate",
+        &[&webhook, &pagerduty, &slack],
+        &|b| validate_new_channel(b, "ch_1".into(), &ctx()).is_ok(),
+        &mut mismatches,
+        &mut checked,
+    );
+
+    // Patches: null is "back to the default"; a member is nullable when some stored resource
+    // takes it (for channels the default can depend on the kind: url only for pagerduty).
+    let monitor = validate_new_monitor(&full, "mon_1".into(), &ctx()).unwrap();
+    let channels: Vec<Channel> = [&webhook, &pagerduty, &slack]
+        .iter()
+        .map(|b| validate_new_channel(b, "ch_1".into(), &ctx()).unwrap())
+        .collect();
+    for (schema, source) in [("MonitorPatch", &full), ("ChannelPatch", &webhook)] {
+        let validator = schema_for(&spec, &format!("#/components/schemas/{schema}"));
+        let mut ptrs = Vec::new();
+        member_pointers(&spec, &spec["components"]["schemas"][schema], "", &mut ptrs);
+        for p in ptrs {
+            let Some(patch) = patch_setting_null(source, &p) else { continue };
+            let documented = validator.is_valid(&patch);
+            let served = if schema == "MonitorPatch" {
+                apply_monitor_patch(&monitor, &patch, &ctx()).is_ok()
+            } else {
+                channels.iter().any(|c| apply_channel_patch(c, &patch, &ctx()).is_ok())
+            };
+            checked += 1;
+            if documented != served {
+                mismatches.push(format!("{schema} {p} ({patch}): null documented {documented}, accepted {served}"));
+            }
+        }
+    }
+    assert!(checked >= 60, "only {checked} members checked");
+    assert!(
+        mismatches.is_empty(),
+        "documentation and validator disagree:\n  {}",
+        mismatches.join("\n  ")
+    );
+}
+
+/// What the router answers besides the documented operations is documented too: 405 with
+/// Allow, 501 for unknown methods, and every problem type the API can produce.
+#[test]
+fn routing_answers_and_problem_types_are_documented() {
+    use edgeprobe::core::problem::ApiError;
+    use edgeprobe::core::routes::{match_route, RouteMatch};
+    let spec = spec();
+    let responses = &spec["components"]["responses"];
+    assert!(responses["MethodNotAllowed"]["headers"]["Allow"].is_object());
+    assert_eq!(
+        responses["MethodNotAllowed"]["content"]["application/problem+json"]["example"]["status"],
+        405
+    );
+    assert_eq!(
+        responses["NotImplemented"]["content"]["application/problem+json"]["example"]["status"],
+        501
+    );
+    for route in ROUTES {
+        assert!(matches!(
+            match_route("PUT", route.path),
+            RouteMatch::MethodNotAllowed { .. } | RouteMatch::Found(..)
+        ));
+        assert_eq!(match_route("QUERY", route.path), RouteMatch::NotImplemented, "{}", route.path);
+    }
+    let described = spec["components"]["schemas"]["Problem"]["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let errors = [
+        ApiError::Validation(vec![]),
+        ApiError::MalformedJson { line: 1, column: 1 },
+        ApiError::PayloadTooLarge { limit_bytes: 1 },
+        ApiError::UnsupportedMediaType,
+        ApiError::Unauthorized,
+        ApiError::MethodNotAllowed { method: "PUT".into() },
+        ApiError::MethodNotImplemented { method: "QUERY".into() },
+        ApiError::Conflict { detail: String::new() },
+        ApiError::SlugTaken { slug: "s".into() },
+        ApiError::ChannelInUse {
+            channel_id: "ch".into(),
+            monitors: vec![],
+        },
+        ApiError::PreconditionFailed { detail: String::new() },
+        ApiError::RouteNotFound,
+        ApiError::Unavailable { log_detail: String::new() },
+        ApiError::Internal { log_detail: String::new() },
+    ];
+    for e in errors {
+        let p = e.to_problem();
+        let kind = p.type_uri.rsplit('/').next().unwrap().to_string();
+        assert!(
+            described.contains(&format!("{kind} ({})", p.status)),
+            "problem type {kind} ({}) is not documented",
+            p.status
+        );
+    }
+    assert!(described.contains("bad-request (400"), "the badges' 400 problem type");
+    // Every operation that can answer 412/409 for a write documents it; ETags where served.
+    let ops = operations(&spec);
+    let op = |id: &str| ops.iter().find(|(_, _, o)| o["operationId"] == id).map(|(_, _, o)| *o).unwrap();
+    for id in ["getMonitor", "updateMonitor", "getChannel", "updateChannel"] {
+        let ok = op(id)["responses"]["200"]["headers"]["ETag"].is_object();
+        assert!(ok, "{id} documents its ETag");
+    }
+    for id in ["createMonitor", "createChannel"] {
+        assert!(op(id)["responses"]["201"]["headers"]["ETag"].is_object(), "{id} documents its ETag");
+    }
+    for id in ["updateMonitor", "updateChannel"] {
+        assert!(op(id)["responses"]["412"].is_object(), "{id} documents 412");
+        assert!(
+            op(id)["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["$ref"] == "#/components/parameters/IfMatch"),
+            "{id} documents If-Match"
+        );
+    }
+    assert_eq!(
+        op("deleteChannel")["responses"]["409"]["$ref"],
+        "#/components/responses/ChannelInUse"
+    );
+    for id in ["getBadgeSvg", "getBadgeJson"] {
+        assert!(op(id)["responses"]["400"].is_object(), "{id} documents 400");
+    }
+    let html_404 = &op("getMonitorStatusPage")["responses"]["404"]["content"];
+    assert!(html_404["text/html"].is_object(), "the status page's 404 is HTML");
+    assert!(op("getBadgeSvg")["responses"]["404"]["content"]["image/svg+xml"].is_object());
+}

@@ -13,10 +13,15 @@
 //!   lists every one, each with a JSON Pointer (RFC 6901). Query parameters are reported under
 //!   `/query/<name>`.
 //! - `malformed-json` (400): the body is not JSON; `detail` gives line and column.
+//! - `bad-request` (400): a badge query string with a bad value (one message for all).
 //! - `unauthorized` (401): missing or wrong bearer token.
 //! - `not-found` (404): no such route or resource.
 //! - `method-not-allowed` (405): the route exists, the method does not.
-//! - `conflict` (409): e.g. a slug already taken.
+//! - `conflict` (409): e.g. a slug already taken (`errors` names `/slug`).
+//! - `channel-in-use` (409): a channel that monitors still use cannot be deleted; the
+//!   `monitors` member lists their ids.
+//! - `precondition-failed` (412): `If-Match` does not match the resource's current `ETag`.
+//! - `not-implemented` (501): the request method is not one this server knows.
 //! - `payload-too-large` (413), `unsupported-media-type` (415).
 //! - `unavailable` (503): a store or upstream we depend on failed; retry later.
 //! - `internal` (500): our bug; nothing about it is revealed.
@@ -56,6 +61,8 @@ pub struct Problem {
     pub detail: String,
     pub instance: Option<String>,
     pub errors: Vec<FieldError>,
+    /// Extension members (RFC 9457 §3.2), e.g. `monitors` of `channel-in-use`.
+    pub extensions: Vec<(String, Value)>,
 }
 
 impl Problem {
@@ -67,6 +74,7 @@ impl Problem {
             detail: detail.into(),
             instance: None,
             errors: Vec::new(),
+            extensions: Vec::new(),
         }
     }
 
@@ -120,6 +128,45 @@ impl Problem {
 
     pub fn conflict(detail: impl Into<String>) -> Problem {
         Problem::new("conflict", "Conflict", 409, detail)
+    }
+
+    /// 409 for a slug another monitor has; `errors` points at `/slug`.
+    pub fn slug_taken(slug: &str) -> Problem {
+        Problem {
+            errors: vec![FieldError::new("/slug", "is already used by another monitor")],
+            ..Problem::conflict(format!("the slug {slug:?} is already used by another monitor"))
+        }
+    }
+
+    /// 409: the channel is still referenced; `monitors` lists the monitors that use it.
+    pub fn channel_in_use(channel_id: &str, monitors: &[String]) -> Problem {
+        Problem {
+            extensions: vec![("monitors".into(), json!(monitors))],
+            ..Problem::new(
+                "channel-in-use",
+                "Channel in use",
+                409,
+                format!(
+                    "channel {channel_id} is used by {} monitor(s); remove it from them (PATCH their channels) first",
+                    monitors.len()
+                ),
+            )
+        }
+    }
+
+    /// 412: `If-Match` named a version that is no longer current.
+    pub fn precondition_failed(detail: impl Into<String>) -> Problem {
+        Problem::new("precondition-failed", "Precondition failed", 412, detail)
+    }
+
+    /// 501: a method this server does not implement on any resource.
+    pub fn not_implemented(method: &str) -> Problem {
+        Problem::new(
+            "not-implemented",
+            "Not implemented",
+            501,
+            format!("the method {method} is not implemented by this server"),
+        )
     }
 
     pub fn payload_too_large(limit_bytes: usize) -> Problem {
@@ -183,6 +230,9 @@ impl Problem {
                 .collect();
             m.insert("errors".into(), Value::Array(errs));
         }
+        for (k, v) in &self.extensions {
+            m.insert(k.clone(), v.clone());
+        }
         Value::Object(m)
     }
 
@@ -207,8 +257,16 @@ pub enum ApiError {
     Unauthorized,
     /// The route exists but not with this method.
     MethodNotAllowed { method: String },
-    /// The request conflicts with stored state (e.g. a slug already in use).
+    /// The request conflicts with stored state.
     Conflict { detail: String },
+    /// Another monitor has this slug (checked before writing, or refused by the UNIQUE index).
+    SlugTaken { slug: String },
+    /// A channel cannot be deleted while monitors use it (their ids).
+    ChannelInUse { channel_id: String, monitors: Vec<String> },
+    /// `If-Match` does not match the current `ETag`.
+    PreconditionFailed { detail: String },
+    /// The method is not one this server knows (501, on every path).
+    MethodNotImplemented { method: String },
 
     // --- Not found ---
     /// No route matches the path.
@@ -236,6 +294,10 @@ impl ApiError {
             ApiError::Unauthorized => Problem::unauthorized(),
             ApiError::MethodNotAllowed { method } => Problem::method_not_allowed(method),
             ApiError::Conflict { detail } => Problem::conflict(detail.clone()),
+            ApiError::SlugTaken { slug } => Problem::slug_taken(slug),
+            ApiError::ChannelInUse { channel_id, monitors } => Problem::channel_in_use(channel_id, monitors),
+            ApiError::PreconditionFailed { detail } => Problem::precondition_failed(detail.clone()),
+            ApiError::MethodNotImplemented { method } => Problem::not_implemented(method),
             ApiError::RouteNotFound => Problem::not_found("no such route"),
             ApiError::NotFound { kind, id } => Problem::not_found(format!("{kind} {id} does not exist")),
             ApiError::Unavailable { .. } => Problem::unavailable(),
@@ -293,6 +355,17 @@ mod tests {
                 "conflict",
             ),
             (ApiError::RouteNotFound, 404, "not-found"),
+            (ApiError::SlugTaken { slug: "shop".into() }, 409, "conflict"),
+            (
+                ApiError::ChannelInUse {
+                    channel_id: "ch_1".into(),
+                    monitors: vec!["mon_1".into()],
+                },
+                409,
+                "channel-in-use",
+            ),
+            (ApiError::PreconditionFailed { detail: "stale".into() }, 412, "precondition-failed"),
+            (ApiError::MethodNotImplemented { method: "QUERY".into() }, 501, "not-implemented"),
             (
                 ApiError::NotFound {
                     kind: "monitor",
@@ -343,6 +416,20 @@ mod tests {
         assert_eq!(v["errors"][0]["pointer"], "/name");
         assert_eq!(v["errors"][1]["pointer"], "/a~1b");
         assert_eq!(v["detail"], "2 fields are invalid");
+    }
+
+    #[test]
+    fn conflicts_name_what_conflicts() {
+        let v = ApiError::SlugTaken { slug: "shop".into() }.to_problem().to_value();
+        assert_eq!(v["errors"][0]["pointer"], "/slug");
+        let v = ApiError::ChannelInUse {
+            channel_id: "ch_1".into(),
+            monitors: vec!["mon_a".into(), "mon_b".into()],
+        }
+        .to_problem()
+        .to_value();
+        assert_eq!(v["monitors"], json!(["mon_a", "mon_b"]));
+        assert_eq!(v["status"], 409);
     }
 
     #[test]

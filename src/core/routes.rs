@@ -1,4 +1,11 @@
-//! The API's route table and the pure matcher that decides 404 vs 405 (with `Allow`).
+//! The API's route table and the pure matcher that decides 404 vs 405 (with `Allow`) vs 501,
+//! and the parsing of the `Authorization` header's scheme.
+//!
+//! Methods: the request method is compared as the exact token the client sent (methods are
+//! case-sensitive, RFC 9110 §9.1). A method outside the standard set this server knows
+//! ([`KNOWN_METHODS`]: those of RFC 9110 and PATCH) is answered 501 Not Implemented on every
+//! path (`QUERY`, `PURGE`, `PROPFIND`…), as §9.1 recommends for unrecognised methods; a known
+//! method on a path that does not serve it is 405 with `Allow`; an unknown path is 404.
 //!
 //! The platform router serves exactly [`ROUTES`]; `schema/openapi.json` documents exactly the
 //! same set (checked by `tests/openapi_spec.rs`). Paths are OpenAPI templates: a `{name}`
@@ -70,10 +77,43 @@ pub enum RouteMatch {
         allow: Vec<&'static str>,
     },
     NotFound,
+    /// The method is not one this server knows at all ([`KNOWN_METHODS`]): 501.
+    NotImplemented,
 }
 
-/// Matches a method and a path (no query string). `HEAD` matches `GET` routes.
+/// The credentials of an `Authorization` header using the Bearer scheme, or `None`. The
+/// scheme name is case-insensitive (RFC 9110 §11.1) and separated from the token by one or
+/// more spaces; the token itself is returned as sent (compared by the caller in constant time).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(' ');
+    (!token.is_empty()).then_some(token)
+}
+
+/// The methods this server recognises (RFC 9110 §9 and PATCH, RFC 5789). Any other token is
+/// answered 501 by [`match_route`].
+pub const KNOWN_METHODS: [http::Method; 9] = [
+    http::Method::GET,
+    http::Method::HEAD,
+    http::Method::POST,
+    http::Method::PUT,
+    http::Method::DELETE,
+    http::Method::CONNECT,
+    http::Method::OPTIONS,
+    http::Method::TRACE,
+    http::Method::PATCH,
+];
+
+/// Matches a method (the exact token of the request line) and a path (no query string).
+/// `HEAD` matches `GET` routes.
 pub fn match_route(method: &str, path: &str) -> RouteMatch {
+    let known = http::Method::from_bytes(method.as_bytes()).is_ok_and(|m| KNOWN_METHODS.contains(&m));
+    if !known {
+        return RouteMatch::NotImplemented;
+    }
     let mut allow: Vec<&'static str> = Vec::new();
     for route in ROUTES {
         let Some(params) = match_template(route.path, path) else {
@@ -172,6 +212,47 @@ mod tests {
                 allow: vec!["GET", "POST", "HEAD"]
             }
         );
+    }
+
+    #[test]
+    fn methods_the_server_does_not_know_are_501_everywhere() {
+        for (method, path) in [
+            ("QUERY", "/api/v1/monitors"),
+            ("PURGE", "/status"),
+            ("PROPFIND", "/healthz"),
+            ("QUERY", "/no/such/path"),
+            ("get", "/healthz"), // methods are case-sensitive: "get" is not GET
+            ("", "/healthz"),
+        ] {
+            assert_eq!(match_route(method, path), RouteMatch::NotImplemented, "{method} {path}");
+        }
+        for method in ["OPTIONS", "TRACE", "CONNECT", "PUT"] {
+            assert!(
+                matches!(match_route(method, "/healthz"), RouteMatch::MethodNotAllowed { .. }),
+                "{method}"
+            );
+        }
+        assert_eq!(match_route("OPTIONS", "/nope"), RouteMatch::NotFound);
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let cases = [
+            ("Bearer abc", Some("abc")),
+            ("bearer abc", Some("abc")),
+            ("BEARER abc", Some("abc")),
+            ("bEaReR abc", Some("abc")),
+            ("Bearer   abc", Some("abc")),
+            ("Bearer abc ", Some("abc ")),
+            ("Bearerabc", None),
+            ("Bearer ", None),
+            ("Basic abc", None),
+            ("Bearerx abc", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(bearer_token(header), want, "{header:?}");
+        }
     }
 
     #[test]

@@ -12,6 +12,16 @@
 //!   assembles the reports, diagnoses (`core::diagnose`), steps the alert state machine
 //!   (`core::alerting::step`) and writes everything in one D1 batch plus one KV put. Alerts go
 //!   to the outbox in that batch; the dispatcher object delivers them.
+//! - Deleted mid-round: every row of the batch is written only if the monitor still exists
+//!   (`store::rounds`); when it does not, nothing else happens either (no KV status, no
+//!   re-check, no dispatcher kick), and a status document put just as the monitor was deleted
+//!   is removed again.
+//! - Paused monitors: a manual check still runs and is recorded and returned, but the alert
+//!   state machine is not stepped: no incident, no alert, no re-check (paused means silent).
+//! - Interrupted rounds: before probing, each scheduled round and re-check gets an in-flight
+//!   marker (`inflight:{monitor}:{slot}`, with this instance's id), deleted once recorded; at
+//!   every alarm the markers `core::schedule::interrupted` names (left by a dead instance, or
+//!   given up) are recorded as `missed` rounds.
 //!
 //! It decides nothing itself: every choice is a core function; this file sequences I/O.
 
@@ -28,7 +38,7 @@ use crate::core::monitor::Monitor;
 use crate::core::observation::RegionReport;
 use crate::core::rollup;
 use crate::core::round::{self, RegionAnswer};
-use crate::core::schedule::{self, Entry};
+use crate::core::schedule::{self, Entry, InFlight};
 use crate::core::time::{UnixMillis, DAY};
 use crate::platform::region::{self, ProbeBatch};
 use crate::platform::{dispatcher, env, http, store};
@@ -54,6 +64,16 @@ struct Slot {
     entry: Entry,
     /// A re-check the alert state machine asked for.
     recheck_at: Option<UnixMillis>,
+    /// The monitor's stored version this slot was last synced from (0: before versions).
+    #[serde(default)]
+    version: i64,
+}
+
+/// The body of `/sync`: the monitor as written, and the version that write produced.
+#[derive(Debug, Serialize, Deserialize)]
+struct SyncBody {
+    monitor: Monitor,
+    version: i64,
 }
 
 fn stub(env: &Env) -> Result<worker::Stub> {
@@ -77,9 +97,14 @@ async fn call(env: &Env, path: &str, body: Option<String>) -> Result<Response> {
     Ok(resp)
 }
 
-/// Tells the coordinator a monitor was created or changed (re-plans its schedule).
-pub async fn sync_monitor(env: &Env, monitor: &Monitor) -> Result<()> {
-    call(env, "/sync", Some(store::to_json(monitor)?)).await.map(|_| ())
+/// Tells the coordinator a monitor was created or changed (re-plans its schedule); `version`
+/// is the stored version the write produced, so a late, older sync is ignored.
+pub async fn sync_monitor(env: &Env, monitor: &Monitor, version: i64) -> Result<()> {
+    let body = SyncBody {
+        monitor: monitor.clone(),
+        version,
+    };
+    call(env, "/sync", Some(store::to_json(&body)?)).await.map(|_| ())
 }
 
 /// Tells the coordinator a monitor was deleted.
@@ -101,19 +126,26 @@ pub async fn ensure_alarm(env: &Env) -> Result<()> {
 pub struct Coordinator {
     state: State,
     env: Env,
+    /// This instance's id, written into in-flight markers: a marker with another owner was
+    /// left by an instance that no longer runs.
+    instance: String,
 }
 
 impl DurableObject for Coordinator {
     fn new(state: State, env: Env) -> Self {
-        Self { state, env }
+        Self {
+            state,
+            env,
+            instance: env::new_id("inst"),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let now = env::now();
         if path == "/sync" {
-            let m: Monitor = req.json().await?;
-            self.upsert_slot(&m, now).await?;
+            let body: SyncBody = req.json().await?;
+            self.upsert_slot(&body.monitor, Some(body.version), now).await?;
             self.rearm(now).await?;
             return http::no_content();
         }
@@ -142,6 +174,10 @@ impl DurableObject for Coordinator {
 
     async fn alarm(&self) -> Result<Response> {
         let now = env::now();
+        if let Err(e) = self.record_interrupted(now).await {
+            // The markers stay and are reported on the next alarm.
+            worker::console_error!("recording interrupted rounds failed: {e}");
+        }
         let slots = self.slots().await?;
         let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
         let due = schedule::due(&entries, now, MAX_ROUNDS_PER_ALARM);
@@ -193,7 +229,14 @@ impl DurableObject for Coordinator {
         }
         // Advance the schedule before probing, from the time this alarm started (a slow round
         // must not push the grid back), and clear the re-checks being run.
-        for (m, kind, _) in &work {
+        for (m, kind, scheduled_for) in &work {
+            let marker = InFlight {
+                monitor_id: m.id.clone(),
+                scheduled_for: *scheduled_for,
+                started_at: now,
+                owner: self.instance.clone(),
+            };
+            self.state.storage().put(&in_flight_key(&m.id, *scheduled_for), &marker).await?;
             if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
                 match kind {
                     RoundKind::Scheduled => slot.entry.next_due = schedule::advance(&slot.entry, now),
@@ -229,7 +272,47 @@ fn slot_key(monitor_id: &str) -> String {
     format!("slot:{monitor_id}")
 }
 
+fn in_flight_key(monitor_id: &str, scheduled_for: UnixMillis) -> String {
+    format!("inflight:{monitor_id}:{scheduled_for}")
+}
+
 impl Coordinator {
+    /// Records the rounds of in-flight markers that will never complete as `missed` (one D1
+    /// batch), then deletes those markers.
+    async fn record_interrupted(&self, now: UnixMillis) -> Result<()> {
+        let map = self
+            .state
+            .storage()
+            .list_with_options(worker::ListOptions::new().prefix("inflight:"))
+            .await?;
+        let mut markers = Vec::new();
+        for value in map.values() {
+            let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+            if let Ok(m) = serde_wasm_bindgen::from_value::<InFlight>(value) {
+                markers.push(m);
+            }
+        }
+        let lost = schedule::interrupted(&markers, &self.instance, now);
+        if lost.is_empty() {
+            return Ok(());
+        }
+        let db = store::db(&self.env)?;
+        let mut rows = Vec::new();
+        for m in &lost {
+            rows.push(store::rounds::interrupted_round_statement(&db, &env::new_id("rnd"), m, now)?);
+        }
+        db.batch(rows).await?;
+        for m in &lost {
+            worker::console_log!(
+                "round of {} for {} was interrupted; recorded as missed",
+                m.monitor_id,
+                m.scheduled_for
+            );
+            self.state.storage().delete(&in_flight_key(&m.monitor_id, m.scheduled_for)).await?;
+        }
+        Ok(())
+    }
+
     async fn slots(&self) -> Result<Vec<Slot>> {
         let map = self
             .state
@@ -246,9 +329,18 @@ impl Coordinator {
         Ok(out)
     }
 
-    async fn upsert_slot(&self, m: &Monitor, now: UnixMillis) -> Result<()> {
+    /// Creates or updates a monitor's slot. `version`: the stored version `m` was written as
+    /// (`None` from the cron's re-sync, which reads the current row and keeps the slot's).
+    async fn upsert_slot(&self, m: &Monitor, version: Option<i64>, now: UnixMillis) -> Result<()> {
         let key = slot_key(&m.id);
         let existing: Option<Slot> = self.state.storage().get(&key).await?;
+        if let (Some(s), Some(v)) = (&existing, version) {
+            if !schedule::config_supersedes(s.version, v) {
+                return Ok(());
+            }
+        }
+        let keep = existing.as_ref().map_or(0, |s| s.version);
+        let version = version.unwrap_or(keep);
         let slot = match existing {
             Some(mut s) if s.entry.interval_ms == m.interval_ms => {
                 s.entry.paused = m.paused;
@@ -268,8 +360,10 @@ impl Coordinator {
                     paused: m.paused,
                 },
                 recheck_at: None,
+                version,
             },
         };
+        let slot = Slot { version, ..slot };
         self.state.storage().put(&key, &slot).await
     }
 
@@ -282,7 +376,7 @@ impl Coordinator {
         for m in &monitors {
             let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
             if known.is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms) {
-                self.upsert_slot(m, now).await?;
+                self.upsert_slot(m, None, now).await?;
             }
         }
         for s in &slots {
@@ -337,6 +431,8 @@ impl Coordinator {
         for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
             let reports = round::reports_for(i, m, &batches, &answers);
             let (outcome, alerted) = self.record(m, *kind, label, *scheduled_for, started_at, reports).await?;
+            // Recorded (or its monitor is gone): no longer in flight. Manual rounds have no marker.
+            self.state.storage().delete(&in_flight_key(&m.id, *scheduled_for)).await?;
             any_alert |= alerted;
             outcomes.push(outcome);
         }
@@ -420,7 +516,13 @@ impl Coordinator {
             now,
             links: &links,
         };
-        let (next_state, effects): (AlertState, Vec<Effect>) = alerting::step(state, &input, m, || env::new_id("inc"));
+        // Paused means no alerts: the round is recorded and returned, the alert state is left
+        // as it was (it resumes from there when the monitor is unpaused).
+        let (next_state, effects): (AlertState, Vec<Effect>) = if m.paused {
+            (state, Vec::new())
+        } else {
+            alerting::step(state, &input, m, || env::new_id("inc"))
+        };
 
         let mut batch = vec![store::rounds::round_statement(
             &db,
@@ -443,9 +545,30 @@ impl Coordinator {
         )?);
         batch.push(store::rounds::alert_state_statement(&db, &m.id, &next_state, now)?);
         batch.extend(store::rounds::effect_statements(&db, &m.id, &m.channels, &effects, now)?);
-        db.batch(batch).await?;
+        let results = db.batch(batch).await?;
+        let outcome = RoundOutcome {
+            round_id: round_id.clone(),
+            monitor_id: m.id.clone(),
+            kind: kind_label.to_string(),
+            started_at,
+            finished_at: now,
+            reports: Vec::new(),
+            diagnosis: diagnosis.clone(),
+        };
+        // The round row is the batch's first statement, written only if the monitor exists.
+        if !store::rounds::round_written(&results, 0)? {
+            worker::console_log!("monitor {} was deleted during its round; nothing recorded", m.id);
+            return Ok((RoundOutcome { reports, ..outcome }, false));
+        }
 
         store::kv::put_status(&self.env, &round::current_status(m, &diagnosis, &reports, &round_id, now)).await?;
+        // A delete that ran between the batch and the put has already removed the status
+        // document; the API deletes the D1 row before the document, so checking D1 after the
+        // put catches every interleaving.
+        if store::monitors::get(&db, &m.id).await?.is_none() {
+            store::kv::delete_status(&self.env, &m.id).await?;
+            return Ok((RoundOutcome { reports, ..outcome }, false));
+        }
 
         for e in &effects {
             if let Effect::ScheduleRecheck { at } = e {
@@ -459,15 +582,6 @@ impl Coordinator {
             self.rearm(now).await?;
         }
         let alerted = effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
-        let outcome = RoundOutcome {
-            round_id,
-            monitor_id: m.id.clone(),
-            kind: kind_label.to_string(),
-            started_at,
-            finished_at: now,
-            reports,
-            diagnosis,
-        };
-        Ok((outcome, alerted))
+        Ok((RoundOutcome { reports, ..outcome }, alerted))
     }
 }

@@ -41,7 +41,7 @@ pub fn problem(e: &ApiError, instance: &str) -> Result<Response> {
     Ok(resp)
 }
 
-/// `Authorization: Bearer <API_TOKEN>`, compared in constant time. No token configured means
+/// `Authorization: Bearer <API_TOKEN>` (scheme case-insensitive), compared in constant time. No token configured means
 /// every authenticated route is refused (never open by accident).
 pub fn authorized(req: &Request, env: &Env) -> bool {
     let Some(expected) = env::secret(env, "API_TOKEN") else {
@@ -50,7 +50,7 @@ pub fn authorized(req: &Request, env: &Env) -> bool {
     let Ok(Some(header)) = req.headers().get("authorization") else {
         return false;
     };
-    let Some(given) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")) else {
+    let Some(given) = crate::core::routes::bearer_token(&header) else {
         return false;
     };
     given.as_bytes().ct_eq(expected.as_bytes()).into()

@@ -43,7 +43,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
-    let method = req.method().to_string();
+    // The exact token the client sent: `Request::method()` maps methods it does not know to GET.
+    let method = req.inner().method();
     let result = match match_route(&method, &path) {
         RouteMatch::Found(route, params) => {
             if route.auth && !http::authorized(&req, &env) {
@@ -59,6 +60,7 @@ async fn route(req: Request, env: Env) -> Result<Response> {
             return Ok(resp);
         }
         RouteMatch::NotFound => Err(ApiError::RouteNotFound),
+        RouteMatch::NotImplemented => Err(ApiError::MethodNotImplemented { method: method.clone() }),
     };
     match result {
         Ok(resp) => Ok(resp),

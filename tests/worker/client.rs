@@ -41,6 +41,12 @@ impl Api {
         Api { base, token, agent }
     }
 
+    /// A client for another worker than the shared one (a test that runs its own).
+    pub fn with(base: String, token: String) -> Api {
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(90)).redirects(0).build();
+        Api { base, token, agent }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

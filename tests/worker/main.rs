@@ -12,6 +12,7 @@ mod client;
 
 mod alerts;
 mod api;
+mod api_races;
 mod foundation;
 mod housekeeping;
 mod pages;

@@ -232,3 +232,74 @@ fn scripted_bounded_batches_leave_the_rest_due() {
         s.assert_every_slot_accounted(&format!("m{n:02}"), T0, 60_000);
     }
 }
+
+#[test]
+fn an_older_configuration_never_replaces_a_newer_one() {
+    // (stored, incoming, apply?)
+    for (stored, incoming, want) in [(0, 1, true), (3, 4, true), (4, 4, true), (5, 4, false), (7, 2, false)] {
+        assert_eq!(config_supersedes(stored, incoming), want, "stored {stored}, incoming {incoming}");
+    }
+}
+
+fn marker(id: &str, owner: &str, started_at: UnixMillis) -> InFlight {
+    InFlight {
+        monitor_id: id.into(),
+        scheduled_for: started_at,
+        started_at,
+        owner: owner.into(),
+    }
+}
+
+#[test]
+fn rounds_of_a_vanished_instance_are_interrupted_at_once() {
+    // The object was evicted (or crashed, or a deploy replaced it) mid-round: the new instance
+    // sees the old one's markers, however recent.
+    let markers = [marker("a", "old", T0 - SECOND), marker("b", "old", T0)];
+    let got: Vec<&str> = interrupted(&markers, "new", T0).iter().map(|m| m.monitor_id.as_str()).collect();
+    assert_eq!(got, ["a", "b"]);
+}
+
+#[test]
+fn rounds_still_running_in_this_instance_are_left_alone_until_given_up() {
+    let markers = [
+        marker("running", "me", T0 - 5 * MINUTE),
+        marker("stuck", "me", T0 - IN_FLIGHT_GIVE_UP_MS),
+        marker("just-started", "me", T0),
+    ];
+    let got: Vec<&str> = interrupted(&markers, "me", T0).iter().map(|m| m.monitor_id.as_str()).collect();
+    assert_eq!(got, ["stuck"], "a failed recording is reported missed after the give-up time");
+    assert!(interrupted(&[], "me", T0).is_empty());
+}
+
+/// Scripted: an alarm advances the schedule and marks the round in flight, the object dies
+/// before recording, and the next instance's alarm finds the round and reports it missed; the
+/// schedule itself still has the next slot due, so the grid is kept and nothing runs twice.
+#[test]
+fn a_round_cut_short_by_eviction_is_reported_missed_exactly_once() {
+    let mut e = entry("m", 60_000, T0);
+    let d = due(std::slice::from_ref(&e), T0, 10);
+    assert_eq!(d.len(), 1);
+    e.next_due = advance(&e, T0);
+    let mut store: BTreeMap<String, InFlight> = BTreeMap::new();
+    store.insert(
+        "m".into(),
+        InFlight {
+            monitor_id: "m".into(),
+            scheduled_for: d[0].scheduled_for,
+            started_at: T0,
+            owner: "first".into(),
+        },
+    );
+    // The instance dies here. A new one fires the next alarm a minute later.
+    let now = T0 + MINUTE;
+    let markers: Vec<InFlight> = store.values().cloned().collect();
+    let missed: Vec<UnixMillis> = interrupted(&markers, "second", now).iter().map(|m| m.scheduled_for).collect();
+    assert_eq!(missed, [T0], "the interrupted slot is reported");
+    for m in interrupted(&markers, "second", now) {
+        store.remove(&m.monitor_id);
+    }
+    assert!(store.is_empty());
+    let next = due(std::slice::from_ref(&e), now, 10);
+    assert_eq!(next[0].scheduled_for, T0 + MINUTE, "the next slot runs as planned");
+    assert_eq!(next[0].missed, 0, "and is not counted missed twice");
+}

@@ -23,9 +23,12 @@ use crate::core::time::UnixMillis;
 pub const CHANNEL_FIELDS: &[&str] = &["name", "kind", "url", "secret", "enabled"];
 /// Members of the channel view that a patch may not carry.
 pub const CHANNEL_READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "url_hint", "has_secret"];
+/// The members a create body may set to `null` (documented nullable in `ChannelCreate`).
+pub const CHANNEL_CREATE_NULLABLE: &[&str] = &["/secret"];
 
 pub fn validate_new_channel(v: &Value, id: String, ctx: &ValidationContext) -> Result<Channel, Vec<FieldError>> {
     let mut e = Errors::default();
+    super::reject_nulls(v, "", CHANNEL_CREATE_NULLABLE, &mut e);
     let c = build(v, id, ctx.now, ctx, &mut e);
     e.finish(c)
 }

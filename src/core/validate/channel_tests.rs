@@ -202,3 +202,19 @@ fn unsafe_channel_names_and_targets_are_refused_with_why() {
         );
     }
 }
+
+#[test]
+fn create_refuses_null_except_for_the_secret() {
+    let pointers = |v: Value| errors(&v, &ctx()).into_iter().map(|e| e.pointer).collect::<Vec<_>>();
+    let mut disabled = webhook();
+    disabled["enabled"] = Value::Null;
+    assert_eq!(pointers(disabled), ["/enabled"]);
+    let mut named = webhook();
+    named["name"] = Value::Null;
+    assert_eq!(pointers(named), ["/name"], "one error, not also \"is required\"");
+    let slack = json!({"name": "Slack", "kind": "slack", "url": SLACK_URL, "secret": null});
+    assert!(
+        validate_new_channel(&slack, "ch_3".into(), &ctx()).is_ok(),
+        "secret is documented nullable"
+    );
+}

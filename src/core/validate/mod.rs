@@ -11,13 +11,14 @@
 //!
 //! Layout: [`monitor`] and [`channel`] (create and patch), [`views`] (output shapes),
 //! [`query`] (list-endpoint query strings and cursors), [`target`] (which hosts are
-//! allowed), [`text`] (display text and header rules), [`patch`] (RFC 7396), [`limits`]
-//! (every bound and default).
+//! allowed), [`text`] (display text and header rules), [`patch`] (RFC 7396), [`precondition`]
+//! (ETags, `If-Match`, which references a write adds), [`limits`] (every bound and default).
 
 pub mod channel;
 pub mod limits;
 pub mod monitor;
 pub mod patch;
+pub mod precondition;
 pub mod query;
 pub mod target;
 pub mod text;
@@ -25,6 +26,7 @@ pub mod views;
 
 pub use channel::{apply_channel_patch, validate_new_channel};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
+pub use precondition::{added_channels, etag, if_match_allows};
 pub use query::{
     decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, PageQuery, ProbePath,
     ResultsQuery, RollupQuery,
@@ -56,11 +58,17 @@ pub struct ValidationContext {
 pub(crate) type Got<T> = Result<Option<T>, ()>;
 
 /// Collects field errors while a body is read, so that all of them are reported together.
+/// The second member holds the pointers already refused as `null` ([`reject_nulls`]): the
+/// readers treat `null` as absent and would otherwise add "is required" at the same place.
 #[derive(Debug, Default)]
-pub(crate) struct Errors(pub Vec<FieldError>);
+pub(crate) struct Errors(pub Vec<FieldError>, Vec<String>);
 
 impl Errors {
     pub fn push(&mut self, pointer: impl Into<String>, detail: impl Into<String>) {
+        let pointer = pointer.into();
+        if self.1.contains(&pointer) {
+            return;
+        }
         self.0.push(FieldError::new(pointer, detail));
     }
 
@@ -164,6 +172,52 @@ impl Errors {
                 self.push(pointer_push(base, key), "must be an array");
                 Err(())
             }
+        }
+    }
+}
+
+/// Refuses every `null` object member of a create body whose pointer is not in `nullable`
+/// (JSON Pointers; a `*` segment matches any array index), naming each. A create body has
+/// nothing to reset, so `null` is accepted only where the schema documents it (e.g. `origin:
+/// null`, "no origin"); anywhere else it is refused rather than silently read as "absent".
+/// `null` array items are left to the item checks, which already refuse them. Patches are not
+/// scanned: there `null` means "back to the default" (RFC 7396), and a member that has no
+/// default (a required one) is reported as required after the merge.
+pub(crate) fn reject_nulls(v: &Value, ptr: &str, nullable: &[&str], e: &mut Errors) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m {
+                let p = pointer_push(ptr, k);
+                if val.is_null() {
+                    if !nullable.iter().any(|n| pointer_matches(n, &p)) {
+                        e.0.push(FieldError::new(p.clone(), "must not be null (omit the member to use its default)"));
+                        e.1.push(p);
+                    }
+                } else {
+                    reject_nulls(val, &p, nullable, e);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if item.is_object() {
+                    reject_nulls(item, &format!("{ptr}/{i}"), nullable, e);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `pattern` (with `*` segments matching array indices) equals `pointer`.
+fn pointer_matches(pattern: &str, pointer: &str) -> bool {
+    let (mut a, mut b) = (pattern.split('/'), pointer.split('/'));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(seg)) if !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) => {}
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
         }
     }
 }

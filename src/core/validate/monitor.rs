@@ -40,10 +40,14 @@ pub const MONITOR_FIELDS: &[&str] = &[
 ];
 /// In the view but not writable.
 pub const MONITOR_READ_ONLY: &[&str] = &["id", "created_at", "updated_at"];
+/// The members a create body may set to `null` (documented nullable in `MonitorCreate`):
+/// no origin, no keyword, no reason. Any other `null` is refused (`super::reject_nulls`).
+pub const MONITOR_CREATE_NULLABLE: &[&str] = &["/origin", "/expect/keyword", "/maintenance/*/reason"];
 
 /// Checks a create body. `id` is assigned by the platform; `ctx.now` stamps both times.
 pub fn validate_new_monitor(v: &Value, id: String, ctx: &ValidationContext) -> Result<Monitor, Vec<FieldError>> {
     let mut e = Errors::default();
+    super::reject_nulls(v, "", MONITOR_CREATE_NULLABLE, &mut e);
     let m = build(v, id, ctx.now, ctx, &mut e);
     e.finish(m)
 }

@@ -581,3 +581,33 @@ fn monitor_with_a_now_refused_target_can_still_be_paused() {
         assert_eq!(ptrs, ["/url", "/origin/host"], "{patch}");
     }
 }
+
+#[test]
+fn create_refuses_null_where_it_is_not_documented_nullable() {
+    let body = json!({"name": "Shop", "url": "https://shop.example.com/", "public": null, "slug": null,
+        "expect": {"keyword": null, "statuses": null}, "confirmation": {"recovery_rounds": null},
+        "headers": {"x-a": null}});
+    let got = pointers(&body, &ctx());
+    for p in [
+        "/public",
+        "/slug",
+        "/expect/statuses",
+        "/confirmation/recovery_rounds",
+        "/headers/x-a",
+    ] {
+        assert_eq!(got.iter().filter(|g| *g == p).count(), 1, "{p} named once in {got:?}");
+    }
+    assert!(!got.iter().any(|g| g == "/expect/keyword"), "keyword is nullable: {got:?}");
+    // name: null is one error, not "must not be null" and "is required".
+    let got = pointers(&json!({"name": null, "url": "https://shop.example.com/"}), &ctx());
+    assert_eq!(got, ["/name"]);
+    // The documented nullable members.
+    let ok = json!({"name": "Shop", "url": "https://shop.example.com/", "origin": null, "expect": {"keyword": null},
+        "maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "reason": null}]});
+    assert!(validate_new_monitor(&ok, "mon_1".into(), &ctx()).is_ok());
+    // In a patch, null resets optional members and is refused for required ones.
+    let created = validate_new_monitor(&minimal(), "mon_1".into(), &ctx()).unwrap();
+    assert!(apply_monitor_patch(&created, &json!({"public": null, "slug": null, "tags": null}), &ctx()).is_ok());
+    let errs = apply_monitor_patch(&created, &json!({"url": null}), &ctx()).unwrap_err();
+    assert_eq!(errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/url"]);
+}

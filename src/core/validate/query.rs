@@ -2,7 +2,7 @@
 //!
 //! Errors point at `/query/<parameter>` (the body-pointer convention applied to the query
 //! string), so one problem document format serves both. Unknown and repeated parameters are
-//! errors, like unknown body fields. The cursor is base64url (no padding) of
+//! errors, like unknown body fields; an empty `cursor=` means the first page. The cursor is base64url (no padding) of
 //! `<sort key>:<id>`; clients must treat it as opaque.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -115,7 +115,9 @@ impl Params {
                 }
             },
         };
-        let cursor = self.get("cursor").and_then(|s| {
+        // An empty `cursor=` is the first page, like no cursor: clients that template
+        // `cursor={next_cursor or ""}` get what they mean (documented on the parameter).
+        let cursor = self.get("cursor").filter(|s| !s.is_empty()).and_then(|s| {
             let c = decode_cursor(s);
             if c.is_none() {
                 e.push("/query/cursor", "is not a cursor this API returned");
@@ -249,6 +251,11 @@ mod tests {
     fn page_defaults_and_bounds() {
         assert_eq!(parse_page_query(""), Ok(PageQuery { limit: 50, cursor: None }));
         assert_eq!(parse_page_query("?limit=100").map(|p| p.limit), Ok(100));
+        assert_eq!(
+            parse_page_query("cursor=&limit=2"),
+            Ok(PageQuery { limit: 2, cursor: None }),
+            "an empty cursor is the first page"
+        );
         let c = Cursor {
             sort_key: 7,
             id: "ch_1".into(),

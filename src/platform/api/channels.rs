@@ -3,13 +3,22 @@
 //! A channel's `url` and `secret` are write-only: every response body is built by
 //! `core::validate::channel_view` (from `Channel::redacted`), and nothing here logs a
 //! channel or a request body, so neither can leak through the API or the logs.
+//!
+//! PATCH is a versioned read-modify-write with optional `If-Match`, as for monitors
+//! (`monitors.rs`). DELETE refuses (409 `channel-in-use`, listing the monitors) while any
+//! monitor still lists the channel: detaching silently would stop alerts nobody chose to stop,
+//! and a dangling id would make those monitors' PATCHes fail.
 
 use serde_json::Value;
 
-use super::{ok, ApiResult, Ctx};
+use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
 use crate::core::monitor::Channel;
 use crate::core::problem::ApiError;
-use crate::core::validate::{apply_channel_patch, channel_view, list_view, parse_page_query, validate_new_channel, Cursor};
+use crate::core::validate::{
+    apply_channel_patch, channel_view, etag, if_match_allows, list_view, parse_page_query, validate_new_channel, Cursor,
+};
+use crate::platform::store::channels::Delete;
+use crate::platform::store::Write;
 use crate::platform::{env, http, store};
 
 fn not_found(id: &str) -> ApiError {
@@ -19,9 +28,9 @@ fn not_found(id: &str) -> ApiError {
     }
 }
 
-async fn load(ctx: &Ctx) -> Result<Channel, ApiError> {
+async fn load(ctx: &Ctx) -> Result<(Channel, i64), ApiError> {
     let id = ctx.param("id");
-    store::channels::get(&ctx.db()?, &id)
+    store::channels::get_versioned(&ctx.db()?, &id)
         .await
         .map_err(http::unavailable("channels get"))?
         .ok_or_else(|| not_found(&id))
@@ -52,33 +61,61 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
     store::channels::insert(&ctx.db()?, &c)
         .await
         .map_err(http::unavailable("channels insert"))?;
-    let resp = ok(http::json(&channel_view(&c), 201))?;
+    let resp = with_etag(ok(http::json(&channel_view(&c), 201))?, 1)?;
     let location = format!("/api/v1/channels/{}", c.id);
     ok(resp.headers().set("location", &location).map(|_| resp))
 }
 
 pub async fn get(ctx: Ctx) -> ApiResult {
-    let c = load(&ctx).await?;
-    ok(http::json(&channel_view(&c), 200))
+    let (c, version) = load(&ctx).await?;
+    with_etag(ok(http::json(&channel_view(&c), 200))?, version)
 }
 
 pub async fn update(mut ctx: Ctx) -> ApiResult {
     let patch: Value = http::read_json(&mut ctx.req).await?;
-    let current = load(&ctx).await?;
-    let c = apply_channel_patch(&current, &patch, &ctx.config.validation(ctx.now))?;
-    store::channels::update(&ctx.db()?, &c)
-        .await
-        .map_err(http::unavailable("channels update"))?;
-    ok(http::json(&channel_view(&c), 200))
+    let condition = if_match(&ctx);
+    let db = ctx.db()?;
+    for _ in 0..MAX_WRITE_ATTEMPTS {
+        let (current, version) = load(&ctx).await?;
+        if !if_match_allows(condition.as_deref(), &etag(version)) {
+            return Err(ApiError::PreconditionFailed {
+                detail: format!("If-Match does not match the channel's current ETag {}", etag(version)),
+            });
+        }
+        let c = apply_channel_patch(&current, &patch, &ctx.config.validation(ctx.now))?;
+        match store::channels::update(&db, &c, version)
+            .await
+            .map_err(http::unavailable("channels update"))?
+        {
+            Write::Written { version } => return with_etag(ok(http::json(&channel_view(&c), 200))?, version),
+            // Another writer got in between (or the channel is gone): read again and re-merge.
+            Write::NotApplied | Write::SlugTaken => continue,
+        }
+    }
+    Err(ApiError::Conflict {
+        detail: format!("the channel changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"),
+    })
 }
 
 pub async fn delete(ctx: Ctx) -> ApiResult {
     let id = ctx.param("id");
-    if !store::channels::delete(&ctx.db()?, &id)
-        .await
-        .map_err(http::unavailable("channels delete"))?
-    {
-        return Err(not_found(&id));
+    let db = ctx.db()?;
+    // "In use" by nobody means the last monitor let go between the DELETE and the listing:
+    // try again (bounded).
+    for _ in 0..3 {
+        match store::channels::delete(&db, &id)
+            .await
+            .map_err(http::unavailable("channels delete"))?
+        {
+            Delete::Deleted => return ok(http::no_content()),
+            Delete::NotFound => return Err(not_found(&id)),
+            Delete::InUse(monitors) if !monitors.is_empty() => {
+                return Err(ApiError::ChannelInUse { channel_id: id, monitors });
+            }
+            Delete::InUse(_) => continue,
+        }
     }
-    ok(http::no_content())
+    Err(ApiError::Conflict {
+        detail: "the channel's users kept changing while it was deleted; retry".into(),
+    })
 }

@@ -73,6 +73,21 @@ pub fn ok(r: worker::Result<Response>) -> ApiResult {
     r.map_err(internal)
 }
 
+/// Sets the `ETag` of a stored version on a monitor or channel response.
+pub fn with_etag(resp: Response, version: i64) -> ApiResult {
+    let tag = crate::core::validate::etag(version);
+    ok(resp.headers().set("etag", &tag).map(|_| resp))
+}
+
+/// The request's `If-Match` header, if any.
+pub fn if_match(ctx: &Ctx) -> Option<String> {
+    ctx.req.headers().get("if-match").ok().flatten()
+}
+
+/// How many times a PATCH re-reads and re-merges when another writer changed the resource
+/// between its read and its write, before answering 409.
+pub const MAX_WRITE_ATTEMPTS: usize = 10;
+
 /// A platform error where none was expected: our bug (500, logged, never shown).
 pub fn internal(e: worker::Error) -> ApiError {
     ApiError::Internal { log_detail: e.to_string() }

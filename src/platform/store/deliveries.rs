@@ -91,10 +91,31 @@ pub fn insert_statement(
     channel_id: &str,
     now: i64,
 ) -> Result<D1PreparedStatement> {
+    insert_with(db, INSERT_SQL, id, alert, monitor_id, channel_id, now)
+}
+
+const INSERT_SQL: &str =
+    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)";
+
+/// The same row, written only while the monitor exists (evaluated inside the round's batch,
+/// so a monitor deleted while its round ran never gets alerts queued).
+const INSERT_IF_MONITOR_SQL: &str =
+    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?4)";
+
+fn insert_with(
+    db: &D1Database,
+    sql: &str,
+    id: &str,
+    alert: &Alert,
+    monitor_id: &str,
+    channel_id: &str,
+    now: i64,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)",
+        sql,
         &[
             s(id),
             s(&alert.id),
@@ -108,7 +129,7 @@ pub fn insert_statement(
 }
 
 /// One INSERT per channel for `alert`, due at `now`; run them in the same batch as the alert
-/// state change that produced the alert.
+/// state change that produced the alert. Nothing is queued once the monitor is deleted.
 pub fn outbox_statements(
     db: &D1Database,
     alert: &Alert,
@@ -118,7 +139,7 @@ pub fn outbox_statements(
 ) -> Result<Vec<D1PreparedStatement>> {
     channel_ids
         .iter()
-        .map(|c| insert_statement(db, &env::new_id("dlv"), alert, monitor_id, c, now))
+        .map(|c| insert_with(db, INSERT_IF_MONITOR_SQL, &env::new_id("dlv"), alert, monitor_id, c, now))
         .collect()
 }
 

@@ -66,6 +66,37 @@ pub async fn config_page<T: serde::de::DeserializeOwned>(
     rows.iter().map(|r| from_json(&r.data)).collect()
 }
 
+/// The outcome of a conditional configuration write (`monitors`, `channels`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// Written; the row is now at this version.
+    Written { version: i64 },
+    /// The UNIQUE index on `monitors.slug` refused it: another monitor has the slug.
+    SlugTaken,
+    /// Nothing was written: the version changed, the row is gone, or a referenced channel does
+    /// not exist. The caller re-reads and decides.
+    NotApplied,
+}
+
+impl Write {
+    /// Classifies a `run()`: a UNIQUE failure on the slug is an answer, not an outage (D1
+    /// reports it as an error whose text names the constraint).
+    pub fn from_run(run: Result<worker::D1Result>, version: i64) -> Result<Write> {
+        match run {
+            Ok(r) => {
+                let changes = r.meta()?.and_then(|m| m.changes).unwrap_or(0);
+                Ok(if changes > 0 {
+                    Write::Written { version }
+                } else {
+                    Write::NotApplied
+                })
+            }
+            Err(e) if e.to_string().contains("UNIQUE constraint failed: monitors.slug") => Ok(Write::SlugTaken),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// A row with one JSON column named `config`/`data`.
 #[derive(serde::Deserialize)]
 pub struct JsonRow {

@@ -1,6 +1,12 @@
 //! Everything one round writes, as one D1 batch: the round row, its observations, the alert
 //! state, incident changes and the outbox rows for its alerts. Also the reads a round needs
 //! (alert state, recent hourly rollups for the latency baseline).
+//!
+//! Every INSERT of a round's batch is guarded by `WHERE EXISTS (SELECT 1 FROM monitors WHERE
+//! id = …)`: a D1 batch is one transaction, so a monitor deleted while its round ran gets no
+//! rows at all (the delete's own batch removes rows written before it). The round row is the
+//! batch's first statement; [`round_written`] tells the caller whether it was written, and
+//! so whether to publish the status document and kick the dispatcher.
 
 use worker::{D1Database, D1PreparedStatement, Result};
 
@@ -33,7 +39,7 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
     stmt(
         db,
         "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
         &[
             s(r.id),
             s(r.monitor_id),
@@ -45,6 +51,25 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
             opt_s(severity.as_deref()),
             opt_s(diagnosis.as_deref()),
         ],
+    )
+}
+
+/// A `missed` round for an interrupted one (see `core::schedule::interrupted`), unless the
+/// monitor is gone or the round was recorded after all (the object died between its batch and
+/// clearing the marker).
+pub fn interrupted_round_statement(
+    db: &D1Database,
+    id: &str,
+    m: &crate::core::schedule::InFlight,
+    now: i64,
+) -> Result<D1PreparedStatement> {
+    stmt(
+        db,
+        "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
+         SELECT ?1, ?2, 'missed', ?3, ?4, ?5, NULL, NULL, NULL \
+         WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2) \
+         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN ('scheduled', 'recheck'))",
+        &[s(id), s(&m.monitor_id), n(m.scheduled_for), n(m.started_at), n(now)],
     )
 }
 
@@ -60,7 +85,7 @@ pub fn observation_statements(
             stmt(
                 db,
                 "INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
                 &[
                     s(round_id),
                     s(monitor_id),
@@ -77,6 +102,16 @@ pub fn observation_statements(
         .collect()
 }
 
+/// Whether the statement at `index` of a batch's results changed a row (for a guarded INSERT:
+/// whether its monitor still existed when the batch ran).
+pub fn round_written(results: &[worker::D1Result], index: usize) -> Result<bool> {
+    let changes = match results.get(index) {
+        Some(r) => r.meta()?.and_then(|m| m.changes).unwrap_or(0),
+        None => 0,
+    };
+    Ok(changes > 0)
+}
+
 pub async fn load_alert_state(db: &D1Database, monitor_id: &str) -> Result<AlertState> {
     let row: Option<JsonRow> = stmt(db, "SELECT state AS data FROM alert_state WHERE monitor_id = ?1", &[s(monitor_id)])?
         .first(None)
@@ -90,7 +125,7 @@ pub async fn load_alert_state(db: &D1Database, monitor_id: &str) -> Result<Alert
 pub fn alert_state_statement(db: &D1Database, monitor_id: &str, state: &AlertState, now: i64) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "INSERT INTO alert_state (monitor_id, state, updated_at) VALUES (?1, ?2, ?3) \
+        "INSERT INTO alert_state (monitor_id, state, updated_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1) \
          ON CONFLICT (monitor_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
         &[s(monitor_id), s(&to_json(state)?), n(now)],
     )
@@ -112,7 +147,8 @@ pub fn effect_statements(
             Effect::ScheduleRecheck { .. } => {}
             Effect::OpenIncident(inc) => out.push(stmt(
                 db,
-                "INSERT INTO incidents (id, monitor_id, opened_at, closed_at, verdict, data) VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+                "INSERT INTO incidents (id, monitor_id, opened_at, closed_at, verdict, data) \
+                 SELECT ?1, ?2, ?3, NULL, ?4, ?5 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
                 &[
                     s(&inc.id),
                     s(monitor_id),
