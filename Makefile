@@ -31,7 +31,7 @@ demo:
 	@scripts/demo.sh
 
 bench:
-	@scripts/with-tools.sh cargo bench
+	@scripts/with-tools.sh cargo bench -p edgeprobe-core
 
 clean:
 	rm -rf target build .wrangler tests/.run

@@ -9,7 +9,7 @@ SCRIPT_NAME=build
 source "$(dirname "$0")/lib.sh"
 ensure_tools
 cd "$ROOT"
-stamp=$(find src Cargo.toml Cargo.lock -type f -print0 | sort -z | xargs -0 cksum | cksum | cut -d' ' -f1)
+stamp=$(find src crates/edgeprobe-core crates/edgeprobe-web Cargo.toml Cargo.lock -type f -print0 | sort -z | xargs -0 cksum | cksum | cut -d' ' -f1)
 if [ -f build/.stamp ] && [ "$(cat build/.stamp)" = "$stamp" ] && [ -f build/index.js ]; then
   say "worker build is up to date"
   exit 0

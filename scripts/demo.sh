@@ -30,8 +30,8 @@ trap cleanup EXIT INT TERM
 
 # Build the rig first, with cargo's progress visible (a fresh clone compiles it for a minute or
 # two); only then start it, so the start wait below is about the rig, not the compiler.
-say "building the failure rig (cargo build --example rig; first time about 1-2 minutes)"
-cargo build --example rig || { say "building the rig failed (cargo's output is above)"; exit 1; }
+say "building the failure rig (cargo build -p edgeprobe-testkit --example rig; first time about 1-2 minutes)"
+cargo build -p edgeprobe-testkit --example rig || { say "building the rig failed (cargo's output is above)"; exit 1; }
 RIG_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/rig"
 [ -x "$RIG_BIN" ] || { say "the rig was built but $RIG_BIN is missing"; exit 1; }
 

@@ -6,7 +6,7 @@
 # Arguments, when given, are test-name filters passed to the test binary:
 # `scripts/integration.sh rig_cases::`.
 #
-# TLS: the rig's test CA is made before wrangler starts (examples/rig.rs --make-ca) and given
+# TLS: the rig's test CA is made before wrangler starts (crates/edgeprobe-testkit/examples/rig.rs --make-ca) and given
 # to workerd as NODE_EXTRA_CA_CERTS, and to the rig as EDGEPROBE_RIG_CA_DIR, so certificates
 # the rig issues from it verify for real on both probe paths.
 set -euo pipefail
@@ -35,7 +35,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 say "making the rig's test CA in $CA_DIR (workerd trusts it through NODE_EXTRA_CA_CERTS)"
-cargo run -q --example rig -- --make-ca "$CA_DIR" >/dev/null
+cargo run -q -p edgeprobe-testkit --example rig -- --make-ca "$CA_DIR" >/dev/null
 export EDGEPROBE_RIG_CA_DIR="$CA_DIR"
 apply_migrations "$STATE"
 NODE_EXTRA_CA_CERTS="$CA_DIR/ca.pem" node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \

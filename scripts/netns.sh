@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # scripts/netns.sh CMD [ARG…]: runs CMD in a private network namespace that this script
 # creates (`unshare -n`; needs root), with loopback up and the marker the test rig requires
-# before it adds nftables rules (tests/rig/firewall.rs):
+# before it adds nftables rules (crates/edgeprobe-testkit/src/rig/firewall.rs):
 #   EDGEPROBE_NETNS_MARKER  a file holding `token=<random>` and `netns=<this namespace's id>`
 #   EDGEPROBE_NETNS_TOKEN   the same random token
 # The marker is written only after checking that unshare really gave a new namespace (its id
 # differs from the caller's) holding nothing but `lo`; the rig re-checks the id and `lo`.
-#   scripts/netns.sh cargo test --test rig_selftest    # the rig's firewall cases, for real
+#   scripts/netns.sh cargo test -p edgeprobe-testkit --test rig_selftest    # the rig's firewall cases, for real
 set -euo pipefail
 SCRIPT_NAME=netns
 source "$(dirname "$0")/lib.sh"

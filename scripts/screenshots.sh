@@ -13,7 +13,7 @@
 # seeds it with scripts/seed_demo.py (the fixture monitors as public monitors, their status,
 # rollups and incidents), takes the screenshots and stops the worker.
 #
-# Without a worker: `cargo run --example render_status_fixture -- /tmp/site`, serve /tmp/site
+# Without a worker: `cargo run -p edgeprobe-web --example render_status_fixture -- /tmp/site`, serve /tmp/site
 # with `python3 -m http.server -b 127.0.0.1 8799 -d /tmp/site`, then run this script against
 # http://127.0.0.1:8799.
 set -euo pipefail

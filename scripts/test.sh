@@ -28,7 +28,7 @@ native=${PIPESTATUS[0]}
 # created and marked (above, on the host, they must skip).
 if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
   say "the rig's firewall tests in a private network namespace"
-  "$ROOT/scripts/netns.sh" cargo test --test rig_selftest -- firewall 2>&1 | tee -a "$LOG"
+  "$ROOT/scripts/netns.sh" cargo test -p edgeprobe-testkit --test rig_selftest -- firewall 2>&1 | tee -a "$LOG"
   [ "${PIPESTATUS[0]}" = 0 ] || native=1
 fi
 set -e

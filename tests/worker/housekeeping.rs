@@ -97,7 +97,7 @@ fn cron_rolls_finished_hours_into_rollups() {
 }
 
 fn rfc3339(ms: i64) -> String {
-    edgeprobe::core::time::format_rfc3339(ms)
+    edgeprobe_core::time::format_rfc3339(ms)
 }
 
 /// Issue 10 (security): the target policy is re-checked when probing and delivering, not only

@@ -18,8 +18,6 @@ mod housekeeping;
 mod pages;
 mod probes;
 mod regional;
-#[path = "../rig/mod.rs"]
-#[allow(dead_code)]
-mod rig;
+use edgeprobe_testkit::rig;
 mod rig_cases;
 mod shared;

@@ -1,0 +1,41 @@
+//! edgeprobe's pure core: everything that decides about probes, diagnoses and alerts.
+//!
+//! Nothing here imports `worker`, performs I/O, or reads a clock; time is always an argument
+//! ([`time::UnixMillis`]). The Worker (the `edgeprobe-worker` crate) gathers facts, calls into
+//! these modules with the current time, and carries out the effects they return. This crate
+//! does not depend on `worker`, `js-sys`, `wasm-bindgen` or any async runtime, so using one of
+//! them here is a compile error, not a review finding. It compiles natively and for wasm32.
+//!
+//! Layout:
+//! - [`time`]: time as data.
+//! - [`observation`]: what a probe round saw, per region and path.
+//! - [`diagnosis`]: the verdict catalog and the shape of a diagnosis.
+//! - [`monitor`]: checked monitor and channel configuration.
+//! - [`target`]: the target policy (which hosts and ports may be probed or sent to), checked
+//!   at save, probe and delivery time.
+//! - [`http1`]: HTTP/1.1 response parsing (httparse) into observation outcomes.
+//! - [`probe_identity`]: how probes name themselves (User-Agent, `edgeprobe-region`) on both paths.
+//! - [`classify`]: platform error texts turned into observation variants, conservatively.
+//! - [`cdn`]: who produced a response: each CDN's conventions for edge- vs origin-made errors.
+//! - [`diagnose`]: the two-path, multi-region diagnosis engine.
+//! - [`status`]: the current-status document (KV) and the shared "path ok" rule.
+//! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
+//! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
+//! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
+//! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+
+pub mod alerting;
+pub mod cdn;
+pub mod classify;
+pub mod diagnose;
+pub mod diagnosis;
+pub mod http1;
+pub mod monitor;
+pub mod observation;
+pub mod probe_identity;
+pub mod rollup;
+pub mod round;
+pub mod schedule;
+pub mod status;
+pub mod target;
+pub mod time;

@@ -1,0 +1,312 @@
+//! Channel payloads compared byte for byte with tests/fixtures/alerts/. The alerts come from
+//! running the real state machine through an outage, so the fixtures show what a receiver
+//! actually gets. To regenerate after an intended change: `EDGEPROBE_BLESS=1 cargo test --test
+//! alert_payloads`, then review the diff in git.
+
+use edgeprobe_testkit::builders as common;
+
+use std::path::PathBuf;
+
+use common::{diagnosis, links, monitor, reports, Round, T0};
+use edgeprobe_core::alerting::alert::test_alert;
+use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body};
+use edgeprobe_core::alerting::sign::verify;
+use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, RoundInput, RoundKind};
+use edgeprobe_core::diagnosis::Verdict;
+use edgeprobe_core::monitor::ChannelKind;
+use serde_json::Value;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
+
+/// Down at 10 s (origin timeout in two regions), resolved at 130 s.
+fn outage_alerts() -> Vec<Alert> {
+    let m = monitor();
+    let l = links();
+    let rounds = [
+        (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (70, RoundKind::Scheduled, Round::Healthy),
+        (130, RoundKind::Scheduled, Round::Healthy),
+    ];
+    let mut state = AlertState::default();
+    let mut sent = Vec::new();
+    for (sec, kind, round) in rounds {
+        let now = T0 + sec * 1000;
+        let d = diagnosis(round);
+        let reps = reports(round, now);
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: &l,
+        };
+        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
+        state = next;
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
+    }
+    assert_eq!(
+        sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [AlertKind::Down, AlertKind::Resolved]
+    );
+    sent
+}
+
+/// Updated (origin_timeout -> origin_refused) at 60 s, Flapping at 250 s (the second incident
+/// within the window, with a threshold of 1), and a channel test.
+fn other_alerts() -> Vec<Alert> {
+    let mut m = monitor();
+    m.confirmation.flap_threshold = 1;
+    let l = links();
+    let rounds = [
+        (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (
+            60,
+            RoundKind::Scheduled,
+            Round::Fail(Verdict::OriginRefused, &["apac", "enam", "weur"]),
+        ),
+        (120, RoundKind::Scheduled, Round::Healthy),
+        (180, RoundKind::Scheduled, Round::Healthy),
+        (240, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (250, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+    ];
+    let mut state = AlertState::default();
+    let mut sent = Vec::new();
+    for (sec, kind, round) in rounds {
+        let now = T0 + sec * 1000;
+        let d = diagnosis(round);
+        let reps = reports(round, now);
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: &l,
+        };
+        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
+        state = next;
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
+    }
+    sent.remove(0); // the Down, covered by outage_alerts
+    sent.retain(|a| a.kind != AlertKind::Resolved); // covered by outage_alerts too
+    sent.push(test_alert(&m, &l, T0 + 300_000));
+    assert_eq!(
+        sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
+        [AlertKind::Updated, AlertKind::Flapping, AlertKind::Test]
+    );
+    sent
+}
+
+fn fixture_path(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/alerts").join(name)
+}
+
+/// Compares with the fixture and prints a line diff (`-` fixture, `+` actual) on mismatch.
+fn assert_golden(name: &str, actual: &str) {
+    let path = fixture_path(name);
+    if std::env::var_os("EDGEPROBE_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if expected == actual {
+        return;
+    }
+    let (want, got): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let mut diff = String::new();
+    for i in 0..want.len().max(got.len()) {
+        match (want.get(i), got.get(i)) {
+            (Some(w), Some(g)) if w == g => {}
+            (w, g) => {
+                diff.push_str(&format!(
+                    "line {}:\n  - {}\n  + {}\n",
+                    i + 1,
+                    w.unwrap_or(&"<none>"),
+                    g.unwrap_or(&"<none>")
+                ));
+            }
+        }
+    }
+    if diff.is_empty() {
+        diff = "(same lines; trailing newline or line endings differ)".into();
+    }
+    panic!("{name} differs from the golden file:\n{diff}");
+}
+
+#[test]
+fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
+    let mut alerts = outage_alerts();
+    alerts.extend(other_alerts());
+    for alert in &alerts {
+        let kind = alert.kind.as_str();
+        for (channel, ext) in [
+            (ChannelKind::Webhook, "webhook"),
+            (ChannelKind::Slack, "slack"),
+            (ChannelKind::Discord, "discord"),
+            (ChannelKind::Pagerduty, "pagerduty"),
+        ] {
+            let secret = match channel {
+                ChannelKind::Webhook => Some(SECRET),
+                ChannelKind::Pagerduty => Some(ROUTING_KEY),
+                _ => None,
+            };
+            let req = build(channel, secret, alert, 1_795_262_410).unwrap();
+            assert_eq!(req.content_type, "application/json");
+            serde_json::from_str::<Value>(&req.body).unwrap_or_else(|e| panic!("{ext}_{kind}: not JSON: {e}"));
+            assert_golden(&format!("{ext}_{kind}.json"), &req.body);
+            if channel == ChannelKind::Webhook {
+                let headers: String = req.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+                assert_golden(&format!("webhook_{kind}.headers"), &headers);
+            }
+        }
+    }
+}
+
+#[test]
+fn webhook_headers_follow_standard_webhooks_and_verify() {
+    let down = &outage_alerts()[0];
+    let req = build(ChannelKind::Webhook, Some(SECRET), down, 1_795_262_410).unwrap();
+    let header = |name: &str| req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(header("webhook-id"), down.id);
+    assert_eq!(header("webhook-timestamp"), "1795262410");
+    assert_eq!(
+        verify(
+            SECRET,
+            &down.id,
+            1_795_262_410,
+            &req.body,
+            &header("webhook-signature"),
+            1_795_262_415,
+            300
+        ),
+        Ok(())
+    );
+    // A retry re-signs with a new timestamp but keeps the id.
+    let retry = build(ChannelKind::Webhook, Some(SECRET), down, 1_795_262_470).unwrap();
+    assert_eq!(retry.headers[0], req.headers[0]);
+    assert_ne!(retry.headers[2], req.headers[2]);
+    // Without a secret the webhook goes unsigned; a bad secret is a configuration error.
+    let unsigned = build(ChannelKind::Webhook, None, down, 1).unwrap();
+    assert_eq!(
+        unsigned.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        ["webhook-id", "webhook-timestamp"]
+    );
+    assert!(matches!(
+        build(ChannelKind::Webhook, Some("nope"), down, 1),
+        Err(BuildError::Sign(_))
+    ));
+    assert_eq!(build(ChannelKind::Pagerduty, None, down, 1), Err(BuildError::MissingRoutingKey));
+    assert_eq!(
+        build(ChannelKind::Pagerduty, Some("  "), down, 1),
+        Err(BuildError::MissingRoutingKey)
+    );
+}
+
+/// An alert far past every channel's limits: 40 regions with long multi-byte texts.
+fn oversized_alert() -> Alert {
+    let mut a = outage_alerts().remove(0);
+    let long = "délai dépassé ⏱ ".repeat(400);
+    a.monitor_name = "Ñ".repeat(400);
+    a.summary = long.clone();
+    a.checklist = (0..50).map(|i| format!("{i}: {long}")).collect();
+    a.regions = (0..40)
+        .map(|i| AlertRegion {
+            region: format!("region-{i}-{}", "é".repeat(300)),
+            colo: Some("CDG".into()),
+            edge_status: None,
+            edge_failure: Some(format!("timeout: {long}")),
+            edge_ms: Some(15_000),
+            origin_failed_step: Some("http".into()),
+            origin_detail: Some(long.clone()),
+            origin_ms: Some(9),
+            edge_summary: Some(format!("no answer within the timeout {long}")),
+            origin_summary: Some(long.clone()),
+        })
+        .collect();
+    a
+}
+
+fn chars(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.chars().count())
+}
+
+#[test]
+fn discord_stays_within_embed_limits() {
+    let body: Value = serde_json::from_str(&discord_body(&oversized_alert())).unwrap();
+    let embed = &body["embeds"][0];
+    let fields = embed["fields"].as_array().unwrap();
+    assert!(fields.len() <= 25);
+    assert!(chars(&embed["title"]) <= 256);
+    assert!(chars(&embed["description"]) <= 4096);
+    let mut total = chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+    for f in fields {
+        assert!(chars(&f["name"]) <= 256 && chars(&f["value"]) <= 1024 && chars(&f["value"]) > 0);
+        total += chars(&f["name"]) + chars(&f["value"]);
+    }
+    assert!(total <= 6000, "embed total {total}");
+    assert_eq!(fields.last().unwrap()["name"], "Links", "links survive shrinking");
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+}
+
+#[test]
+fn slack_stays_within_block_limits() {
+    let body: Value = serde_json::from_str(&slack_body(&oversized_alert())).unwrap();
+    for block in body["blocks"].as_array().unwrap() {
+        match block["type"].as_str().unwrap() {
+            "header" => assert!(chars(&block["text"]["text"]) <= 150),
+            "section" if block.get("fields").is_some() => {
+                let fields = block["fields"].as_array().unwrap();
+                assert!(fields.len() <= 10);
+                assert!(fields.iter().all(|f| chars(&f["text"]) <= 2000));
+            }
+            "section" => assert!(chars(&block["text"]["text"]) <= 3000),
+            "context" => assert!(chars(&block["elements"][0]["text"]) <= 3000),
+            other => panic!("unexpected block {other}"),
+        }
+    }
+    assert!(chars(&body["text"]) <= 3000);
+}
+
+#[test]
+fn slack_escapes_control_characters_from_outside_text() {
+    let mut a = outage_alerts().remove(0);
+    a.summary = "<!channel> & <https://evil.example|click>".into();
+    let body = slack_body(&a);
+    assert!(!body.contains("<!channel>"));
+    assert!(body.contains("&lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"));
+}
+
+#[test]
+fn pagerduty_maps_kinds_to_actions_and_bounds_the_summary() {
+    let body: Value = serde_json::from_str(&pagerduty_body(&oversized_alert(), ROUTING_KEY)).unwrap();
+    assert_eq!(body["event_action"], "trigger");
+    assert_eq!(body["dedup_key"], "inc_7Hq2");
+    assert!(chars(&body["payload"]["summary"]) <= 1024);
+    let mut a = outage_alerts().remove(0);
+    let cases = [
+        (AlertKind::Down, "trigger"),
+        (AlertKind::Updated, "trigger"),
+        (AlertKind::Reminder, "trigger"),
+        (AlertKind::Flapping, "trigger"),
+        (AlertKind::Test, "trigger"),
+        (AlertKind::Resolved, "resolve"),
+        (AlertKind::FlappingEnded, "resolve"),
+    ];
+    for (kind, action) in cases {
+        a.kind = kind;
+        let body: Value = serde_json::from_str(&pagerduty_body(&a, ROUTING_KEY)).unwrap();
+        assert_eq!(body["event_action"], action, "{kind:?}");
+    }
+}

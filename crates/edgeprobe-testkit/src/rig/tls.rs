@@ -1,0 +1,236 @@
+//! Test certificates, made at rig start with the openssl CLI: a test CA and leaves that are
+//! valid, expiring soon, expired, self-signed, or issued for the wrong host.
+//!
+//! It owns files under the rig's temp dir and runs `openssl`; it decides nothing about how
+//! the certificates are served (that is `nginx.rs`).
+//!
+//! The CA can come from a directory made before the rig starts ([`ensure_ca`], run by
+//! `cargo run -p edgeprobe-testkit --example rig -- --make-ca DIR`): the scripts make it before `wrangler dev`
+//! starts and hand its `ca.pem` to workerd as `NODE_EXTRA_CA_CERTS` (wrangler's local runtime
+//! adds those certificates to the trust store of its outbound network, for `fetch()` and
+//! `connect()` alike), so the valid certificates verify for real under `wrangler dev`. The rig
+//! then signs its leaves with that CA (`EDGEPROBE_RIG_CA_DIR`, see `RigOptions::ca_dir`). openssl 3.0 has no `x509 -not_before`,
+//! so leaves are signed with `openssl ca`, whose -startdate/-enddate accept past dates.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::RigError;
+
+/// Names every "good" leaf is valid for: what the rig's URLs use to reach origins.
+const GOOD_SAN: &str = "DNS:localhost,IP:127.0.0.1";
+/// The only name the wrong-host leaf is valid for.
+pub const WRONG_HOST: &str = "wrong-host.edgeprobe.invalid";
+
+/// A key and certificate pair on disk.
+#[derive(Debug, Clone)]
+pub struct CertFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Every certificate the rig serves.
+#[derive(Debug, Clone)]
+pub struct CertSet {
+    pub ca: PathBuf,
+    pub valid: CertFiles,
+    pub expiring: CertFiles,
+    pub expired: CertFiles,
+    pub self_signed: CertFiles,
+    pub wrong_host: CertFiles,
+}
+
+/// How long the expiring leaf has left: inside any sensible "expires soon" window.
+pub const EXPIRING_DAYS: u32 = 5;
+
+/// Makes the certificates in `dir`; the CA is `ca_dir`'s (made there first when missing), or a
+/// fresh one in `dir` when `ca_dir` is `None`. `CertSet::ca` is always the copy in `dir`.
+pub fn make_certs(dir: &Path, ca_dir: Option<&Path>) -> Result<CertSet, RigError> {
+    fs::create_dir_all(dir.join("newcerts")).map_err(RigError::io("create tls dir"))?;
+    fs::write(dir.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
+    fs::write(dir.join("serial"), "1000\n").map_err(RigError::io("write CA serial"))?;
+    fs::write(dir.join("ca.cnf"), ca_config(dir)).map_err(RigError::io("write CA config"))?;
+
+    let ca = CertFiles {
+        cert: dir.join("ca.pem"),
+        key: dir.join("ca.key"),
+    };
+    match ca_dir {
+        Some(shared) => {
+            let shared = ensure_ca(shared)?;
+            fs::copy(&shared.cert, &ca.cert).map_err(RigError::io("copy the shared CA certificate"))?;
+            fs::copy(&shared.key, &ca.key).map_err(RigError::io("copy the shared CA key"))?;
+        }
+        None => make_ca(&ca)?,
+    }
+    make_leaves(dir, ca.cert)
+}
+
+/// The test CA in `ca_dir` (`ca.pem`, `ca.key`), made there when missing. Safe when several
+/// processes race: each makes a CA in its own sibling directory and renames that directory to
+/// `ca_dir`, which succeeds only while `ca_dir` is missing or empty; the losers use the winner's.
+pub fn ensure_ca(ca_dir: &Path) -> Result<CertFiles, RigError> {
+    let files = |d: &Path| CertFiles {
+        cert: d.join("ca.pem"),
+        key: d.join("ca.key"),
+    };
+    let done = files(ca_dir);
+    if done.cert.is_file() && done.key.is_file() {
+        return Ok(done);
+    }
+    let name = ca_dir.file_name().and_then(|n| n.to_str()).unwrap_or("ca");
+    let staging = ca_dir.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    fs::create_dir_all(&staging).map_err(RigError::io("create CA staging dir"))?;
+    let made = make_ca(&files(&staging));
+    let placed = made.and_then(|()| match fs::rename(&staging, ca_dir) {
+        Ok(()) => Ok(()),
+        // Someone else's CA is already there (ENOTEMPTY/EEXIST): use it.
+        Err(_) if done.cert.is_file() && done.key.is_file() => Ok(()),
+        Err(e) => Err(RigError::Io {
+            what: "place the CA dir",
+            source: e,
+        }),
+    });
+    let _ = fs::remove_dir_all(&staging);
+    placed.map(|()| done)
+}
+
+fn make_ca(ca: &CertFiles) -> Result<(), RigError> {
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&ca.key),
+        "-out",
+        path(&ca.cert),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=edgeprobe rig test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ])?;
+    Ok(())
+}
+
+fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
+    let self_signed = CertFiles {
+        cert: dir.join("self-signed.pem"),
+        key: dir.join("self-signed.key"),
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&self_signed.key),
+        "-out",
+        path(&self_signed.cert),
+        "-days",
+        "365",
+        "-subj",
+        "/CN=localhost",
+        "-addext",
+        &format!("subjectAltName={GOOD_SAN}"),
+    ])?;
+
+    let expiring_days = EXPIRING_DAYS.to_string();
+    Ok(CertSet {
+        valid: leaf(dir, "valid", "localhost", GOOD_SAN, &["-days", "365"])?,
+        expiring: leaf(dir, "expiring", "localhost", GOOD_SAN, &["-days", &expiring_days])?,
+        expired: leaf(
+            dir,
+            "expired",
+            "localhost",
+            GOOD_SAN,
+            &["-startdate", "20240101000000Z", "-enddate", "20240201000000Z"],
+        )?,
+        wrong_host: leaf(dir, "wrong-host", WRONG_HOST, &format!("DNS:{WRONG_HOST}"), &["-days", "365"])?,
+        self_signed,
+        ca,
+    })
+}
+
+fn leaf(dir: &Path, name: &str, cn: &str, san: &str, validity: &[&str]) -> Result<CertFiles, RigError> {
+    let files = CertFiles {
+        cert: dir.join(format!("{name}.pem")),
+        key: dir.join(format!("{name}.key")),
+    };
+    let csr = dir.join(format!("{name}.csr"));
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&files.key),
+        "-out",
+        path(&csr),
+        "-subj",
+        &format!("/CN={cn}"),
+        "-addext",
+        &format!("subjectAltName={san}"),
+    ])?;
+    let config = dir.join("ca.cnf");
+    let mut args = vec![
+        "ca",
+        "-batch",
+        "-notext",
+        "-config",
+        path(&config),
+        "-in",
+        path(&csr),
+        "-out",
+        path(&files.cert),
+    ];
+    args.extend_from_slice(validity);
+    openssl(&args)?;
+    Ok(files)
+}
+
+fn ca_config(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "[ca]\ndefault_ca = rig\n\n[rig]\ndatabase = {d}/index.txt\nnew_certs_dir = {d}/newcerts\n\
+certificate = {d}/ca.pem\nprivate_key = {d}/ca.key\nserial = {d}/serial\ndefault_md = sha256\n\
+policy = anything\ncopy_extensions = copy\nunique_subject = no\nx509_extensions = leaf\n\n\
+[anything]\ncommonName = supplied\n\n[leaf]\nbasicConstraints = CA:FALSE\n\
+keyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\n"
+    )
+}
+
+fn path(p: &Path) -> &str {
+    // The rig's temp dir is created by tempfile under the system temp dir: always UTF-8 here.
+    p.to_str().unwrap_or("")
+}
+
+/// Runs openssl, turning a failure into an error carrying its stderr.
+pub fn openssl(args: &[&str]) -> Result<String, RigError> {
+    let out = Command::new("openssl").args(args).output().map_err(RigError::io("run openssl"))?;
+    if !out.status.success() {
+        return Err(RigError::Tool {
+            tool: "openssl",
+            detail: format!(
+                "openssl {} failed: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}

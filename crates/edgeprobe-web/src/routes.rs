@@ -1,0 +1,289 @@
+//! The API's route table and the pure matcher that decides 404 vs 405 (with `Allow`) vs 501,
+//! and the parsing of the `Authorization` header's scheme.
+//!
+//! Methods: the request method is compared as the exact token the client sent (methods are
+//! case-sensitive, RFC 9110 §9.1). A method outside the standard set this server knows
+//! ([`KNOWN_METHODS`]: those of RFC 9110 and PATCH) is answered 501 Not Implemented on every
+//! path (`QUERY`, `PURGE`, `PROPFIND`…), as §9.1 recommends for unrecognised methods; a known
+//! method on a path that does not serve it is 405 with `Allow`; an unknown path is 404.
+//!
+//! The platform router serves exactly [`ROUTES`]; `schema/openapi.json` documents exactly the
+//! same set (checked by `crates/edgeprobe-web/tests/openapi_spec.rs`). Paths are OpenAPI templates: a `{name}`
+//! segment (optionally with a literal suffix, as in `{slug}.svg`) captures one non-empty path
+//! segment. This module only matches; handlers and auth checks live in the platform.
+
+/// The OpenAPI 3.1 document served at `GET /api/v1/openapi.json`, embedded at build time.
+pub const OPENAPI_JSON: &str = include_str!("../../../schema/openapi.json");
+
+/// One operation of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    /// OpenAPI path template, e.g. `/api/v1/monitors/{id}`.
+    pub path: &'static str,
+    /// Requires `Authorization: Bearer <API token>`.
+    pub auth: bool,
+    /// The OpenAPI `operationId`; also a handy handler name.
+    pub operation_id: &'static str,
+}
+
+const fn r(method: &'static str, path: &'static str, auth: bool, operation_id: &'static str) -> Route {
+    Route {
+        method,
+        path,
+        auth,
+        operation_id,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    r("GET", "/healthz", false, "getHealth"),
+    r("GET", "/api/v1/openapi.json", false, "getOpenApi"),
+    r("GET", "/api/v1/monitors", true, "listMonitors"),
+    r("POST", "/api/v1/monitors", true, "createMonitor"),
+    r("GET", "/api/v1/monitors/{id}", true, "getMonitor"),
+    r("PATCH", "/api/v1/monitors/{id}", true, "updateMonitor"),
+    r("DELETE", "/api/v1/monitors/{id}", true, "deleteMonitor"),
+    r("GET", "/api/v1/monitors/{id}/status", true, "getMonitorStatus"),
+    r("GET", "/api/v1/monitors/{id}/results", true, "listMonitorResults"),
+    r("GET", "/api/v1/monitors/{id}/incidents", true, "listMonitorIncidents"),
+    r("GET", "/api/v1/monitors/{id}/rollups", true, "listMonitorRollups"),
+    r("POST", "/api/v1/monitors/{id}/check", true, "checkMonitorNow"),
+    r("GET", "/api/v1/incidents/{id}", true, "getIncident"),
+    r("GET", "/api/v1/channels", true, "listChannels"),
+    r("POST", "/api/v1/channels", true, "createChannel"),
+    r("GET", "/api/v1/channels/{id}", true, "getChannel"),
+    r("PATCH", "/api/v1/channels/{id}", true, "updateChannel"),
+    r("DELETE", "/api/v1/channels/{id}", true, "deleteChannel"),
+    r("POST", "/api/v1/channels/{id}/test", true, "testChannel"),
+    r("GET", "/api/v1/channels/{id}/deliveries", true, "listChannelDeliveries"),
+    r("GET", "/api/v1/deliveries/{id}", true, "getDelivery"),
+    r("POST", "/api/v1/deliveries/{id}/redrive", true, "redriveDelivery"),
+    r("GET", "/status", false, "getStatusPage"),
+    r("GET", "/status/{slug}", false, "getMonitorStatusPage"),
+    r("GET", "/badge/{slug}.svg", false, "getBadgeSvg"),
+    r("GET", "/badge/{slug}.json", false, "getBadgeJson"),
+];
+
+/// The outcome of matching a request line against [`ROUTES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteMatch {
+    /// The route and its captured parameters, in template order (percent-decoding is the
+    /// caller's choice; values are returned as they appear in the path).
+    Found(&'static Route, Vec<(&'static str, String)>),
+    /// The path exists under other methods: answer 405 with `Allow: <allow joined by ", ">`.
+    /// `HEAD` is listed wherever `GET` is, since the platform answers HEAD for any GET route.
+    MethodNotAllowed {
+        allow: Vec<&'static str>,
+    },
+    NotFound,
+    /// The method is not one this server knows at all ([`KNOWN_METHODS`]): 501.
+    NotImplemented,
+}
+
+/// The credentials of an `Authorization` header using the Bearer scheme, or `None`. The
+/// scheme name is case-insensitive (RFC 9110 §11.1) and separated from the token by one or
+/// more spaces; the token itself is returned as sent (compared by the caller in constant time).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_start_matches(' ');
+    (!token.is_empty()).then_some(token)
+}
+
+/// The methods this server recognises (RFC 9110 §9 and PATCH, RFC 5789). Any other token is
+/// answered 501 by [`match_route`].
+pub const KNOWN_METHODS: [http::Method; 9] = [
+    http::Method::GET,
+    http::Method::HEAD,
+    http::Method::POST,
+    http::Method::PUT,
+    http::Method::DELETE,
+    http::Method::CONNECT,
+    http::Method::OPTIONS,
+    http::Method::TRACE,
+    http::Method::PATCH,
+];
+
+/// Matches a method (the exact token of the request line) and a path (no query string).
+/// `HEAD` matches `GET` routes.
+pub fn match_route(method: &str, path: &str) -> RouteMatch {
+    let known = http::Method::from_bytes(method.as_bytes()).is_ok_and(|m| KNOWN_METHODS.contains(&m));
+    if !known {
+        return RouteMatch::NotImplemented;
+    }
+    let mut allow: Vec<&'static str> = Vec::new();
+    for route in ROUTES {
+        let Some(params) = match_template(route.path, path) else {
+            continue;
+        };
+        if route.method == method || (method == "HEAD" && route.method == "GET") {
+            return RouteMatch::Found(route, params);
+        }
+        if !allow.contains(&route.method) {
+            allow.push(route.method);
+        }
+    }
+    if allow.is_empty() {
+        return RouteMatch::NotFound;
+    }
+    if allow.contains(&"GET") {
+        allow.push("HEAD");
+    }
+    RouteMatch::MethodNotAllowed { allow }
+}
+
+fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static str, String)>> {
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(params),
+            (Some(ts), Some(ps)) => {
+                if let Some(open) = ts.find('{') {
+                    let close = ts.find('}')?;
+                    let (prefix, name, suffix) = (&ts[..open], &ts[open + 1..close], &ts[close + 1..]);
+                    let value = ps.strip_prefix(prefix)?.strip_suffix(suffix)?;
+                    if value.is_empty() {
+                        return None;
+                    }
+                    params.push((name, value.to_string()));
+                } else if ts != ps {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(method: &str, path: &str) -> (&'static str, Vec<(&'static str, String)>) {
+        match match_route(method, path) {
+            RouteMatch::Found(r, p) => (r.operation_id, p),
+            other => panic!("{method} {path}: {other:?}"),
+        }
+    }
+
+    /// (method, path, expected operation, expected parameters)
+    type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+
+    #[test]
+    fn matches_templates_and_captures_parameters() {
+        let cases: [Case; 8] = [
+            ("GET", "/healthz", "getHealth", &[]),
+            ("POST", "/api/v1/monitors", "createMonitor", &[]),
+            ("PATCH", "/api/v1/monitors/mon_1", "updateMonitor", &[("id", "mon_1")]),
+            ("GET", "/api/v1/monitors/mon_1/rollups", "listMonitorRollups", &[("id", "mon_1")]),
+            ("POST", "/api/v1/deliveries/dl_9/redrive", "redriveDelivery", &[("id", "dl_9")]),
+            ("GET", "/badge/my-site.svg", "getBadgeSvg", &[("slug", "my-site")]),
+            ("GET", "/badge/my-site.json", "getBadgeJson", &[("slug", "my-site")]),
+            ("HEAD", "/status/my-site", "getMonitorStatusPage", &[("slug", "my-site")]),
+        ];
+        for (method, path, op, params) in cases {
+            let (got_op, got_params) = found(method, path);
+            assert_eq!(got_op, op, "{method} {path}");
+            let expected: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            assert_eq!(got_params, expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn wrong_method_is_405_with_allow() {
+        assert_eq!(
+            match_route("PUT", "/api/v1/monitors/mon_1"),
+            RouteMatch::MethodNotAllowed {
+                allow: vec!["GET", "PATCH", "DELETE", "HEAD"]
+            }
+        );
+        assert_eq!(
+            match_route("GET", "/api/v1/monitors/mon_1/check"),
+            RouteMatch::MethodNotAllowed { allow: vec!["POST"] }
+        );
+        assert_eq!(
+            match_route("DELETE", "/api/v1/monitors"),
+            RouteMatch::MethodNotAllowed {
+                allow: vec!["GET", "POST", "HEAD"]
+            }
+        );
+    }
+
+    #[test]
+    fn methods_the_server_does_not_know_are_501_everywhere() {
+        for (method, path) in [
+            ("QUERY", "/api/v1/monitors"),
+            ("PURGE", "/status"),
+            ("PROPFIND", "/healthz"),
+            ("QUERY", "/no/such/path"),
+            ("get", "/healthz"), // methods are case-sensitive: "get" is not GET
+            ("", "/healthz"),
+        ] {
+            assert_eq!(match_route(method, path), RouteMatch::NotImplemented, "{method} {path}");
+        }
+        for method in ["OPTIONS", "TRACE", "CONNECT", "PUT"] {
+            assert!(
+                matches!(match_route(method, "/healthz"), RouteMatch::MethodNotAllowed { .. }),
+                "{method}"
+            );
+        }
+        assert_eq!(match_route("OPTIONS", "/nope"), RouteMatch::NotFound);
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let cases = [
+            ("Bearer abc", Some("abc")),
+            ("bearer abc", Some("abc")),
+            ("BEARER abc", Some("abc")),
+            ("bEaReR abc", Some("abc")),
+            ("Bearer   abc", Some("abc")),
+            ("Bearer abc ", Some("abc ")),
+            ("Bearerabc", None),
+            ("Bearer ", None),
+            ("Basic abc", None),
+            ("Bearerx abc", None),
+            ("", None),
+        ];
+        for (header, want) in cases {
+            assert_eq!(bearer_token(header), want, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_paths_are_404() {
+        for path in [
+            "/",
+            "/api/v1",
+            "/api/v1/monitors/",
+            "/api/v1/monitors//status",
+            "/badge/.svg",
+            "/badge/x.png",
+            "/api/v1/monitors/a/b",
+            "/healthz/",
+        ] {
+            assert_eq!(match_route("GET", path), RouteMatch::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn table_has_unique_operations_and_method_path_pairs() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert_ne!(a.operation_id, b.operation_id);
+                assert!(a.method != b.method || a.path != b.path, "{} {}", a.method, a.path);
+            }
+            assert_eq!(
+                a.auth,
+                a.path.starts_with("/api/v1/") && a.path != "/api/v1/openapi.json",
+                "{}",
+                a.path
+            );
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The public status page, rendered on the server: `/status` (every public monitor) and
+//! `/status/{slug}` (one monitor, its diagnosis explained, a region × path grid, uptime, a
+//! latency sparkline, recent incidents).
+//!
+//! This module owns the view models ([`PageMonitor`], [`PageIncident`]) and the HTML. The
+//! platform maps its rows into the view models and passes the current time; nothing here
+//! reads storage or a clock. Pages are self-contained (inline CSS, inline SVG, no scripts, no
+//! external assets), and every dynamic text goes through [`escape_html`].
+
+mod format;
+mod index;
+mod layout;
+mod monitor;
+mod sparkline;
+mod words;
+
+pub use format::{escape_html, format_duration, readable_time};
+pub use index::{overall, render_index, Overall};
+pub use layout::render_not_found;
+pub use monitor::render_monitor;
+pub use sparkline::sparkline_svg;
+pub use words::verdict_title;
+
+use serde::Deserialize;
+
+use edgeprobe_core::diagnosis::Verdict;
+use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
+use edgeprobe_core::time::UnixMillis;
+
+/// One monitor as the status page shows it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PageMonitor {
+    /// URL-safe; the page lives at `/status/{slug}`.
+    pub slug: String,
+    pub name: String,
+    pub health: Health,
+    /// The diagnosis in plain words (its `summary`).
+    pub summary: String,
+    pub verdict: Verdict,
+    /// What to check, in order; shown when the monitor is not up.
+    pub checklist: Vec<String>,
+    /// The last round, one row per region.
+    pub regions: Vec<RegionSummary>,
+    /// Uptime percentages; `None` when there is no data for the window.
+    pub uptime_24h: Option<f64>,
+    pub uptime_7d: Option<f64>,
+    pub uptime_30d: Option<f64>,
+    /// Edge latency over time (oldest first); `None` marks a round without a latency.
+    pub latency_series: Vec<(UnixMillis, Option<u32>)>,
+    /// Most recent first.
+    pub incidents: Vec<PageIncident>,
+    /// When the last round finished; `None`: never probed.
+    pub updated_at: Option<UnixMillis>,
+}
+
+impl PageMonitor {
+    /// The parts the current-status document holds. Uptime, the latency series and incidents
+    /// start empty; the platform fills them from rollups and the incidents table.
+    pub fn from_status(status: &CurrentStatus) -> PageMonitor {
+        PageMonitor {
+            slug: status.slug.clone(),
+            name: status.name.clone(),
+            health: status.health,
+            summary: status.diagnosis.summary.clone(),
+            verdict: status.diagnosis.verdict,
+            checklist: status.diagnosis.checklist.clone(),
+            regions: status.regions.clone(),
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: Vec::new(),
+            incidents: Vec::new(),
+            updated_at: Some(status.updated_at),
+        }
+    }
+
+    /// A public monitor that has no status document yet (never probed).
+    pub fn never_probed(slug: &str, name: &str) -> PageMonitor {
+        PageMonitor {
+            slug: slug.to_string(),
+            name: name.to_string(),
+            health: Health::Unknown,
+            summary: String::new(),
+            verdict: Verdict::Inconclusive,
+            checklist: Vec::new(),
+            regions: Vec::new(),
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: Vec::new(),
+            incidents: Vec::new(),
+            updated_at: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PageIncident {
+    pub started_at: UnixMillis,
+    /// `None`: still ongoing.
+    pub ended_at: Option<UnixMillis>,
+    pub verdict: Verdict,
+    pub summary: String,
+    pub regions: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests;

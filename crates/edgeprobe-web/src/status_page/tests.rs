@@ -1,0 +1,251 @@
+//! Status page tests: structure checks on the fixture monitors
+//! (tests/fixtures/status_page/monitors.json) and golden HTML files beside them.
+//! Bless deliberate changes with `EDGEPROBE_BLESS=1`, then look at the pages in a browser.
+
+use serde::Deserialize;
+
+use super::*;
+use crate::badge::golden_tests::assert_golden;
+use edgeprobe_core::time::MINUTE;
+
+#[derive(Deserialize)]
+struct Fixture {
+    now: UnixMillis,
+    site_title: String,
+    monitors: Vec<PageMonitor>,
+}
+
+fn fixture() -> Fixture {
+    let path = concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."), "/tests/fixtures/status_page/monitors.json");
+    let text = std::fs::read_to_string(path).expect("fixture file");
+    serde_json::from_str(&text).expect("fixture parses")
+}
+
+fn monitor(slug: &str) -> (PageMonitor, UnixMillis, String) {
+    let f = fixture();
+    let m = f.monitors.into_iter().find(|m| m.slug == slug).expect("fixture monitor");
+    (m, f.now, f.site_title)
+}
+
+#[test]
+fn pages_match_golden_files() {
+    let f = fixture();
+    assert_golden("status_page/index.html", &render_index(&f.monitors, f.now, &f.site_title));
+    for slug in ["shop", "api", "blog"] {
+        let (m, now, title) = monitor(slug);
+        assert_golden(&format!("status_page/monitor_{slug}.html"), &render_monitor(&m, now, &title));
+    }
+    assert_golden("status_page/not_found.html", &render_not_found(&f.site_title));
+    assert_golden("status_page/index_empty.html", &render_index(&[], f.now, &f.site_title));
+}
+
+#[test]
+fn hostile_names_are_inert() {
+    let (mut m, now, _) = monitor("shop");
+    m.name = "<script>alert(1)</script>".into();
+    m.slug = "x\"><script>".into();
+    m.summary = "<img src=x onerror=alert(1)>".into();
+    m.checklist = vec!["<b>bold</b>".into()];
+    m.regions[0].region = "<i>weur</i>".into();
+    m.regions[0].colo = Some("<u>CDG</u>".into());
+    m.incidents[0].regions = vec!["<svg/onload=1>".into()];
+    let site = "Acme & <Co>";
+    for html in [
+        render_monitor(&m, now, site),
+        render_index(std::slice::from_ref(&m), now, site),
+        render_not_found(site),
+    ] {
+        for raw in ["<script", "<img", "<b>", "<i>", "<u>", "<svg/", "<Co>"] {
+            assert!(!html.contains(raw), "{raw} leaked into:\n{html}");
+        }
+        assert!(html.contains("Acme &amp; &lt;Co&gt;"));
+    }
+    let html = render_index(std::slice::from_ref(&m), now, site);
+    assert!(html.contains("href=\"/status/x%22%3E%3Cscript%3E\""), "{html}");
+}
+
+#[test]
+fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
+    let (m, now, title) = monitor("shop");
+    let html = render_monitor(&m, now, &title);
+    for r in &m.regions {
+        assert!(html.contains(&format!("<th scope=\"row\">{}", r.region)), "row for {}", r.region);
+    }
+    for needle in [
+        "<span class=\"colo\">CDG</span>",
+        "<li class=\"ongoing\">",
+        "Median <strong>",
+        "No answer from this region",
+        "<span class=\"sr-title\">Failed: </span>521</span><span class=\"lat\">48 ms</span>",
+        "<span class=\"sr-title\">Failed: </span>refused</span>",
+        "<dt>24 hours</dt><dd>96.52%</dd>",
+        "<dt>7 days</dt><dd>99.48%</dd>",
+        "<dt>30 days</dt><dd>99.87%</dd>",
+        "<strong>ongoing</strong>, 17 min so far",
+        "lasted 12 min",
+        "<h2 id=\"now\">The origin server refuses connections</h2>",
+        "<h3>What to check</h3>",
+        "<svg class=\"spark\" role=\"img\" aria-label=\"Edge response time: median",
+        "<html lang=\"en\">",
+        "<meta name=\"viewport\"",
+        "<main id=\"main\">",
+    ] {
+        assert!(html.contains(needle), "missing {needle:?}");
+    }
+    assert_eq!(html.matches("<h1>").count(), 1);
+    assert_eq!(html.matches("<polyline").count(), 1, "the trailing gap is not drawn");
+}
+
+#[test]
+fn healthy_monitor_hides_the_checklist() {
+    let (mut m, now, title) = monitor("api");
+    m.checklist = vec!["should not show".into()];
+    let html = render_monitor(&m, now, &title);
+    assert!(!html.contains("should not show"));
+    assert!(html.contains("<span class=\"sr-title\">OK: </span>200</span><span class=\"lat\">87 ms</span>"));
+    assert!(html.contains("<dd>100%</dd>"));
+}
+
+#[test]
+fn never_probed_constructor_matches_the_fixture() {
+    let (blog, _, _) = monitor("blog");
+    assert_eq!(PageMonitor::never_probed("blog", "Blog"), blog);
+}
+
+#[test]
+fn never_probed_monitor_has_empty_states() {
+    let (m, now, title) = monitor("blog");
+    let html = render_monitor(&m, now, &title);
+    for needle in [
+        "Waiting for the first check",
+        "No region has reported yet.",
+        "<dd>no data</dd>",
+        "No response times yet.",
+        "No incidents recorded.",
+    ] {
+        assert!(html.contains(needle), "missing {needle:?}");
+    }
+    assert!(!html.contains("<table"));
+}
+
+#[test]
+fn index_banner_reflects_the_worst_state() {
+    let f = fixture();
+    let with = |healths: &[Health]| -> Vec<PageMonitor> {
+        healths
+            .iter()
+            .map(|h| PageMonitor {
+                health: *h,
+                ..f.monitors[0].clone()
+            })
+            .collect()
+    };
+    let cases = [
+        (vec![], Overall::Unknown),
+        (with(&[Health::Unknown]), Overall::Unknown),
+        (with(&[Health::Up, Health::Unknown]), Overall::Operational),
+        (with(&[Health::Up, Health::Degraded]), Overall::Degraded),
+        (with(&[Health::Up, Health::Down, Health::Degraded]), Overall::PartialOutage),
+        (with(&[Health::Down, Health::Unknown]), Overall::MajorOutage),
+    ];
+    for (monitors, expected) in cases {
+        assert_eq!(
+            overall(&monitors),
+            expected,
+            "{:?}",
+            monitors.iter().map(|m| m.health).collect::<Vec<_>>()
+        );
+    }
+    let html = render_index(&f.monitors, f.now, &f.site_title);
+    assert!(html.contains("<span>Partial outage</span>"));
+    for m in &f.monitors {
+        assert!(
+            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escape_html(&m.name))),
+            "{}",
+            m.slug
+        );
+    }
+    assert!(html.contains("Not checked yet."), "the never-probed card says so");
+    assert!(html.contains("checked 1 min ago") || html.contains("checked just now"));
+    assert!(render_index(&[], f.now, &f.site_title).contains("No public monitors yet"));
+}
+
+#[test]
+fn incident_durations_use_now_for_ongoing_ones() {
+    let (mut m, now, title) = monitor("shop");
+    m.incidents = vec![PageIncident {
+        started_at: now - 2 * 60 * MINUTE - 5 * MINUTE,
+        ended_at: None,
+        verdict: Verdict::OriginTimeout,
+        summary: "slow".into(),
+        regions: vec![],
+    }];
+    let html = render_monitor(&m, now, &title);
+    assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
+    assert!(html.contains("The origin is too slow to answer"));
+}
+
+#[test]
+fn views_from_the_current_status_document() {
+    use crate::badge::BadgeInput;
+    use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Severity};
+    use edgeprobe_core::status::CurrentStatus;
+
+    let (shop, now, _) = monitor("shop");
+    let status = CurrentStatus {
+        monitor_id: "mon_1".into(),
+        slug: shop.slug.clone(),
+        name: shop.name.clone(),
+        public: true,
+        health: Health::Down,
+        diagnosis: Diagnosis {
+            verdict: Verdict::OriginRefused,
+            regional_cause: None,
+            severity: Severity::Critical,
+            confidence: Confidence::High,
+            summary: shop.summary.clone(),
+            affected_regions: vec!["apac".into(), "enam".into(), "weur".into()],
+            healthy_regions: vec![],
+            unanswered_regions: vec!["oc".into()],
+            evidence: vec![],
+            alternatives: vec![],
+            also: vec![],
+            checklist: shop.checklist.clone(),
+        },
+        regions: shop.regions.clone(),
+        round_id: "r1".into(),
+        updated_at: now - 40_000,
+    };
+    let page = PageMonitor::from_status(&status);
+    assert_eq!(
+        page,
+        PageMonitor {
+            uptime_24h: None,
+            uptime_7d: None,
+            uptime_30d: None,
+            latency_series: vec![],
+            incidents: vec![],
+            ..shop
+        }
+    );
+
+    let badge = BadgeInput::from_status(&status, false);
+    assert_eq!(badge.short_verdict.as_deref(), Some("origin refused"));
+    assert_eq!(
+        badge.regions,
+        vec![
+            ("weur".to_string(), Health::Down),
+            ("enam".to_string(), Health::Down),
+            ("apac".to_string(), Health::Down),
+            ("oc".to_string(), Health::Unknown),
+        ]
+    );
+    let healthy = CurrentStatus {
+        diagnosis: Diagnosis {
+            verdict: Verdict::Healthy,
+            ..status.diagnosis.clone()
+        },
+        ..status.clone()
+    };
+    assert_eq!(BadgeInput::from_status(&healthy, false).short_verdict, None);
+}

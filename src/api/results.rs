@@ -1,0 +1,146 @@
+//! Reading handlers: a monitor's current status, its rounds, incidents and rollups.
+//!
+//! Queries are parsed by `core::validate` (every bad parameter reported at once, under
+//! `/query/<name>`); SQL lives in `store::history`. Every endpoint answers 404 for an unknown
+//! monitor, so an empty list always means "no data yet", never "no such monitor".
+//!
+//! Times in these bodies are Unix milliseconds, as in the stored core types (`Incident`,
+//! `Rollup`, `CurrentStatus`).
+
+use serde_json::{json, Value};
+
+use super::monitors::load;
+use super::{ok, ApiResult, Ctx};
+use edgeprobe_web::problem::ApiError;
+use edgeprobe_core::rollup::Granularity as RollupGranularity;
+use edgeprobe_core::time::DAY;
+use edgeprobe_web::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
+use crate::http;
+use crate::store::{history, kv};
+
+fn path_name(p: ProbePath) -> &'static str {
+    match p {
+        ProbePath::Edge => "edge",
+        ProbePath::Origin => "origin",
+    }
+}
+
+/// `GET /api/v1/monitors/{id}/status`: the KV status document. A monitor that has never been
+/// probed has none yet; it then answers 200 with `{"monitor_id", "slug", "name", "public",
+/// "health": "unknown", "never_probed": true, "updated_at": null}` rather than a 404, since
+/// the monitor exists.
+pub async fn status(ctx: Ctx) -> ApiResult {
+    let m = load(&ctx).await?;
+    let doc = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
+    match doc {
+        Some(s) => ok(http::json(&s, 200)),
+        None => ok(http::json(
+            &json!({
+                "monitor_id": m.id,
+                "slug": m.slug,
+                "name": m.name,
+                "public": m.public,
+                "health": "unknown",
+                "never_probed": true,
+                "updated_at": null,
+            }),
+            200,
+        )),
+    }
+}
+
+/// `GET /api/v1/monitors/{id}/results`: rounds in `[from, to)`, newest first, each with its
+/// observations; `region` / `path` keep only rounds (and observations) of that region / path.
+pub async fn results(ctx: Ctx) -> ApiResult {
+    let q = parse_results_query(&ctx.query())?;
+    let m = load(&ctx).await?;
+    let filter = history::RoundFilter {
+        from: q.from,
+        to: q.to,
+        region: q.region.as_deref(),
+        path: q.path.map(path_name),
+    };
+    let before = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
+    let mut rows = history::rounds_page(&ctx.db()?, &m.id, &filter, before, q.page.limit + 1)
+        .await
+        .map_err(http::unavailable("rounds list"))?;
+    let more = rows.len() > q.page.limit as usize;
+    rows.truncate(q.page.limit as usize);
+    let next = more
+        .then(|| {
+            rows.last().map(|(t, id, _)| Cursor {
+                sort_key: *t,
+                id: id.clone(),
+            })
+        })
+        .flatten();
+    let items: Vec<Value> = rows.into_iter().map(|(_, _, v)| v).collect();
+    ok(http::json(&list_view(items, next.as_ref()), 200))
+}
+
+/// `GET /api/v1/monitors/{id}/incidents`: newest first, each the core's `Incident` (with its
+/// timeline) plus `opened_at` and `closed_at` (null while ongoing).
+pub async fn incidents(ctx: Ctx) -> ApiResult {
+    let q = parse_page_query(&ctx.query())?;
+    let m = load(&ctx).await?;
+    let before = q.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
+    let mut rows = history::incidents_page(&ctx.db()?, &m.id, before, q.limit + 1)
+        .await
+        .map_err(http::unavailable("incidents list"))?;
+    let more = rows.len() > q.limit as usize;
+    rows.truncate(q.limit as usize);
+    let next = more
+        .then(|| {
+            rows.last().map(|i| Cursor {
+                sort_key: i.opened_at,
+                id: i.incident.id.clone(),
+            })
+        })
+        .flatten();
+    ok(http::json(
+        &list_view(rows.iter().map(|i| i.to_value()).collect(), next.as_ref()),
+        200,
+    ))
+}
+
+pub async fn incident(ctx: Ctx) -> ApiResult {
+    let id = ctx.param("id");
+    let found = history::incident(&ctx.db()?, &id)
+        .await
+        .map_err(http::unavailable("incident get"))?;
+    match found {
+        Some(i) => ok(http::json(&i.to_value(), 200)),
+        None => Err(ApiError::NotFound { kind: "incident", id }),
+    }
+}
+
+/// `GET /api/v1/monitors/{id}/rollups`: buckets in `[from, to)`, oldest first, each the core's
+/// `Rollup` plus `uptime` (percent, null without checks), `p50_ms` and `p95_ms`. Without
+/// `to` the range ends now; without `from` it starts 7 days (hourly) or 90 days (daily) before
+/// `to`. At most `history::ROLLUP_ROWS_MAX` rows.
+pub async fn rollups(ctx: Ctx) -> ApiResult {
+    let q = parse_rollup_query(&ctx.query())?;
+    let m = load(&ctx).await?;
+    let (granularity, span) = match q.granularity {
+        Granularity::Hour => (RollupGranularity::Hour, 7 * DAY),
+        Granularity::Day => (RollupGranularity::Day, 90 * DAY),
+    };
+    let to = q.to.unwrap_or(ctx.now);
+    let from = q.from.unwrap_or(to - span);
+    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_name))
+        .await
+        .map_err(http::unavailable("rollups list"))?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
+            if let Value::Object(o) = &mut v {
+                o.insert("uptime".into(), json!(r.uptime()));
+                o.insert("p50_ms".into(), json!(r.p50()));
+                o.insert("p95_ms".into(), json!(r.p95()));
+            }
+            v
+        })
+        .collect();
+    ok(http::json(&json!({ "items": items }), 200))
+}

@@ -1,0 +1,53 @@
+//! The every-minute cron trigger. Rounds are driven by the coordinator's alarm; the cron is
+//! the safety net and the housekeeper:
+//! 1. re-syncs the coordinator's schedule with D1 and re-arms its alarm if missing;
+//! 2. kicks the dispatcher, so a lost kick never strands an alert in the outbox;
+//! 3. rolls finished hours into hourly rollups and those into daily ones (core::rollup);
+//! 4. prunes raw rows and rollups past retention (core::rollup::retention).
+//! Each step runs even if an earlier one failed; failures are logged and retried next minute.
+
+use worker::{Env, Result};
+
+use edgeprobe_core::rollup::{self, retention, Granularity};
+use edgeprobe_core::time::{DAY, HOUR};
+use crate::{coordinator, dispatcher, env, store};
+
+pub async fn run(env: &Env, _scheduled_at: i64) -> Result<()> {
+    let mut first_error = None;
+    let steps: [(&str, Result<()>); 3] = [
+        ("coordinator", coordinator::ensure_alarm(env).await),
+        ("dispatcher", dispatcher::kick(env).await),
+        ("rollups", roll_and_prune(env).await),
+    ];
+    for (what, result) in steps {
+        if let Err(e) = result {
+            worker::console_error!("cron {what}: {e}");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+async fn roll_and_prune(env: &Env) -> Result<()> {
+    let db = store::db(env)?;
+    let now = env::now();
+    let config = env::Config::from_env(env);
+    let last = store::rollups::last_rolled_hour(&db).await?;
+    let hours = retention::hours_to_roll(last, now);
+    for &hour in &hours {
+        let samples = store::rollups::samples(&db, hour, hour + HOUR).await?;
+        store::rollups::upsert(&db, &rollup::rollup(&samples, Granularity::Hour)).await?;
+        // The day's rollup is rebuilt from all of its hours, so re-running is idempotent.
+        let day = Granularity::Day.bucket_start(hour);
+        let day_hours = store::rollups::hourly_between(&db, day, day + DAY).await?;
+        store::rollups::upsert(&db, &rollup::roll_hours_into_days(&day_hours)).await?;
+        store::rollups::set_last_rolled_hour(&db, hour).await?;
+    }
+    let policy = retention::Retention {
+        raw_days: config.retention_raw_days,
+        ..retention::Retention::default()
+    };
+    let cut = retention::cutoffs(&policy, now);
+    let last = store::rollups::last_rolled_hour(&db).await?;
+    store::rollups::prune(&db, retention::raw_prune_before(&cut, last), cut.hourly_before, cut.daily_before).await
+}

@@ -1,0 +1,125 @@
+//! Configuration from the Worker's environment, the platform's one clock, and random ids.
+//! Read once per request and passed down; nothing here decides anything.
+
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use worker::Env;
+
+use edgeprobe_core::time::UnixMillis;
+use edgeprobe_web::validate::ValidationContext;
+
+/// The current time. The only clock read in the project.
+pub fn now() -> UnixMillis {
+    worker::Date::now().as_millis() as UnixMillis
+}
+
+/// A random id with a prefix, e.g. `mon_3f9c...` (crypto.randomUUID without dashes).
+pub fn new_id(prefix: &str) -> String {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok();
+    let uuid = crypto
+        .and_then(|c| {
+            let f = js_sys::Reflect::get(&c, &"randomUUID".into()).ok()?;
+            f.dyn_into::<js_sys::Function>().ok()?.call0(&c).ok()?.as_string()
+        })
+        .unwrap_or_default();
+    format!("{prefix}_{}", uuid.replace('-', ""))
+}
+
+/// A uniform random number in [0, 1) for retry jitter.
+pub fn random_unit() -> f64 {
+    js_sys::Math::random()
+}
+
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string()).filter(|s| !s.is_empty())
+}
+
+pub fn secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .ok()
+        .map(|v| v.to_string())
+        .or_else(|| var(env, name))
+        .filter(|s| !s.is_empty())
+}
+
+fn list(env: &Env, name: &str, default: &str) -> Vec<String> {
+    var(env, name)
+        .unwrap_or_else(|| default.to_string())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Everything the Worker reads from its vars, once per request or alarm.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub regions: Vec<String>,
+    pub default_regions: Vec<String>,
+    pub allow_private_targets: bool,
+    /// Base URL for links in alerts; empty means "derive from the request".
+    pub public_base_url: String,
+    pub docs_base_url: String,
+    pub retention_raw_days: u32,
+    pub site_title: String,
+}
+
+impl Config {
+    pub fn from_env(env: &Env) -> Config {
+        Config {
+            regions: list(env, "REGIONS", "wnam,enam,sam,weur,eeur,apac,oc,afr,me"),
+            default_regions: list(env, "DEFAULT_REGIONS", "wnam,enam,weur,apac"),
+            allow_private_targets: var(env, "ALLOW_PRIVATE_TARGETS").as_deref() == Some("true"),
+            public_base_url: var(env, "PUBLIC_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
+            docs_base_url: var(env, "DOCS_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
+            retention_raw_days: var(env, "RETENTION_RAW_DAYS").and_then(|v| v.parse().ok()).unwrap_or(7),
+            site_title: var(env, "SITE_TITLE").unwrap_or_else(|| "edgeprobe status".into()),
+        }
+    }
+
+    pub fn validation(&self, now: UnixMillis) -> ValidationContext {
+        ValidationContext {
+            allowed_regions: self.regions.clone(),
+            default_regions: self.default_regions.clone(),
+            allow_private_targets: self.allow_private_targets,
+            now,
+        }
+    }
+
+    pub fn links(&self) -> edgeprobe_core::alerting::Links {
+        edgeprobe_core::alerting::Links {
+            base_url: self.public_base_url.clone(),
+            docs_base: self.docs_base_url.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Health {
+    pub service: &'static str,
+    pub version: &'static str,
+    pub build: &'static str,
+    pub runtime: String,
+    /// The D1 schema version (`meta.schema_version`); `None` when the database cannot be read.
+    pub schema_version: Option<String>,
+}
+
+/// The health document: who we are, and whether the database answers with a schema.
+pub async fn health(env: &Env) -> Health {
+    let schema_version = match env.d1("DB") {
+        Ok(db) => db
+            .prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+            .first::<String>(Some("value"))
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    Health {
+        service: "edgeprobe",
+        version: env!("CARGO_PKG_VERSION"),
+        build: option_env!("EDGEPROBE_BUILD_ID").unwrap_or("dev"),
+        runtime: var(env, "RUNTIME").unwrap_or_else(|| "cloudflare".into()),
+        schema_version,
+    }
+}

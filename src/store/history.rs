@@ -1,0 +1,249 @@
+//! Reads of what rounds leave behind: rounds with their observations, incidents and rollups,
+//! for the API's reading endpoints and the public pages.
+//!
+//! Read-only: the coordinator (store::rounds) and the cron (rollups) write these tables.
+//! Rows come back as the core's types or as the stored JSON; nothing here decides what to
+//! show (the handlers and the core do). Numeric columns are read as `f64` because D1 hands
+//! JavaScript numbers over.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use worker::{D1Database, Result};
+
+use super::{from_json, n, opt_s, s, stmt, to_json};
+use edgeprobe_core::alerting::Incident;
+use edgeprobe_core::rollup::{Granularity, Rollup};
+use edgeprobe_core::time::UnixMillis;
+
+/// Most rollup rows one request reads (a 30-day hourly range of one region and path is 720).
+pub const ROLLUP_ROWS_MAX: u32 = 5_000;
+
+/// Where a newest-first page resumes: strictly before this (time, id).
+pub type Before<'a> = Option<(i64, &'a str)>;
+
+fn ms(v: Option<f64>) -> Option<i64> {
+    v.map(|x| x as i64)
+}
+
+/// Stored JSON text as a value; text that no longer parses is passed through as a string
+/// rather than failing the whole page.
+fn parsed(text: Option<&str>) -> Value {
+    match text {
+        None => Value::Null,
+        Some(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct RoundRow {
+    id: String,
+    monitor_id: String,
+    kind: String,
+    scheduled_for: Option<f64>,
+    started_at: Option<f64>,
+    finished_at: Option<f64>,
+    verdict: Option<String>,
+    severity: Option<String>,
+    diagnosis: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ObservationRow {
+    round_id: String,
+    region: String,
+    path: String,
+    at: Option<f64>,
+    ok: Option<f64>,
+    latency_ms: Option<f64>,
+    colo: Option<String>,
+    data: Option<String>,
+}
+
+/// Filters of the results endpoint, already validated by `core::validate::parse_results_query`.
+pub struct RoundFilter<'a> {
+    pub from: Option<UnixMillis>,
+    pub to: Option<UnixMillis>,
+    pub region: Option<&'a str>,
+    /// "edge" or "origin".
+    pub path: Option<&'a str>,
+}
+
+/// A page of rounds, newest first, each with its observations (`observations`: one per
+/// region × path, filtered by region/path when given). With a region or path filter only
+/// rounds that have a matching observation are listed. Returns `(sort key, id, json)` per round
+/// so the caller can build the cursor.
+pub async fn rounds_page(
+    db: &D1Database,
+    monitor_id: &str,
+    f: &RoundFilter<'_>,
+    before: Before<'_>,
+    limit: u32,
+) -> Result<Vec<(i64, String, Value)>> {
+    let (bts, bid) = before.unwrap_or((i64::MAX, ""));
+    let sql = "SELECT id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis \
+FROM rounds r WHERE monitor_id = ?1 \
+AND started_at >= ?2 AND started_at < ?3 \
+AND ((started_at < ?4) OR (started_at = ?4 AND id < ?5) OR ?5 = '') \
+AND (?6 IS NULL AND ?7 IS NULL OR EXISTS (SELECT 1 FROM observations o WHERE o.round_id = r.id \
+  AND (?6 IS NULL OR o.region = ?6) AND (?7 IS NULL OR o.path = ?7))) \
+ORDER BY started_at DESC, id DESC LIMIT ?8";
+    let rows = stmt(
+        db,
+        sql,
+        &[
+            s(monitor_id),
+            n(f.from.unwrap_or(i64::MIN / 2)),
+            n(f.to.unwrap_or(i64::MAX / 2)),
+            n(bts.min(i64::MAX / 2)),
+            s(bid),
+            opt_s(f.region),
+            opt_s(f.path),
+            n(i64::from(limit)),
+        ],
+    )?
+    .all()
+    .await?
+    .results::<RoundRow>()?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let obs = stmt(
+        db,
+        "SELECT round_id, region, path, at, ok, latency_ms, colo, data FROM observations \
+WHERE round_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR region = ?2) AND (?3 IS NULL OR path = ?3) \
+ORDER BY region, path",
+        &[s(&to_json(&ids)?), opt_s(f.region), opt_s(f.path)],
+    )?
+    .all()
+    .await?
+    .results::<ObservationRow>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let observations: Vec<Value> = obs
+                .iter()
+                .filter(|o| o.round_id == r.id)
+                .map(|o| {
+                    json!({
+                        "region": o.region,
+                        "path": o.path,
+                        "at": ms(o.at),
+                        "ok": o.ok.map(|v| v != 0.0),
+                        "latency_ms": ms(o.latency_ms),
+                        "colo": o.colo,
+                        "data": parsed(o.data.as_deref()),
+                    })
+                })
+                .collect();
+            let started = ms(r.started_at).unwrap_or(0);
+            let body = json!({
+                "id": r.id,
+                "monitor_id": r.monitor_id,
+                "kind": r.kind,
+                "scheduled_for": ms(r.scheduled_for),
+                "started_at": started,
+                "finished_at": ms(r.finished_at),
+                "verdict": r.verdict,
+                "severity": r.severity,
+                "diagnosis": parsed(r.diagnosis.as_deref()),
+                "observations": observations,
+            });
+            (started, r.id, body)
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+struct IncidentRow {
+    opened_at: Option<f64>,
+    closed_at: Option<f64>,
+    data: String,
+}
+
+/// An incident as the API shows it: the core's `Incident` (with its timeline) plus the
+/// `opened_at` / `closed_at` columns (`closed_at` null while ongoing).
+pub struct StoredIncident {
+    pub incident: Incident,
+    pub opened_at: UnixMillis,
+    pub closed_at: Option<UnixMillis>,
+}
+
+impl StoredIncident {
+    pub fn to_value(&self) -> Value {
+        let mut v = serde_json::to_value(&self.incident).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.insert("opened_at".into(), json!(self.opened_at));
+            m.insert("closed_at".into(), json!(self.closed_at));
+        }
+        v
+    }
+}
+
+fn incident_from(row: IncidentRow) -> Result<StoredIncident> {
+    let incident: Incident = from_json(&row.data)?;
+    let opened_at = ms(row.opened_at).unwrap_or(incident.started_at);
+    Ok(StoredIncident {
+        incident,
+        opened_at,
+        closed_at: ms(row.closed_at),
+    })
+}
+
+/// A page of one monitor's incidents, newest first.
+pub async fn incidents_page(db: &D1Database, monitor_id: &str, before: Before<'_>, limit: u32) -> Result<Vec<StoredIncident>> {
+    let (bts, bid) = before.unwrap_or((i64::MAX / 2, ""));
+    let rows = stmt(
+        db,
+        "SELECT opened_at, closed_at, data FROM incidents WHERE monitor_id = ?1 \
+AND ((opened_at < ?2) OR (opened_at = ?2 AND id < ?3) OR ?3 = '') \
+ORDER BY opened_at DESC, id DESC LIMIT ?4",
+        &[s(monitor_id), n(bts.min(i64::MAX / 2)), s(bid), n(i64::from(limit))],
+    )?
+    .all()
+    .await?
+    .results::<IncidentRow>()?;
+    rows.into_iter().map(incident_from).collect()
+}
+
+pub async fn incident(db: &D1Database, id: &str) -> Result<Option<StoredIncident>> {
+    let row: Option<IncidentRow> = stmt(db, "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1", &[s(id)])?
+        .first(None)
+        .await?;
+    row.map(incident_from).transpose()
+}
+
+/// Rollup rows of one granularity with `from <= bucket_start < to`, optionally one region and
+/// one path ("edge"/"origin"), oldest first, at most [`ROLLUP_ROWS_MAX`].
+pub async fn rollups(
+    db: &D1Database,
+    monitor_id: &str,
+    granularity: Granularity,
+    from: UnixMillis,
+    to: UnixMillis,
+    region: Option<&str>,
+    path: Option<&str>,
+) -> Result<Vec<Rollup>> {
+    #[derive(Deserialize)]
+    struct Row {
+        data: String,
+    }
+    let rows = stmt(
+        db,
+        "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = ?2 AND bucket_start >= ?3 AND bucket_start < ?4 \
+AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR path = ?6) ORDER BY bucket_start, region, path LIMIT ?7",
+        &[
+            s(monitor_id),
+            s(granularity.as_str()),
+            n(from),
+            n(to),
+            opt_s(region),
+            opt_s(path),
+            n(i64::from(ROLLUP_ROWS_MAX)),
+        ],
+    )?
+    .all()
+    .await?
+    .results::<Row>()?;
+    rows.iter().map(|r| from_json(&r.data)).collect()
+}

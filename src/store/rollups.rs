@@ -1,0 +1,135 @@
+//! Rollup storage: reading raw samples for an hour, upserting rollup rows, the roller's
+//! progress marker, and retention deletes.
+
+use serde::Deserialize;
+use worker::{D1Database, Result};
+
+use super::{from_json, n, s, stmt, to_json, JsonRow};
+use edgeprobe_core::diagnosis::PathKind;
+use edgeprobe_core::rollup::{Rollup, Sample};
+
+#[derive(Deserialize)]
+struct SampleRow {
+    monitor_id: String,
+    region: String,
+    path: String,
+    at: f64,
+    ok: Option<f64>,
+    latency_ms: Option<f64>,
+}
+
+/// Raw samples (edge and origin paths that were observed) in `[from, to)`.
+pub async fn samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>> {
+    let rows = stmt(
+        db,
+        "SELECT monitor_id, region, path, at, ok, latency_ms FROM observations \
+         WHERE at >= ?1 AND at < ?2 AND path IN ('edge', 'origin') AND ok IS NOT NULL",
+        &[n(from), n(to)],
+    )?
+    .all()
+    .await?
+    .results::<SampleRow>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Sample {
+            monitor_id: r.monitor_id,
+            region: r.region,
+            path: if r.path == "edge" { PathKind::Edge } else { PathKind::Origin },
+            at: r.at as i64,
+            ok: r.ok.unwrap_or(0.0) != 0.0,
+            latency_ms: r.latency_ms.map(|v| v as u32),
+        })
+        .collect())
+}
+
+pub async fn upsert(db: &D1Database, rollups: &[Rollup]) -> Result<()> {
+    if rollups.is_empty() {
+        return Ok(());
+    }
+    let mut batch = Vec::new();
+    for r in rollups {
+        batch.push(stmt(
+            db,
+            "INSERT INTO rollups (monitor_id, region, path, granularity, bucket_start, checks, failures, data) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (monitor_id, granularity, bucket_start, region, path) \
+             DO UPDATE SET checks = excluded.checks, failures = excluded.failures, data = excluded.data",
+            &[
+                s(&r.monitor_id),
+                s(&r.region),
+                s(r.path.as_str()),
+                s(r.granularity.as_str()),
+                n(r.bucket_start),
+                n(i64::from(r.checks)),
+                n(i64::from(r.failures)),
+                s(&to_json(r)?),
+            ],
+        )?);
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
+
+/// Hourly rollups of every monitor in `[from, to)`.
+pub async fn hourly_between(db: &D1Database, from: i64, to: i64) -> Result<Vec<Rollup>> {
+    let rows = stmt(
+        db,
+        "SELECT data FROM rollups WHERE granularity = 'hour' AND bucket_start >= ?1 AND bucket_start < ?2",
+        &[n(from), n(to)],
+    )?
+    .all()
+    .await?
+    .results::<JsonRow>()?;
+    rows.iter().map(|r| from_json(&r.data)).collect()
+}
+
+pub async fn last_rolled_hour(db: &D1Database) -> Result<Option<i64>> {
+    let row: Option<serde_json::Value> = db
+        .prepare("SELECT value FROM meta WHERE key = 'last_rolled_hour'")
+        .first(None)
+        .await?;
+    Ok(row.and_then(|v| v["value"].as_str().and_then(|s| s.parse().ok())))
+}
+
+pub async fn set_last_rolled_hour(db: &D1Database, hour: i64) -> Result<()> {
+    stmt(
+        db,
+        "INSERT INTO meta (key, value) VALUES ('last_rolled_hour', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[s(&hour.to_string())],
+    )?
+    .run()
+    .await?;
+    Ok(())
+}
+
+/// Retention deletes, one batch.
+pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64, daily_before: i64) -> Result<()> {
+    let mut batch = vec![
+        stmt(
+            db,
+            "DELETE FROM rollups WHERE granularity = 'hour' AND bucket_start < ?1",
+            &[n(hourly_before)],
+        )?,
+        stmt(
+            db,
+            "DELETE FROM rollups WHERE granularity = 'day' AND bucket_start < ?1",
+            &[n(daily_before)],
+        )?,
+    ];
+    if let Some(before) = raw_before {
+        batch.push(stmt(db, "DELETE FROM observations WHERE at < ?1", &[n(before)])?);
+        batch.push(stmt(db, "DELETE FROM rounds WHERE started_at < ?1", &[n(before)])?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != 'pending' AND created_at < ?1)",
+            &[n(before)],
+        )?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM deliveries WHERE status != 'pending' AND created_at < ?1",
+            &[n(before)],
+        )?);
+    }
+    db.batch(batch).await?;
+    Ok(())
+}
