@@ -1,11 +1,11 @@
-//! Channel payloads compared byte for byte with tests/fixtures/alerts/. The alerts come from
-//! running the real state machine through an outage, so the fixtures show what a receiver
-//! actually gets. To regenerate after an intended change: `EDGEPROBE_BLESS=1 cargo test --test
-//! alert_payloads`, then review the diff in git.
+//! Channel payloads compared byte for byte with their snapshots in tests/fixtures/alerts/. The
+//! alerts come from running the real state machine through an outage, so the snapshots show
+//! what a receiver actually gets. Accept an intended change as docs/testing.md says
+//! (`INSTA_UPDATE=always cargo test -p edgeprobe-core --test alert_payloads`, then review the
+//! diff in git).
 
+use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders as common;
-
-use std::path::PathBuf;
 
 use common::{diagnosis, links, monitor, reports, Round, T0};
 use edgeprobe_core::alerting::alert::test_alert;
@@ -109,44 +109,8 @@ fn other_alerts() -> Vec<Alert> {
     sent
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/alerts").join(name)
-}
-
-/// Compares with the fixture and prints a line diff (`-` fixture, `+` actual) on mismatch.
-fn assert_golden(name: &str, actual: &str) {
-    let path = fixture_path(name);
-    if std::env::var_os("EDGEPROBE_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if expected == actual {
-        return;
-    }
-    let (want, got): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let mut diff = String::new();
-    for i in 0..want.len().max(got.len()) {
-        match (want.get(i), got.get(i)) {
-            (Some(w), Some(g)) if w == g => {}
-            (w, g) => {
-                diff.push_str(&format!(
-                    "line {}:\n  - {}\n  + {}\n",
-                    i + 1,
-                    w.unwrap_or(&"<none>"),
-                    g.unwrap_or(&"<none>")
-                ));
-            }
-        }
-    }
-    if diff.is_empty() {
-        diff = "(same lines; trailing newline or line endings differ)".into();
-    }
-    panic!("{name} differs from the golden file:\n{diff}");
-}
-
 #[test]
-fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
+fn every_channel_renders_every_kind_exactly_like_its_snapshot() {
     let mut alerts = outage_alerts();
     alerts.extend(other_alerts());
     for alert in &alerts {
@@ -165,10 +129,10 @@ fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
             let req = build(channel, secret, alert, 1_795_262_410).unwrap();
             assert_eq!(req.content_type, "application/json");
             serde_json::from_str::<Value>(&req.body).unwrap_or_else(|e| panic!("{ext}_{kind}: not JSON: {e}"));
-            assert_golden(&format!("{ext}_{kind}.json"), &req.body);
+            assert_fixture_snapshot!("alerts", format!("{ext}_{kind}.json"), req.body, "");
             if channel == ChannelKind::Webhook {
                 let headers: String = req.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-                assert_golden(&format!("webhook_{kind}.headers"), &headers);
+                assert_fixture_snapshot!("alerts", format!("webhook_{kind}.headers"), headers, "\n");
             }
         }
     }

@@ -6,6 +6,8 @@
 //!   the platform produce (scripted alerting scenarios start from these).
 //! - [`reports`]: response and region-report builders with real CDN and proxy headers and
 //!   pages, for diagnosis tables and recorded rounds.
+//! - [`snapshots`]: the one snapshot mechanism ([`insta`], snapshots under tests/fixtures) and
+//!   [`assert_fixture_snapshot!`], the byte-for-byte comparison of an output with its snapshot.
 //! - [`rig`]: the real-world failure rig (nginx fronts, misbehaving origins, TLS, DNS,
 //!   firewall, webhook receivers) on loopback.
 //! - [`repo_path`]: files of the repository (fixtures, docs, schema) from any crate.
@@ -15,6 +17,10 @@
 pub mod builders;
 pub mod reports;
 pub mod rig;
+pub mod snapshots;
+
+/// Re-exported for [`assert_fixture_snapshot!`], so the macro works from any crate's tests.
+pub use insta;
 
 use std::path::PathBuf;
 

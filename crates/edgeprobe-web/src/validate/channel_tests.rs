@@ -164,14 +164,9 @@ fn patch_keeps_write_only_members_it_does_not_mention() {
 }
 
 #[test]
-fn view_matches_golden_file() {
+fn view_matches_its_snapshot() {
     let got = serde_json::to_string_pretty(&views::channel_view(&stored())).unwrap();
-    let expected = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_view_webhook.json")).unwrap();
-    assert_eq!(
-        got.trim(),
-        expected.trim(),
-        "view differs from tests/fixtures/api/channel_view_webhook.json:\n{got}"
-    );
+    edgeprobe_testkit::assert_fixture_snapshot!("api", "channel_view_webhook.json", got, "");
 }
 
 /// Issue 10 (security): a channel's name follows the display-text rules and its URL the port

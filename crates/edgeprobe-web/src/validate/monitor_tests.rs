@@ -382,16 +382,11 @@ fn patch_merges_and_revalidates() {
 }
 
 #[test]
-fn view_matches_golden_file() {
+fn view_matches_its_snapshot() {
     let full = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_create_full.json")).unwrap();
     let created = validate_new_monitor(&serde_json::from_str(&full).unwrap(), "mon_1".into(), &ctx()).unwrap();
     let got = serde_json::to_string_pretty(&views::monitor_view(&created)).unwrap();
-    let expected = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_view_full.json")).unwrap();
-    assert_eq!(
-        got.trim(),
-        expected.trim(),
-        "view differs from tests/fixtures/api/monitor_view_full.json:\n{got}"
-    );
+    edgeprobe_testkit::assert_fixture_snapshot!("api", "monitor_view_full.json", got, "");
 }
 
 mod no_panics {
