@@ -3,7 +3,7 @@
 //! beside them (`<round>.expected.json.snap`).
 
 use edgeprobe_testkit::assert_fixture_snapshot;
-use edgeprobe_testkit::reports as support;
+use edgeprobe_testkit::builders::*;
 
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use edgeprobe_core::diagnosis::{Confidence, PathKind, Severity, Verdict};
@@ -11,7 +11,6 @@ use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{EdgeFailure, HttpFailure, RegionReport, TlsStep};
 use edgeprobe_core::time::DAY;
 
-use support::*;
 
 struct Case {
     name: &'static str,
