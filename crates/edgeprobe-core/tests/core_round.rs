@@ -1,66 +1,35 @@
+//! Rounds from the coordinator's point of view (edgeprobe_core::round): which region objects
+//! get which monitors, the wave plan and deadline under the connection limit, assembling region
+//! answers into reports, and the rows recorded afterwards.
+
 use std::collections::BTreeMap;
 
-use super::*;
-use crate::monitor::{ConfirmationPolicy, Expectations, OriginTarget, Scheme};
-use crate::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome, RegionProbe, ResponseSummary};
+use edgeprobe_core::monitor::Monitor;
+use edgeprobe_core::observation::{EdgeFailure, RegionReport};
+use edgeprobe_core::round::*;
+use edgeprobe_core::time::UnixMillis;
+use edgeprobe_testkit::builders;
 
+/// The testkit's monitor, probed from `regions` with this timeout, with or without an origin.
 fn monitor(id: &str, regions: &[&str], origin: bool, timeout_ms: u32) -> Monitor {
+    let m = builders::monitor();
     Monitor {
         id: id.into(),
-        name: id.into(),
-        url: "https://shop.example.com/health".into(),
-        origin: origin.then(|| OriginTarget {
-            host: "203.0.113.10".into(),
-            port: 443,
-            scheme: Scheme::Https,
-        }),
-        method: "GET".into(),
-        headers: BTreeMap::new(),
-        expect: Expectations::default(),
-        interval_ms: 60_000,
-        timeout_ms,
-        regions: regions.iter().map(|s| s.to_string()).collect(),
-        confirmation: ConfirmationPolicy::default(),
-        channels: vec![],
-        public: false,
         slug: id.into(),
-        maintenance: vec![],
-        tags: vec![],
-        paused: false,
-        created_at: 0,
-        updated_at: 0,
+        regions: regions.iter().map(|s| s.to_string()).collect(),
+        origin: if origin { m.origin.clone() } else { None },
+        timeout_ms,
+        ..m
     }
 }
 
+/// An edge-only report: a response with this status in 12 ms, or a timeout.
 fn probed(region: &str, status: Option<u16>) -> RegionReport {
-    let outcome = match status {
-        Some(s) => EdgeOutcome::Response(ResponseSummary {
-            status: s,
-            headers: BTreeMap::new(),
-            body_bytes: 0,
-            body_truncated: false,
-            body_excerpt: None,
-            keyword_found: None,
-            body_error: None,
-        }),
-        None => EdgeOutcome::Failed {
-            failure: EdgeFailure::Timeout,
-            detail: "timed out".into(),
-        },
+    let edge = match status {
+        Some(s) => builders::edge(s, &[], "", 12),
+        None => builders::edge_failed(EdgeFailure::Timeout),
     };
-    RegionReport::Probed(RegionProbe {
-        region: region.into(),
-        colo: Some("local".into()),
-        started_at: 1,
-        edge: EdgeObservation {
-            url: "u".into(),
-            outcome,
-            headers_ms: Some(12),
-            total_ms: Some(15),
-            certificate: CertificateInfo::NotObservable,
-        },
-        origin: None,
-    })
+    builders::probed(region, edge, None)
 }
 
 #[test]
