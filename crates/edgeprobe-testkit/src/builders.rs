@@ -301,7 +301,8 @@ pub fn edge_failed(failure: EdgeFailure) -> EdgeObservation {
     }
 }
 
-fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> OriginObservation {
+/// An origin path through these steps (plain HTTP unless a TLS step was expected).
+pub fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> OriginObservation {
     OriginObservation {
         address: "203.0.113.10:80".into(),
         tls_expected: !matches!(tls, TlsStep::NotApplicable),
