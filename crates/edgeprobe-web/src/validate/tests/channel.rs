@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::monitor_tests::ctx;
-use super::*;
+use super::monitor::ctx;
+use crate::validate::*;
 use edgeprobe_core::monitor::{Channel, ChannelKind};
 use crate::problem::Problem;
 

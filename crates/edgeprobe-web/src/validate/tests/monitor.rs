@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::*;
+use crate::validate::*;
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::time::parse_rfc3339;
 
