@@ -11,13 +11,42 @@ use common::{diagnosis, links, monitor, reports, Round, T0};
 use edgeprobe_core::alerting::alert::test_alert;
 use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body};
 use edgeprobe_core::alerting::sign::verify;
-use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, RoundInput, RoundKind};
+use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, Links, RoundInput, RoundKind};
+use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::ChannelKind;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
+
+/// Runs the real state machine through these rounds (second, kind, round) and returns every
+/// alert it sent.
+fn alerts_sent(m: &Monitor, l: &Links, rounds: &[(i64, RoundKind, Round)]) -> Vec<Alert> {
+    let mut state = AlertState::default();
+    let mut sent = Vec::new();
+    for &(sec, kind, round) in rounds {
+        let now = T0 + sec * 1000;
+        let d = diagnosis(round);
+        let reps = reports(round, now);
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: l,
+        };
+        let (next, effects) = step(state, &input, m, || "inc_7Hq2".to_string());
+        state = next;
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
+    }
+    sent
+}
 
 /// Down at 10 s (origin timeout in two regions), resolved at 130 s.
 fn outage_alerts() -> Vec<Alert> {
@@ -29,28 +58,7 @@ fn outage_alerts() -> Vec<Alert> {
         (70, RoundKind::Scheduled, Round::Healthy),
         (130, RoundKind::Scheduled, Round::Healthy),
     ];
-    let mut state = AlertState::default();
-    let mut sent = Vec::new();
-    for (sec, kind, round) in rounds {
-        let now = T0 + sec * 1000;
-        let d = diagnosis(round);
-        let reps = reports(round, now);
-        let input = RoundInput {
-            diagnosis: &d,
-            reports: &reps,
-            kind,
-            round_id: "rnd_x",
-            now,
-            links: &l,
-        };
-        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
-        state = next;
-        sent.extend(
-            effects
-                .into_iter()
-                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
-        );
-    }
+    let sent = alerts_sent(&m, &l, &rounds);
     assert_eq!(
         sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
         [AlertKind::Down, AlertKind::Resolved]
@@ -77,28 +85,7 @@ fn other_alerts() -> Vec<Alert> {
         (240, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
         (250, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
     ];
-    let mut state = AlertState::default();
-    let mut sent = Vec::new();
-    for (sec, kind, round) in rounds {
-        let now = T0 + sec * 1000;
-        let d = diagnosis(round);
-        let reps = reports(round, now);
-        let input = RoundInput {
-            diagnosis: &d,
-            reports: &reps,
-            kind,
-            round_id: "rnd_x",
-            now,
-            links: &l,
-        };
-        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
-        state = next;
-        sent.extend(
-            effects
-                .into_iter()
-                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
-        );
-    }
+    let mut sent = alerts_sent(&m, &l, &rounds);
     sent.remove(0); // the Down, covered by outage_alerts
     sent.retain(|a| a.kind != AlertKind::Resolved); // covered by outage_alerts too
     sent.push(test_alert(&m, &l, T0 + 300_000));
