@@ -12,9 +12,9 @@ use edgeprobe_core::alerting::alert::test_alert;
 use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body};
 use edgeprobe_core::alerting::sign::verify;
 use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, Links, RoundInput, RoundKind};
-use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::ChannelKind;
+use edgeprobe_core::monitor::Monitor;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -3,7 +3,8 @@
 
 use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{
-    CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionReport, ResponseSummary, TlsStep,
+    CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionReport, ResponseSummary,
+    TlsStep,
 };
 use edgeprobe_core::status::{summarize_region, PathSummary, RegionSummary};
 use edgeprobe_testkit::builders;
