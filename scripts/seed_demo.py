@@ -46,9 +46,14 @@ def histogram(latencies):
     return sorted(counts.items())
 
 
+def snapshot(rel):
+    """The content of an insta snapshot under tests/fixtures (the text after its `---` header)."""
+    with open(os.path.join(ROOT, rel)) as f:
+        return f.read().split("---\n", 2)[2]
+
+
 def diagnosis_for(m):
-    with open(os.path.join(ROOT, "tests/fixtures/rounds/cf_522_origin_blocks_cdn_9_regions.expected.json")) as f:
-        d = json.load(f)
+    d = json.loads(snapshot("tests/fixtures/rounds/cf_522_origin_blocks_cdn_9_regions.expected.json.snap"))
     d.update(verdict=m["verdict"], summary=m["summary"], checklist=m["checklist"], regional_cause=None,
              affected_regions=[], healthy_regions=[r["region"] for r in m["regions"]], unanswered_regions=[],
              evidence=[], alternatives=[], also=[],

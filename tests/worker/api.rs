@@ -32,7 +32,7 @@ pub fn create_monitor(api: &Api, body: &Value) -> Value {
 }
 
 /// A unique Standard Webhooks secret (whsec_ + base64 of 32 bytes).
-fn webhook_secret() -> String {
+pub fn webhook_secret() -> String {
     let raw = format!("{:<32}", unique("s")).replace(' ', "x");
     format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))
 }
@@ -67,8 +67,9 @@ pub fn healthy_server() -> String {
     format!("http://127.0.0.1:{}/", addr.port())
 }
 
+/// An RFC 9457 problem with this status and one of the documented problem types.
 #[track_caller]
-fn expect_problem(r: &Resp, status: u16) -> Value {
+pub fn expect_problem(r: &Resp, status: u16) -> Value {
     expect_status(r, status);
     assert!(
         r.content_type.starts_with("application/problem+json"),

@@ -10,31 +10,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::api::{create_monitor, monitor_body};
+use crate::api::{create_monitor, expect_problem, monitor_body, webhook_secret};
 use crate::client::{expect_status, unique, Api, Resp};
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
-
-#[track_caller]
-fn expect_problem(r: &Resp, status: u16) -> Value {
-    expect_status(r, status);
-    assert!(
-        r.content_type.starts_with("application/problem+json"),
-        "content type {} for {}",
-        r.content_type,
-        r.body
-    );
-    let v = r.json();
-    assert_eq!(v["status"], status, "{v}");
-    v
-}
-
-fn webhook_secret() -> String {
-    let raw = format!("{:<32}", unique("s")).replace(' ', "x");
-    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))
-}
 
 fn create_channel(api: &Api, url: &str) -> String {
     let r = api.post(

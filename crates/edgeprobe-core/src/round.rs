@@ -3,7 +3,8 @@
 //! region, and what to record afterwards (observation rows, the current-status document).
 //!
 //! Pure: the coordinator Durable Object performs the fan-out and the writes; every choice it
-//! needs is made here and unit-tested.
+//! needs is made here and tested in crates/edgeprobe-core/tests/core_round.rs (with the
+//! testkit's builders).
 
 use std::collections::BTreeMap;
 
@@ -249,5 +250,3 @@ pub fn missed_slots(scheduled_for: UnixMillis, interval_ms: u64, missed: u32) ->
         .collect()
 }
 
-#[cfg(test)]
-mod tests;

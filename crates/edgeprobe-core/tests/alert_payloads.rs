@@ -1,23 +1,52 @@
-//! Channel payloads compared byte for byte with tests/fixtures/alerts/. The alerts come from
-//! running the real state machine through an outage, so the fixtures show what a receiver
-//! actually gets. To regenerate after an intended change: `EDGEPROBE_BLESS=1 cargo test --test
-//! alert_payloads`, then review the diff in git.
+//! Channel payloads compared byte for byte with their snapshots in tests/fixtures/alerts/. The
+//! alerts come from running the real state machine through an outage, so the snapshots show
+//! what a receiver actually gets. Accept an intended change as docs/testing.md says
+//! (`INSTA_UPDATE=always cargo test -p edgeprobe-core --test alert_payloads`, then review the
+//! diff in git).
 
+use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders as common;
-
-use std::path::PathBuf;
 
 use common::{diagnosis, links, monitor, reports, Round, T0};
 use edgeprobe_core::alerting::alert::test_alert;
 use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body};
 use edgeprobe_core::alerting::sign::verify;
-use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, RoundInput, RoundKind};
+use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, Links, RoundInput, RoundKind};
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::ChannelKind;
+use edgeprobe_core::monitor::Monitor;
 use serde_json::Value;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
+
+/// Runs the real state machine through these rounds (second, kind, round) and returns every
+/// alert it sent.
+fn alerts_sent(m: &Monitor, l: &Links, rounds: &[(i64, RoundKind, Round)]) -> Vec<Alert> {
+    let mut state = AlertState::default();
+    let mut sent = Vec::new();
+    for &(sec, kind, round) in rounds {
+        let now = T0 + sec * 1000;
+        let d = diagnosis(round);
+        let reps = reports(round, now);
+        let input = RoundInput {
+            diagnosis: &d,
+            reports: &reps,
+            kind,
+            round_id: "rnd_x",
+            now,
+            links: l,
+        };
+        let (next, effects) = step(state, &input, m, || "inc_7Hq2".to_string());
+        state = next;
+        sent.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
+        );
+    }
+    sent
+}
 
 /// Down at 10 s (origin timeout in two regions), resolved at 130 s.
 fn outage_alerts() -> Vec<Alert> {
@@ -29,28 +58,7 @@ fn outage_alerts() -> Vec<Alert> {
         (70, RoundKind::Scheduled, Round::Healthy),
         (130, RoundKind::Scheduled, Round::Healthy),
     ];
-    let mut state = AlertState::default();
-    let mut sent = Vec::new();
-    for (sec, kind, round) in rounds {
-        let now = T0 + sec * 1000;
-        let d = diagnosis(round);
-        let reps = reports(round, now);
-        let input = RoundInput {
-            diagnosis: &d,
-            reports: &reps,
-            kind,
-            round_id: "rnd_x",
-            now,
-            links: &l,
-        };
-        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
-        state = next;
-        sent.extend(
-            effects
-                .into_iter()
-                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
-        );
-    }
+    let sent = alerts_sent(&m, &l, &rounds);
     assert_eq!(
         sent.iter().map(|a| a.kind).collect::<Vec<_>>(),
         [AlertKind::Down, AlertKind::Resolved]
@@ -77,28 +85,7 @@ fn other_alerts() -> Vec<Alert> {
         (240, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
         (250, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
     ];
-    let mut state = AlertState::default();
-    let mut sent = Vec::new();
-    for (sec, kind, round) in rounds {
-        let now = T0 + sec * 1000;
-        let d = diagnosis(round);
-        let reps = reports(round, now);
-        let input = RoundInput {
-            diagnosis: &d,
-            reports: &reps,
-            kind,
-            round_id: "rnd_x",
-            now,
-            links: &l,
-        };
-        let (next, effects) = step(state, &input, &m, || "inc_7Hq2".to_string());
-        state = next;
-        sent.extend(
-            effects
-                .into_iter()
-                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
-        );
-    }
+    let mut sent = alerts_sent(&m, &l, &rounds);
     sent.remove(0); // the Down, covered by outage_alerts
     sent.retain(|a| a.kind != AlertKind::Resolved); // covered by outage_alerts too
     sent.push(test_alert(&m, &l, T0 + 300_000));
@@ -109,44 +96,8 @@ fn other_alerts() -> Vec<Alert> {
     sent
 }
 
-fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/alerts").join(name)
-}
-
-/// Compares with the fixture and prints a line diff (`-` fixture, `+` actual) on mismatch.
-fn assert_golden(name: &str, actual: &str) {
-    let path = fixture_path(name);
-    if std::env::var_os("EDGEPROBE_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if expected == actual {
-        return;
-    }
-    let (want, got): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let mut diff = String::new();
-    for i in 0..want.len().max(got.len()) {
-        match (want.get(i), got.get(i)) {
-            (Some(w), Some(g)) if w == g => {}
-            (w, g) => {
-                diff.push_str(&format!(
-                    "line {}:\n  - {}\n  + {}\n",
-                    i + 1,
-                    w.unwrap_or(&"<none>"),
-                    g.unwrap_or(&"<none>")
-                ));
-            }
-        }
-    }
-    if diff.is_empty() {
-        diff = "(same lines; trailing newline or line endings differ)".into();
-    }
-    panic!("{name} differs from the golden file:\n{diff}");
-}
-
 #[test]
-fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
+fn every_channel_renders_every_kind_exactly_like_its_snapshot() {
     let mut alerts = outage_alerts();
     alerts.extend(other_alerts());
     for alert in &alerts {
@@ -165,10 +116,10 @@ fn every_channel_renders_every_kind_exactly_like_the_golden_files() {
             let req = build(channel, secret, alert, 1_795_262_410).unwrap();
             assert_eq!(req.content_type, "application/json");
             serde_json::from_str::<Value>(&req.body).unwrap_or_else(|e| panic!("{ext}_{kind}: not JSON: {e}"));
-            assert_golden(&format!("{ext}_{kind}.json"), &req.body);
+            assert_fixture_snapshot!("alerts", format!("{ext}_{kind}.json"), req.body, "");
             if channel == ChannelKind::Webhook {
                 let headers: String = req.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-                assert_golden(&format!("webhook_{kind}.headers"), &headers);
+                assert_fixture_snapshot!("alerts", format!("webhook_{kind}.headers"), headers, "\n");
             }
         }
     }

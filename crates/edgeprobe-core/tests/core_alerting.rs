@@ -1,6 +1,7 @@
 //! Scripted step-and-verify scenarios for the confirmation state machine. Each script is a
 //! table: at this second, this kind of round with this outcome, expect exactly these effects.
 
+use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders as common;
 
 use common::{diagnosis, links, monitor, reports, with_maintenance, Round, T0};
@@ -89,21 +90,6 @@ impl Script {
     fn phase(&self) -> Phase {
         self.state.phase
     }
-}
-
-fn golden(name: &str, actual: &str) {
-    let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .join("tests/fixtures/alerts")
-        .join(name);
-    if std::env::var_os("EDGEPROBE_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    for (i, (w, g)) in expected.lines().zip(actual.lines()).enumerate() {
-        assert_eq!(g, w, "{name} line {}: actual vs golden", i + 1);
-    }
-    assert_eq!(actual, expected, "{name}: same lines, different length or line endings");
 }
 
 fn describe(e: &Effect) -> String {
@@ -827,14 +813,14 @@ fn resolved_only_follows_a_sent_down() {
 }
 
 /// The stored shape is a compatibility surface (rows written by one deploy are read by the
-/// next): a change to it shows up here as a golden-file diff.
+/// next): a change to it shows up here as a snapshot diff (tests/fixtures/alerts/).
 #[test]
-fn alert_state_json_shape_mid_incident_matches_the_golden_file() {
+fn alert_state_json_shape_mid_incident_matches_its_snapshot() {
     let mut s = Script::new(monitor());
     s.run(CONFIRM);
     s.run(&[(60, S, Healthy, &["update inc_1 recovering"])]);
     let json = serde_json::to_string_pretty(&s.state).unwrap();
-    golden("state_recovering.json", &json);
+    assert_fixture_snapshot!("alerts", "state_recovering.json", json, "");
 }
 
 #[test]

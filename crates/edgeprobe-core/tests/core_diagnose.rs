@@ -1,7 +1,9 @@
 //! The diagnosis engine, table-driven: at least three distinct evidence patterns per verdict,
-//! then whole recorded rounds under tests/fixtures/rounds/ against their golden diagnoses.
+//! then whole recorded rounds under tests/fixtures/rounds/ against their diagnoses' snapshots
+//! beside them (`<round>.expected.json.snap`).
 
-use edgeprobe_testkit::reports as support;
+use edgeprobe_testkit::assert_fixture_snapshot;
+use edgeprobe_testkit::builders::*;
 
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use edgeprobe_core::diagnosis::{Confidence, PathKind, Severity, Verdict};
@@ -9,7 +11,6 @@ use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{EdgeFailure, HttpFailure, RegionReport, TlsStep};
 use edgeprobe_core::time::DAY;
 
-use support::*;
 
 struct Case {
     name: &'static str,
@@ -847,8 +848,8 @@ fn rounds_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/rounds")
 }
 
-/// Every round input with its golden path and the diagnosis the engine produces now.
-fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
+/// Every recorded round's name (without `.json`) with the diagnosis the engine produces now.
+fn rounds() -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(rounds_dir())
         .expect("rounds dir")
@@ -858,9 +859,9 @@ fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
     entries.sort();
     for path in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if !name.ends_with(".json") || name.ends_with(".expected.json") {
+        let Some(stem) = name.strip_suffix(".json") else {
             continue;
-        }
+        };
         let text = std::fs::read_to_string(&path).expect("read round");
         let round: RoundFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let d = diagnose(&RoundInput {
@@ -869,56 +870,18 @@ fn rounds() -> Vec<(String, std::path::PathBuf, String)> {
             baselines: &round.baselines,
             now: round.now,
         });
-        let golden = path.with_extension("expected.json");
-        out.push((name, golden, serde_json::to_string_pretty(&d).expect("serialize") + "\n"));
+        out.push((stem.to_string(), serde_json::to_string_pretty(&d).expect("serialize")));
     }
     out
 }
 
-fn line_diff(expected: &str, got: &str) -> String {
-    let (e, g): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), got.lines().collect());
-    let mut out = Vec::new();
-    for i in 0..e.len().max(g.len()) {
-        let (a, b) = (e.get(i).copied(), g.get(i).copied());
-        if a != b {
-            out.push(format!(
-                "line {}:\n  - {}\n  + {}",
-                i + 1,
-                a.unwrap_or("<none>"),
-                b.unwrap_or("<none>")
-            ));
-        }
-        if out.len() >= 15 {
-            out.push("  ...".into());
-            break;
-        }
-    }
-    out.join("\n")
-}
-
 #[test]
-fn recorded_rounds_match_their_golden_diagnoses() {
+fn recorded_rounds_match_their_diagnosis_snapshots() {
     let all = rounds();
     assert!(all.len() >= 5, "expected the recorded rounds under {}", rounds_dir().display());
-    let mut failures = Vec::new();
-    for (name, golden, got) in all {
-        // The project's one convention for accepting a deliberate change: EDGEPROBE_BLESS=1
-        // rewrites the golden files; review the diff before committing.
-        if std::env::var_os("EDGEPROBE_BLESS").is_some() {
-            std::fs::write(&golden, &got).expect("write golden");
-            continue;
-        }
-        match std::fs::read_to_string(&golden) {
-            Ok(expected) if expected == got => {}
-            Ok(expected) => failures.push(format!("{name} differs from {}:\n{}", golden.display(), line_diff(&expected, &got))),
-            Err(e) => failures.push(format!("{name}: no golden file {} ({e})", golden.display())),
-        }
+    for (stem, got) in all {
+        assert_fixture_snapshot!("rounds", format!("{stem}.expected.json"), got, "");
     }
-    assert!(
-        failures.is_empty(),
-        "{}\n\nIf the change is intended, regenerate with: EDGEPROBE_BLESS=1 cargo test --test core_diagnose",
-        failures.join("\n\n")
-    );
 }
 
 #[test]

@@ -1,16 +1,25 @@
-//! Builders shared by the alerting tests: a monitor, diagnoses and region reports that look
-//! like what the engine and the platform produce.
+//! The one set of test builders, used by the unit tests of edgeprobe-web, the integration tests
+//! of edgeprobe-core and edgeprobe-web, the rig's self-test and the Worker's tests alike: values
+//! that look like what the engine and the platform produce. (Unit tests inside edgeprobe-core
+//! cannot use them: this crate links its own copy of edgeprobe-core. Tests that need builders
+//! are integration tests there, under crates/edgeprobe-core/tests/.)
+//!
+//! - Scripted rounds for the alerting tests: [`monitor`] (a shop with an origin, in
+//!   [`REGIONS`]), [`Round`], and the [`diagnosis`] and [`reports`] of such a round at a time
+//!   counted from [`T0`].
+//! - Observations with real CDN and proxy headers and pages, for diagnosis tables and recorded
+//!   rounds: [`response`], [`edge`] and its variants, `origin_*`, [`probed`], [`unanswered`],
+//!   at [`NOW`].
 
 use std::collections::BTreeMap;
 
 use edgeprobe_core::alerting::Links;
 use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Severity, Verdict};
 use edgeprobe_core::monitor::{ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme};
-use edgeprobe_core::observation::{
-    CertificateInfo, ConnectStep, EdgeObservation, EdgeOutcome, HttpStep, OriginObservation, RegionProbe, RegionReport, ResponseSummary,
-    TlsStep,
-};
+use edgeprobe_core::observation::*;
 use edgeprobe_core::time::UnixMillis;
+
+// ---- Scripted rounds: a monitor, its diagnoses and region reports --------------------------
 
 pub const REGIONS: [&str; 3] = ["enam", "weur", "apac"];
 /// 2026-11-21T12:00:00Z: scripts count seconds from here.
@@ -146,19 +155,9 @@ fn colo(region: &str) -> &'static str {
     }
 }
 
-fn response(status: u16) -> ResponseSummary {
-    ResponseSummary {
-        status,
-        headers: BTreeMap::new(),
-        body_bytes: 0,
-        body_truncated: false,
-        body_excerpt: None,
-        keyword_found: None,
-        body_error: None,
-    }
-}
-
-fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport {
+/// One region of a scripted round (edge through the CDN, origin straight): healthy, refused
+/// (502 at the edge) or timing out (522).
+fn scripted_probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport {
     let (edge_status, connect, tls, http) = match failing {
         None => (
             200,
@@ -168,7 +167,7 @@ fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport
                 certificate: CertificateInfo::NotObservable,
             },
             HttpStep::Response {
-                response: response(200),
+                response: response(200, &[], ""),
                 ttfb_ms: 80,
                 total_ms: 95,
             },
@@ -195,7 +194,7 @@ fn probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> RegionReport
         started_at: at,
         edge: EdgeObservation {
             url: "https://shop.example.com/".into(),
-            outcome: EdgeOutcome::Response(response(edge_status)),
+            outcome: EdgeOutcome::Response(response(edge_status, &[], "")),
             headers_ms: Some(if failing.is_some() { 15_012 } else { 140 }),
             total_ms: Some(if failing.is_some() { 15_020 } else { 160 }),
             certificate: CertificateInfo::NotObservable,
@@ -214,13 +213,203 @@ pub fn reports(round: Round, at: UnixMillis) -> Vec<RegionReport> {
     REGIONS
         .iter()
         .map(|r| match round {
-            Round::Healthy => probe(r, None, at),
-            Round::Fail(v, rs) => probe(r, rs.contains(r).then_some(v), at),
-            Round::FailRestUnanswered(v, rs) if rs.contains(r) => probe(r, Some(v), at),
+            Round::Healthy => scripted_probe(r, None, at),
+            Round::Fail(v, rs) => scripted_probe(r, rs.contains(r).then_some(v), at),
+            Round::FailRestUnanswered(v, rs) if rs.contains(r) => scripted_probe(r, Some(v), at),
             Round::FailRestUnanswered(..) | Round::NoAnswer => RegionReport::Unanswered {
                 region: r.to_string(),
                 reason: "timeout".into(),
             },
         })
         .collect()
+}
+
+// ---- Observations: responses, edge and origin paths, region reports -------------------------
+
+pub const NOW: UnixMillis = 1_795_305_103_000;
+
+pub const CF: &[(&str, &str)] = &[("server", "cloudflare"), ("cf-ray", "8f1c2a3b4c5d6e7f-CDG")];
+pub const CLOUDFRONT: &[(&str, &str)] = &[
+    ("server", "CloudFront"),
+    ("x-cache", "Error from cloudfront"),
+    ("x-amz-cf-pop", "CDG50-C1"),
+];
+pub const CF_521: &str = "<title>example.com | 521: Web server is down</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
+pub const CF_522: &str = "<title>example.com | 522: Connection timed out</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
+pub const NGINX_502: &str = "<html> <head><title>502 Bad Gateway</title></head> <body> <center><h1>502 Bad Gateway</h1></center> <hr><center>nginx/1.22.1</center> </body> </html>";
+pub const NGINX_504: &str = "<html> <head><title>504 Gateway Time-out</title></head> <body> <center><h1>504 Gateway Time-out</h1></center> <hr><center>nginx</center> </body> </html>";
+pub const CLOUDFRONT_502: &str =
+    "502 ERROR The request could not be satisfied. CloudFront wasn't able to connect to the origin. Generated by cloudfront (CloudFront)";
+pub const CLOUDFRONT_504: &str = "504 Gateway Timeout ERROR The request could not be satisfied. Generated by cloudfront (CloudFront)";
+
+pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> ResponseSummary {
+    ResponseSummary {
+        status,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+        body_bytes: body.len() as u64,
+        body_truncated: false,
+        body_excerpt: if status >= 400 && !body.is_empty() {
+            Some(body.to_string())
+        } else {
+            None
+        },
+        keyword_found: None,
+        body_error: None,
+    }
+}
+
+pub fn edge(status: u16, headers: &[(&str, &str)], body: &str, ms: u32) -> EdgeObservation {
+    EdgeObservation {
+        url: "https://example.com/".into(),
+        outcome: EdgeOutcome::Response(response(status, headers, body)),
+        headers_ms: Some(ms),
+        total_ms: Some(ms + 2),
+        certificate: CertificateInfo::NotObservable,
+    }
+}
+
+pub fn edge_kw(status: u16, found: bool) -> EdgeObservation {
+    let mut e = edge(status, CF, "", 40);
+    if let EdgeOutcome::Response(r) = &mut e.outcome {
+        r.keyword_found = Some(found);
+    }
+    e
+}
+
+pub fn with_edge_cert(mut e: EdgeObservation, not_after: UnixMillis) -> EdgeObservation {
+    e.certificate = CertificateInfo::Known {
+        not_after,
+        subject: Some("CN=example.com".into()),
+        issuer: None,
+    };
+    e
+}
+
+pub fn edge_failed(failure: EdgeFailure) -> EdgeObservation {
+    EdgeObservation {
+        url: "https://example.com/".into(),
+        outcome: EdgeOutcome::Failed {
+            failure,
+            detail: format!("{failure:?}").to_lowercase(),
+        },
+        headers_ms: Some(10_000),
+        total_ms: None,
+        certificate: CertificateInfo::NotObservable,
+    }
+}
+
+/// An origin path through these steps (plain HTTP unless a TLS step was expected).
+pub fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> OriginObservation {
+    OriginObservation {
+        address: "203.0.113.10:80".into(),
+        tls_expected: !matches!(tls, TlsStep::NotApplicable),
+        connect,
+        tls,
+        http,
+    }
+}
+
+pub fn origin_ok(status: u16, ttfb_ms: u32) -> OriginObservation {
+    let body = if status >= 400 { "error from the app" } else { "" };
+    origin(
+        ConnectStep::Ok { ms: 1 },
+        TlsStep::NotApplicable,
+        HttpStep::Response {
+            response: response(status, &[("server", "nginx")], body),
+            ttfb_ms,
+            total_ms: ttfb_ms + 1,
+        },
+    )
+}
+
+pub fn origin_refused() -> OriginObservation {
+    origin(
+        ConnectStep::Refused {
+            ms: 1,
+            detail: "connection refused".into(),
+        },
+        TlsStep::NotAttempted,
+        HttpStep::NotAttempted,
+    )
+}
+
+pub fn origin_connect_timeout() -> OriginObservation {
+    origin(ConnectStep::TimedOut { ms: 10_000 }, TlsStep::NotAttempted, HttpStep::NotAttempted)
+}
+
+pub fn origin_no_route() -> OriginObservation {
+    origin(
+        ConnectStep::Unreachable {
+            ms: 2,
+            detail: "no route to host".into(),
+        },
+        TlsStep::NotAttempted,
+        HttpStep::NotAttempted,
+    )
+}
+
+pub fn origin_dns() -> OriginObservation {
+    origin(
+        ConnectStep::DnsFailed {
+            ms: 20,
+            detail: "NXDOMAIN".into(),
+        },
+        TlsStep::NotAttempted,
+        HttpStep::NotAttempted,
+    )
+}
+
+pub fn origin_tls(tls: TlsStep) -> OriginObservation {
+    origin(ConnectStep::Ok { ms: 1 }, tls, HttpStep::NotAttempted)
+}
+
+pub fn origin_tls_ok_cert_status(status: u16, not_after: UnixMillis) -> OriginObservation {
+    let mut o = origin_ok(status, 6);
+    o.tls = TlsStep::Ok {
+        ms: 3,
+        certificate: CertificateInfo::Known {
+            not_after,
+            subject: Some("CN=origin.example.com".into()),
+            issuer: Some("CN=R11".into()),
+        },
+    };
+    o.tls_expected = true;
+    o
+}
+
+pub fn origin_tls_ok_cert(not_after: UnixMillis) -> OriginObservation {
+    origin_tls_ok_cert_status(200, not_after)
+}
+
+pub fn origin_http_fail(failure: HttpFailure) -> OriginObservation {
+    origin(
+        ConnectStep::Ok { ms: 1 },
+        TlsStep::NotApplicable,
+        HttpStep::Failed {
+            failure,
+            ms: 30_000,
+            detail: format!("{failure:?}"),
+            bytes_received: 0,
+        },
+    )
+}
+
+pub fn probed(region: &str, edge: EdgeObservation, origin: Option<OriginObservation>) -> RegionReport {
+    RegionReport::Probed(RegionProbe {
+        region: region.into(),
+        colo: Some("CDG".into()),
+        started_at: NOW - 1_000,
+        edge,
+        origin,
+    })
+}
+
+pub fn unanswered(region: &str) -> RegionReport {
+    RegionReport::Unanswered {
+        region: region.into(),
+        reason: "timeout".into(),
+    }
 }

@@ -2,10 +2,11 @@
 //! self-test and the Worker's integration tests alike.
 //!
 //! Layout:
-//! - [`builders`]: monitors, diagnoses and region reports that look like what the engine and
-//!   the platform produce (scripted alerting scenarios start from these).
-//! - [`reports`]: response and region-report builders with real CDN and proxy headers and
-//!   pages, for diagnosis tables and recorded rounds.
+//! - [`builders`]: the one set of builders: monitors, diagnoses, responses with real CDN and
+//!   proxy headers and pages, edge and origin observations, region reports (scripted alerting
+//!   scenarios, diagnosis tables and recorded rounds start from these).
+//! - [`snapshots`]: the one snapshot mechanism ([`insta`], snapshots under tests/fixtures) and
+//!   [`assert_fixture_snapshot!`], the byte-for-byte comparison of an output with its snapshot.
 //! - [`rig`]: the real-world failure rig (nginx fronts, misbehaving origins, TLS, DNS,
 //!   firewall, webhook receivers) on loopback.
 //! - [`repo_path`]: files of the repository (fixtures, docs, schema) from any crate.
@@ -13,8 +14,11 @@
 //! Test code only: nothing here is linked into the Worker.
 
 pub mod builders;
-pub mod reports;
 pub mod rig;
+pub mod snapshots;
+
+/// Re-exported for [`assert_fixture_snapshot!`], so the macro works from any crate's tests.
+pub use insta;
 
 use std::path::PathBuf;
 

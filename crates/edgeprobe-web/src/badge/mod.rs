@@ -99,4 +99,4 @@ impl Color {
 }
 
 #[cfg(test)]
-pub(crate) mod golden_tests;
+mod tests;

@@ -1,12 +1,13 @@
 //! Status page tests: structure checks on the fixture monitors
-//! (tests/fixtures/status_page/monitors.json) and golden HTML files beside them.
-//! Bless deliberate changes with `EDGEPROBE_BLESS=1`, then look at the pages in a browser.
+//! (tests/fixtures/status_page/monitors.json) and the pages compared byte for byte with their
+//! snapshots beside them (edgeprobe_testkit::snapshots; accept a deliberate change as
+//! docs/testing.md says, then look at the pages in a browser).
 
 use serde::Deserialize;
 
 use super::*;
-use crate::badge::golden_tests::assert_golden;
 use edgeprobe_core::time::MINUTE;
+use edgeprobe_testkit::assert_fixture_snapshot;
 
 #[derive(Deserialize)]
 struct Fixture {
@@ -28,15 +29,16 @@ fn monitor(slug: &str) -> (PageMonitor, UnixMillis, String) {
 }
 
 #[test]
-fn pages_match_golden_files() {
+fn pages_match_their_snapshots() {
     let f = fixture();
-    assert_golden("status_page/index.html", &render_index(&f.monitors, f.now, &f.site_title));
+    let page = |name: &str, html: String| assert_fixture_snapshot!("status_page", name, html, "\n");
+    page("index.html", render_index(&f.monitors, f.now, &f.site_title));
     for slug in ["shop", "api", "blog"] {
         let (m, now, title) = monitor(slug);
-        assert_golden(&format!("status_page/monitor_{slug}.html"), &render_monitor(&m, now, &title));
+        page(&format!("monitor_{slug}.html"), render_monitor(&m, now, &title));
     }
-    assert_golden("status_page/not_found.html", &render_not_found(&f.site_title));
-    assert_golden("status_page/index_empty.html", &render_index(&[], f.now, &f.site_title));
+    page("not_found.html", render_not_found(&f.site_title));
+    page("index_empty.html", render_index(&[], f.now, &f.site_title));
 }
 
 #[test]

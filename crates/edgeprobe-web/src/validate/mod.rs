@@ -248,6 +248,4 @@ pub(crate) fn reject_read_only(patch: &Value, read_only: &[&str], errs: &mut Err
 }
 
 #[cfg(test)]
-mod channel_tests;
-#[cfg(test)]
-mod monitor_tests;
+mod tests;
