@@ -15,6 +15,7 @@
 //! - [`history`]: the reading endpoints: status, rounds, incidents, rollups.
 //! - [`delivery`]: deliveries and their attempts; the 202 `Accepted` body.
 //! - [`service`]: the health document.
+//! - [`input`]: the request bodies, documented as types (the validator parses them).
 //! - [`openapi`]: the generated `components/schemas`.
 
 /// Declares a paged list body, `{"items": [...], "next_cursor": "..." | null}`, documented as
@@ -43,6 +44,7 @@ macro_rules! paged_list {
 pub mod channel;
 pub mod delivery;
 pub mod history;
+pub mod input;
 pub mod monitor;
 pub mod openapi;
 pub mod service;

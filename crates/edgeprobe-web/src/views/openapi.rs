@@ -19,23 +19,19 @@ use super::*;
 pub const REF_PREFIX: &str = "#/components/schemas/";
 
 /// Schemas of `components/schemas` that are still written by hand in `schema/openapi.json`:
-/// the request bodies (their rules are the validator's, see `validate`), problem details
+/// problem details
 /// (`problem`), the badge endpoint JSON (`badge`) and the check-now outcome (the
 /// coordinator's `RoundOutcome`, a Durable Object message). The generator keeps these as they
 /// are and refuses a generated schema of the same name.
-pub const HAND_WRITTEN: [&str; 8] = [
-    "MonitorCreate",
-    "MonitorPatch",
-    "ChannelCreate",
-    "ChannelPatch",
+pub const HAND_WRITTEN: [&str; 4] = [
     "Problem",
     "FieldError",
     "BadgeEndpoint",
     "RoundOutcome",
 ];
 
-/// Every generated schema, by component name: the response bodies and every type they
-/// reference (core types such as `Diagnosis` and `CurrentStatus` included).
+/// Every generated schema, by component name: the response and request bodies and every
+/// type they reference (core types such as `Diagnosis` and `CurrentStatus` included).
 ///
 /// Two rules schemars does not know are applied afterwards: every member of a view is
 /// `required` (views never skip a member; an absent value is `null`, which their `Option`
@@ -83,6 +79,15 @@ pub fn component_schemas() -> BTreeMap<String, Value> {
         Accepted,
         ServiceHealth,
     );
+    // Request bodies: members may be left out, so `required` is what the types say.
+    for (name, schema) in [
+        (input::MonitorCreate::schema_name(), input::MonitorCreate::json_schema(&mut gen)),
+        (input::MonitorPatch::schema_name(), input::MonitorPatch::json_schema(&mut gen)),
+        (input::ChannelCreate::schema_name(), input::ChannelCreate::json_schema(&mut gen)),
+        (input::ChannelPatch::schema_name(), input::ChannelPatch::json_schema(&mut gen)),
+    ] {
+        gen.definitions_mut().insert(name, schema);
+    }
     let mut out: BTreeMap<String, Value> = gen
         .take_definitions()
         .into_iter()
