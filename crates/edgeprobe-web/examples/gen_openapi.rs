@@ -38,7 +38,12 @@ pub fn regenerate(committed: &str) -> Result<String, String> {
     let end = body + committed[body..].find(CLOSE).ok_or("components/schemas is not closed")? + CLOSE.len();
     let text = serde_json::to_string_pretty(&schemas).map_err(|e| e.to_string())?;
     let indented = text.replace('\n', "\n    ");
-    Ok(format!("{}\n    \"schemas\": {}{}", &committed[..start], indented, &committed[end..]))
+    Ok(format!(
+        "{}\n    \"schemas\": {}{}",
+        &committed[..start],
+        indented,
+        &committed[end..]
+    ))
 }
 
 #[allow(dead_code)]

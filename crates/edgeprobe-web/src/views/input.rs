@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
-use super::monitor::{headers_schema, MaintenanceWindowView, port_schema, schema, statuses_schema, LOCATION_HINTS};
+use super::monitor::{headers_schema, port_schema, schema, statuses_schema, MaintenanceWindowView, LOCATION_HINTS};
 use crate::validate::limits::*;
 
 /// `T`'s schema written in place (not a `$ref`): nested bodies read as one document, as the

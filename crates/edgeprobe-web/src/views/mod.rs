@@ -51,7 +51,9 @@ pub mod service;
 
 pub use channel::{channel_view, kind_name, ChannelList, ChannelView};
 pub use delivery::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
-pub use history::{IncidentList, IncidentView, NeverProbed, ObservationView, RollupList, RollupView, RoundList, RoundView, StatusView, StoredDiagnosis};
+pub use history::{
+    IncidentList, IncidentView, NeverProbed, ObservationView, RollupList, RollupView, RoundList, RoundView, StatusView, StoredDiagnosis,
+};
 pub use monitor::{monitor_view, MonitorList, MonitorView};
 pub use service::ServiceHealth;
 
@@ -61,4 +63,3 @@ use crate::validate::{encode_cursor, Cursor};
 pub fn next_cursor(next: Option<&Cursor>) -> Option<String> {
     next.map(encode_cursor)
 }
-

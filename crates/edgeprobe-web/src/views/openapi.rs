@@ -23,12 +23,7 @@ pub const REF_PREFIX: &str = "#/components/schemas/";
 /// (`problem`), the badge endpoint JSON (`badge`) and the check-now outcome (the
 /// coordinator's `RoundOutcome`, a Durable Object message). The generator keeps these as they
 /// are and refuses a generated schema of the same name.
-pub const HAND_WRITTEN: [&str; 4] = [
-    "Problem",
-    "FieldError",
-    "BadgeEndpoint",
-    "RoundOutcome",
-];
+pub const HAND_WRITTEN: [&str; 4] = ["Problem", "FieldError", "BadgeEndpoint", "RoundOutcome"];
 
 /// Every generated schema, by component name: the response and request bodies and every
 /// type they reference (core types such as `Diagnosis` and `CurrentStatus` included).
