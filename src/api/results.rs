@@ -32,7 +32,7 @@ pub async fn status(ctx: Ctx) -> ApiResult {
     let m = load(&ctx).await?;
     let doc = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
     let view = match doc {
-        Some(s) => StatusView::Probed(s),
+        Some(s) => StatusView::Probed(Box::new(s)),
         None => StatusView::never_probed(&m),
     };
     ok(http::json(&view, 200))

@@ -692,7 +692,7 @@ fn served_views_match_their_generated_schemas() {
         let d = builders::diagnosis(round);
         let reports = builders::reports(round, T0);
         let status = current_status(&m, &d, &reports, "rnd_1", T0);
-        check(StatusView::schema_name(), v(&StatusView::Probed(status)), "status");
+        check(StatusView::schema_name(), v(&StatusView::Probed(Box::new(status))), "status");
         let observations: Vec<ObservationView> = observation_rows(&m, &reports)
             .into_iter()
             .map(|o| ObservationView {

@@ -22,7 +22,7 @@ use edgeprobe_core::time::UnixMillis;
 #[serde(untagged)]
 #[schemars(rename = "MonitorStatus")]
 pub enum StatusView {
-    Probed(CurrentStatus),
+    Probed(Box<CurrentStatus>),
     NeverProbed(NeverProbed),
 }
 
