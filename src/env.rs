@@ -1,7 +1,6 @@
 //! Configuration from the Worker's environment, the platform's one clock, and random ids.
 //! Read once per request and passed down; nothing here decides anything.
 
-use serde::Serialize;
 use wasm_bindgen::JsCast;
 use worker::Env;
 
@@ -94,15 +93,8 @@ impl Config {
     }
 }
 
-#[derive(Serialize)]
-pub struct Health {
-    pub service: &'static str,
-    pub version: &'static str,
-    pub build: &'static str,
-    pub runtime: String,
-    /// The D1 schema version (`meta.schema_version`); `None` when the database cannot be read.
-    pub schema_version: Option<String>,
-}
+/// The health document's type is the API's (`views::ServiceHealth`): its schema is generated.
+pub use edgeprobe_web::views::ServiceHealth as Health;
 
 /// The health document: who we are, and whether the database answers with a schema.
 pub async fn health(env: &Env) -> Health {

@@ -1,7 +1,7 @@
 //! Channel handlers: CRUD of alert destinations.
 //!
-//! A channel's `url` and `secret` are write-only: every response body is built by
-//! `core::validate::channel_view` (from `Channel::redacted`), and nothing here logs a
+//! A channel's `url` and `secret` are write-only: every response body is an
+//! `edgeprobe_web::views::ChannelView` (built from `Channel::redacted`), and nothing here logs a
 //! channel or a request body, so neither can leak through the API or the logs.
 //!
 //! PATCH is a versioned read-modify-write with optional `If-Match`, as for monitors
@@ -14,9 +14,8 @@ use serde_json::Value;
 use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
 use edgeprobe_core::monitor::Channel;
 use edgeprobe_web::problem::ApiError;
-use edgeprobe_web::validate::{
-    apply_channel_patch, channel_view, etag, if_match_allows, list_view, parse_page_query, validate_new_channel, Cursor,
-};
+use edgeprobe_web::validate::{apply_channel_patch, etag, if_match_allows, parse_page_query, validate_new_channel, Cursor};
+use edgeprobe_web::views::{ChannelList, ChannelView};
 use crate::store::channels::Delete;
 use crate::store::Write;
 use crate::{env, http, store};
@@ -52,7 +51,7 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(&list_view(rows.iter().map(channel_view).collect(), next.as_ref()), 200))
+    ok(http::json(&ChannelList::new(rows.iter().map(ChannelView::from).collect(), next.as_ref()), 200))
 }
 
 pub async fn create(mut ctx: Ctx) -> ApiResult {
@@ -61,14 +60,14 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
     store::channels::insert(&ctx.db()?, &c)
         .await
         .map_err(http::unavailable("channels insert"))?;
-    let resp = with_etag(ok(http::json(&channel_view(&c), 201))?, 1)?;
+    let resp = with_etag(ok(http::json(&ChannelView::from(&c), 201))?, 1)?;
     let location = format!("/api/v1/channels/{}", c.id);
     ok(resp.headers().set("location", &location).map(|_| resp))
 }
 
 pub async fn get(ctx: Ctx) -> ApiResult {
     let (c, version) = load(&ctx).await?;
-    with_etag(ok(http::json(&channel_view(&c), 200))?, version)
+    with_etag(ok(http::json(&ChannelView::from(&c), 200))?, version)
 }
 
 pub async fn update(mut ctx: Ctx) -> ApiResult {
@@ -87,7 +86,7 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
             .await
             .map_err(http::unavailable("channels update"))?
         {
-            Write::Written { version } => return with_etag(ok(http::json(&channel_view(&c), 200))?, version),
+            Write::Written { version } => return with_etag(ok(http::json(&ChannelView::from(&c), 200))?, version),
             // Another writer got in between (or the channel is gone): read again and re-merge.
             Write::NotApplied | Write::SlugTaken => continue,
         }

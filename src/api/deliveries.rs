@@ -4,20 +4,19 @@
 //! on its own alarm. Views show status codes and error texts only, never a channel's URL or
 //! secret.
 
-use serde_json::{json, Value};
-
 use super::{internal, ApiResult, Ctx};
 use edgeprobe_core::alerting::alert::channel_test_alert;
 use edgeprobe_web::problem::ApiError;
-use edgeprobe_core::time::format_rfc3339;
-use edgeprobe_web::validate::{list_view, parse_page_query, Cursor};
+use edgeprobe_web::validate::{parse_page_query, Cursor};
+use edgeprobe_web::views::delivery::DeliveryRow;
+use edgeprobe_web::views::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
 use crate::store::channels;
-use crate::store::deliveries::{self, Attempt, Delivery};
+use crate::store::deliveries::{self, Delivery};
 use crate::{dispatcher, http};
 
 /// 202 `{"accepted": true, "id": ...}` with a Location to the delivery.
 fn accepted(id: &str) -> ApiResult {
-    let resp = http::json(&json!({"accepted": true, "id": id}), 202).map_err(internal)?;
+    let resp = http::json(&Accepted::new(id), 202).map_err(internal)?;
     resp.headers()
         .set("location", &format!("/api/v1/deliveries/{id}"))
         .map_err(internal)?;
@@ -90,7 +89,7 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
         None
     };
     let items = rows.iter().map(summary_view).collect();
-    http::json(&list_view(items, next.as_ref()), 200).map_err(internal)
+    http::json(&DeliveryList::new(items, next.as_ref()), 200).map_err(internal)
 }
 
 /// `GET /api/v1/deliveries/{id}`: the delivery, its alert and every attempt.
@@ -107,10 +106,15 @@ pub async fn get(ctx: Ctx) -> ApiResult {
     let attempts = deliveries::attempts(&db, &id)
         .await
         .map_err(http::unavailable("reading attempts"))?;
-    let mut v = summary_view(&d);
-    v["alert"] = serde_json::to_value(&d.alert).unwrap_or(Value::Null);
-    v["attempt_log"] = Value::Array(attempts.iter().map(attempt_view).collect());
-    http::json(&v, 200).map_err(internal)
+    let detail = DeliveryDetail {
+        delivery: summary_view(&d),
+        attempt_log: attempts
+            .iter()
+            .map(|a| AttemptView::new(a.attempt, a.at, a.status_code, a.error.as_deref(), a.duration_ms))
+            .collect(),
+        alert: d.alert,
+    };
+    http::json(&detail, 200).map_err(internal)
 }
 
 /// `POST /api/v1/deliveries/{id}/redrive`: a dead delivery goes back to pending, due now, with
@@ -143,28 +147,19 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
     accepted(&id)
 }
 
-fn summary_view(d: &Delivery) -> Value {
-    json!({
-        "id": d.id,
-        "webhook_id": d.alert_id,
-        "channel_id": d.channel_id,
-        "monitor_id": if d.monitor_id.is_empty() { Value::Null } else { Value::String(d.monitor_id.clone()) },
-        "kind": d.kind,
-        "status": d.status,
-        "attempts": d.attempts,
-        "created_at": format_rfc3339(d.created_at),
-        "next_attempt_at": (d.status == deliveries::PENDING).then(|| format_rfc3339(d.next_attempt_at)),
-        "delivered_at": d.delivered_at.map(format_rfc3339),
-        "last_error": d.last_error,
-    })
-}
-
-fn attempt_view(a: &Attempt) -> Value {
-    json!({
-        "attempt": a.attempt,
-        "at": format_rfc3339(a.at),
-        "status_code": a.status_code,
-        "error": a.error,
-        "duration_ms": a.duration_ms,
+fn summary_view(d: &Delivery) -> DeliveryView {
+    DeliveryView::new(&DeliveryRow {
+        id: &d.id,
+        webhook_id: &d.alert_id,
+        channel_id: &d.channel_id,
+        monitor_id: &d.monitor_id,
+        kind: &d.kind,
+        status: &d.status,
+        attempts: d.attempts,
+        created_at: d.created_at,
+        // Only a pending delivery has a next attempt.
+        next_attempt_at: (d.status == deliveries::PENDING).then_some(d.next_attempt_at),
+        delivered_at: d.delivered_at,
+        last_error: d.last_error.as_deref(),
     })
 }

@@ -16,9 +16,8 @@ use serde_json::Value;
 use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_web::problem::{ApiError, FieldError};
-use edgeprobe_web::validate::{
-    added_channels, apply_monitor_patch, etag, if_match_allows, list_view, monitor_view, parse_page_query, validate_new_monitor, Cursor,
-};
+use edgeprobe_web::validate::{added_channels, apply_monitor_patch, etag, if_match_allows, parse_page_query, validate_new_monitor, Cursor};
+use edgeprobe_web::views::{MonitorList, MonitorView};
 use crate::store::{self, kv, Write};
 use crate::{coordinator, env, http};
 
@@ -64,7 +63,7 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(&list_view(rows.iter().map(monitor_view).collect(), next.as_ref()), 200))
+    ok(http::json(&MonitorList::new(rows.iter().map(MonitorView::from).collect(), next.as_ref()), 200))
 }
 
 /// Storage-only checks shared by create and update: every channel the write adds (relative to
@@ -121,14 +120,14 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
         }
     };
     sync(&ctx, &m, version).await?;
-    let resp = with_etag(ok(http::json(&monitor_view(&m), 201))?, version)?;
+    let resp = with_etag(ok(http::json(&MonitorView::from(&m), 201))?, version)?;
     let location = format!("/api/v1/monitors/{}", m.id);
     ok(resp.headers().set("location", &location).map(|_| resp))
 }
 
 pub async fn get(ctx: Ctx) -> ApiResult {
     let (m, version) = load_versioned(&ctx).await?;
-    with_etag(ok(http::json(&monitor_view(&m), 200))?, version)
+    with_etag(ok(http::json(&MonitorView::from(&m), 200))?, version)
 }
 
 pub async fn update(mut ctx: Ctx) -> ApiResult {
@@ -154,7 +153,7 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
         {
             Write::Written { version } => {
                 sync(&ctx, &m, version).await?;
-                return with_etag(ok(http::json(&monitor_view(&m), 200))?, version);
+                return with_etag(ok(http::json(&MonitorView::from(&m), 200))?, version);
             }
             Write::SlugTaken => return Err(ApiError::SlugTaken { slug: m.slug.clone() }),
             // Another writer got in between (or the monitor or a channel went away): read

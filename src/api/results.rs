@@ -7,14 +7,13 @@
 //! Times in these bodies are Unix milliseconds, as in the stored core types (`Incident`,
 //! `Rollup`, `CurrentStatus`).
 
-use serde_json::{json, Value};
-
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
 use edgeprobe_web::problem::ApiError;
 use edgeprobe_core::rollup::Granularity as RollupGranularity;
 use edgeprobe_core::time::DAY;
-use edgeprobe_web::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
+use edgeprobe_web::validate::{parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
+use edgeprobe_web::views::{IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView};
 use crate::http;
 use crate::store::{history, kv};
 
@@ -32,21 +31,11 @@ fn path_name(p: ProbePath) -> &'static str {
 pub async fn status(ctx: Ctx) -> ApiResult {
     let m = load(&ctx).await?;
     let doc = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
-    match doc {
-        Some(s) => ok(http::json(&s, 200)),
-        None => ok(http::json(
-            &json!({
-                "monitor_id": m.id,
-                "slug": m.slug,
-                "name": m.name,
-                "public": m.public,
-                "health": "unknown",
-                "never_probed": true,
-                "updated_at": null,
-            }),
-            200,
-        )),
-    }
+    let view = match doc {
+        Some(s) => StatusView::Probed(Box::new(s)),
+        None => StatusView::never_probed(&m),
+    };
+    ok(http::json(&view, 200))
 }
 
 /// `GET /api/v1/monitors/{id}/results`: rounds in `[from, to)`, newest first, each with its
@@ -68,14 +57,13 @@ pub async fn results(ctx: Ctx) -> ApiResult {
     rows.truncate(q.page.limit as usize);
     let next = more
         .then(|| {
-            rows.last().map(|(t, id, _)| Cursor {
-                sort_key: *t,
-                id: id.clone(),
+            rows.last().map(|r| Cursor {
+                sort_key: r.started_at,
+                id: r.id.clone(),
             })
         })
         .flatten();
-    let items: Vec<Value> = rows.into_iter().map(|(_, _, v)| v).collect();
-    ok(http::json(&list_view(items, next.as_ref()), 200))
+    ok(http::json(&RoundList::new(rows, next.as_ref()), 200))
 }
 
 /// `GET /api/v1/monitors/{id}/incidents`: newest first, each the core's `Incident` (with its
@@ -97,10 +85,8 @@ pub async fn incidents(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(
-        &list_view(rows.iter().map(|i| i.to_value()).collect(), next.as_ref()),
-        200,
-    ))
+    let items = rows.into_iter().map(|i| IncidentView::new(i.incident, i.opened_at, i.closed_at)).collect();
+    ok(http::json(&IncidentList::new(items, next.as_ref()), 200))
 }
 
 pub async fn incident(ctx: Ctx) -> ApiResult {
@@ -109,7 +95,7 @@ pub async fn incident(ctx: Ctx) -> ApiResult {
         .await
         .map_err(http::unavailable("incident get"))?;
     match found {
-        Some(i) => ok(http::json(&i.to_value(), 200)),
+        Some(i) => ok(http::json(&IncidentView::new(i.incident, i.opened_at, i.closed_at), 200)),
         None => Err(ApiError::NotFound { kind: "incident", id }),
     }
 }
@@ -130,17 +116,6 @@ pub async fn rollups(ctx: Ctx) -> ApiResult {
     let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_name))
         .await
         .map_err(http::unavailable("rollups list"))?;
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-            if let Value::Object(o) = &mut v {
-                o.insert("uptime".into(), json!(r.uptime()));
-                o.insert("p50_ms".into(), json!(r.p50()));
-                o.insert("p95_ms".into(), json!(r.p95()));
-            }
-            v
-        })
-        .collect();
-    ok(http::json(&json!({ "items": items }), 200))
+    let items = rows.iter().map(RollupView::from).collect();
+    ok(http::json(&RollupList { items }, 200))
 }

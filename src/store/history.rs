@@ -2,18 +2,20 @@
 //! for the API's reading endpoints and the public pages.
 //!
 //! Read-only: the coordinator (store::rounds) and the cron (rollups) write these tables.
-//! Rows come back as the core's types or as the stored JSON; nothing here decides what to
-//! show (the handlers and the core do). Numeric columns are read as `f64` because D1 hands
+//! Rows come back as the core's types or as the API's round view (`edgeprobe_web::views`),
+//! filled from the columns and the stored JSON; nothing here decides what to show (the
+//! handlers and the core do). Numeric columns are read as `f64` because D1 hands
 //! JavaScript numbers over.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use worker::{D1Database, Result};
 
 use super::{from_json, n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::Incident;
 use edgeprobe_core::rollup::{Granularity, Rollup};
 use edgeprobe_core::time::UnixMillis;
+use edgeprobe_web::views::{ObservationView, RoundView, StoredDiagnosis};
 
 /// Most rollup rows one request reads (a 30-day hourly range of one region and path is 720).
 pub const ROLLUP_ROWS_MAX: u32 = 5_000;
@@ -70,15 +72,15 @@ pub struct RoundFilter<'a> {
 
 /// A page of rounds, newest first, each with its observations (`observations`: one per
 /// region × path, filtered by region/path when given). With a region or path filter only
-/// rounds that have a matching observation are listed. Returns `(sort key, id, json)` per round
-/// so the caller can build the cursor.
+/// rounds that have a matching observation are listed. A round's `started_at` and `id` are
+/// the page's sort key.
 pub async fn rounds_page(
     db: &D1Database,
     monitor_id: &str,
     f: &RoundFilter<'_>,
     before: Before<'_>,
     limit: u32,
-) -> Result<Vec<(i64, String, Value)>> {
+) -> Result<Vec<RoundView>> {
     let (bts, bid) = before.unwrap_or((i64::MAX, ""));
     let sql = "SELECT id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis \
 FROM rounds r WHERE monitor_id = ?1 \
@@ -121,35 +123,31 @@ ORDER BY region, path",
     Ok(rows
         .into_iter()
         .map(|r| {
-            let observations: Vec<Value> = obs
+            let observations = obs
                 .iter()
                 .filter(|o| o.round_id == r.id)
-                .map(|o| {
-                    json!({
-                        "region": o.region,
-                        "path": o.path,
-                        "at": ms(o.at),
-                        "ok": o.ok.map(|v| v != 0.0),
-                        "latency_ms": ms(o.latency_ms),
-                        "colo": o.colo,
-                        "data": parsed(o.data.as_deref()),
-                    })
+                .map(|o| ObservationView {
+                    region: o.region.clone(),
+                    path: o.path.clone(),
+                    at: ms(o.at),
+                    ok: o.ok.map(|v| v != 0.0),
+                    latency_ms: ms(o.latency_ms),
+                    colo: o.colo.clone(),
+                    data: parsed(o.data.as_deref()),
                 })
                 .collect();
-            let started = ms(r.started_at).unwrap_or(0);
-            let body = json!({
-                "id": r.id,
-                "monitor_id": r.monitor_id,
-                "kind": r.kind,
-                "scheduled_for": ms(r.scheduled_for),
-                "started_at": started,
-                "finished_at": ms(r.finished_at),
-                "verdict": r.verdict,
-                "severity": r.severity,
-                "diagnosis": parsed(r.diagnosis.as_deref()),
-                "observations": observations,
-            });
-            (started, r.id, body)
+            RoundView {
+                started_at: ms(r.started_at).unwrap_or(0),
+                scheduled_for: ms(r.scheduled_for),
+                finished_at: ms(r.finished_at),
+                diagnosis: r.diagnosis.as_deref().map(StoredDiagnosis::parse),
+                id: r.id,
+                monitor_id: r.monitor_id,
+                kind: r.kind,
+                verdict: r.verdict,
+                severity: r.severity,
+                observations,
+            }
         })
         .collect())
 }
@@ -167,17 +165,6 @@ pub struct StoredIncident {
     pub incident: Incident,
     pub opened_at: UnixMillis,
     pub closed_at: Option<UnixMillis>,
-}
-
-impl StoredIncident {
-    pub fn to_value(&self) -> Value {
-        let mut v = serde_json::to_value(&self.incident).unwrap_or(Value::Null);
-        if let Value::Object(m) = &mut v {
-            m.insert("opened_at".into(), json!(self.opened_at));
-            m.insert("closed_at".into(), json!(self.closed_at));
-        }
-        v
-    }
 }
 
 fn incident_from(row: IncidentRow) -> Result<StoredIncident> {

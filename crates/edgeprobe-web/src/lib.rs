@@ -14,6 +14,7 @@
 //! - [`routes`]: the route table (served == documented is tested against the OpenAPI file).
 //! - [`badge`]: status badges (SVG, shields.io endpoint JSON).
 //! - [`status_page`]: the server-rendered public status page.
+//! - [`views`]: the API's response bodies as types; the OpenAPI components are generated from them.
 //! - [`security_headers`]: the security headers of every response, by response kind.
 
 pub mod badge;
@@ -22,3 +23,4 @@ pub mod routes;
 pub mod security_headers;
 pub mod status_page;
 pub mod validate;
+pub mod views;

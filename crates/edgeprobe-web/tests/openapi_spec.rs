@@ -1,7 +1,12 @@
 //! `schema/openapi.json` agrees with the code: the same routes as `core::routes::ROUTES`,
-//! request examples that pass both their JSON Schema and the real validators, response
-//! examples and real views that match their schemas, and schemas that are valid JSON Schema
-//! (draft 2020-12, the dialect of OpenAPI 3.1), checked with the `jsonschema` crate.
+//! `components/schemas` generated from the view types (`edgeprobe_web::views`; regenerate with
+//! `cargo run -p edgeprobe-web --example gen_openapi`), request examples that pass both their
+//! JSON Schema and the real validators, response examples and real views that match their
+//! schemas, and schemas that are valid JSON Schema (draft 2020-12, the dialect of OpenAPI
+//! 3.1), checked with the `jsonschema` crate.
+
+#[path = "../examples/gen_openapi.rs"]
+mod gen_openapi;
 
 use std::collections::BTreeSet;
 
@@ -10,6 +15,7 @@ use edgeprobe_web::problem::{FieldError, Problem};
 use edgeprobe_web::routes::ROUTES;
 use edgeprobe_web::validate::limits::*;
 use edgeprobe_web::validate::*;
+use edgeprobe_web::views::*;
 use serde_json::{json, Value};
 
 const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
@@ -185,8 +191,8 @@ fn real_views_and_problems_match_the_documented_schemas() {
             "monitor_view",
         );
     }
-    let list = list_view(
-        vec![monitor_view(
+    let list = MonitorList::new(
+        vec![MonitorView::from(
             &validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap(),
         )],
         Some(&Cursor {
@@ -194,7 +200,7 @@ fn real_views_and_problems_match_the_documented_schemas() {
             id: "mon_2".into(),
         }),
     );
-    assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &list, "list_view");
+    assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &serde_json::to_value(&list).unwrap(), "MonitorList");
     let wh: Value = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_create_webhook.json")).unwrap()).unwrap();
     let c = validate_new_channel(&wh, "ch_1".into(), &ctx()).unwrap();
     assert_valid(
@@ -545,4 +551,323 @@ fn routing_answers_and_problem_types_are_documented() {
     let html_404 = &op("getMonitorStatusPage")["responses"]["404"]["content"];
     assert!(html_404["text/html"].is_object(), "the status page's 404 is HTML");
     assert!(op("getBadgeSvg")["responses"]["404"]["content"]["image/svg+xml"].is_object());
+}
+
+/// The committed `components/schemas` are exactly what the view types generate, and nothing
+/// else in the document is touched by generating them.
+#[test]
+fn committed_components_equal_the_generated_ones() {
+    let committed = std::fs::read_to_string(gen_openapi::PATH).expect("schema/openapi.json");
+    let generated = gen_openapi::regenerate(&committed).unwrap_or_else(|e| panic!("{e}"));
+    if generated != committed {
+        let stale: Vec<String> = {
+            let (c, g): (Value, Value) = (serde_json::from_str(&committed).unwrap(), serde_json::from_str(&generated).unwrap());
+            let names: BTreeSet<&String> = c["components"]["schemas"].as_object().unwrap().keys().chain(g["components"]["schemas"].as_object().unwrap().keys()).collect();
+            names
+                .into_iter()
+                .filter(|n| c["components"]["schemas"][n.as_str()] != g["components"]["schemas"][n.as_str()])
+                .cloned()
+                .collect()
+        };
+        panic!(
+            "schema/openapi.json's components/schemas differ from the view types (schemas: {stale:?}).\n\
+             Regenerate with: cargo run -p edgeprobe-web --example gen_openapi"
+        );
+    }
+    let doc: Value = serde_json::from_str(&committed).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for (name, _) in edgeprobe_web::views::openapi::component_schemas() {
+        assert!(schemas.contains_key(&name), "{name}");
+    }
+    for name in edgeprobe_web::views::openapi::HAND_WRITTEN {
+        assert!(schemas.contains_key(name), "hand-written {name}");
+    }
+}
+
+/// Every `$ref` of the document names a component that exists.
+#[test]
+fn every_reference_resolves() {
+    fn walk(v: &Value, doc: &Value, at: &str, bad: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    let ok = r.strip_prefix('#').is_some_and(|p| doc.pointer(p).is_some());
+                    if !ok {
+                        bad.push(format!("{at}: {r}"));
+                    }
+                }
+                m.iter().for_each(|(k, x)| walk(x, doc, &format!("{at}/{k}"), bad));
+            }
+            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(x, doc, &format!("{at}/{i}"), bad)),
+            _ => {}
+        }
+    }
+    let spec = spec();
+    let mut bad = Vec::new();
+    walk(&spec, &spec, "", &mut bad);
+    assert!(bad.is_empty(), "dangling references:\n  {}", bad.join("\n  "));
+}
+
+/// Which type each operation's success body is (as its handler in `src/api` serializes it),
+/// and the schema the document names for it: the document's response schema is the type's
+/// generated schema. Bodies that are not views (HTML, SVG, the document itself, hand-written
+/// schemas) are listed by schema name.
+#[test]
+fn operations_document_the_schema_of_the_type_they_serve() {
+    use schemars::JsonSchema;
+    let spec = spec();
+    let served: &[(&str, &str, String)] = &[
+        ("getHealth", "200", ServiceHealth::schema_name()),
+        ("getHealth", "503", ServiceHealth::schema_name()),
+        ("listMonitors", "200", MonitorList::schema_name()),
+        ("createMonitor", "201", MonitorView::schema_name()),
+        ("getMonitor", "200", MonitorView::schema_name()),
+        ("updateMonitor", "200", MonitorView::schema_name()),
+        ("getMonitorStatus", "200", StatusView::schema_name()),
+        ("listMonitorResults", "200", RoundList::schema_name()),
+        ("listMonitorIncidents", "200", IncidentList::schema_name()),
+        ("getIncident", "200", IncidentView::schema_name()),
+        ("listMonitorRollups", "200", RollupList::schema_name()),
+        ("listChannels", "200", ChannelList::schema_name()),
+        ("createChannel", "201", ChannelView::schema_name()),
+        ("getChannel", "200", ChannelView::schema_name()),
+        ("updateChannel", "200", ChannelView::schema_name()),
+        ("testChannel", "202", Accepted::schema_name()),
+        ("listChannelDeliveries", "200", DeliveryList::schema_name()),
+        ("getDelivery", "200", DeliveryDetail::schema_name()),
+        ("redriveDelivery", "202", Accepted::schema_name()),
+        // Hand-written (views::openapi::HAND_WRITTEN).
+        ("checkMonitorNow", "200", "RoundOutcome".into()),
+        ("getBadgeJson", "200", "BadgeEndpoint".into()),
+    ];
+    let ops = operations(&spec);
+    let mut json_bodies = 0;
+    for (_, _, op) in &ops {
+        for (status, resp) in op["responses"].as_object().unwrap() {
+            if let Some(r) = resp["content"]["application/json"]["schema"]["$ref"].as_str() {
+                json_bodies += 1;
+                let id = op["operationId"].as_str().unwrap();
+                let expected = served
+                    .iter()
+                    .find(|(o, s, _)| *o == id && s == status)
+                    .unwrap_or_else(|| panic!("{id} {status}: which type does its handler serialize? add it here"));
+                assert_eq!(r, format!("#/components/schemas/{}", expected.2), "{id} {status}");
+            }
+        }
+    }
+    assert_eq!(json_bodies, served.len(), "every listed operation documents its body");
+}
+
+/// Views built from real core data (a diagnosed round, its observations, the status document,
+/// an incident, rollups, a test alert's delivery) validate against the generated schemas, as
+/// serialized by serde for the wire.
+#[test]
+fn served_views_match_their_generated_schemas() {
+    use edgeprobe_core::alerting::alert::channel_test_alert;
+    use edgeprobe_core::alerting::{Incident, TimelineEvent, TimelineKind};
+    use edgeprobe_core::diagnosis::Verdict;
+    use edgeprobe_core::rollup::{rollup, samples_from_round, Granularity};
+    use edgeprobe_core::round::{current_status, observation_rows};
+    use edgeprobe_testkit::builders::{self, Round, T0};
+    use schemars::JsonSchema;
+
+    let spec = spec();
+    let check = |name: String, body: Value, what: &str| {
+        assert_valid(&schema_for(&spec, &format!("#/components/schemas/{name}")), &body, what);
+    };
+    let v = |x: &dyn erased::Ser| x.value();
+    let mut m = builders::monitor();
+    m.origin = Some(edgeprobe_core::monitor::OriginTarget {
+        host: "origin.example.com".into(),
+        port: 8443,
+        scheme: edgeprobe_core::monitor::Scheme::Https,
+    });
+    let mut checked = 0;
+    for round in [
+        Round::Healthy,
+        Round::Fail(Verdict::OriginTimeout, &["weur"]),
+        Round::FailRestUnanswered(Verdict::OriginRefused, &["enam"]),
+        Round::NoAnswer,
+    ] {
+        let d = builders::diagnosis(round);
+        let reports = builders::reports(round, T0);
+        let status = current_status(&m, &d, &reports, "rnd_1", T0);
+        check(StatusView::schema_name(), v(&StatusView::Probed(Box::new(status))), "status");
+        let observations: Vec<ObservationView> = observation_rows(&m, &reports)
+            .into_iter()
+            .map(|o| ObservationView {
+                region: o.region,
+                path: o.path.into(),
+                at: Some(T0),
+                ok: o.ok,
+                latency_ms: o.latency_ms.map(i64::from),
+                colo: o.colo,
+                data: o.data,
+            })
+            .collect();
+        let diagnosis_text = serde_json::to_string(&d).unwrap();
+        let rounds = RoundList::new(
+            vec![
+                RoundView {
+                    id: "rnd_1".into(),
+                    monitor_id: m.id.clone(),
+                    kind: "scheduled".into(),
+                    scheduled_for: Some(T0),
+                    started_at: T0,
+                    finished_at: Some(T0 + 900),
+                    verdict: Some(d.verdict.as_str().into()),
+                    severity: Some("critical".into()),
+                    diagnosis: Some(StoredDiagnosis::parse(&diagnosis_text)),
+                    observations,
+                },
+                RoundView {
+                    id: "rnd_0".into(),
+                    monitor_id: m.id.clone(),
+                    kind: "missed".into(),
+                    scheduled_for: Some(T0 - 60_000),
+                    started_at: T0 - 60_000,
+                    finished_at: Some(T0),
+                    verdict: None,
+                    severity: None,
+                    diagnosis: None,
+                    observations: vec![],
+                },
+            ],
+            Some(&Cursor {
+                sort_key: T0 - 60_000,
+                id: "rnd_0".into(),
+            }),
+        );
+        assert!(matches!(rounds.items[0].diagnosis, Some(StoredDiagnosis::Diagnosis(_))));
+        check(RoundList::schema_name(), v(&rounds), "rounds");
+        let samples = samples_from_round(&m.id, &reports, &m.expect, T0);
+        let rollups = RollupList {
+            items: rollup(&samples, Granularity::Hour).iter().map(RollupView::from).collect(),
+        };
+        assert_eq!(rollups.items.is_empty(), matches!(round, Round::NoAnswer), "rollups of a round where some region answered");
+        check(RollupList::schema_name(), v(&rollups), "rollups");
+        checked += 1;
+    }
+    check(StatusView::schema_name(), v(&StatusView::never_probed(&m)), "never probed");
+    assert_eq!(
+        v(&StatusView::never_probed(&m)),
+        json!({"monitor_id": m.id, "slug": m.slug, "name": m.name, "public": m.public, "health": "unknown", "never_probed": true, "updated_at": null})
+    );
+
+    let d = builders::diagnosis(Round::Fail(Verdict::OriginTimeout, &["weur", "apac"]));
+    let event = |kind, at| TimelineEvent {
+        at,
+        kind,
+        verdict: d.verdict,
+        summary: d.summary.clone(),
+        regions: d.affected_regions.clone(),
+        round_id: "rnd_1".into(),
+    };
+    let incident = Incident {
+        id: "inc_1".into(),
+        monitor_id: m.id.clone(),
+        started_at: T0,
+        confirmed_at: T0 + 10_000,
+        verdict: d.verdict,
+        severity: d.severity,
+        summary: d.summary.clone(),
+        regions: d.affected_regions.clone(),
+        timeline: vec![event(TimelineKind::Suspected, T0), event(TimelineKind::Confirmed, T0 + 10_000)],
+    };
+    for closed in [None, Some(T0 + 600_000)] {
+        let view = IncidentView::new(incident.clone(), T0 + 10_000, closed);
+        check(IncidentView::schema_name(), v(&view), "incident");
+        // The view is the core's Incident plus the two columns.
+        let mut expected = serde_json::to_value(&incident).unwrap();
+        expected["opened_at"] = json!(T0 + 10_000);
+        expected["closed_at"] = json!(closed);
+        assert_eq!(v(&view), expected);
+        check(IncidentList::schema_name(), v(&IncidentList::new(vec![view], None)), "incidents");
+    }
+
+    let alert = channel_test_alert("ch_1", "Ops", &builders::links(), T0);
+    for (status, next, delivered, error, monitor) in [
+        ("pending", Some(T0 + 5_000), None, None, ""),
+        ("delivered", None, Some(T0 + 1_000), None, "mon_1"),
+        ("dead", None, None, Some("HTTP 500 Internal Server Error"), "mon_1"),
+    ] {
+        let row = edgeprobe_web::views::delivery::DeliveryRow {
+            id: "dlv_1",
+            webhook_id: &alert.id,
+            channel_id: "ch_1",
+            monitor_id: monitor,
+            kind: "test",
+            status,
+            attempts: 2,
+            created_at: T0,
+            next_attempt_at: next,
+            delivered_at: delivered,
+            last_error: error,
+        };
+        let view = DeliveryView::new(&row);
+        assert_eq!(view.monitor_id.is_none(), monitor.is_empty());
+        check(DeliveryList::schema_name(), v(&DeliveryList::new(vec![view.clone()], None)), "deliveries");
+        let detail = DeliveryDetail {
+            delivery: view,
+            alert: alert.clone(),
+            attempt_log: vec![
+                AttemptView::new(1, T0, Some(500), Some("HTTP 500 Internal Server Error"), 120),
+                AttemptView::new(2, T0 + 4_000, None, Some("timeout"), 10_000),
+            ],
+        };
+        check(DeliveryDetail::schema_name(), v(&detail), "delivery");
+    }
+    check(Accepted::schema_name(), v(&Accepted::new("dlv_1")), "accepted");
+    for schema_version in [Some("3".to_string()), None] {
+        let health = ServiceHealth {
+            service: "edgeprobe",
+            version: "0.1.0",
+            build: "dev",
+            runtime: "local".into(),
+            schema_version,
+        };
+        check(ServiceHealth::schema_name(), v(&health), "health");
+    }
+    assert_eq!(checked, 4);
+}
+
+/// The generated monitor view documents the validator's bounds (it is what a GET returns and
+/// what a PATCH sends back).
+#[test]
+fn the_monitor_view_documents_the_validators_bounds() {
+    let spec = spec();
+    let s = &spec["components"]["schemas"];
+    let bounds = |v: &Value| (v["minimum"].as_u64().unwrap(), v["maximum"].as_u64().unwrap());
+    assert_eq!(bounds(&s["Monitor"]["properties"]["interval_seconds"]), INTERVAL_SECONDS_RANGE);
+    assert_eq!(bounds(&s["Monitor"]["properties"]["timeout_ms"]), TIMEOUT_MS_RANGE);
+    assert_eq!(s["Monitor"]["properties"]["tags"]["maxItems"], TAGS_MAX);
+    assert_eq!(s["Monitor"]["properties"]["channels"]["maxItems"], CHANNELS_MAX);
+    assert_eq!(s["Monitor"]["properties"]["name"]["maxLength"], NAME_MAX_CHARS);
+    let conf = &s["Confirmation"]["properties"];
+    assert_eq!(bounds(&conf["recheck_delay_seconds"]), RECHECK_SECONDS_RANGE);
+    assert_eq!(bounds(&conf["recovery_rounds"]), RECOVERY_ROUNDS_RANGE);
+    assert_eq!(bounds(&conf["reminder_interval_minutes"]), REMINDER_MINUTES_RANGE);
+    assert_eq!(bounds(&conf["flap_threshold"]), FLAP_THRESHOLD_RANGE);
+    assert_eq!(bounds(&conf["flap_window_minutes"]), FLAP_WINDOW_MINUTES_RANGE);
+    assert_eq!(bounds(&conf["sustained_down_rounds"]), SUSTAINED_DOWN_ROUNDS_RANGE);
+    let expect = &s["Expectations"]["properties"];
+    assert_eq!(bounds(&expect["latency_factor"]), LATENCY_FACTOR_RANGE);
+    assert_eq!(expect["cert_warning_days"]["maximum"], CERT_WARNING_DAYS_MAX);
+    // The create schema's port rule and the view's are the same list.
+    assert_eq!(
+        s["Origin"]["properties"]["port"]["not"],
+        s["MonitorCreate"]["properties"]["origin"]["properties"]["port"]["not"]
+    );
+}
+
+/// Serialization for the checks above: a view as the JSON value the wire carries.
+mod erased {
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("views serialize")
+        }
+    }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::limits::*;
 use super::monitor::check_url;
 use super::patch::merge_patch;
-use super::views::kind_name;
+use crate::views::kind_name;
 use super::{reject_read_only, Errors, ValidationContext};
 use edgeprobe_core::monitor::{Channel, ChannelKind};
 use crate::problem::FieldError;

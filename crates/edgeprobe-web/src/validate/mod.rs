@@ -4,12 +4,12 @@
 //! `ApiError::MalformedJson`) and hands it here; this module decides whether it is a valid
 //! monitor or channel, rejecting unknown fields, and returns either the checked type from
 //! `core::monitor` or the full list of [`FieldError`]s (JSON Pointers into the body; query
-//! parameters use `/query/<name>`). It also renders the API views, so that a GET body
-//! PATCHed back round-trips. It must not do I/O: uniqueness (slugs, channel ids existing) is
+//! parameters use `/query/<name>`). A patch merges onto a resource's view (`crate::views`), so a
+//! GET body PATCHed back round-trips. It must not do I/O: uniqueness (slugs, channel ids existing) is
 //! checked by the platform against storage, and host names are not resolved (see [`target`]).
 //! Error details never echo the submitted value, so secrets cannot leak through them.
 //!
-//! Layout: [`monitor`] and [`channel`] (create and patch), [`views`] (output shapes),
+//! Layout: [`monitor`] and [`channel`] (create and patch), [`views`](crate::views) (output shapes),
 //! [`query`] (list-endpoint query strings and cursors), [`target`] (which hosts are
 //! allowed), [`text`] (display text and header rules), [`patch`] (RFC 7396), [`precondition`]
 //! (ETags, `If-Match`, which references a write adds), [`limits`] (every bound and default).
@@ -24,7 +24,6 @@ pub mod query;
 /// delivering); re-exported so validation reads `validate::target` as before.
 pub use edgeprobe_core::target;
 pub mod text;
-pub mod views;
 
 pub use channel::{apply_channel_patch, validate_new_channel};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
@@ -34,7 +33,8 @@ pub use query::{
     ResultsQuery, RollupQuery,
 };
 pub use target::check_target_host;
-pub use views::{channel_view, list_view, monitor_view};
+// The output shapes live in `crate::views`; patches merge onto a monitor's view.
+use crate::views;
 
 use serde_json::{Map, Value};
 

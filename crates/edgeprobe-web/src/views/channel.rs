@@ -1,0 +1,62 @@
+//! A channel as the API shows it. Built from [`Channel::redacted`] only, so no code path here
+//! can reach its `url` or `secret`: they are write-only and have no member in this type.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::monitor::date_time;
+use edgeprobe_core::monitor::{Channel, ChannelKind};
+use edgeprobe_core::time::format_rfc3339;
+
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "Channel", deny_unknown_fields)]
+pub struct ChannelView {
+    pub id: String,
+    /// Display text: no control characters, line breaks or bidirectional override/isolate characters (U+202A-U+202E, U+2066-U+2069), and not only whitespace or zero-width characters.
+    pub name: String,
+    pub kind: ChannelKind,
+    /// Scheme and host only; the URL itself is write-only.
+    pub url_hint: String,
+    pub has_secret: bool,
+    pub enabled: bool,
+    #[schemars(schema_with = "date_time")]
+    pub created_at: String,
+    #[schemars(schema_with = "date_time")]
+    pub updated_at: String,
+}
+
+paged_list! {
+    /// Channels, oldest first.
+    ChannelList of ChannelView
+}
+
+impl From<&Channel> for ChannelView {
+    fn from(c: &Channel) -> ChannelView {
+        let r = c.redacted();
+        ChannelView {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            url_hint: r.url_hint,
+            has_secret: r.has_secret,
+            enabled: r.enabled,
+            created_at: format_rfc3339(r.created_at),
+            updated_at: format_rfc3339(r.updated_at),
+        }
+    }
+}
+
+/// A channel kind as written in the API (`"webhook"`, ...).
+pub fn kind_name(k: ChannelKind) -> &'static str {
+    match k {
+        ChannelKind::Webhook => "webhook",
+        ChannelKind::Slack => "slack",
+        ChannelKind::Discord => "discord",
+        ChannelKind::Pagerduty => "pagerduty",
+    }
+}
+
+/// The view as a JSON value (what tests and merge patches look at).
+pub fn channel_view(c: &Channel) -> serde_json::Value {
+    serde_json::to_value(ChannelView::from(c)).unwrap_or(serde_json::Value::Null)
+}
