@@ -14,9 +14,11 @@
 //! - [`routes`]: the route table (served == documented is tested against the OpenAPI file).
 //! - [`badge`]: status badges (SVG, shields.io endpoint JSON).
 //! - [`status_page`]: the server-rendered public status page.
+//! - `markup`: the one way markup is written (askama templates under templates/, escaped by default).
 //! - [`security_headers`]: the security headers of every response, by response kind.
 
 pub mod badge;
+mod markup;
 pub mod problem;
 pub mod routes;
 pub mod security_headers;

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::*;
 use crate::badge::golden_tests::assert_golden;
+use crate::markup::escaped;
 use edgeprobe_core::time::MINUTE;
 
 #[derive(Deserialize)]
@@ -58,7 +59,7 @@ fn hostile_names_are_inert() {
         for raw in ["<script", "<img", "<b>", "<i>", "<u>", "<svg/", "<Co>"] {
             assert!(!html.contains(raw), "{raw} leaked into:\n{html}");
         }
-        assert!(html.contains("Acme &amp; &lt;Co&gt;"));
+        assert!(html.contains(&escaped(site)), "the site title is escaped as text");
     }
     let html = render_index(std::slice::from_ref(&m), now, site);
     assert!(html.contains("href=\"/status/x%22%3E%3Cscript%3E\""), "{html}");
@@ -160,7 +161,7 @@ fn index_banner_reflects_the_worst_state() {
     assert!(html.contains("<span>Partial outage</span>"));
     for m in &f.monitors {
         assert!(
-            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escape_html(&m.name))),
+            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escaped(&m.name))),
             "{}",
             m.slug
         );
