@@ -15,9 +15,11 @@
 //! - [`badge`]: status badges (SVG, shields.io endpoint JSON).
 //! - [`status_page`]: the server-rendered public status page.
 //! - [`views`]: the API's response bodies as types; the OpenAPI components are generated from them.
+//! - `markup`: the one way markup is written (askama templates under templates/, escaped by default).
 //! - [`security_headers`]: the security headers of every response, by response kind.
 
 pub mod badge;
+mod markup;
 pub mod problem;
 pub mod routes;
 pub mod security_headers;

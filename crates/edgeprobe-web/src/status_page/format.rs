@@ -1,23 +1,7 @@
-//! Text helpers for the status page: HTML escaping, durations and times in words.
+//! Text helpers for the status page: durations and times in words.
 //! Pure functions of their arguments (the current time is passed in).
 
 use edgeprobe_core::time::{format_rfc3339, UnixMillis, DAY, HOUR, MINUTE};
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A duration for people: "under 1 min", "12 min", "3 h 5 min", "2 d 4 h".
 pub fn format_duration(ms: i64) -> String {
@@ -41,9 +25,19 @@ pub fn readable_time(t: UnixMillis) -> String {
     format!("{} {} UTC", &full[..10], &full[11..16])
 }
 
-/// A `<time>` element: RFC 3339 in `datetime`, readable text inside.
-pub(crate) fn time_element(t: UnixMillis) -> String {
-    format!(r#"<time datetime="{}">{}</time>"#, format_rfc3339(t), readable_time(t))
+/// A time as a `<time>` element shows it (templates/status_page/parts.html `time`): RFC 3339
+/// for machines, minutes in UTC for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Time {
+    pub rfc3339: String,
+    pub readable: String,
+}
+
+pub(crate) fn time(t: UnixMillis) -> Time {
+    Time {
+        rfc3339: format_rfc3339(t),
+        readable: readable_time(t),
+    }
 }
 
 /// "3 min ago", relative to `now`.
@@ -69,19 +63,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_so_names_stay_inert() {
-        let cases = [
-            ("<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
-            (r#"" onmouseover="x"#, "&quot; onmouseover=&quot;x"),
-            ("a & b", "a &amp; b"),
-            ("plain ✓", "plain ✓"),
-        ];
-        for (raw, escaped) in cases {
-            assert_eq!(escape_html(raw), escaped);
-        }
-    }
-
-    #[test]
     fn durations_in_words() {
         let cases = [
             (-5, "under 1 min"),
@@ -100,8 +81,11 @@ mod tests {
     #[test]
     fn times_are_machine_and_human_readable() {
         assert_eq!(
-            time_element(1_795_305_103_123),
-            r#"<time datetime="2026-11-21T23:51:43.123Z">2026-11-21 23:51 UTC</time>"#
+            time(1_795_305_103_123),
+            Time {
+                rfc3339: "2026-11-21T23:51:43.123Z".into(),
+                readable: "2026-11-21 23:51 UTC".into(),
+            }
         );
         assert_eq!(ago(1_000, 30_000), "just now");
         assert_eq!(ago(0, 3 * MINUTE), "3 min ago");

@@ -1,10 +1,11 @@
-//! `/status`: the overall banner and one card per public monitor.
+//! `/status`: the overall banner and one card per public monitor. The markup is
+//! templates/status_page/index.html; this module decides what it shows.
 
-use std::fmt::Write;
+use askama::Template;
 
-use super::format::{ago, escape_html, uptime_text};
-use super::layout::{icon, monitor_href, page, pill};
-use super::sparkline::sparkline_svg;
+use super::format::{ago, uptime_text};
+use super::layout::{look, monitor_href, Look};
+use super::sparkline::{sparkline, Sparkline};
 use super::PageMonitor;
 use edgeprobe_core::status::Health;
 use edgeprobe_core::time::UnixMillis;
@@ -58,55 +59,55 @@ pub fn overall(monitors: &[PageMonitor]) -> Overall {
     }
 }
 
-pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
-    let mut body = String::new();
-    body.push_str("<h1>Current status</h1>\n");
-    if monitors.is_empty() {
-        body.push_str(
-            "<div class=\"card\"><h2>No public monitors yet</h2><p class=\"muted\">Monitors marked public \
-appear here with their current state, uptime and recent incidents.</p></div>\n",
-        );
-        return page(site_title, "", &body);
-    }
-    let state = overall(monitors);
-    let _ = writeln!(
-        body,
-        r#"<section class="banner h-{}" aria-label="Overall status">{}<span>{}</span></section>"#,
-        state.health().as_str(),
-        icon(state.health()),
-        state.text()
-    );
-    let _ = writeln!(body, r#"<h2 class="sr-title">Monitors</h2>"#);
-    body.push_str("<ul class=\"cards\">\n");
-    for m in monitors {
-        card(&mut body, m, now);
-    }
-    body.push_str("</ul>\n");
-    page(site_title, "", &body)
+#[derive(Template)]
+#[template(path = "status_page/index.html")]
+struct IndexPage<'a> {
+    site_title: &'a str,
+    page_title: &'a str,
+    /// `None`: there are no public monitors (the page says so instead of showing cards).
+    banner: Option<Banner>,
+    cards: Vec<Card<'a>>,
 }
 
-fn card(body: &mut String, m: &PageMonitor, now: UnixMillis) {
-    let name = escape_html(&m.name);
-    let _ = writeln!(
-        body,
-        "<li class=\"card\"><div class=\"card-head\"><h3><a href=\"{}\">{name}</a></h3>{}</div>",
-        escape_html(&monitor_href(&m.slug)),
-        pill(m.health)
-    );
-    match m.updated_at {
-        None => body.push_str("<p class=\"muted\">Not checked yet.</p>\n"),
-        Some(_) => {
-            let _ = writeln!(body, "<p>{}</p>", escape_html(&m.summary));
+struct Banner {
+    look: Look,
+    text: &'static str,
+}
+
+/// One monitor's card: the monitor and what is derived from it for display.
+struct Card<'a> {
+    m: &'a PageMonitor,
+    href: String,
+    look: Look,
+    uptime_30d: String,
+    /// "3 min ago"; `None`: never checked.
+    checked: Option<String>,
+    spark: Option<Sparkline>,
+}
+
+pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
+    let banner = (!monitors.is_empty()).then(|| {
+        let state = overall(monitors);
+        Banner {
+            look: look(state.health()),
+            text: state.text(),
         }
-    }
-    let updated = m.updated_at.map_or_else(String::new, |t| format!(" · checked {}", ago(t, now)));
-    let _ = write!(
-        body,
-        "<div class=\"card-foot\"><span class=\"meta\">Uptime 30 days: <strong>{}</strong>{updated}</span>",
-        uptime_text(m.uptime_30d)
-    );
-    if let Some(svg) = sparkline_svg(&m.latency_series, &format!("{} edge latency", m.name), "spark-mini") {
-        body.push_str(&svg);
-    }
-    body.push_str("</div></li>\n");
+    });
+    let cards = monitors
+        .iter()
+        .map(|m| Card {
+            m,
+            href: monitor_href(&m.slug),
+            look: look(m.health),
+            uptime_30d: uptime_text(m.uptime_30d),
+            checked: m.updated_at.map(|t| ago(t, now)),
+            spark: sparkline(&m.latency_series, &format!("{} edge latency", m.name), "spark-mini"),
+        })
+        .collect();
+    crate::markup::render(&IndexPage {
+        site_title,
+        page_title: "",
+        banner,
+        cards,
+    })
 }

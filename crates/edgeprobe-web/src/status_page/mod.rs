@@ -5,7 +5,8 @@
 //! This module owns the view models ([`PageMonitor`], [`PageIncident`]) and the HTML. The
 //! platform maps its rows into the view models and passes the current time; nothing here
 //! reads storage or a clock. Pages are self-contained (inline CSS, inline SVG, no scripts, no
-//! external assets), and every dynamic text goes through [`escape_html`].
+//! external assets). The markup is in askama templates (templates/status_page/), which escape
+//! every dynamic text (see `crate::markup`); the modules here compute what the templates show.
 
 mod format;
 mod index;
@@ -14,7 +15,7 @@ mod monitor;
 mod sparkline;
 mod words;
 
-pub use format::{escape_html, format_duration, readable_time};
+pub use format::{format_duration, readable_time};
 pub use index::{overall, render_index, Overall};
 pub use layout::render_not_found;
 pub use monitor::render_monitor;

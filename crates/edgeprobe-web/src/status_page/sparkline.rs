@@ -1,10 +1,10 @@
 //! The latency sparkline: an inline SVG line of edge latency over time, with gaps where a
 //! round had no latency. Pure geometry; the caption text is built here too so that the
-//! picture and its accessible description always agree.
+//! picture and its accessible description always agree. The markup is the `sparkline` macro
+//! of templates/status_page/parts.html.
 
-use std::fmt::Write;
+use askama::Template;
 
-use super::format::escape_html;
 use edgeprobe_core::time::UnixMillis;
 
 const WIDTH: f64 = 600.0;
@@ -30,10 +30,31 @@ pub(crate) fn series_stats(series: &[(UnixMillis, Option<u32>)]) -> Option<Serie
     })
 }
 
-/// Renders the series (oldest first) as `<svg role="img">` with one polyline per run of
-/// known points. Returns `None` when no point has a latency. `description` starts the
-/// accessible label, e.g. "Edge latency, last 24 hours".
-pub fn sparkline_svg(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<String> {
+/// A sparkline ready to draw: what the `sparkline` template macro shows.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Sparkline {
+    pub class: String,
+    /// The accessible label: the description, then median, fastest and slowest.
+    pub label: String,
+    pub width: f64,
+    pub height: f64,
+    /// One mark per run of known points, oldest first.
+    pub marks: Vec<Mark>,
+}
+
+/// A run of known points between gaps.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Mark {
+    /// A lone point between gaps: a short horizontal tick so it stays visible.
+    Tick { x1: f64, x2: f64, y: f64 },
+    /// Two or more points: `points` as the SVG attribute wants them ("x,y x,y …", one decimal).
+    Line { points: String },
+}
+
+/// The series (oldest first) as a sparkline, one mark per run of known points. `None` when no
+/// point has a latency. `description` starts the accessible label, e.g. "Edge latency, last 24
+/// hours".
+pub(crate) fn sparkline(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<Sparkline> {
     let SeriesStats { min, median, max } = series_stats(series)?;
 
     let t0 = series.iter().map(|&(t, _)| t).min().unwrap_or(0);
@@ -51,34 +72,48 @@ pub fn sparkline_svg(series: &[(UnixMillis, Option<u32>)], description: &str, cl
             None => {}
         }
     }
+    let marks = runs
+        .iter()
+        .filter_map(|run| match run.as_slice() {
+            [] => None,
+            &[(px, py)] => Some(Mark::Tick {
+                x1: (px - 1.5).max(0.0),
+                x2: (px + 1.5).min(WIDTH),
+                y: py,
+            }),
+            points => Some(Mark::Line {
+                points: points
+                    .iter()
+                    .map(|(px, py)| format!("{px:.1},{py:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            }),
+        })
+        .collect();
 
-    let label = format!("{description}: median {median} ms, fastest {min} ms, slowest {max} ms");
-    let mut svg = format!(
-        r#"<svg class="{}" role="img" aria-label="{}" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none">"#,
-        escape_html(class),
-        escape_html(&label)
-    );
-    for run in runs.iter().filter(|r| !r.is_empty()) {
-        if run.len() == 1 {
-            // A lone point between gaps: a short tick so it stays visible.
-            let (px, py) = run[0];
-            let _ = write!(
-                svg,
-                r#"<line x1="{:.1}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="currentColor" stroke-width="3" stroke-linecap="round" vector-effect="non-scaling-stroke"/>"#,
-                (px - 1.5).max(0.0),
-                (px + 1.5).min(WIDTH)
-            );
-            continue;
-        }
-        let points: Vec<String> = run.iter().map(|(px, py)| format!("{px:.1},{py:.1}")).collect();
-        let _ = write!(
-            svg,
-            r#"<polyline points="{}" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>"#,
-            points.join(" ")
-        );
-    }
-    svg.push_str("</svg>");
-    Some(svg)
+    Some(Sparkline {
+        class: class.to_string(),
+        label: format!("{description}: median {median} ms, fastest {min} ms, slowest {max} ms"),
+        width: WIDTH,
+        height: HEIGHT,
+        marks,
+    })
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"{% import "status_page/parts.html" as parts %}{% call parts::sparkline(spark) %}{% endcall %}"#,
+    ext = "svg"
+)]
+struct SparklineSvg<'a> {
+    spark: &'a Sparkline,
+}
+
+/// Renders the series (oldest first) as `<svg role="img">` on its own, as the pages draw it.
+/// Returns `None` when no point has a latency.
+pub fn sparkline_svg(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<String> {
+    let spark = sparkline(series, description, class)?;
+    Some(crate::markup::render(&SparklineSvg { spark: &spark }))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::*;
+use crate::markup::escaped;
 use edgeprobe_core::time::MINUTE;
 use edgeprobe_testkit::assert_fixture_snapshot;
 
@@ -60,7 +61,7 @@ fn hostile_names_are_inert() {
         for raw in ["<script", "<img", "<b>", "<i>", "<u>", "<svg/", "<Co>"] {
             assert!(!html.contains(raw), "{raw} leaked into:\n{html}");
         }
-        assert!(html.contains("Acme &amp; &lt;Co&gt;"));
+        assert!(html.contains(&escaped(site)), "the site title is escaped as text");
     }
     let html = render_index(std::slice::from_ref(&m), now, site);
     assert!(html.contains("href=\"/status/x%22%3E%3Cscript%3E\""), "{html}");
@@ -162,7 +163,7 @@ fn index_banner_reflects_the_worst_state() {
     assert!(html.contains("<span>Partial outage</span>"));
     for m in &f.monitors {
         assert!(
-            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escape_html(&m.name))),
+            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escaped(&m.name))),
             "{}",
             m.slug
         );
