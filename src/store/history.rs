@@ -12,6 +12,7 @@ use worker::{D1Database, Result};
 
 use super::{from_json, n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::Incident;
+use edgeprobe_core::diagnosis::Diagnosis;
 use edgeprobe_core::rollup::{Granularity, Rollup};
 use edgeprobe_core::time::UnixMillis;
 
@@ -31,6 +32,16 @@ fn parsed(text: Option<&str>) -> Value {
     match text {
         None => Value::Null,
         Some(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())),
+    }
+}
+
+/// A stored diagnosis as served: read as the core's `Diagnosis` (its data) and serialized
+/// again, so its words (summary, checklist, findings) are today's, not those of when it was
+/// stored. Text that does not read as a diagnosis is passed through like `parsed`.
+fn diagnosis(text: Option<&str>) -> Value {
+    match text.map(serde_json::from_str::<Diagnosis>) {
+        Some(Ok(d)) => serde_json::to_value(&d).unwrap_or_else(|_| parsed(text)),
+        _ => parsed(text),
     }
 }
 
@@ -146,7 +157,7 @@ ORDER BY region, path",
                 "finished_at": ms(r.finished_at),
                 "verdict": r.verdict,
                 "severity": r.severity,
-                "diagnosis": parsed(r.diagnosis.as_deref()),
+                "diagnosis": diagnosis(r.diagnosis.as_deref()),
                 "observations": observations,
             });
             (started, r.id, body)
