@@ -381,8 +381,8 @@ pub struct Diagnosis {
     /// Regions whose front is fine but whose direct origin probe failed (typically an origin
     /// that only admits the CDN's addresses), sorted.
     pub origin_probe_failed: Vec<String>,
-    /// The monitor has an origin address, so the origin was probed directly; without one the
-    /// cause is read from the CDN's answer alone.
+    /// The monitor has an origin address, so the answering regions probed it directly; without
+    /// one the cause is read from the CDN's answer alone. False when no region probed.
     pub origin_configured: bool,
     pub evidence: Vec<Evidence>,
     /// Other causes that fit, with what would distinguish them (never claim more than the
@@ -469,7 +469,8 @@ pub struct DiagnosisView<'a> {
     pub other_cause_regions: &'a [String],
     /// Regions whose front is fine but whose direct origin probe failed, sorted.
     pub origin_probe_failed: &'a [String],
-    /// The monitor has an origin address, so the origin was probed directly.
+    /// The monitor has an origin address, so the answering regions probed it directly. False
+    /// when no region probed.
     pub origin_configured: bool,
     pub evidence: Vec<EvidenceView<'a>>,
     /// Other causes that fit, with what would distinguish them (never claim more than the

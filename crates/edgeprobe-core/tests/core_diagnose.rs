@@ -1609,6 +1609,14 @@ mod no_panics {
             if d.verdict.is_failure() {
                 prop_assert!(!d.evidence.is_empty() && !d.checklist().is_empty());
             }
+            // The summary counts answering regions as affected ∪ healthy: every answering
+            // region is one or the other.
+            let seen: std::collections::BTreeSet<&String> = d.affected_regions.iter().chain(&d.healthy_regions).collect();
+            prop_assert_eq!(seen.len(), answered);
+            // The stored form is the data: reading it back loses nothing.
+            let stored = serde_json::to_string(&d).expect("serialize");
+            let back: Diagnosis = serde_json::from_str(&stored).expect("reads back");
+            prop_assert_eq!(&back, &d);
         }
     }
 }
