@@ -1015,6 +1015,17 @@ fn diagnoses_stored_before_they_were_data_load_and_serve_the_same_json() {
         );
         let served = serde_json::to_value(&d).expect("serialize");
         assert_eq!(without_data(served), stored, "{name}");
+
+        // The KV status document holds one too.
+        let doc = serde_json::json!({
+            "monitor_id": "mon_1", "slug": "shop", "name": "Shop", "public": true, "health": "down",
+            "diagnosis": stored, "regions": [], "round_id": "rnd_1", "updated_at": NOW,
+        });
+        let status: edgeprobe_core::status::CurrentStatus =
+            serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{name}: status document: {e}"));
+        assert_eq!(status.diagnosis, d, "{name}");
+        let served = serde_json::to_value(&status).expect("serialize");
+        assert_eq!(without_data(served["diagnosis"].clone()), doc["diagnosis"], "{name}");
     }
 }
 
