@@ -180,3 +180,62 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     assert!(!v.to_string().contains("127.0.0.1:6379/hook"), "the URL is not echoed: {v}");
     expect_status(&api.delete(&format!("/api/v1/channels/{channel}")), 204);
 }
+
+/// A round stored with other words (as by an older release, before diagnoses were data) is
+/// served with today's summary and checklist, rendered from its verdict and regions: wording
+/// fixes apply to history. Its evidence keeps the stored finding, the only thing known of it.
+#[test]
+fn stored_rounds_are_served_with_todays_words() {
+    let api = Api::from_env();
+    let m = api.post(
+        "/api/v1/monitors",
+        &json!({"name": "history", "slug": unique("history"), "url": "http://127.0.0.1:9/", "regions": ["weur"], "paused": true}),
+    );
+    expect_status(&m, 201);
+    let id = m.json()["id"].as_str().expect("id").to_string();
+    let old = json!({
+        "verdict": "origin_refused",
+        "regional_cause": null,
+        "severity": "critical",
+        "confidence": "high",
+        "summary": "The origin is down (old wording).",
+        "affected_regions": ["weur"],
+        "healthy_regions": [],
+        "unanswered_regions": [],
+        "evidence": [
+            {"region": "weur", "path": "edge", "step": "http", "finding": "edge answered 502 (stored finding)"},
+            {"region": "weur", "path": "origin", "step": "connect", "finding": "origin refused (stored finding)"}
+        ],
+        "alternatives": [],
+        "also": [],
+        "checklist": ["Reboot it (old wording)."]
+    });
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis() as i64;
+    d1(&format!(
+        "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
+         VALUES ('rnd_old_{id}', '{id}', 'scheduled', {t}, {t}, {t}, 'origin_refused', 'critical', '{}')",
+        old.to_string().replace('\'', "''"),
+        t = now - HOUR,
+    ));
+
+    let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=1"));
+    expect_status(&r, 200);
+    let results = r.json();
+    let d = &results["items"][0]["diagnosis"];
+    assert_eq!(
+        d["summary"],
+        "The origin server refuses connections: nothing is listening on its port (the web server or app is down or listening elsewhere). Seen from 1 of 1 regions.",
+        "{results}"
+    );
+    let checklist = d["checklist"].as_array().expect("checklist");
+    assert_eq!(checklist.len(), 4, "{results}");
+    assert!(
+        checklist[0]
+            .as_str()
+            .is_some_and(|c| c.starts_with("Check that the web server or application process")),
+        "{results}"
+    );
+    assert!(!d.to_string().contains("old wording"), "{results}");
+    assert_eq!(d["evidence"][1]["finding"], "origin refused (stored finding)", "{results}");
+    assert_eq!(d["origin_configured"], true, "read from the stored evidence: {results}");
+}

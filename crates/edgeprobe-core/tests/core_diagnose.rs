@@ -6,7 +6,7 @@ use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders::*;
 
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
-use edgeprobe_core::diagnosis::{Confidence, PathKind, Severity, Verdict};
+use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Distinction, Fact, PathKind, Severity, Verdict};
 use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{EdgeFailure, HttpFailure, RegionReport, TlsStep};
 use edgeprobe_core::time::DAY;
@@ -600,7 +600,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "edge_unreachable: edge fetch fails generically, origin fine",
         EdgeUnreachable,
-        everywhere(|| edge_fetch_error("Error: internal error; reference = 9z"), Some(|| origin_ok(200, 5))),
+        everywhere(
+            || edge_fetch_error("Error: internal error; reference = 9z"),
+            Some(|| origin_ok(200, 5)),
+        ),
     ));
     // the origin's own reverse proxy reports its application server down or slow;
     v.push(case(
@@ -611,17 +614,26 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_down: Apache Proxy Error through Cloudflare",
         OriginUpstreamDown,
-        everywhere(|| edge_passes("apache_502_proxy_error"), Some(|| origin_page("apache_502_proxy_error"))),
+        everywhere(
+            || edge_passes("apache_502_proxy_error"),
+            Some(|| origin_page("apache_502_proxy_error")),
+        ),
     ));
     v.push(case(
         "origin_upstream_down: HAProxy no server available",
         OriginUpstreamDown,
-        everywhere(|| edge_passes("haproxy_503_no_server"), Some(|| origin_page("haproxy_503_no_server"))),
+        everywhere(
+            || edge_passes("haproxy_503_no_server"),
+            Some(|| origin_page("haproxy_503_no_server")),
+        ),
     ));
     v.push(case(
         "origin_upstream_down: Envoy upstream connect error",
         OriginUpstreamDown,
-        everywhere(|| edge_passes("envoy_503_connect_error"), Some(|| origin_page("envoy_503_connect_error"))),
+        everywhere(
+            || edge_passes("envoy_503_connect_error"),
+            Some(|| origin_page("envoy_503_connect_error")),
+        ),
     ));
     v.push(case(
         "origin_upstream_down: Caddy empty 502",
@@ -641,7 +653,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_timeout: Apache Gateway Timeout",
         OriginUpstreamTimeout,
-        everywhere(|| edge_passes("apache_504_gateway_timeout"), Some(|| origin_page("apache_504_gateway_timeout"))),
+        everywhere(
+            || edge_passes("apache_504_gateway_timeout"),
+            Some(|| origin_page("apache_504_gateway_timeout")),
+        ),
     ));
     v.push(case(
         "origin_upstream_timeout: HAProxy server didn't respond in time",
@@ -670,7 +685,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_app_error: JSON 502 from the app behind Apache",
         OriginAppError,
-        everywhere(|| edge_passes("app_502_json_behind_apache"), Some(|| origin_page("app_502_json_behind_apache"))),
+        everywhere(
+            || edge_passes("app_502_json_behind_apache"),
+            Some(|| origin_page("app_502_json_behind_apache")),
+        ),
     ));
     v.push(case(
         "origin_app_error: gunicorn's 500 behind nginx",
@@ -683,7 +701,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_app_error: the app's own 504 text behind Caddy",
         OriginAppError,
-        everywhere(|| edge_passes("app_504_text_behind_caddy"), Some(|| origin_page("app_504_text_behind_caddy"))),
+        everywhere(
+            || edge_passes("app_504_text_behind_caddy"),
+            Some(|| origin_page("app_504_text_behind_caddy")),
+        ),
     ));
     // a proxy that passes garbage through as an HTTP/0.9 body, parsed as a nonsense status.
     v.push(case(
@@ -711,10 +732,17 @@ fn every_verdict_has_three_patterns_and_each_holds() {
         if d.verdict != c.verdict || d.regional_cause != c.regional_cause {
             failures.push(format!(
                 "{}:\n  expected {:?} ({:?})\n  got      {:?} ({:?}) conf {:?}\n  summary: {}\n  evidence: {:#?}",
-                c.name, c.verdict, c.regional_cause, d.verdict, d.regional_cause, d.confidence, d.summary, d.evidence
+                c.name,
+                c.verdict,
+                c.regional_cause,
+                d.verdict,
+                d.regional_cause,
+                d.confidence,
+                d.summary(),
+                d.evidence
             ));
         }
-        if d.checklist.is_empty() && d.verdict != Verdict::Healthy {
+        if d.checklist().is_empty() && d.verdict != Verdict::Healthy {
             failures.push(format!("{}: empty checklist", c.name));
         }
     }
@@ -735,7 +763,7 @@ fn edge_only_evidence_is_never_high_confidence() {
         now: NOW,
     });
     assert_eq!(d.confidence, Confidence::Medium);
-    assert!(d.summary.contains("No origin is configured"), "{}", d.summary);
+    assert!(d.summary().contains("No origin is configured"), "{}", d.summary());
     assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginBlocksCdn));
 }
 
@@ -752,21 +780,21 @@ fn nginx_504_with_fast_origin_names_the_timeout_alternative() {
     assert!(
         d.alternatives
             .iter()
-            .any(|a| a.verdict == Verdict::OriginTimeout && a.how_to_tell_apart.contains("3012 ms")),
+            .any(|a| a.verdict == Verdict::OriginTimeout && a.how_to_tell_apart().contains("3012 ms")),
         "{:?}",
         d.alternatives
     );
     assert!(
         d.evidence
             .iter()
-            .any(|e| e.finding.starts_with("edge answered 504 generated by nginx after 3012 ms")),
+            .any(|e| e.finding().starts_with("edge answered 504 generated by nginx after 3012 ms")),
         "{:?}",
         d.evidence
     );
     assert!(
         d.evidence
             .iter()
-            .any(|e| e.finding.contains("connect ok in 1 ms, HTTP 200 in 4 ms")),
+            .any(|e| e.finding().contains("connect ok in 1 ms, HTTP 200 in 4 ms")),
         "{:?}",
         d.evidence
     );
@@ -884,6 +912,120 @@ fn recorded_rounds_match_their_diagnosis_snapshots() {
     }
 }
 
+/// What a diagnosis gained when its words became rendered at read time: stripped to compare
+/// with diagnoses stored before (tests/fixtures/diagnoses_before_data: the golden diagnoses
+/// of tests/fixtures/rounds as the code that stored words wrote them).
+fn without_data(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(m) = v.as_object_mut() {
+        for key in ["other_cause_regions", "origin_probe_failed", "origin_configured"] {
+            m.remove(key);
+        }
+    }
+    for (list, key) in [("/evidence", "fact"), ("/alternatives", "reason")] {
+        if let Some(items) = v.pointer_mut(list).and_then(|l| l.as_array_mut()) {
+            for item in items {
+                item.as_object_mut().map(|m| m.remove(key));
+            }
+        }
+    }
+    v
+}
+
+fn before_data_dir() -> std::path::PathBuf {
+    rounds_dir().join("../diagnoses_before_data")
+}
+
+fn stored_before_data(name: &str) -> serde_json::Value {
+    let path = before_data_dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The words rendered from a diagnosis's data are exactly the words the engine used to store:
+/// summary, checklist, every evidence finding and every alternative's text.
+#[test]
+fn words_rendered_from_data_equal_the_words_stored_before() {
+    let all = rounds();
+    assert!(all.len() >= 5);
+    for (stem, got) in all {
+        let name = format!("{stem}.json");
+        let got: serde_json::Value = serde_json::from_str(&got).expect("diagnosis JSON");
+        assert_eq!(without_data(got), stored_before_data(&name), "{name}");
+    }
+}
+
+/// Rounds stored in D1 and status documents in KV before diagnoses were data still load, and
+/// serve the same JSON (their evidence and alternatives keep their stored words; summary and
+/// checklist are rendered anew from the verdict and regions).
+#[test]
+fn diagnoses_stored_before_they_were_data_load_and_serve_the_same_json() {
+    let mut names: Vec<String> = std::fs::read_dir(before_data_dir())
+        .expect("fixtures")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 5, "{names:?}");
+    for name in names {
+        let stored = stored_before_data(&name);
+        let d: Diagnosis = serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(d.evidence.iter().all(|e| matches!(e.fact, Fact::Recorded { .. })), "{name}");
+        // Only the "other regions" alternative's words are read back as data (the summary
+        // needs its regions); the others keep their stored words.
+        assert!(
+            d.alternatives
+                .iter()
+                .all(|a| matches!(a.reason, Distinction::Recorded { .. } | Distinction::OtherRegionsShow { .. })),
+            "{name}"
+        );
+        let served = serde_json::to_value(&d).expect("serialize");
+        assert_eq!(without_data(served), stored, "{name}");
+
+        // The KV status document holds one too.
+        let doc = serde_json::json!({
+            "monitor_id": "mon_1", "slug": "shop", "name": "Shop", "public": true, "health": "down",
+            "diagnosis": stored, "regions": [], "round_id": "rnd_1", "updated_at": NOW,
+        });
+        let status: edgeprobe_core::status::CurrentStatus =
+            serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{name}: status document: {e}"));
+        assert_eq!(status.diagnosis, d, "{name}");
+        let served = serde_json::to_value(&status).expect("serialize");
+        assert_eq!(without_data(served["diagnosis"].clone()), doc["diagnosis"], "{name}");
+    }
+}
+
+/// A wording fix applies to history: whatever words a stored diagnosis carries, reading it
+/// renders today's, from its data.
+#[test]
+fn wording_fixes_apply_to_stored_diagnoses() {
+    let (stem, current) = rounds()
+        .into_iter()
+        .find(|(n, _)| n == "mixed_causes_refused_and_unreachable")
+        .expect("recorded round");
+    let name = format!("{stem}.json");
+    let current: serde_json::Value = serde_json::from_str(&current).expect("diagnosis JSON");
+    let engine: Diagnosis = serde_json::from_value(current.clone()).expect("loads");
+    for mut stored in [current.clone(), stored_before_data(&name)] {
+        stored["summary"] = "The origin is down (old wording).".into();
+        stored["checklist"] = serde_json::json!(["Reboot it (old wording)."]);
+        let with_data = stored.pointer("/evidence/0/fact").is_some();
+        if with_data {
+            stored["evidence"][0]["finding"] = "edge said no (old wording)".into();
+            stored["alternatives"][0]["how_to_tell_apart"] = "Ask someone (old wording).".into();
+        }
+        let d: Diagnosis = serde_json::from_value(stored).expect("loads");
+        assert_eq!(d.summary(), engine.summary());
+        assert!(d.summary().starts_with("The origin server refuses connections"), "{}", d.summary());
+        assert_eq!(d.checklist(), engine.checklist());
+        assert_eq!(d.checklist().len(), 4, "{:?}", d.checklist());
+        assert_eq!(d.other_cause_regions, ["apac"]);
+        let served = serde_json::to_string(&d).expect("serialize");
+        assert!(!served.contains("old wording"), "{served}");
+        if with_data {
+            assert_eq!(serde_json::to_value(&d).expect("serialize"), current);
+        }
+    }
+}
+
 #[test]
 fn docs_have_a_section_per_verdict() {
     let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("docs/diagnoses.md");
@@ -909,7 +1051,7 @@ fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
         (d.verdict, d.confidence),
         (Verdict::OriginTimeout, Confidence::High),
         "{}",
-        d.summary
+        d.summary()
     );
     let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 40)));
     let d = diagnose(&RoundInput {
@@ -939,9 +1081,13 @@ fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreach
         || edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"),
         Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
     ));
-    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
+    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary());
     assert_eq!(d.confidence, Confidence::Medium);
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable),
+        "{:?}",
+        d.alternatives
+    );
     // The same through a front that closes after relaying: workerd says "Network connection
     // lost." (tests/rig's not_http case).
     let d = run(&everywhere(
@@ -955,13 +1101,21 @@ fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreach
         },
         Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
     ));
-    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary);
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable), "{:?}", d.alternatives);
+    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary());
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable),
+        "{:?}",
+        d.alternatives
+    );
     // The front's own name not resolving is the front, whatever the origin does; the origin
     // fault is named beside it.
     let d = run(&everywhere(|| edge_failed(EdgeFailure::Dns), Some(origin_refused)));
     assert_eq!(d.verdict, Verdict::EdgeUnreachable);
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginRefused), "{:?}", d.alternatives);
+    assert!(
+        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginRefused),
+        "{:?}",
+        d.alternatives
+    );
 }
 
 /// Vendors' real error pages (tests/fixtures/vendors/), attributed from their real wording
@@ -997,7 +1151,12 @@ fn vendor_error_pages_are_read_from_their_real_wording() {
             ErrorSource::Edge,
             vec![ConnectRefused, ConnectOther, InvalidResponse],
         ),
-        ("akamai_504_gateway_timeout", Cdn::Akamai, ErrorSource::Edge, vec![ConnectTimeout, OriginTimeout]),
+        (
+            "akamai_504_gateway_timeout",
+            Cdn::Akamai,
+            ErrorSource::Edge,
+            vec![ConnectTimeout, OriginTimeout],
+        ),
         ("cloudflare_520", Cdn::Cloudflare, ErrorSource::Edge, vec![InvalidResponse]),
         ("cloudflare_521", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectRefused]),
         ("cloudflare_522", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectTimeout]),
@@ -1027,9 +1186,9 @@ fn vendor_error_pages_are_read_from_their_real_wording() {
 
     // Every Fastly 503 used to read "origin unreachable".
     let d = run(&everywhere(|| edge_passes_as_is("fastly_503_backend_fetch_failed"), None));
-    assert_ne!(d.verdict, Verdict::OriginUnreachable, "{}", d.summary);
+    assert_ne!(d.verdict, Verdict::OriginUnreachable, "{}", d.summary());
     assert!(
-        d.evidence.iter().any(|e| e.finding.contains("invalid answer from the origin")),
+        d.evidence.iter().any(|e| e.finding().contains("invalid answer from the origin")),
         "{:?}",
         d.evidence
     );
@@ -1046,7 +1205,11 @@ fn edge_passes_as_is(name: &str) -> edgeprobe_core::observation::EdgeObservation
 fn nginx_502_meaning_includes_tls_failures() {
     let d = run(&everywhere(|| edge_passes_as_is("nginx_502_upstream"), None));
     let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
-    assert!(edge_ev.finding.contains("meaning:") && edge_ev.finding.contains("TLS"), "{}", edge_ev.finding);
+    assert!(
+        edge_ev.finding().contains("meaning:") && edge_ev.finding().contains("TLS"),
+        "{}",
+        edge_ev.finding()
+    );
     assert!(
         d.alternatives.iter().any(|a| a.verdict == Verdict::OriginTlsInvalid),
         "{:?}",
@@ -1082,9 +1245,9 @@ fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
     ));
     let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
     assert!(
-        edge_ev.finding.contains("body broke off") && edge_ev.finding.contains("10 of 1000 bytes"),
+        edge_ev.finding().contains("body broke off") && edge_ev.finding().contains("10 of 1000 bytes"),
         "{}",
-        edge_ev.finding
+        edge_ev.finding()
     );
     // Broken mid-body by the runtime, no Content-Length: bytes received and how it ended.
     let d = run(&everywhere(
@@ -1100,9 +1263,9 @@ fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
     ));
     let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
     assert!(
-        edge_ev.finding.contains("body broke off: 3 bytes received") && edge_ev.finding.contains("Network connection lost."),
+        edge_ev.finding().contains("body broke off: 3 bytes received") && edge_ev.finding().contains("Network connection lost."),
         "{}",
-        edge_ev.finding
+        edge_ev.finding()
     );
 }
 
@@ -1111,8 +1274,8 @@ fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
 /// never count.
 #[test]
 fn origin_proxy_pages_name_the_upstream_fault() {
-    use Verdict::*;
     use Confidence::{High, Medium};
+    use Verdict::*;
     let cases: &[(&str, Verdict, Confidence, &[Verdict])] = &[
         ("nginx_502_upstream", OriginUpstreamDown, High, &[]),
         ("nginx_504_upstream", OriginUpstreamTimeout, High, &[]),
@@ -1129,7 +1292,12 @@ fn origin_proxy_pages_name_the_upstream_fault() {
         ("envoy_504_timeout", OriginUpstreamTimeout, High, &[]),
         ("traefik_502", OriginUpstreamDown, Medium, &[OriginAppError]),
         ("traefik_504", OriginUpstreamTimeout, Medium, &[OriginAppError]),
-        ("iis_arr_502_3", OriginUpstreamDown, Medium, &[OriginUpstreamTimeout, OriginAppError]),
+        (
+            "iis_arr_502_3",
+            OriginUpstreamDown,
+            Medium,
+            &[OriginUpstreamTimeout, OriginAppError],
+        ),
         ("app_503_maintenance_behind_nginx", OriginAppError, High, &[]),
         ("app_502_json_behind_apache", OriginAppError, High, &[]),
         ("app_500_gunicorn_behind_nginx", OriginAppError, High, &[]),
@@ -1147,16 +1315,23 @@ fn origin_proxy_pages_name_the_upstream_fault() {
         if d.verdict != verdict || !alts.iter().all(|a| got_alts.contains(a)) || d.confidence != want_conf {
             failures.push(format!(
                 "{page}: expected {verdict:?} ({want_conf:?}) with {alts:?}, got {:?} ({:?}) with {got_alts:?}\n  {}",
-                d.verdict, d.confidence, d.summary
+                d.verdict,
+                d.confidence,
+                d.summary()
             ));
         }
         if verdict != OriginAppError {
-            let origin = d.evidence.iter().find(|e| e.path == PathKind::Origin).map(|e| e.finding.clone()).unwrap_or_default();
+            let origin = d
+                .evidence
+                .iter()
+                .find(|e| e.path == PathKind::Origin)
+                .map(|e| e.finding())
+                .unwrap_or_default();
             if !origin.contains("own") || !origin.contains("upstream") {
                 failures.push(format!("{page}: origin evidence does not name the proxy's page: {origin}"));
             }
-            if d.checklist.first().map(String::as_str) != Some(edgeprobe_checklist_head(verdict)) {
-                failures.push(format!("{page}: checklist {:?}", d.checklist));
+            if d.checklist().first().map(String::as_str) != Some(edgeprobe_checklist_head(verdict)) {
+                failures.push(format!("{page}: checklist {:?}", d.checklist()));
             }
         }
     }
@@ -1206,7 +1381,11 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         e
     };
     let reports = vec![
-        probed("enam", edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"), Some(refused())),
+        probed(
+            "enam",
+            edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"),
+            Some(refused()),
+        ),
         probed("weur", lost(), Some(refused())),
         probed("apac", edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(refused())),
     ];
@@ -1228,8 +1407,8 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         incident_id: Some("inc_1".into()),
         state_change: "up -> down".into(),
         verdict: d.verdict,
-        summary: d.summary.clone(),
-        checklist: d.checklist.clone(),
+        summary: d.summary(),
+        checklist: d.checklist(),
         severity: d.severity,
         first_seen_at: Some(NOW),
         confirmed_at: Some(NOW),
@@ -1255,7 +1434,7 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         (v.to_string(), regions.map(|r| r.to_string()).unwrap_or_default())
     };
     let mut rendered = vec![
-        ("summary", d.summary.clone()),
+        ("summary", d.summary()),
         ("slack", slack_body(&alert)),
         ("discord", discord_body(&alert)),
     ];
@@ -1396,7 +1575,7 @@ mod no_panics {
             let reports: Vec<RegionReport> = regions.into_iter().enumerate().map(|(i, (e, o, answered))| if answered { probed(names[i], e, o) } else { unanswered(names[i]) }).collect();
             let baselines: Vec<LatencyBaseline> = names.iter().map(|r| LatencyBaseline { region: r.to_string(), path: PathKind::Edge, p50_ms: p50, samples: 20 }).collect();
             let d = diagnose(&RoundInput { reports: &reports, expect: &Expectations::default(), baselines: &baselines, now: NOW });
-            prop_assert!(!d.summary.is_empty());
+            prop_assert!(!d.summary().is_empty());
             prop_assert_eq!(d.regional_cause.is_some(), d.verdict == Verdict::Regional);
             let answered = reports.iter().filter(|r| matches!(r, RegionReport::Probed(_))).count();
             prop_assert_eq!(d.verdict == Verdict::Inconclusive, answered == 0);
@@ -1404,8 +1583,16 @@ mod no_panics {
             sorted.sort();
             prop_assert_eq!(&sorted, &d.affected_regions);
             if d.verdict.is_failure() {
-                prop_assert!(!d.evidence.is_empty() && !d.checklist.is_empty());
+                prop_assert!(!d.evidence.is_empty() && !d.checklist().is_empty());
             }
+            // The summary counts answering regions as affected ∪ healthy: every answering
+            // region is one or the other.
+            let seen: std::collections::BTreeSet<&String> = d.affected_regions.iter().chain(&d.healthy_regions).collect();
+            prop_assert_eq!(seen.len(), answered);
+            // The stored form is the data: reading it back loses nothing.
+            let stored = serde_json::to_string(&d).expect("serialize");
+            let back: Diagnosis = serde_json::from_str(&stored).expect("reads back");
+            prop_assert_eq!(&back, &d);
         }
     }
 }

@@ -59,7 +59,7 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
         now: T0,
     });
     assert_eq!(d.verdict, Verdict::Inconclusive);
-    assert!(d.summary.contains("refused by the target policy"), "{}", d.summary);
+    assert!(d.summary().contains("refused by the target policy"), "{}", d.summary());
     assert!(d.evidence.iter().all(|e| e.step == "policy"), "{:?}", d.evidence);
     assert_eq!(d.evidence.len(), m.regions.len());
 

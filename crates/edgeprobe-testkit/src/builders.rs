@@ -89,16 +89,6 @@ pub enum Round {
     NoAnswer,
 }
 
-fn summary_for(v: Verdict) -> &'static str {
-    match v {
-        Verdict::OriginTimeout => {
-            "The CDN answers 522: the origin accepted no connection within the timeout, from every region that failed."
-        }
-        Verdict::OriginRefused => "The CDN answers 502: the origin actively refuses connections on port 443; nothing is listening.",
-        _ => "Something failed.",
-    }
-}
-
 pub fn diagnosis(round: Round) -> Diagnosis {
     let names = |rs: &[&str]| rs.iter().map(|r| r.to_string()).collect::<Vec<_>>();
     let others = |rs: &[&str]| {
@@ -118,32 +108,20 @@ pub fn diagnosis(round: Round) -> Diagnosis {
         v.sort();
         v
     };
-    let summary = if verdict == Verdict::Healthy {
-        "All regions see the site answer normally.".to_string()
-    } else {
-        summary_for(verdict).to_string()
-    };
-    let checklist = if verdict.is_failure() {
-        vec![
-            "Is the origin server running and listening on port 443?".into(),
-            "Does the origin firewall allow the CDN's address ranges?".into(),
-        ]
-    } else {
-        vec![]
-    };
     Diagnosis {
         verdict,
         regional_cause: None,
         severity,
         confidence: Confidence::High,
-        summary,
         affected_regions: sorted(affected),
         healthy_regions: sorted(healthy),
         unanswered_regions: sorted(unanswered),
+        other_cause_regions: vec![],
+        origin_probe_failed: vec![],
+        origin_configured: true,
         evidence: vec![],
         alternatives: vec![],
         also: vec![],
-        checklist,
     }
 }
 

@@ -759,7 +759,7 @@ fn served_views_match_their_generated_schemas() {
         at,
         kind,
         verdict: d.verdict,
-        summary: d.summary.clone(),
+        summary: d.summary(),
         regions: d.affected_regions.clone(),
         round_id: "rnd_1".into(),
     };
@@ -770,7 +770,7 @@ fn served_views_match_their_generated_schemas() {
         confirmed_at: T0 + 10_000,
         verdict: d.verdict,
         severity: d.severity,
-        summary: d.summary.clone(),
+        summary: d.summary(),
         regions: d.affected_regions.clone(),
         timeline: vec![event(TimelineKind::Suspected, T0), event(TimelineKind::Confirmed, T0 + 10_000)],
     };

@@ -233,8 +233,8 @@ pub fn step(
         let snapshot = FailureSnapshot {
             verdict: d.verdict,
             severity: d.severity,
-            summary: d.summary.clone(),
-            checklist: d.checklist.clone(),
+            summary: d.summary(),
+            checklist: d.checklist(),
             affected_regions: d.affected_regions.clone(),
             regions: alert_regions(input.reports, &d.affected_regions),
         };
@@ -261,7 +261,7 @@ pub fn step(
                     confirmed_at: now,
                     verdict: d.verdict,
                     severity: d.severity,
-                    summary: d.summary.clone(),
+                    summary: d.summary(),
                     regions: d.affected_regions.clone(),
                     timeline,
                 }));
@@ -379,7 +379,7 @@ fn event(input: &RoundInput, kind: TimelineKind) -> TimelineEvent {
         at: input.now,
         kind,
         verdict: input.diagnosis.verdict,
-        summary: input.diagnosis.summary.clone(),
+        summary: input.diagnosis.summary(),
         regions: input.diagnosis.affected_regions.clone(),
         round_id: input.round_id.to_string(),
     }
@@ -529,8 +529,8 @@ fn incident_alert(s: &mut AlertState, kind: AlertKind, state_change: &str, input
     let failure = s.last_failure.clone().unwrap_or_else(|| FailureSnapshot {
         verdict: d.verdict,
         severity: d.severity,
-        summary: d.summary.clone(),
-        checklist: d.checklist.clone(),
+        summary: d.summary(),
+        checklist: d.checklist(),
         affected_regions: d.affected_regions.clone(),
         regions: alert_regions(input.reports, &d.affected_regions),
     });

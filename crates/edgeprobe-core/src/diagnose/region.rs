@@ -3,17 +3,15 @@
 //! Owns the two-path rules (edge answer + attribution against the origin's connect, TLS and
 //! HTTP steps). Combining regions is `super::combine`'s job; nothing here reads a clock.
 
-use crate::cdn::{
-    attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault,
-};
-use crate::diagnosis::{Alternative, Confidence, Evidence, PathKind, Verdict};
+use crate::cdn::{attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault};
+use crate::diagnosis::{Alternative, Confidence, Distinction, Evidence, PathKind, Verdict};
 use crate::monitor::Expectations;
 use crate::observation::{
     ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe, ResponseSummary, TlsStep,
 };
 use crate::status::{edge_ok, origin_ok};
 
-use super::words::{edge_finding, evidence, origin_finding};
+use super::words::{edge_fact, origin_fact};
 
 /// What one region shows.
 #[derive(Debug, Clone)]
@@ -30,11 +28,8 @@ pub(super) struct Finding {
     pub origin_probe_failed: bool,
 }
 
-fn alt(verdict: Verdict, how: impl Into<String>) -> Alternative {
-    Alternative {
-        verdict,
-        how_to_tell_apart: how.into(),
-    }
+fn alt(verdict: Verdict, reason: Distinction) -> Alternative {
+    Alternative { verdict, reason }
 }
 
 /// The origin path's own failure, if a layer failed, with the alternatives that fit.
@@ -46,29 +41,31 @@ fn origin_fault(o: &OriginObservation, attr: Option<&Attribution>) -> Option<(Ve
         ConnectStep::TimedOut { .. } => (
             Verdict::OriginUnreachable,
             false,
-            vec![alt(
-                Verdict::OriginBlocksCdn,
-                "A firewall that silently drops all outside traffic (ours included) looks the same from here. If the server is up and answers from inside its own network, its firewall or security group is dropping packets.",
-            )],
+            vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsEveryone)],
         ),
         ConnectStep::Unreachable { .. } => (Verdict::OriginUnreachable, false, vec![]),
         ConnectStep::DnsFailed { .. } => (Verdict::OriginDnsFailure, false, vec![]),
         ConnectStep::Failed { .. } => (Verdict::OriginUnreachable, true, vec![]),
         ConnectStep::Ok { .. } => match &o.tls {
-            TlsStep::Untrusted { .. } | TlsStep::Expired { .. } | TlsStep::HostnameMismatch { .. } => (Verdict::OriginTlsInvalid, false, vec![]),
+            TlsStep::Untrusted { .. } | TlsStep::Expired { .. } | TlsStep::HostnameMismatch { .. } => {
+                (Verdict::OriginTlsInvalid, false, vec![])
+            }
             TlsStep::HandshakeFailed { .. } => (Verdict::OriginTlsHandshakeFailed, false, vec![]),
             TlsStep::Failed { .. } if edge_says_handshake => (
                 Verdict::OriginTlsHandshakeFailed,
                 true,
-                vec![alt(Verdict::OriginTlsInvalid, "The probe's TLS error does not say why. Check the certificate with `openssl s_client -connect <origin> -servername <host>`: a chain or expiry error means an invalid certificate, no certificate at all means a handshake failure.")],
+                vec![alt(Verdict::OriginTlsInvalid, Distinction::TlsUnstatedCheckCertificate)],
             ),
             TlsStep::Failed { .. } => (
                 Verdict::OriginTlsInvalid,
                 true,
-                vec![alt(Verdict::OriginTlsHandshakeFailed, "The probe's TLS error does not say why. Check with `openssl s_client -connect <origin> -servername <host>`: if no certificate is presented at all (protocol or cipher mismatch, not TLS on that port), it is a handshake failure.")],
+                vec![alt(Verdict::OriginTlsHandshakeFailed, Distinction::TlsUnstatedCheckHandshake)],
             ),
             TlsStep::NotApplicable | TlsStep::NotAttempted | TlsStep::Ok { .. } => match &o.http {
-                HttpStep::Failed { failure: HttpFailure::TimeoutBeforeHeaders | HttpFailure::TimeoutInBody, .. } => (Verdict::OriginTimeout, false, vec![]),
+                HttpStep::Failed {
+                    failure: HttpFailure::TimeoutBeforeHeaders | HttpFailure::TimeoutInBody,
+                    ..
+                } => (Verdict::OriginTimeout, false, vec![]),
                 HttpStep::Failed { .. } => (Verdict::OriginMalformedResponse, false, vec![]),
                 HttpStep::NotAttempted | HttpStep::Response { .. } => return None,
             },
@@ -95,10 +92,20 @@ pub(super) fn classify(p: &RegionProbe, expect: &Expectations) -> Finding {
         EdgeOutcome::Response(r) => Some(attribute(r)),
         EdgeOutcome::Failed { .. } => None,
     };
-    let mut ev = vec![evidence(&p.region, PathKind::Edge, "http", edge_finding(&p.edge, attr.as_ref()))];
+    let mut ev = vec![Evidence {
+        region: p.region.clone(),
+        path: PathKind::Edge,
+        step: "http".into(),
+        fact: edge_fact(&p.edge, attr.as_ref()),
+    }];
     if let Some(o) = &p.origin {
-        let (step, text) = origin_finding(o);
-        ev.push(evidence(&p.region, PathKind::Origin, &step, text));
+        let (step, fact) = origin_fact(o);
+        ev.push(Evidence {
+            region: p.region.clone(),
+            path: PathKind::Origin,
+            step: step.into(),
+            fact,
+        });
     }
     let mut f = Finding {
         region: p.region.clone(),
@@ -134,10 +141,7 @@ fn decide(
                 (EdgeFailure::Timeout, None) if origin.is_none() => (
                     Verdict::EdgeUnreachable,
                     Low,
-                    vec![alt(
-                        Verdict::OriginTimeout,
-                        "The front may be waiting on a slow origin. Configure the origin address so the probe can measure it directly.",
-                    )],
+                    vec![alt(Verdict::OriginTimeout, Distinction::FrontMayWaitOnOriginNoOrigin)],
                 ),
                 (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
                 // The fetch failed without a response (the connection was lost or refused, or
@@ -148,10 +152,7 @@ fn decide(
                 // fault; the front being unreachable is the alternative.
                 (EdgeFailure::Connection | EdgeFailure::Other, fault) => match fault.or_else(|| origin.and_then(answered_fault)) {
                     Some((v, _, mut alts)) => {
-                        alts.push(alt(
-                            Verdict::EdgeUnreachable,
-                            "Fetching the public URL failed without any response while our direct probe found the origin failing. A front that relays the origin's broken answer ends the same way. If the front's own address does not answer either (a connection to it is refused, other URLs fail too), the front is unreachable as well.",
-                        ));
+                        alts.push(alt(Verdict::EdgeUnreachable, Distinction::FrontRelaysBrokenAnswer));
                         (v, Medium, alts)
                     }
                     None if *failure == EdgeFailure::Other => (Verdict::EdgeUnreachable, Medium, vec![]),
@@ -160,14 +161,7 @@ fn decide(
                 // The front's name did not resolve, or TLS with the front failed: that is the
                 // front whatever the origin does; an origin fault seen meanwhile is named beside
                 // it.
-                (_, Some((v, _, _))) => (
-                    Verdict::EdgeUnreachable,
-                    Medium,
-                    vec![alt(
-                        v,
-                        "Our direct probe found the origin failing too. Once the public address answers again, the origin's fault will show through it; check both.",
-                    )],
-                ),
+                (_, Some((v, _, _))) => (Verdict::EdgeUnreachable, Medium, vec![alt(v, Distinction::OriginFailingToo)]),
                 _ => (Verdict::EdgeUnreachable, High, vec![]),
             };
         }
@@ -180,7 +174,7 @@ fn decide(
             None if attr.cache == Some(crate::cdn::CacheStatus::Stale) => (
                 Verdict::EdgeStaleOriginDown,
                 Low,
-                vec![alt(Verdict::Healthy, "The CDN served a STALE copy, which it does when it could not refresh from the origin. Configure the origin address to check the origin directly.")],
+                vec![alt(Verdict::Healthy, Distinction::StaleCopyNoOrigin)],
             ),
             None | Some(true) => (Verdict::Healthy, High, vec![]),
             Some(false) if attr.served_from_cache() => (Verdict::EdgeStaleOriginDown, if fault.is_some() { High } else { Medium }, vec![]),
@@ -220,7 +214,10 @@ fn decide(
             return (
                 Verdict::OriginBlocksCdn,
                 Medium,
-                vec![alt(Verdict::OriginAppError, format!("The origin's application answers us with {}, while the CDN says it cannot even connect. If the CDN's connection attempts show up in the origin's access log, the application error is the cause.", response.status))],
+                vec![alt(
+                    Verdict::OriginAppError,
+                    Distinction::AppErrorWhileCdnCannotConnect { status: response.status },
+                )],
             );
         }
         if let Some(u) = upstream_error(response) {
@@ -239,16 +236,28 @@ fn decide(
     let weaker = |c: Confidence| if origin_fine == Some(true) { c } else { Low };
     match attr.source {
         ErrorSource::Edge => {
-            let healthy_alt = |what: &str| alt(Verdict::EdgeErrorOriginHealthy, format!("Our direct request to the origin works. {what}"));
+            let healthy_alt = |why: Distinction| alt(Verdict::EdgeErrorOriginHealthy, why);
             match single {
                 Some(EdgeErrorClass::OriginDns) => {
-                    return (Verdict::OriginDnsFailure, weaker(Medium), vec![healthy_alt("If the origin host name configured in the CDN resolves publicly, the CDN's DNS failure is on its side.")]);
+                    return (
+                        Verdict::OriginDnsFailure,
+                        weaker(Medium),
+                        vec![healthy_alt(Distinction::CdnDnsFailureOnItsSide)],
+                    );
                 }
                 Some(EdgeErrorClass::TlsInvalidCert) => {
-                    return (Verdict::OriginTlsInvalid, weaker(Medium), vec![healthy_alt("The certificate the CDN sees may differ from ours (other SNI name, strict validation mode); check it with the host name the CDN uses.")]);
+                    return (
+                        Verdict::OriginTlsInvalid,
+                        weaker(Medium),
+                        vec![healthy_alt(Distinction::CdnSeesOtherCertificate)],
+                    );
                 }
                 Some(EdgeErrorClass::TlsHandshake) => {
-                    return (Verdict::OriginTlsHandshakeFailed, weaker(Medium), vec![healthy_alt("The CDN may offer other TLS versions, ciphers or SNI than our probe; compare the origin's TLS settings with the CDN's requirements.")]);
+                    return (
+                        Verdict::OriginTlsHandshakeFailed,
+                        weaker(Medium),
+                        vec![healthy_alt(Distinction::CdnOffersOtherTls)],
+                    );
                 }
                 Some(EdgeErrorClass::OriginTimeout) if near_edge_wait(*ttfb_ms, p.edge.headers_ms) => {
                     // The layers' timeouts disagree: the origin does answer, but only about
@@ -259,7 +268,7 @@ fn decide(
                     return (
                         Verdict::OriginTimeout,
                         weaker(Medium),
-                        vec![healthy_alt(&format!("Our direct request got headers in {ttfb_ms} ms, far below the CDN's read timeout: the slowness may hit only some requests, or the CDN reaches a different server or virtual host."))],
+                        vec![healthy_alt(Distinction::OriginFastForUs { ttfb_ms: *ttfb_ms })],
                     );
                 }
                 Some(EdgeErrorClass::InvalidResponse) => {
@@ -267,8 +276,8 @@ fn decide(
                         Verdict::EdgeErrorOriginHealthy,
                         weaker(Medium),
                         vec![
-                            alt(Verdict::OriginMalformedResponse, "The origin may answer the CDN differently than us (other Host header, keep-alive, HTTP version). The origin's logs for the CDN's requests will show resets or empty replies."),
-                            alt(Verdict::OriginBlocksCdn, "A firewall or rate limiter that accepts the CDN's connections and then resets them looks the same; check for resets from CDN addresses."),
+                            alt(Verdict::OriginMalformedResponse, Distinction::OriginAnswersCdnDifferently),
+                            alt(Verdict::OriginBlocksCdn, Distinction::FirewallResetsCdn),
                         ],
                     );
                 }
@@ -278,20 +287,25 @@ fn decide(
                 let timeout_possible = attr.error_classes.contains(&EdgeErrorClass::OriginTimeout);
                 let edge_waited = p.edge.headers_ms.unwrap_or(0);
                 if timeout_possible {
-                    let how = format!(
-                        "The edge gave up after {edge_waited} ms; our direct request got headers in {ttfb_ms} ms. If the edge's wait matches its read timeout (nginx proxy_read_timeout, 60 s by default; CloudFront's origin response timeout, 30 s by default) and the origin is close to that, it is a timeout; if it matches the connect timeout, or the origin is fast, the edge could not connect."
-                    );
+                    let how = Distinction::EdgeWaitVsTimeouts {
+                        edge_waited_ms: edge_waited,
+                        ttfb_ms: *ttfb_ms,
+                    };
                     if near_edge_wait(*ttfb_ms, p.edge.headers_ms) {
                         return (Verdict::OriginTimeout, weaker(Medium), vec![alt(Verdict::OriginBlocksCdn, how)]);
                     }
-                    return (Verdict::OriginBlocksCdn, weaker(Medium), vec![alt(Verdict::OriginTimeout, how), misrouted_alt(&o.address)]);
+                    return (
+                        Verdict::OriginBlocksCdn,
+                        weaker(Medium),
+                        vec![alt(Verdict::OriginTimeout, how), misrouted_alt(&o.address)],
+                    );
                 }
                 let mut alts = vec![];
                 if attr.error_classes.contains(&EdgeErrorClass::InvalidResponse) {
-                    alts.push(alt(Verdict::OriginMalformedResponse, "The proxy's 502 also covers an invalid or reset answer from the origin; its error log says which (nginx: \"connect() failed\" vs \"upstream prematurely closed\")."));
+                    alts.push(alt(Verdict::OriginMalformedResponse, Distinction::GatewayCoversInvalidAnswer));
                 }
                 if attr.error_classes.contains(&EdgeErrorClass::TlsInvalidCert) {
-                    alts.push(alt(Verdict::OriginTlsInvalid, "The CDN's 502 also covers a TLS failure towards the origin; check the certificate the origin presents for the CDN's host name."));
+                    alts.push(alt(Verdict::OriginTlsInvalid, Distinction::GatewayCoversTls));
                 }
                 alts.push(misrouted_alt(&o.address));
                 let conf = if single.is_some() { High } else { Medium };
@@ -302,12 +316,15 @@ fn decide(
         ErrorSource::Origin => (
             Verdict::OriginAppError,
             Low,
-            vec![alt(Verdict::EdgeErrorOriginHealthy, format!("The CDN passed on an error from the origin, but our direct request got {}. The origin may fail only for some requests, or the CDN reaches a different server or virtual host.", response.status))],
+            vec![alt(
+                Verdict::EdgeErrorOriginHealthy,
+                Distinction::OriginFineForUs { status: response.status },
+            )],
         ),
         ErrorSource::Unknown | ErrorSource::NotAnError => (
             Verdict::EdgeErrorOriginHealthy,
             weaker(Medium),
-            vec![alt(Verdict::OriginAppError, "The error page does not say who made it. If the origin's access log shows the failing requests with a 5xx status, the origin made it.")],
+            vec![alt(Verdict::OriginAppError, Distinction::ErrorPageUnattributed)],
         ),
     }
 }
@@ -339,18 +356,12 @@ fn upstream_verdict(u: UpstreamError, status: u16) -> (Verdict, Vec<Alternative>
     };
     let mut alts = Vec::new();
     if u.proxy == OriginProxy::Iis {
-        alts.push(alt(
-            Verdict::OriginUpstreamTimeout,
-            "IIS's 502.3 page covers an application server that timed out as well as one that refused or reset; the detailed error on the server (0x80072ee2 is a timeout) or the ARR/Failed Request Tracing log tells which.",
-        ));
+        alts.push(alt(Verdict::OriginUpstreamTimeout, Distinction::IisPageCoversBoth));
     }
     if !u.certain {
         alts.push(alt(
             Verdict::OriginAppError,
-            format!(
-                "The {status} looks like {}'s own page about its upstream, but an application can send the same words. If the application's log shows these requests answered with {status}, the application made it; if the proxy's error log shows upstream errors, the proxy did.",
-                u.proxy.name()
-            ),
+            Distinction::ProxyPageMayBeApp { status, proxy: u.proxy },
         ));
     }
     (v, alts)
@@ -361,7 +372,9 @@ fn upstream_verdict(u: UpstreamError, status: u16) -> (Verdict, Vec<Alternative>
 fn misrouted_alt(address: &str) -> Alternative {
     alt(
         Verdict::EdgeErrorOriginHealthy,
-        format!("The CDN may be configured with a different origin address or port than {address}, the one we probe. If its origin setting matches {address}, a firewall or allowlist is blocking the CDN; if not, fix the setting."),
+        Distinction::CdnMayUseOtherOrigin {
+            address: address.to_string(),
+        },
     )
 }
 
@@ -378,7 +391,6 @@ fn near_edge_wait(ttfb_ms: u32, edge_headers_ms: Option<u32>) -> bool {
 fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, Vec<Alternative>) {
     use Confidence::*;
     use EdgeErrorClass::*;
-    let configure = "Configure the origin address on the monitor so the probe can check the origin directly.";
     // A CDN passed on the origin's own proxy's gateway page (the origin's Server header is
     // usually rewritten by then, but the page is the proxy's).
     if attr.source == ErrorSource::Origin {
@@ -387,10 +399,7 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
             if alts.iter().all(|a| a.verdict != Verdict::OriginAppError) {
                 alts.push(alt(
                     Verdict::OriginAppError,
-                    format!(
-                        "Only the CDN's copy of the page was seen; it looks like {}'s own gateway page, but an application could answer with the same page. {configure}",
-                        u.proxy.name()
-                    ),
+                    Distinction::OnlyCdnCopyOfProxyPageNoOrigin { proxy: u.proxy },
                 ));
             }
             return (v, if u.certain { Medium } else { Low }, alts);
@@ -399,14 +408,8 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
     // nginx passes an origin nginx's own 502/504 page on unchanged, so a front nginx's page may
     // as well be the origin host's own proxy's, about its application server.
     let origin_proxy_alt = match (attr.cdn, attr.source, r.status) {
-        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(
-            Verdict::OriginUpstreamDown,
-            format!("If the origin host runs nginx in front of its application, this 502 page may be that nginx's, passed through: the application server behind it is down. {configure}"),
-        )),
-        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(
-            Verdict::OriginUpstreamTimeout,
-            format!("If the origin host runs nginx in front of its application, this 504 page may be that nginx's, passed through: the application server behind it is too slow. {configure}"),
-        )),
+        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(Verdict::OriginUpstreamDown, Distinction::RelayedNginx502NoOrigin)),
+        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(Verdict::OriginUpstreamTimeout, Distinction::RelayedNginx504NoOrigin)),
         _ => None,
     };
     let (verdict, confidence, mut alts) = match attr.source {
@@ -414,18 +417,12 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
             Some(ConnectRefused) => (
                 Verdict::OriginRefused,
                 Medium,
-                vec![alt(
-                    Verdict::OriginBlocksCdn,
-                    format!("A firewall rejecting only the CDN's addresses looks the same to the CDN. {configure}"),
-                )],
+                vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallRejectsCdnNoOrigin)],
             ),
             Some(ConnectTimeout) => (
                 Verdict::OriginUnreachable,
                 Medium,
-                vec![alt(
-                    Verdict::OriginBlocksCdn,
-                    format!("A firewall dropping only the CDN's addresses looks the same to the CDN. {configure}"),
-                )],
+                vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsCdnNoOrigin)],
             ),
             Some(ConnectOther) => (Verdict::OriginUnreachable, Medium, vec![]),
             Some(OriginTimeout) => (Verdict::OriginTimeout, Medium, vec![]),
@@ -437,32 +434,17 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
                 Verdict::OriginTimeout,
                 Low,
                 vec![
-                    alt(
-                        Verdict::OriginUnreachable,
-                        format!("The proxy's 504 covers a connect timeout too. {configure}"),
-                    ),
-                    alt(
-                        Verdict::OriginBlocksCdn,
-                        format!("A firewall dropping the proxy's connections also ends in a 504. {configure}"),
-                    ),
+                    alt(Verdict::OriginUnreachable, Distinction::Gateway504CoversConnectTimeoutNoOrigin),
+                    alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsProxyNoOrigin),
                 ],
             ),
             Some(Unknown) | None if attr.is_gateway_connect_class() => (Verdict::OriginRefused, Low, {
                 let mut alts = vec![
-                    alt(
-                        Verdict::OriginMalformedResponse,
-                        format!("The proxy's 502 covers an invalid or reset answer too. {configure}"),
-                    ),
-                    alt(
-                        Verdict::OriginBlocksCdn,
-                        format!("A firewall rejecting the proxy's connections also ends in a 502. {configure}"),
-                    ),
+                    alt(Verdict::OriginMalformedResponse, Distinction::Gateway502CoversInvalidAnswerNoOrigin),
+                    alt(Verdict::OriginBlocksCdn, Distinction::FirewallRejectsProxyNoOrigin),
                 ];
                 if attr.error_classes.iter().any(|c| matches!(c, TlsHandshake | TlsInvalidCert)) {
-                    alts.push(alt(
-                        Verdict::OriginTlsInvalid,
-                        format!("The proxy's 502 also covers a failed TLS handshake or certificate check towards the origin. {configure}"),
-                    ));
+                    alts.push(alt(Verdict::OriginTlsInvalid, Distinction::Gateway502CoversTlsNoOrigin));
                 }
                 alts
             }),
@@ -472,10 +454,7 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
         ErrorSource::Unknown | ErrorSource::NotAnError => (
             Verdict::OriginAppError,
             Low,
-            vec![alt(
-                Verdict::EdgeErrorOriginHealthy,
-                format!("The error page does not say who made it. {configure}"),
-            )],
+            vec![alt(Verdict::EdgeErrorOriginHealthy, Distinction::ErrorPageUnattributedNoOrigin)],
         ),
     };
     alts.extend(origin_proxy_alt);

@@ -3,12 +3,11 @@
 //!
 //! Time comes in as `now`; nothing here reads a clock.
 
-use crate::diagnosis::{Evidence, PathKind};
+use crate::diagnosis::{Evidence, Fact, PathKind};
 use crate::monitor::Expectations;
 use crate::observation::{CertificateInfo, EdgeOutcome, HttpStep, RegionProbe, TlsStep};
 use crate::time::{UnixMillis, DAY};
 
-use super::words::evidence;
 use super::LatencyBaseline;
 
 /// A baseline needs this many samples before latency is judged against it.
@@ -35,13 +34,15 @@ pub(super) fn expiring_certificates(probes: &[&RegionProbe], expect: &Expectatio
             if left >= horizon {
                 continue;
             }
-            let who = subject.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-            let finding = if left <= 0 {
-                format!("{} certificate{who} has expired", path.as_str())
-            } else {
-                format!("{} certificate{who} expires in {} days", path.as_str(), left / DAY)
-            };
-            out.push(evidence(&p.region, path, "certificate", finding));
+            out.push(Evidence {
+                region: p.region.clone(),
+                path,
+                step: "certificate".into(),
+                fact: Fact::CertificateExpiring {
+                    subject: subject.clone(),
+                    days_left: (left > 0).then_some(left / DAY),
+                },
+            });
         }
     }
     out
@@ -69,17 +70,16 @@ pub(super) fn slow_paths(probes: &[&RegionProbe], expect: &Expectations, baselin
             }
             let limit = u64::from(b.p50_ms) * u64::from(expect.latency_factor.max(1));
             if u64::from(ms) > limit && ms.saturating_sub(b.p50_ms) >= MIN_LATENCY_EXCESS_MS {
-                out.push(evidence(
-                    &p.region,
+                out.push(Evidence {
+                    region: p.region.clone(),
                     path,
-                    "latency",
-                    format!(
-                        "{} answered in {ms} ms, usual p50 is {} ms ({} samples)",
-                        path.as_str(),
-                        b.p50_ms,
-                        b.samples
-                    ),
-                ));
+                    step: "latency".into(),
+                    fact: Fact::Slow {
+                        ms,
+                        p50_ms: b.p50_ms,
+                        samples: b.samples,
+                    },
+                });
             }
         }
     }

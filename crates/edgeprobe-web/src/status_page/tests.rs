@@ -18,7 +18,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let path = concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."), "/tests/fixtures/status_page/monitors.json");
+    let path = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/tests/fixtures/status_page/monitors.json"
+    );
     let text = std::fs::read_to_string(path).expect("fixture file");
     serde_json::from_str(&text).expect("fixture parses")
 }
@@ -206,23 +209,33 @@ fn views_from_the_current_status_document() {
             regional_cause: None,
             severity: Severity::Critical,
             confidence: Confidence::High,
-            summary: shop.summary.clone(),
             affected_regions: vec!["apac".into(), "enam".into(), "weur".into()],
             healthy_regions: vec![],
             unanswered_regions: vec!["oc".into()],
+            other_cause_regions: vec![],
+            origin_probe_failed: vec![],
+            origin_configured: true,
             evidence: vec![],
             alternatives: vec![],
             also: vec![],
-            checklist: shop.checklist.clone(),
         },
         regions: shop.regions.clone(),
         round_id: "r1".into(),
         updated_at: now - 40_000,
     };
     let page = PageMonitor::from_status(&status);
+    // The words are the diagnosis's, rendered now from its data.
+    assert!(
+        page.summary.starts_with("The origin server refuses connections"),
+        "{}",
+        page.summary
+    );
+    assert_eq!(page.checklist, status.diagnosis.checklist());
     assert_eq!(
         page,
         PageMonitor {
+            summary: status.diagnosis.summary(),
+            checklist: status.diagnosis.checklist(),
             uptime_24h: None,
             uptime_7d: None,
             uptime_30d: None,
