@@ -18,10 +18,10 @@ use edgeprobe_web::validate::{list_view, parse_page_query, parse_results_query, 
 use crate::http;
 use crate::store::{history, kv};
 
-fn path_name(p: ProbePath) -> &'static str {
+fn path_kind(p: ProbePath) -> edgeprobe_core::diagnosis::PathKind {
     match p {
-        ProbePath::Edge => "edge",
-        ProbePath::Origin => "origin",
+        ProbePath::Edge => edgeprobe_core::diagnosis::PathKind::Edge,
+        ProbePath::Origin => edgeprobe_core::diagnosis::PathKind::Origin,
     }
 }
 
@@ -58,7 +58,7 @@ pub async fn results(ctx: Ctx) -> ApiResult {
         from: q.from,
         to: q.to,
         region: q.region.as_deref(),
-        path: q.path.map(path_name),
+        path: q.path.map(path_kind),
     };
     let before = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     let mut rows = history::rounds_page(&ctx.db()?, &m.id, &filter, before, q.page.limit + 1)
@@ -127,7 +127,7 @@ pub async fn rollups(ctx: Ctx) -> ApiResult {
     };
     let to = q.to.unwrap_or(ctx.now);
     let from = q.from.unwrap_or(to - span);
-    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_name))
+    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_kind))
         .await
         .map_err(http::unavailable("rollups list"))?;
     let items: Vec<Value> = rows

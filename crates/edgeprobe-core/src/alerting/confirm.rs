@@ -133,14 +133,9 @@ pub struct AlertState {
     pub pending_resolved: Option<Alert>,
 }
 
-/// Why the round ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundKind {
-    Scheduled,
-    /// Asked for by [`Effect::ScheduleRecheck`].
-    Recheck,
-}
+/// Why the round ran (a `Recheck` is the one asked for by [`Effect::ScheduleRecheck`]); the
+/// same enum as the `kind` of the round's row. A `Missed` round is never stepped.
+pub use crate::round::RoundKind;
 
 /// One round's facts, as the platform hands them in.
 #[derive(Debug, Clone, Copy)]
