@@ -138,7 +138,7 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         }
     };
     let (status, error) = match post(&channel, &outgoing).await {
-        Ok(Answer { status, location }) if (300..=399).contains(&status) => {
+        Ok(Answer { status, location }) if ::http::StatusCode::from_u16(status).is_ok_and(|s| s.is_redirection()) => {
             (Some(status), Some(redact(&redirect_error(status, location.as_deref()), &channel)))
         }
         Ok(Answer { status, .. }) => (Some(status), None),

@@ -54,10 +54,15 @@ pub enum DeliveryOutcome {
 /// answers informationally has not accepted the message, and the platform does not follow
 /// redirects for signed POSTs.
 pub fn classify_response(status: u16) -> DeliveryOutcome {
+    use http::StatusCode;
+    // Not a status code at all (outside 100-999): a broken answer, worth another try.
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return DeliveryOutcome::RetryableFailure;
+    };
     match status {
-        200..=299 => DeliveryOutcome::Delivered,
-        408 | 425 | 429 => DeliveryOutcome::RetryableFailure,
-        400..=499 => DeliveryOutcome::PermanentFailure,
+        s if s.is_success() => DeliveryOutcome::Delivered,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_EARLY | StatusCode::TOO_MANY_REQUESTS => DeliveryOutcome::RetryableFailure,
+        s if s.is_client_error() => DeliveryOutcome::PermanentFailure,
         _ => DeliveryOutcome::RetryableFailure,
     }
 }
@@ -173,6 +178,15 @@ mod tests {
             (410, PermanentFailure),
             (413, PermanentFailure),
             (422, PermanentFailure),
+            // The edges of each class, and numbers that are not status codes.
+            (199, RetryableFailure),
+            (300, RetryableFailure),
+            (399, RetryableFailure),
+            (499, PermanentFailure),
+            (600, RetryableFailure),
+            (0, RetryableFailure),
+            (99, RetryableFailure),
+            (1000, RetryableFailure),
         ];
         for (status, want) in cases {
             assert_eq!(classify_response(status), want, "{status}");
