@@ -240,12 +240,16 @@ impl DurableObject for Coordinator {
     }
 }
 
+/// Storage key prefixes: slots are listed by theirs, as are in-flight markers.
+const SLOT_PREFIX: &str = "slot:";
+const IN_FLIGHT_PREFIX: &str = "inflight:";
+
 fn slot_key(monitor_id: &str) -> String {
-    format!("slot:{monitor_id}")
+    format!("{SLOT_PREFIX}{monitor_id}")
 }
 
 fn in_flight_key(monitor_id: &str, scheduled_for: UnixMillis) -> String {
-    format!("inflight:{monitor_id}:{scheduled_for}")
+    format!("{IN_FLIGHT_PREFIX}{monitor_id}:{scheduled_for}")
 }
 
 impl Coordinator {
@@ -255,7 +259,7 @@ impl Coordinator {
         let map = self
             .state
             .storage()
-            .list_with_options(worker::ListOptions::new().prefix("inflight:"))
+            .list_with_options(worker::ListOptions::new().prefix(IN_FLIGHT_PREFIX))
             .await?;
         let mut markers = Vec::new();
         for value in map.values() {
@@ -289,7 +293,7 @@ impl Coordinator {
         let map = self
             .state
             .storage()
-            .list_with_options(worker::ListOptions::new().prefix("slot:"))
+            .list_with_options(worker::ListOptions::new().prefix(SLOT_PREFIX))
             .await?;
         let mut out = Vec::new();
         for value in map.values() {

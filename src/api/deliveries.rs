@@ -125,7 +125,7 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
             kind: "delivery",
             id: id.clone(),
         })?;
-    if d.status != deliveries::DEAD {
+    if d.status != edgeprobe_core::alerting::retry::DeliveryStatus::Dead {
         return Err(ApiError::Conflict {
             detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status),
         });
@@ -153,7 +153,7 @@ fn summary_view(d: &Delivery) -> Value {
         "status": d.status,
         "attempts": d.attempts,
         "created_at": format_rfc3339(d.created_at),
-        "next_attempt_at": (d.status == deliveries::PENDING).then(|| format_rfc3339(d.next_attempt_at)),
+        "next_attempt_at": (d.status == edgeprobe_core::alerting::retry::DeliveryStatus::Pending).then(|| format_rfc3339(d.next_attempt_at)),
         "delivered_at": d.delivered_at.map(format_rfc3339),
         "last_error": d.last_error,
     })

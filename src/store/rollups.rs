@@ -5,6 +5,7 @@ use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use super::{from_json, n, s, stmt, to_json, JsonRow};
+use edgeprobe_core::alerting::retry::DeliveryStatus;
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::rollup::{Granularity, Rollup, Sample};
 
@@ -121,13 +122,13 @@ pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64,
         batch.push(stmt(db, "DELETE FROM rounds WHERE started_at < ?1", &[n(before)])?);
         batch.push(stmt(
             db,
-            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != 'pending' AND created_at < ?1)",
-            &[n(before)],
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != ?2 AND created_at < ?1)",
+            &[n(before), s(DeliveryStatus::Pending.as_str())],
         )?);
         batch.push(stmt(
             db,
-            "DELETE FROM deliveries WHERE status != 'pending' AND created_at < ?1",
-            &[n(before)],
+            "DELETE FROM deliveries WHERE status != ?2 AND created_at < ?1",
+            &[n(before), s(DeliveryStatus::Pending.as_str())],
         )?);
     }
     db.batch(batch).await?;

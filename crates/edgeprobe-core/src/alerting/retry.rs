@@ -50,6 +50,36 @@ pub enum DeliveryOutcome {
     PermanentFailure,
 }
 
+/// Where an outbox row stands: the `status` column of `deliveries` and the API's `status` of a
+/// delivery (stored: the strings must never change, unit-tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    Delivered,
+    /// Given up on; can be re-driven (back to `Pending`).
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Dead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Classifies a channel's answer. 1xx/3xx are retryable: a webhook endpoint that redirects or
 /// answers informationally has not accepted the message, and the platform does not follow
 /// redirects for signed POSTs.
@@ -153,6 +183,26 @@ mod tests {
         );
         let long = format!("https://example.com/{}", "a".repeat(500));
         assert!(redirect_error(307, Some(&long)).len() < 200);
+    }
+
+    #[test]
+    fn stored_delivery_statuses_are_stable() {
+        let stored: Vec<(&str, serde_json::Value)> = DeliveryStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), serde_json::to_value(s).unwrap()))
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                ("pending", serde_json::json!("pending")),
+                ("delivered", serde_json::json!("delivered")),
+                ("dead", serde_json::json!("dead")),
+            ]
+        );
+        for s in DeliveryStatus::ALL {
+            assert_eq!(serde_json::from_value::<DeliveryStatus>(serde_json::json!(s.as_str())).unwrap(), s);
+            assert_eq!(s.to_string(), s.as_str());
+        }
     }
 
     #[test]
