@@ -12,18 +12,11 @@ use serde_json::{json, Value};
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
 use edgeprobe_web::problem::ApiError;
-use edgeprobe_core::rollup::Granularity as RollupGranularity;
 use edgeprobe_core::time::DAY;
-use edgeprobe_web::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
+use edgeprobe_web::validate::{list_view, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity};
 use crate::http;
 use crate::store::{history, kv};
 
-fn path_kind(p: ProbePath) -> edgeprobe_core::diagnosis::PathKind {
-    match p {
-        ProbePath::Edge => edgeprobe_core::diagnosis::PathKind::Edge,
-        ProbePath::Origin => edgeprobe_core::diagnosis::PathKind::Origin,
-    }
-}
 
 /// `GET /api/v1/monitors/{id}/status`: the KV status document. A monitor that has never been
 /// probed has none yet; it then answers 200 with `{"monitor_id", "slug", "name", "public",
@@ -58,7 +51,7 @@ pub async fn results(ctx: Ctx) -> ApiResult {
         from: q.from,
         to: q.to,
         region: q.region.as_deref(),
-        path: q.path.map(path_kind),
+        path: q.path,
     };
     let before = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     let mut rows = history::rounds_page(&ctx.db()?, &m.id, &filter, before, q.page.limit + 1)
@@ -121,13 +114,14 @@ pub async fn incident(ctx: Ctx) -> ApiResult {
 pub async fn rollups(ctx: Ctx) -> ApiResult {
     let q = parse_rollup_query(&ctx.query())?;
     let m = load(&ctx).await?;
-    let (granularity, span) = match q.granularity {
-        Granularity::Hour => (RollupGranularity::Hour, 7 * DAY),
-        Granularity::Day => (RollupGranularity::Day, 90 * DAY),
+    let granularity = q.granularity;
+    let span = match granularity {
+        Granularity::Hour => 7 * DAY,
+        Granularity::Day => 90 * DAY,
     };
     let to = q.to.unwrap_or(ctx.now);
     let from = q.from.unwrap_or(to - span);
-    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_kind))
+    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path)
         .await
         .map_err(http::unavailable("rollups list"))?;
     let items: Vec<Value> = rows
