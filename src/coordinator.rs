@@ -63,7 +63,7 @@ async fn call(env: &Env, request: &CoordinatorRequest) -> Result<Response> {
 /// is the stored version the write produced, so a late, older sync is ignored.
 pub async fn sync_monitor(env: &Env, monitor: &Monitor, version: i64) -> Result<()> {
     let request = CoordinatorRequest::Sync {
-        monitor: monitor.clone(),
+        monitor: Box::new(monitor.clone()),
         version,
     };
     call(env, &request).await.map(|_| ())

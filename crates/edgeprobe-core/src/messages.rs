@@ -21,7 +21,7 @@ use crate::round::RoundKind;
 pub enum CoordinatorRequest {
     /// A monitor was created or changed: re-plan its schedule. `version` is the stored version
     /// the write produced, so a late, older sync is ignored. Answer: 204.
-    Sync { monitor: Monitor, version: i64 },
+    Sync { monitor: Box<Monitor>, version: i64 },
     /// A monitor was deleted: drop it from the schedule. Answer: 204.
     Forget { monitor_id: String },
     /// Run a round for one monitor now, from all its regions. Answer: 200 with a
