@@ -3,8 +3,8 @@
 //!
 //! - Schedule: per monitor a `core::schedule::Entry` (and a pending re-check time) in the
 //!   object's storage; its alarm fires at the earliest due time (`core::schedule::next_alarm`).
-//!   The cron trigger calls `ensure-alarm` every minute, which re-syncs the schedule with D1
-//!   and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
+//!   The cron trigger sends `CoordinatorRequest::EnsureAlarm` every minute, which re-syncs
+//!   the schedule with D1 and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
 //! - A round: the due monitors are grouped by region (`core::round::region_batches`); each
 //!   region object (`region.rs`, created with its location hint) probes its batch in the
 //!   waves of `core::round::BatchPlan`; the coordinator waits for each at most that plan's
