@@ -3,8 +3,8 @@
 //!
 //! - Schedule: per monitor a `core::schedule::Entry` (and a pending re-check time) in the
 //!   object's storage; its alarm fires at the earliest due time (`core::schedule::next_alarm`).
-//!   The cron trigger calls `ensure-alarm` every minute, which re-syncs the schedule with D1
-//!   and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
+//!   The cron trigger sends `CoordinatorRequest::EnsureAlarm` every minute, which re-syncs
+//!   the schedule with D1 and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
 //! - A round: the due monitors are grouped by region (`core::round::region_batches`); each
 //!   region object (`region.rs`, created with its location hint) probes its batch in the
 //!   waves of `core::round::BatchPlan`; the coordinator waits for each at most that plan's
@@ -29,34 +29,19 @@ use std::collections::BTreeMap;
 
 use futures::future::{join_all, select, Either};
 use serde::{Deserialize, Serialize};
-use worker::{durable_object, DurableObject, Env, Method, Request, RequestInit, Response, Result, State};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use edgeprobe_core::alerting::{self, AlertState, Effect, RoundKind};
+use edgeprobe_core::alerting::{self, AlertState, Effect};
+use edgeprobe_core::limits::MAX_ROUNDS_PER_ALARM;
+use edgeprobe_core::messages::{CoordinatorRequest, RegionRequest, RoundOutcome};
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
-use edgeprobe_core::diagnosis::Diagnosis;
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::rollup;
-use edgeprobe_core::round::{self, RegionAnswer};
+use edgeprobe_core::round::{self, RegionAnswer, RoundKind};
 use edgeprobe_core::schedule::{self, Entry, InFlight};
 use edgeprobe_core::time::{UnixMillis, DAY};
-use crate::region::{self, ProbeBatch};
-use crate::{dispatcher, env, http, store};
-
-/// Most monitors one alarm runs; the rest stay due and run on the next alarm (1 s later).
-const MAX_ROUNDS_PER_ALARM: usize = 50;
-
-/// What a round produced (returned by "check now").
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RoundOutcome {
-    pub round_id: String,
-    pub monitor_id: String,
-    pub kind: String,
-    pub started_at: i64,
-    pub finished_at: i64,
-    pub reports: Vec<RegionReport>,
-    pub diagnosis: Diagnosis,
-}
+use crate::{dispatcher, env, http, objects, region, store};
 
 /// One monitor's place in the schedule (object storage, key `slot:{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -69,57 +54,40 @@ struct Slot {
     version: i64,
 }
 
-/// The body of `/sync`: the monitor as written, and the version that write produced.
-#[derive(Debug, Serialize, Deserialize)]
-struct SyncBody {
-    monitor: Monitor,
-    version: i64,
-}
-
-fn stub(env: &Env) -> Result<worker::Stub> {
-    env.durable_object("COORDINATOR")?.get_by_name("coordinator")
-}
-
-async fn call(env: &Env, path: &str, body: Option<String>) -> Result<Response> {
-    let mut init = RequestInit::new();
-    init.with_method(if body.is_some() { Method::Post } else { Method::Get });
-    if let Some(b) = body {
-        init.with_body(Some(b.into()));
-    }
-    let req = Request::new_with_init(&format!("https://coordinator{path}"), &init)?;
-    let resp = stub(env)?.fetch_with_request(req).await?;
-    if resp.status_code() >= 400 {
-        return Err(worker::Error::RustError(format!(
-            "coordinator {path}: status {}",
-            resp.status_code()
-        )));
-    }
-    Ok(resp)
+async fn call(env: &Env, request: &CoordinatorRequest) -> Result<Response> {
+    let stub = env.durable_object("COORDINATOR")?.get_by_name("coordinator")?;
+    objects::send(&stub, "coordinator", request).await
 }
 
 /// Tells the coordinator a monitor was created or changed (re-plans its schedule); `version`
 /// is the stored version the write produced, so a late, older sync is ignored.
 pub async fn sync_monitor(env: &Env, monitor: &Monitor, version: i64) -> Result<()> {
-    let body = SyncBody {
-        monitor: monitor.clone(),
+    let request = CoordinatorRequest::Sync {
+        monitor: Box::new(monitor.clone()),
         version,
     };
-    call(env, "/sync", Some(store::to_json(&body)?)).await.map(|_| ())
+    call(env, &request).await.map(|_| ())
 }
 
 /// Tells the coordinator a monitor was deleted.
 pub async fn forget_monitor(env: &Env, monitor_id: &str) -> Result<()> {
-    call(env, &format!("/forget/{monitor_id}"), Some(String::new())).await.map(|_| ())
+    let request = CoordinatorRequest::Forget {
+        monitor_id: monitor_id.to_string(),
+    };
+    call(env, &request).await.map(|_| ())
 }
 
 /// Runs a round for one monitor now, from all its regions, and returns what it found.
 pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
-    call(env, &format!("/check/{monitor_id}"), Some(String::new())).await?.json().await
+    let request = CoordinatorRequest::CheckNow {
+        monitor_id: monitor_id.to_string(),
+    };
+    call(env, &request).await?.json().await
 }
 
 /// Re-syncs the schedule with D1 and arms the alarm if it is missing (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
-    call(env, "/ensure-alarm", Some(String::new())).await.map(|_| ())
+    call(env, &CoordinatorRequest::EnsureAlarm).await.map(|_| ())
 }
 
 #[durable_object]
@@ -141,35 +109,38 @@ impl DurableObject for Coordinator {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let path = req.path();
+        let request: CoordinatorRequest = match objects::read(&mut req).await {
+            Ok(r) => r,
+            Err(answer) => return answer,
+        };
         let now = env::now();
-        if path == "/sync" {
-            let body: SyncBody = req.json().await?;
-            self.upsert_slot(&body.monitor, Some(body.version), now).await?;
-            self.rearm(now).await?;
-            return http::no_content();
+        match request {
+            CoordinatorRequest::Sync { monitor, version } => {
+                self.upsert_slot(&monitor, Some(version), now).await?;
+                self.rearm(now).await?;
+                http::no_content()
+            }
+            CoordinatorRequest::Forget { monitor_id } => {
+                self.state.storage().delete(&slot_key(&monitor_id)).await?;
+                self.rearm(now).await?;
+                http::no_content()
+            }
+            CoordinatorRequest::CheckNow { monitor_id } => {
+                let db = store::db(&self.env)?;
+                let Some(m) = store::monitors::get(&db, &monitor_id).await? else {
+                    return Response::error("no such monitor", 404);
+                };
+                let mut outcomes = self.run_rounds(vec![(m, RoundKind::Manual, now)]).await?;
+                match outcomes.pop() {
+                    Some(o) => http::json(&o, 200),
+                    None => Response::error("round produced nothing", 500),
+                }
+            }
+            CoordinatorRequest::EnsureAlarm => {
+                self.resync(now).await?;
+                http::no_content()
+            }
         }
-        if let Some(id) = path.strip_prefix("/forget/") {
-            self.state.storage().delete(&slot_key(id)).await?;
-            self.rearm(now).await?;
-            return http::no_content();
-        }
-        if let Some(id) = path.strip_prefix("/check/") {
-            let db = store::db(&self.env)?;
-            let Some(m) = store::monitors::get(&db, id).await? else {
-                return Response::error("no such monitor", 404);
-            };
-            let mut outcomes = self.run_rounds(vec![(m, RoundKind::Scheduled, now)], "manual").await?;
-            return match outcomes.pop() {
-                Some(o) => http::json(&o, 200),
-                None => Response::error("round produced nothing", 500),
-            };
-        }
-        if path == "/ensure-alarm" {
-            self.resync(now).await?;
-            return http::no_content();
-        }
-        Response::error("not found", 404)
     }
 
     async fn alarm(&self) -> Result<Response> {
@@ -198,7 +169,7 @@ impl DurableObject for Coordinator {
                             &store::rounds::RoundRow {
                                 id: &id,
                                 monitor_id: &m.id,
-                                kind: "missed",
+                                kind: RoundKind::Missed,
                                 scheduled_for: at,
                                 started_at: now,
                                 finished_at: now,
@@ -240,7 +211,8 @@ impl DurableObject for Coordinator {
             if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
                 match kind {
                     RoundKind::Scheduled => slot.entry.next_due = schedule::advance(&slot.entry, now),
-                    RoundKind::Recheck => {}
+                    // Only scheduled rounds and re-checks are run by the alarm.
+                    RoundKind::Recheck | RoundKind::Manual | RoundKind::Missed => {}
                 }
                 slot.recheck_at = None;
                 self.state.storage().put(&slot_key(&m.id), &slot).await?;
@@ -252,10 +224,10 @@ impl DurableObject for Coordinator {
         let (rechecks, scheduled): (Vec<_>, Vec<_>) = work.into_iter().partition(|(_, kind, _)| *kind == RoundKind::Recheck);
         let mut rounds = Vec::new();
         if !scheduled.is_empty() {
-            rounds.push(self.run_rounds(scheduled, ""));
+            rounds.push(self.run_rounds(scheduled));
         }
         for r in rechecks {
-            rounds.push(self.run_rounds(vec![r], ""));
+            rounds.push(self.run_rounds(vec![r]));
         }
         for result in join_all(rounds).await {
             if let Err(e) = result {
@@ -268,12 +240,16 @@ impl DurableObject for Coordinator {
     }
 }
 
+/// Storage key prefixes: slots are listed by theirs, as are in-flight markers.
+const SLOT_PREFIX: &str = "slot:";
+const IN_FLIGHT_PREFIX: &str = "inflight:";
+
 fn slot_key(monitor_id: &str) -> String {
-    format!("slot:{monitor_id}")
+    format!("{SLOT_PREFIX}{monitor_id}")
 }
 
 fn in_flight_key(monitor_id: &str, scheduled_for: UnixMillis) -> String {
-    format!("inflight:{monitor_id}:{scheduled_for}")
+    format!("{IN_FLIGHT_PREFIX}{monitor_id}:{scheduled_for}")
 }
 
 impl Coordinator {
@@ -283,7 +259,7 @@ impl Coordinator {
         let map = self
             .state
             .storage()
-            .list_with_options(worker::ListOptions::new().prefix("inflight:"))
+            .list_with_options(worker::ListOptions::new().prefix(IN_FLIGHT_PREFIX))
             .await?;
         let mut markers = Vec::new();
         for value in map.values() {
@@ -317,7 +293,7 @@ impl Coordinator {
         let map = self
             .state
             .storage()
-            .list_with_options(worker::ListOptions::new().prefix("slot:"))
+            .list_with_options(worker::ListOptions::new().prefix(SLOT_PREFIX))
             .await?;
         let mut out = Vec::new();
         for value in map.values() {
@@ -411,18 +387,15 @@ impl Coordinator {
 
     /// Runs one round for each monitor (probing all of them at once, batched per region)
     /// and records each.
-    async fn run_rounds(&self, work: Vec<(Monitor, RoundKind, UnixMillis)>, label: &str) -> Result<Vec<RoundOutcome>> {
+    async fn run_rounds(&self, work: Vec<(Monitor, RoundKind, UnixMillis)>) -> Result<Vec<RoundOutcome>> {
         let started_at = env::now();
         let monitors: Vec<Monitor> = work.iter().map(|(m, _, _)| m.clone()).collect();
         let batches = round::region_batches(&monitors);
         let calls = batches.iter().map(|(region, idx)| {
             let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
             let deadline = round::BatchPlan::for_monitors(&batch).deadline(started_at);
-            let body = ProbeBatch {
-                region: region.clone(),
-                monitors: batch.into_iter().cloned().collect(),
-            };
-            async move { (region.clone(), self.ask_region(body, deadline).await) }
+            let monitors = batch.into_iter().cloned().collect();
+            async move { (region.clone(), self.ask_region(region, monitors, deadline).await) }
         });
         let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
 
@@ -430,7 +403,7 @@ impl Coordinator {
         let mut any_alert = false;
         for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
             let reports = round::reports_for(i, m, &batches, &answers);
-            let (outcome, alerted) = self.record(m, *kind, label, *scheduled_for, started_at, reports).await?;
+            let (outcome, alerted) = self.record(m, *kind, *scheduled_for, started_at, reports).await?;
             // Recorded (or its monitor is gone): no longer in flight. Manual rounds have no marker.
             self.state.storage().delete(&in_flight_key(&m.id, *scheduled_for)).await?;
             any_alert |= alerted;
@@ -445,14 +418,15 @@ impl Coordinator {
         Ok(outcomes)
     }
 
-    async fn ask_region(&self, batch: ProbeBatch, deadline: UnixMillis) -> RegionAnswer {
+    async fn ask_region(&self, region: &str, monitors: Vec<Monitor>, deadline: UnixMillis) -> RegionAnswer {
         let wait_ms = (deadline - env::now()).max(0) as u64;
         let call = async {
-            let stub = region::stub(&self.env, &batch.region)?;
-            let mut init = RequestInit::new();
-            init.with_method(Method::Post).with_body(Some(store::to_json(&batch)?.into()));
-            let req = Request::new_with_init("https://region/probe", &init)?;
-            let mut resp = stub.fetch_with_request(req).await?;
+            let stub = region::stub(&self.env, region)?;
+            let request = RegionRequest::Probe {
+                region: region.to_string(),
+                monitors,
+            };
+            let mut resp = objects::send(&stub, "region object", &request).await?;
             if resp.status_code() != 200 {
                 return Err(worker::Error::RustError(format!("region object answered {}", resp.status_code())));
             }
@@ -472,7 +446,6 @@ impl Coordinator {
         &self,
         m: &Monitor,
         kind: RoundKind,
-        label: &str,
         scheduled_for: UnixMillis,
         started_at: UnixMillis,
         reports: Vec<RegionReport>,
@@ -498,14 +471,6 @@ impl Coordinator {
         });
 
         let round_id = env::new_id("rnd");
-        let kind_label = if label.is_empty() {
-            match kind {
-                RoundKind::Scheduled => "scheduled",
-                RoundKind::Recheck => "recheck",
-            }
-        } else {
-            label
-        };
         let state = store::rounds::load_alert_state(&db, &m.id).await?;
         let links = config.links();
         let input = alerting::RoundInput {
@@ -529,7 +494,7 @@ impl Coordinator {
             &store::rounds::RoundRow {
                 id: &round_id,
                 monitor_id: &m.id,
-                kind: kind_label,
+                kind,
                 scheduled_for,
                 started_at,
                 finished_at: now,
@@ -549,7 +514,7 @@ impl Coordinator {
         let outcome = RoundOutcome {
             round_id: round_id.clone(),
             monitor_id: m.id.clone(),
-            kind: kind_label.to_string(),
+            kind,
             started_at,
             finished_at: now,
             reports: Vec::new(),

@@ -26,25 +26,22 @@ use worker::{
 
 use edgeprobe_core::alerting::payload::{self, OutgoingRequest};
 use edgeprobe_core::alerting::retry::{after_failure, classify_response, redirect_error, DeliveryOutcome, RetryDecision, RetryPolicy};
+use edgeprobe_core::limits::{DELIVERIES_PER_ALARM, DELIVERY_DRAIN_MS, DELIVERY_TIMEOUT_MS, MAX_CONNECTIONS_IN_FLIGHT};
+use edgeprobe_core::messages::DispatcherRequest;
 use edgeprobe_core::monitor::Channel;
-use crate::env;
+use crate::{env, objects};
 use crate::store::deliveries::{AttemptRecord, Delivery, Outcome};
 use crate::store::{self, channels, deliveries};
 
-/// Rows taken per alarm; more due rows make the alarm fire again at once.
-const BATCH: u32 = 50;
-/// POSTs in flight at once (workerd lets at most 6 connections wait for headers per invocation).
-const IN_FLIGHT: usize = 6;
 /// How long one POST may take before it counts as a retryable failure.
-const TIMEOUT: Duration = Duration::from_secs(10);
+const TIMEOUT: Duration = Duration::from_millis(DELIVERY_TIMEOUT_MS);
 /// Longest error text kept per attempt.
 const MAX_ERROR_CHARS: usize = 200;
 
 /// Asks the dispatcher to look at the outbox now (fire and forget from the caller's view).
 pub async fn kick(env: &Env) -> Result<()> {
     let stub = env.durable_object("DISPATCHER")?.get_by_name("dispatcher")?;
-    stub.fetch_with_str("https://dispatcher/kick").await?;
-    Ok(())
+    objects::send(&stub, "dispatcher", &DispatcherRequest::Kick).await.map(|_| ())
 }
 
 #[durable_object]
@@ -58,22 +55,23 @@ impl DurableObject for Dispatcher {
         Self { state, env }
     }
 
-    async fn fetch(&self, req: Request) -> Result<Response> {
-        match req.path().as_str() {
-            "/kick" => {
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        match objects::read(&mut req).await {
+            Ok(DispatcherRequest::Kick) => {
                 self.arm_by(env::now()).await?;
                 Response::ok("ok")
             }
-            _ => Response::error("not found", 404),
+            Err(answer) => answer,
         }
     }
 
     async fn alarm(&self) -> Result<Response> {
         let db = store::db(&self.env)?;
-        let due = deliveries::due(&db, env::now(), BATCH).await?;
+        let due = deliveries::due(&db, env::now(), DELIVERIES_PER_ALARM).await?;
         let allow_private = env::Config::from_env(&self.env).allow_private_targets;
         futures::stream::iter(due.iter())
-            .for_each_concurrent(IN_FLIGHT, |d| async {
+            // Each POST holds one connection: stay within the platform's limit.
+            .for_each_concurrent(MAX_CONNECTIONS_IN_FLIGHT, |d| async {
                 if let Err(e) = deliver(&db, d, allow_private).await {
                     // The row stays pending and due, so the next alarm tries it again.
                     worker::console_error!("dispatcher: delivery {}: {e}", d.id);
@@ -140,7 +138,7 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         }
     };
     let (status, error) = match post(&channel, &outgoing).await {
-        Ok(Answer { status, location }) if (300..=399).contains(&status) => {
+        Ok(Answer { status, location }) if ::http::StatusCode::from_u16(status).is_ok_and(|s| s.is_redirection()) => {
             (Some(status), Some(redact(&redirect_error(status, location.as_deref()), &channel)))
         }
         Ok(Answer { status, .. }) => (Some(status), None),
@@ -190,7 +188,7 @@ async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<A
             let location = resp.headers().get("location").ok().flatten();
             // Drain a little of the body so the connection can close cleanly; its content
             // does not matter (and may echo secrets), so it is discarded.
-            let _ = select(Box::pin(resp.bytes()), Box::pin(worker::Delay::from(Duration::from_secs(2)))).await;
+            let _ = select(Box::pin(resp.bytes()), Box::pin(worker::Delay::from(Duration::from_millis(DELIVERY_DRAIN_MS)))).await;
             Ok(Answer { status, location })
         }
         Either::Left((Err(e), _)) => Err(e.to_string()),

@@ -13,8 +13,7 @@ use edgeprobe_web::problem::ApiError;
 use edgeprobe_web::security_headers::{response_kind, security_headers};
 use crate::env;
 
-/// Largest JSON body the API accepts.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use edgeprobe_core::limits::API_BODY_MAX_BYTES as MAX_BODY_BYTES;
 
 pub fn json<T: Serialize>(body: &T, status: u16) -> Result<Response> {
     let text = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;

@@ -18,6 +18,7 @@
 //! - `probe`: the edge probe (fetch) and the origin probe (TCP, TLS, HTTP/1.1 on a socket).
 //! - `coordinator`, `region`, `dispatcher`: the Durable Objects (rounds and schedule,
 //!   per-region probing, alert delivery).
+//! - `objects`: sending a Durable Object its typed request (`edgeprobe_core::messages`).
 //! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune).
 
 // Natively this crate is empty: the Worker exists only on wasm32 (`cargo test` at the root
@@ -30,6 +31,7 @@ mod cron;
 mod dispatcher;
 mod env;
 mod http;
+mod objects;
 mod probe;
 mod region;
 mod store;
@@ -60,7 +62,7 @@ async fn route(req: Request, env: Env) -> Result<Response> {
                 Err(ApiError::Unauthorized)
             } else {
                 let ctx = api::Ctx::new(req, env, params);
-                api::handle(route.operation_id, ctx).await
+                api::handle(route.operation, ctx).await
             }
         }
         RouteMatch::MethodNotAllowed { allow } => {

@@ -4,25 +4,18 @@
 //! any way is still a (classified) observation, and only an unreadable batch is an error.
 //!
 //! How many probes run at once is not decided here: it runs the waves of
-//! `core::round::BatchPlan` (at most `MAX_CONNECTIONS_IN_FLIGHT` connections each, one wave
+//! `core::round::BatchPlan` (at most `core::limits::MAX_CONNECTIONS_IN_FLIGHT` connections each, one wave
 //! after another), the same plan the coordinator derives its deadline from. Measured under
 //! wrangler dev before the plan (3 monitors with origins at a time, hang origin, 1 s timeout):
 //! 12 → 4.02 s, 30 → 10.05 s; sequential probing would take 30 s.
 
-use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
+use edgeprobe_core::messages::RegionRequest;
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::round::BatchPlan;
-use crate::{env, http, probe};
-
-/// What the coordinator sends to `POST https://region/probe`.
-#[derive(Serialize, Deserialize)]
-pub struct ProbeBatch {
-    pub region: String,
-    pub monitors: Vec<Monitor>,
-}
+use crate::{env, http, objects, probe};
 
 /// The stub for a region's object (name `region:{hint}`, created with the hint).
 pub fn stub(env: &Env, region: &str) -> Result<worker::Stub> {
@@ -41,14 +34,14 @@ impl DurableObject for RegionProber {
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let batch: ProbeBatch = match req.json().await {
-            Ok(b) => b,
-            Err(e) => return Response::error(format!("unreadable probe batch: {e}"), 400),
+        let (region, monitors) = match objects::read(&mut req).await {
+            Ok(RegionRequest::Probe { region, monitors }) => (region, monitors),
+            Err(answer) => return answer,
         };
         let colo = colo(&self.env, &req);
         let docs = env::var(&self.env, "DOCS_BASE_URL").unwrap_or_default();
-        let region = batch.region.as_str();
-        let monitors: Vec<&Monitor> = batch.monitors.iter().collect();
+        let region = region.as_str();
+        let monitors: Vec<&Monitor> = monitors.iter().collect();
         let plan = BatchPlan::for_monitors(&monitors);
         let allow_private = env::Config::from_env(&self.env).allow_private_targets;
         let mut reports: Vec<Option<RegionReport>> = vec![None; monitors.len()];

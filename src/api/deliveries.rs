@@ -129,7 +129,7 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
             kind: "delivery",
             id: id.clone(),
         })?;
-    if d.status != deliveries::DEAD {
+    if d.status != edgeprobe_core::alerting::retry::DeliveryStatus::Dead {
         return Err(ApiError::Conflict {
             detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status),
         });
@@ -153,12 +153,12 @@ fn summary_view(d: &Delivery) -> DeliveryView {
         webhook_id: &d.alert_id,
         channel_id: &d.channel_id,
         monitor_id: &d.monitor_id,
-        kind: &d.kind,
-        status: &d.status,
+        kind: d.kind.as_str(),
+        status: d.status.as_str(),
         attempts: d.attempts,
         created_at: d.created_at,
         // Only a pending delivery has a next attempt.
-        next_attempt_at: (d.status == deliveries::PENDING).then_some(d.next_attempt_at),
+        next_attempt_at: (d.status == edgeprobe_core::alerting::retry::DeliveryStatus::Pending).then_some(d.next_attempt_at),
         delivered_at: d.delivered_at,
         last_error: d.last_error.as_deref(),
     })

@@ -13,6 +13,7 @@ mod results;
 use worker::{Env, Request, Response};
 
 use edgeprobe_web::problem::ApiError;
+use edgeprobe_web::routes::Operation;
 use edgeprobe_core::time::UnixMillis;
 use crate::env::{self, Config};
 use crate::http;
@@ -93,45 +94,44 @@ pub fn internal(e: worker::Error) -> ApiError {
     ApiError::Internal { log_detail: e.to_string() }
 }
 
-pub async fn handle(operation_id: &str, ctx: Ctx) -> ApiResult {
-    match operation_id {
-        "getHealth" => {
+/// Runs the handler of `operation`; the match is exhaustive, so a route added to the table
+/// without a handler does not compile.
+pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
+    match operation {
+        Operation::GetHealth => {
             // 503 when the database does not answer: the worker cannot do its job without it.
             let h = env::health(&ctx.env).await;
             let status = if h.schema_version.is_some() { 200 } else { 503 };
             ok(http::json(&h, status))
         }
-        "getOpenApi" => ok(http::with_type(
+        Operation::GetOpenApi => ok(http::with_type(
             edgeprobe_web::routes::OPENAPI_JSON.to_string(),
             200,
             "application/json",
         )),
-        "listMonitors" => monitors::list(ctx).await,
-        "createMonitor" => monitors::create(ctx).await,
-        "getMonitor" => monitors::get(ctx).await,
-        "updateMonitor" => monitors::update(ctx).await,
-        "deleteMonitor" => monitors::delete(ctx).await,
-        "checkMonitorNow" => monitors::check_now(ctx).await,
-        "getMonitorStatus" => results::status(ctx).await,
-        "listMonitorResults" => results::results(ctx).await,
-        "listMonitorIncidents" => results::incidents(ctx).await,
-        "getIncident" => results::incident(ctx).await,
-        "listMonitorRollups" => results::rollups(ctx).await,
-        "listChannels" => channels::list(ctx).await,
-        "createChannel" => channels::create(ctx).await,
-        "getChannel" => channels::get(ctx).await,
-        "updateChannel" => channels::update(ctx).await,
-        "deleteChannel" => channels::delete(ctx).await,
-        "testChannel" => deliveries::test_channel(ctx).await,
-        "listChannelDeliveries" => deliveries::list_for_channel(ctx).await,
-        "getDelivery" => deliveries::get(ctx).await,
-        "redriveDelivery" => deliveries::redrive(ctx).await,
-        "getStatusPage" => pages::status_index(ctx).await,
-        "getMonitorStatusPage" => pages::status_monitor(ctx).await,
-        "getBadgeSvg" => pages::badge_svg(ctx).await,
-        "getBadgeJson" => pages::badge_json(ctx).await,
-        other => Err(ApiError::Internal {
-            log_detail: format!("route {other} has no handler"),
-        }),
+        Operation::ListMonitors => monitors::list(ctx).await,
+        Operation::CreateMonitor => monitors::create(ctx).await,
+        Operation::GetMonitor => monitors::get(ctx).await,
+        Operation::UpdateMonitor => monitors::update(ctx).await,
+        Operation::DeleteMonitor => monitors::delete(ctx).await,
+        Operation::CheckMonitorNow => monitors::check_now(ctx).await,
+        Operation::GetMonitorStatus => results::status(ctx).await,
+        Operation::ListMonitorResults => results::results(ctx).await,
+        Operation::ListMonitorIncidents => results::incidents(ctx).await,
+        Operation::GetIncident => results::incident(ctx).await,
+        Operation::ListMonitorRollups => results::rollups(ctx).await,
+        Operation::ListChannels => channels::list(ctx).await,
+        Operation::CreateChannel => channels::create(ctx).await,
+        Operation::GetChannel => channels::get(ctx).await,
+        Operation::UpdateChannel => channels::update(ctx).await,
+        Operation::DeleteChannel => channels::delete(ctx).await,
+        Operation::TestChannel => deliveries::test_channel(ctx).await,
+        Operation::ListChannelDeliveries => deliveries::list_for_channel(ctx).await,
+        Operation::GetDelivery => deliveries::get(ctx).await,
+        Operation::RedriveDelivery => deliveries::redrive(ctx).await,
+        Operation::GetStatusPage => pages::status_index(ctx).await,
+        Operation::GetMonitorStatusPage => pages::status_monitor(ctx).await,
+        Operation::GetBadgeSvg => pages::badge_svg(ctx).await,
+        Operation::GetBadgeJson => pages::badge_json(ctx).await,
     }
 }

@@ -42,10 +42,10 @@ async fn windows(db: &D1Database, monitor_id: &str, region: Option<&str>, now: U
     let hour_now = Granularity::Hour.bucket_start(now);
     let today = Granularity::Day.bucket_start(now);
     let end = now.saturating_add(1);
-    let hours = history::rollups(db, monitor_id, Granularity::Hour, now - 7 * DAY, end, region, Some("edge"))
+    let hours = history::rollups(db, monitor_id, Granularity::Hour, now - 7 * DAY, end, region, Some(edgeprobe_core::diagnosis::PathKind::Edge))
         .await
         .map_err(http::unavailable("rollups hourly"))?;
-    let days = history::rollups(db, monitor_id, Granularity::Day, today - 30 * DAY, today, region, Some("edge"))
+    let days = history::rollups(db, monitor_id, Granularity::Day, today - 30 * DAY, today, region, Some(edgeprobe_core::diagnosis::PathKind::Edge))
         .await
         .map_err(http::unavailable("rollups daily"))?;
     // Daily rows cover finished days only; today's hours complete the 30-day window.

@@ -10,19 +10,12 @@
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
 use edgeprobe_web::problem::ApiError;
-use edgeprobe_core::rollup::Granularity as RollupGranularity;
 use edgeprobe_core::time::DAY;
-use edgeprobe_web::validate::{parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, ProbePath};
+use edgeprobe_web::validate::{parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity};
 use edgeprobe_web::views::{IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView};
 use crate::http;
 use crate::store::{history, kv};
 
-fn path_name(p: ProbePath) -> &'static str {
-    match p {
-        ProbePath::Edge => "edge",
-        ProbePath::Origin => "origin",
-    }
-}
 
 /// `GET /api/v1/monitors/{id}/status`: the KV status document. A monitor that has never been
 /// probed has none yet; it then answers 200 with `{"monitor_id", "slug", "name", "public",
@@ -47,7 +40,7 @@ pub async fn results(ctx: Ctx) -> ApiResult {
         from: q.from,
         to: q.to,
         region: q.region.as_deref(),
-        path: q.path.map(path_name),
+        path: q.path,
     };
     let before = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     let mut rows = history::rounds_page(&ctx.db()?, &m.id, &filter, before, q.page.limit + 1)
@@ -107,13 +100,14 @@ pub async fn incident(ctx: Ctx) -> ApiResult {
 pub async fn rollups(ctx: Ctx) -> ApiResult {
     let q = parse_rollup_query(&ctx.query())?;
     let m = load(&ctx).await?;
-    let (granularity, span) = match q.granularity {
-        Granularity::Hour => (RollupGranularity::Hour, 7 * DAY),
-        Granularity::Day => (RollupGranularity::Day, 90 * DAY),
+    let granularity = q.granularity;
+    let span = match granularity {
+        Granularity::Hour => 7 * DAY,
+        Granularity::Day => 90 * DAY,
     };
     let to = q.to.unwrap_or(ctx.now);
     let from = q.from.unwrap_or(to - span);
-    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path.map(path_name))
+    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path)
         .await
         .map_err(http::unavailable("rollups list"))?;
     let items = rows.iter().map(RollupView::from).collect();

@@ -14,8 +14,8 @@ use edgeprobe_core::probe_identity::{is_probe_owned, ProbeIdentity};
 use crate::env;
 use crate::probe::timing::{since, Deadline};
 
-/// Body bytes read at most on the edge path (the keyword is searched in these).
-pub const EDGE_BODY_CAP: usize = 64 * 1024;
+// Body bytes read at most on the edge path (the keyword is searched in these).
+use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as EDGE_BODY_CAP;
 
 /// Fetches the front URL once and describes what came back. The request identifies the probe
 /// and its region as `identity` says (the same headers the origin path sends).

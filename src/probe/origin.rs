@@ -37,8 +37,8 @@ use edgeprobe_core::time::Millis;
 use crate::env;
 use crate::probe::timing::{since, Deadline};
 
-/// Body bytes read at most on the origin path.
-pub const ORIGIN_BODY_CAP: usize = 64 * 1024;
+// Body bytes read at most on the origin path.
+use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as ORIGIN_BODY_CAP;
 
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
 /// The request identifies the probe and its region as `identity` says (as the edge path does).

@@ -8,12 +8,9 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::{from_json, n, opt_n, opt_s, s, stmt, to_json};
-use edgeprobe_core::alerting::Alert;
+use edgeprobe_core::alerting::retry::DeliveryStatus;
+use edgeprobe_core::alerting::{Alert, AlertKind};
 use crate::env;
-
-/// `pending` (waiting for its next attempt), `delivered`, or `dead` (gave up; can be re-driven).
-pub const PENDING: &str = "pending";
-pub const DEAD: &str = "dead";
 
 /// One outbox row.
 #[derive(Debug, Clone)]
@@ -23,10 +20,9 @@ pub struct Delivery {
     pub alert_id: String,
     pub channel_id: String,
     pub monitor_id: String,
-    /// The alert kind (`down`, `resolved`, `test`, ...).
-    pub kind: String,
+    pub kind: AlertKind,
     pub alert: Alert,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: u32,
     pub created_at: i64,
     pub next_attempt_at: i64,
@@ -50,9 +46,9 @@ struct Row {
     alert_id: String,
     channel_id: String,
     monitor_id: String,
-    kind: String,
+    kind: AlertKind,
     alert: String,
-    status: String,
+    status: DeliveryStatus,
     attempts: f64,
     created_at: f64,
     next_attempt_at: f64,
@@ -96,13 +92,13 @@ pub fn insert_statement(
 
 const INSERT_SQL: &str =
     "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7)";
 
 /// The same row, written only while the monitor exists (evaluated inside the round's batch,
 /// so a monitor deleted while its round ran never gets alerts queued).
 const INSERT_IF_MONITOR_SQL: &str =
     "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?4)";
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?4)";
 
 fn insert_with(
     db: &D1Database,
@@ -124,6 +120,7 @@ fn insert_with(
             s(alert.kind.as_str()),
             s(&to_json(alert)?),
             n(now),
+            s(DeliveryStatus::Pending.as_str()),
         ],
     )
 }
@@ -189,9 +186,9 @@ pub async fn due(db: &D1Database, now: i64, limit: u32) -> Result<Vec<Delivery>>
     let rows = stmt(
         db,
         &format!(
-            "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
+            "SELECT {COLUMNS} FROM deliveries WHERE status = ?3 AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2"
         ),
-        &[n(now), n(limit as i64)],
+        &[n(now), n(limit as i64), s(DeliveryStatus::Pending.as_str())],
     )?
     .all()
     .await?
@@ -205,10 +202,13 @@ pub async fn next_due_at(db: &D1Database) -> Result<Option<i64>> {
     struct Next {
         at: Option<f64>,
     }
-    let row: Option<Next> = db
-        .prepare("SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'")
-        .first(None)
-        .await?;
+    let row: Option<Next> = stmt(
+        db,
+        "SELECT MIN(next_attempt_at) AS at FROM deliveries WHERE status = ?1",
+        &[s(DeliveryStatus::Pending.as_str())],
+    )?
+    .first(None)
+    .await?;
     Ok(row.and_then(|r| r.at).map(|v| v as i64))
 }
 
@@ -268,24 +268,24 @@ pub async fn finish_attempt(db: &D1Database, delivery_id: &str, a: &AttemptRecor
 fn mark_delivered_statement(db: &D1Database, id: &str, attempts: u32, at: i64) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "UPDATE deliveries SET status = 'delivered', attempts = ?2, delivered_at = ?3, last_error = NULL WHERE id = ?1",
-        &[s(id), n(attempts as i64), n(at)],
+        "UPDATE deliveries SET status = ?4, attempts = ?2, delivered_at = ?3, last_error = NULL WHERE id = ?1",
+        &[s(id), n(attempts as i64), n(at), s(DeliveryStatus::Delivered.as_str())],
     )
 }
 
 fn schedule_retry_statement(db: &D1Database, id: &str, attempts: u32, next_at: i64, error: &str) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "UPDATE deliveries SET status = 'pending', attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
-        &[s(id), n(attempts as i64), n(next_at), s(error)],
+        "UPDATE deliveries SET status = ?5, attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
+        &[s(id), n(attempts as i64), n(next_at), s(error), s(DeliveryStatus::Pending.as_str())],
     )
 }
 
 fn mark_dead_statement(db: &D1Database, id: &str, attempts: u32, reason: &str) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "UPDATE deliveries SET status = 'dead', attempts = ?2, last_error = ?3 WHERE id = ?1",
-        &[s(id), n(attempts as i64), s(reason)],
+        "UPDATE deliveries SET status = ?4, attempts = ?2, last_error = ?3 WHERE id = ?1",
+        &[s(id), n(attempts as i64), s(reason), s(DeliveryStatus::Dead.as_str())],
     )
 }
 
@@ -294,8 +294,8 @@ fn mark_dead_statement(db: &D1Database, id: &str, attempts: u32, reason: &str) -
 pub async fn redrive(db: &D1Database, id: &str, now: i64) -> Result<bool> {
     let result = stmt(
         db,
-        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?2 WHERE id = ?1 AND status = 'dead'",
-        &[s(id), n(now)],
+        "UPDATE deliveries SET status = ?3, next_attempt_at = ?2 WHERE id = ?1 AND status = ?4",
+        &[s(id), n(now), s(DeliveryStatus::Pending.as_str()), s(DeliveryStatus::Dead.as_str())],
     )?
     .run()
     .await?;

@@ -13,7 +13,9 @@ use worker::{D1Database, Result};
 
 use super::{from_json, n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::Incident;
+use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::rollup::{Granularity, Rollup};
+use edgeprobe_core::round::RoundKind;
 use edgeprobe_core::time::UnixMillis;
 use edgeprobe_web::views::{ObservationView, RoundView, StoredDiagnosis};
 
@@ -40,7 +42,7 @@ fn parsed(text: Option<&str>) -> Value {
 struct RoundRow {
     id: String,
     monitor_id: String,
-    kind: String,
+    kind: RoundKind,
     scheduled_for: Option<f64>,
     started_at: Option<f64>,
     finished_at: Option<f64>,
@@ -66,8 +68,7 @@ pub struct RoundFilter<'a> {
     pub from: Option<UnixMillis>,
     pub to: Option<UnixMillis>,
     pub region: Option<&'a str>,
-    /// "edge" or "origin".
-    pub path: Option<&'a str>,
+    pub path: Option<PathKind>,
 }
 
 /// A page of rounds, newest first, each with its observations (`observations`: one per
@@ -99,7 +100,7 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
             n(bts.min(i64::MAX / 2)),
             s(bid),
             opt_s(f.region),
-            opt_s(f.path),
+            opt_s(f.path.map(PathKind::as_str)),
             n(i64::from(limit)),
         ],
     )?
@@ -115,7 +116,7 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
         "SELECT round_id, region, path, at, ok, latency_ms, colo, data FROM observations \
 WHERE round_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR region = ?2) AND (?3 IS NULL OR path = ?3) \
 ORDER BY region, path",
-        &[s(&to_json(&ids)?), opt_s(f.region), opt_s(f.path)],
+        &[s(&to_json(&ids)?), opt_s(f.region), opt_s(f.path.map(PathKind::as_str))],
     )?
     .all()
     .await?
@@ -143,7 +144,7 @@ ORDER BY region, path",
                 diagnosis: r.diagnosis.as_deref().map(StoredDiagnosis::parse),
                 id: r.id,
                 monitor_id: r.monitor_id,
-                kind: r.kind,
+                kind: r.kind.as_str().to_string(),
                 verdict: r.verdict,
                 severity: r.severity,
                 observations,
@@ -201,7 +202,7 @@ pub async fn incident(db: &D1Database, id: &str) -> Result<Option<StoredIncident
 }
 
 /// Rollup rows of one granularity with `from <= bucket_start < to`, optionally one region and
-/// one path ("edge"/"origin"), oldest first, at most [`ROLLUP_ROWS_MAX`].
+/// one path, oldest first, at most [`ROLLUP_ROWS_MAX`].
 pub async fn rollups(
     db: &D1Database,
     monitor_id: &str,
@@ -209,7 +210,7 @@ pub async fn rollups(
     from: UnixMillis,
     to: UnixMillis,
     region: Option<&str>,
-    path: Option<&str>,
+    path: Option<PathKind>,
 ) -> Result<Vec<Rollup>> {
     #[derive(Deserialize)]
     struct Row {
@@ -225,7 +226,7 @@ AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR path = ?6) ORDER BY bucket_st
             n(from),
             n(to),
             opt_s(region),
-            opt_s(path),
+            opt_s(path.map(PathKind::as_str)),
             n(i64::from(ROLLUP_ROWS_MAX)),
         ],
     )?

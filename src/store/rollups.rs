@@ -5,14 +5,15 @@ use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use super::{from_json, n, s, stmt, to_json, JsonRow};
+use edgeprobe_core::alerting::retry::DeliveryStatus;
 use edgeprobe_core::diagnosis::PathKind;
-use edgeprobe_core::rollup::{Rollup, Sample};
+use edgeprobe_core::rollup::{Granularity, Rollup, Sample};
 
 #[derive(Deserialize)]
 struct SampleRow {
     monitor_id: String,
     region: String,
-    path: String,
+    path: PathKind,
     at: f64,
     ok: Option<f64>,
     latency_ms: Option<f64>,
@@ -23,8 +24,8 @@ pub async fn samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>>
     let rows = stmt(
         db,
         "SELECT monitor_id, region, path, at, ok, latency_ms FROM observations \
-         WHERE at >= ?1 AND at < ?2 AND path IN ('edge', 'origin') AND ok IS NOT NULL",
-        &[n(from), n(to)],
+         WHERE at >= ?1 AND at < ?2 AND path IN (?3, ?4) AND ok IS NOT NULL",
+        &[n(from), n(to), s(PathKind::Edge.as_str()), s(PathKind::Origin.as_str())],
     )?
     .all()
     .await?
@@ -34,7 +35,7 @@ pub async fn samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>>
         .map(|r| Sample {
             monitor_id: r.monitor_id,
             region: r.region,
-            path: if r.path == "edge" { PathKind::Edge } else { PathKind::Origin },
+            path: r.path,
             at: r.at as i64,
             ok: r.ok.unwrap_or(0.0) != 0.0,
             latency_ms: r.latency_ms.map(|v| v as u32),
@@ -74,8 +75,8 @@ pub async fn upsert(db: &D1Database, rollups: &[Rollup]) -> Result<()> {
 pub async fn hourly_between(db: &D1Database, from: i64, to: i64) -> Result<Vec<Rollup>> {
     let rows = stmt(
         db,
-        "SELECT data FROM rollups WHERE granularity = 'hour' AND bucket_start >= ?1 AND bucket_start < ?2",
-        &[n(from), n(to)],
+        "SELECT data FROM rollups WHERE granularity = ?3 AND bucket_start >= ?1 AND bucket_start < ?2",
+        &[n(from), n(to), s(Granularity::Hour.as_str())],
     )?
     .all()
     .await?
@@ -107,13 +108,13 @@ pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64,
     let mut batch = vec![
         stmt(
             db,
-            "DELETE FROM rollups WHERE granularity = 'hour' AND bucket_start < ?1",
-            &[n(hourly_before)],
+            "DELETE FROM rollups WHERE granularity = ?2 AND bucket_start < ?1",
+            &[n(hourly_before), s(Granularity::Hour.as_str())],
         )?,
         stmt(
             db,
-            "DELETE FROM rollups WHERE granularity = 'day' AND bucket_start < ?1",
-            &[n(daily_before)],
+            "DELETE FROM rollups WHERE granularity = ?2 AND bucket_start < ?1",
+            &[n(daily_before), s(Granularity::Day.as_str())],
         )?,
     ];
     if let Some(before) = raw_before {
@@ -121,13 +122,13 @@ pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64,
         batch.push(stmt(db, "DELETE FROM rounds WHERE started_at < ?1", &[n(before)])?);
         batch.push(stmt(
             db,
-            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != 'pending' AND created_at < ?1)",
-            &[n(before)],
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != ?2 AND created_at < ?1)",
+            &[n(before), s(DeliveryStatus::Pending.as_str())],
         )?);
         batch.push(stmt(
             db,
-            "DELETE FROM deliveries WHERE status != 'pending' AND created_at < ?1",
-            &[n(before)],
+            "DELETE FROM deliveries WHERE status != ?2 AND created_at < ?1",
+            &[n(before), s(DeliveryStatus::Pending.as_str())],
         )?);
     }
     db.batch(batch).await?;

@@ -14,13 +14,14 @@ use super::{from_json, n, opt_n, opt_s, s, stmt, to_json, JsonRow};
 use edgeprobe_core::alerting::{AlertState, Effect};
 use edgeprobe_core::diagnosis::Diagnosis;
 use edgeprobe_core::rollup::Rollup;
-use edgeprobe_core::round::ObservationRow;
+use edgeprobe_core::rollup::Granularity;
+use edgeprobe_core::round::{path_column, ObservationRow, RoundKind};
 
 /// The facts of a round row.
 pub struct RoundRow<'a> {
     pub id: &'a str,
     pub monitor_id: &'a str,
-    pub kind: &'a str,
+    pub kind: RoundKind,
     pub scheduled_for: i64,
     pub started_at: i64,
     pub finished_at: i64,
@@ -43,7 +44,7 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
         &[
             s(r.id),
             s(r.monitor_id),
-            s(r.kind),
+            s(r.kind.as_str()),
             n(r.scheduled_for),
             n(r.started_at),
             n(r.finished_at),
@@ -66,10 +67,20 @@ pub fn interrupted_round_statement(
     stmt(
         db,
         "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
-         SELECT ?1, ?2, 'missed', ?3, ?4, ?5, NULL, NULL, NULL \
+         SELECT ?1, ?2, ?6, ?3, ?4, ?5, NULL, NULL, NULL \
          WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2) \
-         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN ('scheduled', 'recheck'))",
-        &[s(id), s(&m.monitor_id), n(m.scheduled_for), n(m.started_at), n(now)],
+         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN (?7, ?8))",
+        &[
+            s(id),
+            s(&m.monitor_id),
+            n(m.scheduled_for),
+            n(m.started_at),
+            n(now),
+            s(RoundKind::Missed.as_str()),
+            // The kinds an in-flight marker stands for (the alarm's rounds).
+            s(RoundKind::Scheduled.as_str()),
+            s(RoundKind::Recheck.as_str()),
+        ],
     )
 }
 
@@ -90,7 +101,7 @@ pub fn observation_statements(
                     s(round_id),
                     s(monitor_id),
                     s(&o.region),
-                    s(o.path),
+                    s(path_column(o.path)),
                     n(at),
                     opt_n(o.ok.map(i64::from)),
                     opt_n(o.latency_ms.map(i64::from)),
@@ -181,8 +192,8 @@ pub fn effect_statements(
 pub async fn recent_hourly_rollups(db: &D1Database, monitor_id: &str, since: i64) -> Result<Vec<Rollup>> {
     let rows = stmt(
         db,
-        "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = 'hour' AND bucket_start >= ?2",
-        &[s(monitor_id), n(since)],
+        "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = ?3 AND bucket_start >= ?2",
+        &[s(monitor_id), n(since), s(Granularity::Hour.as_str())],
     )?
     .all()
     .await?

@@ -21,7 +21,8 @@ pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 pub const EXCERPT_CHARS: usize = 512;
 
 /// Builds an HTTP/1.1 request. Monitor headers whose name is not a token or whose value holds
-/// CR, LF or NUL are skipped (no header injection); headers the probe owns (Host,
+/// a control character other than tab (CR, LF, NUL…) are skipped, as the `http` crate judges
+/// them (no header injection; validation refuses both when a monitor is saved); headers the probe owns (Host,
 /// Connection, framing, `edgeprobe-region`) cannot be overridden. The probe identifies itself
 /// as `identity` says (`core::probe_identity`: a monitor's own User-Agent replaces ours).
 pub fn build_request(
@@ -31,7 +32,8 @@ pub fn build_request(
     headers: &BTreeMap<String, String>,
     identity: &ProbeIdentity,
 ) -> Vec<u8> {
-    let method = if !method.is_empty() && method.bytes().all(is_token_byte) {
+    // A method is a token (RFC 9110 §9.1); anything else would break the request line.
+    let method = if http::Method::from_bytes(method.as_bytes()).is_ok() {
         method
     } else {
         "GET"
@@ -48,18 +50,16 @@ pub fn build_request(
     const RESERVED: &[&str] = &["host", "connection", "content-length", "transfer-encoding", "te", "upgrade"];
     for (name, value) in headers {
         let reserved = RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)) || is_probe_owned(name);
-        let name_ok = !name.is_empty() && name.bytes().all(is_token_byte);
-        let value_ok = !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0);
+        // A token name (RFC 9110 §5.1); a value without CR, LF, NUL or other controls that
+        // could end the header line or be read differently by the origin.
+        let name_ok = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
+        let value_ok = http::HeaderValue::from_bytes(value.as_bytes()).is_ok();
         if !reserved && name_ok && value_ok {
             out.push_str(&format!("{name}: {}\r\n", value.trim()));
         }
     }
     out.push_str("\r\n");
     out.into_bytes()
-}
-
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Percent-encodes what may not appear in a request target (controls, spaces, non-ASCII),

@@ -8,6 +8,7 @@
 //!
 //! Layout:
 //! - [`time`]: time as data.
+//! - [`limits`]: platform limits and the bounds derived from them, each defined once.
 //! - [`observation`]: what a probe round saw, per region and path.
 //! - [`diagnosis`]: the verdict catalog and the shape of a diagnosis.
 //! - [`monitor`]: checked monitor and channel configuration.
@@ -23,6 +24,7 @@
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+//! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
 
 pub mod alerting;
 pub mod cdn;
@@ -30,6 +32,8 @@ pub mod classify;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod http1;
+pub mod limits;
+pub mod messages;
 pub mod monitor;
 pub mod observation;
 pub mod probe_identity;

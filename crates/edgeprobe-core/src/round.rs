@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diagnosis::{Diagnosis, PathKind};
@@ -16,15 +18,45 @@ use crate::observation::RegionReport;
 use crate::status::{path_ok, summarize_region, CurrentStatus, Health};
 use crate::time::{Millis, UnixMillis};
 
-/// Connections a Worker invocation may have waiting for response headers (a Workers platform
-/// limit: more are queued by the runtime, which would eat into every probe's timeout). The one
-/// place this number lives: the region object's concurrency and the coordinator's deadline
-/// both come from [`BatchPlan`].
-pub const MAX_CONNECTIONS_IN_FLIGHT: usize = 6;
+// The region object's concurrency and the coordinator's deadline both come from [`BatchPlan`].
+use crate::limits::{FANOUT_MARGIN_MS, MAX_CONNECTIONS_IN_FLIGHT};
 
-/// Extra time the coordinator grants a region object beyond its probes' own timeouts (cold
-/// start, the request and the reply).
-pub const FANOUT_MARGIN_MS: i64 = 5_000;
+/// Why a round ran: the `kind` column of a `rounds` row, the API's `kind` of a round, and what
+/// the alert state machine is told (`alerting::RoundInput`). Serialized as its snake_case name
+/// (stored in D1: the strings must never change, unit-tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundKind {
+    /// A slot of the monitor's schedule.
+    Scheduled,
+    /// Asked for by `alerting::Effect::ScheduleRecheck`.
+    Recheck,
+    /// "Check now" from the API. Steps the alert state machine like a scheduled round.
+    Manual,
+    /// A slot no round ran for (a late alarm, an interrupted round): a row with no
+    /// observations and no diagnosis; never given to the alert state machine.
+    Missed,
+}
+
+impl RoundKind {
+    pub const ALL: [RoundKind; 4] = [RoundKind::Scheduled, RoundKind::Recheck, RoundKind::Manual, RoundKind::Missed];
+
+    /// The stored and served name (the same as its JSON string).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundKind::Scheduled => "scheduled",
+            RoundKind::Recheck => "recheck",
+            RoundKind::Manual => "manual",
+            RoundKind::Missed => "missed",
+        }
+    }
+}
+
+/// The `path` column of an observation row: the path probed, or `none` for a region that did
+/// not answer (or was refused by the target policy), which has no path.
+pub fn path_column(path: Option<PathKind>) -> &'static str {
+    path.map_or("none", PathKind::as_str)
+}
 
 /// For each region, the indices (into `monitors`) of the monitors that probe from it.
 /// One region object then probes all of them in one call.
@@ -161,8 +193,8 @@ pub fn reports_for(
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservationRow {
     pub region: String,
-    /// `edge`, `origin`, or `none` for a region that did not answer.
-    pub path: &'static str,
+    /// The path probed; `None` for a region that did not answer (stored as [`path_column`]).
+    pub path: Option<PathKind>,
     pub ok: Option<bool>,
     pub latency_ms: Option<Millis>,
     pub colo: Option<String>,
@@ -177,7 +209,7 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
         match report {
             RegionReport::Unanswered { region, reason } => rows.push(ObservationRow {
                 region: region.clone(),
-                path: "none",
+                path: None,
                 ok: None,
                 latency_ms: None,
                 colo: None,
@@ -185,7 +217,7 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
             }),
             RegionReport::Refused { region, reason } => rows.push(ObservationRow {
                 region: region.clone(),
-                path: "none",
+                path: None,
                 ok: None,
                 latency_ms: None,
                 colo: None,
@@ -194,7 +226,7 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
             RegionReport::Probed(p) => {
                 rows.push(ObservationRow {
                     region: p.region.clone(),
-                    path: "edge",
+                    path: Some(PathKind::Edge),
                     ok: path_ok(report, PathKind::Edge, &monitor.expect),
                     latency_ms: p.edge.headers_ms,
                     colo: p.colo.clone(),
@@ -207,7 +239,7 @@ pub fn observation_rows(monitor: &Monitor, reports: &[RegionReport]) -> Vec<Obse
                     };
                     rows.push(ObservationRow {
                         region: p.region.clone(),
-                        path: "origin",
+                        path: Some(PathKind::Origin),
                         ok: path_ok(report, PathKind::Origin, &monitor.expect),
                         latency_ms,
                         colo: p.colo.clone(),

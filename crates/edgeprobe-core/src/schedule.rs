@@ -175,14 +175,5 @@ pub fn initial_due(monitor_id: &str, interval_ms: u64, now: UnixMillis) -> UnixM
     i64::try_from(t).unwrap_or(i64::MAX)
 }
 
-/// The time after which the coordinator stops waiting for region objects and records the
-/// silent ones as unanswered: the probe timeout plus a margin for the region object's own
-/// overhead (cold start, queueing behind its concurrency limit, the reply).
-pub fn round_deadline(timeout_ms: u32, margin_ms: u32, started_at: UnixMillis) -> UnixMillis {
-    started_at
-        .saturating_add(i64::from(timeout_ms))
-        .saturating_add(i64::from(margin_ms))
-}
-
 #[cfg(test)]
 mod tests;

@@ -46,7 +46,7 @@ impl Script {
             assert_eq!(
                 got, *want,
                 "row {i} (t={sec}s, {kind:?}, {round:?}): effects differ; state now {:?}",
-                self.state.phase
+                self.state.phase()
             );
         }
     }
@@ -88,7 +88,7 @@ impl Script {
     }
 
     fn phase(&self) -> Phase {
-        self.state.phase
+        self.state.phase()
     }
 }
 
@@ -163,7 +163,7 @@ fn failure_not_confirmed_by_the_recheck_goes_back_to_up_silently() {
         (60, S, Healthy, &[]),
     ]);
     assert_eq!(s.phase(), Phase::Up);
-    assert_eq!(s.state.first_seen_at, None);
+    assert_eq!(s.state.first_seen_at(), None);
 }
 
 #[test]
@@ -497,7 +497,8 @@ fn flapping_muted_by_maintenance_owes_no_flapping_ended() {
             &["update inc_2 flapping_ended", "send down origin_timeout"],
         ),
     ]);
-    assert!(!s.state.flapping && !s.state.flap_announced);
+    // Not flapping, and no FlappingEnded owed for the muted episode.
+    assert_eq!(s.state.flapping, None);
 }
 
 /// Turning flap detection off ends a flapping episode at once, with its notice, and pages the
@@ -544,7 +545,7 @@ fn turning_flap_detection_off_ends_the_episode() {
             "send down origin_timeout",
         ],
     )]);
-    assert!(s.sent.last().unwrap().kind == AlertKind::Down && !s.state.flapping);
+    assert!(s.sent.last().unwrap().kind == AlertKind::Down && s.state.flapping.is_none());
 }
 
 /// Alerts sent, as `(second, kind)`, for asserting a whole scenario at once.
@@ -663,7 +664,7 @@ fn a_hard_outage_while_flapping_pages_after_the_hold_and_resolves() {
             &["update inc_3 resolved", "close inc_3 after 300s", "send resolved origin_timeout"],
         ),
     ]);
-    assert!(s.state.flapping, "still flapping: the window has not passed");
+    assert!(s.state.flapping.is_some(), "still flapping: the window has not passed");
     let hard_down = s
         .sent
         .iter()
@@ -766,7 +767,7 @@ fn flap_threshold_zero_never_flaps() {
     }
     assert_eq!(s.sent.len(), 20);
     assert!(s.sent.iter().all(|a| matches!(a.kind, AlertKind::Down | AlertKind::Resolved)));
-    assert!(!s.state.flapping);
+    assert!(s.state.flapping.is_none());
 }
 
 /// An incident held back by flapping that recovers before the hold ends was never paged, so
@@ -833,12 +834,70 @@ fn alert_state_json_has_defaults_for_every_field() {
     let mut s = Script::new(monitor());
     s.run(CONFIRM);
     let v = serde_json::to_value(&s.state).unwrap();
+    assert_eq!(v["version"], 2);
     assert_eq!(v["phase"], "down");
-    assert_eq!(v["incident_id"], "inc_1");
+    assert_eq!(v["incident"]["id"], "inc_1");
     assert_eq!(v["verdict"], "origin_timeout");
     assert_eq!(v["flaps"].as_array().unwrap().len(), 1, "one incident confirmed");
-    assert_eq!(v["down_rounds"], 1);
+    assert_eq!(v["incident"]["down_rounds"], 1);
     assert!(v.get("transitions").is_none());
+    // Each phase carries only its own facts: nothing of an incident while merely suspect.
+    let mut s = Script::new(monitor());
+    s.run(&CONFIRM[..1]);
+    let v = serde_json::to_value(&s.state).unwrap();
+    assert_eq!(v["phase"], "suspect");
+    assert!(v.get("incident").is_none() && v.get("healthy_rounds").is_none(), "{v}");
+    // A row of a newer shape than this code knows is an error, never read as something else.
+    let newer = serde_json::from_str::<AlertState>(r#"{"version": 3, "phase": "up"}"#);
+    assert!(newer.is_err());
+    let broken = serde_json::from_str::<AlertState>(r#"{"version": 2, "phase": "down"}"#);
+    assert!(broken.is_err(), "a current row missing its incident must not load as up");
+}
+
+/// Rows written before the state was phased (the flat shape with optional fields) still load,
+/// with the same meaning: `state_recovering_v1.json` is what that code stored after exactly the
+/// rounds below, and it loads as the state this code reaches after them, so every later round
+/// behaves the same.
+#[test]
+fn alert_state_rows_of_the_flat_shape_load_with_the_same_meaning() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/alerts/state_recovering_v1.json");
+    let stored = std::fs::read_to_string(path).unwrap();
+    assert!(!stored.contains("\"version\""), "the fixture is of the flat shape");
+    let loaded: AlertState = serde_json::from_str(&stored).unwrap();
+    let mut s = Script::new(monitor());
+    s.run(CONFIRM);
+    s.run(&[(60, S, Healthy, &["update inc_1 recovering"])]);
+    assert_eq!(loaded, s.state);
+    assert_eq!(loaded.phase(), Phase::Recovering);
+    assert_eq!(loaded.incident_id(), Some("inc_1"));
+    // And from there both go on alike: the next healthy round resolves with the same alert.
+    let mut from_row = Script::new(monitor());
+    from_row.state = loaded;
+    from_row.incidents = 1;
+    let rows: &[(i64, RoundKind, Round, &[&str])] = &[(
+        120,
+        S,
+        Healthy,
+        &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+    )];
+    from_row.run(rows);
+    s.run(rows);
+    assert_eq!(from_row.sent, s.sent[1..], "the Resolved sent from the stored row");
+    assert_eq!(from_row.state, s.state);
+
+    // The flat shape's flapping fields become one episode, kept only while flapping.
+    let flat = r#"{"phase": "up", "flaps": [5], "flapping": true, "flapping_since": 5, "flap_announced": true}"#;
+    let loaded: AlertState = serde_json::from_str(flat).unwrap();
+    assert_eq!(
+        loaded.flapping,
+        Some(edgeprobe_core::alerting::state::FlapEpisode {
+            since: 5,
+            announced: true
+        })
+    );
+    assert_eq!(loaded.flaps, [5]);
+    let calm: AlertState = serde_json::from_str(r#"{"phase": "up", "flapping": false, "flap_announced": false}"#).unwrap();
+    assert_eq!(calm, AlertState::default());
 }
 
 mod properties {
@@ -913,9 +972,9 @@ mod properties {
                         Effect::ScheduleRecheck { at } => prop_assert!(*at > now),
                     }
                 }
-                let down = matches!(state.phase, Phase::Down | Phase::Recovering);
-                prop_assert_eq!(down, state.incident_id.is_some());
-                prop_assert_eq!(&state.incident_id, &open);
+                let down = matches!(state.phase(), Phase::Down | Phase::Recovering);
+                prop_assert_eq!(down, state.incident_id().is_some());
+                prop_assert_eq!(state.incident_id(), open.as_deref());
             }
         }
 
@@ -964,14 +1023,14 @@ mod properties {
             for i in 0..(2 + hold) {
                 state = run(state, now + i * 60_000, S, Fail(TIMEOUT, TWO), &mut n, &mut downs, &mut resolved);
             }
-            prop_assert_eq!(state.phase, Phase::Down);
-            prop_assert!(state.announced_down, "a failure held {} rounds after its confirmation was not paged", hold);
-            prop_assert_eq!(downs.last().cloned().flatten(), state.incident_id.clone());
+            prop_assert_eq!(state.phase(), Phase::Down);
+            prop_assert!(state.incident().is_some_and(|i| i.announced_down), "a failure held {} rounds after its confirmation was not paged", hold);
+            prop_assert_eq!(downs.last().and_then(|d| d.as_deref()), state.incident_id());
             now += (2 + hold) * 60_000;
             for i in 0..i64::from(recovery_rounds) {
                 state = run(state, now + i * 60_000, S, Healthy, &mut n, &mut downs, &mut resolved);
             }
-            prop_assert_eq!(state.phase, Phase::Up);
+            prop_assert_eq!(state.phase(), Phase::Up);
             prop_assert_eq!(&downs, &resolved, "every sent Down has its Resolved, in order, and nothing more");
         }
     }

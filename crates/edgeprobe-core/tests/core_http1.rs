@@ -262,6 +262,12 @@ fn request_has_fixed_headers_and_refuses_injection() {
     h.insert("X-Token".to_string(), "abc".to_string());
     h.insert("X-Evil".to_string(), "a\r\nHost: evil".to_string());
     h.insert("Bad Name".to_string(), "x".to_string());
+    h.insert("X-Colon:".to_string(), "x".to_string());
+    h.insert(String::new(), "x".to_string());
+    h.insert("X-Nul".to_string(), "a\0b".to_string());
+    h.insert("X-Lone-Cr".to_string(), "a\rb".to_string());
+    h.insert("X-Control".to_string(), "a\u{1}b".to_string());
+    h.insert("X-Del".to_string(), "a\u{7f}b".to_string());
     h.insert("Host".to_string(), "override".to_string());
     let id = ProbeIdentity::new("0.1.0", "", "weur");
     let req = String::from_utf8(build_request("GET", "example.com", "/health?x=1", &h, &id)).expect("ascii");

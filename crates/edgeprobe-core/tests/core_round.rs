@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::{EdgeFailure, RegionReport};
+use edgeprobe_core::diagnosis::PathKind;
+use edgeprobe_core::limits::{FANOUT_MARGIN_MS, MAX_CONNECTIONS_IN_FLIGHT};
 use edgeprobe_core::round::*;
 use edgeprobe_core::time::UnixMillis;
 use edgeprobe_testkit::builders;
@@ -86,6 +88,12 @@ fn deadline_counts_waves_of_six_connections() {
     // The slowest timeout sets the wave length.
     assert_eq!(deadline(0, &[&edge_only, &with_origin]), 3000 + FANOUT_MARGIN_MS);
     assert_eq!(deadline(0, &[]), FANOUT_MARGIN_MS);
+    // (Formerly `schedule::round_deadline`'s test: the one deadline rule saturates.)
+    let huge = BatchPlan {
+        waves: Vec::new(),
+        worst_case_ms: i64::MAX,
+    };
+    assert_eq!(huge.deadline(i64::MAX - 5), i64::MAX);
     assert!(BatchPlan::for_monitors(&[]).waves.is_empty());
 }
 
@@ -237,9 +245,13 @@ fn observation_rows_cover_every_path_and_unanswered_region() {
     assert_eq!(rows.len(), 2);
     assert_eq!(
         (rows[0].region.as_str(), rows[0].path, rows[0].ok, rows[0].latency_ms),
-        ("weur", "edge", Some(false), Some(12))
+        ("weur", Some(PathKind::Edge), Some(false), Some(12))
     );
-    assert_eq!((rows[1].region.as_str(), rows[1].path, rows[1].ok), ("apac", "none", None));
+    assert_eq!((rows[1].region.as_str(), rows[1].path, rows[1].ok), ("apac", None, None));
+    assert_eq!(
+        rows.iter().map(|r| path_column(r.path)).collect::<Vec<_>>(),
+        ["edge", "none"]
+    );
     assert_eq!(rows[1].data["unanswered"], "timeout");
 }
 
@@ -247,4 +259,39 @@ fn observation_rows_cover_every_path_and_unanswered_region() {
 fn missed_slots_step_back_one_interval_each() {
     assert_eq!(missed_slots(600_000, 60_000, 3), vec![420_000, 480_000, 540_000]);
     assert!(missed_slots(600_000, 60_000, 0).is_empty());
+}
+
+/// Row kinds and paths are stored in D1 (`rounds.kind`, `observations.path`, `rollups.path`) and
+/// served by the API: their strings must never change, whatever the enums are renamed to.
+#[test]
+fn stored_kind_and_path_strings_are_stable() {
+    let kinds: Vec<(&str, String)> = RoundKind::ALL
+        .iter()
+        .map(|k| (k.as_str(), serde_json::to_value(k).unwrap().as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("scheduled", "scheduled".to_string()),
+            ("recheck", "recheck".to_string()),
+            ("manual", "manual".to_string()),
+            ("missed", "missed".to_string()),
+        ]
+    );
+    for k in RoundKind::ALL {
+        let back: RoundKind = serde_json::from_value(serde_json::json!(k.as_str())).unwrap();
+        assert_eq!(back, k);
+    }
+    let paths = [
+        (Some(PathKind::Edge), "edge"),
+        (Some(PathKind::Origin), "origin"),
+        (None, "none"),
+    ];
+    for (path, stored) in paths {
+        assert_eq!(path_column(path), stored);
+        if let Some(p) = path {
+            assert_eq!(serde_json::to_value(p).unwrap(), stored);
+            assert_eq!(p.as_str(), stored);
+        }
+    }
 }

@@ -11,7 +11,7 @@ use edgeprobe_core::diagnose::{diagnose, RoundInput as DiagnoseInput};
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::{Monitor, OriginTarget, Scheme};
 use edgeprobe_core::observation::RegionReport;
-use edgeprobe_core::round::observation_rows;
+use edgeprobe_core::round::{observation_rows, path_column};
 use edgeprobe_core::target::refused_report;
 
 /// A monitor saved while private targets were allowed (local development).
@@ -67,7 +67,7 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
     let rows = observation_rows(&m, &refused);
     assert_eq!(rows.len(), m.regions.len());
     for row in &rows {
-        assert_eq!(row.path, "none");
+        assert_eq!(path_column(row.path), "none");
         assert!(
             row.data["refused_by_policy"].as_str().is_some_and(|r| r.contains("private")),
             "{:?}",

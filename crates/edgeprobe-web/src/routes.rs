@@ -15,6 +15,39 @@
 /// The OpenAPI 3.1 document served at `GET /api/v1/openapi.json`, embedded at build time.
 pub const OPENAPI_JSON: &str = include_str!("../../../schema/openapi.json");
 
+/// Every operation the API serves: one variant per row of [`ROUTES`], matched exhaustively by
+/// the platform's dispatcher (a route without a handler is a compile error, not a 500). The
+/// OpenAPI `operationId` of each is data on its [`Route`], written once, in [`ROUTES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    GetHealth,
+    GetOpenApi,
+    ListMonitors,
+    CreateMonitor,
+    GetMonitor,
+    UpdateMonitor,
+    DeleteMonitor,
+    GetMonitorStatus,
+    ListMonitorResults,
+    ListMonitorIncidents,
+    ListMonitorRollups,
+    CheckMonitorNow,
+    GetIncident,
+    ListChannels,
+    CreateChannel,
+    GetChannel,
+    UpdateChannel,
+    DeleteChannel,
+    TestChannel,
+    ListChannelDeliveries,
+    GetDelivery,
+    RedriveDelivery,
+    GetStatusPage,
+    GetMonitorStatusPage,
+    GetBadgeSvg,
+    GetBadgeJson,
+}
+
 /// One operation of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
@@ -23,46 +56,65 @@ pub struct Route {
     pub path: &'static str,
     /// Requires `Authorization: Bearer <API token>`.
     pub auth: bool,
-    /// The OpenAPI `operationId`; also a handy handler name.
+    /// What the dispatcher runs for it.
+    pub operation: Operation,
+    /// The OpenAPI `operationId` (`schema/openapi.json` must use the same, checked by
+    /// `tests/openapi_spec.rs`).
     pub operation_id: &'static str,
 }
 
-const fn r(method: &'static str, path: &'static str, auth: bool, operation_id: &'static str) -> Route {
+const fn r(method: &'static str, path: &'static str, auth: bool, operation: Operation, operation_id: &'static str) -> Route {
     Route {
         method,
         path,
         auth,
+        operation,
         operation_id,
     }
 }
 
+impl Operation {
+    /// This operation's row of [`ROUTES`] (every variant has exactly one, unit-tested).
+    pub fn route(self) -> &'static Route {
+        ROUTES
+            .iter()
+            .find(|r| r.operation == self)
+            .unwrap_or_else(|| unreachable!("{self:?} has no row in ROUTES"))
+    }
+
+    /// The OpenAPI `operationId`.
+    pub fn operation_id(self) -> &'static str {
+        self.route().operation_id
+    }
+}
+
 pub const ROUTES: &[Route] = &[
-    r("GET", "/healthz", false, "getHealth"),
-    r("GET", "/api/v1/openapi.json", false, "getOpenApi"),
-    r("GET", "/api/v1/monitors", true, "listMonitors"),
-    r("POST", "/api/v1/monitors", true, "createMonitor"),
-    r("GET", "/api/v1/monitors/{id}", true, "getMonitor"),
-    r("PATCH", "/api/v1/monitors/{id}", true, "updateMonitor"),
-    r("DELETE", "/api/v1/monitors/{id}", true, "deleteMonitor"),
-    r("GET", "/api/v1/monitors/{id}/status", true, "getMonitorStatus"),
-    r("GET", "/api/v1/monitors/{id}/results", true, "listMonitorResults"),
-    r("GET", "/api/v1/monitors/{id}/incidents", true, "listMonitorIncidents"),
-    r("GET", "/api/v1/monitors/{id}/rollups", true, "listMonitorRollups"),
-    r("POST", "/api/v1/monitors/{id}/check", true, "checkMonitorNow"),
-    r("GET", "/api/v1/incidents/{id}", true, "getIncident"),
-    r("GET", "/api/v1/channels", true, "listChannels"),
-    r("POST", "/api/v1/channels", true, "createChannel"),
-    r("GET", "/api/v1/channels/{id}", true, "getChannel"),
-    r("PATCH", "/api/v1/channels/{id}", true, "updateChannel"),
-    r("DELETE", "/api/v1/channels/{id}", true, "deleteChannel"),
-    r("POST", "/api/v1/channels/{id}/test", true, "testChannel"),
-    r("GET", "/api/v1/channels/{id}/deliveries", true, "listChannelDeliveries"),
-    r("GET", "/api/v1/deliveries/{id}", true, "getDelivery"),
-    r("POST", "/api/v1/deliveries/{id}/redrive", true, "redriveDelivery"),
-    r("GET", "/status", false, "getStatusPage"),
-    r("GET", "/status/{slug}", false, "getMonitorStatusPage"),
-    r("GET", "/badge/{slug}.svg", false, "getBadgeSvg"),
-    r("GET", "/badge/{slug}.json", false, "getBadgeJson"),
+    r("GET", "/healthz", false, Operation::GetHealth, "getHealth"),
+    r("GET", "/api/v1/openapi.json", false, Operation::GetOpenApi, "getOpenApi"),
+    r("GET", "/api/v1/monitors", true, Operation::ListMonitors, "listMonitors"),
+    r("POST", "/api/v1/monitors", true, Operation::CreateMonitor, "createMonitor"),
+    r("GET", "/api/v1/monitors/{id}", true, Operation::GetMonitor, "getMonitor"),
+    r("PATCH", "/api/v1/monitors/{id}", true, Operation::UpdateMonitor, "updateMonitor"),
+    r("DELETE", "/api/v1/monitors/{id}", true, Operation::DeleteMonitor, "deleteMonitor"),
+    r("GET", "/api/v1/monitors/{id}/status", true, Operation::GetMonitorStatus, "getMonitorStatus"),
+    r("GET", "/api/v1/monitors/{id}/results", true, Operation::ListMonitorResults, "listMonitorResults"),
+    r("GET", "/api/v1/monitors/{id}/incidents", true, Operation::ListMonitorIncidents, "listMonitorIncidents"),
+    r("GET", "/api/v1/monitors/{id}/rollups", true, Operation::ListMonitorRollups, "listMonitorRollups"),
+    r("POST", "/api/v1/monitors/{id}/check", true, Operation::CheckMonitorNow, "checkMonitorNow"),
+    r("GET", "/api/v1/incidents/{id}", true, Operation::GetIncident, "getIncident"),
+    r("GET", "/api/v1/channels", true, Operation::ListChannels, "listChannels"),
+    r("POST", "/api/v1/channels", true, Operation::CreateChannel, "createChannel"),
+    r("GET", "/api/v1/channels/{id}", true, Operation::GetChannel, "getChannel"),
+    r("PATCH", "/api/v1/channels/{id}", true, Operation::UpdateChannel, "updateChannel"),
+    r("DELETE", "/api/v1/channels/{id}", true, Operation::DeleteChannel, "deleteChannel"),
+    r("POST", "/api/v1/channels/{id}/test", true, Operation::TestChannel, "testChannel"),
+    r("GET", "/api/v1/channels/{id}/deliveries", true, Operation::ListChannelDeliveries, "listChannelDeliveries"),
+    r("GET", "/api/v1/deliveries/{id}", true, Operation::GetDelivery, "getDelivery"),
+    r("POST", "/api/v1/deliveries/{id}/redrive", true, Operation::RedriveDelivery, "redriveDelivery"),
+    r("GET", "/status", false, Operation::GetStatusPage, "getStatusPage"),
+    r("GET", "/status/{slug}", false, Operation::GetMonitorStatusPage, "getMonitorStatusPage"),
+    r("GET", "/badge/{slug}.svg", false, Operation::GetBadgeSvg, "getBadgeSvg"),
+    r("GET", "/badge/{slug}.json", false, Operation::GetBadgeJson, "getBadgeJson"),
 ];
 
 /// The outcome of matching a request line against [`ROUTES`].
@@ -110,16 +162,18 @@ pub const KNOWN_METHODS: [http::Method; 9] = [
 /// Matches a method (the exact token of the request line) and a path (no query string).
 /// `HEAD` matches `GET` routes.
 pub fn match_route(method: &str, path: &str) -> RouteMatch {
-    let known = http::Method::from_bytes(method.as_bytes()).is_ok_and(|m| KNOWN_METHODS.contains(&m));
-    if !known {
+    let Some(method) = http::Method::from_bytes(method.as_bytes())
+        .ok()
+        .filter(|m| KNOWN_METHODS.contains(m))
+    else {
         return RouteMatch::NotImplemented;
-    }
+    };
     let mut allow: Vec<&'static str> = Vec::new();
     for route in ROUTES {
         let Some(params) = match_template(route.path, path) else {
             continue;
         };
-        if route.method == method || (method == "HEAD" && route.method == "GET") {
+        if method == route.method || (method == http::Method::HEAD && route.method == http::Method::GET) {
             return RouteMatch::Found(route, params);
         }
         if !allow.contains(&route.method) {
@@ -129,8 +183,8 @@ pub fn match_route(method: &str, path: &str) -> RouteMatch {
     if allow.is_empty() {
         return RouteMatch::NotFound;
     }
-    if allow.contains(&"GET") {
-        allow.push("HEAD");
+    if allow.contains(&http::Method::GET.as_str()) {
+        allow.push(http::Method::HEAD.as_str());
     }
     RouteMatch::MethodNotAllowed { allow }
 }
@@ -274,7 +328,12 @@ mod tests {
     #[test]
     fn table_has_unique_operations_and_method_path_pairs() {
         for (i, a) in ROUTES.iter().enumerate() {
+            assert_eq!(a.operation.route(), a, "{:?}", a.operation);
+            assert_eq!(a.operation.operation_id(), a.operation_id);
+            let method = http::Method::from_bytes(a.method.as_bytes()).expect("a method token");
+            assert!(KNOWN_METHODS.contains(&method), "{}", a.method);
             for b in &ROUTES[i + 1..] {
+                assert_ne!(a.operation, b.operation);
                 assert_ne!(a.operation_id, b.operation_id);
                 assert!(a.method != b.method || a.path != b.path, "{} {}", a.method, a.path);
             }

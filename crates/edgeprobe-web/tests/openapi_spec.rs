@@ -697,7 +697,7 @@ fn served_views_match_their_generated_schemas() {
             .into_iter()
             .map(|o| ObservationView {
                 region: o.region,
-                path: o.path.into(),
+                path: edgeprobe_core::round::path_column(o.path).to_string(),
                 at: Some(T0),
                 ok: o.ok,
                 latency_ms: o.latency_ms.map(i64::from),

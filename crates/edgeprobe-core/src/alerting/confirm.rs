@@ -44,103 +44,18 @@
 //!   on the first round after the window. An incident that opened and closed inside the window
 //!   is never announced.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::alerting::alert::{alert_regions, message_id, Alert, AlertKind, AlertRegion, Links};
+use crate::alerting::alert::{alert_regions, message_id, Alert, AlertKind, Links};
 use crate::alerting::incident::{Incident, TimelineEvent, TimelineKind};
 use crate::diagnosis::{Diagnosis, Severity, Verdict};
 use crate::monitor::Monitor;
 use crate::observation::RegionReport;
 use crate::time::{UnixMillis, MINUTE};
 
-/// Where a monitor stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// Healthy, or never probed.
-    #[default]
-    Up,
-    /// One failing round; waiting for the re-check to agree.
-    Suspect,
-    /// Confirmed failing; an incident is open.
-    Down,
-    /// Healthy rounds seen while an incident is open; counting to `recovery_rounds`.
-    Recovering,
-}
+pub use crate::alerting::state::{AlertState, FailureSnapshot, FlapEpisode, OpenIncident, Phase, PhaseState};
 
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Up => "up",
-            Phase::Suspect => "suspect",
-            Phase::Down => "down",
-            Phase::Recovering => "recovering",
-        }
-    }
-}
-
-/// The latest failing round's findings: what incident alerts describe (a reminder sent after
-/// an inconclusive round still names the last known cause).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct FailureSnapshot {
-    pub verdict: Verdict,
-    pub severity: Severity,
-    pub summary: String,
-    pub checklist: Vec<String>,
-    pub affected_regions: Vec<String>,
-    pub regions: Vec<AlertRegion>,
-}
-
-/// One monitor's alerting state. The platform stores it as JSON (per monitor) and passes it to
-/// [`step`] unchanged; every field has a default so an empty object `{}` is a fresh monitor.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct AlertState {
-    pub phase: Phase,
-    /// The last round's verdict (`None` before the first round).
-    pub verdict: Option<Verdict>,
-    /// The open incident (set from confirmation until resolution).
-    pub incident_id: Option<String>,
-    /// The first failing round of the current episode (suspect or incident).
-    pub first_seen_at: Option<UnixMillis>,
-    pub confirmed_at: Option<UnixMillis>,
-    /// When the last `Down` or `Reminder` went out; reminders count from here.
-    pub last_reminder_at: Option<UnixMillis>,
-    /// Healthy rounds in a row while recovering.
-    pub healthy_rounds: u32,
-    /// When each incident within the flap window was confirmed, oldest first (pruned to the
-    /// window). Replaces the former `transitions` (every phase change), which is ignored when
-    /// read from an older row.
-    pub flaps: Vec<UnixMillis>,
-    /// Failing rounds of the open incident, the confirming round included (the hold of a
-    /// `Down` while flapping counts these).
-    pub down_rounds: u32,
-    pub flapping: bool,
-    /// When the current flapping episode began (its alerts' dedup key).
-    pub flapping_since: Option<UnixMillis>,
-    /// The `Flapping` notice went out (it is muted in maintenance); only then is a
-    /// `FlappingEnded` owed.
-    pub flap_announced: bool,
-    /// The channels were told the open incident is down (so a `Resolved` is owed).
-    pub announced_down: bool,
-    /// Alerts built for the open incident so far (the message-id sequence).
-    pub alert_seq: u32,
-    /// The `Suspected` timeline entry, kept until the incident opens.
-    pub suspected: Option<TimelineEvent>,
-    pub last_failure: Option<FailureSnapshot>,
-    /// A `Resolved` alert muted by maintenance, sent on the first round after the window.
-    pub pending_resolved: Option<Alert>,
-}
-
-/// Why the round ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RoundKind {
-    Scheduled,
-    /// Asked for by [`Effect::ScheduleRecheck`].
-    Recheck,
-}
+/// Why the round ran (a `Recheck` is the one asked for by [`Effect::ScheduleRecheck`]); the
+/// same enum as the `kind` of the round's row. A `Missed` round is never stepped.
+pub use crate::round::RoundKind;
 
 /// One round's facts, as the platform hands them in.
 #[derive(Debug, Clone, Copy)]
@@ -211,6 +126,7 @@ pub fn classify_round(d: &Diagnosis, monitor: &Monitor) -> RoundClass {
     }
 }
 
+
 /// Advances one monitor's state by one round. See the module docs for the rules and
 /// [`Effect`] for the calling contract. `new_incident_id` is called only when an incident opens.
 pub fn step(
@@ -223,108 +139,92 @@ pub fn step(
     let d = input.diagnosis;
     let now = input.now;
     let policy = &monitor.confirmation;
-    let class = classify_round(d, monitor);
-    let mut confirmed = false;
     let mut fx = Vec::new();
     let mut incident_alerts: Vec<Alert> = Vec::new();
     s.verdict = Some(d.verdict);
 
-    if class == RoundClass::Failing {
-        let snapshot = FailureSnapshot {
-            verdict: d.verdict,
-            severity: d.severity,
-            summary: d.summary(),
-            checklist: d.checklist(),
-            affected_regions: d.affected_regions.clone(),
-            regions: alert_regions(input.reports, &d.affected_regions),
-        };
-        let changed = s.last_failure.as_ref().map(|f| f.verdict) != Some(d.verdict);
-        s.last_failure = Some(snapshot);
-        match s.phase {
-            Phase::Up => {
-                s.phase = Phase::Suspect;
-                s.first_seen_at = Some(now);
-                s.suspected = Some(event(input, TimelineKind::Suspected));
-                fx.push(Effect::ScheduleRecheck {
-                    at: now.saturating_add(i64::from(policy.recheck_delay_ms)),
-                });
-            }
-            Phase::Suspect => {
-                let id = new_incident_id();
-                let first_seen = s.first_seen_at.unwrap_or(now);
-                let mut timeline: Vec<TimelineEvent> = s.suspected.take().into_iter().collect();
-                timeline.push(event(input, TimelineKind::Confirmed));
-                fx.push(Effect::OpenIncident(Incident {
-                    id: id.clone(),
-                    monitor_id: monitor.id.clone(),
-                    started_at: first_seen,
-                    confirmed_at: now,
-                    verdict: d.verdict,
-                    severity: d.severity,
-                    summary: d.summary(),
-                    regions: d.affected_regions.clone(),
-                    timeline,
-                }));
-                s.phase = Phase::Down;
-                s.incident_id = Some(id);
-                s.first_seen_at = Some(first_seen);
-                s.confirmed_at = Some(now);
-                s.announced_down = false;
-                s.alert_seq = 0;
-                s.healthy_rounds = 0;
-                s.down_rounds = 1;
-                s.flaps.push(now);
-                confirmed = true;
-            }
-            Phase::Down | Phase::Recovering => {
-                let relapsed = s.phase == Phase::Recovering;
-                s.phase = Phase::Down;
-                s.healthy_rounds = 0;
-                s.down_rounds = s.down_rounds.saturating_add(1);
-                if relapsed || changed {
-                    let kind = if relapsed {
-                        TimelineKind::Relapsed
-                    } else {
-                        TimelineKind::VerdictChanged
-                    };
-                    push_update(&mut fx, &s, event(input, kind));
+    let phase = std::mem::take(&mut s.phase);
+    let mut confirmed = false;
+    s.phase = match classify_round(d, monitor) {
+        RoundClass::Failing => {
+            let snapshot = FailureSnapshot {
+                verdict: d.verdict,
+                severity: d.severity,
+                summary: d.summary(),
+                checklist: d.checklist(),
+                affected_regions: d.affected_regions.clone(),
+                regions: alert_regions(input.reports, &d.affected_regions),
+            };
+            match phase {
+                PhaseState::Up => {
+                    fx.push(Effect::ScheduleRecheck {
+                        at: now.saturating_add(i64::from(policy.recheck_delay_ms)),
+                    });
+                    PhaseState::Suspect {
+                        first_seen_at: now,
+                        suspected: Some(event(input, TimelineKind::Suspected)),
+                        last_failure: Some(snapshot),
+                    }
                 }
-                if changed && s.announced_down {
-                    incident_alerts.push(incident_alert(&mut s, AlertKind::Updated, "down -> down", input, monitor));
+                PhaseState::Suspect {
+                    first_seen_at, suspected, ..
+                } => {
+                    let id = new_incident_id();
+                    let mut timeline: Vec<TimelineEvent> = suspected.into_iter().collect();
+                    timeline.push(event(input, TimelineKind::Confirmed));
+                    fx.push(Effect::OpenIncident(Incident {
+                        id: id.clone(),
+                        monitor_id: monitor.id.clone(),
+                        started_at: first_seen_at,
+                        confirmed_at: now,
+                        verdict: d.verdict,
+                        severity: d.severity,
+                        summary: d.summary(),
+                        regions: d.affected_regions.clone(),
+                        timeline,
+                    }));
+                    s.flaps.push(now);
+                    confirmed = true;
+                    PhaseState::Down {
+                        incident: OpenIncident {
+                            id,
+                            first_seen_at,
+                            confirmed_at: now,
+                            last_reminder_at: None,
+                            down_rounds: 1,
+                            announced_down: false,
+                            alert_seq: 0,
+                            last_failure: Some(snapshot),
+                        },
+                    }
+                }
+                PhaseState::Down { incident } => {
+                    fail_again(incident, false, snapshot, &mut fx, &mut incident_alerts, input, monitor)
+                }
+                PhaseState::Recovering { incident, .. } => {
+                    fail_again(incident, true, snapshot, &mut fx, &mut incident_alerts, input, monitor)
                 }
             }
         }
-    } else if class == RoundClass::Healthy {
-        match s.phase {
-            Phase::Up => {}
-            Phase::Suspect => {
-                s.phase = Phase::Up;
-                s.first_seen_at = None;
-                s.suspected = None;
-                s.last_failure = None;
+        RoundClass::Healthy => match phase {
+            PhaseState::Up | PhaseState::Suspect { .. } => PhaseState::Up,
+            PhaseState::Down { incident } => {
+                fx.push(update(&incident, event(input, TimelineKind::Recovering)));
+                recover(incident, 0, &mut fx, &mut incident_alerts, input, monitor)
             }
-            Phase::Down | Phase::Recovering => {
-                if s.phase == Phase::Down {
-                    s.phase = Phase::Recovering;
-                    s.healthy_rounds = 0;
-                    push_update(&mut fx, &s, event(input, TimelineKind::Recovering));
-                }
-                s.healthy_rounds = s.healthy_rounds.saturating_add(1);
-                if s.healthy_rounds >= policy.recovery_rounds {
-                    resolve(&mut s, &mut fx, &mut incident_alerts, input, monitor);
-                }
+            PhaseState::Recovering { incident, healthy_rounds } => {
+                recover(incident, healthy_rounds, &mut fx, &mut incident_alerts, input, monitor)
             }
-        }
-    }
+        },
+        RoundClass::Inconclusive => phase,
+    };
 
     let flap_notice = detect_flapping(&mut s, &mut fx, confirmed, input, monitor);
 
     if monitor.in_maintenance(now) {
-        if flap_notice.as_ref().is_some_and(|n| n.kind == AlertKind::FlappingEnded) {
-            // The end was muted; nothing more is owed for this episode.
-            s.flap_announced = false;
-        }
-        // Only an announced incident makes a Resolved; it is owed whatever the flapping.
+        // A muted `Flapping` leaves its episode unannounced, so its end is owed nothing; a
+        // muted `FlappingEnded` ends the episode all the same. Only an announced incident makes
+        // a Resolved; it is owed whatever the flapping.
         if let Some(resolved) = incident_alerts.into_iter().find(|a| a.kind == AlertKind::Resolved) {
             s.pending_resolved = Some(resolved);
         }
@@ -333,45 +233,89 @@ pub fn step(
     if let Some(pending) = s.pending_resolved.take() {
         fx.push(Effect::Send(pending));
     }
-    if let Some(notice) = flap_notice {
-        match notice.kind {
-            AlertKind::Flapping => {
-                s.flap_announced = true;
-                fx.push(Effect::Send(notice));
+    match flap_notice {
+        Some(FlapNotice::Started(notice)) => {
+            if let Some(episode) = &mut s.flapping {
+                episode.announced = true;
             }
-            _ if s.flap_announced => {
-                s.flap_announced = false;
-                fx.push(Effect::Send(notice));
-            }
-            _ => {}
+            fx.push(Effect::Send(notice));
         }
+        Some(FlapNotice::Ended { notice, owed: true }) => fx.push(Effect::Send(notice)),
+        Some(FlapNotice::Ended { owed: false, .. }) | None => {}
     }
     // Alerts about an announced incident (Updated, Resolved) flow whether or not the monitor
     // is flapping: they are only ever built for an incident whose Down was sent.
     fx.extend(incident_alerts.into_iter().map(Effect::Send));
-    // While flapping, a new incident is announced only once it has lasted.
-    let held = s.flapping && s.down_rounds < policy.sustained_down_rounds;
-    if s.phase == Phase::Down && s.incident_id.is_some() {
-        if !s.announced_down {
-            if held {
-                return (s, fx);
+    let flapping = s.flapping.is_some();
+    if let PhaseState::Down { incident } = &mut s.phase {
+        if !incident.announced_down {
+            // While flapping, a new incident is announced only once it has lasted.
+            let held = flapping && incident.down_rounds < policy.sustained_down_rounds;
+            if !held {
+                let down = incident_alert(incident, AlertKind::Down, "up -> down", input, monitor);
+                fx.push(Effect::Send(down));
+                incident.announced_down = true;
+                incident.last_reminder_at = Some(now);
             }
-            let down = incident_alert(&mut s, AlertKind::Down, "up -> down", input, monitor);
-            fx.push(Effect::Send(down));
-            s.announced_down = true;
-            s.last_reminder_at = Some(now);
-        } else if reminder_due(&s, policy.reminder_interval_ms, now) {
-            let reminder = incident_alert(&mut s, AlertKind::Reminder, "down -> down", input, monitor);
+        } else if reminder_due(incident.last_reminder_at, policy.reminder_interval_ms, now) {
+            let reminder = incident_alert(incident, AlertKind::Reminder, "down -> down", input, monitor);
             fx.push(Effect::Send(reminder));
-            s.last_reminder_at = Some(now);
+            incident.last_reminder_at = Some(now);
         }
     }
     (s, fx)
 }
 
-fn reminder_due(s: &AlertState, interval_ms: u64, now: UnixMillis) -> bool {
+/// A failing round while an incident is open: back to (or still) `Down`; a relapse or a new
+/// verdict is recorded, and a new verdict of an announced incident is sent as `Updated`.
+fn fail_again(
+    mut incident: OpenIncident,
+    relapsed: bool,
+    snapshot: FailureSnapshot,
+    fx: &mut Vec<Effect>,
+    alerts: &mut Vec<Alert>,
+    input: &RoundInput,
+    monitor: &Monitor,
+) -> PhaseState {
+    let changed = incident.last_failure.as_ref().map(|f| f.verdict) != Some(input.diagnosis.verdict);
+    incident.last_failure = Some(snapshot);
+    incident.down_rounds = incident.down_rounds.saturating_add(1);
+    if relapsed || changed {
+        let kind = if relapsed {
+            TimelineKind::Relapsed
+        } else {
+            TimelineKind::VerdictChanged
+        };
+        fx.push(update(&incident, event(input, kind)));
+    }
+    if changed && incident.announced_down {
+        alerts.push(incident_alert(&mut incident, AlertKind::Updated, "down -> down", input, monitor));
+    }
+    PhaseState::Down { incident }
+}
+
+/// A healthy round while an incident is open (`healthy_rounds` before it): still recovering,
+/// or resolved once `recovery_rounds` healthy rounds in a row were seen.
+fn recover(
+    incident: OpenIncident,
+    healthy_rounds: u32,
+    fx: &mut Vec<Effect>,
+    alerts: &mut Vec<Alert>,
+    input: &RoundInput,
+    monitor: &Monitor,
+) -> PhaseState {
+    let healthy_rounds = healthy_rounds.saturating_add(1);
+    if healthy_rounds >= monitor.confirmation.recovery_rounds {
+        resolve(incident, fx, alerts, input, monitor);
+        PhaseState::Up
+    } else {
+        PhaseState::Recovering { incident, healthy_rounds }
+    }
+}
+
+fn reminder_due(last_reminder_at: Option<UnixMillis>, interval_ms: u64, now: UnixMillis) -> bool {
     let interval = i64::try_from(interval_ms).unwrap_or(i64::MAX);
-    interval > 0 && s.last_reminder_at.is_some_and(|last| now.saturating_sub(last) >= interval)
+    interval > 0 && last_reminder_at.is_some_and(|last| now.saturating_sub(last) >= interval)
 }
 
 fn event(input: &RoundInput, kind: TimelineKind) -> TimelineEvent {
@@ -385,56 +329,53 @@ fn event(input: &RoundInput, kind: TimelineKind) -> TimelineEvent {
     }
 }
 
-fn push_update(fx: &mut Vec<Effect>, s: &AlertState, event: TimelineEvent) {
-    if let Some(id) = &s.incident_id {
-        fx.push(Effect::UpdateIncident {
-            incident_id: id.clone(),
-            event,
-        });
+fn update(incident: &OpenIncident, event: TimelineEvent) -> Effect {
+    Effect::UpdateIncident {
+        incident_id: incident.id.clone(),
+        event,
     }
 }
 
-/// Closes the open incident and returns the state to `Up`; a `Resolved` alert is owed only if
-/// the `Down` was announced.
-fn resolve(s: &mut AlertState, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, input: &RoundInput, monitor: &Monitor) {
-    push_update(fx, s, event(input, TimelineKind::Resolved));
-    let first_seen = s.first_seen_at.unwrap_or(input.now);
-    if let Some(id) = s.incident_id.clone() {
-        fx.push(Effect::CloseIncident {
-            incident_id: id,
-            ended_at: input.now,
-            duration_ms: input.now.saturating_sub(first_seen),
-        });
+/// Closes the incident (the caller returns the state to `Up`); a `Resolved` alert is owed
+/// only if the `Down` was announced.
+fn resolve(mut incident: OpenIncident, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, input: &RoundInput, monitor: &Monitor) {
+    fx.push(update(&incident, event(input, TimelineKind::Resolved)));
+    fx.push(Effect::CloseIncident {
+        incident_id: incident.id.clone(),
+        ended_at: input.now,
+        duration_ms: input.now.saturating_sub(incident.first_seen_at),
+    });
+    if incident.announced_down {
+        alerts.push(incident_alert(&mut incident, AlertKind::Resolved, "down -> up", input, monitor));
     }
-    if s.announced_down {
-        alerts.push(incident_alert(s, AlertKind::Resolved, "down -> up", input, monitor));
-    }
-    s.phase = Phase::Up;
-    s.incident_id = None;
-    s.first_seen_at = None;
-    s.confirmed_at = None;
-    s.last_reminder_at = None;
-    s.healthy_rounds = 0;
-    s.down_rounds = 0;
-    s.announced_down = false;
-    s.alert_seq = 0;
-    s.suspected = None;
-    s.last_failure = None;
 }
 
-/// Updates the flapping flag; returns the `Flapping` / `FlappingEnded` notice if one is due.
-/// `confirmed`: an incident was confirmed in this step (and recorded in `s.flaps`).
-fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, confirmed: bool, input: &RoundInput, monitor: &Monitor) -> Option<Alert> {
+/// A change of flapping found by [`detect_flapping`].
+enum FlapNotice {
+    /// An episode began: its `Flapping` notice.
+    Started(Alert),
+    /// The episode ended (it is gone from the state): its `FlappingEnded` notice, owed only if
+    /// the `Flapping` one went out.
+    Ended { notice: Alert, owed: bool },
+}
+
+/// Starts or ends the flapping episode; returns its notice if one is due. `confirmed`: an
+/// incident was confirmed in this step (and recorded in `s.flaps`).
+fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, confirmed: bool, input: &RoundInput, monitor: &Monitor) -> Option<FlapNotice> {
     let policy = &monitor.confirmation;
     let window = i64::try_from(policy.flap_window_ms).unwrap_or(i64::MAX);
     let now = input.now;
     s.flaps.retain(|&t| now.saturating_sub(t) < window);
     let window_min = window / MINUTE;
     let enabled = policy.flap_threshold > 0;
-    if enabled && confirmed && !s.flapping && s.flaps.len() > policy.flap_threshold as usize {
-        s.flapping = true;
-        s.flapping_since = Some(now);
-        push_update(fx, s, event(input, TimelineKind::FlappingStarted));
+    if enabled && confirmed && s.flapping.is_none() && s.flaps.len() > policy.flap_threshold as usize {
+        s.flapping = Some(FlapEpisode {
+            since: now,
+            announced: false,
+        });
+        if let Some(incident) = s.incident() {
+            fx.push(update(incident, event(input, TimelineKind::FlappingStarted)));
+        }
         let summary = format!(
             "{} had {} outages within {window_min} min. Short outages are not paged until none has started for {window_min} min; \
 an outage that lasts {} rounds is always paged.",
@@ -442,53 +383,63 @@ an outage that lasts {} rounds is always paged.",
             s.flaps.len(),
             policy.sustained_down_rounds
         );
-        return Some(flap_alert(
+        return Some(FlapNotice::Started(flap_alert(
             s,
+            now,
             AlertKind::Flapping,
             "up -> flapping",
             Severity::Warning,
             summary,
             input,
             monitor,
-        ));
+        )));
     }
-    if s.flapping && (s.flaps.is_empty() || !enabled) {
-        s.flapping = false;
-        push_update(fx, s, event(input, TimelineKind::FlappingEnded));
-        let down = matches!(s.phase, Phase::Down | Phase::Recovering);
-        let (word, severity) = if down {
-            ("down", Severity::Warning)
-        } else {
-            ("up", Severity::Info)
-        };
-        let summary = if enabled {
-            format!(
-                "{} has had no new outage for {window_min} min and is {word} now. Every outage is paged again.",
-                monitor.name
-            )
-        } else {
-            format!(
-                "Flap detection was turned off for {}; it is {word} now. Every outage is paged again.",
-                monitor.name
-            )
-        };
-        let notice = flap_alert(
-            s,
-            AlertKind::FlappingEnded,
-            &format!("flapping -> {word}"),
-            severity,
-            summary,
-            input,
-            monitor,
-        );
-        s.flapping_since = None;
-        return Some(notice);
+    let episode = s.flapping?;
+    if !s.flaps.is_empty() && enabled {
+        return None;
     }
-    None
+    s.flapping = None;
+    if let Some(incident) = s.incident() {
+        fx.push(update(incident, event(input, TimelineKind::FlappingEnded)));
+    }
+    let down = matches!(s.phase, PhaseState::Down { .. } | PhaseState::Recovering { .. });
+    let (word, severity) = if down {
+        ("down", Severity::Warning)
+    } else {
+        ("up", Severity::Info)
+    };
+    let summary = if enabled {
+        format!(
+            "{} has had no new outage for {window_min} min and is {word} now. Every outage is paged again.",
+            monitor.name
+        )
+    } else {
+        format!(
+            "Flap detection was turned off for {}; it is {word} now. Every outage is paged again.",
+            monitor.name
+        )
+    };
+    let notice = flap_alert(
+        s,
+        episode.since,
+        AlertKind::FlappingEnded,
+        &format!("flapping -> {word}"),
+        severity,
+        summary,
+        input,
+        monitor,
+    );
+    Some(FlapNotice::Ended {
+        notice,
+        owed: episode.announced,
+    })
 }
 
+/// A notice about the flapping episode that began at `since`.
+#[allow(clippy::too_many_arguments)]
 fn flap_alert(
     s: &AlertState,
+    since: UnixMillis,
     kind: AlertKind,
     state_change: &str,
     severity: Severity,
@@ -496,8 +447,8 @@ fn flap_alert(
     input: &RoundInput,
     monitor: &Monitor,
 ) -> Alert {
-    let dedup_key = format!("flap_{}_{}", monitor.id, s.flapping_since.unwrap_or(input.now));
-    let verdict = s.last_failure.as_ref().map_or(input.diagnosis.verdict, |f| f.verdict);
+    let dedup_key = format!("flap_{}_{since}", monitor.id);
+    let verdict = s.last_failure().map_or(input.diagnosis.verdict, |f| f.verdict);
     Alert {
         id: message_id(&dedup_key, kind, 0),
         kind,
@@ -506,14 +457,14 @@ fn flap_alert(
         monitor_id: monitor.id.clone(),
         monitor_name: monitor.name.clone(),
         monitor_url: monitor.url.clone(),
-        incident_id: s.incident_id.clone(),
+        incident_id: s.incident_id().map(str::to_string),
         state_change: state_change.to_string(),
         verdict,
         summary,
         checklist: Vec::new(),
         severity,
-        first_seen_at: s.first_seen_at,
-        confirmed_at: s.confirmed_at,
+        first_seen_at: s.first_seen_at(),
+        confirmed_at: s.incident().map(|i| i.confirmed_at),
         resolved_at: None,
         regions: Vec::new(),
         links: input.links.for_monitor(monitor, verdict),
@@ -521,12 +472,11 @@ fn flap_alert(
 }
 
 /// An alert about the open incident, described by the last failing round's findings.
-fn incident_alert(s: &mut AlertState, kind: AlertKind, state_change: &str, input: &RoundInput, monitor: &Monitor) -> Alert {
+fn incident_alert(incident: &mut OpenIncident, kind: AlertKind, state_change: &str, input: &RoundInput, monitor: &Monitor) -> Alert {
     let d = input.diagnosis;
-    let incident_id = s.incident_id.clone().unwrap_or_default();
-    let seq = s.alert_seq;
-    s.alert_seq = s.alert_seq.saturating_add(1);
-    let failure = s.last_failure.clone().unwrap_or_else(|| FailureSnapshot {
+    let seq = incident.alert_seq;
+    incident.alert_seq = incident.alert_seq.saturating_add(1);
+    let failure = incident.last_failure.clone().unwrap_or_else(|| FailureSnapshot {
         verdict: d.verdict,
         severity: d.severity,
         summary: d.summary(),
@@ -535,7 +485,7 @@ fn incident_alert(s: &mut AlertState, kind: AlertKind, state_change: &str, input
         regions: alert_regions(input.reports, &d.affected_regions),
     });
     let (summary, severity, checklist, regions, resolved_at) = if kind == AlertKind::Resolved {
-        let minutes = input.now.saturating_sub(s.first_seen_at.unwrap_or(input.now)) / MINUTE;
+        let minutes = input.now.saturating_sub(incident.first_seen_at) / MINUTE;
         (
             format!(
                 "{} is healthy again after {minutes} min. The cause was: {}",
@@ -550,21 +500,21 @@ fn incident_alert(s: &mut AlertState, kind: AlertKind, state_change: &str, input
         (failure.summary, failure.severity, failure.checklist, failure.regions, None)
     };
     Alert {
-        id: message_id(&incident_id, kind, seq),
+        id: message_id(&incident.id, kind, seq),
         kind,
         at: input.now,
-        dedup_key: incident_id.clone(),
+        dedup_key: incident.id.clone(),
         monitor_id: monitor.id.clone(),
         monitor_name: monitor.name.clone(),
         monitor_url: monitor.url.clone(),
-        incident_id: Some(incident_id),
+        incident_id: Some(incident.id.clone()),
         state_change: state_change.to_string(),
         verdict: failure.verdict,
         summary,
         checklist,
         severity,
-        first_seen_at: s.first_seen_at,
-        confirmed_at: s.confirmed_at,
+        first_seen_at: Some(incident.first_seen_at),
+        confirmed_at: Some(incident.confirmed_at),
         resolved_at,
         regions,
         links: input.links.for_monitor(monitor, failure.verdict),

@@ -1,6 +1,6 @@
 //! Alerting: from diagnosed rounds to messages in people's channels.
 //!
-//! Everything here is pure. The platform stores the per-monitor [`confirm::AlertState`], calls
+//! Everything here is pure. The platform stores the per-monitor [`state::AlertState`], calls
 //! [`confirm::step`] after every round with the time, executes the returned effects (incident
 //! rows, re-check alarms, outbox rows), renders each outbox row with [`payload::build`] at
 //! delivery time, and schedules retries with [`retry`]. Nothing here sends, stores or reads a
@@ -9,6 +9,7 @@
 //! Layout:
 //! - [`confirm`]: the confirmation state machine (suspect, re-check, incident, recovery,
 //!   flapping, maintenance).
+//! - [`state`]: the per-monitor alerting state, phase by phase, and its stored shapes.
 //! - [`incident`]: incidents and their timelines, as data.
 //! - [`alert`]: the channel-neutral alert and its per-region evidence.
 //! - [`payload`]: webhook, Slack, Discord and PagerDuty bodies and headers.
@@ -21,8 +22,10 @@ pub mod incident;
 pub mod payload;
 pub mod retry;
 pub mod sign;
+pub mod state;
 
 pub use alert::{alert_regions, Alert, AlertKind, AlertLinks, AlertRegion, Links};
-pub use confirm::{step, AlertState, Effect, Phase, RoundInput, RoundKind};
+pub use confirm::{step, Effect, RoundInput, RoundKind};
+pub use state::{AlertState, Phase, PhaseState};
 pub use incident::{Incident, TimelineEvent, TimelineKind};
 pub use payload::{build, BuildError, OutgoingRequest};

@@ -50,14 +50,49 @@ pub enum DeliveryOutcome {
     PermanentFailure,
 }
 
+/// Where an outbox row stands: the `status` column of `deliveries` and the API's `status` of a
+/// delivery (stored: the strings must never change, unit-tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    Delivered,
+    /// Given up on; can be re-driven (back to `Pending`).
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Dead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+}
+
+impl std::fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Classifies a channel's answer. 1xx/3xx are retryable: a webhook endpoint that redirects or
 /// answers informationally has not accepted the message, and the platform does not follow
 /// redirects for signed POSTs.
 pub fn classify_response(status: u16) -> DeliveryOutcome {
+    use http::StatusCode;
+    // Not a status code at all (outside 100-999): a broken answer, worth another try.
+    let Ok(status) = StatusCode::from_u16(status) else {
+        return DeliveryOutcome::RetryableFailure;
+    };
     match status {
-        200..=299 => DeliveryOutcome::Delivered,
-        408 | 425 | 429 => DeliveryOutcome::RetryableFailure,
-        400..=499 => DeliveryOutcome::PermanentFailure,
+        s if s.is_success() => DeliveryOutcome::Delivered,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_EARLY | StatusCode::TOO_MANY_REQUESTS => DeliveryOutcome::RetryableFailure,
+        s if s.is_client_error() => DeliveryOutcome::PermanentFailure,
         _ => DeliveryOutcome::RetryableFailure,
     }
 }
@@ -151,6 +186,26 @@ mod tests {
     }
 
     #[test]
+    fn stored_delivery_statuses_are_stable() {
+        let stored: Vec<(&str, serde_json::Value)> = DeliveryStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), serde_json::to_value(s).unwrap()))
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                ("pending", serde_json::json!("pending")),
+                ("delivered", serde_json::json!("delivered")),
+                ("dead", serde_json::json!("dead")),
+            ]
+        );
+        for s in DeliveryStatus::ALL {
+            assert_eq!(serde_json::from_value::<DeliveryStatus>(serde_json::json!(s.as_str())).unwrap(), s);
+            assert_eq!(s.to_string(), s.as_str());
+        }
+    }
+
+    #[test]
     fn classifies_statuses() {
         use DeliveryOutcome::*;
         let cases = [
@@ -173,6 +228,15 @@ mod tests {
             (410, PermanentFailure),
             (413, PermanentFailure),
             (422, PermanentFailure),
+            // The edges of each class, and numbers that are not status codes.
+            (199, RetryableFailure),
+            (300, RetryableFailure),
+            (399, RetryableFailure),
+            (499, PermanentFailure),
+            (600, RetryableFailure),
+            (0, RetryableFailure),
+            (99, RetryableFailure),
+            (1000, RetryableFailure),
         ];
         for (status, want) in cases {
             assert_eq!(classify_response(status), want, "{status}");

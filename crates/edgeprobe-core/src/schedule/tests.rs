@@ -135,12 +135,6 @@ fn initial_due_is_stable_on_grid_and_spread() {
     assert!(initial_due("m", 0, i64::MAX) >= i64::MAX - 1);
 }
 
-#[test]
-fn round_deadline_adds_timeout_and_margin() {
-    assert_eq!(round_deadline(10_000, 2_000, T0), T0 + 12_000);
-    assert_eq!(round_deadline(u32::MAX, u32::MAX, i64::MAX - 5), i64::MAX);
-}
-
 /// A coordinator driven by the pure functions: runs due rounds, stores advanced due times,
 /// and records every slot as ran or missed.
 struct Script {

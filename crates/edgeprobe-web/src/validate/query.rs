@@ -27,17 +27,10 @@ pub struct PageQuery {
     pub cursor: Option<Cursor>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProbePath {
-    Edge,
-    Origin,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Granularity {
-    Hour,
-    Day,
-}
+/// The path filter is the path of the stored rows (one enum, one set of strings).
+pub use edgeprobe_core::diagnosis::PathKind as ProbePath;
+/// The granularity filter is the granularity of the stored rollups.
+pub use edgeprobe_core::rollup::Granularity;
 
 /// `GET /api/v1/monitors/{id}/results`: rounds in `[from, to)`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,14 +154,12 @@ impl Params {
     }
 
     fn path(&self, e: &mut Errors) -> Option<ProbePath> {
-        match self.get("path")? {
-            "edge" => Some(ProbePath::Edge),
-            "origin" => Some(ProbePath::Origin),
-            _ => {
-                e.push("/query/path", "must be edge or origin");
-                None
-            }
+        let given = self.get("path")?;
+        let path = [ProbePath::Edge, ProbePath::Origin].into_iter().find(|p| p.as_str() == given);
+        if path.is_none() {
+            e.push("/query/path", "must be edge or origin");
         }
+        path
     }
 }
 
@@ -200,12 +191,14 @@ pub fn parse_rollup_query(query: &str) -> Result<RollupQuery, Vec<FieldError>> {
     let mut e = Errors::default();
     let p = Params::parse(query, &["granularity", "from", "to", "region", "path"], &mut e);
     let granularity = match p.get("granularity") {
-        None | Some("hour") => Granularity::Hour,
-        Some("day") => Granularity::Day,
-        Some(_) => {
-            e.push("/query/granularity", "must be hour or day");
-            Granularity::Hour
-        }
+        None => Granularity::Hour,
+        Some(given) => [Granularity::Hour, Granularity::Day]
+            .into_iter()
+            .find(|g| g.as_str() == given)
+            .unwrap_or_else(|| {
+                e.push("/query/granularity", "must be hour or day");
+                Granularity::Hour
+            }),
     };
     let (from, to) = p.range(&mut e);
     let q = RollupQuery {
