@@ -4,6 +4,7 @@
 //! 2. kicks the dispatcher, so a lost kick never strands an alert in the outbox;
 //! 3. rolls finished hours into hourly rollups and those into daily ones (core::rollup);
 //! 4. prunes raw rows and rollups past retention (core::rollup::retention).
+//!
 //! Each step runs even if an earlier one failed; failures are logged and retried next minute.
 
 use worker::{Env, Result};

@@ -262,7 +262,9 @@ fn every_response_kind_carries_its_security_headers() {
     const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
     let api = Api::from_env();
     let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
-    let cases: Vec<(&str, Resp, u16, &str, &str, Option<&str>)> = vec![
+    // (kind, response, status, content type, CSP, X-Frame-Options)
+    type Case<'a> = (&'a str, Resp, u16, &'a str, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "API JSON",
             api.get("/api/v1/monitors"),

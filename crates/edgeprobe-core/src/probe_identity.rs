@@ -142,8 +142,9 @@ mod tests {
             pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
         };
         // (monitor headers) -> the probe's own headers
+        type Case<'a> = (BTreeMap<String, String>, Vec<(&'a str, &'a str)>);
         let ua = id.user_agent();
-        let cases: Vec<(BTreeMap<String, String>, Vec<(&str, &str)>)> = vec![
+        let cases: Vec<Case> = vec![
             (h(&[]), vec![("User-Agent", ua), ("edgeprobe-region", "apac")]),
             (h(&[("X-Token", "abc")]), vec![("User-Agent", ua), ("edgeprobe-region", "apac")]),
             (h(&[("user-agent", "MyBot/1")]), vec![("edgeprobe-region", "apac")]),

@@ -3,6 +3,10 @@
 //! actually gets. To regenerate after an intended change: `EDGEPROBE_BLESS=1 cargo test --test
 //! alert_payloads`, then review the diff in git.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::builders as common;
 
 use std::path::PathBuf;

@@ -1,6 +1,10 @@
 //! Scripted step-and-verify scenarios for the confirmation state machine. Each script is a
 //! table: at this second, this kind of round with this outcome, expect exactly these effects.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::builders as common;
 
 use common::{diagnosis, links, monitor, reports, with_maintenance, Round, T0};

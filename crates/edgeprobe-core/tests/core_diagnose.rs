@@ -1,6 +1,10 @@
 //! The diagnosis engine, table-driven: at least three distinct evidence patterns per verdict,
 //! then whole recorded rounds under tests/fixtures/rounds/ against their golden diagnoses.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::reports as support;
 
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};

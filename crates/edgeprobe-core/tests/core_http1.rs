@@ -1,6 +1,10 @@
 //! The HTTP/1.1 reader against raw responses in tests/fixtures/http1/, and properties: no input
 //! at any chunking panics, and chunking never changes the outcome.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

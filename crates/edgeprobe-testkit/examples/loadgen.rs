@@ -95,7 +95,13 @@ fn main() {
     if paths.is_empty() {
         paths = vec!["/status".into(), "/api/v1/openapi.json".into()];
     }
-    let url = url::Url::parse(&base).expect("a base URL such as http://127.0.0.1:8787");
+    let url = match url::Url::parse(&base) {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("loadgen: {base:?} is not a base URL such as http://127.0.0.1:8787: {e}");
+            std::process::exit(2);
+        }
+    };
     let host = url.host_str().unwrap_or("").trim_matches(|c| c == '[' || c == ']').to_string();
     assert!(
         matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1"),

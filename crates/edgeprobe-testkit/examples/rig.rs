@@ -36,6 +36,18 @@ extern "C" fn on_signal(_: libc::c_int) {
     SIGNALLED.store(true, Ordering::SeqCst);
 }
 
+/// SIGTERM and SIGINT set [`SIGNALLED`] instead of killing the process, so the rig stops
+/// its servers and removes its files on the way out.
+#[allow(unsafe_code)] // signal(2): std cannot install a signal handler.
+fn install_signal_handlers() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGTERM, handler);
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
 struct Args {
     json: Option<PathBuf>,
     make_ca: Option<PathBuf>,
@@ -64,6 +76,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+#[allow(unsafe_code)] // isatty(3)/fstat(2) on fd 0.
 fn stdin_is_pipe_or_tty() -> bool {
     // SAFETY: fstat/isatty on fd 0 with a zeroed, writable stat buffer.
     unsafe {
@@ -95,12 +108,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::signal(libc::SIGTERM, handler);
-        libc::signal(libc::SIGINT, handler);
-    }
+    install_signal_handlers();
     let rig = match Rig::start(RigOptions::default()) {
         Ok(r) => r,
         Err(e) => {

@@ -16,6 +16,10 @@
 //! - [`status_page`]: the server-rendered public status page.
 //! - [`security_headers`]: the security headers of every response, by response kind.
 
+// Dependencies this crate lists but does not use are a warning (an error under `make test`'s
+// clippy gate); not for the unit-test build, which also sees the dev-dependencies.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod badge;
 pub mod problem;
 pub mod routes;

@@ -171,6 +171,9 @@ pub struct ClosedPort {
 }
 
 impl ClosedPort {
+    // std cannot bind a TCP socket without listening on it; socket(2), bind(2) and
+    // getsockname(2) by hand are the whole point of this type.
+    #[allow(unsafe_code)]
     pub fn reserve() -> std::io::Result<ClosedPort> {
         use std::os::fd::FromRawFd;
         // SAFETY: plain socket(2); the result is checked before it is wrapped.
@@ -180,6 +183,7 @@ impl ClosedPort {
         }
         // SAFETY: `raw` is a fresh, valid descriptor we own from here on.
         let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) };
+        // SAFETY: sockaddr_in is plain old data; all zeroes is a valid value.
         let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
         addr.sin_family = libc::AF_INET as libc::sa_family_t;
         addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
@@ -190,6 +194,7 @@ impl ClosedPort {
         if unsafe { libc::bind(fd.as_raw_fd(), &addr as *const _ as *const libc::sockaddr, len) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
+        // SAFETY: as for `addr`.
         let mut bound: libc::sockaddr_in = unsafe { std::mem::zeroed() };
         let mut bound_len = len;
         // SAFETY: bound/bound_len describe a writable sockaddr_in.

@@ -217,6 +217,7 @@ pub fn start_with_config(dir: &Path, conf: &str, ports: Ports) -> Result<Nginx, 
     })
 }
 
+#[allow(unsafe_code)] // geteuid(2): std has no safe wrapper.
 pub(super) fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -235,16 +236,7 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     // Own process group: killing -pgid takes the master and its workers together.
     cmd.process_group(0);
-    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            // SIGTERM (not KILL) so the master still takes its workers down with it.
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    terminate_with_parent(&mut cmd);
     let keeper = Keeper::spawn(cmd)?;
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
@@ -266,6 +258,22 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
     }
 }
 
+/// The child gets SIGTERM when the process that started it dies (even by SIGKILL), so a
+/// killed test run leaves no nginx behind.
+#[allow(unsafe_code)] // pre_exec + prctl(2): std has no safe way to set a parent-death signal.
+fn terminate_with_parent(cmd: &mut Command) {
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // SIGTERM (not KILL) so the master still takes its workers down with it.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 fn nginx_binary() -> &'static str {
     if Path::new("/usr/sbin/nginx").exists() {
         "/usr/sbin/nginx"
@@ -274,6 +282,7 @@ fn nginx_binary() -> &'static str {
     }
 }
 
+#[allow(unsafe_code)] // kill(2) of a process group: std can only signal the child itself.
 fn kill_group(child: &mut Child) {
     let pgid = child.id() as libc::pid_t;
     // SAFETY: kill has no memory-safety preconditions; a negative pid names our child's group.
@@ -282,11 +291,13 @@ fn kill_group(child: &mut Child) {
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             // Workers may outlive the master by a moment; make sure the group is gone.
+            // SAFETY: as above.
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
             return;
         }
         thread::sleep(Duration::from_millis(20));
     }
+    // SAFETY: as above.
     unsafe { libc::kill(-pgid, libc::SIGKILL) };
     let _ = child.wait();
 }
