@@ -31,7 +31,9 @@ set -e
 
 say "native tests (pure core, rig self-test)"
 set +e
-cargo test --no-fail-fast 2>&1 | tee -a "$LOG"
+# --workspace: the root is also the worker's package, so a plain `cargo test` here would test
+# only the worker (natively empty: 0 tests) and none of crates/.
+cargo test --workspace --no-fail-fast 2>&1 | tee -a "$LOG"
 native=${PIPESTATUS[0]}
 # The rig's firewall tests once more where they may act: in a namespace scripts/netns.sh
 # created and marked (above, on the host, they must skip).
