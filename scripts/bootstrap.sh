@@ -37,7 +37,9 @@ step "checking base tools (cargo, node, npm)"
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
-node -e 'process.exit(parseInt(process.versions.node) >= 18 ? 0 : 1)' || die "Node.js >= 18 is needed for wrangler"
+# wrangler 4.86 needs Node.js >= 20.3.0 (its package.json "engines"; so does ours).
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 3) ? 0 : 1)' \
+  || die "Node.js >= 20.3.0 is needed for wrangler 4.86 (found $(node --version)); Debian 13's nodejs package has it"
 
 # 2. wasm32 target ----------------------------------------------------------------------------
 has_wasm_std() { # $1 = rustc

@@ -31,17 +31,17 @@ use futures::future::{join_all, select, Either};
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
+use crate::{dispatcher, env, http, objects, region, store};
 use edgeprobe_core::alerting::{self, AlertState, Effect};
+use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use edgeprobe_core::limits::MAX_ROUNDS_PER_ALARM;
 use edgeprobe_core::messages::{CoordinatorRequest, RegionRequest, RoundOutcome};
-use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::rollup;
 use edgeprobe_core::round::{self, RegionAnswer, RoundKind};
 use edgeprobe_core::schedule::{self, Entry, InFlight};
 use edgeprobe_core::time::{UnixMillis, DAY};
-use crate::{dispatcher, env, http, objects, region, store};
 
 /// One monitor's place in the schedule (object storage, key `slot:{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,7 +55,9 @@ struct Slot {
 }
 
 async fn call(env: &Env, request: &CoordinatorRequest) -> Result<Response> {
-    let stub = env.durable_object("COORDINATOR")?.get_by_name("coordinator")?;
+    let stub = env
+        .durable_object("COORDINATOR")?
+        .get_by_name("coordinator")?;
     objects::send(&stub, "coordinator", request).await
 }
 
@@ -87,7 +89,9 @@ pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
 
 /// Re-syncs the schedule with D1 and arms the alarm if it is missing (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
-    call(env, &CoordinatorRequest::EnsureAlarm).await.map(|_| ())
+    call(env, &CoordinatorRequest::EnsureAlarm)
+        .await
+        .map(|_| ())
 }
 
 #[durable_object]
@@ -162,7 +166,8 @@ impl DurableObject for Coordinator {
             };
             match store::monitors::get(&db, &d.monitor_id).await? {
                 Some(m) => {
-                    for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed) {
+                    for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed)
+                    {
                         let id = env::new_id("rnd");
                         missed_rows.push(store::rounds::round_statement(
                             &db,
@@ -180,7 +185,10 @@ impl DurableObject for Coordinator {
                     work.push((m, RoundKind::Scheduled, d.scheduled_for));
                 }
                 None => {
-                    self.state.storage().delete(&slot_key(&d.monitor_id)).await?;
+                    self.state
+                        .storage()
+                        .delete(&slot_key(&d.monitor_id))
+                        .await?;
                 }
             }
         }
@@ -188,7 +196,10 @@ impl DurableObject for Coordinator {
         for slot in &slots {
             if let Some(at) = slot.recheck_at {
                 let id = &slot.entry.monitor_id;
-                if at <= now && !work.iter().any(|(m, _, _)| &m.id == id) && work.len() < MAX_ROUNDS_PER_ALARM {
+                if at <= now
+                    && !work.iter().any(|(m, _, _)| &m.id == id)
+                    && work.len() < MAX_ROUNDS_PER_ALARM
+                {
                     if let Some(m) = store::monitors::get(&db, id).await? {
                         work.push((m, RoundKind::Recheck, at));
                     }
@@ -207,10 +218,15 @@ impl DurableObject for Coordinator {
                 started_at: now,
                 owner: self.instance.clone(),
             };
-            self.state.storage().put(&in_flight_key(&m.id, *scheduled_for), &marker).await?;
+            self.state
+                .storage()
+                .put(&in_flight_key(&m.id, *scheduled_for), &marker)
+                .await?;
             if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
                 match kind {
-                    RoundKind::Scheduled => slot.entry.next_due = schedule::advance(&slot.entry, now),
+                    RoundKind::Scheduled => {
+                        slot.entry.next_due = schedule::advance(&slot.entry, now)
+                    }
                     // Only scheduled rounds and re-checks are run by the alarm.
                     RoundKind::Recheck | RoundKind::Manual | RoundKind::Missed => {}
                 }
@@ -221,7 +237,9 @@ impl DurableObject for Coordinator {
         // Scheduled rounds share one batch per region (the platform's connection budget);
         // re-checks are rare and decide alerts, so each runs as its own round beside them and
         // is recorded as soon as its regions answer, never waiting on unrelated slow probes.
-        let (rechecks, scheduled): (Vec<_>, Vec<_>) = work.into_iter().partition(|(_, kind, _)| *kind == RoundKind::Recheck);
+        let (rechecks, scheduled): (Vec<_>, Vec<_>) = work
+            .into_iter()
+            .partition(|(_, kind, _)| *kind == RoundKind::Recheck);
         let mut rounds = Vec::new();
         if !scheduled.is_empty() {
             rounds.push(self.run_rounds(scheduled));
@@ -275,7 +293,12 @@ impl Coordinator {
         let db = store::db(&self.env)?;
         let mut rows = Vec::new();
         for m in &lost {
-            rows.push(store::rounds::interrupted_round_statement(&db, &env::new_id("rnd"), m, now)?);
+            rows.push(store::rounds::interrupted_round_statement(
+                &db,
+                &env::new_id("rnd"),
+                m,
+                now,
+            )?);
         }
         db.batch(rows).await?;
         for m in &lost {
@@ -284,7 +307,10 @@ impl Coordinator {
                 m.monitor_id,
                 m.scheduled_for
             );
-            self.state.storage().delete(&in_flight_key(&m.monitor_id, m.scheduled_for)).await?;
+            self.state
+                .storage()
+                .delete(&in_flight_key(&m.monitor_id, m.scheduled_for))
+                .await?;
         }
         Ok(())
     }
@@ -351,13 +377,18 @@ impl Coordinator {
         let slots = self.slots().await?;
         for m in &monitors {
             let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
-            if known.is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms) {
+            if known
+                .is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms)
+            {
                 self.upsert_slot(m, None, now).await?;
             }
         }
         for s in &slots {
             if !monitors.iter().any(|m| m.id == s.entry.monitor_id) {
-                self.state.storage().delete(&slot_key(&s.entry.monitor_id)).await?;
+                self.state
+                    .storage()
+                    .delete(&slot_key(&s.entry.monitor_id))
+                    .await?;
             }
         }
         self.rearm(now).await
@@ -368,7 +399,11 @@ impl Coordinator {
         let slots = self.slots().await?;
         let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
         let next_scheduled = schedule::next_alarm(&entries, now);
-        let next_recheck = slots.iter().filter_map(|s| s.recheck_at).min().map(|t| t.max(now));
+        let next_recheck = slots
+            .iter()
+            .filter_map(|s| s.recheck_at)
+            .min()
+            .map(|t| t.max(now));
         let next = match (next_scheduled, next_recheck) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -387,7 +422,10 @@ impl Coordinator {
 
     /// Runs one round for each monitor (probing all of them at once, batched per region)
     /// and records each.
-    async fn run_rounds(&self, work: Vec<(Monitor, RoundKind, UnixMillis)>) -> Result<Vec<RoundOutcome>> {
+    async fn run_rounds(
+        &self,
+        work: Vec<(Monitor, RoundKind, UnixMillis)>,
+    ) -> Result<Vec<RoundOutcome>> {
         let started_at = env::now();
         let monitors: Vec<Monitor> = work.iter().map(|(m, _, _)| m.clone()).collect();
         let batches = round::region_batches(&monitors);
@@ -395,7 +433,12 @@ impl Coordinator {
             let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
             let deadline = round::BatchPlan::for_monitors(&batch).deadline(started_at);
             let monitors = batch.into_iter().cloned().collect();
-            async move { (region.clone(), self.ask_region(region, monitors, deadline).await) }
+            async move {
+                (
+                    region.clone(),
+                    self.ask_region(region, monitors, deadline).await,
+                )
+            }
         });
         let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
 
@@ -403,9 +446,14 @@ impl Coordinator {
         let mut any_alert = false;
         for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
             let reports = round::reports_for(i, m, &batches, &answers);
-            let (outcome, alerted) = self.record(m, *kind, *scheduled_for, started_at, reports).await?;
+            let (outcome, alerted) = self
+                .record(m, *kind, *scheduled_for, started_at, reports)
+                .await?;
             // Recorded (or its monitor is gone): no longer in flight. Manual rounds have no marker.
-            self.state.storage().delete(&in_flight_key(&m.id, *scheduled_for)).await?;
+            self.state
+                .storage()
+                .delete(&in_flight_key(&m.id, *scheduled_for))
+                .await?;
             any_alert |= alerted;
             outcomes.push(outcome);
         }
@@ -418,7 +466,12 @@ impl Coordinator {
         Ok(outcomes)
     }
 
-    async fn ask_region(&self, region: &str, monitors: Vec<Monitor>, deadline: UnixMillis) -> RegionAnswer {
+    async fn ask_region(
+        &self,
+        region: &str,
+        monitors: Vec<Monitor>,
+        deadline: UnixMillis,
+    ) -> RegionAnswer {
         let wait_ms = (deadline - env::now()).max(0) as u64;
         let call = async {
             let stub = region::stub(&self.env, region)?;
@@ -428,7 +481,10 @@ impl Coordinator {
             };
             let mut resp = objects::send(&stub, "region object", &request).await?;
             if resp.status_code() != 200 {
-                return Err(worker::Error::RustError(format!("region object answered {}", resp.status_code())));
+                return Err(worker::Error::RustError(format!(
+                    "region object answered {}",
+                    resp.status_code()
+                )));
             }
             resp.json::<Vec<RegionReport>>().await
         };
@@ -436,7 +492,9 @@ impl Coordinator {
         match select(Box::pin(call), timer).await {
             Either::Left((Ok(reports), _)) => RegionAnswer::Reports(reports),
             Either::Left((Err(e), _)) => RegionAnswer::Failed(e.to_string()),
-            Either::Right(_) => RegionAnswer::Failed(format!("timeout: no answer within {wait_ms} ms")),
+            Either::Right(_) => {
+                RegionAnswer::Failed(format!("timeout: no answer within {wait_ms} ms"))
+            }
         }
     }
 
@@ -508,8 +566,19 @@ impl Coordinator {
             started_at,
             &round::observation_rows(m, &reports),
         )?);
-        batch.push(store::rounds::alert_state_statement(&db, &m.id, &next_state, now)?);
-        batch.extend(store::rounds::effect_statements(&db, &m.id, &m.channels, &effects, now)?);
+        batch.push(store::rounds::alert_state_statement(
+            &db,
+            &m.id,
+            &next_state,
+            now,
+        )?);
+        batch.extend(store::rounds::effect_statements(
+            &db,
+            &m.id,
+            &m.channels,
+            &effects,
+            now,
+        )?);
         let results = db.batch(batch).await?;
         let outcome = RoundOutcome {
             round_id: round_id.clone(),
@@ -522,11 +591,18 @@ impl Coordinator {
         };
         // The round row is the batch's first statement, written only if the monitor exists.
         if !store::rounds::round_written(&results, 0)? {
-            worker::console_log!("monitor {} was deleted during its round; nothing recorded", m.id);
+            worker::console_log!(
+                "monitor {} was deleted during its round; nothing recorded",
+                m.id
+            );
             return Ok((RoundOutcome { reports, ..outcome }, false));
         }
 
-        store::kv::put_status(&self.env, &round::current_status(m, &diagnosis, &reports, &round_id, now)).await?;
+        store::kv::put_status(
+            &self.env,
+            &round::current_status(m, &diagnosis, &reports, &round_id, now),
+        )
+        .await?;
         // A delete that ran between the batch and the put has already removed the status
         // document; the API deletes the D1 row before the document, so checking D1 after the
         // put catches every interleaving.
@@ -543,10 +619,14 @@ impl Coordinator {
                 }
             }
         }
-        if effects.iter().any(|e| matches!(e, Effect::ScheduleRecheck { .. })) {
+        if effects
+            .iter()
+            .any(|e| matches!(e, Effect::ScheduleRecheck { .. }))
+        {
             self.rearm(now).await?;
         }
-        let alerted = effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
+        let alerted =
+            effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
         Ok((RoundOutcome { reports, ..outcome }, alerted))
     }
 }

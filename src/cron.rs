@@ -9,9 +9,9 @@
 
 use worker::{Env, Result};
 
+use crate::{coordinator, dispatcher, env, store};
 use edgeprobe_core::rollup::{self, retention, Granularity};
 use edgeprobe_core::time::{DAY, HOUR};
-use crate::{coordinator, dispatcher, env, store};
 
 pub async fn run(env: &Env, _scheduled_at: i64) -> Result<()> {
     let mut first_error = None;
@@ -50,5 +50,11 @@ async fn roll_and_prune(env: &Env) -> Result<()> {
     };
     let cut = retention::cutoffs(&policy, now);
     let last = store::rollups::last_rolled_hour(&db).await?;
-    store::rollups::prune(&db, retention::raw_prune_before(&cut, last), cut.hourly_before, cut.daily_before).await
+    store::rollups::prune(
+        &db,
+        retention::raw_prune_before(&cut, last),
+        cut.hourly_before,
+        cut.daily_before,
+    )
+    .await
 }

@@ -20,18 +20,22 @@ use futures::future::{select, Either};
 use futures::StreamExt;
 use wasm_bindgen::JsValue;
 use worker::{
-    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect,
-    Response, Result, ScheduledTime, State,
+    durable_object, AbortController, D1Database, DurableObject, Env, Fetch, Headers, Method,
+    Request, RequestInit, RequestRedirect, Response, Result, ScheduledTime, State,
 };
 
-use edgeprobe_core::alerting::payload::{self, OutgoingRequest};
-use edgeprobe_core::alerting::retry::{after_failure, classify_response, redirect_error, DeliveryOutcome, RetryDecision, RetryPolicy};
-use edgeprobe_core::limits::{DELIVERIES_PER_ALARM, DELIVERY_DRAIN_MS, DELIVERY_TIMEOUT_MS, MAX_CONNECTIONS_IN_FLIGHT};
-use edgeprobe_core::messages::DispatcherRequest;
-use edgeprobe_core::monitor::Channel;
-use crate::{env, objects};
 use crate::store::deliveries::{AttemptRecord, Delivery, Outcome};
 use crate::store::{self, channels, deliveries};
+use crate::{env, objects};
+use edgeprobe_core::alerting::payload::{self, OutgoingRequest};
+use edgeprobe_core::alerting::retry::{
+    after_failure, classify_response, redirect_error, DeliveryOutcome, RetryDecision, RetryPolicy,
+};
+use edgeprobe_core::limits::{
+    DELIVERIES_PER_ALARM, DELIVERY_DRAIN_MS, DELIVERY_TIMEOUT_MS, MAX_CONNECTIONS_IN_FLIGHT,
+};
+use edgeprobe_core::messages::DispatcherRequest;
+use edgeprobe_core::monitor::Channel;
 
 /// How long one POST may take before it counts as a retryable failure.
 const TIMEOUT: Duration = Duration::from_millis(DELIVERY_TIMEOUT_MS);
@@ -40,8 +44,12 @@ const MAX_ERROR_CHARS: usize = 200;
 
 /// Asks the dispatcher to look at the outbox now (fire and forget from the caller's view).
 pub async fn kick(env: &Env) -> Result<()> {
-    let stub = env.durable_object("DISPATCHER")?.get_by_name("dispatcher")?;
-    objects::send(&stub, "dispatcher", &DispatcherRequest::Kick).await.map(|_| ())
+    let stub = env
+        .durable_object("DISPATCHER")?
+        .get_by_name("dispatcher")?;
+    objects::send(&stub, "dispatcher", &DispatcherRequest::Kick)
+        .await
+        .map(|_| ())
 }
 
 #[durable_object]
@@ -94,7 +102,9 @@ impl Dispatcher {
             // An i64 passed to set_alarm is an offset from now, not a time: give a Date.
             _ => {
                 storage
-                    .set_alarm(ScheduledTime::new(js_sys::Date::new(&JsValue::from_f64(at as f64))))
+                    .set_alarm(ScheduledTime::new(js_sys::Date::new(&JsValue::from_f64(
+                        at as f64,
+                    ))))
                     .await
             }
         }
@@ -128,7 +138,12 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         let a = record(None, Some(reason.clone()));
         return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
     }
-    let outgoing = match payload::build(channel.kind, channel.secret.as_deref(), &d.alert, started / 1000) {
+    let outgoing = match payload::build(
+        channel.kind,
+        channel.secret.as_deref(),
+        &d.alert,
+        started / 1000,
+    ) {
         Ok(o) => o,
         Err(e) => {
             // A configuration error: sending again cannot help until the channel is fixed.
@@ -138,8 +153,16 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         }
     };
     let (status, error) = match post(&channel, &outgoing).await {
-        Ok(Answer { status, location }) if ::http::StatusCode::from_u16(status).is_ok_and(|s| s.is_redirection()) => {
-            (Some(status), Some(redact(&redirect_error(status, location.as_deref()), &channel)))
+        Ok(Answer { status, location })
+            if ::http::StatusCode::from_u16(status).is_ok_and(|s| s.is_redirection()) =>
+        {
+            (
+                Some(status),
+                Some(redact(
+                    &redirect_error(status, location.as_deref()),
+                    &channel,
+                )),
+            )
         }
         Ok(Answer { status, .. }) => (Some(status), None),
         Err(text) => (None, Some(redact(&text, &channel))),
@@ -147,12 +170,23 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
     let outcome = match status.map(classify_response) {
         Some(DeliveryOutcome::Delivered) => Outcome::Delivered,
         Some(DeliveryOutcome::PermanentFailure) => Outcome::Dead {
-            reason: format!("HTTP {}: the receiver refused the request", status.unwrap_or(0)),
+            reason: format!(
+                "HTTP {}: the receiver refused the request",
+                status.unwrap_or(0)
+            ),
         },
         Some(DeliveryOutcome::RetryableFailure) | None => {
-            let error = error.clone().unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
+            let error = error
+                .clone()
+                .unwrap_or_else(|| format!("HTTP {}", status.unwrap_or(0)));
             // The retry window is measured from when the alert was queued (≈ the first attempt).
-            match after_failure(&RetryPolicy::default(), attempt, d.created_at, env::now(), env::random_unit()) {
+            match after_failure(
+                &RetryPolicy::default(),
+                attempt,
+                d.created_at,
+                env::now(),
+                env::random_unit(),
+            ) {
                 RetryDecision::RetryAt(at) => Outcome::RetryAt { at, error },
                 RetryDecision::Dead { reason } => Outcome::Dead {
                     reason: format!("{reason} (last: {error})"),
@@ -188,7 +222,13 @@ async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<A
             let location = resp.headers().get("location").ok().flatten();
             // Drain a little of the body so the connection can close cleanly; its content
             // does not matter (and may echo secrets), so it is discarded.
-            let _ = select(Box::pin(resp.bytes()), Box::pin(worker::Delay::from(Duration::from_millis(DELIVERY_DRAIN_MS)))).await;
+            let _ = select(
+                Box::pin(resp.bytes()),
+                Box::pin(worker::Delay::from(Duration::from_millis(
+                    DELIVERY_DRAIN_MS,
+                ))),
+            )
+            .await;
             Ok(Answer { status, location })
         }
         Either::Left((Err(e), _)) => Err(e.to_string()),
@@ -202,7 +242,10 @@ async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<A
 fn build_request(channel: &Channel, out: &OutgoingRequest) -> Result<Request> {
     let headers = Headers::new();
     headers.set("content-type", out.content_type)?;
-    headers.set("user-agent", concat!("edgeprobe/", env!("CARGO_PKG_VERSION")))?;
+    headers.set(
+        "user-agent",
+        concat!("edgeprobe/", env!("CARGO_PKG_VERSION")),
+    )?;
     for (name, value) in &out.headers {
         headers.set(name, value)?;
     }

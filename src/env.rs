@@ -18,7 +18,11 @@ pub fn new_id(prefix: &str) -> String {
     let uuid = crypto
         .and_then(|c| {
             let f = js_sys::Reflect::get(&c, &"randomUUID".into()).ok()?;
-            f.dyn_into::<js_sys::Function>().ok()?.call0(&c).ok()?.as_string()
+            f.dyn_into::<js_sys::Function>()
+                .ok()?
+                .call0(&c)
+                .ok()?
+                .as_string()
         })
         .unwrap_or_default();
     format!("{prefix}_{}", uuid.replace('-', ""))
@@ -30,7 +34,10 @@ pub fn random_unit() -> f64 {
 }
 
 pub fn var(env: &Env, name: &str) -> Option<String> {
-    env.var(name).ok().map(|v| v.to_string()).filter(|s| !s.is_empty())
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string())
+        .filter(|s| !s.is_empty())
 }
 
 pub fn secret(env: &Env, name: &str) -> Option<String> {
@@ -69,9 +76,17 @@ impl Config {
             regions: list(env, "REGIONS", "wnam,enam,sam,weur,eeur,apac,oc,afr,me"),
             default_regions: list(env, "DEFAULT_REGIONS", "wnam,enam,weur,apac"),
             allow_private_targets: var(env, "ALLOW_PRIVATE_TARGETS").as_deref() == Some("true"),
-            public_base_url: var(env, "PUBLIC_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
-            docs_base_url: var(env, "DOCS_BASE_URL").unwrap_or_default().trim_end_matches('/').to_string(),
-            retention_raw_days: var(env, "RETENTION_RAW_DAYS").and_then(|v| v.parse().ok()).unwrap_or(7),
+            public_base_url: var(env, "PUBLIC_BASE_URL")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            docs_base_url: var(env, "DOCS_BASE_URL")
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            retention_raw_days: var(env, "RETENTION_RAW_DAYS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(7),
             site_title: var(env, "SITE_TITLE").unwrap_or_else(|| "edgeprobe status".into()),
         }
     }

@@ -9,9 +9,9 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 use worker::{Env, Headers, Request, Response, Result};
 
+use crate::env;
 use edgeprobe_web::problem::ApiError;
 use edgeprobe_web::security_headers::{response_kind, security_headers};
-use crate::env;
 
 use edgeprobe_core::limits::API_BODY_MAX_BYTES as MAX_BODY_BYTES;
 
@@ -23,7 +23,9 @@ pub fn json<T: Serialize>(body: &T, status: u16) -> Result<Response> {
 pub fn with_type(body: String, status: u16, content_type: &str) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
-    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 pub fn no_content() -> Result<Response> {
@@ -35,7 +37,8 @@ pub fn problem(e: &ApiError, instance: &str) -> Result<Response> {
     let p = e.to_problem().with_instance(instance);
     let resp = with_type(p.to_json(), p.status, "application/problem+json")?;
     if matches!(e, ApiError::Unauthorized) {
-        resp.headers().set("www-authenticate", "Bearer realm=\"edgeprobe\"")?;
+        resp.headers()
+            .set("www-authenticate", "Bearer realm=\"edgeprobe\"")?;
     }
     Ok(resp)
 }
@@ -58,13 +61,28 @@ pub fn authorized(req: &Request, env: &Env) -> bool {
 /// Reads a JSON body: 415 unless the content type is JSON, 413 past [`MAX_BODY_BYTES`],
 /// 400 with line/column when it does not parse.
 pub async fn read_json(req: &mut Request) -> std::result::Result<serde_json::Value, ApiError> {
-    let ctype = req.headers().get("content-type").ok().flatten().unwrap_or_default();
-    let essence = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let essence = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != "application/json" && essence != "application/merge-patch+json" {
         return Err(ApiError::UnsupportedMediaType);
     }
     if let Ok(Some(len)) = req.headers().get("content-length") {
-        if len.trim().parse::<usize>().map(|n| n > MAX_BODY_BYTES).unwrap_or(false) {
+        if len
+            .trim()
+            .parse::<usize>()
+            .map(|n| n > MAX_BODY_BYTES)
+            .unwrap_or(false)
+        {
             return Err(ApiError::PayloadTooLarge {
                 limit_bytes: MAX_BODY_BYTES,
             });

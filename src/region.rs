@@ -11,11 +11,11 @@
 
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
+use crate::{env, http, objects, probe};
 use edgeprobe_core::messages::RegionRequest;
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::round::BatchPlan;
-use crate::{env, http, objects, probe};
 
 /// The stub for a region's object (name `region:{hint}`, created with the hint).
 pub fn stub(env: &Env, region: &str) -> Result<worker::Stub> {
@@ -49,7 +49,13 @@ impl DurableObject for RegionProber {
             let probes = wave.iter().map(|&i| {
                 let (colo, docs) = (colo.clone(), docs.as_str());
                 let m = monitors[i];
-                async move { (i, probe::probe_or_refuse(m, region, docs, colo, env::now(), allow_private).await) }
+                async move {
+                    (
+                        i,
+                        probe::probe_or_refuse(m, region, docs, colo, env::now(), allow_private)
+                            .await,
+                    )
+                }
             });
             for (i, probed) in futures::future::join_all(probes).await {
                 reports[i] = Some(probed);

@@ -12,13 +12,15 @@
 use serde_json::Value;
 
 use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
-use edgeprobe_core::monitor::Channel;
-use edgeprobe_web::problem::ApiError;
-use edgeprobe_web::validate::{apply_channel_patch, etag, if_match_allows, parse_page_query, validate_new_channel, Cursor};
-use edgeprobe_web::views::{ChannelList, ChannelView};
 use crate::store::channels::Delete;
 use crate::store::Write;
 use crate::{env, http, store};
+use edgeprobe_core::monitor::Channel;
+use edgeprobe_web::problem::ApiError;
+use edgeprobe_web::validate::{
+    apply_channel_patch, etag, if_match_allows, parse_page_query, validate_new_channel, Cursor,
+};
+use edgeprobe_web::views::{ChannelList, ChannelView};
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
@@ -51,7 +53,10 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(&ChannelList::new(rows.iter().map(ChannelView::from).collect(), next.as_ref()), 200))
+    ok(http::json(
+        &ChannelList::new(rows.iter().map(ChannelView::from).collect(), next.as_ref()),
+        200,
+    ))
 }
 
 pub async fn create(mut ctx: Ctx) -> ApiResult {
@@ -78,7 +83,10 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
         let (current, version) = load(&ctx).await?;
         if !if_match_allows(condition.as_deref(), &etag(version)) {
             return Err(ApiError::PreconditionFailed {
-                detail: format!("If-Match does not match the channel's current ETag {}", etag(version)),
+                detail: format!(
+                    "If-Match does not match the channel's current ETag {}",
+                    etag(version)
+                ),
             });
         }
         let c = apply_channel_patch(&current, &patch, &ctx.config.validation(ctx.now))?;
@@ -86,13 +94,17 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
             .await
             .map_err(http::unavailable("channels update"))?
         {
-            Write::Written { version } => return with_etag(ok(http::json(&ChannelView::from(&c), 200))?, version),
+            Write::Written { version } => {
+                return with_etag(ok(http::json(&ChannelView::from(&c), 200))?, version)
+            }
             // Another writer got in between (or the channel is gone): read again and re-merge.
             Write::NotApplied | Write::SlugTaken => continue,
         }
     }
     Err(ApiError::Conflict {
-        detail: format!("the channel changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"),
+        detail: format!(
+            "the channel changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"
+        ),
     })
 }
 
@@ -109,7 +121,10 @@ pub async fn delete(ctx: Ctx) -> ApiResult {
             Delete::Deleted => return ok(http::no_content()),
             Delete::NotFound => return Err(not_found(&id)),
             Delete::InUse(monitors) if !monitors.is_empty() => {
-                return Err(ApiError::ChannelInUse { channel_id: id, monitors });
+                return Err(ApiError::ChannelInUse {
+                    channel_id: id,
+                    monitors,
+                });
             }
             Delete::InUse(_) => continue,
         }

@@ -5,14 +5,14 @@
 //! secret.
 
 use super::{internal, ApiResult, Ctx};
+use crate::store::channels;
+use crate::store::deliveries::{self, Delivery};
+use crate::{dispatcher, http};
 use edgeprobe_core::alerting::alert::channel_test_alert;
 use edgeprobe_web::problem::ApiError;
 use edgeprobe_web::validate::{parse_page_query, Cursor};
 use edgeprobe_web::views::delivery::DeliveryRow;
 use edgeprobe_web::views::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
-use crate::store::channels;
-use crate::store::deliveries::{self, Delivery};
-use crate::{dispatcher, http};
 
 /// 202 `{"accepted": true, "id": ...}` with a Location to the delivery.
 fn accepted(id: &str) -> ApiResult {
@@ -46,11 +46,18 @@ pub async fn test_channel(ctx: Ctx) -> ApiResult {
     links.base_url = ctx.base_url();
     let alert = channel_test_alert(&channel.id, &channel.name, &links, ctx.now);
     let delivery_id = crate::env::new_id("dlv");
-    deliveries::insert_statement(&db, &delivery_id, &alert, &alert.monitor_id, &channel.id, ctx.now)
-        .map_err(internal)?
-        .run()
-        .await
-        .map_err(http::unavailable("queueing test delivery"))?;
+    deliveries::insert_statement(
+        &db,
+        &delivery_id,
+        &alert,
+        &alert.monitor_id,
+        &channel.id,
+        ctx.now,
+    )
+    .map_err(internal)?
+    .run()
+    .await
+    .map_err(http::unavailable("queueing test delivery"))?;
     kick(&ctx).await;
     accepted(&delivery_id)
 }
@@ -70,7 +77,10 @@ pub async fn list_for_channel(ctx: Ctx) -> ApiResult {
             .await
             .map_err(http::unavailable("listing deliveries"))?;
         if any.is_empty() {
-            return Err(ApiError::NotFound { kind: "channel", id });
+            return Err(ApiError::NotFound {
+                kind: "channel",
+                id,
+            });
         }
     }
     let after = page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
@@ -110,7 +120,15 @@ pub async fn get(ctx: Ctx) -> ApiResult {
         delivery: summary_view(&d),
         attempt_log: attempts
             .iter()
-            .map(|a| AttemptView::new(a.attempt, a.at, a.status_code, a.error.as_deref(), a.duration_ms))
+            .map(|a| {
+                AttemptView::new(
+                    a.attempt,
+                    a.at,
+                    a.status_code,
+                    a.error.as_deref(),
+                    a.duration_ms,
+                )
+            })
             .collect(),
         alert: d.alert,
     };
@@ -131,7 +149,10 @@ pub async fn redrive(ctx: Ctx) -> ApiResult {
         })?;
     if d.status != edgeprobe_core::alerting::retry::DeliveryStatus::Dead {
         return Err(ApiError::Conflict {
-            detail: format!("delivery {id} is {}; only dead deliveries can be re-driven", d.status),
+            detail: format!(
+                "delivery {id} is {}; only dead deliveries can be re-driven",
+                d.status
+            ),
         });
     }
     if !deliveries::redrive(&db, &id, ctx.now)
@@ -158,7 +179,8 @@ fn summary_view(d: &Delivery) -> DeliveryView {
         attempts: d.attempts,
         created_at: d.created_at,
         // Only a pending delivery has a next attempt.
-        next_attempt_at: (d.status == edgeprobe_core::alerting::retry::DeliveryStatus::Pending).then_some(d.next_attempt_at),
+        next_attempt_at: (d.status == edgeprobe_core::alerting::retry::DeliveryStatus::Pending)
+            .then_some(d.next_attempt_at),
         delivered_at: d.delivered_at,
         last_error: d.last_error.as_deref(),
     })

@@ -12,11 +12,11 @@ mod results;
 
 use worker::{Env, Request, Response};
 
-use edgeprobe_web::problem::ApiError;
-use edgeprobe_web::routes::Operation;
-use edgeprobe_core::time::UnixMillis;
 use crate::env::{self, Config};
 use crate::http;
+use edgeprobe_core::time::UnixMillis;
+use edgeprobe_web::problem::ApiError;
+use edgeprobe_web::routes::Operation;
 
 pub type ApiResult = std::result::Result<Response, ApiError>;
 
@@ -44,7 +44,12 @@ impl Ctx {
 
     /// A path parameter by name (percent-decoded).
     pub fn param(&self, name: &str) -> String {
-        let raw = self.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+        let raw = self
+            .params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         url::form_urlencoded::parse(format!("x={}", raw.replace('+', "%2B")).as_bytes())
             .next()
             .map(|(_, v)| v.into_owned())
@@ -53,7 +58,11 @@ impl Ctx {
 
     /// The raw query string without the leading `?`.
     pub fn query(&self) -> String {
-        self.req.url().ok().and_then(|u| u.query().map(str::to_string)).unwrap_or_default()
+        self.req
+            .url()
+            .ok()
+            .and_then(|u| u.query().map(str::to_string))
+            .unwrap_or_default()
     }
 
     /// Base URL for links: the configured public URL, else this request's origin.
@@ -61,7 +70,10 @@ impl Ctx {
         if !self.config.public_base_url.is_empty() {
             return self.config.public_base_url.clone();
         }
-        self.req.url().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+        self.req
+            .url()
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
     }
 
     pub fn db(&self) -> std::result::Result<worker::D1Database, ApiError> {
@@ -91,7 +103,9 @@ pub const MAX_WRITE_ATTEMPTS: usize = 10;
 
 /// A platform error where none was expected: our bug (500, logged, never shown).
 pub fn internal(e: worker::Error) -> ApiError {
-    ApiError::Internal { log_detail: e.to_string() }
+    ApiError::Internal {
+        log_detail: e.to_string(),
+    }
 }
 
 /// Runs the handler of `operation`; the match is exhaustive, so a route added to the table

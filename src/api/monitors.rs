@@ -14,12 +14,15 @@
 use serde_json::Value;
 
 use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
-use edgeprobe_core::monitor::Monitor;
-use edgeprobe_web::problem::{ApiError, FieldError};
-use edgeprobe_web::validate::{added_channels, apply_monitor_patch, etag, if_match_allows, parse_page_query, validate_new_monitor, Cursor};
-use edgeprobe_web::views::{MonitorList, MonitorView};
 use crate::store::{self, kv, Write};
 use crate::{coordinator, env, http};
+use edgeprobe_core::monitor::Monitor;
+use edgeprobe_web::problem::{ApiError, FieldError};
+use edgeprobe_web::validate::{
+    added_channels, apply_monitor_patch, etag, if_match_allows, parse_page_query,
+    validate_new_monitor, Cursor,
+};
+use edgeprobe_web::views::{MonitorList, MonitorView};
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
@@ -63,7 +66,10 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(&MonitorList::new(rows.iter().map(MonitorView::from).collect(), next.as_ref()), 200))
+    ok(http::json(
+        &MonitorList::new(rows.iter().map(MonitorView::from).collect(), next.as_ref()),
+        200,
+    ))
 }
 
 /// Storage-only checks shared by create and update: every channel the write adds (relative to
@@ -88,7 +94,9 @@ async fn check_references(ctx: &Ctx, m: &Monitor, before: &[String]) -> Result<(
         .await
         .map_err(http::unavailable("slug check"))?
     {
-        return Err(ApiError::SlugTaken { slug: m.slug.clone() });
+        return Err(ApiError::SlugTaken {
+            slug: m.slug.clone(),
+        });
     }
     Ok(())
 }
@@ -109,7 +117,11 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
         .map_err(http::unavailable("monitors insert"))?
     {
         Write::Written { version } => version,
-        Write::SlugTaken => return Err(ApiError::SlugTaken { slug: m.slug.clone() }),
+        Write::SlugTaken => {
+            return Err(ApiError::SlugTaken {
+                slug: m.slug.clone(),
+            })
+        }
         // A listed channel was deleted between the check and the insert: report it as the
         // check would have.
         Write::NotApplied => {
@@ -138,7 +150,10 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
         let (current, version) = load_versioned(&ctx).await?;
         if !if_match_allows(condition.as_deref(), &etag(version)) {
             return Err(ApiError::PreconditionFailed {
-                detail: format!("If-Match does not match the monitor's current ETag {}", etag(version)),
+                detail: format!(
+                    "If-Match does not match the monitor's current ETag {}",
+                    etag(version)
+                ),
             });
         }
         let m = apply_monitor_patch(&current, &patch, &ctx.config.validation(ctx.now))?;
@@ -155,14 +170,20 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
                 sync(&ctx, &m, version).await?;
                 return with_etag(ok(http::json(&MonitorView::from(&m), 200))?, version);
             }
-            Write::SlugTaken => return Err(ApiError::SlugTaken { slug: m.slug.clone() }),
+            Write::SlugTaken => {
+                return Err(ApiError::SlugTaken {
+                    slug: m.slug.clone(),
+                })
+            }
             // Another writer got in between (or the monitor or a channel went away): read
             // again and merge this patch onto what is there now.
             Write::NotApplied => continue,
         }
     }
     Err(ApiError::Conflict {
-        detail: format!("the monitor changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"),
+        detail: format!(
+            "the monitor changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"
+        ),
     })
 }
 
@@ -174,7 +195,9 @@ pub async fn delete(ctx: Ctx) -> ApiResult {
     {
         return Err(not_found(&id));
     }
-    kv::delete_status(&ctx.env, &id).await.map_err(http::unavailable("status delete"))?;
+    kv::delete_status(&ctx.env, &id)
+        .await
+        .map_err(http::unavailable("status delete"))?;
     coordinator::forget_monitor(&ctx.env, &id)
         .await
         .map_err(http::unavailable("coordinator forget"))?;

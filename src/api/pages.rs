@@ -13,17 +13,19 @@
 use worker::{D1Database, Response};
 
 use super::{ok, ApiResult, Ctx};
-use edgeprobe_web::badge::{
-    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg, shields_endpoint_json, BadgeInput, BadgeQuery, BadgeSpec,
-    Color, CACHE_CONTROL,
-};
-use edgeprobe_core::monitor::Monitor;
-use edgeprobe_web::problem::{ApiError, Problem};
-use edgeprobe_core::rollup::{latency_p50, latency_series, uptime, Granularity, Rollup};
-use edgeprobe_web::status_page::{render_index, render_monitor, render_not_found, PageIncident, PageMonitor};
-use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
 use crate::http;
 use crate::store::{self, history, kv};
+use edgeprobe_core::monitor::Monitor;
+use edgeprobe_core::rollup::{latency_p50, latency_series, uptime, Granularity, Rollup};
+use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
+use edgeprobe_web::badge::{
+    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg,
+    shields_endpoint_json, BadgeInput, BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
+};
+use edgeprobe_web::problem::{ApiError, Problem};
+use edgeprobe_web::status_page::{
+    render_index, render_monitor, render_not_found, PageIncident, PageMonitor,
+};
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -38,16 +40,37 @@ struct Windows {
     series: Vec<(UnixMillis, Option<u32>)>,
 }
 
-async fn windows(db: &D1Database, monitor_id: &str, region: Option<&str>, now: UnixMillis) -> Result<Windows, ApiError> {
+async fn windows(
+    db: &D1Database,
+    monitor_id: &str,
+    region: Option<&str>,
+    now: UnixMillis,
+) -> Result<Windows, ApiError> {
     let hour_now = Granularity::Hour.bucket_start(now);
     let today = Granularity::Day.bucket_start(now);
     let end = now.saturating_add(1);
-    let hours = history::rollups(db, monitor_id, Granularity::Hour, now - 7 * DAY, end, region, Some(edgeprobe_core::diagnosis::PathKind::Edge))
-        .await
-        .map_err(http::unavailable("rollups hourly"))?;
-    let days = history::rollups(db, monitor_id, Granularity::Day, today - 30 * DAY, today, region, Some(edgeprobe_core::diagnosis::PathKind::Edge))
-        .await
-        .map_err(http::unavailable("rollups daily"))?;
+    let hours = history::rollups(
+        db,
+        monitor_id,
+        Granularity::Hour,
+        now - 7 * DAY,
+        end,
+        region,
+        Some(edgeprobe_core::diagnosis::PathKind::Edge),
+    )
+    .await
+    .map_err(http::unavailable("rollups hourly"))?;
+    let days = history::rollups(
+        db,
+        monitor_id,
+        Granularity::Day,
+        today - 30 * DAY,
+        today,
+        region,
+        Some(edgeprobe_core::diagnosis::PathKind::Edge),
+    )
+    .await
+    .map_err(http::unavailable("rollups daily"))?;
     // Daily rows cover finished days only; today's hours complete the 30-day window.
     let month: Vec<Rollup> = days
         .into_iter()
@@ -71,7 +94,9 @@ async fn windows(db: &D1Database, monitor_id: &str, region: Option<&str>, now: U
 /// A public monitor as the status page shows it: the KV status document (or "never probed"),
 /// with the monitor's current name and slug, rollup windows and recent incidents.
 async fn page_monitor(ctx: &Ctx, db: &D1Database, m: &Monitor) -> Result<PageMonitor, ApiError> {
-    let status = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
+    let status = kv::get_status(&ctx.env, &m.id)
+        .await
+        .map_err(http::unavailable("status get"))?;
     let mut pm = match &status {
         Some(s) => PageMonitor::from_status(s),
         None => PageMonitor::never_probed(&m.slug, &m.name),
@@ -113,17 +138,30 @@ pub async fn status_index(ctx: Ctx) -> ApiResult {
         .map_err(http::unavailable("public monitors"))?;
     // Each card's reads (KV status, rollups, incidents) are independent: issue them together
     // rather than one monitor after another (order is kept).
-    let pages = futures::future::try_join_all(monitors.iter().map(|m| page_monitor(&ctx, &db, m))).await?;
-    ok(http::with_type(render_index(&pages, ctx.now, &ctx.config.site_title), 200, HTML))
+    let pages =
+        futures::future::try_join_all(monitors.iter().map(|m| page_monitor(&ctx, &db, m))).await?;
+    ok(http::with_type(
+        render_index(&pages, ctx.now, &ctx.config.site_title),
+        200,
+        HTML,
+    ))
 }
 
 pub async fn status_monitor(ctx: Ctx) -> ApiResult {
     let db = ctx.db()?;
     let Some(m) = public_monitor(&db, &ctx.param("slug")).await? else {
-        return ok(http::with_type(render_not_found(&ctx.config.site_title), 404, HTML));
+        return ok(http::with_type(
+            render_not_found(&ctx.config.site_title),
+            404,
+            HTML,
+        ));
     };
     let pm = page_monitor(&ctx, &db, &m).await?;
-    ok(http::with_type(render_monitor(&pm, ctx.now, &ctx.config.site_title), 200, HTML))
+    ok(http::with_type(
+        render_monitor(&pm, ctx.now, &ctx.config.site_title),
+        200,
+        HTML,
+    ))
 }
 
 /// What a badge request resolves to: the badge, or a 404 for an unknown/private slug.
@@ -138,7 +176,12 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
         Ok(q) => q,
         Err(detail) => {
             let p = Problem::bad_request(detail).with_instance(ctx.req.path());
-            return ok(http::with_type(p.to_json(), 400, "application/problem+json")).map(Err);
+            return ok(http::with_type(
+                p.to_json(),
+                400,
+                "application/problem+json",
+            ))
+            .map(Err);
         }
     };
     let db = ctx.db()?;
@@ -152,7 +195,9 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
         })));
     };
     let maintenance = m.in_maintenance(ctx.now);
-    let status = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
+    let status = kv::get_status(&ctx.env, &m.id)
+        .await
+        .map_err(http::unavailable("status get"))?;
     let mut input = match &status {
         Some(s) => BadgeInput::from_status(s, maintenance),
         None => BadgeInput::never_probed(&m.name, maintenance),
@@ -160,7 +205,11 @@ async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
     input.name = m.name.clone();
     let w = windows(&db, &m.id, q.region.as_deref(), ctx.now).await?;
     [input.uptime_24h, input.uptime_7d, input.uptime_30d] = w.uptime;
-    [input.latency_p50_24h, input.latency_p50_7d, input.latency_p50_30d] = w.p50;
+    [
+        input.latency_p50_24h,
+        input.latency_p50_7d,
+        input.latency_p50_30d,
+    ] = w.p50;
     Ok(Ok(Badge::Found(badge_for(&q, &input))))
 }
 

@@ -9,13 +9,16 @@
 
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
-use edgeprobe_web::problem::ApiError;
-use edgeprobe_core::time::DAY;
-use edgeprobe_web::validate::{parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity};
-use edgeprobe_web::views::{IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView};
 use crate::http;
 use crate::store::{history, kv};
-
+use edgeprobe_core::time::DAY;
+use edgeprobe_web::problem::ApiError;
+use edgeprobe_web::validate::{
+    parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity,
+};
+use edgeprobe_web::views::{
+    IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView,
+};
 
 /// `GET /api/v1/monitors/{id}/status`: the KV status document. A monitor that has never been
 /// probed has none yet; it then answers 200 with `{"monitor_id", "slug", "name", "public",
@@ -23,7 +26,9 @@ use crate::store::{history, kv};
 /// the monitor exists.
 pub async fn status(ctx: Ctx) -> ApiResult {
     let m = load(&ctx).await?;
-    let doc = kv::get_status(&ctx.env, &m.id).await.map_err(http::unavailable("status get"))?;
+    let doc = kv::get_status(&ctx.env, &m.id)
+        .await
+        .map_err(http::unavailable("status get"))?;
     let view = match doc {
         Some(s) => StatusView::Probed(Box::new(s)),
         None => StatusView::never_probed(&m),
@@ -78,7 +83,10 @@ pub async fn incidents(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    let items = rows.into_iter().map(|i| IncidentView::new(i.incident, i.opened_at, i.closed_at)).collect();
+    let items = rows
+        .into_iter()
+        .map(|i| IncidentView::new(i.incident, i.opened_at, i.closed_at))
+        .collect();
     ok(http::json(&IncidentList::new(items, next.as_ref()), 200))
 }
 
@@ -88,8 +96,14 @@ pub async fn incident(ctx: Ctx) -> ApiResult {
         .await
         .map_err(http::unavailable("incident get"))?;
     match found {
-        Some(i) => ok(http::json(&IncidentView::new(i.incident, i.opened_at, i.closed_at), 200)),
-        None => Err(ApiError::NotFound { kind: "incident", id }),
+        Some(i) => ok(http::json(
+            &IncidentView::new(i.incident, i.opened_at, i.closed_at),
+            200,
+        )),
+        None => Err(ApiError::NotFound {
+            kind: "incident",
+            id,
+        }),
     }
 }
 
@@ -107,9 +121,17 @@ pub async fn rollups(ctx: Ctx) -> ApiResult {
     };
     let to = q.to.unwrap_or(ctx.now);
     let from = q.from.unwrap_or(to - span);
-    let rows = history::rollups(&ctx.db()?, &m.id, granularity, from, to, q.region.as_deref(), q.path)
-        .await
-        .map_err(http::unavailable("rollups list"))?;
+    let rows = history::rollups(
+        &ctx.db()?,
+        &m.id,
+        granularity,
+        from,
+        to,
+        q.region.as_deref(),
+        q.path,
+    )
+    .await
+    .map_err(http::unavailable("rollups list"))?;
     let items = rows.iter().map(RollupView::from).collect();
     ok(http::json(&RollupList { items }, 200))
 }

@@ -7,12 +7,12 @@
 use futures::StreamExt;
 use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
+use crate::env;
+use crate::probe::timing::{since, Deadline};
 use edgeprobe_core::http1::{summarize_fetch_response, BodyRead};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::{CertificateInfo, EdgeFailure, EdgeObservation, EdgeOutcome};
 use edgeprobe_core::probe_identity::{is_probe_owned, ProbeIdentity};
-use crate::env;
-use crate::probe::timing::{since, Deadline};
 
 // Body bytes read at most on the edge path (the keyword is searched in these).
 use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as EDGE_BODY_CAP;
@@ -34,7 +34,16 @@ pub async fn probe_edge(m: &Monitor, identity: &ProbeIdentity) -> EdgeObservatio
 
     let req = match build_request(m, identity) {
         Ok(r) => r,
-        Err(e) => return observe(failed(EdgeFailure::Other, format!("could not build the request: {e}")), None, None),
+        Err(e) => {
+            return observe(
+                failed(
+                    EdgeFailure::Other,
+                    format!("could not build the request: {e}"),
+                ),
+                None,
+                None,
+            )
+        }
     };
     let controller = AbortController::default();
     let signal = controller.signal();
@@ -44,13 +53,20 @@ pub async fn probe_edge(m: &Monitor, identity: &ProbeIdentity) -> EdgeObservatio
         Some(Err(e)) => {
             let ms = since(start);
             let detail = e.to_string();
-            return observe(failed(edgeprobe_core::classify::edge_failure(&detail), detail), Some(ms), Some(ms));
+            return observe(
+                failed(edgeprobe_core::classify::edge_failure(&detail), detail),
+                Some(ms),
+                Some(ms),
+            );
         }
         None => {
             controller.abort();
             let ms = since(start);
             return observe(
-                failed(EdgeFailure::Timeout, format!("no response headers within {} ms", m.timeout_ms)),
+                failed(
+                    EdgeFailure::Timeout,
+                    format!("no response headers within {} ms", m.timeout_ms),
+                ),
                 Some(ms),
                 Some(ms),
             );
@@ -65,8 +81,19 @@ pub async fn probe_edge(m: &Monitor, identity: &ProbeIdentity) -> EdgeObservatio
     } else {
         read_capped(&mut resp, deadline, controller).await
     };
-    let summary = summarize_fetch_response(status, headers.into_iter(), &body, truncated, m.expect.keyword.as_deref(), read);
-    observe(EdgeOutcome::Response(summary), Some(headers_ms), Some(since(start)))
+    let summary = summarize_fetch_response(
+        status,
+        headers.into_iter(),
+        &body,
+        truncated,
+        m.expect.keyword.as_deref(),
+        read,
+    );
+    observe(
+        EdgeOutcome::Response(summary),
+        Some(headers_ms),
+        Some(since(start)),
+    )
 }
 
 fn build_request(m: &Monitor, identity: &ProbeIdentity) -> worker::Result<Request> {
@@ -89,7 +116,11 @@ fn build_request(m: &Monitor, identity: &ProbeIdentity) -> worker::Result<Reques
 /// Reads the body chunk by chunk until the cap, the end, or the deadline; never buffers more
 /// than the cap. Returns the kept bytes, whether the body was longer than the cap, and how the
 /// read ended (a break or our deadline mid-body is recorded, not hidden behind the status).
-async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller: AbortController) -> (Vec<u8>, bool, BodyRead) {
+async fn read_capped(
+    resp: &mut worker::Response,
+    deadline: Deadline,
+    controller: AbortController,
+) -> (Vec<u8>, bool, BodyRead) {
     let mut stream = match resp.stream() {
         Ok(s) => s,
         Err(_) => return (Vec::new(), false, BodyRead::Ended), // no body (e.g. 204, 304)
@@ -118,7 +149,11 @@ async fn read_capped(resp: &mut worker::Response, deadline: Deadline, controller
             None => {
                 // Stop the transfer: the headers arrived, the body did not finish in time.
                 controller.abort();
-                return (body, false, BodyRead::Broken("the body did not finish within the timeout".into()));
+                return (
+                    body,
+                    false,
+                    BodyRead::Broken("the body did not finish within the timeout".into()),
+                );
             }
         }
     }

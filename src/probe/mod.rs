@@ -25,13 +25,21 @@ pub async fn probe_or_refuse(
 ) -> RegionReport {
     match edgeprobe_core::target::refused_report(m, region, allow_private) {
         Some(refused) => refused,
-        None => RegionReport::Probed(probe_monitor(m, region, docs_base_url, colo, started_at).await),
+        None => {
+            RegionReport::Probed(probe_monitor(m, region, docs_base_url, colo, started_at).await)
+        }
     }
 }
 
 /// Probes one monitor along both paths, concurrently, from this region. `docs_base_url` is
 /// the Worker's `DOCS_BASE_URL` (linked from the User-Agent; empty leaves the link out).
-pub async fn probe_monitor(m: &Monitor, region: &str, docs_base_url: &str, colo: Option<String>, started_at: i64) -> RegionProbe {
+pub async fn probe_monitor(
+    m: &Monitor,
+    region: &str,
+    docs_base_url: &str,
+    colo: Option<String>,
+    started_at: i64,
+) -> RegionProbe {
     let identity = ProbeIdentity::new(probe_identity::VERSION, docs_base_url, region);
     let origin = async {
         match &m.origin {

@@ -29,20 +29,26 @@ use futures::FutureExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{SecureTransport, Socket};
 
-use edgeprobe_core::http1::{build_request, Progress, ResponseReader, StreamEnd};
-use edgeprobe_core::monitor::{Monitor, OriginTarget, Scheme};
-use edgeprobe_core::observation::{CertificateInfo, ConnectStep, HttpStep, OriginObservation, TlsStep};
-use edgeprobe_core::probe_identity::ProbeIdentity;
-use edgeprobe_core::time::Millis;
 use crate::env;
 use crate::probe::timing::{since, Deadline};
+use edgeprobe_core::http1::{build_request, Progress, ResponseReader, StreamEnd};
+use edgeprobe_core::monitor::{Monitor, OriginTarget, Scheme};
+use edgeprobe_core::observation::{
+    CertificateInfo, ConnectStep, HttpStep, OriginObservation, TlsStep,
+};
+use edgeprobe_core::probe_identity::ProbeIdentity;
+use edgeprobe_core::time::Millis;
 
 // Body bytes read at most on the origin path.
 use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as ORIGIN_BODY_CAP;
 
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
 /// The request identifies the probe and its region as `identity` says (as the edge path does).
-pub async fn probe_origin(m: &Monitor, o: &OriginTarget, identity: &ProbeIdentity) -> OriginObservation {
+pub async fn probe_origin(
+    m: &Monitor,
+    o: &OriginTarget,
+    identity: &ProbeIdentity,
+) -> OriginObservation {
     let start = env::now();
     let deadline = Deadline::after(start, m.timeout_ms);
     let tls_expected = o.scheme == Scheme::Https;
@@ -63,17 +69,22 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget, identity: &ProbeIdentit
     } else {
         SecureTransport::Off
     };
-    let socket = match Socket::builder().secure_transport(transport).connect(o.host.clone(), o.port) {
+    let socket = match Socket::builder()
+        .secure_transport(transport)
+        .connect(o.host.clone(), o.port)
+    {
         Ok(s) => s,
         Err(e) => {
-            obs.connect = connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
+            obs.connect =
+                connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
             return obs;
         }
     };
     match deadline.race(socket.opened()).await {
         Some(Ok(_)) => obs.connect = ConnectStep::Ok { ms: since(start) },
         Some(Err(e)) => {
-            obs.connect = connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
+            obs.connect =
+                connect_failure_with_dns(&o.host, &e.to_string(), since(start), &deadline).await;
             close(socket);
             return obs;
         }
@@ -84,9 +95,19 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget, identity: &ProbeIdentit
         }
     }
 
-    let mut socket = if tls_expected { socket.start_tls() } else { socket };
+    let mut socket = if tls_expected {
+        socket.start_tls()
+    } else {
+        socket
+    };
     let tls_start = env::now();
-    let request = build_request(&m.method, &m.host_header(), &path_and_query(&m.url), &m.headers, identity);
+    let request = build_request(
+        &m.method,
+        &m.host_header(),
+        &path_and_query(&m.url),
+        &m.headers,
+        identity,
+    );
     let head = m.method.eq_ignore_ascii_case("HEAD");
     let mut reader = ResponseReader::new(head, ORIGIN_BODY_CAP, m.expect.keyword.clone());
 
@@ -170,7 +191,8 @@ pub async fn probe_origin(m: &Monitor, o: &OriginTarget, identity: &ProbeIdentit
         if !matches!(end, Some(StreamEnd::Eof)) {
             obs.tls = TlsStep::Failed {
                 ms: since(tls_start),
-                detail: "no TLS data and no error before the timeout: handshake outcome unknown".into(),
+                detail: "no TLS data and no error before the timeout: handshake outcome unknown"
+                    .into(),
             };
         } else {
             obs.tls = TlsStep::Ok {
@@ -215,9 +237,15 @@ const DOH_URL: &str = "https://cloudflare-dns.com/dns-query";
 /// Classifies a connect failure (core::classify); when the result is the coarse `Failed` on a
 /// name, asks DNS-over-HTTPS whether the name exists so a DNS failure is named as one. Where
 /// the resolver cannot be reached (local runs without internet) nothing changes.
-async fn connect_failure_with_dns(host: &str, detail: &str, ms: Millis, deadline: &Deadline) -> ConnectStep {
+async fn connect_failure_with_dns(
+    host: &str,
+    detail: &str,
+    ms: Millis,
+    deadline: &Deadline,
+) -> ConnectStep {
     let step = edgeprobe_core::classify::connect_failure(host, detail, ms);
-    if !matches!(step, ConnectStep::Failed { .. }) || !edgeprobe_core::classify::needs_lookup(host) {
+    if !matches!(step, ConnectStep::Failed { .. }) || !edgeprobe_core::classify::needs_lookup(host)
+    {
         return step;
     }
     let answer = match deadline.race(resolve(host)).await {
@@ -229,7 +257,9 @@ async fn connect_failure_with_dns(host: &str, detail: &str, ms: Millis, deadline
 
 async fn resolve(host: &str) -> worker::Result<String> {
     let mut url = url::Url::parse(DOH_URL)?;
-    url.query_pairs_mut().append_pair("name", host).append_pair("type", "A");
+    url.query_pairs_mut()
+        .append_pair("name", host)
+        .append_pair("type", "A");
     let headers = worker::Headers::new();
     headers.set("accept", "application/dns-json")?;
     let mut init = worker::RequestInit::new();

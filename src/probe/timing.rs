@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures::future::{select, Either};
 use worker::Delay;
 
-use edgeprobe_core::time::{Millis, UnixMillis};
 use crate::env;
+use edgeprobe_core::time::{Millis, UnixMillis};
 
 /// Milliseconds since `start` (never negative).
 pub fn since(start: UnixMillis) -> Millis {

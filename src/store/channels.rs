@@ -12,7 +12,9 @@ use edgeprobe_core::monitor::Channel;
 const SELECT: &str = "SELECT config AS data FROM channels";
 
 pub async fn get(db: &D1Database, id: &str) -> Result<Option<Channel>> {
-    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE id = ?1"), &[s(id)])?.first(None).await?;
+    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE id = ?1"), &[s(id)])?
+        .first(None)
+        .await?;
     row.map(|r| from_json(&r.data)).transpose()
 }
 
@@ -23,14 +25,23 @@ pub async fn get_versioned(db: &D1Database, id: &str) -> Result<Option<(Channel,
         data: String,
         version: f64,
     }
-    let row: Option<Row> = stmt(db, "SELECT config AS data, version FROM channels WHERE id = ?1", &[s(id)])?
-        .first(None)
-        .await?;
-    row.map(|r| Ok((from_json(&r.data)?, r.version as i64))).transpose()
+    let row: Option<Row> = stmt(
+        db,
+        "SELECT config AS data, version FROM channels WHERE id = ?1",
+        &[s(id)],
+    )?
+    .first(None)
+    .await?;
+    row.map(|r| Ok((from_json(&r.data)?, r.version as i64)))
+        .transpose()
 }
 
 /// A page ordered by (created_at, id), starting after the cursor's position.
-pub async fn list_page(db: &D1Database, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<Channel>> {
+pub async fn list_page(
+    db: &D1Database,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<Channel>> {
     super::config_page(db, "channels", after, limit).await
 }
 

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
 use super::{from_json, n, opt_n, opt_s, s, stmt, to_json};
+use crate::env;
 use edgeprobe_core::alerting::retry::DeliveryStatus;
 use edgeprobe_core::alerting::{Alert, AlertKind};
-use crate::env;
 
 /// One outbox row.
 #[derive(Debug, Clone)]
@@ -136,14 +136,28 @@ pub fn outbox_statements(
 ) -> Result<Vec<D1PreparedStatement>> {
     channel_ids
         .iter()
-        .map(|c| insert_with(db, INSERT_IF_MONITOR_SQL, &env::new_id("dlv"), alert, monitor_id, c, now))
+        .map(|c| {
+            insert_with(
+                db,
+                INSERT_IF_MONITOR_SQL,
+                &env::new_id("dlv"),
+                alert,
+                monitor_id,
+                c,
+                now,
+            )
+        })
         .collect()
 }
 
 pub async fn get(db: &D1Database, id: &str) -> Result<Option<Delivery>> {
-    let row: Option<Row> = stmt(db, &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"), &[s(id)])?
-        .first(None)
-        .await?;
+    let row: Option<Row> = stmt(
+        db,
+        &format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"),
+        &[s(id)],
+    )?
+    .first(None)
+    .await?;
     row.map(Row::into_delivery).transpose()
 }
 
@@ -213,7 +227,12 @@ pub async fn next_due_at(db: &D1Database) -> Result<Option<i64>> {
 }
 
 /// A channel's deliveries, newest first, after the cursor `(created_at, id)`.
-pub async fn list_for_channel(db: &D1Database, channel_id: &str, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<Delivery>> {
+pub async fn list_for_channel(
+    db: &D1Database,
+    channel_id: &str,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<Delivery>> {
     // No cursor: start above every possible created_at.
     let (ts, id) = after.unwrap_or((i64::MAX, ""));
     let rows = stmt(
@@ -238,7 +257,11 @@ pub struct AttemptRecord {
     pub duration_ms: i64,
 }
 
-fn attempt_statement(db: &D1Database, delivery_id: &str, a: &AttemptRecord) -> Result<D1PreparedStatement> {
+fn attempt_statement(
+    db: &D1Database,
+    delivery_id: &str,
+    a: &AttemptRecord,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "INSERT OR REPLACE INTO delivery_attempts (delivery_id, attempt, at, status_code, error, duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -255,17 +278,30 @@ pub enum Outcome {
 }
 
 /// Records an attempt and the row's new state in one batch.
-pub async fn finish_attempt(db: &D1Database, delivery_id: &str, a: &AttemptRecord, outcome: &Outcome) -> Result<()> {
+pub async fn finish_attempt(
+    db: &D1Database,
+    delivery_id: &str,
+    a: &AttemptRecord,
+    outcome: &Outcome,
+) -> Result<()> {
     let update = match outcome {
         Outcome::Delivered => mark_delivered_statement(db, delivery_id, a.attempt, a.at)?,
-        Outcome::RetryAt { at, error } => schedule_retry_statement(db, delivery_id, a.attempt, *at, error)?,
+        Outcome::RetryAt { at, error } => {
+            schedule_retry_statement(db, delivery_id, a.attempt, *at, error)?
+        }
         Outcome::Dead { reason } => mark_dead_statement(db, delivery_id, a.attempt, reason)?,
     };
-    db.batch(vec![attempt_statement(db, delivery_id, a)?, update]).await?;
+    db.batch(vec![attempt_statement(db, delivery_id, a)?, update])
+        .await?;
     Ok(())
 }
 
-fn mark_delivered_statement(db: &D1Database, id: &str, attempts: u32, at: i64) -> Result<D1PreparedStatement> {
+fn mark_delivered_statement(
+    db: &D1Database,
+    id: &str,
+    attempts: u32,
+    at: i64,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "UPDATE deliveries SET status = ?4, attempts = ?2, delivered_at = ?3, last_error = NULL WHERE id = ?1",
@@ -273,7 +309,13 @@ fn mark_delivered_statement(db: &D1Database, id: &str, attempts: u32, at: i64) -
     )
 }
 
-fn schedule_retry_statement(db: &D1Database, id: &str, attempts: u32, next_at: i64, error: &str) -> Result<D1PreparedStatement> {
+fn schedule_retry_statement(
+    db: &D1Database,
+    id: &str,
+    attempts: u32,
+    next_at: i64,
+    error: &str,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "UPDATE deliveries SET status = ?5, attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1",
@@ -281,11 +323,21 @@ fn schedule_retry_statement(db: &D1Database, id: &str, attempts: u32, next_at: i
     )
 }
 
-fn mark_dead_statement(db: &D1Database, id: &str, attempts: u32, reason: &str) -> Result<D1PreparedStatement> {
+fn mark_dead_statement(
+    db: &D1Database,
+    id: &str,
+    attempts: u32,
+    reason: &str,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "UPDATE deliveries SET status = ?4, attempts = ?2, last_error = ?3 WHERE id = ?1",
-        &[s(id), n(attempts as i64), s(reason), s(DeliveryStatus::Dead.as_str())],
+        &[
+            s(id),
+            n(attempts as i64),
+            s(reason),
+            s(DeliveryStatus::Dead.as_str()),
+        ],
     )
 }
 
@@ -295,7 +347,12 @@ pub async fn redrive(db: &D1Database, id: &str, now: i64) -> Result<bool> {
     let result = stmt(
         db,
         "UPDATE deliveries SET status = ?3, next_attempt_at = ?2 WHERE id = ?1 AND status = ?4",
-        &[s(id), n(now), s(DeliveryStatus::Pending.as_str()), s(DeliveryStatus::Dead.as_str())],
+        &[
+            s(id),
+            n(now),
+            s(DeliveryStatus::Pending.as_str()),
+            s(DeliveryStatus::Dead.as_str()),
+        ],
     )?
     .run()
     .await?;

@@ -179,14 +179,24 @@ fn incident_from(row: IncidentRow) -> Result<StoredIncident> {
 }
 
 /// A page of one monitor's incidents, newest first.
-pub async fn incidents_page(db: &D1Database, monitor_id: &str, before: Before<'_>, limit: u32) -> Result<Vec<StoredIncident>> {
+pub async fn incidents_page(
+    db: &D1Database,
+    monitor_id: &str,
+    before: Before<'_>,
+    limit: u32,
+) -> Result<Vec<StoredIncident>> {
     let (bts, bid) = before.unwrap_or((i64::MAX / 2, ""));
     let rows = stmt(
         db,
         "SELECT opened_at, closed_at, data FROM incidents WHERE monitor_id = ?1 \
 AND ((opened_at < ?2) OR (opened_at = ?2 AND id < ?3) OR ?3 = '') \
 ORDER BY opened_at DESC, id DESC LIMIT ?4",
-        &[s(monitor_id), n(bts.min(i64::MAX / 2)), s(bid), n(i64::from(limit))],
+        &[
+            s(monitor_id),
+            n(bts.min(i64::MAX / 2)),
+            s(bid),
+            n(i64::from(limit)),
+        ],
     )?
     .all()
     .await?
@@ -195,9 +205,13 @@ ORDER BY opened_at DESC, id DESC LIMIT ?4",
 }
 
 pub async fn incident(db: &D1Database, id: &str) -> Result<Option<StoredIncident>> {
-    let row: Option<IncidentRow> = stmt(db, "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1", &[s(id)])?
-        .first(None)
-        .await?;
+    let row: Option<IncidentRow> = stmt(
+        db,
+        "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1",
+        &[s(id)],
+    )?
+    .first(None)
+    .await?;
     row.map(incident_from).transpose()
 }
 

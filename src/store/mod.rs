@@ -32,7 +32,8 @@ pub fn opt_s(v: Option<&str>) -> JsValue {
 }
 
 pub fn opt_n(v: Option<i64>) -> JsValue {
-    v.map(|x| JsValue::from_f64(x as f64)).unwrap_or(JsValue::NULL)
+    v.map(|x| JsValue::from_f64(x as f64))
+        .unwrap_or(JsValue::NULL)
 }
 
 pub fn stmt(db: &D1Database, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement> {
@@ -44,7 +45,8 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| worker::Error::RustError(format!("stored JSON does not parse: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| worker::Error::RustError(format!("stored JSON does not parse: {e}")))
 }
 
 /// A page of a configuration table (`monitors`, `channels`) ordered by (created_at, id),
@@ -91,7 +93,12 @@ impl Write {
                     Write::NotApplied
                 })
             }
-            Err(e) if e.to_string().contains("UNIQUE constraint failed: monitors.slug") => Ok(Write::SlugTaken),
+            Err(e)
+                if e.to_string()
+                    .contains("UNIQUE constraint failed: monitors.slug") =>
+            {
+                Ok(Write::SlugTaken)
+            }
             Err(e) => Err(e),
         }
     }

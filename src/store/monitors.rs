@@ -16,7 +16,9 @@ use edgeprobe_core::monitor::Monitor;
 const SELECT: &str = "SELECT config AS data FROM monitors";
 
 pub async fn get(db: &D1Database, id: &str) -> Result<Option<Monitor>> {
-    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE id = ?1"), &[s(id)])?.first(None).await?;
+    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE id = ?1"), &[s(id)])?
+        .first(None)
+        .await?;
     row.map(|r| from_json(&r.data)).transpose()
 }
 
@@ -28,10 +30,15 @@ struct VersionedRow {
 
 /// The monitor and its version (the ETag's source).
 pub async fn get_versioned(db: &D1Database, id: &str) -> Result<Option<(Monitor, i64)>> {
-    let row: Option<VersionedRow> = stmt(db, "SELECT config AS data, version FROM monitors WHERE id = ?1", &[s(id)])?
-        .first(None)
-        .await?;
-    row.map(|r| Ok((from_json(&r.data)?, r.version as i64))).transpose()
+    let row: Option<VersionedRow> = stmt(
+        db,
+        "SELECT config AS data, version FROM monitors WHERE id = ?1",
+        &[s(id)],
+    )?
+    .first(None)
+    .await?;
+    row.map(|r| Ok((from_json(&r.data)?, r.version as i64)))
+        .transpose()
 }
 
 /// Ids of the monitors whose `channels` list `channel_id`.
@@ -53,12 +60,18 @@ pub async fn using_channel(db: &D1Database, channel_id: &str) -> Result<Vec<Stri
 }
 
 pub async fn get_by_slug(db: &D1Database, slug: &str) -> Result<Option<Monitor>> {
-    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE slug = ?1"), &[s(slug)])?.first(None).await?;
+    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE slug = ?1"), &[s(slug)])?
+        .first(None)
+        .await?;
     row.map(|r| from_json(&r.data)).transpose()
 }
 
 /// A page ordered by (created_at, id), starting after the cursor's position.
-pub async fn list_page(db: &D1Database, after: Option<(i64, &str)>, limit: u32) -> Result<Vec<Monitor>> {
+pub async fn list_page(
+    db: &D1Database,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Result<Vec<Monitor>> {
     super::config_page(db, "monitors", after, limit).await
 }
 
@@ -81,9 +94,13 @@ pub async fn list_public(db: &D1Database) -> Result<Vec<Monitor>> {
 }
 
 pub async fn slug_taken(db: &D1Database, slug: &str, except_id: &str) -> Result<bool> {
-    let row: Option<serde_json::Value> = stmt(db, "SELECT id FROM monitors WHERE slug = ?1 AND id != ?2", &[s(slug), s(except_id)])?
-        .first(None)
-        .await?;
+    let row: Option<serde_json::Value> = stmt(
+        db,
+        "SELECT id FROM monitors WHERE slug = ?1 AND id != ?2",
+        &[s(slug), s(except_id)],
+    )?
+    .first(None)
+    .await?;
     Ok(row.is_some())
 }
 
@@ -124,7 +141,12 @@ pub async fn insert(db: &D1Database, m: &Monitor, added_channels: &[&str]) -> Re
 
 /// Replaces the monitor if it is still at `version` and every channel in `added_channels`
 /// exists; the stored version becomes `version + 1`.
-pub async fn update(db: &D1Database, m: &Monitor, version: i64, added_channels: &[&str]) -> Result<Write> {
+pub async fn update(
+    db: &D1Database,
+    m: &Monitor,
+    version: i64,
+    added_channels: &[&str],
+) -> Result<Write> {
     let sql = format!(
         "UPDATE monitors SET slug = ?2, public = ?3, config = ?4, updated_at = ?5, version = version + 1 \
          WHERE id = ?1 AND version = ?6 AND {}",
@@ -154,10 +176,20 @@ pub async fn delete(db: &D1Database, id: &str) -> Result<bool> {
     if !exists {
         return Ok(false);
     }
-    let tables = ["observations", "rounds", "rollups", "alert_state", "incidents"];
+    let tables = [
+        "observations",
+        "rounds",
+        "rollups",
+        "alert_state",
+        "incidents",
+    ];
     let mut batch = vec![stmt(db, "DELETE FROM monitors WHERE id = ?1", &[s(id)])?];
     for t in tables {
-        batch.push(stmt(db, &format!("DELETE FROM {t} WHERE monitor_id = ?1"), &[s(id)])?);
+        batch.push(stmt(
+            db,
+            &format!("DELETE FROM {t} WHERE monitor_id = ?1"),
+            &[s(id)],
+        )?);
     }
     db.batch(batch).await?;
     Ok(true)

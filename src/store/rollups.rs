@@ -25,7 +25,12 @@ pub async fn samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>>
         db,
         "SELECT monitor_id, region, path, at, ok, latency_ms FROM observations \
          WHERE at >= ?1 AND at < ?2 AND path IN (?3, ?4) AND ok IS NOT NULL",
-        &[n(from), n(to), s(PathKind::Edge.as_str()), s(PathKind::Origin.as_str())],
+        &[
+            n(from),
+            n(to),
+            s(PathKind::Edge.as_str()),
+            s(PathKind::Origin.as_str()),
+        ],
     )?
     .all()
     .await?
@@ -104,7 +109,12 @@ pub async fn set_last_rolled_hour(db: &D1Database, hour: i64) -> Result<()> {
 }
 
 /// Retention deletes, one batch.
-pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64, daily_before: i64) -> Result<()> {
+pub async fn prune(
+    db: &D1Database,
+    raw_before: Option<i64>,
+    hourly_before: i64,
+    daily_before: i64,
+) -> Result<()> {
     let mut batch = vec![
         stmt(
             db,
@@ -118,8 +128,16 @@ pub async fn prune(db: &D1Database, raw_before: Option<i64>, hourly_before: i64,
         )?,
     ];
     if let Some(before) = raw_before {
-        batch.push(stmt(db, "DELETE FROM observations WHERE at < ?1", &[n(before)])?);
-        batch.push(stmt(db, "DELETE FROM rounds WHERE started_at < ?1", &[n(before)])?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM observations WHERE at < ?1",
+            &[n(before)],
+        )?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM rounds WHERE started_at < ?1",
+            &[n(before)],
+        )?);
         batch.push(stmt(
             db,
             "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE status != ?2 AND created_at < ?1)",

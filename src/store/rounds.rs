@@ -13,8 +13,8 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use super::{from_json, n, opt_n, opt_s, s, stmt, to_json, JsonRow};
 use edgeprobe_core::alerting::{AlertState, Effect};
 use edgeprobe_core::diagnosis::Diagnosis;
-use edgeprobe_core::rollup::Rollup;
 use edgeprobe_core::rollup::Granularity;
+use edgeprobe_core::rollup::Rollup;
 use edgeprobe_core::round::{path_column, ObservationRow, RoundKind};
 
 /// The facts of a round row.
@@ -124,16 +124,25 @@ pub fn round_written(results: &[worker::D1Result], index: usize) -> Result<bool>
 }
 
 pub async fn load_alert_state(db: &D1Database, monitor_id: &str) -> Result<AlertState> {
-    let row: Option<JsonRow> = stmt(db, "SELECT state AS data FROM alert_state WHERE monitor_id = ?1", &[s(monitor_id)])?
-        .first(None)
-        .await?;
+    let row: Option<JsonRow> = stmt(
+        db,
+        "SELECT state AS data FROM alert_state WHERE monitor_id = ?1",
+        &[s(monitor_id)],
+    )?
+    .first(None)
+    .await?;
     match row {
         Some(r) => from_json(&r.data),
         None => Ok(AlertState::default()),
     }
 }
 
-pub fn alert_state_statement(db: &D1Database, monitor_id: &str, state: &AlertState, now: i64) -> Result<D1PreparedStatement> {
+pub fn alert_state_statement(
+    db: &D1Database,
+    monitor_id: &str,
+    state: &AlertState,
+    now: i64,
+) -> Result<D1PreparedStatement> {
     stmt(
         db,
         "INSERT INTO alert_state (monitor_id, state, updated_at) SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?1) \
@@ -189,7 +198,11 @@ pub fn effect_statements(
 }
 
 /// Hourly rollups of the last `since` window, for the latency baseline.
-pub async fn recent_hourly_rollups(db: &D1Database, monitor_id: &str, since: i64) -> Result<Vec<Rollup>> {
+pub async fn recent_hourly_rollups(
+    db: &D1Database,
+    monitor_id: &str,
+    since: i64,
+) -> Result<Vec<Rollup>> {
     let rows = stmt(
         db,
         "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = ?3 AND bucket_start >= ?2",

@@ -37,7 +37,10 @@ impl<'a> Cleanup<'a> {
         }
     }
     fn add(&self, path: String) {
-        self.paths.lock().unwrap_or_else(|p| p.into_inner()).push(path);
+        self.paths
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(path);
     }
 }
 
@@ -71,7 +74,11 @@ fn test_send(api: &Api, channel: &str) -> String {
     let r = api.post_empty(&format!("/api/v1/channels/{channel}/test"));
     expect_status(&r, 202);
     let id = r.json()["id"].as_str().expect("delivery id").to_string();
-    assert_eq!(r.header("location"), Some(format!("/api/v1/deliveries/{id}").as_str()), "{r:?}");
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/deliveries/{id}").as_str()),
+        "{r:?}"
+    );
     id
 }
 
@@ -122,10 +129,19 @@ fn test_send_reaches_a_signed_webhook() {
     assert_eq!(records.len(), 1, "the receiver got the test alert");
     let rec = &records[0];
     assert_eq!(rec.method, "POST");
-    assert_eq!(rec.signature_valid, Some(true), "signature verifies: {:?}", rec.headers);
-    let webhook_id = rec.header("webhook-id").expect("webhook-id header").to_string();
+    assert_eq!(
+        rec.signature_valid,
+        Some(true),
+        "signature verifies: {:?}",
+        rec.headers
+    );
+    let webhook_id = rec
+        .header("webhook-id")
+        .expect("webhook-id header")
+        .to_string();
     assert!(
-        rec.header("webhook-timestamp").is_some_and(|t| t.parse::<i64>().is_ok()),
+        rec.header("webhook-timestamp")
+            .is_some_and(|t| t.parse::<i64>().is_ok()),
         "{:?}",
         rec.headers
     );
@@ -133,7 +149,12 @@ fn test_send_reaches_a_signed_webhook() {
     assert_eq!(body["type"], "monitor.test", "{body}");
     assert_eq!(body["data"]["id"], webhook_id.as_str());
 
-    let v = poll_delivery(&api, &delivery, Duration::from_secs(20), status_is("delivered"));
+    let v = poll_delivery(
+        &api,
+        &delivery,
+        Duration::from_secs(20),
+        status_is("delivered"),
+    );
     assert_eq!(v["status"], "delivered", "{v}");
     assert_eq!(v["webhook_id"], webhook_id.as_str());
     assert_eq!(v["channel_id"], channel.as_str());
@@ -167,7 +188,10 @@ fn delivery_log_pages_newest_first() {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..5 {
-        let q = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let q = cursor
+            .as_ref()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default();
         let r = api.get(&format!("/api/v1/channels/{channel}/deliveries?limit=2{q}"));
         expect_status(&r, 200);
         let v = r.json();
@@ -187,7 +211,10 @@ fn delivery_log_pages_newest_first() {
     assert_eq!(seen, newest_first);
     let bad = api.get(&format!("/api/v1/channels/{channel}/deliveries?limit=0"));
     expect_status(&bad, 422);
-    expect_status(&api.get("/api/v1/channels/chn_does_not_exist/deliveries"), 404);
+    expect_status(
+        &api.get("/api/v1/channels/chn_does_not_exist/deliveries"),
+        404,
+    );
     expect_status(&api.get("/api/v1/deliveries/dlv_does_not_exist"), 404);
     receiver.wait_for(3, Duration::from_secs(30));
 }
@@ -208,21 +235,38 @@ fn retries_keep_one_webhook_id_until_delivered() {
     // Default policy: ≤5 s then ≤10 s of full-jitter backoff (at least 1 s each).
     let records = receiver.wait_for(3, Duration::from_secs(60));
     assert_eq!(records.len(), 3, "two 503s then a 200");
-    assert_eq!(receiver.unique_ids().len(), 1, "one logical alert: {:?}", receiver.unique_ids());
+    assert_eq!(
+        receiver.unique_ids().len(),
+        1,
+        "one logical alert: {:?}",
+        receiver.unique_ids()
+    );
     assert!(
         records.iter().all(|r| r.signature_valid == Some(true)),
         "every attempt is signed validly"
     );
-    assert!(records.windows(2).all(|w| w[0].body == w[1].body), "a retry sends the same body");
+    assert!(
+        records.windows(2).all(|w| w[0].body == w[1].body),
+        "a retry sends the same body"
+    );
     assert_eq!(
         records.iter().map(|r| r.answered).collect::<Vec<_>>(),
         vec![Some(503), Some(503), Some(200)]
     );
 
-    let v = poll_delivery(&api, &delivery, Duration::from_secs(20), status_is("delivered"));
+    let v = poll_delivery(
+        &api,
+        &delivery,
+        Duration::from_secs(20),
+        status_is("delivered"),
+    );
     assert_eq!(v["status"], "delivered", "{v}");
     assert_eq!(v["attempts"], 3, "{v}");
-    assert_eq!(attempt_codes(&v), vec![json!(503), json!(503), json!(200)], "{v}");
+    assert_eq!(
+        attempt_codes(&v),
+        vec![json!(503), json!(503), json!(200)],
+        "{v}"
+    );
     assert_eq!(v["attempt_log"][0]["error"], "HTTP 503", "{v}");
     thread::sleep(Duration::from_secs(2));
     assert_eq!(receiver.records().len(), 3, "nothing is sent after the 200");
@@ -266,7 +310,12 @@ impl Rejecting {
                 let _ = stream.shutdown(Shutdown::Both);
             }
         });
-        Rejecting { port, stop, got, count }
+        Rejecting {
+            port,
+            stop,
+            got,
+            count,
+        }
     }
     fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
@@ -291,11 +340,22 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
     assert_eq!(v["status"], "dead", "a 400 is permanent: {v}");
     assert_eq!(v["attempts"], 1, "{v}");
     assert_eq!(attempt_codes(&v), vec![json!(400)]);
-    assert!(v["last_error"].as_str().is_some_and(|e| e.contains("400")), "{v}");
-    assert_eq!(rejecting.count.load(Ordering::SeqCst), 1, "no retry after a 400");
+    assert!(
+        v["last_error"].as_str().is_some_and(|e| e.contains("400")),
+        "{v}"
+    );
+    assert_eq!(
+        rejecting.count.load(Ordering::SeqCst),
+        1,
+        "no retry after a 400"
+    );
     let webhook_id = v["webhook_id"].as_str().expect("webhook_id").to_string();
     assert_eq!(
-        rejecting.got.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        rejecting
+            .got
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
         vec![webhook_id.to_ascii_lowercase()]
     );
 
@@ -305,7 +365,13 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
         ..Default::default()
     })
     .expect("receiver");
-    expect_status(&api.patch(&format!("/api/v1/channels/{channel}"), &json!({"url": good.url()})), 200);
+    expect_status(
+        &api.patch(
+            &format!("/api/v1/channels/{channel}"),
+            &json!({"url": good.url()}),
+        ),
+        200,
+    );
     let r = api.post_empty(&format!("/api/v1/deliveries/{delivery}/redrive"));
     expect_status(&r, 202);
     assert_eq!(r.json()["id"], delivery.as_str());
@@ -318,15 +384,27 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
         "same webhook-id after a re-drive"
     );
     assert_eq!(records[0].signature_valid, Some(true));
-    let v = poll_delivery(&api, &delivery, Duration::from_secs(20), status_is("delivered"));
+    let v = poll_delivery(
+        &api,
+        &delivery,
+        Duration::from_secs(20),
+        status_is("delivered"),
+    );
     assert_eq!(v["status"], "delivered", "{v}");
     assert_eq!(v["attempts"], 2, "the history is kept: {v}");
     assert_eq!(attempt_codes(&v), vec![json!(400), json!(200)]);
 
     let again = api.post_empty(&format!("/api/v1/deliveries/{delivery}/redrive"));
     expect_status(&again, 409);
-    assert!(again.content_type.starts_with("application/problem+json"), "{}", again.content_type);
-    expect_status(&api.post_empty("/api/v1/deliveries/dlv_does_not_exist/redrive"), 404);
+    assert!(
+        again.content_type.starts_with("application/problem+json"),
+        "{}",
+        again.content_type
+    );
+    expect_status(
+        &api.post_empty("/api/v1/deliveries/dlv_does_not_exist/redrive"),
+        404,
+    );
 }
 
 fn one_record(receiver: &WebhookReceiver, what: &str) -> WebhookRecord {
@@ -357,34 +435,63 @@ fn chat_and_pager_channels_get_their_own_body_shapes() {
         &cleanup,
         json!({"name": unique("pd"), "kind": "pagerduty", "url": pager.url(), "secret": ROUTING_KEY}),
     );
-    let deliveries = [test_send(&api, &slack_id), test_send(&api, &discord_id), test_send(&api, &pager_id)];
+    let deliveries = [
+        test_send(&api, &slack_id),
+        test_send(&api, &discord_id),
+        test_send(&api, &pager_id),
+    ];
 
     let s = one_record(&slack, "slack").body_json().expect("slack JSON");
-    assert!(s["blocks"].as_array().is_some_and(|b| !b.is_empty()), "slack blocks: {s}");
-    assert!(s["text"].as_str().is_some_and(|t| !t.is_empty()), "slack fallback text: {s}");
+    assert!(
+        s["blocks"].as_array().is_some_and(|b| !b.is_empty()),
+        "slack blocks: {s}"
+    );
+    assert!(
+        s["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "slack fallback text: {s}"
+    );
 
-    let d = one_record(&discord, "discord").body_json().expect("discord JSON");
-    assert!(d["embeds"].as_array().is_some_and(|e| !e.is_empty()), "discord embeds: {d}");
+    let d = one_record(&discord, "discord")
+        .body_json()
+        .expect("discord JSON");
+    assert!(
+        d["embeds"].as_array().is_some_and(|e| !e.is_empty()),
+        "discord embeds: {d}"
+    );
 
     let rec = one_record(&pager, "pagerduty");
-    assert!(rec.header("webhook-signature").is_none(), "only generic webhooks are signed");
+    assert!(
+        rec.header("webhook-signature").is_none(),
+        "only generic webhooks are signed"
+    );
     let p = rec.body_json().expect("pagerduty JSON");
     assert_eq!(p["routing_key"], ROUTING_KEY, "{p}");
     assert_eq!(p["event_action"], "trigger", "{p}");
-    assert!(p["dedup_key"].as_str().is_some_and(|k| !k.is_empty()), "{p}");
+    assert!(
+        p["dedup_key"].as_str().is_some_and(|k| !k.is_empty()),
+        "{p}"
+    );
 
     for id in deliveries {
         let v = poll_delivery(&api, &id, Duration::from_secs(20), status_is("delivered"));
         assert_eq!(v["status"], "delivered", "{v}");
         let text = v.to_string();
-        assert!(!text.contains(ROUTING_KEY), "the routing key leaked: {text}");
+        assert!(
+            !text.contains(ROUTING_KEY),
+            "the routing key leaked: {text}"
+        );
         for r in [&slack, &discord, &pager] {
             assert!(!text.contains(&r.url()), "a channel URL leaked: {text}");
         }
     }
 }
 
-fn monitor_body(case: &crate::rig::Case, channel: &str, regions: &[&str], confirmation: Value) -> Value {
+fn monitor_body(
+    case: &crate::rig::Case,
+    channel: &str,
+    regions: &[&str],
+    confirmation: Value,
+) -> Value {
     json!({
         "name": unique("alerts"),
         "url": case.front_url,
@@ -439,14 +546,19 @@ fn a_hanging_receiver_does_not_hold_up_checks() {
     // The check finished while the dispatcher's POST was still open: its attempt is not
     // recorded yet (it is recorded when the dispatcher's timeout fires).
     let v = api.get(&format!("/api/v1/deliveries/{delivery}")).json();
-    assert_eq!(v["attempts"], 0, "the check did not wait for the hanging delivery: {v}");
+    assert_eq!(
+        v["attempts"], 0,
+        "the check did not wait for the hanging delivery: {v}"
+    );
 
     let v = poll_delivery(&api, &delivery, Duration::from_secs(40), |v| {
         v["attempts"].as_u64().is_some_and(|n| n >= 1)
     });
     assert_eq!(v["status"], "pending", "a timeout is retryable: {v}");
     assert!(
-        v["attempt_log"][0]["error"].as_str().is_some_and(|e| e.contains("timed out")),
+        v["attempt_log"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timed out")),
         "{v}"
     );
     assert_eq!(v["attempt_log"][0]["status_code"], Value::Null, "{v}");
@@ -462,7 +574,12 @@ fn of_kind(receiver: &WebhookReceiver, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-fn wait_kind(receiver: &WebhookReceiver, kind: &str, timeout: Duration, mut between: impl FnMut()) -> Vec<Value> {
+fn wait_kind(
+    receiver: &WebhookReceiver,
+    kind: &str,
+    timeout: Duration,
+    mut between: impl FnMut(),
+) -> Vec<Value> {
     let deadline = Instant::now() + timeout;
     loop {
         let got = of_kind(receiver, kind);
@@ -488,12 +605,20 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
     .expect("receiver");
     let channel = webhook_channel(&api, &cleanup, &receiver.url());
     let regions = ["weur", "enam", "apac"];
-    let confirmation = json!({"regions_to_agree": 2, "recheck_delay_seconds": 1, "recovery_rounds": 1});
-    let monitor = create_monitor(&api, &cleanup, &monitor_body(down, &channel, &regions, confirmation));
+    let confirmation =
+        json!({"regions_to_agree": 2, "recheck_delay_seconds": 1, "recovery_rounds": 1});
+    let monitor = create_monitor(
+        &api,
+        &cleanup,
+        &monitor_body(down, &channel, &regions, confirmation),
+    );
 
     // The first failing round makes the monitor suspect; the coordinator re-checks ~1 s later
     // and confirms.
-    expect_status(&api.post_empty(&format!("/api/v1/monitors/{monitor}/check")), 200);
+    expect_status(
+        &api.post_empty(&format!("/api/v1/monitors/{monitor}/check")),
+        200,
+    );
     let downs = wait_kind(&receiver, "down", Duration::from_secs(30), || {});
     assert_eq!(downs.len(), 1, "one Down alert: {downs:?}");
     thread::sleep(Duration::from_secs(3));
@@ -506,22 +631,34 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
         .into_iter()
         .collect();
     assert_eq!(ids.len(), 1, "exactly one logical Down alert: {ids:?}");
-    assert!(receiver.records().iter().all(|r| r.signature_valid == Some(true)));
+    assert!(receiver
+        .records()
+        .iter()
+        .all(|r| r.signature_valid == Some(true)));
     let data = &downs[0]["data"];
     assert_eq!(data["monitor_id"], monitor.as_str(), "{data}");
     assert!(data["incident_id"].as_str().is_some(), "{data}");
     let evidence = data["regions"].as_array().expect("regions");
-    let mut names: Vec<&str> = evidence.iter().filter_map(|r| r["region"].as_str()).collect();
+    let mut names: Vec<&str> = evidence
+        .iter()
+        .filter_map(|r| r["region"].as_str())
+        .collect();
     names.sort_unstable();
     assert_eq!(names, vec!["apac", "enam", "weur"], "{data}");
     for r in evidence {
         assert_eq!(r["edge_status"], 502, "the front answered 502: {r}");
-        assert_eq!(r["origin_failed_step"], "connect", "the origin refused connections: {r}");
+        assert_eq!(
+            r["origin_failed_step"], "connect",
+            "the origin refused connections: {r}"
+        );
     }
 
     // Recovery: point the monitor at a healthy front and origin; one healthy round resolves.
     let fix = json!({"url": healthy.front_url, "origin": {"host": healthy.origin_host, "port": healthy.origin_port, "scheme": healthy.origin_scheme}});
-    expect_status(&api.patch(&format!("/api/v1/monitors/{monitor}"), &fix), 200);
+    expect_status(
+        &api.patch(&format!("/api/v1/monitors/{monitor}"), &fix),
+        200,
+    );
     let mut checks = 0;
     let resolved = wait_kind(&receiver, "resolved", Duration::from_secs(30), || {
         // Another healthy round every few polls, in case the first one raced the re-check.
@@ -557,15 +694,26 @@ fn the_api_accepts_flap_threshold_zero_and_a_sustained_down_hold() {
     assert_eq!(view["confirmation"]["flap_threshold"], 0, "{view}");
     assert_eq!(view["confirmation"]["sustained_down_rounds"], 4, "{view}");
 
-    let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"confirmation": {"flap_threshold": 2}}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"confirmation": {"flap_threshold": 2}}),
+    );
     expect_status(&r, 200);
-    assert_eq!(r.json()["confirmation"]["sustained_down_rounds"], 4, "{}", r.body);
+    assert_eq!(
+        r.json()["confirmation"]["sustained_down_rounds"],
+        4,
+        "{}",
+        r.body
+    );
 
     body["name"] = json!(unique("flap-bad"));
     body["confirmation"] = json!({"flap_threshold": 101, "sustained_down_rounds": 0});
     let r = api.post("/api/v1/monitors", &body);
     expect_status(&r, 422);
-    for field in ["/confirmation/flap_threshold", "/confirmation/sustained_down_rounds"] {
+    for field in [
+        "/confirmation/flap_threshold",
+        "/confirmation/sustained_down_rounds",
+    ] {
         assert!(r.body.contains(field), "{field} named: {}", r.body);
     }
 }
@@ -574,9 +722,9 @@ fn the_api_accepts_flap_threshold_zero_and_a_sustained_down_hold() {
 fn rounds_of_kind(api: &Api, monitor: &str, kind: &str) -> usize {
     let r = api.get(&format!("/api/v1/monitors/{monitor}/results?limit=100"));
     expect_status(&r, 200);
-    r.json()["items"]
-        .as_array()
-        .map_or(0, |items| items.iter().filter(|i| i["kind"] == kind).count())
+    r.json()["items"].as_array().map_or(0, |items| {
+        items.iter().filter(|i| i["kind"] == kind).count()
+    })
 }
 
 /// The distinct alerts a receiver got, oldest first, as `(kind, incident_id)`; retries of one
@@ -643,7 +791,12 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
             },
         }),
     );
-    let check = || expect_status(&api.post_empty(&format!("/api/v1/monitors/{monitor}/check")), 200);
+    let check = || {
+        expect_status(
+            &api.post_empty(&format!("/api/v1/monitors/{monitor}/check")),
+            200,
+        )
+    };
     let wait_until = |what: &str, cond: &dyn Fn() -> bool| {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !cond() {
@@ -655,7 +808,12 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
             thread::sleep(Duration::from_millis(250));
         }
     };
-    let kinds = || alerts_received(&receiver).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    let kinds = || {
+        alerts_received(&receiver)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>()
+    };
     let count = |kind: &str| kinds().iter().filter(|k| *k == kind).count();
     let outage = |origin: &mut Option<OriginServer>, rechecks_before: usize| {
         *origin = None; // the port refuses from now on
@@ -668,7 +826,9 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
     // Outage 1: paged at its confirmation, resolved by one healthy round.
     outage(&mut origin, 0);
     wait_until("the first Down", &|| count("down") == 1);
-    origin = Some(OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"));
+    origin = Some(
+        OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"),
+    );
     check();
     wait_until("the first Resolved", &|| count("resolved") == 1);
 
@@ -685,15 +845,24 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
     check();
     check();
     wait_until("the sustained Down", &|| count("down") == 2);
-    origin = Some(OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"));
+    origin = Some(
+        OriginServer::start_on(port, Behaviour::Healthy { max_age: None }).expect("origin back"),
+    );
     check();
     wait_until("the second Resolved", &|| count("resolved") == 2);
     drop(origin);
 
     let got = alerts_received(&receiver);
     let kinds: Vec<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["down", "resolved", "flapping", "down", "resolved"], "{got:?}");
-    assert_eq!(got[3].1, got[4].1, "the Resolved closes the paged incident: {got:?}");
+    assert_eq!(
+        kinds,
+        ["down", "resolved", "flapping", "down", "resolved"],
+        "{got:?}"
+    );
+    assert_eq!(
+        got[3].1, got[4].1,
+        "the Resolved closes the paged incident: {got:?}"
+    );
     assert_ne!(got[0].1, got[3].1, "two incidents: {got:?}");
 }
 
@@ -754,7 +923,10 @@ fn delivery_never_follows_a_redirect() {
         ..Default::default()
     })
     .expect("receiver");
-    let location = format!("http://127.0.0.1:{}/moved-here?token=t0kenvalue", inner.port());
+    let location = format!(
+        "http://127.0.0.1:{}/moved-here?token=t0kenvalue",
+        inner.port()
+    );
     let redirecting = Redirecting::start(location);
     let channel = webhook_channel(&api, &cleanup, &redirecting.url());
     let delivery = test_send(&api, &channel);
@@ -762,7 +934,11 @@ fn delivery_never_follows_a_redirect() {
     let v = poll_delivery(&api, &delivery, Duration::from_secs(30), |v| {
         v["attempt_log"].as_array().is_some_and(|a| !a.is_empty())
     });
-    assert_eq!(attempt_codes(&v).first(), Some(&json!(307)), "the 3xx is the attempt's status: {v}");
+    assert_eq!(
+        attempt_codes(&v).first(),
+        Some(&json!(307)),
+        "the 3xx is the attempt's status: {v}"
+    );
     assert_ne!(v["status"], "delivered", "{v}");
     let error = v["attempt_log"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("307") && error.contains("redirect"), "{v}");
@@ -770,10 +946,19 @@ fn delivery_never_follows_a_redirect() {
         error.contains(&format!(":{}", inner.port())) && error.contains("moved-here"),
         "Location is named: {v}"
     );
-    assert!(!error.contains("t0kenvalue"), "the Location's query is not stored: {v}");
-    assert!(redirecting.count.load(Ordering::SeqCst) >= 1, "the channel's host was asked");
+    assert!(
+        !error.contains("t0kenvalue"),
+        "the Location's query is not stored: {v}"
+    );
+    assert!(
+        redirecting.count.load(Ordering::SeqCst) >= 1,
+        "the channel's host was asked"
+    );
     // Bounded wait for something that must not happen: the redirect target stays untouched.
     let reached = inner.wait_for(1, Duration::from_secs(3));
-    assert!(reached.is_empty(), "the signed POST followed the redirect: {reached:?}");
+    assert!(
+        reached.is_empty(),
+        "the signed POST followed the redirect: {reached:?}"
+    );
     assert_no_secrets(&v.to_string(), &redirecting.url(), SECRET);
 }

@@ -34,7 +34,10 @@ pub fn create_monitor(api: &Api, body: &Value) -> Value {
 /// A unique Standard Webhooks secret (whsec_ + base64 of 32 bytes).
 pub fn webhook_secret() -> String {
     let raw = format!("{:<32}", unique("s")).replace(' ', "x");
-    format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
+    )
 }
 
 /// An HTTP server on loopback that answers 200 "edgeprobe-ok" to every request, forever (one
@@ -80,7 +83,9 @@ pub fn expect_problem(r: &Resp, status: u16) -> Value {
     let v = r.json();
     assert_eq!(v["status"], status, "{v}");
     assert!(
-        v["type"].as_str().is_some_and(|t| t.starts_with("https://edgeprobe.dev/problems/")),
+        v["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://edgeprobe.dev/problems/")),
         "{v}"
     );
     v
@@ -102,7 +107,10 @@ fn pointers(r: &Resp) -> Vec<String> {
 fn assert_points_at(r: &Resp, expected: &[&str]) {
     let got = pointers(r);
     for p in expected {
-        assert!(got.iter().any(|g| g == p), "expected pointer {p} in {got:?}");
+        assert!(
+            got.iter().any(|g| g == p),
+            "expected pointer {p} in {got:?}"
+        );
     }
 }
 
@@ -135,11 +143,22 @@ fn every_authenticated_route_refuses_missing_wrong_and_altered_tokens() {
     ];
     for (method, path) in routes {
         for (what, header) in &cases {
-            let extra: Vec<(&str, &str)> = header.iter().map(|h| ("authorization", h.as_str())).collect();
-            let r = api.raw(method, path, None, Some("application/json"), Some(b"{}"), &extra);
+            let extra: Vec<(&str, &str)> = header
+                .iter()
+                .map(|h| ("authorization", h.as_str()))
+                .collect();
+            let r = api.raw(
+                method,
+                path,
+                None,
+                Some("application/json"),
+                Some(b"{}"),
+                &extra,
+            );
             let v = expect_problem(&r, 401);
             assert!(
-                r.header("www-authenticate").is_some_and(|h| h.starts_with("Bearer")),
+                r.header("www-authenticate")
+                    .is_some_and(|h| h.starts_with("Bearer")),
                 "{method} {path} {what}"
             );
             assert!(!r.body.contains(&api.token), "the token must not be echoed");
@@ -153,7 +172,14 @@ fn every_authenticated_route_refuses_missing_wrong_and_altered_tokens() {
         ("PATCH", "/api/v1/channels/ch_x"),
         ("DELETE", "/api/v1/channels/ch_x"),
     ] {
-        let r = api.raw(method, path, Some(&wrong), Some("application/json"), Some(b"{}"), &[]);
+        let r = api.raw(
+            method,
+            path,
+            Some(&wrong),
+            Some("application/json"),
+            Some(b"{}"),
+            &[],
+        );
         expect_problem(&r, 401);
     }
 }
@@ -172,9 +198,17 @@ fn openapi_document_is_served() {
     let api = Api::from_env();
     let r = api.get_public("/api/v1/openapi.json");
     expect_status(&r, 200);
-    assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
+    assert!(
+        r.content_type.starts_with("application/json"),
+        "{}",
+        r.content_type
+    );
     let v = r.json();
-    assert!(v["openapi"].as_str().is_some_and(|s| s.starts_with("3.1")), "{}", v["openapi"]);
+    assert!(
+        v["openapi"].as_str().is_some_and(|s| s.starts_with("3.1")),
+        "{}",
+        v["openapi"]
+    );
     for p in [
         "/api/v1/monitors",
         "/api/v1/monitors/{id}",
@@ -205,16 +239,35 @@ fn unknown_route_is_404_and_wrong_method_is_405_with_allow() {
         &[],
     );
     expect_problem(&r, 405);
-    let mut allow: Vec<String> = r.header("allow").expect("Allow").split(',').map(|s| s.trim().to_string()).collect();
+    let mut allow: Vec<String> = r
+        .header("allow")
+        .expect("Allow")
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .collect();
     allow.sort();
     assert_eq!(allow, ["DELETE", "GET", "HEAD", "PATCH"]);
 
-    let r = api.raw("DELETE", "/api/v1/monitors", Some(&api.token), None, None, &[]);
+    let r = api.raw(
+        "DELETE",
+        "/api/v1/monitors",
+        Some(&api.token),
+        None,
+        None,
+        &[],
+    );
     expect_problem(&r, 405);
     let allow = r.header("allow").expect("Allow");
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 
-    let r = api.raw("POST", "/status", None, Some("application/json"), Some(b"{}"), &[]);
+    let r = api.raw(
+        "POST",
+        "/status",
+        None,
+        Some("application/json"),
+        Some(b"{}"),
+        &[],
+    );
     expect_problem(&r, 405);
 }
 
@@ -230,13 +283,20 @@ fn monitor_create_get_list_patch_delete_round_trip() {
     let created = r.json();
     let id = created["id"].as_str().expect("id").to_string();
     assert!(id.starts_with("mon_"), "{id}");
-    assert_eq!(r.header("location"), Some(format!("/api/v1/monitors/{id}").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/monitors/{id}").as_str())
+    );
     assert_eq!(created["slug"], slug.as_str());
     assert_eq!(
         created["url"], "http://127.0.0.1:9/health",
         "loopback is accepted under ALLOW_PRIVATE_TARGETS"
     );
-    assert_eq!(created["regions"], json!(["weur", "enam", "apac"]), "DEFAULT_REGIONS fill in");
+    assert_eq!(
+        created["regions"],
+        json!(["weur", "enam", "apac"]),
+        "DEFAULT_REGIONS fill in"
+    );
     assert_eq!(created["interval_seconds"], 60);
     assert_eq!(created["public"], false);
 
@@ -252,15 +312,30 @@ fn monitor_create_get_list_patch_delete_round_trip() {
     expect_status(&r, 200);
     let patched = r.json();
     assert_eq!(
-        (patched["name"].as_str(), patched["interval_seconds"].as_u64()),
+        (
+            patched["name"].as_str(),
+            patched["interval_seconds"].as_u64()
+        ),
         (Some("Renamed"), Some(120))
     );
     assert_eq!(patched["tags"], json!(["a"]));
-    for key in ["id", "url", "slug", "regions", "expect", "confirmation", "created_at", "public"] {
+    for key in [
+        "id",
+        "url",
+        "slug",
+        "regions",
+        "expect",
+        "confirmation",
+        "created_at",
+        "public",
+    ] {
         assert_eq!(patched[key], created[key], "{key} changed");
     }
     let again = api.get(&format!("/api/v1/monitors/{id}")).json();
-    assert_eq!(again, patched, "GET after PATCH returns the patched monitor");
+    assert_eq!(
+        again, patched,
+        "GET after PATCH returns the patched monitor"
+    );
 
     // A GET body, minus read-only members, PATCHed back changes nothing.
     let mut echo = again.clone();
@@ -279,19 +354,28 @@ fn monitor_create_get_list_patch_delete_round_trip() {
         &json!({"id": "mon_other", "created_at": "2020-01-01T00:00:00Z"}),
     );
     assert_points_at(&r, &["/id", "/created_at"]);
-    let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"interval_seconds": null}));
+    let r = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"interval_seconds": null}),
+    );
     expect_status(&r, 200);
     assert_eq!(r.json()["interval_seconds"], 60);
 
     let listed = list_all(&api, "/api/v1/monitors", 100);
-    assert!(listed.iter().any(|m| m["id"] == id.as_str()), "new monitor is listed");
+    assert!(
+        listed.iter().any(|m| m["id"] == id.as_str()),
+        "new monitor is listed"
+    );
 
     let r = api.delete(&format!("/api/v1/monitors/{id}"));
     expect_status(&r, 204);
     assert!(r.body.is_empty());
     expect_problem(&api.get(&format!("/api/v1/monitors/{id}")), 404);
     expect_problem(&api.delete(&format!("/api/v1/monitors/{id}")), 404);
-    expect_problem(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": "x"})), 404);
+    expect_problem(
+        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": "x"})),
+        404,
+    );
     expect_problem(&api.get(&format!("/api/v1/monitors/{id}/status")), 404);
 }
 
@@ -303,14 +387,30 @@ fn monitor_bodies_report_every_invalid_field_with_its_pointer() {
         "/api/v1/monitors",
         &json!({"name": 5, "url": ["x"], "interval_seconds": "60", "public": "yes", "regions": "weur", "tags": {}}),
     );
-    assert_points_at(&r, &["/name", "/url", "/interval_seconds", "/public", "/regions", "/tags"]);
+    assert_points_at(
+        &r,
+        &[
+            "/name",
+            "/url",
+            "/interval_seconds",
+            "/public",
+            "/regions",
+            "/tags",
+        ],
+    );
     // Missing required fields.
-    assert_points_at(&api.post("/api/v1/monitors", &json!({})), &["/name", "/url"]);
+    assert_points_at(
+        &api.post("/api/v1/monitors", &json!({})),
+        &["/name", "/url"],
+    );
     // Unknown fields, including nested ones.
     let (mut body, _) = monitor_body("http://127.0.0.1:9/");
     body["colour"] = json!("red");
     body["expect"] = json!({"statuses": [200], "speed": 1});
-    assert_points_at(&api.post("/api/v1/monitors", &body), &["/colour", "/expect/speed"]);
+    assert_points_at(
+        &api.post("/api/v1/monitors", &body),
+        &["/colour", "/expect/speed"],
+    );
     // Out-of-range numbers and bad enums.
     let (mut body, _) = monitor_body("http://127.0.0.1:9/");
     body["interval_seconds"] = json!(5);
@@ -355,13 +455,27 @@ fn monitor_body_transport_errors_are_400_413_415() {
     );
     let v = expect_problem(&r, 400);
     assert_eq!(v["type"], "https://edgeprobe.dev/problems/malformed-json");
-    assert!(v["detail"].as_str().is_some_and(|d| d.contains("line 1")), "{v}");
+    assert!(
+        v["detail"].as_str().is_some_and(|d| d.contains("line 1")),
+        "{v}"
+    );
     // Wrong and missing content types.
-    for ct in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
         let r = api.raw("POST", "/api/v1/monitors", Some(&t), ct, Some(b"{}"), &[]);
         expect_problem(&r, 415);
     }
-    let r = api.raw("PATCH", "/api/v1/monitors/mon_x", Some(&t), Some("text/plain"), Some(b"{}"), &[]);
+    let r = api.raw(
+        "PATCH",
+        "/api/v1/monitors/mon_x",
+        Some(&t),
+        Some("text/plain"),
+        Some(b"{}"),
+        &[],
+    );
     expect_problem(&r, 415);
     // Oversized: 64 KiB + 1.
     let big = format!("{{\"name\": \"{}\"}}", "a".repeat(64 * 1024));
@@ -485,7 +599,12 @@ fn monitor_and_channel_lists_page_through_everything_once() {
     let mut mine = Vec::new();
     for _ in 0..5 {
         let (body, _) = monitor_body("http://127.0.0.1:9/");
-        mine.push(create_monitor(&api, &body)["id"].as_str().unwrap().to_string());
+        mine.push(
+            create_monitor(&api, &body)["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     let all = list_all(&api, "/api/v1/monitors", 2);
     assert!(all.len() >= 5);
@@ -495,7 +614,11 @@ fn monitor_and_channel_lists_page_through_everything_once() {
     dedup.dedup();
     assert_eq!(dedup.len(), ids.len(), "no monitor twice across pages");
     for id in &mine {
-        assert_eq!(ids.iter().filter(|i| *i == id).count(), 1, "{id} listed once");
+        assert_eq!(
+            ids.iter().filter(|i| *i == id).count(),
+            1,
+            "{id} listed once"
+        );
     }
 
     let mut chans = Vec::new();
@@ -537,7 +660,10 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     );
     expect_status(&r, 201);
     let id = r.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(r.header("location"), Some(format!("/api/v1/channels/{id}").as_str()));
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/channels/{id}").as_str())
+    );
     let v = r.json();
     assert_eq!(v["has_secret"], true);
     assert_eq!(v["kind"], "webhook");
@@ -559,7 +685,11 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     expect_status(&r, 200);
     let p = r.json();
     assert_eq!(
-        (p["enabled"].as_bool(), p["has_secret"].as_bool(), p["name"].as_str()),
+        (
+            p["enabled"].as_bool(),
+            p["has_secret"].as_bool(),
+            p["name"].as_str()
+        ),
         (Some(false), Some(true), Some("Ops (paused)"))
     );
     bodies.push(r.body);
@@ -571,7 +701,10 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     );
     assert_points_at(&r, &["/secret", "/url"]);
     bodies.push(r.body);
-    let r = api.patch(&format!("/api/v1/channels/{id}"), &json!({"has_secret": false, "url_hint": "x"}));
+    let r = api.patch(
+        &format!("/api/v1/channels/{id}"),
+        &json!({"has_secret": false, "url_hint": "x"}),
+    );
     assert_points_at(&r, &["/has_secret", "/url_hint"]);
     bodies.push(r.body);
 
@@ -585,16 +718,25 @@ fn channel_secrets_and_urls_never_appear_in_any_response() {
     for b in &bodies {
         assert!(!b.contains(&secret), "secret leaked: {b}");
         assert!(!b.contains(&url_token), "url token leaked: {b}");
-        assert!(!b.contains(&secret["whsec_".len()..]), "secret body leaked: {b}");
+        assert!(
+            !b.contains(&secret["whsec_".len()..]),
+            "secret body leaked: {b}"
+        );
     }
 }
 
 #[test]
 fn channel_bodies_are_validated() {
     let api = Api::from_env();
-    assert_points_at(&api.post("/api/v1/channels", &json!({})), &["/name", "/kind"]);
     assert_points_at(
-        &api.post("/api/v1/channels", &json!({"name": "x", "kind": "sms", "extra": 1})),
+        &api.post("/api/v1/channels", &json!({})),
+        &["/name", "/kind"],
+    );
+    assert_points_at(
+        &api.post(
+            "/api/v1/channels",
+            &json!({"name": "x", "kind": "sms", "extra": 1}),
+        ),
         &["/kind", "/extra"],
     );
     assert_points_at(
@@ -620,10 +762,20 @@ fn channel_bodies_are_validated() {
         &[],
     );
     expect_problem(&r, 400);
-    let r = api.raw("POST", "/api/v1/channels", Some(&api.token), Some("text/json"), Some(b"{}"), &[]);
+    let r = api.raw(
+        "POST",
+        "/api/v1/channels",
+        Some(&api.token),
+        Some("text/json"),
+        Some(b"{}"),
+        &[],
+    );
     expect_problem(&r, 415);
     expect_problem(&api.delete("/api/v1/channels/ch_does_not_exist"), 404);
-    expect_problem(&api.patch("/api/v1/channels/ch_does_not_exist", &json!({"name": "x"})), 404);
+    expect_problem(
+        &api.patch("/api/v1/channels/ch_does_not_exist", &json!({"name": "x"})),
+        404,
+    );
 }
 
 // ---------- reading endpoints ----------
@@ -639,7 +791,11 @@ fn reading_endpoints_of_a_never_probed_monitor() {
     expect_status(&s, 200);
     let s = s.json();
     assert_eq!(
-        (s["health"].as_str(), s["never_probed"].as_bool(), s["slug"].as_str()),
+        (
+            s["health"].as_str(),
+            s["never_probed"].as_bool(),
+            s["slug"].as_str()
+        ),
         (Some("unknown"), Some(true), Some(slug.as_str()))
     );
     assert!(s["updated_at"].is_null());
@@ -647,7 +803,11 @@ fn reading_endpoints_of_a_never_probed_monitor() {
     for path in ["results", "incidents"] {
         let r = api.get(&format!("/api/v1/monitors/{id}/{path}"));
         expect_status(&r, 200);
-        assert_eq!(r.json(), json!({"items": [], "next_cursor": null}), "{path}");
+        assert_eq!(
+            r.json(),
+            json!({"items": [], "next_cursor": null}),
+            "{path}"
+        );
     }
     for q in [
         "",
@@ -660,21 +820,34 @@ fn reading_endpoints_of_a_never_probed_monitor() {
     }
 
     // Bad queries: every parameter named.
-    let r = api.get(&format!("/api/v1/monitors/{id}/results?from=yesterday&path=cdn&limit=1000&x=1"));
-    assert_points_at(&r, &["/query/from", "/query/path", "/query/limit", "/query/x"]);
+    let r = api.get(&format!(
+        "/api/v1/monitors/{id}/results?from=yesterday&path=cdn&limit=1000&x=1"
+    ));
+    assert_points_at(
+        &r,
+        &["/query/from", "/query/path", "/query/limit", "/query/x"],
+    );
     let r = api.get(&format!(
         "/api/v1/monitors/{id}/results?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"
     ));
     assert_points_at(&r, &["/query/to"]);
     assert_points_at(
-        &api.get(&format!("/api/v1/monitors/{id}/rollups?granularity=week&region=West")),
+        &api.get(&format!(
+            "/api/v1/monitors/{id}/rollups?granularity=week&region=West"
+        )),
         &["/query/granularity", "/query/region"],
     );
-    assert_points_at(&api.get(&format!("/api/v1/monitors/{id}/incidents?cursor=zzz")), &["/query/cursor"]);
+    assert_points_at(
+        &api.get(&format!("/api/v1/monitors/{id}/incidents?cursor=zzz")),
+        &["/query/cursor"],
+    );
 
     // Unknown monitor: 404 everywhere.
     for path in ["status", "results", "incidents", "rollups"] {
-        expect_problem(&api.get(&format!("/api/v1/monitors/mon_unknown/{path}")), 404);
+        expect_problem(
+            &api.get(&format!("/api/v1/monitors/mon_unknown/{path}")),
+            404,
+        );
     }
     expect_problem(&api.get("/api/v1/incidents/inc_unknown"), 404);
     expect_problem(&api.post_empty("/api/v1/monitors/mon_unknown/check"), 404);
@@ -711,28 +884,52 @@ fn check_now_fills_status_and_results() {
     assert_eq!(p1["items"].as_array().unwrap().len(), 1);
     let newest = &p1["items"][0];
     assert_eq!(newest["id"], second.json()["round_id"]);
-    assert!(newest["observations"].as_array().is_some_and(|o| !o.is_empty()), "{newest}");
-    assert!(newest["observations"].as_array().unwrap().iter().all(|o| o["region"] == "weur"));
+    assert!(
+        newest["observations"]
+            .as_array()
+            .is_some_and(|o| !o.is_empty()),
+        "{newest}"
+    );
+    assert!(newest["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["region"] == "weur"));
     let cursor = p1["next_cursor"].as_str().expect("a second page");
-    let p2 = api.get(&format!("/api/v1/monitors/{id}/results?limit=1&cursor={cursor}")).json();
+    let p2 = api
+        .get(&format!(
+            "/api/v1/monitors/{id}/results?limit=1&cursor={cursor}"
+        ))
+        .json();
     assert_eq!(p2["items"][0]["id"], outcome["round_id"]);
     let p3 = match p2["next_cursor"].as_str() {
-        Some(c) => api.get(&format!("/api/v1/monitors/{id}/results?limit=1&cursor={c}")).json()["items"].clone(),
+        Some(c) => api
+            .get(&format!("/api/v1/monitors/{id}/results?limit=1&cursor={c}"))
+            .json()["items"]
+            .clone(),
         None => json!([]),
     };
     assert_eq!(p3, json!([]));
 
     // Filters: a region the monitor does not probe has no rounds; edge only keeps edge rows.
-    let none = api.get(&format!("/api/v1/monitors/{id}/results?region=apac")).json();
+    let none = api
+        .get(&format!("/api/v1/monitors/{id}/results?region=apac"))
+        .json();
     assert_eq!(none["items"], json!([]));
-    let edge = api.get(&format!("/api/v1/monitors/{id}/results?path=edge")).json();
+    let edge = api
+        .get(&format!("/api/v1/monitors/{id}/results?path=edge"))
+        .json();
     let rounds = edge["items"].as_array().unwrap();
     assert_eq!(rounds.len(), 2);
     assert!(rounds
         .iter()
         .flat_map(|r| r["observations"].as_array().unwrap())
         .all(|o| o["path"] == "edge"));
-    let future = api.get(&format!("/api/v1/monitors/{id}/results?from=2100-01-01T00:00:00Z")).json();
+    let future = api
+        .get(&format!(
+            "/api/v1/monitors/{id}/results?from=2100-01-01T00:00:00Z"
+        ))
+        .json();
     assert_eq!(future["items"], json!([]));
 }
 

@@ -36,12 +36,23 @@ fn d1_rows(sql: &str) -> Vec<Value> {
     let mut last = String::new();
     for _ in 0..40 {
         let out = Command::new("node_modules/.bin/wrangler")
-            .args(["d1", "execute", "DB", "--local", "--persist-to", &state, "--json", "--command", sql])
+            .args([
+                "d1",
+                "execute",
+                "DB",
+                "--local",
+                "--persist-to",
+                &state,
+                "--json",
+                "--command",
+                sql,
+            ])
             .output()
             .expect("run wrangler d1 execute");
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
         if out.status.success() {
-            let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("wrangler output is not JSON ({e}): {stdout}"));
+            let v: Value = serde_json::from_str(&stdout)
+                .unwrap_or_else(|e| panic!("wrangler output is not JSON ({e}): {stdout}"));
             return v[0]["results"].as_array().cloned().unwrap_or_default();
         }
         last = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -57,7 +68,17 @@ fn d1_rows(sql: &str) -> Vec<Value> {
 fn kv_get(key: &str) -> Option<String> {
     let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
     let out = Command::new("node_modules/.bin/wrangler")
-        .args(["kv", "key", "get", key, "--binding", "STATUS", "--local", "--persist-to", &state])
+        .args([
+            "kv",
+            "key",
+            "get",
+            key,
+            "--binding",
+            "STATUS",
+            "--local",
+            "--persist-to",
+            &state,
+        ])
         .output()
         .expect("run wrangler kv key get");
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
@@ -65,7 +86,10 @@ fn kv_get(key: &str) -> Option<String> {
     if text.contains("Value not found") || err.contains("Value not found") {
         return None;
     }
-    assert!(out.status.success(), "wrangler kv key get failed: {text}{err}");
+    assert!(
+        out.status.success(),
+        "wrangler kv key get failed: {text}{err}"
+    );
     (!text.is_empty()).then_some(text)
 }
 
@@ -105,7 +129,10 @@ fn deleting_a_channel_in_use_is_refused_and_names_its_monitors() {
     }
     let r = api.delete(&format!("/api/v1/channels/{ch}"));
     let v = expect_problem(&r, 409);
-    assert_eq!(v["type"], "https://edgeprobe.dev/problems/channel-in-use", "{v}");
+    assert_eq!(
+        v["type"], "https://edgeprobe.dev/problems/channel-in-use",
+        "{v}"
+    );
     let mut listed: Vec<String> = v["monitors"]
         .as_array()
         .expect("monitors member")
@@ -120,7 +147,10 @@ fn deleting_a_channel_in_use_is_refused_and_names_its_monitors() {
 
     // The monitors stay editable, and once no monitor uses the channel it can go.
     for id in &ids {
-        expect_status(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"paused": true})), 200);
+        expect_status(
+            &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"paused": true})),
+            200,
+        );
         let r = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"channels": []}));
         expect_status(&r, 200);
     }
@@ -171,7 +201,10 @@ fn concurrent_patches_of_different_fields_all_land() {
         let got = api.get(&path).json();
         for (field, value) in writers(trial) {
             if field == "expect" {
-                assert_eq!(got["expect"]["keyword"], value["keyword"], "trial {trial}: {got}");
+                assert_eq!(
+                    got["expect"]["keyword"], value["keyword"],
+                    "trial {trial}: {got}"
+                );
             } else {
                 assert_eq!(got[field], value, "trial {trial}: {field} was lost: {got}");
             }
@@ -190,8 +223,15 @@ fn etags_and_if_match_guard_monitors_and_channels() {
     let path = format!("/api/v1/monitors/{id}");
     let etag0 = created.header("etag").expect("ETag on create").to_string();
     let got = api.get(&path);
-    assert_eq!(got.header("etag"), Some(etag0.as_str()), "GET after create has the same ETag");
-    assert!(etag0.starts_with('"') && etag0.ends_with('"'), "a strong ETag: {etag0}");
+    assert_eq!(
+        got.header("etag"),
+        Some(etag0.as_str()),
+        "GET after create has the same ETag"
+    );
+    assert!(
+        etag0.starts_with('"') && etag0.ends_with('"'),
+        "a strong ETag: {etag0}"
+    );
 
     let patch = |etag: &str, body: Value| {
         api.raw(
@@ -211,10 +251,16 @@ fn etags_and_if_match_guard_monitors_and_channels() {
 
     // A writer that read before the first write is refused, and nothing changes.
     let v = expect_problem(&patch(&etag0, json!({"name": "stale"})), 412);
-    assert_eq!(v["type"], "https://edgeprobe.dev/problems/precondition-failed", "{v}");
+    assert_eq!(
+        v["type"], "https://edgeprobe.dev/problems/precondition-failed",
+        "{v}"
+    );
     assert_eq!(api.get(&path).json()["name"], "first");
     // A list with the current tag matches, and so does "*".
-    expect_status(&patch(&format!("\"nope\", {etag1}"), json!({"name": "second"})), 200);
+    expect_status(
+        &patch(&format!("\"nope\", {etag1}"), json!({"name": "second"})),
+        200,
+    );
     expect_status(&patch("*", json!({"name": "third"})), 200);
     // A weak tag never matches If-Match (strong comparison, RFC 9110 13.1.1).
     let etag3 = api.get(&path).header("etag").expect("etag").to_string();
@@ -227,7 +273,11 @@ fn etags_and_if_match_guard_monitors_and_channels() {
     );
     expect_status(&ch, 201);
     let cpath = format!("/api/v1/channels/{}", id_of(&ch.json()));
-    let ce0 = api.get(&cpath).header("etag").expect("channel ETag").to_string();
+    let ce0 = api
+        .get(&cpath)
+        .header("etag")
+        .expect("channel ETag")
+        .to_string();
     assert_eq!(ch.header("etag"), Some(ce0.as_str()));
     let cpatch = |etag: &str, body: Value| {
         api.raw(
@@ -263,7 +313,10 @@ fn racing_creates_for_one_slug_get_one_201_and_409s() {
                 })
             })
             .collect();
-        let answers: Vec<Resp> = handles.into_iter().map(|h| h.join().expect("creator")).collect();
+        let answers: Vec<Resp> = handles
+            .into_iter()
+            .map(|h| h.join().expect("creator"))
+            .collect();
         let created: Vec<&Resp> = answers.iter().filter(|r| r.status == 201).collect();
         assert_eq!(created.len(), 1, "exactly one create wins: {answers:?}");
         for r in answers.iter().filter(|r| r.status != 201) {
@@ -272,7 +325,10 @@ fn racing_creates_for_one_slug_get_one_201_and_409s() {
             assert_eq!(v["errors"][0]["pointer"], "/slug", "{v}");
         }
         let api = Api::from_env();
-        expect_status(&api.delete(&format!("/api/v1/monitors/{}", id_of(&created[0].json()))), 204);
+        expect_status(
+            &api.delete(&format!("/api/v1/monitors/{}", id_of(&created[0].json()))),
+            204,
+        );
     }
 }
 
@@ -298,7 +354,12 @@ fn deleting_a_monitor_mid_round_leaves_nothing_behind() {
     // would open an incident and queue a Down alert.
     let first = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
     expect_status(&first, 200);
-    assert_ne!(first.json()["diagnosis"]["verdict"], "healthy", "{}", first.body);
+    assert_ne!(
+        first.json()["diagnosis"]["verdict"],
+        "healthy",
+        "{}",
+        first.body
+    );
     while connected.try_recv().is_ok() {}
 
     let check = {
@@ -313,15 +374,31 @@ fn deleting_a_monitor_mid_round_leaves_nothing_behind() {
     // The round ran but its monitor was gone when it was recorded: nothing to show.
     expect_problem(&second, 404);
 
-    for table in ["rounds", "observations", "alert_state", "incidents", "deliveries"] {
-        let rows = d1_rows(&format!("SELECT count(*) AS n FROM {table} WHERE monitor_id = '{id}'"));
+    for table in [
+        "rounds",
+        "observations",
+        "alert_state",
+        "incidents",
+        "deliveries",
+    ] {
+        let rows = d1_rows(&format!(
+            "SELECT count(*) AS n FROM {table} WHERE monitor_id = '{id}'"
+        ));
         assert_eq!(rows[0]["n"], 0, "{table} has rows of the deleted monitor");
     }
-    assert_eq!(kv_get(&format!("status:{id}")), None, "the status document was re-created");
+    assert_eq!(
+        kv_get(&format!("status:{id}")),
+        None,
+        "the status document was re-created"
+    );
     expect_problem(&api.get(&format!("/api/v1/monitors/{id}/status")), 404);
     let d = api.get(&format!("/api/v1/channels/{ch}/deliveries"));
     expect_status(&d, 200);
-    assert_eq!(d.json()["items"], json!([]), "no alert for a deleted monitor");
+    assert_eq!(
+        d.json()["items"],
+        json!([]),
+        "no alert for a deleted monitor"
+    );
     expect_status(&api.delete(&format!("/api/v1/channels/{ch}")), 204);
 }
 
@@ -348,7 +425,11 @@ fn manual_check_of_a_paused_failing_monitor_opens_no_incident_and_sends_nothing(
         "both rounds are recorded: {rounds}"
     );
     let incidents = api.get(&format!("/api/v1/monitors/{id}/incidents")).json();
-    assert_eq!(incidents["items"], json!([]), "a paused monitor opens no incident");
+    assert_eq!(
+        incidents["items"],
+        json!([]),
+        "a paused monitor opens no incident"
+    );
     let d = api.get(&format!("/api/v1/channels/{ch}/deliveries")).json();
     assert_eq!(d["items"], json!([]), "a paused monitor sends no alert");
     expect_status(&api.delete(&format!("/api/v1/monitors/{id}")), 204);
@@ -370,7 +451,10 @@ fn unknown_methods_are_501_and_known_ones_405_with_allow() {
     ] {
         let r = api.raw(method, path, Some(&t), None, None, &[]);
         let v = expect_problem(&r, 501);
-        assert_eq!(v["type"], "https://edgeprobe.dev/problems/not-implemented", "{method} {path}: {v}");
+        assert_eq!(
+            v["type"], "https://edgeprobe.dev/problems/not-implemented",
+            "{method} {path}: {v}"
+        );
     }
     for (method, path, allow) in [
         ("OPTIONS", "/api/v1/monitors", "GET, POST, HEAD"),
@@ -388,7 +472,14 @@ fn bearer_scheme_is_case_insensitive() {
     let api = Api::from_env();
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let h = format!("{scheme} {}", api.token);
-        let r = api.raw("GET", "/api/v1/monitors?limit=1", None, None, None, &[("authorization", &h)]);
+        let r = api.raw(
+            "GET",
+            "/api/v1/monitors?limit=1",
+            None,
+            None,
+            None,
+            &[("authorization", &h)],
+        );
         expect_status(&r, 200);
     }
     for bad in [
@@ -396,7 +487,14 @@ fn bearer_scheme_is_case_insensitive() {
         format!("Bearer {}x", api.token),
         format!("Bearerx {}", api.token),
     ] {
-        let r = api.raw("GET", "/api/v1/monitors?limit=1", None, None, None, &[("authorization", &bad)]);
+        let r = api.raw(
+            "GET",
+            "/api/v1/monitors?limit=1",
+            None,
+            None,
+            None,
+            &[("authorization", &bad)],
+        );
         expect_problem(&r, 401);
     }
 }
@@ -404,7 +502,8 @@ fn bearer_scheme_is_case_insensitive() {
 // ---------- served == documented ----------
 
 fn spec() -> Value {
-    serde_json::from_str(&std::fs::read_to_string("schema/openapi.json").expect("openapi.json")).expect("JSON")
+    serde_json::from_str(&std::fs::read_to_string("schema/openapi.json").expect("openapi.json"))
+        .expect("JSON")
 }
 
 /// The media types documented for (path template, method, status), following `$ref`s.
@@ -412,17 +511,29 @@ fn documented(spec: &Value, path: &str, method: &str, status: u16) -> Vec<String
     let op = &spec["paths"][path][method];
     assert!(op.is_object(), "{method} {path} is not documented");
     let mut resp = &op["responses"][status.to_string()];
-    assert!(resp.is_object(), "{method} {path} does not document {status}");
+    assert!(
+        resp.is_object(),
+        "{method} {path} does not document {status}"
+    );
     if let Some(r) = resp["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap();
         resp = &spec["components"]["responses"][name];
     }
-    resp["content"].as_object().map(|c| c.keys().cloned().collect()).unwrap_or_default()
+    resp["content"]
+        .as_object()
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 #[track_caller]
 fn assert_documented(spec: &Value, r: &Resp, path: &str, method: &str) {
-    let media = r.content_type.split(';').next().unwrap_or("").trim().to_string();
+    let media = r
+        .content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let doc = documented(spec, path, method, r.status);
     assert!(
         doc.contains(&media),
@@ -486,10 +597,17 @@ fn error_bodies_are_the_documented_ones() {
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
     pointers.sort();
-    assert_eq!(pointers, ["/expect/statuses", "/public"], "keyword is documented nullable: {v}");
+    assert_eq!(
+        pointers,
+        ["/expect/statuses", "/public"],
+        "keyword is documented nullable: {v}"
+    );
     let (body, _) = monitor_body("http://127.0.0.1:9/");
     let id = id_of(&create_monitor(&api, &body));
-    let v = expect_problem(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": null})), 422);
+    let v = expect_problem(
+        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": null})),
+        422,
+    );
     assert_eq!(v["errors"][0]["pointer"], "/name", "{v}");
     assert_eq!(
         spec["components"]["schemas"]["MonitorPatch"]["properties"]["name"]["type"], "string",
@@ -519,7 +637,11 @@ impl OwnWorker {
             .arg(&state)
             .output()
             .expect("run wrangler d1 migrations apply");
-        assert!(out.status.success(), "migrations: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "migrations: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         OwnWorker {
             child: None,
             state,
@@ -531,15 +653,45 @@ impl OwnWorker {
     /// Starts wrangler dev on a free port and waits (bounded) for /healthz.
     fn start(&mut self) {
         use std::os::unix::process::CommandExt;
-        self.port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let log = std::fs::File::create(self.state.join(format!("wrangler-{}.log", self.port))).expect("log");
+        self.port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let log = std::fs::File::create(self.state.join(format!("wrangler-{}.log", self.port)))
+            .expect("log");
         let child = Command::new("node_modules/.bin/wrangler")
-            .args(["dev", "--port", &self.port.to_string(), "--ip", "127.0.0.1", "--persist-to"])
+            .args([
+                "dev",
+                "--port",
+                &self.port.to_string(),
+                "--ip",
+                "127.0.0.1",
+                "--persist-to",
+            ])
             .arg(&self.state)
-            .args(["--var", "ALLOW_PRIVATE_TARGETS:true", "--var", "RUNTIME:local"])
-            .args(["--var", &format!("API_TOKEN:{}", self.token), "--var", "DEFAULT_REGIONS:weur"])
-            .args(["--var", &format!("PUBLIC_BASE_URL:http://127.0.0.1:{}", self.port)])
-            .args(["--test-scheduled", "--show-interactive-dev-session=false", "--log-level", "warn"])
+            .args([
+                "--var",
+                "ALLOW_PRIVATE_TARGETS:true",
+                "--var",
+                "RUNTIME:local",
+            ])
+            .args([
+                "--var",
+                &format!("API_TOKEN:{}", self.token),
+                "--var",
+                "DEFAULT_REGIONS:weur",
+            ])
+            .args([
+                "--var",
+                &format!("PUBLIC_BASE_URL:http://127.0.0.1:{}", self.port),
+            ])
+            .args([
+                "--test-scheduled",
+                "--show-interactive-dev-session=false",
+                "--log-level",
+                "warn",
+            ])
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .process_group(0)
@@ -547,7 +699,9 @@ impl OwnWorker {
             .expect("start wrangler dev");
         self.child = Some(child);
         for _ in 0..360 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.api().get_public("/healthz").status == 200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+                && self.api().get_public("/healthz").status == 200
+            {
                 return;
             }
             thread::sleep(Duration::from_millis(250));
@@ -568,7 +722,10 @@ impl OwnWorker {
     }
 
     fn api(&self) -> Api {
-        Api::with(format!("http://127.0.0.1:{}", self.port), self.token.clone())
+        Api::with(
+            format!("http://127.0.0.1:{}", self.port),
+            self.token.clone(),
+        )
     }
 }
 
@@ -624,7 +781,9 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
             .as_array()
             .expect("items")
             .iter()
-            .filter(|x| x["kind"] == "missed" && x["scheduled_for"].as_i64().is_some_and(|t| t <= killed_at))
+            .filter(|x| {
+                x["kind"] == "missed" && x["scheduled_for"].as_i64().is_some_and(|t| t <= killed_at)
+            })
             .cloned()
             .collect();
         if !missed.is_empty() {
@@ -632,7 +791,11 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
         }
         thread::sleep(Duration::from_secs(1));
     }
-    assert_eq!(missed.len(), 1, "the interrupted slot is recorded as missed, once: {missed:?}");
+    assert_eq!(
+        missed.len(),
+        1,
+        "the interrupted slot is recorded as missed, once: {missed:?}"
+    );
     assert!(missed[0]["verdict"].is_null(), "{}", missed[0]);
 }
 
@@ -650,7 +813,8 @@ fn d1_rows_in(state: &std::path::Path, sql: &str) -> Vec<Value> {
         "wrangler d1 execute: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    let v: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
     v[0]["results"].as_array().cloned().unwrap_or_default()
 }
 
@@ -670,10 +834,18 @@ fn a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone() {
     let state = worker.state.clone();
     d1_rows_in(&state, &format!("DELETE FROM channels WHERE id = '{ch}'"));
     let path = format!("/api/v1/monitors/{id}");
-    for patch in [json!({"paused": true}), json!({"name": "renamed"}), json!({"tags": ["x"]})] {
+    for patch in [
+        json!({"paused": true}),
+        json!({"name": "renamed"}),
+        json!({"tags": ["x"]}),
+    ] {
         let r = api.patch(&path, &patch);
         assert_eq!(r.status, 200, "PATCH {patch}: {}", r.body);
-        assert_eq!(r.json()["channels"], json!([ch]), "the reference is kept, not silently dropped");
+        assert_eq!(
+            r.json()["channels"],
+            json!([ch]),
+            "the reference is kept, not silently dropped"
+        );
     }
     let r = api.patch(&path, &json!({"channels": [ch, "ch_never_existed"]}));
     let v = expect_problem(&r, 422);
@@ -683,6 +855,10 @@ fn a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone() {
         .iter()
         .map(|e| e["pointer"].as_str().unwrap())
         .collect();
-    assert_eq!(pointers, ["/channels/1"], "only the added channel is checked: {v}");
+    assert_eq!(
+        pointers,
+        ["/channels/1"],
+        "only the added channel is checked: {v}"
+    );
     expect_status(&api.patch(&path, &json!({"channels": []})), 200);
 }

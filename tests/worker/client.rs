@@ -35,15 +35,23 @@ impl Resp {
 
 impl Api {
     pub fn from_env() -> Api {
-        let base = std::env::var("EDGEPROBE_URL").expect("EDGEPROBE_URL must point at the running worker (run `make test`)");
-        let token = std::env::var("EDGEPROBE_TOKEN").expect("EDGEPROBE_TOKEN must be the worker's API token");
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(90)).redirects(0).build();
+        let base = std::env::var("EDGEPROBE_URL")
+            .expect("EDGEPROBE_URL must point at the running worker (run `make test`)");
+        let token = std::env::var("EDGEPROBE_TOKEN")
+            .expect("EDGEPROBE_TOKEN must be the worker's API token");
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(90))
+            .redirects(0)
+            .build();
         Api { base, token, agent }
     }
 
     /// A client for another worker than the shared one (a test that runs its own).
     pub fn with(base: String, token: String) -> Api {
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(90)).redirects(0).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(90))
+            .redirects(0)
+            .build();
         Api { base, token, agent }
     }
 
@@ -134,12 +142,20 @@ impl Api {
 /// Asserts a status with the body in the message.
 #[track_caller]
 pub fn expect_status(r: &Resp, status: u16) {
-    assert_eq!(r.status, status, "expected {status}, got {}: {}", r.status, r.body);
+    assert_eq!(
+        r.status, status,
+        "expected {status}, got {}: {}",
+        r.status, r.body
+    );
 }
 
 /// A unique suffix for names/slugs so tests can run in parallel against one worker.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    )
 }

@@ -8,7 +8,11 @@ fn healthz_names_the_service_version_and_build() {
     let api = Api::from_env();
     let r = api.get_public("/healthz");
     expect_status(&r, 200);
-    assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
+    assert!(
+        r.content_type.starts_with("application/json"),
+        "{}",
+        r.content_type
+    );
     let v = r.json();
     assert_eq!(v["service"], "edgeprobe");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
@@ -23,7 +27,15 @@ fn migration_created_the_schema_version() {
     // Each migration sets the version to its own number, so it is the newest file's number.
     let newest = std::fs::read_dir("schema/migrations")
         .expect("schema/migrations")
-        .filter_map(|e| e.ok()?.file_name().to_str()?.split('_').next()?.parse::<u32>().ok())
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .split('_')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
         .max()
         .expect("at least one migration");
     let v = Api::from_env().get_public("/healthz").json();
@@ -47,7 +59,10 @@ fn durable_objects_answer_through_the_worker() {
     expect_status(&r, 200);
     let v = r.json();
     let reports = v["reports"].as_array().expect("reports");
-    let regions: Vec<&str> = reports.iter().filter_map(|r| r["region"].as_str()).collect();
+    let regions: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r["region"].as_str())
+        .collect();
     assert_eq!(regions, ["weur", "apac"], "{v}");
     for rep in reports {
         assert_eq!(rep["status"], "probed", "{rep}");

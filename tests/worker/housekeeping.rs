@@ -17,13 +17,26 @@ fn d1(sql: &str) {
     let mut last = String::new();
     for _ in 0..40 {
         let out = Command::new("node_modules/.bin/wrangler")
-            .args(["d1", "execute", "DB", "--local", "--persist-to", &state, "--command", sql])
+            .args([
+                "d1",
+                "execute",
+                "DB",
+                "--local",
+                "--persist-to",
+                &state,
+                "--command",
+                sql,
+            ])
             .output()
             .expect("run wrangler d1 execute");
         if out.status.success() {
             return;
         }
-        last = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         if !last.contains("SQLITE_BUSY") && !last.contains("database is locked") {
             break;
         }
@@ -43,7 +56,10 @@ fn cron_rolls_finished_hours_into_rollups() {
     let id = m.json()["id"].as_str().expect("id").to_string();
 
     // Four edge samples in the hour that ended two hours ago: three up (100, 120, 140 ms), one down.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
     let hour = (now / HOUR - 3) * HOUR;
     let rows: Vec<String> = [(1, Some(100)), (1, Some(120)), (1, Some(140)), (0, None)]
         .iter()
@@ -62,14 +78,25 @@ fn cron_rolls_finished_hours_into_rollups() {
     ));
 
     let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");
-    assert!(fired.status < 300, "the cron trigger ran: {} {}", fired.status, fired.body);
+    assert!(
+        fired.status < 300,
+        "the cron trigger ran: {} {}",
+        fired.status,
+        fired.body
+    );
 
     let from = hour - HOUR;
-    let r = api.get(&format!("/api/v1/monitors/{id}/rollups?granularity=hour&from={}", rfc3339(from)));
+    let r = api.get(&format!(
+        "/api/v1/monitors/{id}/rollups?granularity=hour&from={}",
+        rfc3339(from)
+    ));
     expect_status(&r, 200);
     let v = r.json();
     let items = v["items"].as_array().expect("items");
-    let edge: Vec<&serde_json::Value> = items.iter().filter(|x| x["bucket_start"] == hour && x["path"] == "edge").collect();
+    let edge: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|x| x["bucket_start"] == hour && x["path"] == "edge")
+        .collect();
     assert_eq!(edge.len(), 1, "one hourly rollup for that hour: {v}");
     assert_eq!(edge[0]["checks"], 4, "{v}");
     assert_eq!(edge[0]["failures"], 1, "{v}");
@@ -93,7 +120,10 @@ fn cron_rolls_finished_hours_into_rollups() {
         .filter(|x| x["path"] == "edge")
         .filter_map(|x| x["checks"].as_u64())
         .sum();
-    assert_eq!(checks, 4, "the day's rollup is built from its hours: {days}");
+    assert_eq!(
+        checks, 4,
+        "the day's rollup is built from its hours: {days}"
+    );
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -125,21 +155,39 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     assert_eq!(reports.len(), 2, "{round}");
     for rep in reports {
         assert_eq!(rep["status"], "refused", "not probed: {round}");
-        assert!(rep["reason"].as_str().is_some_and(|s| s.contains("port 6379")), "{round}");
+        assert!(
+            rep["reason"]
+                .as_str()
+                .is_some_and(|s| s.contains("port 6379")),
+            "{round}"
+        );
     }
     assert_eq!(round["diagnosis"]["verdict"], "inconclusive", "{round}");
     let summary = round["diagnosis"]["summary"].as_str().unwrap_or_default();
-    assert!(summary.contains("refused by the target policy"), "{summary}");
-    let results = api.get(&format!("/api/v1/monitors/{id}/results?limit=1")).json();
-    let observations = results["items"][0]["observations"].as_array().expect("observations").clone();
+    assert!(
+        summary.contains("refused by the target policy"),
+        "{summary}"
+    );
+    let results = api
+        .get(&format!("/api/v1/monitors/{id}/results?limit=1"))
+        .json();
+    let observations = results["items"][0]["observations"]
+        .as_array()
+        .expect("observations")
+        .clone();
     assert_eq!(observations.len(), 2, "{results}");
     assert!(
-        observations.iter().all(|o| o.to_string().contains("refused_by_policy")),
+        observations
+            .iter()
+            .all(|o| o.to_string().contains("refused_by_policy")),
         "recorded as refusals: {results}"
     );
 
     // Other patches report the refused target; pausing and deleting still work.
-    let renamed = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"name": "renamed"}));
+    let renamed = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"name": "renamed"}),
+    );
     expect_status(&renamed, 422);
     assert!(
         renamed.body.contains("/url") && renamed.body.contains("port 6379"),
@@ -174,10 +222,20 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     };
     assert_eq!(v["status"], "dead", "{v}");
     assert_eq!(v["attempts"], 1, "{v}");
-    assert_eq!(v["attempt_log"][0]["status_code"], serde_json::Value::Null, "nothing was sent: {v}");
+    assert_eq!(
+        v["attempt_log"][0]["status_code"],
+        serde_json::Value::Null,
+        "nothing was sent: {v}"
+    );
     let error = v["last_error"].as_str().unwrap_or_default();
-    assert!(error.contains("refused by the target policy") && error.contains("port 6379"), "{v}");
-    assert!(!v.to_string().contains("127.0.0.1:6379/hook"), "the URL is not echoed: {v}");
+    assert!(
+        error.contains("refused by the target policy") && error.contains("port 6379"),
+        "{v}"
+    );
+    assert!(
+        !v.to_string().contains("127.0.0.1:6379/hook"),
+        "the URL is not echoed: {v}"
+    );
     expect_status(&api.delete(&format!("/api/v1/channels/{channel}")), 204);
 }
 
@@ -210,7 +268,10 @@ fn stored_rounds_are_served_with_todays_words() {
         "also": [],
         "checklist": ["Reboot it (old wording)."]
     });
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_millis() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64;
     d1(&format!(
         "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
          VALUES ('rnd_old_{id}', '{id}', 'scheduled', {t}, {t}, {t}, 'origin_refused', 'critical', '{}')",
@@ -236,6 +297,12 @@ fn stored_rounds_are_served_with_todays_words() {
         "{results}"
     );
     assert!(!d.to_string().contains("old wording"), "{results}");
-    assert_eq!(d["evidence"][1]["finding"], "origin refused (stored finding)", "{results}");
-    assert_eq!(d["origin_configured"], true, "read from the stored evidence: {results}");
+    assert_eq!(
+        d["evidence"][1]["finding"], "origin refused (stored finding)",
+        "{results}"
+    );
+    assert_eq!(
+        d["origin_configured"], true,
+        "read from the stored evidence: {results}"
+    );
 }

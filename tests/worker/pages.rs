@@ -36,15 +36,23 @@ fn max_age(r: &Resp) -> u64 {
     let cc = r.header("cache-control").expect("Cache-Control");
     assert!(cc.contains("public"), "{cc}");
     cc.split(',')
-        .find_map(|d| d.trim().strip_prefix("max-age=").and_then(|v| v.parse().ok()))
+        .find_map(|d| {
+            d.trim()
+                .strip_prefix("max-age=")
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or_else(|| panic!("no max-age in {cc}"))
 }
 
 /// Parses an SVG badge and returns its visible text.
 fn svg_text(body: &str) -> String {
-    let doc = roxmltree::Document::parse(body).unwrap_or_else(|e| panic!("badge is not XML ({e}): {body}"));
+    let doc = roxmltree::Document::parse(body)
+        .unwrap_or_else(|e| panic!("badge is not XML ({e}): {body}"));
     assert_eq!(doc.root_element().tag_name().name(), "svg");
-    assert_eq!(doc.root_element().tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
+    assert_eq!(
+        doc.root_element().tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
     doc.descendants()
         .filter(|n| n.is_text())
         .filter_map(|n| n.text())
@@ -61,13 +69,31 @@ fn status_index_lists_public_monitors_only() {
     expect_html(&r, 200);
     let public_name = public["name"].as_str().unwrap();
     // The pages' templates (askama) escape as numeric character references.
-    let escaped = public_name.replace('&', "&#38;").replace('<', "&#60;").replace('>', "&#62;");
-    assert!(r.body.contains(&escaped), "public monitor (escaped) is listed");
+    let escaped = public_name
+        .replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;");
+    assert!(
+        r.body.contains(&escaped),
+        "public monitor (escaped) is listed"
+    );
     assert!(!r.body.contains(public_name), "names are HTML-escaped");
-    assert!(r.body.contains(&format!("href=\"/status/{}\"", public["slug"].as_str().unwrap())));
-    assert!(!r.body.contains(private["name"].as_str().unwrap()), "private monitor leaked");
-    assert!(!r.body.contains(private["slug"].as_str().unwrap()), "private slug leaked");
-    assert!(r.body.contains("Not checked yet"), "never-probed monitors say so");
+    assert!(r.body.contains(&format!(
+        "href=\"/status/{}\"",
+        public["slug"].as_str().unwrap()
+    )));
+    assert!(
+        !r.body.contains(private["name"].as_str().unwrap()),
+        "private monitor leaked"
+    );
+    assert!(
+        !r.body.contains(private["slug"].as_str().unwrap()),
+        "private slug leaked"
+    );
+    assert!(
+        r.body.contains("Not checked yet"),
+        "never-probed monitors say so"
+    );
 }
 
 #[test]
@@ -85,14 +111,23 @@ fn monitor_page_404s_alike_for_private_and_unknown_slugs() {
     expect_html(&hidden, 404);
     let missing = api.get_public("/status/no-such-monitor-anywhere");
     expect_html(&missing, 404);
-    assert_eq!(hidden.body, missing.body, "a private monitor must look exactly like a missing one");
+    assert_eq!(
+        hidden.body, missing.body,
+        "a private monitor must look exactly like a missing one"
+    );
     assert!(!hidden.body.contains(private["name"].as_str().unwrap()));
 
     // Making it public shows it; making it private again hides it.
     let id = private["id"].as_str().unwrap();
-    expect_status(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": true})), 200);
+    expect_status(
+        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": true})),
+        200,
+    );
     expect_html(&api.get_public(&format!("/status/{private_slug}")), 200);
-    expect_status(&api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": false})), 200);
+    expect_status(
+        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public": false})),
+        200,
+    );
     expect_html(&api.get_public(&format!("/status/{private_slug}")), 404);
 }
 
@@ -104,13 +139,24 @@ fn svg_badge_is_xml_with_caching_headers_and_etag() {
     expect_status(&r, 200);
     assert_eq!(r.content_type, "image/svg+xml; charset=utf-8");
     let text = svg_text(&r.body);
-    assert!(text.contains(m["name"].as_str().unwrap()), "label is the name: {text}");
-    assert!(text.contains("unknown"), "never probed reads unknown: {text}");
+    assert!(
+        text.contains(m["name"].as_str().unwrap()),
+        "label is the name: {text}"
+    );
+    assert!(
+        text.contains("unknown"),
+        "never probed reads unknown: {text}"
+    );
     assert!(max_age(&r) <= 60);
     let etag = r.header("etag").expect("ETag").to_string();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
 
-    for matching in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_string()] {
+    for matching in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_string(),
+    ] {
         let again = api.raw(
             "GET",
             &format!("/badge/{slug}.svg"),
@@ -162,7 +208,11 @@ fn badge_json_follows_the_shields_endpoint_schema() {
     let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
     let r = api.get_public(&format!("/badge/{slug}.json"));
     expect_status(&r, 200);
-    assert!(r.content_type.starts_with("application/json"), "{}", r.content_type);
+    assert!(
+        r.content_type.starts_with("application/json"),
+        "{}",
+        r.content_type
+    );
     assert!(max_age(&r) <= 60);
     let v = r.json();
     assert_eq!(
@@ -170,11 +220,20 @@ fn badge_json_follows_the_shields_endpoint_schema() {
         json!({"schemaVersion": 1, "label": m["name"], "message": "unknown", "color": "lightgrey"})
     );
     let etag = r.header("etag").expect("ETag").to_string();
-    let again = api.raw("GET", &format!("/badge/{slug}.json"), None, None, None, &[("if-none-match", &etag)]);
+    let again = api.raw(
+        "GET",
+        &format!("/badge/{slug}.json"),
+        None,
+        None,
+        None,
+        &[("if-none-match", &etag)],
+    );
     assert_eq!(again.status, 304);
 
     let v = api
-        .get_public(&format!("/badge/{slug}.json?metric=latency&style=flat-square&label="))
+        .get_public(&format!(
+            "/badge/{slug}.json?metric=latency&style=flat-square&label="
+        ))
         .json();
     assert_eq!(
         v,
@@ -198,7 +257,10 @@ fn badges_for_private_and_unknown_slugs_are_404_without_the_name() {
         expect_status(&js, 404);
         assert!(!js.body.contains(name));
     }
-    assert_eq!(bodies[0], bodies[1], "private and missing badges are identical");
+    assert_eq!(
+        bodies[0], bodies[1],
+        "private and missing badges are identical"
+    );
 }
 
 #[test]
@@ -213,10 +275,17 @@ fn bad_badge_queries_are_400_problems() {
         for ext in ["svg", "json"] {
             let r = api.get_public(&format!("/badge/{slug}.{ext}?{q}"));
             expect_status(&r, 400);
-            assert!(r.content_type.starts_with("application/problem+json"), "{}", r.content_type);
+            assert!(
+                r.content_type.starts_with("application/problem+json"),
+                "{}",
+                r.content_type
+            );
             let v = r.json();
             assert_eq!(v["status"], 400);
-            assert!(v["detail"].as_str().is_some_and(|d| d.contains(mentions)), "{v}");
+            assert!(
+                v["detail"].as_str().is_some_and(|d| d.contains(mentions)),
+                "{v}"
+            );
         }
     }
 }
@@ -232,9 +301,15 @@ fn a_checked_public_monitor_shows_up_on_the_page_and_badges() {
 
     let page = api.get_public(&format!("/status/{slug}"));
     expect_html(&page, 200);
-    assert!(page.body.contains("Last checked"), "the page shows the round");
+    assert!(
+        page.body.contains("Last checked"),
+        "the page shows the round"
+    );
     assert!(!page.body.contains("Waiting for the first check"));
-    assert!(page.body.contains("weur"), "region grid lists the monitor's regions");
+    assert!(
+        page.body.contains("weur"),
+        "region grid lists the monitor's regions"
+    );
 
     let badge = api.get_public(&format!("/badge/{slug}.json")).json();
     assert_eq!(
@@ -242,9 +317,14 @@ fn a_checked_public_monitor_shows_up_on_the_page_and_badges() {
         (Some("up"), Some("brightgreen")),
         "{badge}"
     );
-    let region = api.get_public(&format!("/badge/{slug}.json?region=weur")).json();
+    let region = api
+        .get_public(&format!("/badge/{slug}.json?region=weur"))
+        .json();
     assert_eq!(region["message"], "up", "{region}");
-    assert_eq!(region["label"], format!("{} (weur)", m["name"].as_str().unwrap()));
+    assert_eq!(
+        region["label"],
+        format!("{} (weur)", m["name"].as_str().unwrap())
+    );
     let svg = api.get_public(&format!("/badge/{slug}.svg"));
     assert!(svg_text(&svg.body).contains("up"));
 
@@ -263,7 +343,9 @@ fn every_response_kind_carries_its_security_headers() {
     const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
     let api = Api::from_env();
     let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
-    let cases: Vec<(&str, Resp, u16, &str, &str, Option<&str>)> = vec![
+    // (kind, response, status, content type, CSP, X-Frame-Options)
+    type Case<'a> = (&'a str, Resp, u16, &'a str, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             "API JSON",
             api.get("/api/v1/monitors"),
@@ -320,7 +402,14 @@ fn every_response_kind_carries_its_security_headers() {
             DATA_CSP,
             Some("DENY"),
         ),
-        ("status index", api.get_public("/status"), 200, "text/html", HTML_CSP, Some("DENY")),
+        (
+            "status index",
+            api.get_public("/status"),
+            200,
+            "text/html",
+            HTML_CSP,
+            Some("DENY"),
+        ),
         (
             "status page",
             api.get_public(&format!("/status/{slug}")),
@@ -364,16 +453,53 @@ fn every_response_kind_carries_its_security_headers() {
     ];
     for (what, r, status, ctype, csp, frame) in cases {
         assert_eq!(r.status, status, "{what}: {r:?}");
-        assert!(r.content_type.starts_with(ctype), "{what}: {}", r.content_type);
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{what}: {:?}", r.headers);
-        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}: {:?}", r.headers);
-        assert_eq!(r.header("content-security-policy"), Some(csp), "{what}: {:?}", r.headers);
-        assert_eq!(r.header("x-frame-options"), frame, "{what}: {:?}", r.headers);
+        assert!(
+            r.content_type.starts_with(ctype),
+            "{what}: {}",
+            r.content_type
+        );
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}: {:?}",
+            r.headers
+        );
+        assert_eq!(
+            r.header("referrer-policy"),
+            Some("no-referrer"),
+            "{what}: {:?}",
+            r.headers
+        );
+        assert_eq!(
+            r.header("content-security-policy"),
+            Some(csp),
+            "{what}: {:?}",
+            r.headers
+        );
+        assert_eq!(
+            r.header("x-frame-options"),
+            frame,
+            "{what}: {:?}",
+            r.headers
+        );
     }
     // A 204 (no body, no content type) is covered as well.
     let (created, _) = public_monitor(&api, "http://127.0.0.1:9/", "");
-    let r = api.delete(&format!("/api/v1/monitors/{}", created["id"].as_str().unwrap()));
+    let r = api.delete(&format!(
+        "/api/v1/monitors/{}",
+        created["id"].as_str().unwrap()
+    ));
     assert_eq!(r.status, 204, "{r:?}");
-    assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{:?}", r.headers);
-    assert_eq!(r.header("content-security-policy"), Some(DATA_CSP), "{:?}", r.headers);
+    assert_eq!(
+        r.header("x-content-type-options"),
+        Some("nosniff"),
+        "{:?}",
+        r.headers
+    );
+    assert_eq!(
+        r.header("content-security-policy"),
+        Some(DATA_CSP),
+        "{:?}",
+        r.headers
+    );
 }

@@ -12,7 +12,9 @@ use crate::rig;
 use crate::shared::rig;
 
 fn case(name: &str) -> &'static rig::Case {
-    rig().case(name).unwrap_or_else(|| panic!("rig has no case {name}"))
+    rig()
+        .case(name)
+        .unwrap_or_else(|| panic!("rig has no case {name}"))
 }
 
 /// Creates a monitor for a rig case, probed from one region, and returns its id.
@@ -28,7 +30,10 @@ fn create_monitor(api: &Api, c: &rig::Case, timeout_ms: u64) -> String {
     });
     let r = api.post("/api/v1/monitors", &body);
     expect_status(&r, 201);
-    r.json()["id"].as_str().unwrap_or_else(|| panic!("no id in {}", r.body)).to_string()
+    r.json()["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {}", r.body))
+        .to_string()
 }
 
 /// Runs "check now" and returns the round (and how long the call took, for the log).
@@ -42,12 +47,17 @@ fn check_now(api: &Api, id: &str) -> (Value, std::time::Duration) {
 
 /// The one region's probe of a round (the monitor has one region).
 fn probed(round: &Value) -> &Value {
-    let reports = round["reports"].as_array().unwrap_or_else(|| panic!("no reports: {round}"));
+    let reports = round["reports"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no reports: {round}"));
     assert_eq!(reports.len(), 1, "one region, one report: {round}");
     let p = &reports[0];
     assert_eq!(p["status"], "probed", "the region object answered: {p}");
     assert_eq!(p["region"], "weur", "{p}");
-    assert_eq!(p["colo"], "local", "wrangler dev runs with RUNTIME=local: {p}");
+    assert_eq!(
+        p["colo"], "local",
+        "wrangler dev runs with RUNTIME=local: {p}"
+    );
     p
 }
 
@@ -88,7 +98,9 @@ fn closed_port_is_refused_and_nothing_more_is_tried() {
     let o = &probed(&round)["origin"];
     assert_eq!(o["connect"]["result"], "refused", "{o}");
     assert!(
-        o["connect"]["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        o["connect"]["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
         "runtime text kept: {o}"
     );
     assert_eq!(o["http"]["result"], "not_attempted", "{o}");
@@ -104,7 +116,8 @@ fn hung_origin_times_out_before_headers_within_the_monitors_timeout() {
     assert_eq!(o["http"]["failure"], "timeout_before_headers", "{o}");
     // Boundedness, not speed: the rig's hang origin holds the connection for 30 s, so a round
     // that ended well before that was ended by the probe's own timeout.
-    let took = round["finished_at"].as_i64().unwrap_or(i64::MAX) - round["started_at"].as_i64().unwrap_or(0);
+    let took = round["finished_at"].as_i64().unwrap_or(i64::MAX)
+        - round["started_at"].as_i64().unwrap_or(0);
     assert!(
         took < 25_000,
         "the round lasted {took} ms: the probe's {timeout_ms} ms timeout did not end it"
@@ -117,7 +130,10 @@ fn garbage_status_line_is_an_invalid_status_line() {
     let round = round_for("malformed_status_line", 3000);
     let o = &probed(&round)["origin"];
     assert_eq!(o["http"]["failure"], "invalid_status_line", "{o}");
-    assert!(o["http"]["bytes_received"].as_u64().is_some_and(|n| n > 0), "{o}");
+    assert!(
+        o["http"]["bytes_received"].as_u64().is_some_and(|n| n > 0),
+        "{o}"
+    );
 }
 
 #[test]
@@ -125,7 +141,10 @@ fn crash_mid_response_is_a_short_body() {
     let round = round_for("crash_mid_response", 3000);
     let o = &probed(&round)["origin"];
     assert_eq!(o["http"]["result"], "failed", "{o}");
-    assert_eq!(o["http"]["failure"], "body_shorter_than_content_length", "{o}");
+    assert_eq!(
+        o["http"]["failure"], "body_shorter_than_content_length",
+        "{o}"
+    );
 }
 
 #[test]
@@ -138,7 +157,14 @@ fn self_signed_origin_fails_the_tls_step_and_skips_http() {
     // workerd's text does not name the cause, so the coarse "failed" is expected here; a
     // specific certificate variant would also be a TLS failure, never "ok".
     assert!(
-        ["failed", "untrusted", "expired", "hostname_mismatch", "handshake_failed"].contains(&tls),
+        [
+            "failed",
+            "untrusted",
+            "expired",
+            "hostname_mismatch",
+            "handshake_failed"
+        ]
+        .contains(&tls),
         "{o}"
     );
     assert_eq!(o["http"]["result"], "not_attempted", "{o}");
@@ -149,7 +175,12 @@ fn reserved_invalid_name_is_a_dns_failure() {
     let round = round_for("dns_failure", 3000);
     let o = &probed(&round)["origin"];
     assert_eq!(o["connect"]["result"], "dns_failed", "{o}");
-    assert!(o["connect"]["detail"].as_str().is_some_and(|d| !d.is_empty()), "{o}");
+    assert!(
+        o["connect"]["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{o}"
+    );
 }
 
 #[test]
@@ -238,11 +269,16 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
     let create = |b: Value| {
         let r = api.post("/api/v1/monitors", &b);
         expect_status(&r, 201);
-        r.json()["id"].as_str().unwrap_or_else(|| panic!("no id in {}", r.body)).to_string()
+        r.json()["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", r.body))
+            .to_string()
     };
     let origin_id = create(body(true));
     let edge_ids: Vec<String> = (0..EDGE_ONLY).map(|_| create(body(false))).collect();
-    let all: Vec<String> = std::iter::once(origin_id.clone()).chain(edge_ids.iter().cloned()).collect();
+    let all: Vec<String> = std::iter::once(origin_id.clone())
+        .chain(edge_ids.iter().cloned())
+        .collect();
     let cleanup = DeleteOnDrop(all.clone());
 
     // Every first due time lies within one interval of its creation.
@@ -252,7 +288,8 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
         .cloned()
         .map(|id| {
             std::thread::spawn(move || {
-                let r = Api::from_env().patch(&format!("/api/v1/monitors/{id}"), &json!({"paused": false}));
+                let r = Api::from_env()
+                    .patch(&format!("/api/v1/monitors/{id}"), &json!({"paused": false}));
                 expect_status(&r, 200);
             })
         })
@@ -276,7 +313,9 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
     let rounds: Vec<Value> = first
         .into_iter()
         .zip(&all)
-        .map(|(r, id)| r.unwrap_or_else(|| panic!("monitor {id} had no scheduled round within 120 s")))
+        .map(|(r, id)| {
+            r.unwrap_or_else(|| panic!("monitor {id} had no scheduled round within 120 s"))
+        })
         .collect();
 
     // Rounds of one batch share their start. The unpauses land within the coordinator's 1 s
@@ -285,7 +324,10 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
     // (14 s) against a 13 s deadline, so the run is only accepted as a test of the mixed batch
     // with at least that many.
     let batch_start = &rounds[0]["started_at"];
-    let batch_mates = rounds[1..].iter().filter(|r| &r["started_at"] == batch_start).count();
+    let batch_mates = rounds[1..]
+        .iter()
+        .filter(|r| &r["started_at"] == batch_start)
+        .count();
     eprintln!("mixed batch: {batch_mates} of {EDGE_ONLY} edge-only monitors probed with the origin monitor");
     assert!(
         batch_mates >= 18,
@@ -296,13 +338,20 @@ fn a_mixed_batch_of_hanging_monitors_comes_back_as_timeouts_not_unanswered() {
             .as_array()
             .unwrap_or_else(|| panic!("no observations: {round}"));
         let paths: Vec<&str> = obs.iter().filter_map(|o| o["path"].as_str()).collect();
-        let want: &[&str] = if *id == origin_id { &["edge", "origin"] } else { &["edge"] };
+        let want: &[&str] = if *id == origin_id {
+            &["edge", "origin"]
+        } else {
+            &["edge"]
+        };
         assert_eq!(paths, want, "probed, not unanswered: {round}");
         let edge = &obs[0]["data"];
         assert_eq!(edge["outcome"]["kind"], "failed", "{round}");
         assert_eq!(edge["outcome"]["failure"], "timeout", "{round}");
         if *id == origin_id {
-            assert_eq!(obs[1]["data"]["http"]["failure"], "timeout_before_headers", "{round}");
+            assert_eq!(
+                obs[1]["data"]["http"]["failure"], "timeout_before_headers",
+                "{round}"
+            );
         }
         assert_ne!(round["verdict"], "inconclusive", "{round}");
     }
@@ -313,7 +362,10 @@ fn first_scheduled_round(api: &Api, id: &str) -> Option<Value> {
     let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
     expect_status(&r, 200);
     let items = r.json()["items"].as_array().cloned().unwrap_or_default();
-    items.into_iter().rev().find(|round| round["kind"] == "scheduled")
+    items
+        .into_iter()
+        .rev()
+        .find(|round| round["kind"] == "scheduled")
 }
 
 /// Deletes the monitors when dropped (also when the test fails half-way), which stops their

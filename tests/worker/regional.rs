@@ -35,20 +35,29 @@ struct Cleanup<'a> {
 
 impl Cleanup<'_> {
     fn add(&self, path: String) {
-        self.paths.lock().unwrap_or_else(|p| p.into_inner()).push(path);
+        self.paths
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(path);
     }
 }
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
-        for p in std::mem::take(&mut *self.paths.lock().unwrap_or_else(|p| p.into_inner())).iter().rev() {
+        for p in std::mem::take(&mut *self.paths.lock().unwrap_or_else(|p| p.into_inner()))
+            .iter()
+            .rev()
+        {
             let _ = self.api.delete(p);
         }
     }
 }
 
 fn blocked_case() -> Case {
-    rig().case("one_region_blocked").expect("the rig has the one_region_blocked case").clone()
+    rig()
+        .case("one_region_blocked")
+        .expect("the rig has the one_region_blocked case")
+        .clone()
 }
 
 /// A signed webhook receiver and its channel.
@@ -68,7 +77,13 @@ fn receiver_channel(api: &Api, cleanup: &Cleanup) -> (WebhookReceiver, String) {
     (receiver, id)
 }
 
-fn create_monitor(api: &Api, cleanup: &Cleanup, case: &Case, regions_to_agree: u32, channels: &[&str]) -> String {
+fn create_monitor(
+    api: &Api,
+    cleanup: &Cleanup,
+    case: &Case,
+    regions_to_agree: u32,
+    channels: &[&str],
+) -> String {
     let body = json!({
         "name": unique("regional"),
         "url": case.front_url,
@@ -93,7 +108,9 @@ fn check_now(api: &Api, monitor: &str) -> Value {
 }
 
 fn strs(v: &Value) -> Vec<&str> {
-    v.as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
 }
 
 /// The edge status a region's report recorded (None when the edge fetch failed).
@@ -114,13 +131,24 @@ fn alerts(receiver: &WebhookReceiver) -> Vec<(String, Value)> {
         let Some(id) = rec.header("webhook-id").map(str::to_string) else {
             continue;
         };
-        assert_eq!(rec.signature_valid, Some(true), "every delivery is signed: {}", rec.body_text());
+        assert_eq!(
+            rec.signature_valid,
+            Some(true),
+            "every delivery is signed: {}",
+            rec.body_text()
+        );
         if seen.contains(&id) {
             continue;
         }
         seen.push(id);
         let body = rec.body_json().expect("alert body is JSON");
-        out.push((body["data"]["kind"].as_str().unwrap_or_default().to_string(), body["data"].clone()));
+        out.push((
+            body["data"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            body["data"].clone(),
+        ));
     }
     out
 }
@@ -154,28 +182,48 @@ fn one_failing_region_reads_regional_with_its_cause_and_evidence() {
     }
 
     assert_eq!(d["verdict"], "regional", "{context}");
-    assert_eq!(strs(&d["affected_regions"]), vec![BLOCKED_REGION], "{context}");
-    assert_eq!(strs(&d["healthy_regions"]), vec!["enam", "weur"], "{context}");
+    assert_eq!(
+        strs(&d["affected_regions"]),
+        vec![BLOCKED_REGION],
+        "{context}"
+    );
+    assert_eq!(
+        strs(&d["healthy_regions"]),
+        vec!["enam", "weur"],
+        "{context}"
+    );
     // From apac the front cannot connect while our direct request works: the origin blocking
     // that region's CDN addresses, or the front being pointed elsewhere there. The engine must
     // name one and list the other (as for the front_misrouted case).
     let cause = d["regional_cause"].as_str().unwrap_or("");
-    let listed = |v: &str| d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == v));
+    let listed = |v: &str| {
+        d["alternatives"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["verdict"] == v))
+    };
     assert!(
         (cause == "origin_blocks_cdn" && listed("edge_error_origin_healthy"))
             || (cause == "edge_error_origin_healthy" && listed("origin_blocks_cdn")),
         "the failing region's cause, with the other reading as an alternative: {context}"
     );
     let summary = d["summary"].as_str().unwrap_or("");
-    assert!(summary.contains(BLOCKED_REGION), "the summary names the failing region: {context}");
+    assert!(
+        summary.contains(BLOCKED_REGION),
+        "the summary names the failing region: {context}"
+    );
 
     // Per-region evidence: the failing region's 502 and the working regions' answers.
     let evidence = d["evidence"].as_array().expect("evidence");
-    let from = |region: &str| evidence.iter().filter(|e| e["region"] == region).collect::<Vec<_>>();
-    assert!(
-        from(BLOCKED_REGION)
+    let from = |region: &str| {
+        evidence
             .iter()
-            .any(|e| e["path"] == "edge" && e["finding"].as_str().is_some_and(|f| f.contains("502"))),
+            .filter(|e| e["region"] == region)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        from(BLOCKED_REGION).iter().any(
+            |e| e["path"] == "edge" && e["finding"].as_str().is_some_and(|f| f.contains("502"))
+        ),
         "apac's evidence shows the front's 502: {context}"
     );
     for r in ["weur", "enam"] {
@@ -184,12 +232,20 @@ fn one_failing_region_reads_regional_with_its_cause_and_evidence() {
             "region {r}'s edge answer is in the evidence: {context}"
         );
     }
-    assert!(d["checklist"].as_array().is_some_and(|c| !c.is_empty()), "{context}");
+    assert!(
+        d["checklist"].as_array().is_some_and(|c| !c.is_empty()),
+        "{context}"
+    );
 
     // Read back through the API, the same diagnosis.
     let status = api.get(&format!("/api/v1/monitors/{monitor}/status"));
     expect_status(&status, 200);
-    assert_eq!(status.json()["diagnosis"]["verdict"], "regional", "{}", status.body);
+    assert_eq!(
+        status.json()["diagnosis"]["verdict"],
+        "regional",
+        "{}",
+        status.body
+    );
 }
 
 #[test]
@@ -204,19 +260,34 @@ fn probes_identify_themselves_and_their_region_on_both_paths() {
     check_now(&api, &monitor);
 
     let rig = rig();
-    let front_port: u16 = case.front_url.trim_end_matches('/').rsplit(':').next().and_then(|p| p.parse().ok()).expect("front port");
+    let front_port: u16 = case
+        .front_url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("front port");
     let origin_port = rig.regional_origin_port();
     let log = rig.probe_requests();
     let version = env!("CARGO_PKG_VERSION");
     for region in REGIONS {
         // `edgeprobe/<version> (+<docs base>/probe-traffic.md; region=<region>)`; the docs base
         // is the worker's DOCS_BASE_URL (wrangler.toml).
-        let ours = |ua: &str| ua.starts_with(&format!("edgeprobe/{version} (+http")) && ua.ends_with(&format!("/probe-traffic.md; region={region})"));
+        let ours = |ua: &str| {
+            ua.starts_with(&format!("edgeprobe/{version} (+http"))
+                && ua.ends_with(&format!("/probe-traffic.md; region={region})"))
+        };
         // The edge fetch reached the front from 127.0.0.1 (the front's own requests to the
         // origin come from 127.0.0.2, so these are the direct probe's).
-        for (port, path) in [(front_port, "edge fetch"), (origin_port, "direct origin request")] {
+        for (port, path) in [
+            (front_port, "edge fetch"),
+            (origin_port, "direct origin request"),
+        ] {
             assert!(
-                log.iter().any(|l| l.port == port && l.from == "127.0.0.1" && l.region == region && ours(&l.user_agent)),
+                log.iter().any(|l| l.port == port
+                    && l.from == "127.0.0.1"
+                    && l.region == region
+                    && ours(&l.user_agent)),
                 "the {path} from {region} sent edgeprobe-region and the User-Agent: {log:#?}"
             );
         }
@@ -258,7 +329,10 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
         }
         // More rounds for the k=2 monitor while we wait (a scheduled round would count too).
         if rounds < 4 && last_round.elapsed() > Duration::from_secs(2) {
-            assert_eq!(check_now(&api, &needs_two)["diagnosis"]["verdict"], "regional");
+            assert_eq!(
+                check_now(&api, &needs_two)["diagnosis"]["verdict"],
+                "regional"
+            );
             rounds += 1;
             last_round = Instant::now();
         }
@@ -267,19 +341,40 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
     // How long confirmation and delivery took for k=1: the k=2 monitor is given as long again
     // after its last round, so a Down it wrongly confirmed would have arrived.
     let confirm_took = start.elapsed();
-    let downs: Vec<&Value> = one_alerts.iter().filter(|(k, _)| k == "down").map(|(_, d)| d).collect();
-    assert_eq!(downs.len(), 1, "k=1: one failing region confirms one Down: {:?}", kinds(&one_alerts));
+    let downs: Vec<&Value> = one_alerts
+        .iter()
+        .filter(|(k, _)| k == "down")
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(
+        downs.len(),
+        1,
+        "k=1: one failing region confirms one Down: {:?}",
+        kinds(&one_alerts)
+    );
     let down = downs[0];
     assert_eq!(down["monitor_id"], needs_one.as_str(), "{down}");
     assert_eq!(down["verdict"], "regional", "{down}");
-    let tagged: Vec<&str> = down["regions"].as_array().expect("regions").iter().filter_map(|r| r["region"].as_str()).collect();
-    assert_eq!(tagged, vec![BLOCKED_REGION], "the alert carries the failing region's evidence: {down}");
+    let tagged: Vec<&str> = down["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .filter_map(|r| r["region"].as_str())
+        .collect();
+    assert_eq!(
+        tagged,
+        vec![BLOCKED_REGION],
+        "the alert carries the failing region's evidence: {down}"
+    );
     assert_eq!(down["regions"][0]["edge_status"], 502, "{down}");
 
     // The k=2 monitor gets its remaining rounds, then the time k=1 needed to confirm and
     // deliver (at least 3 s): nothing may have been sent and no incident opened.
     while rounds < 4 {
-        assert_eq!(check_now(&api, &needs_two)["diagnosis"]["verdict"], "regional");
+        assert_eq!(
+            check_now(&api, &needs_two)["diagnosis"]["verdict"],
+            "regional"
+        );
         rounds += 1;
     }
     thread::sleep((confirm_took + Duration::from_secs(1)).max(Duration::from_secs(3)));
@@ -298,18 +393,30 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
             .as_array()
             .expect("items")
             .iter()
-            .map(|i| (i["kind"].as_str().unwrap_or("").to_string(), i["verdict"].as_str().unwrap_or("").to_string()))
+            .map(|i| {
+                (
+                    i["kind"].as_str().unwrap_or("").to_string(),
+                    i["verdict"].as_str().unwrap_or("").to_string(),
+                )
+            })
             .collect()
     };
     let one_rounds = round_kinds(&needs_one);
     assert!(
-        one_rounds.iter().any(|(k, v)| k == "recheck" && v == "regional"),
+        one_rounds
+            .iter()
+            .any(|(k, v)| k == "recheck" && v == "regional"),
         "k=1: the re-check confirmed: {one_rounds:?}"
     );
     let two_rounds = round_kinds(&needs_two);
-    assert!(two_rounds.len() >= 4, "k=2: every round was recorded: {two_rounds:?}");
     assert!(
-        two_rounds.iter().all(|(k, v)| k != "recheck" && v == "regional"),
+        two_rounds.len() >= 4,
+        "k=2: every round was recorded: {two_rounds:?}"
+    );
+    assert!(
+        two_rounds
+            .iter()
+            .all(|(k, v)| k != "recheck" && v == "regional"),
         "k=2: no re-check was asked for: {two_rounds:?}"
     );
     let incidents = api.get(&format!("/api/v1/monitors/{needs_two}/incidents"));

@@ -27,11 +27,17 @@ fn expected_verdict(case: &Case) -> &'static str {
 /// For an HTTPS origin expected healthy (tls_valid, tls_expiring): every region's direct
 /// probe completed TLS and got an HTTP answer — the certificate verified for real.
 fn assert_direct_tls_ok(name: &str, outcome: &Value) {
-    let reports = outcome["reports"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let reports = outcome["reports"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     assert!(!reports.is_empty(), "case {name}: no reports: {outcome}");
     for r in reports {
         let o = &r["origin"];
-        assert_eq!(o["tls_expected"], true, "case {name}: the direct probe must use TLS: {r}");
+        assert_eq!(
+            o["tls_expected"], true,
+            "case {name}: the direct probe must use TLS: {r}"
+        );
         assert_eq!(
             o["tls"]["result"], "ok",
             "case {name}: the direct path's TLS must succeed with the test CA trusted (region {}): {o}",
@@ -62,7 +68,11 @@ fn ambiguous_with(case: &Case) -> Option<&'static str> {
 
 fn names_expected(d: &Value, expected: &str, ambiguous: Option<&str>) -> bool {
     let verdict = d["verdict"].as_str().unwrap_or("");
-    let listed = |v: &str| d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == v));
+    let listed = |v: &str| {
+        d["alternatives"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["verdict"] == v))
+    };
     verdict == expected
         || (verdict == "regional" && d["regional_cause"] == expected)
         || ambiguous.is_some_and(|other| verdict == other && listed(expected))
@@ -102,11 +112,17 @@ fn create_monitor(case: &Case) -> Setup {
     let m = api.post("/api/v1/monitors", &body);
     expect_status(&m, 201);
     let monitor_id = m.json()["id"].as_str().expect("monitor id").to_string();
-    Setup { api, monitor_id, receiver }
+    Setup {
+        api,
+        monitor_id,
+        receiver,
+    }
 }
 
 fn check_now(s: &Setup) -> Value {
-    let r = s.api.post_empty(&format!("/api/v1/monitors/{}/check", s.monitor_id));
+    let r = s
+        .api
+        .post_empty(&format!("/api/v1/monitors/{}/check", s.monitor_id));
     expect_status(&r, 200);
     r.json()
 }
@@ -119,13 +135,21 @@ fn alerts(s: &Setup) -> Vec<(String, Value)> {
         let Some(id) = rec.header("webhook-id").map(str::to_string) else {
             continue;
         };
-        assert_eq!(rec.signature_valid, Some(true), "every delivery is signed: {}", rec.body_text());
+        assert_eq!(
+            rec.signature_valid,
+            Some(true),
+            "every delivery is signed: {}",
+            rec.body_text()
+        );
         if seen.contains(&id) {
             continue;
         }
         seen.push(id);
         let body = rec.body_json().expect("alert body is JSON");
-        let kind = body["data"]["kind"].as_str().unwrap_or_default().to_string();
+        let kind = body["data"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         out.push((kind, body));
     }
     out
@@ -144,7 +168,10 @@ fn wait_for_alert(s: &Setup, kind: &str, limit: Duration) -> Vec<(String, Value)
 
 fn run_case(name: &str) {
     let rig = rig();
-    let case = rig.case(name).unwrap_or_else(|| panic!("the rig has no case {name}")).clone();
+    let case = rig
+        .case(name)
+        .unwrap_or_else(|| panic!("the rig has no case {name}"))
+        .clone();
     if let Some(reason) = &case.skipped {
         // Loud, never silent: the case could not be set up on this machine.
         eprintln!("\n*** SKIPPED rig case {name}: {reason} ***\n");
@@ -168,7 +195,10 @@ fn run_case(name: &str) {
         serde_json::to_string_pretty(&d["evidence"]).unwrap_or_default(),
         serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
     );
-    assert!(!d["summary"].as_str().unwrap_or("").is_empty(), "a plain-words summary");
+    assert!(
+        !d["summary"].as_str().unwrap_or("").is_empty(),
+        "a plain-words summary"
+    );
     if case.origin_scheme == "https" && expected == "healthy" {
         assert_direct_tls_ok(name, &outcome);
     }
@@ -176,13 +206,20 @@ fn run_case(name: &str) {
         // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
         // rejects without a response: the verdict must still name the origin, with
         // edge_unreachable only as the alternative.
-        let edges: Vec<&Value> = outcome["reports"].as_array().into_iter().flatten().map(|r| &r["edge"]["outcome"]).collect();
+        let edges: Vec<&Value> = outcome["reports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| &r["edge"]["outcome"])
+            .collect();
         assert!(
             edges.iter().all(|e| e["kind"] == "failed"),
             "case {name}: the edge fetch fails without a response: {edges:?}"
         );
         assert!(
-            d["alternatives"].as_array().is_some_and(|a| a.iter().any(|x| x["verdict"] == "edge_unreachable")),
+            d["alternatives"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x["verdict"] == "edge_unreachable")),
             "case {name}: edge_unreachable is the alternative: {d}\nedges: {edges:?}"
         );
     }
@@ -220,7 +257,9 @@ fn run_case(name: &str) {
     );
 
     // The diagnosis is also what the API reads back afterwards.
-    let status = s.api.get(&format!("/api/v1/monitors/{}/status", s.monitor_id));
+    let status = s
+        .api
+        .get(&format!("/api/v1/monitors/{}/status", s.monitor_id));
     expect_status(&status, 200);
     assert_eq!(
         status.json()["diagnosis"]["verdict"],
@@ -245,7 +284,11 @@ fn run_case(name: &str) {
             "rig case {name}: confirmed Down alert received {} ms after the first failing round started",
             first_round.elapsed().as_millis()
         );
-        let downs: Vec<&Value> = got.iter().filter(|(k, _)| k == "down").map(|(_, b)| b).collect();
+        let downs: Vec<&Value> = got
+            .iter()
+            .filter(|(k, _)| k == "down")
+            .map(|(_, b)| b)
+            .collect();
         assert_eq!(
             downs.len(),
             1,
@@ -260,22 +303,35 @@ fn run_case(name: &str) {
             .iter()
             .filter_map(|r| r["region"].as_str())
             .collect();
-        assert!(tagged.len() >= 2, "case {name}: alert tagged with the agreeing regions: {alert}");
+        assert!(
+            tagged.len() >= 2,
+            "case {name}: alert tagged with the agreeing regions: {alert}"
+        );
         for r in &tagged {
             assert!(REGIONS.contains(r), "{r}");
         }
         // The runtime's own texts are evidence (the regions' edge_failure / origin_detail);
         // the summary and the regions' plain-words lines never carry them.
-        let raw = ["internal error; reference", "proxy request failed", "Network connection lost"];
+        let raw = [
+            "internal error; reference",
+            "proxy request failed",
+            "Network connection lost",
+        ];
         let mut words = vec![alert["summary"].as_str().unwrap_or_default().to_string()];
         for r in alert["regions"].as_array().into_iter().flatten() {
-            assert!(r["edge_summary"].is_string(), "case {name}: plain words for the edge: {r}");
+            assert!(
+                r["edge_summary"].is_string(),
+                "case {name}: plain words for the edge: {r}"
+            );
             for k in ["edge_summary", "origin_summary"] {
                 words.push(r[k].as_str().unwrap_or_default().to_string());
             }
         }
         for w in &words {
-            assert!(!raw.iter().any(|t| w.contains(t)), "case {name}: runtime text in alert words: {w}");
+            assert!(
+                !raw.iter().any(|t| w.contains(t)),
+                "case {name}: runtime text in alert words: {w}"
+            );
         }
         if matches!(name, "origin_down" | "not_http") {
             let evidence = alert["regions"].to_string();
@@ -294,7 +350,10 @@ fn run_case(name: &str) {
             got.iter().map(|(k, _)| k).collect::<Vec<_>>()
         );
     }
-    println!("rig case {name}: verdict {} ({})", d["verdict"], d["summary"]);
+    println!(
+        "rig case {name}: verdict {} ({})",
+        d["verdict"], d["summary"]
+    );
 }
 
 macro_rules! rig_cases {

@@ -6,5 +6,8 @@ use crate::rig::{Rig, RigOptions};
 
 pub fn rig() -> &'static Rig {
     static RIG: OnceLock<Rig> = OnceLock::new();
-    RIG.get_or_init(|| Rig::start(RigOptions::default()).unwrap_or_else(|e| panic!("the test rig did not start: {e}")))
+    RIG.get_or_init(|| {
+        Rig::start(RigOptions::default())
+            .unwrap_or_else(|e| panic!("the test rig did not start: {e}"))
+    })
 }

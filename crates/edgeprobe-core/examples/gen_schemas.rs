@@ -8,11 +8,22 @@ use edgeprobe_core::status::CurrentStatus;
 
 /// (path relative to the crate root, schema text).
 pub fn schemas() -> Vec<(&'static str, String)> {
-    let render = |s: schemars::schema::RootSchema| serde_json::to_string_pretty(&s).unwrap_or_default() + "\n";
+    let render = |s: schemars::schema::RootSchema| {
+        serde_json::to_string_pretty(&s).unwrap_or_default() + "\n"
+    };
     vec![
-        ("schema/observation.schema.json", render(schemars::schema_for!(RegionReport))),
-        ("schema/diagnosis.schema.json", render(schemars::schema_for!(Diagnosis))),
-        ("schema/status.schema.json", render(schemars::schema_for!(CurrentStatus))),
+        (
+            "schema/observation.schema.json",
+            render(schemars::schema_for!(RegionReport)),
+        ),
+        (
+            "schema/diagnosis.schema.json",
+            render(schemars::schema_for!(Diagnosis)),
+        ),
+        (
+            "schema/status.schema.json",
+            render(schemars::schema_for!(CurrentStatus)),
+        ),
     ]
 }
 

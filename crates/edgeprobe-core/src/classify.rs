@@ -19,7 +19,9 @@ pub const FAST_FAILURE_MS: Millis = 1_000;
 /// Whether connecting to `host` needs a name lookup (not an IP literal, not localhost).
 pub fn needs_lookup(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host.parse::<std::net::IpAddr>().is_err() && host != "localhost" && !host.ends_with(".localhost")
+    host.parse::<std::net::IpAddr>().is_err()
+        && host != "localhost"
+        && !host.ends_with(".localhost")
 }
 
 /// A connect failure, by the runtime's text, its speed, and the host.
@@ -30,10 +32,16 @@ pub fn connect_failure(host: &str, detail: &str, ms: Millis) -> ConnectStep {
     if name == "invalid" || name.ends_with(".invalid") {
         // RFC 6761: names under .invalid never resolve.
         ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("dns") || d.contains("resolve") || d.contains("not known") || d.contains("no such host") || d.contains("enotfound")
+    } else if d.contains("dns")
+        || d.contains("resolve")
+        || d.contains("not known")
+        || d.contains("no such host")
+        || d.contains("enotfound")
     {
         ConnectStep::DnsFailed { ms, detail }
-    } else if d.contains("refused") || (d.contains("cannot connect") && ms < FAST_FAILURE_MS && !needs_lookup(host)) {
+    } else if d.contains("refused")
+        || (d.contains("cannot connect") && ms < FAST_FAILURE_MS && !needs_lookup(host))
+    {
         ConnectStep::Refused { ms, detail }
     } else if d.contains("unreachable")
         || d.contains("no route")
@@ -62,7 +70,10 @@ pub fn tls_failure(detail: &str, ms: Millis) -> TlsStep {
         || d.contains("unable to get local issuer")
     {
         TlsStep::Untrusted { ms, detail }
-    } else if d.contains("hostname") || d.contains("host name") || d.contains("subject alternative name") {
+    } else if d.contains("hostname")
+        || d.contains("host name")
+        || d.contains("subject alternative name")
+    {
         TlsStep::HostnameMismatch { ms, detail }
     } else {
         TlsStep::Failed { ms, detail }
@@ -72,7 +83,11 @@ pub fn tls_failure(detail: &str, ms: Millis) -> TlsStep {
 /// An edge fetch failure (our own abort is classified as `Timeout` by the caller).
 pub fn edge_failure(detail: &str) -> EdgeFailure {
     let d = detail.to_ascii_lowercase();
-    if d.contains("dns") || d.contains("name not resolved") || d.contains("could not resolve") || d.contains("enotfound") {
+    if d.contains("dns")
+        || d.contains("name not resolved")
+        || d.contains("could not resolve")
+        || d.contains("enotfound")
+    {
         EdgeFailure::Dns
     } else if d.contains("tls") || d.contains("ssl") || d.contains("certificate") {
         EdgeFailure::Tls
@@ -137,10 +152,12 @@ pub fn refine_with_dns(step: ConnectStep, answer: &DnsAnswer) -> ConnectStep {
             ms,
             detail: format!("{detail} (DNS: no A/AAAA records)"),
         },
-        (ConnectStep::Failed { ms, detail }, DnsAnswer::Resolves) if ms < FAST_FAILURE_MS => ConnectStep::Refused {
-            ms,
-            detail: format!("{detail} (DNS resolves; the address refused)"),
-        },
+        (ConnectStep::Failed { ms, detail }, DnsAnswer::Resolves) if ms < FAST_FAILURE_MS => {
+            ConnectStep::Refused {
+                ms,
+                detail: format!("{detail} (DNS resolves; the address refused)"),
+            }
+        }
         (step, _) => step,
     }
 }
@@ -149,7 +166,8 @@ pub fn refine_with_dns(step: ConnectStep, answer: &DnsAnswer) -> ConnectStep {
 mod tests {
     use super::*;
 
-    const WORKERD_CONNECT: &str = "Error: proxy request failed, cannot connect to the specified address";
+    const WORKERD_CONNECT: &str =
+        "Error: proxy request failed, cannot connect to the specified address";
 
     #[test]
     fn connect_failures_are_named_only_when_certain() {
@@ -159,7 +177,12 @@ mod tests {
             ("::1", WORKERD_CONNECT, 2, "refused"),
             ("origin.example.com", WORKERD_CONNECT, 5, "failed"),
             ("origin.edgeprobe.invalid", WORKERD_CONNECT, 5, "dns_failed"),
-            ("origin.example.com", "getaddrinfo ENOTFOUND origin.example.com", 9, "dns_failed"),
+            (
+                "origin.example.com",
+                "getaddrinfo ENOTFOUND origin.example.com",
+                9,
+                "dns_failed",
+            ),
             ("203.0.113.9", "connect ECONNREFUSED", 1, "refused"),
             ("203.0.113.9", "Network is unreachable", 1, "unreachable"),
             ("203.0.113.9", "connection timed out", 20_000, "timed_out"),
@@ -178,20 +201,33 @@ mod tests {
             ("certificate has expired", "expired"),
             ("self signed certificate in chain", "untrusted"),
             ("unable to get local issuer certificate", "untrusted"),
-            ("Hostname/IP does not match certificate's altnames", "hostname_mismatch"),
+            (
+                "Hostname/IP does not match certificate's altnames",
+                "hostname_mismatch",
+            ),
             ("Error: internal error; reference = 5r2k", "failed"),
         ];
         for (text, want) in cases {
-            assert_eq!(serde_json::to_value(tls_failure(text, 4)).unwrap()["result"], want, "{text}");
+            assert_eq!(
+                serde_json::to_value(tls_failure(text, 4)).unwrap()["result"],
+                want,
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn edge_failures_by_text() {
-        assert_eq!(edge_failure("Error: Network connection lost."), EdgeFailure::Connection);
+        assert_eq!(
+            edge_failure("Error: Network connection lost."),
+            EdgeFailure::Connection
+        );
         assert_eq!(edge_failure("DNS lookup failed"), EdgeFailure::Dns);
         assert_eq!(edge_failure("SSL handshake failed"), EdgeFailure::Tls);
-        assert_eq!(edge_failure("internal error; reference = x"), EdgeFailure::Other);
+        assert_eq!(
+            edge_failure("internal error; reference = x"),
+            EdgeFailure::Other
+        );
     }
 
     #[test]
@@ -205,7 +241,9 @@ mod tests {
             DnsAnswer::Resolves
         );
         assert_eq!(
-            parse_dns_json(r#"{"Status":0,"Answer":[{"name":"a.","type":28,"data":"2001:db8::1"}]}"#),
+            parse_dns_json(
+                r#"{"Status":0,"Answer":[{"name":"a.","type":28,"data":"2001:db8::1"}]}"#
+            ),
             DnsAnswer::Resolves
         );
         assert_eq!(
@@ -241,7 +279,13 @@ mod tests {
             detail: "x".into(),
         };
         assert_eq!(refine_with_dns(slow.clone(), &DnsAnswer::Resolves), slow);
-        let refused = ConnectStep::Refused { ms: 1, detail: "x".into() };
-        assert_eq!(refine_with_dns(refused.clone(), &DnsAnswer::NoSuchName), refused);
+        let refused = ConnectStep::Refused {
+            ms: 1,
+            detail: "x".into(),
+        };
+        assert_eq!(
+            refine_with_dns(refused.clone(), &DnsAnswer::NoSuchName),
+            refused
+        );
     }
 }

@@ -27,7 +27,9 @@ use crate::cdn::{Attribution, OriginProxy, UpstreamFault};
 use crate::observation::{ConnectStep, EdgeFailure, HttpFailure, TlsStep};
 
 /// The named cause. The catalog is closed: every verdict has an entry in docs/diagnoses.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Healthy,
@@ -115,13 +117,19 @@ impl Verdict {
     pub fn is_failure(self) -> bool {
         !matches!(
             self,
-            Verdict::Healthy | Verdict::EdgeStaleOriginDown | Verdict::CertExpiring | Verdict::DegradedLatency | Verdict::Inconclusive
+            Verdict::Healthy
+                | Verdict::EdgeStaleOriginDown
+                | Verdict::CertExpiring
+                | Verdict::DegradedLatency
+                | Verdict::Inconclusive
         )
     }
 }
 
 /// How bad it is for users right now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// All good.
@@ -135,7 +143,9 @@ pub enum Severity {
 }
 
 /// How strongly the evidence supports the verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Low,
@@ -144,7 +154,9 @@ pub enum Confidence {
 }
 
 /// Which path an observation came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PathKind {
     Edge,
@@ -450,7 +462,10 @@ impl Diagnosis {
 
 /// A diagnosis as stored and served: its data and its words, rendered when it was serialized.
 #[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "Diagnosis", description = "What the engine concluded from one round.")]
+#[schemars(
+    rename = "Diagnosis",
+    description = "What the engine concluded from one round."
+)]
 pub struct DiagnosisView<'a> {
     pub verdict: Verdict,
     /// For `Regional`: the cause seen in the failing regions. `None` otherwise.
@@ -484,7 +499,10 @@ pub struct DiagnosisView<'a> {
 
 /// One piece of evidence as served: its data and its words.
 #[derive(Debug, Serialize, JsonSchema)]
-#[schemars(rename = "Evidence", description = "One observation that led to the verdict.")]
+#[schemars(
+    rename = "Evidence",
+    description = "One observation that led to the verdict."
+)]
 pub struct EvidenceView<'a> {
     pub region: &'a str,
     pub path: PathKind,
@@ -630,9 +648,12 @@ impl From<StoredDiagnosis> for Diagnosis {
 fn other_regions_in_words(words: &str) -> Option<Vec<String>> {
     let (list, rest) = match words.strip_prefix("Regions ") {
         Some(rest) => rest.split_once(" show this cause instead; ")?,
-        None => words.strip_prefix("Region ")?.split_once(" shows this cause instead; ")?,
+        None => words
+            .strip_prefix("Region ")?
+            .split_once(" shows this cause instead; ")?,
     };
-    (rest == "the evidence for each region tells which fits.").then(|| list.split(", ").map(str::to_string).collect())
+    (rest == "the evidence for each region tells which fits.")
+        .then(|| list.split(", ").map(str::to_string).collect())
 }
 
 /// Evidence as read back: the fact; the stored `finding` is used only when there is no fact

@@ -39,7 +39,10 @@ pub fn build_request(
         "GET"
     };
     let path = sanitize_target(path_and_query);
-    let host: String = host_header.chars().filter(|c| !c.is_control() && *c != ' ').collect();
+    let host: String = host_header
+        .chars()
+        .filter(|c| !c.is_control() && *c != ' ')
+        .collect();
     let mut out = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
     for (name, value) in identity.own_headers(headers) {
         out.push_str(&format!("{name}: {value}\r\n"));
@@ -47,9 +50,17 @@ pub fn build_request(
     if !headers.keys().any(|k| k.eq_ignore_ascii_case("accept")) {
         out.push_str("Accept: */*\r\n");
     }
-    const RESERVED: &[&str] = &["host", "connection", "content-length", "transfer-encoding", "te", "upgrade"];
+    const RESERVED: &[&str] = &[
+        "host",
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+    ];
     for (name, value) in headers {
-        let reserved = RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)) || is_probe_owned(name);
+        let reserved =
+            RESERVED.iter().any(|r| name.eq_ignore_ascii_case(r)) || is_probe_owned(name);
         // A token name (RFC 9110 §5.1); a value without CR, LF, NUL or other controls that
         // could end the header line or be read differently by the origin.
         let name_ok = http::HeaderName::from_bytes(name.as_bytes()).is_ok();
@@ -260,7 +271,12 @@ impl ResponseReader {
                     let pairs: Vec<(String, String)> = resp
                         .headers
                         .iter()
-                        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).trim().to_string()))
+                        .map(|h| {
+                            (
+                                h.name.to_ascii_lowercase(),
+                                String::from_utf8_lossy(h.value).trim().to_string(),
+                            )
+                        })
                         .collect();
                     match framing_for(status, self.head_request, &pairs) {
                         Ok(framing) => {
@@ -271,7 +287,9 @@ impl ResponseReader {
                                 f => Phase::Body(f),
                             };
                         }
-                        Err(detail) => self.phase = Phase::Broken(HttpFailure::InvalidHeader, detail),
+                        Err(detail) => {
+                            self.phase = Phase::Broken(HttpFailure::InvalidHeader, detail)
+                        }
                     }
                     return if matches!(self.phase, Phase::Broken(..)) {
                         None
@@ -281,7 +299,9 @@ impl ResponseReader {
                 }
                 Err(e) => {
                     let failure = match e {
-                        httparse::Error::Status | httparse::Error::Version => HttpFailure::InvalidStatusLine,
+                        httparse::Error::Status | httparse::Error::Version => {
+                            HttpFailure::InvalidStatusLine
+                        }
                         httparse::Error::TooManyHeaders => HttpFailure::HeadersTooLarge,
                         _ => HttpFailure::InvalidHeader,
                     };
@@ -294,7 +314,9 @@ impl ResponseReader {
 
     fn feed_body(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
-            let Phase::Body(framing) = &mut self.phase else { return };
+            let Phase::Body(framing) = &mut self.phase else {
+                return;
+            };
             match framing {
                 Framing::None => {
                     self.phase = Phase::Done;
@@ -302,14 +324,24 @@ impl ResponseReader {
                 }
                 Framing::UntilClose => {
                     let take = data.len();
-                    let n = Self::keep(&mut self.body, &mut self.body_seen, self.body_cap, &data[..take]);
+                    let n = Self::keep(
+                        &mut self.body,
+                        &mut self.body_seen,
+                        self.body_cap,
+                        &data[..take],
+                    );
                     data = &data[n..];
                 }
                 Framing::Length(remaining) => {
                     let take = (*remaining).min(data.len() as u64) as usize;
                     *remaining -= take as u64;
                     let done = *remaining == 0;
-                    let n = Self::keep(&mut self.body, &mut self.body_seen, self.body_cap, &data[..take]);
+                    let n = Self::keep(
+                        &mut self.body,
+                        &mut self.body_seen,
+                        self.body_cap,
+                        &data[..take],
+                    );
                     data = &data[n..];
                     if done && n == take {
                         self.phase = Phase::Done;
@@ -323,7 +355,12 @@ impl ResponseReader {
                         if *remaining == 0 {
                             *state = Chunk::DataCr;
                         }
-                        let n = Self::keep(&mut self.body, &mut self.body_seen, self.body_cap, &data[..take]);
+                        let n = Self::keep(
+                            &mut self.body,
+                            &mut self.body_seen,
+                            self.body_cap,
+                            &data[..take],
+                        );
                         data = &data[n..];
                     } else {
                         let b = data[0];
@@ -384,12 +421,18 @@ impl ResponseReader {
             Phase::Head => match &end {
                 StreamEnd::Timeout => fail(
                     HttpFailure::TimeoutBeforeHeaders,
-                    format!("no complete header block after {} bytes", self.bytes_received),
+                    format!(
+                        "no complete header block after {} bytes",
+                        self.bytes_received
+                    ),
                 ),
-                StreamEnd::Reset(_) | StreamEnd::ReadError(_) => fail(HttpFailure::Reset, end_detail(&end)),
-                StreamEnd::Eof | StreamEnd::Complete if self.bytes_received == 0 => {
-                    fail(HttpFailure::EmptyReply, "connection closed without a response".into())
+                StreamEnd::Reset(_) | StreamEnd::ReadError(_) => {
+                    fail(HttpFailure::Reset, end_detail(&end))
                 }
+                StreamEnd::Eof | StreamEnd::Complete if self.bytes_received == 0 => fail(
+                    HttpFailure::EmptyReply,
+                    "connection closed without a response".into(),
+                ),
                 StreamEnd::Eof | StreamEnd::Complete => fail(
                     HttpFailure::ClosedBeforeHeaders,
                     format!(
@@ -399,7 +442,9 @@ impl ResponseReader {
                 ),
             },
             Phase::Body(framing) => match (&end, framing) {
-                (StreamEnd::Eof | StreamEnd::Complete, Framing::UntilClose | Framing::None) => self.into_response(ttfb_ms, total_ms),
+                (StreamEnd::Eof | StreamEnd::Complete, Framing::UntilClose | Framing::None) => {
+                    self.into_response(ttfb_ms, total_ms)
+                }
                 (StreamEnd::Eof | StreamEnd::Complete, Framing::Length(left)) => fail(
                     HttpFailure::BodyShorterThanContentLength,
                     format!("connection closed {left} bytes before Content-Length"),
@@ -412,14 +457,19 @@ impl ResponseReader {
                     HttpFailure::TimeoutInBody,
                     format!("body incomplete after {} body bytes", self.body_seen),
                 ),
-                (StreamEnd::Reset(_) | StreamEnd::ReadError(_), _) => fail(HttpFailure::Reset, end_detail(&end)),
+                (StreamEnd::Reset(_) | StreamEnd::ReadError(_), _) => {
+                    fail(HttpFailure::Reset, end_detail(&end))
+                }
             },
         }
     }
 
     fn into_response(self, ttfb_ms: Millis, total_ms: Millis) -> HttpStep {
         let truncated = self.body_seen > self.body_cap as u64;
-        let keyword_found = self.keyword.as_deref().map(|k| contains(&self.body, k.as_bytes()));
+        let keyword_found = self
+            .keyword
+            .as_deref()
+            .map(|k| contains(&self.body, k.as_bytes()));
         let response = ResponseSummary {
             status: self.status,
             body_bytes: self.body.len() as u64,
@@ -455,18 +505,35 @@ fn check_status_line(buf: &[u8]) -> Result<(), String> {
             _ => true,
         }
     };
-    if let Some(i) = line.iter().enumerate().take(13).position(|(i, &b)| !expect(i, b)) {
-        return Err(format!("invalid status line: unexpected byte 0x{:02x} at offset {i}", line[i]));
+    if let Some(i) = line
+        .iter()
+        .enumerate()
+        .take(13)
+        .position(|(i, &b)| !expect(i, b))
+    {
+        return Err(format!(
+            "invalid status line: unexpected byte 0x{:02x} at offset {i}",
+            line[i]
+        ));
     }
     if line_end.is_some() && line.len() < 12 {
-        return Err(format!("invalid status line: line ends at offset {}", line.len()));
+        return Err(format!(
+            "invalid status line: line ends at offset {}",
+            line.len()
+        ));
     }
     Ok(())
 }
 
 fn step_chunk(state: Chunk, b: u8) -> Result<Option<Chunk>, String> {
     let hex = |b: u8| (b as char).to_digit(16).map(u64::from);
-    let end_size_line = |size: u64| if size == 0 { Chunk::TrailerLineStart } else { Chunk::Data(size) };
+    let end_size_line = |size: u64| {
+        if size == 0 {
+            Chunk::TrailerLineStart
+        } else {
+            Chunk::Data(size)
+        }
+    };
     Ok(Some(match (state, b) {
         (Chunk::SizeStart, _) => match hex(b) {
             Some(d) => Chunk::Size(d),
@@ -498,7 +565,11 @@ fn step_chunk(state: Chunk, b: u8) -> Result<Option<Chunk>, String> {
 }
 
 /// Decides how the body is delimited (RFC 9112 §6.3). Errors are header faults.
-fn framing_for(status: u16, head_request: bool, headers: &[(String, String)]) -> Result<Framing, String> {
+fn framing_for(
+    status: u16,
+    head_request: bool,
+    headers: &[(String, String)],
+) -> Result<Framing, String> {
     if head_request || status == 101 || status == 204 || status == 304 {
         return Ok(Framing::None);
     }
@@ -530,8 +601,15 @@ fn framing_for(status: u16, head_request: bool, headers: &[(String, String)]) ->
                 None
             };
             match (parsed, length) {
-                (None, _) => return Err(format!("invalid Content-Length: {:?}", printable(v.as_bytes()))),
-                (Some(p), Some(l)) if p != l => return Err("conflicting Content-Length values".into()),
+                (None, _) => {
+                    return Err(format!(
+                        "invalid Content-Length: {:?}",
+                        printable(v.as_bytes())
+                    ))
+                }
+                (Some(p), Some(l)) if p != l => {
+                    return Err("conflicting Content-Length values".into())
+                }
                 (Some(p), _) => length = Some(p),
             }
         }
@@ -551,7 +629,12 @@ fn select_headers(headers: impl Iterator<Item = (String, String)>) -> BTreeMap<S
         if !IDENTIFYING_HEADERS.contains(&name.as_str()) {
             continue;
         }
-        let value: String = value.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string();
+        let value: String = value
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .trim()
+            .to_string();
         out.entry(name)
             .and_modify(|v| {
                 v.push_str(", ");
@@ -629,9 +712,14 @@ pub fn summarize_fetch_response(
     read: BodyRead,
 ) -> ResponseSummary {
     let headers = select_headers(headers);
-    let declared = headers.get("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = headers
+        .get("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let body_error = match read {
-        BodyRead::Broken(text) => Some(format!("the body broke off after {} bytes: {text}", body.len())),
+        BodyRead::Broken(text) => Some(format!(
+            "the body broke off after {} bytes: {text}",
+            body.len()
+        )),
         BodyRead::Ended => match declared {
             Some(cl) if !body_truncated && (body.len() as u64) < cl => Some(format!(
                 "the body ended after {} of {cl} bytes announced by Content-Length",

@@ -26,6 +26,10 @@
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
 
+// Dependencies this crate lists but does not use are a warning (an error under `make test`'s
+// clippy gate); not for the unit-test build, which also sees the dev-dependencies.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod alerting;
 pub mod cdn;
 pub mod classify;

@@ -38,7 +38,10 @@ pub enum CoordinatorRequest {
 pub enum RegionRequest {
     /// Probe these monitors from `region` in the waves of `round::BatchPlan`. Answer: 200 with
     /// one `RegionReport` per monitor, in the order given.
-    Probe { region: String, monitors: Vec<Monitor> },
+    Probe {
+        region: String,
+        monitors: Vec<Monitor>,
+    },
 }
 
 /// What the dispatcher (one object, name `dispatcher`) is asked to do.
@@ -74,11 +77,17 @@ mod tests {
     fn wire_shape_is_a_tagged_object() {
         let cases = [
             (
-                serde_json::to_value(CoordinatorRequest::Forget { monitor_id: "mon_1".into() }).unwrap(),
+                serde_json::to_value(CoordinatorRequest::Forget {
+                    monitor_id: "mon_1".into(),
+                })
+                .unwrap(),
                 json!({"request": "forget", "monitor_id": "mon_1"}),
             ),
             (
-                serde_json::to_value(CoordinatorRequest::CheckNow { monitor_id: "mon_1".into() }).unwrap(),
+                serde_json::to_value(CoordinatorRequest::CheckNow {
+                    monitor_id: "mon_1".into(),
+                })
+                .unwrap(),
                 json!({"request": "check_now", "monitor_id": "mon_1"}),
             ),
             (
@@ -86,10 +95,17 @@ mod tests {
                 json!({"request": "ensure_alarm"}),
             ),
             (
-                serde_json::to_value(RegionRequest::Probe { region: "weur".into(), monitors: vec![] }).unwrap(),
+                serde_json::to_value(RegionRequest::Probe {
+                    region: "weur".into(),
+                    monitors: vec![],
+                })
+                .unwrap(),
                 json!({"request": "probe", "region": "weur", "monitors": []}),
             ),
-            (serde_json::to_value(DispatcherRequest::Kick).unwrap(), json!({"request": "kick"})),
+            (
+                serde_json::to_value(DispatcherRequest::Kick).unwrap(),
+                json!({"request": "kick"}),
+            ),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
@@ -99,8 +115,12 @@ mod tests {
     #[test]
     fn every_request_survives_its_json_round_trip() {
         for r in [
-            CoordinatorRequest::Forget { monitor_id: "a".into() },
-            CoordinatorRequest::CheckNow { monitor_id: "b".into() },
+            CoordinatorRequest::Forget {
+                monitor_id: "a".into(),
+            },
+            CoordinatorRequest::CheckNow {
+                monitor_id: "b".into(),
+            },
             CoordinatorRequest::EnsureAlarm,
         ] {
             let text = serde_json::to_string(&r).unwrap();

@@ -116,7 +116,9 @@ impl Default for Expectations {
 
 impl Expectations {
     pub fn status_ok(&self, status: u16) -> bool {
-        self.statuses.iter().any(|&(lo, hi)| lo <= status && status <= hi)
+        self.statuses
+            .iter()
+            .any(|&(lo, hi)| lo <= status && status <= hi)
     }
 }
 

@@ -41,7 +41,9 @@ impl RegionReport {
     pub fn region(&self) -> &str {
         match self {
             RegionReport::Probed(p) => &p.region,
-            RegionReport::Unanswered { region, .. } | RegionReport::Refused { region, .. } => region,
+            RegionReport::Unanswered { region, .. } | RegionReport::Refused { region, .. } => {
+                region
+            }
         }
     }
 }

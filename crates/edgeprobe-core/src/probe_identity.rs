@@ -48,10 +48,20 @@ impl ProbeIdentity {
             .map(|c| c.to_ascii_lowercase())
             .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
             .collect();
-        let region = if region.is_empty() { "unknown".to_string() } else { region };
-        let version: String = version.chars().filter(|c| c.is_ascii_graphic() && !"()\\".contains(*c)).collect();
+        let region = if region.is_empty() {
+            "unknown".to_string()
+        } else {
+            region
+        };
+        let version: String = version
+            .chars()
+            .filter(|c| c.is_ascii_graphic() && !"()\\".contains(*c))
+            .collect();
         let base = docs_base_url.trim().trim_end_matches('/');
-        let docs_ok = !base.is_empty() && base.chars().all(|c| c.is_ascii_graphic() && !"()\\".contains(c));
+        let docs_ok = !base.is_empty()
+            && base
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !"()\\".contains(c));
         let user_agent = if docs_ok {
             format!("edgeprobe/{version} (+{base}/{DOCS_PAGE}; region={region})")
         } else {
@@ -72,9 +82,15 @@ impl ProbeIdentity {
 
     /// The probe's own headers for a request that also carries `monitor_headers`, in the order
     /// they are sent: `User-Agent` unless the monitor has one, then `edgeprobe-region` always.
-    pub fn own_headers(&self, monitor_headers: &BTreeMap<String, String>) -> Vec<(&'static str, &str)> {
+    pub fn own_headers(
+        &self,
+        monitor_headers: &BTreeMap<String, String>,
+    ) -> Vec<(&'static str, &str)> {
         let mut out = Vec::with_capacity(2);
-        if !monitor_headers.keys().any(|k| k.eq_ignore_ascii_case("user-agent")) {
+        if !monitor_headers
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("user-agent"))
+        {
             out.push(("User-Agent", self.user_agent.as_str()));
         }
         out.push((REGION_HEADER, self.region.as_str()));
@@ -131,7 +147,11 @@ mod tests {
                 (*ua, *header),
                 "version {version:?}, docs {docs:?}, region {region:?}"
             );
-            assert!(id.user_agent().bytes().all(|b| (0x20..0x7f).contains(&b)), "{:?}", id.user_agent());
+            assert!(
+                id.user_agent().bytes().all(|b| (0x20..0x7f).contains(&b)),
+                "{:?}",
+                id.user_agent()
+            );
         }
     }
 
@@ -139,20 +159,43 @@ mod tests {
     fn region_header_always_ours_user_agent_only_by_default() {
         let id = ProbeIdentity::new("0.1.0", DOCS, "apac");
         let h = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
         };
         // (monitor headers) -> the probe's own headers
+        type Case<'a> = (BTreeMap<String, String>, Vec<(&'a str, &'a str)>);
         let ua = id.user_agent();
-        let cases: Vec<(BTreeMap<String, String>, Vec<(&str, &str)>)> = vec![
-            (h(&[]), vec![("User-Agent", ua), ("edgeprobe-region", "apac")]),
-            (h(&[("X-Token", "abc")]), vec![("User-Agent", ua), ("edgeprobe-region", "apac")]),
-            (h(&[("user-agent", "MyBot/1")]), vec![("edgeprobe-region", "apac")]),
-            (h(&[("User-Agent", "MyBot/1")]), vec![("edgeprobe-region", "apac")]),
+        let cases: Vec<Case> = vec![
+            (
+                h(&[]),
+                vec![("User-Agent", ua), ("edgeprobe-region", "apac")],
+            ),
+            (
+                h(&[("X-Token", "abc")]),
+                vec![("User-Agent", ua), ("edgeprobe-region", "apac")],
+            ),
+            (
+                h(&[("user-agent", "MyBot/1")]),
+                vec![("edgeprobe-region", "apac")],
+            ),
+            (
+                h(&[("User-Agent", "MyBot/1")]),
+                vec![("edgeprobe-region", "apac")],
+            ),
             // A monitor cannot replace or remove the region header: ours is still sent.
-            (h(&[("EdgeProbe-Region", "weur")]), vec![("User-Agent", ua), ("edgeprobe-region", "apac")]),
+            (
+                h(&[("EdgeProbe-Region", "weur")]),
+                vec![("User-Agent", ua), ("edgeprobe-region", "apac")],
+            ),
         ];
         for (monitor, want) in cases {
-            assert_eq!(id.own_headers(&monitor), want, "monitor headers {monitor:?}");
+            assert_eq!(
+                id.own_headers(&monitor),
+                want,
+                "monitor headers {monitor:?}"
+            );
         }
         for (name, owned) in [
             ("edgeprobe-region", true),

@@ -39,7 +39,12 @@ pub enum RoundKind {
 }
 
 impl RoundKind {
-    pub const ALL: [RoundKind; 4] = [RoundKind::Scheduled, RoundKind::Recheck, RoundKind::Manual, RoundKind::Missed];
+    pub const ALL: [RoundKind; 4] = [
+        RoundKind::Scheduled,
+        RoundKind::Recheck,
+        RoundKind::Manual,
+        RoundKind::Missed,
+    ];
 
     /// The stored and served name (the same as its JSON string).
     pub fn as_str(self) -> &'static str {
@@ -112,7 +117,9 @@ impl BatchPlan {
         let mut waves: Vec<(usize, Millis, Vec<usize>)> = Vec::new();
         for i in order {
             let need = connections_per_monitor(batch[i]);
-            let fits = waves.iter_mut().find(|(used, _, _)| used + need <= MAX_CONNECTIONS_IN_FLIGHT);
+            let fits = waves
+                .iter_mut()
+                .find(|(used, _, _)| used + need <= MAX_CONNECTIONS_IN_FLIGHT);
             match fits {
                 Some((used, slowest, members)) => {
                     *used += need;
@@ -123,7 +130,10 @@ impl BatchPlan {
                 None => waves.push((need, batch[i].timeout_ms, vec![i])),
             }
         }
-        let worst_case_ms = waves.iter().map(|(_, slowest, _)| i64::from(*slowest)).sum();
+        let worst_case_ms = waves
+            .iter()
+            .map(|(_, slowest, _)| i64::from(*slowest))
+            .sum();
         let waves = waves
             .into_iter()
             .map(|(_, _, mut members)| {
@@ -131,14 +141,19 @@ impl BatchPlan {
                 members
             })
             .collect();
-        BatchPlan { waves, worst_case_ms }
+        BatchPlan {
+            waves,
+            worst_case_ms,
+        }
     }
 
     /// When the coordinator stops waiting for the region object running this plan (started at
     /// `started_at`): the plan's worst case plus [`FANOUT_MARGIN_MS`]. A region that has not
     /// answered by then is recorded as unanswered, never waited on longer.
     pub fn deadline(&self, started_at: UnixMillis) -> UnixMillis {
-        started_at.saturating_add(self.worst_case_ms).saturating_add(FANOUT_MARGIN_MS)
+        started_at
+            .saturating_add(self.worst_case_ms)
+            .saturating_add(FANOUT_MARGIN_MS)
     }
 }
 
@@ -177,7 +192,11 @@ pub fn reports_for(
                 None => unanswered("no answer".into()),
                 Some(RegionAnswer::Failed(reason)) => unanswered(reason.clone()),
                 Some(RegionAnswer::Reports(reports)) if reports.len() != batch.len() => {
-                    unanswered(format!("region answered {} reports for {} monitors", reports.len(), batch.len()))
+                    unanswered(format!(
+                        "region answered {} reports for {} monitors",
+                        reports.len(),
+                        batch.len()
+                    ))
                 }
                 Some(RegionAnswer::Reports(reports)) => match &reports[pos] {
                     // The object must report on the region it was asked about.
@@ -267,7 +286,10 @@ pub fn current_status(
         public: monitor.public,
         health: Health::of(diagnosis),
         diagnosis: diagnosis.clone(),
-        regions: reports.iter().map(|r| summarize_region(r, &monitor.expect)).collect(),
+        regions: reports
+            .iter()
+            .map(|r| summarize_region(r, &monitor.expect))
+            .collect(),
         round_id: round_id.to_string(),
         updated_at: now,
     }
@@ -281,4 +303,3 @@ pub fn missed_slots(scheduled_for: UnixMillis, interval_ms: u64, missed: u32) ->
         .map(|k| scheduled_for - k * interval_ms as i64)
         .collect()
 }
-

@@ -67,7 +67,11 @@ pub const IN_FLIGHT_GIVE_UP_MS: i64 = 60 * 60 * 1_000;
 /// it is gone, and its rounds with it), and those of `instance` started more than
 /// [`IN_FLIGHT_GIVE_UP_MS`] before `now`. A marker of `instance` younger than that belongs to a
 /// round still running in this instance and is left alone.
-pub fn interrupted<'a>(markers: &'a [InFlight], instance: &str, now: UnixMillis) -> Vec<&'a InFlight> {
+pub fn interrupted<'a>(
+    markers: &'a [InFlight],
+    instance: &str,
+    now: UnixMillis,
+) -> Vec<&'a InFlight> {
     markers
         .iter()
         .filter(|m| m.owner != instance || now.saturating_sub(m.started_at) >= IN_FLIGHT_GIVE_UP_MS)
@@ -111,7 +115,10 @@ fn slot_time(next_due: UnixMillis, interval: i64, k: i128) -> UnixMillis {
 /// monitor id), at most `max`: one alarm does a bounded amount of work; the rest stay due and
 /// are returned by the next call (with more `missed` if they wait long enough).
 pub fn due(entries: &[Entry], now: UnixMillis, max: usize) -> Vec<Due> {
-    let mut ready: Vec<&Entry> = entries.iter().filter(|e| !e.paused && e.next_due <= now).collect();
+    let mut ready: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| !e.paused && e.next_due <= now)
+        .collect();
     ready.sort_by(|a, b| (a.next_due, &a.monitor_id).cmp(&(b.next_due, &b.monitor_id)));
     ready
         .into_iter()
@@ -150,7 +157,11 @@ pub fn advance(entry: &Entry, ran_at: UnixMillis) -> UnixMillis {
 /// entries, or `now + DUE_NOW_DELAY_MS` if one is already due (e.g. left over by `max`).
 /// `None` when nothing is scheduled.
 pub fn next_alarm(entries: &[Entry], now: UnixMillis) -> Option<UnixMillis> {
-    let earliest = entries.iter().filter(|e| !e.paused).map(|e| e.next_due).min()?;
+    let earliest = entries
+        .iter()
+        .filter(|e| !e.paused)
+        .map(|e| e.next_due)
+        .min()?;
     Some(if earliest <= now {
         now.saturating_add(DUE_NOW_DELAY_MS)
     } else {

@@ -86,7 +86,10 @@ pub struct CurrentStatus {
 pub fn edge_ok(outcome: &EdgeOutcome, expect: &Expectations) -> bool {
     match outcome {
         EdgeOutcome::Response(r) => {
-            r.status_is_valid() && expect.status_ok(r.status) && r.keyword_found != Some(false) && r.body_error.is_none()
+            r.status_is_valid()
+                && expect.status_ok(r.status)
+                && r.keyword_found != Some(false)
+                && r.body_error.is_none()
         }
         EdgeOutcome::Failed { .. } => false,
     }
@@ -96,15 +99,23 @@ pub fn edge_ok(outcome: &EdgeOutcome, expect: &Expectations) -> bool {
 /// (The keyword is checked too: the origin serves the same content the front should.)
 pub fn origin_ok(http: &HttpStep, expect: &Expectations) -> bool {
     match http {
-        HttpStep::Response { response, .. } => expect.status_ok(response.status) && response.keyword_found != Some(false),
+        HttpStep::Response { response, .. } => {
+            expect.status_ok(response.status) && response.keyword_found != Some(false)
+        }
         _ => false,
     }
 }
 
 /// The per-path rule shared by rollups, the grid and uptime.
-pub fn path_ok(report: &RegionReport, path: crate::diagnosis::PathKind, expect: &Expectations) -> Option<bool> {
+pub fn path_ok(
+    report: &RegionReport,
+    path: crate::diagnosis::PathKind,
+    expect: &Expectations,
+) -> Option<bool> {
     use crate::diagnosis::PathKind;
-    let RegionReport::Probed(p) = report else { return None };
+    let RegionReport::Probed(p) = report else {
+        return None;
+    };
     match path {
         PathKind::Edge => Some(edge_ok(&p.edge.outcome, expect)),
         PathKind::Origin => p.origin.as_ref().map(|o| origin_ok(&o.http, expect)),
@@ -141,7 +152,9 @@ pub fn summarize_region(report: &RegionReport, expect: &Expectations) -> RegionS
         },
     };
     let origin = p.origin.as_ref().map(|o| match &o.http {
-        HttpStep::Response { response, ttfb_ms, .. } => PathSummary {
+        HttpStep::Response {
+            response, ttfb_ms, ..
+        } => PathSummary {
             ok: origin_ok(&o.http, expect),
             status: Some(response.status),
             latency_ms: Some(*ttfb_ms),

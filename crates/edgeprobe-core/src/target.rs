@@ -41,8 +41,9 @@ pub fn check_target_host(host: &str, allow_private: bool) -> Result<(), String> 
 /// remote-desktop ports; 25 is also refused by Workers' `connect()` itself. There is no
 /// opt-out: an HTTP service on such a port can be monitored through a front on another port.
 pub const REFUSED_PORTS: &[u16] = &[
-    0, 21, 22, 23, 25, 53, 110, 111, 119, 135, 137, 139, 143, 389, 445, 465, 512, 513, 514, 515, 563, 587, 636, 989, 990, 993, 995, 1433,
-    1521, 2049, 3306, 3389, 5060, 5061, 5432, 5900, 6379, 6665, 6666, 6667, 6668, 6669, 6697, 11211, 27017,
+    0, 21, 22, 23, 25, 53, 110, 111, 119, 135, 137, 139, 143, 389, 445, 465, 512, 513, 514, 515,
+    563, 587, 636, 989, 990, 993, 995, 1433, 1521, 2049, 3306, 3389, 5060, 5061, 5432, 5900, 6379,
+    6665, 6666, 6667, 6668, 6669, 6697, 11211, 27017,
 ];
 
 /// `Ok(())` when `port` may be targeted; the error says why not (see [`REFUSED_PORTS`]).
@@ -61,7 +62,10 @@ pub fn check_target_port(port: u16) -> Result<(), String> {
 /// explicit port (http's and https's defaults are never refused; other schemes are the
 /// caller's to refuse). Scheme and syntax rules stay with the caller.
 pub fn check_target_url(url: &url::Url, allow_private: bool) -> Result<(), String> {
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| "has no host".to_string())?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| "has no host".to_string())?;
     check_target_host(host, allow_private).map_err(|why| format!("host {why}"))?;
     match url.port() {
         Some(p) => check_target_port(p),
@@ -126,7 +130,9 @@ pub fn normalize_host(host: &str) -> Result<Host<String>, String> {
     if let Ok(v6) = trimmed.parse::<Ipv6Addr>() {
         return Ok(Host::Ipv6(v6));
     }
-    if trimmed.contains(['/', '?', '#', '@', ' ', '\\']) || (trimmed.contains(':') && !trimmed.starts_with('[')) {
+    if trimmed.contains(['/', '?', '#', '@', ' ', '\\'])
+        || (trimmed.contains(':') && !trimmed.starts_with('['))
+    {
         return Err("must be a host name or IP address, without scheme, port or path".into());
     }
     Host::parse(trimmed).map_err(|_| "is not a valid host name or IP address".to_string())
@@ -145,7 +151,9 @@ fn refused_class(host: &Host<String>) -> Option<&'static str> {
 
 fn v4_class(a: Ipv4Addr) -> Option<&'static str> {
     let o = a.octets();
-    let within = |net: [u8; 4], bits: u32| (u32::from(a) ^ u32::from(Ipv4Addr::from(net))) >> (32 - bits) == 0;
+    let within = |net: [u8; 4], bits: u32| {
+        (u32::from(a) ^ u32::from(Ipv4Addr::from(net))) >> (32 - bits) == 0
+    };
     // Ordered from the most to the least specific where ranges nest (255.255.255.255 in 240/4).
     let class = if a.is_loopback() {
         "loopback"
@@ -159,7 +167,10 @@ fn v4_class(a: Ipv4Addr) -> Option<&'static str> {
         "shared (CGNAT)"
     } else if within([192, 0, 0, 0], 24) {
         "IETF protocol assignment"
-    } else if within([192, 0, 2, 0], 24) || within([198, 51, 100, 0], 24) || within([203, 0, 113, 0], 24) {
+    } else if within([192, 0, 2, 0], 24)
+        || within([198, 51, 100, 0], 24)
+        || within([203, 0, 113, 0], 24)
+    {
         "documentation"
     } else if within([198, 18, 0, 0], 15) {
         "benchmarking"
@@ -265,8 +276,14 @@ mod tests {
             "224.0.0.1",
         ];
         for h in refused {
-            assert!(check_target_host(h, false).is_err(), "{h} should be refused");
-            assert!(check_target_host(h, true).is_ok(), "{h} should pass when private is allowed");
+            assert!(
+                check_target_host(h, false).is_err(),
+                "{h} should be refused"
+            );
+            assert!(
+                check_target_host(h, true).is_ok(),
+                "{h} should pass when private is allowed"
+            );
         }
     }
 
@@ -352,10 +369,17 @@ mod tests {
         ];
         for (host, class) in table {
             match check_target_host(host, false) {
-                Err(e) => assert!(e.contains(class), "{host}: expected class {class:?}, got {e:?}"),
+                Err(e) => assert!(
+                    e.contains(class),
+                    "{host}: expected class {class:?}, got {e:?}"
+                ),
                 Ok(()) => panic!("{host} should be refused as {class}"),
             }
-            assert_eq!(check_target_host(host, true), Ok(()), "{host} should pass when private is allowed");
+            assert_eq!(
+                check_target_host(host, true),
+                Ok(()),
+                "{host} should pass when private is allowed"
+            );
         }
     }
 
@@ -416,20 +440,35 @@ mod tests {
             updated_at: 0,
         };
         assert_eq!(
-            channel_refusal(&channel(ChannelKind::Webhook, "https://hooks.example.com/x"), false),
+            channel_refusal(
+                &channel(ChannelKind::Webhook, "https://hooks.example.com/x"),
+                false
+            ),
             None
         );
         let local = channel(ChannelKind::Webhook, "http://127.0.0.1:9000/hook");
         assert_eq!(channel_refusal(&local, true), None);
-        assert!(channel_refusal(&local, false).expect("refused").contains("loopback"));
+        assert!(channel_refusal(&local, false)
+            .expect("refused")
+            .contains("loopback"));
         let plain_slack = channel(ChannelKind::Slack, "http://hooks.example.com/services/x");
         assert_eq!(channel_refusal(&plain_slack, true), None);
-        assert!(channel_refusal(&plain_slack, false).expect("refused").contains("https"));
+        assert!(channel_refusal(&plain_slack, false)
+            .expect("refused")
+            .contains("https"));
         let smtp = channel(ChannelKind::Webhook, "http://mail.example.com:25/");
-        assert!(channel_refusal(&smtp, true).expect("refused").contains("port 25"));
-        let secret_in_url = channel(ChannelKind::Slack, "https://10.1.2.3/services/T000/B000/secrettoken");
+        assert!(channel_refusal(&smtp, true)
+            .expect("refused")
+            .contains("port 25"));
+        let secret_in_url = channel(
+            ChannelKind::Slack,
+            "https://10.1.2.3/services/T000/B000/secrettoken",
+        );
         let why = channel_refusal(&secret_in_url, false).expect("refused");
-        assert!(!why.contains("secrettoken") && !why.contains("10.1.2.3"), "{why}");
+        assert!(
+            !why.contains("secrettoken") && !why.contains("10.1.2.3"),
+            "{why}"
+        );
     }
 
     #[test]

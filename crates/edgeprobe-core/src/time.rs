@@ -31,7 +31,11 @@ pub fn format_rfc3339(t: UnixMillis) -> String {
 /// Returns `None` for anything else (including out-of-range fields).
 pub fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+    {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
@@ -47,7 +51,8 @@ pub fn parse_rfc3339(s: &str) -> Option<UnixMillis> {
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60
+    {
         return None;
     }
     let mut i = 19;
@@ -136,8 +141,14 @@ mod tests {
 
     #[test]
     fn parses_offsets_and_rejects_garbage() {
-        assert_eq!(parse_rfc3339("2026-11-21T23:51:43+01:00"), parse_rfc3339("2026-11-21T22:51:43Z"));
-        assert_eq!(parse_rfc3339("2026-11-21T23:51:43.5Z"), Some(1_795_305_103_500));
+        assert_eq!(
+            parse_rfc3339("2026-11-21T23:51:43+01:00"),
+            parse_rfc3339("2026-11-21T22:51:43Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-21T23:51:43.5Z"),
+            Some(1_795_305_103_500)
+        );
         for bad in [
             "",
             "2026-11-21",

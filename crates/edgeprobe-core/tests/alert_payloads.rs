@@ -4,6 +4,10 @@
 //! (`INSTA_UPDATE=always cargo test -p edgeprobe-core --test alert_payloads`, then review the
 //! diff in git).
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders as common;
 
@@ -11,7 +15,10 @@ use common::{diagnosis, links, monitor, reports, Round, T0};
 use edgeprobe_core::alerting::alert::test_alert;
 use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body};
 use edgeprobe_core::alerting::sign::verify;
-use edgeprobe_core::alerting::{build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, Links, RoundInput, RoundKind};
+use edgeprobe_core::alerting::{
+    build, step, Alert, AlertKind, AlertRegion, AlertState, BuildError, Effect, Links, RoundInput,
+    RoundKind,
+};
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::ChannelKind;
 use edgeprobe_core::monitor::Monitor;
@@ -39,11 +46,13 @@ fn alerts_sent(m: &Monitor, l: &Links, rounds: &[(i64, RoundKind, Round)]) -> Ve
         };
         let (next, effects) = step(state, &input, m, || "inc_7Hq2".to_string());
         state = next;
-        sent.extend(
-            effects
-                .into_iter()
-                .filter_map(|e| if let Effect::Send(a) = e { Some(a) } else { None }),
-        );
+        sent.extend(effects.into_iter().filter_map(|e| {
+            if let Effect::Send(a) = e {
+                Some(a)
+            } else {
+                None
+            }
+        }));
     }
     sent
 }
@@ -53,8 +62,16 @@ fn outage_alerts() -> Vec<Alert> {
     let m = monitor();
     let l = links();
     let rounds = [
-        (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
-        (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (
+            0,
+            RoundKind::Scheduled,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
+        (
+            10,
+            RoundKind::Recheck,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
         (70, RoundKind::Scheduled, Round::Healthy),
         (130, RoundKind::Scheduled, Round::Healthy),
     ];
@@ -73,8 +90,16 @@ fn other_alerts() -> Vec<Alert> {
     m.confirmation.flap_threshold = 1;
     let l = links();
     let rounds = [
-        (0, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
-        (10, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (
+            0,
+            RoundKind::Scheduled,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
+        (
+            10,
+            RoundKind::Recheck,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
         (
             60,
             RoundKind::Scheduled,
@@ -82,8 +107,16 @@ fn other_alerts() -> Vec<Alert> {
         ),
         (120, RoundKind::Scheduled, Round::Healthy),
         (180, RoundKind::Scheduled, Round::Healthy),
-        (240, RoundKind::Scheduled, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
-        (250, RoundKind::Recheck, Round::Fail(Verdict::OriginTimeout, &["enam", "weur"])),
+        (
+            240,
+            RoundKind::Scheduled,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
+        (
+            250,
+            RoundKind::Recheck,
+            Round::Fail(Verdict::OriginTimeout, &["enam", "weur"]),
+        ),
     ];
     let mut sent = alerts_sent(&m, &l, &rounds);
     sent.remove(0); // the Down, covered by outage_alerts
@@ -115,11 +148,21 @@ fn every_channel_renders_every_kind_exactly_like_its_snapshot() {
             };
             let req = build(channel, secret, alert, 1_795_262_410).unwrap();
             assert_eq!(req.content_type, "application/json");
-            serde_json::from_str::<Value>(&req.body).unwrap_or_else(|e| panic!("{ext}_{kind}: not JSON: {e}"));
+            serde_json::from_str::<Value>(&req.body)
+                .unwrap_or_else(|e| panic!("{ext}_{kind}: not JSON: {e}"));
             assert_fixture_snapshot!("alerts", format!("{ext}_{kind}.json"), req.body, "");
             if channel == ChannelKind::Webhook {
-                let headers: String = req.headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-                assert_fixture_snapshot!("alerts", format!("webhook_{kind}.headers"), headers, "\n");
+                let headers: String = req
+                    .headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}\n"))
+                    .collect();
+                assert_fixture_snapshot!(
+                    "alerts",
+                    format!("webhook_{kind}.headers"),
+                    headers,
+                    "\n"
+                );
             }
         }
     }
@@ -129,7 +172,13 @@ fn every_channel_renders_every_kind_exactly_like_its_snapshot() {
 fn webhook_headers_follow_standard_webhooks_and_verify() {
     let down = &outage_alerts()[0];
     let req = build(ChannelKind::Webhook, Some(SECRET), down, 1_795_262_410).unwrap();
-    let header = |name: &str| req.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+    let header = |name: &str| {
+        req.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
     assert_eq!(header("webhook-id"), down.id);
     assert_eq!(header("webhook-timestamp"), "1795262410");
     assert_eq!(
@@ -151,14 +200,21 @@ fn webhook_headers_follow_standard_webhooks_and_verify() {
     // Without a secret the webhook goes unsigned; a bad secret is a configuration error.
     let unsigned = build(ChannelKind::Webhook, None, down, 1).unwrap();
     assert_eq!(
-        unsigned.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+        unsigned
+            .headers
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>(),
         ["webhook-id", "webhook-timestamp"]
     );
     assert!(matches!(
         build(ChannelKind::Webhook, Some("nope"), down, 1),
         Err(BuildError::Sign(_))
     ));
-    assert_eq!(build(ChannelKind::Pagerduty, None, down, 1), Err(BuildError::MissingRoutingKey));
+    assert_eq!(
+        build(ChannelKind::Pagerduty, None, down, 1),
+        Err(BuildError::MissingRoutingKey)
+    );
     assert_eq!(
         build(ChannelKind::Pagerduty, Some("  "), down, 1),
         Err(BuildError::MissingRoutingKey)
@@ -201,13 +257,18 @@ fn discord_stays_within_embed_limits() {
     assert!(fields.len() <= 25);
     assert!(chars(&embed["title"]) <= 256);
     assert!(chars(&embed["description"]) <= 4096);
-    let mut total = chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
+    let mut total =
+        chars(&embed["title"]) + chars(&embed["description"]) + chars(&embed["footer"]["text"]);
     for f in fields {
         assert!(chars(&f["name"]) <= 256 && chars(&f["value"]) <= 1024 && chars(&f["value"]) > 0);
         total += chars(&f["name"]) + chars(&f["value"]);
     }
     assert!(total <= 6000, "embed total {total}");
-    assert_eq!(fields.last().unwrap()["name"], "Links", "links survive shrinking");
+    assert_eq!(
+        fields.last().unwrap()["name"],
+        "Links",
+        "links survive shrinking"
+    );
     assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
 }
 
@@ -241,7 +302,8 @@ fn slack_escapes_control_characters_from_outside_text() {
 
 #[test]
 fn pagerduty_maps_kinds_to_actions_and_bounds_the_summary() {
-    let body: Value = serde_json::from_str(&pagerduty_body(&oversized_alert(), ROUTING_KEY)).unwrap();
+    let body: Value =
+        serde_json::from_str(&pagerduty_body(&oversized_alert(), ROUTING_KEY)).unwrap();
     assert_eq!(body["event_action"], "trigger");
     assert_eq!(body["dedup_key"], "inc_7Hq2");
     assert!(chars(&body["payload"]["summary"]) <= 1024);

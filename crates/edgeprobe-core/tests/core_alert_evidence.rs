@@ -3,15 +3,26 @@
 
 use edgeprobe_core::alerting::alert::{alert_regions, channel_test_alert, message_id};
 use edgeprobe_core::alerting::{AlertKind, Links};
-use edgeprobe_core::observation::{CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, RegionReport, TlsStep};
+use edgeprobe_core::observation::{
+    CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, RegionReport,
+    TlsStep,
+};
 use edgeprobe_core::time::Millis;
 use edgeprobe_testkit::builders;
 
 /// A report from `region` whose edge ended in `edge` and whose origin went through these steps.
-fn probe(region: &str, edge: EdgeOutcome, origin: Option<(ConnectStep, TlsStep, HttpStep)>) -> RegionReport {
+fn probe(
+    region: &str,
+    edge: EdgeOutcome,
+    origin: Option<(ConnectStep, TlsStep, HttpStep)>,
+) -> RegionReport {
     let mut e = builders::edge(200, &[], "", 7);
     e.outcome = edge;
-    builders::probed(region, e, origin.map(|(connect, tls, http)| builders::origin(connect, tls, http)))
+    builders::probed(
+        region,
+        e,
+        origin.map(|(connect, tls, http)| builders::origin(connect, tls, http)),
+    )
 }
 
 #[test]
@@ -85,10 +96,12 @@ fn region_evidence_names_the_first_failing_origin_step() {
             )),
         ),
     ];
-    let names: Vec<String> = ["afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let names: Vec<String> = [
+        "afr", "enam", "weur", "apac", "oc", "sam", "missing", "weur",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let got = alert_regions(&reports, &names);
     // (region, edge status, edge failure, failed origin step, origin detail, origin ms)
     type Row<'a> = (
@@ -102,7 +115,14 @@ fn region_evidence_names_the_first_failing_origin_step() {
     let want: [Row; 6] = [
         ("afr", None, Some("unanswered: timeout"), None, None, None),
         ("enam", None, Some("dns: NXDOMAIN"), None, None, None),
-        ("weur", Some(502), None, Some("connect"), Some("refused: ECONNREFUSED"), Some(2)),
+        (
+            "weur",
+            Some(502),
+            None,
+            Some("connect"),
+            Some("refused: ECONNREFUSED"),
+            Some(2),
+        ),
         (
             "apac",
             Some(502),
@@ -111,10 +131,21 @@ fn region_evidence_names_the_first_failing_origin_step() {
             Some("expired certificate: notAfter 2026-01-01"),
             Some(25),
         ),
-        ("oc", Some(502), None, Some("http"), Some("empty_reply: closed"), Some(28)),
+        (
+            "oc",
+            Some(502),
+            None,
+            Some("http"),
+            Some("empty_reply: closed"),
+            Some(28),
+        ),
         ("sam", Some(200), None, None, Some("HTTP 200"), Some(15)),
     ];
-    assert_eq!(got.len(), want.len(), "unknown regions are skipped and duplicates dropped");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "unknown regions are skipped and duplicates dropped"
+    );
     for (r, (region, status, edge_failure, step, detail, ms)) in got.iter().zip(want) {
         assert_eq!(r.region, region);
         assert_eq!(r.edge_status, status, "{region}");
@@ -127,7 +158,10 @@ fn region_evidence_names_the_first_failing_origin_step() {
 
 #[test]
 fn message_ids_are_stable_and_distinct() {
-    assert_eq!(message_id("inc_1", AlertKind::Down, 0), message_id("inc_1", AlertKind::Down, 0));
+    assert_eq!(
+        message_id("inc_1", AlertKind::Down, 0),
+        message_id("inc_1", AlertKind::Down, 0)
+    );
     let ids = [
         message_id("inc_1", AlertKind::Down, 0),
         message_id("inc_1", AlertKind::Reminder, 1),
@@ -158,5 +192,9 @@ fn channel_test_alerts_are_labelled_and_distinct() {
         a.id,
     ]
     .into();
-    assert_eq!(ids.len(), 3, "another time or channel gives another webhook-id");
+    assert_eq!(
+        ids.len(),
+        3,
+        "another time or channel gives another webhook-id"
+    );
 }

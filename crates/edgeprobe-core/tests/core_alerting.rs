@@ -1,12 +1,18 @@
 //! Scripted step-and-verify scenarios for the confirmation state machine. Each script is a
 //! table: at this second, this kind of round with this outcome, expect exactly these effects.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders as common;
 
 use common::{diagnosis, links, monitor, reports, with_maintenance, Round, T0};
 use edgeprobe_core::alerting::confirm::{classify_round, RoundClass};
-use edgeprobe_core::alerting::{step, Alert, AlertKind, AlertState, Effect, Links, Phase, RoundInput, RoundKind};
+use edgeprobe_core::alerting::{
+    step, Alert, AlertKind, AlertState, Effect, Links, Phase, RoundInput, RoundKind,
+};
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::Monitor;
 
@@ -44,7 +50,8 @@ impl Script {
             let effects = self.feed(*sec, *kind, *round);
             let got: Vec<String> = effects.iter().map(describe).collect();
             assert_eq!(
-                got, *want,
+                got,
+                *want,
                 "row {i} (t={sec}s, {kind:?}, {round:?}): effects differ; state now {:?}",
                 self.state.phase()
             );
@@ -103,7 +110,9 @@ fn describe(e: &Effect) -> String {
             )
         }
         Effect::CloseIncident {
-            incident_id, duration_ms, ..
+            incident_id,
+            duration_ms,
+            ..
         } => format!("close {incident_id} after {}s", duration_ms / 1000),
         Effect::Send(a) => format!("send {} {}", a.kind.as_str(), a.verdict.as_str()),
     }
@@ -142,16 +151,25 @@ fn two_of_three_regions_confirmed_by_the_recheck_opens_an_incident_and_alerts() 
     assert_eq!(down.id, "msg_inc_1_down_0");
     assert_eq!(down.incident_id.as_deref(), Some("inc_1"));
     assert_eq!(down.state_change, "up -> down");
-    assert_eq!((down.first_seen_at, down.confirmed_at), (Some(T0), Some(T0 + 10_000)));
+    assert_eq!(
+        (down.first_seen_at, down.confirmed_at),
+        (Some(T0), Some(T0 + 10_000))
+    );
     let regions: Vec<&str> = down.regions.iter().map(|r| r.region.as_str()).collect();
     assert_eq!(regions, ["enam", "weur"]);
     assert_eq!(down.regions[0].edge_status, Some(522));
-    assert_eq!(down.regions[0].origin_failed_step.as_deref(), Some("connect"));
+    assert_eq!(
+        down.regions[0].origin_failed_step.as_deref(),
+        Some("connect")
+    );
     assert_eq!(
         down.links.docs,
         "https://github.com/edgeprobe/edgeprobe/blob/main/docs/diagnoses.md#origin_timeout"
     );
-    assert_eq!(down.links.status_page.as_deref(), Some("https://probe.example.com/status/shop"));
+    assert_eq!(
+        down.links.status_page.as_deref(),
+        Some("https://probe.example.com/status/shop")
+    );
 }
 
 #[test]
@@ -198,12 +216,24 @@ fn reminders_repeat_while_down() {
     s.run(&[
         (1800, S, Fail(TIMEOUT, TWO), &[]),
         (3609, S, Fail(TIMEOUT, TWO), &[]),
-        (3610, S, Fail(TIMEOUT, TWO), &["send reminder origin_timeout"]),
+        (
+            3610,
+            S,
+            Fail(TIMEOUT, TWO),
+            &["send reminder origin_timeout"],
+        ),
         (3700, S, NoAnswer, &[]),
         (7210, S, NoAnswer, &["send reminder origin_timeout"]),
     ]);
     let ids: Vec<&str> = s.sent.iter().map(|a| a.id.as_str()).collect();
-    assert_eq!(ids, ["msg_inc_1_down_0", "msg_inc_1_reminder_1", "msg_inc_1_reminder_2"]);
+    assert_eq!(
+        ids,
+        [
+            "msg_inc_1_down_0",
+            "msg_inc_1_reminder_1",
+            "msg_inc_1_reminder_2"
+        ]
+    );
 }
 
 #[test]
@@ -219,7 +249,11 @@ fn recovery_needs_consecutive_healthy_rounds_and_a_relapse_keeps_the_incident() 
             240,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_timeout"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 240s",
+                "send resolved origin_timeout",
+            ],
         ),
         (300, S, Healthy, &[]),
     ]);
@@ -240,7 +274,10 @@ fn a_verdict_change_mid_incident_updates_it_instead_of_opening_another() {
             60,
             S,
             Fail(REFUSED, ALL),
-            &["update inc_1 verdict_changed", "send updated origin_refused"],
+            &[
+                "update inc_1 verdict_changed",
+                "send updated origin_refused",
+            ],
         ),
         (120, S, Fail(REFUSED, ALL), &[]),
         (180, S, Healthy, &["update inc_1 recovering"]),
@@ -248,12 +285,19 @@ fn a_verdict_change_mid_incident_updates_it_instead_of_opening_another() {
             240,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 240s", "send resolved origin_refused"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 240s",
+                "send resolved origin_refused",
+            ],
         ),
     ]);
     assert_eq!(s.incidents, 1);
     assert_eq!(s.sent[1].state_change, "down -> down");
-    assert_eq!(s.sent[1].regions[0].origin_failed_step.as_deref(), Some("connect"));
+    assert_eq!(
+        s.sent[1].regions[0].origin_failed_step.as_deref(),
+        Some("connect")
+    );
     assert_eq!(s.sent[1].regions.len(), 3);
 }
 
@@ -281,7 +325,11 @@ fn inconclusive_rounds_neither_confirm_nor_clear_nor_recover() {
             360,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 360s", "send resolved origin_timeout"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 360s",
+                "send resolved origin_timeout",
+            ],
         ),
     ]);
     // The incident started at the first failing round, not at the confirmation.
@@ -294,7 +342,12 @@ fn maintenance_mutes_alerts_and_announces_a_still_down_monitor_when_it_ends() {
     s.run(&[
         (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
         (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout"]),
-        (300, S, Fail(REFUSED, TWO), &["update inc_1 verdict_changed"]),
+        (
+            300,
+            S,
+            Fail(REFUSED, TWO),
+            &["update inc_1 verdict_changed"],
+        ),
         (600, S, Fail(REFUSED, TWO), &["send down origin_refused"]),
     ]);
     assert_eq!(s.sent[0].first_seen_at, Some(T0));
@@ -307,7 +360,12 @@ fn an_incident_inside_a_maintenance_window_is_recorded_but_never_announced() {
         (0, S, Fail(TIMEOUT, TWO), &["recheck@10s"]),
         (10, R, Fail(TIMEOUT, TWO), &["open inc_1 origin_timeout"]),
         (60, S, Healthy, &["update inc_1 recovering"]),
-        (120, S, Healthy, &["update inc_1 resolved", "close inc_1 after 120s"]),
+        (
+            120,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 120s"],
+        ),
         (660, S, Healthy, &[]),
     ]);
     assert!(s.sent.is_empty());
@@ -319,7 +377,12 @@ fn a_resolution_during_maintenance_of_an_announced_incident_is_sent_after_the_wi
     s.run(CONFIRM);
     s.run(&[
         (120, S, Healthy, &["update inc_1 recovering"]),
-        (180, S, Healthy, &["update inc_1 resolved", "close inc_1 after 180s"]),
+        (
+            180,
+            S,
+            Healthy,
+            &["update inc_1 resolved", "close inc_1 after 180s"],
+        ),
         (660, S, Healthy, &["send resolved origin_timeout"]),
     ]);
     assert_eq!(s.sent[1].resolved_at, Some(T0 + 180_000));
@@ -337,7 +400,11 @@ fn flapping_sends_one_notice_holds_incident_alerts_and_ends_after_a_calm_window(
             120,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 120s",
+                "send resolved origin_timeout",
+            ],
         ),
         (180, S, Fail(TIMEOUT, TWO), &["recheck@190s"]),
         // Incident 2 within the window: more than 1.
@@ -353,14 +420,23 @@ fn flapping_sends_one_notice_holds_incident_alerts_and_ends_after_a_calm_window(
         ),
         (240, S, Healthy, &["update inc_2 recovering"]),
         // Never announced, so never resolved either.
-        (300, S, Healthy, &["update inc_2 resolved", "close inc_2 after 120s"]),
+        (
+            300,
+            S,
+            Healthy,
+            &["update inc_2 resolved", "close inc_2 after 120s"],
+        ),
         (360, S, Fail(TIMEOUT, ONE), &[]),
         // The last incident was confirmed at 190 s; the window is 30 min.
         (1989, S, Healthy, &[]),
         (1990, S, Healthy, &["send flapping_ended healthy"]),
         (2050, S, Fail(TIMEOUT, TWO), &["recheck@2060s"]),
     ]);
-    let notices: Vec<(&str, &str)> = s.sent.iter().map(|a| (a.kind.as_str(), a.state_change.as_str())).collect();
+    let notices: Vec<(&str, &str)> = s
+        .sent
+        .iter()
+        .map(|a| (a.kind.as_str(), a.state_change.as_str()))
+        .collect();
     assert_eq!(
         notices,
         [
@@ -406,7 +482,12 @@ fn flapping_that_ends_while_down_says_so_without_a_second_down() {
                 "send flapping origin_timeout",
             ],
         ),
-        (180, S, Fail(REFUSED, ALL), &["update inc_2 verdict_changed"]),
+        (
+            180,
+            S,
+            Fail(REFUSED, ALL),
+            &["update inc_2 verdict_changed"],
+        ),
         // Third failing round of the incident: sustained, paged while flapping.
         (240, S, Fail(REFUSED, ALL), &["send down origin_refused"]),
         (1929, S, Fail(REFUSED, ALL), &[]),
@@ -414,14 +495,20 @@ fn flapping_that_ends_while_down_says_so_without_a_second_down() {
             1930,
             S,
             Fail(REFUSED, ALL),
-            &["update inc_2 flapping_ended", "send flapping_ended origin_refused"],
+            &[
+                "update inc_2 flapping_ended",
+                "send flapping_ended origin_refused",
+            ],
         ),
         (1990, S, Fail(REFUSED, ALL), &[]),
     ]);
     // The Down was announced during the flapping, so no second Down: the notice says down.
     assert_eq!(s.sent.last().unwrap().state_change, "flapping -> down");
     let kinds: Vec<&str> = s.sent.iter().map(|a| a.kind.as_str()).collect();
-    assert_eq!(kinds, ["down", "resolved", "flapping", "down", "flapping_ended"]);
+    assert_eq!(
+        kinds,
+        ["down", "resolved", "flapping", "down", "flapping_ended"]
+    );
 }
 
 #[test]
@@ -481,7 +568,11 @@ fn flapping_muted_by_maintenance_owes_no_flapping_ended() {
             60,
             S,
             Healthy,
-            &["update inc_1 recovering", "update inc_1 resolved", "close inc_1 after 60s"],
+            &[
+                "update inc_1 recovering",
+                "update inc_1 resolved",
+                "close inc_1 after 60s",
+            ],
         ),
         (120, S, Fail(TIMEOUT, TWO), &["recheck@130s"]),
         (
@@ -550,7 +641,10 @@ fn turning_flap_detection_off_ends_the_episode() {
 
 /// Alerts sent, as `(second, kind)`, for asserting a whole scenario at once.
 fn sent_at(s: &Script) -> Vec<(i64, &'static str)> {
-    s.sent.iter().map(|a| ((a.at - T0) / 1000, a.kind.as_str())).collect()
+    s.sent
+        .iter()
+        .map(|a| ((a.at - T0) / 1000, a.kind.as_str()))
+        .collect()
 }
 
 /// Issue 10: two one-minute outages used to count eight state changes and mark the monitor
@@ -560,7 +654,10 @@ fn sent_at(s: &Script) -> Vec<(i64, &'static str)> {
 #[test]
 fn two_short_outages_then_a_hard_one_pages_at_confirmation() {
     let m = monitor();
-    let (interval_s, recheck_s) = (m.interval_ms as i64 / 1000, i64::from(m.confirmation.recheck_delay_ms) / 1000);
+    let (interval_s, recheck_s) = (
+        m.interval_ms as i64 / 1000,
+        i64::from(m.confirmation.recheck_delay_ms) / 1000,
+    );
     let mut s = Script::new(m);
     s.run(CONFIRM);
     s.run(&[
@@ -569,7 +666,11 @@ fn two_short_outages_then_a_hard_one_pages_at_confirmation() {
             120,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 120s",
+                "send resolved origin_timeout",
+            ],
         ),
         (180, S, Fail(TIMEOUT, TWO), &["recheck@190s"]),
         (
@@ -583,7 +684,11 @@ fn two_short_outages_then_a_hard_one_pages_at_confirmation() {
             300,
             S,
             Healthy,
-            &["update inc_2 resolved", "close inc_2 after 120s", "send resolved origin_timeout"],
+            &[
+                "update inc_2 resolved",
+                "close inc_2 after 120s",
+                "send resolved origin_timeout",
+            ],
         ),
         // The hard outage starts at 350 s; the next scheduled round sees it.
         (360, S, Fail(TIMEOUT, TWO), &["recheck@370s"]),
@@ -599,12 +704,28 @@ fn two_short_outages_then_a_hard_one_pages_at_confirmation() {
             540,
             S,
             Healthy,
-            &["update inc_3 resolved", "close inc_3 after 180s", "send resolved origin_timeout"],
+            &[
+                "update inc_3 resolved",
+                "close inc_3 after 180s",
+                "send resolved origin_timeout",
+            ],
         ),
     ]);
-    let hard_down = s.sent.iter().find(|a| a.incident_id.as_deref() == Some("inc_3")).unwrap();
-    assert!((hard_down.at - T0) / 1000 - 350 <= interval_s + recheck_s, "{:?}", sent_at(&s));
-    assert!(!s.sent.iter().any(|a| a.kind == AlertKind::Flapping), "{:?}", sent_at(&s));
+    let hard_down = s
+        .sent
+        .iter()
+        .find(|a| a.incident_id.as_deref() == Some("inc_3"))
+        .unwrap();
+    assert!(
+        (hard_down.at - T0) / 1000 - 350 <= interval_s + recheck_s,
+        "{:?}",
+        sent_at(&s)
+    );
+    assert!(
+        !s.sent.iter().any(|a| a.kind == AlertKind::Flapping),
+        "{:?}",
+        sent_at(&s)
+    );
 }
 
 /// With a strict flap threshold the third incident is flapping: one Flapping notice, and the
@@ -616,7 +737,10 @@ fn a_hard_outage_while_flapping_pages_after_the_hold_and_resolves() {
     let mut m = monitor();
     m.confirmation.flap_threshold = 2;
     let hold_rounds: i64 = 3; // ConfirmationPolicy::sustained_down_rounds of the test monitor
-    let (interval_s, recheck_s) = (m.interval_ms as i64 / 1000, i64::from(m.confirmation.recheck_delay_ms) / 1000);
+    let (interval_s, recheck_s) = (
+        m.interval_ms as i64 / 1000,
+        i64::from(m.confirmation.recheck_delay_ms) / 1000,
+    );
     let mut s = Script::new(m);
     s.run(CONFIRM);
     s.run(&[
@@ -625,7 +749,11 @@ fn a_hard_outage_while_flapping_pages_after_the_hold_and_resolves() {
             120,
             S,
             Healthy,
-            &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+            &[
+                "update inc_1 resolved",
+                "close inc_1 after 120s",
+                "send resolved origin_timeout",
+            ],
         ),
         (180, S, Fail(TIMEOUT, TWO), &["recheck@190s"]),
         (
@@ -639,7 +767,11 @@ fn a_hard_outage_while_flapping_pages_after_the_hold_and_resolves() {
             300,
             S,
             Healthy,
-            &["update inc_2 resolved", "close inc_2 after 120s", "send resolved origin_timeout"],
+            &[
+                "update inc_2 resolved",
+                "close inc_2 after 120s",
+                "send resolved origin_timeout",
+            ],
         ),
         // The hard outage starts at 350 s.
         (360, S, Fail(TIMEOUT, TWO), &["recheck@370s"]),
@@ -661,10 +793,17 @@ fn a_hard_outage_while_flapping_pages_after_the_hold_and_resolves() {
             660,
             S,
             Healthy,
-            &["update inc_3 resolved", "close inc_3 after 300s", "send resolved origin_timeout"],
+            &[
+                "update inc_3 resolved",
+                "close inc_3 after 300s",
+                "send resolved origin_timeout",
+            ],
         ),
     ]);
-    assert!(s.state.flapping.is_some(), "still flapping: the window has not passed");
+    assert!(
+        s.state.flapping.is_some(),
+        "still flapping: the window has not passed"
+    );
     let hard_down = s
         .sent
         .iter()
@@ -751,7 +890,12 @@ fn flap_threshold_zero_never_flaps() {
         let close = format!("close inc_{n} after 60s");
         s.run(&[
             (t, S, Fail(TIMEOUT, TWO), &[recheck.as_str()]),
-            (t + 10, R, Fail(TIMEOUT, TWO), &[open.as_str(), "send down origin_timeout"]),
+            (
+                t + 10,
+                R,
+                Fail(TIMEOUT, TWO),
+                &[open.as_str(), "send down origin_timeout"],
+            ),
             (
                 t + 60,
                 S,
@@ -766,7 +910,10 @@ fn flap_threshold_zero_never_flaps() {
         ]);
     }
     assert_eq!(s.sent.len(), 20);
-    assert!(s.sent.iter().all(|a| matches!(a.kind, AlertKind::Down | AlertKind::Resolved)));
+    assert!(s
+        .sent
+        .iter()
+        .all(|a| matches!(a.kind, AlertKind::Down | AlertKind::Resolved)));
     assert!(s.state.flapping.is_none());
 }
 
@@ -806,7 +953,11 @@ fn resolved_only_follows_a_sent_down() {
             180,
             S,
             Healthy,
-            &["update inc_2 recovering", "update inc_2 resolved", "close inc_2 after 60s"],
+            &[
+                "update inc_2 recovering",
+                "update inc_2 resolved",
+                "close inc_2 after 60s",
+            ],
         ),
     ]);
     let kinds: Vec<&str> = s.sent.iter().map(|a| a.kind.as_str()).collect();
@@ -829,7 +980,9 @@ fn alert_state_json_has_defaults_for_every_field() {
     let fresh: AlertState = serde_json::from_str("{}").unwrap();
     assert_eq!(fresh, AlertState::default());
     // A row written before flaps were counted as incidents: its transitions are ignored.
-    let old: AlertState = serde_json::from_str(r#"{"phase": "up", "transitions": [1, 2, 3, 4, 5, 6, 7, 8]}"#).unwrap();
+    let old: AlertState =
+        serde_json::from_str(r#"{"phase": "up", "transitions": [1, 2, 3, 4, 5, 6, 7, 8]}"#)
+            .unwrap();
     assert_eq!(old, AlertState::default());
     let mut s = Script::new(monitor());
     s.run(CONFIRM);
@@ -838,7 +991,11 @@ fn alert_state_json_has_defaults_for_every_field() {
     assert_eq!(v["phase"], "down");
     assert_eq!(v["incident"]["id"], "inc_1");
     assert_eq!(v["verdict"], "origin_timeout");
-    assert_eq!(v["flaps"].as_array().unwrap().len(), 1, "one incident confirmed");
+    assert_eq!(
+        v["flaps"].as_array().unwrap().len(),
+        1,
+        "one incident confirmed"
+    );
     assert_eq!(v["incident"]["down_rounds"], 1);
     assert!(v.get("transitions").is_none());
     // Each phase carries only its own facts: nothing of an incident while merely suspect.
@@ -846,12 +1003,18 @@ fn alert_state_json_has_defaults_for_every_field() {
     s.run(&CONFIRM[..1]);
     let v = serde_json::to_value(&s.state).unwrap();
     assert_eq!(v["phase"], "suspect");
-    assert!(v.get("incident").is_none() && v.get("healthy_rounds").is_none(), "{v}");
+    assert!(
+        v.get("incident").is_none() && v.get("healthy_rounds").is_none(),
+        "{v}"
+    );
     // A row of a newer shape than this code knows is an error, never read as something else.
     let newer = serde_json::from_str::<AlertState>(r#"{"version": 3, "phase": "up"}"#);
     assert!(newer.is_err());
     let broken = serde_json::from_str::<AlertState>(r#"{"version": 2, "phase": "down"}"#);
-    assert!(broken.is_err(), "a current row missing its incident must not load as up");
+    assert!(
+        broken.is_err(),
+        "a current row missing its incident must not load as up"
+    );
 }
 
 /// Rows written before the state was phased (the flat shape with optional fields) still load,
@@ -860,9 +1023,15 @@ fn alert_state_json_has_defaults_for_every_field() {
 /// behaves the same.
 #[test]
 fn alert_state_rows_of_the_flat_shape_load_with_the_same_meaning() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/alerts/state_recovering_v1.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/alerts/state_recovering_v1.json"
+    );
     let stored = std::fs::read_to_string(path).unwrap();
-    assert!(!stored.contains("\"version\""), "the fixture is of the flat shape");
+    assert!(
+        !stored.contains("\"version\""),
+        "the fixture is of the flat shape"
+    );
     let loaded: AlertState = serde_json::from_str(&stored).unwrap();
     let mut s = Script::new(monitor());
     s.run(CONFIRM);
@@ -878,11 +1047,19 @@ fn alert_state_rows_of_the_flat_shape_load_with_the_same_meaning() {
         120,
         S,
         Healthy,
-        &["update inc_1 resolved", "close inc_1 after 120s", "send resolved origin_timeout"],
+        &[
+            "update inc_1 resolved",
+            "close inc_1 after 120s",
+            "send resolved origin_timeout",
+        ],
     )];
     from_row.run(rows);
     s.run(rows);
-    assert_eq!(from_row.sent, s.sent[1..], "the Resolved sent from the stored row");
+    assert_eq!(
+        from_row.sent,
+        s.sent[1..],
+        "the Resolved sent from the stored row"
+    );
     assert_eq!(from_row.state, s.state);
 
     // The flat shape's flapping fields become one episode, kept only while flapping.
@@ -896,7 +1073,9 @@ fn alert_state_rows_of_the_flat_shape_load_with_the_same_meaning() {
         })
     );
     assert_eq!(loaded.flaps, [5]);
-    let calm: AlertState = serde_json::from_str(r#"{"phase": "up", "flapping": false, "flap_announced": false}"#).unwrap();
+    let calm: AlertState =
+        serde_json::from_str(r#"{"phase": "up", "flapping": false, "flap_announced": false}"#)
+            .unwrap();
     assert_eq!(calm, AlertState::default());
 }
 

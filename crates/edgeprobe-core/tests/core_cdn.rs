@@ -219,13 +219,21 @@ fn vendor_texts_match_whatever_their_case_and_encoding() {
             vec![ConnectTimeout, OriginTimeout],
         ),
         (
-            response(504, &[("server", "AkamaiGHost")], "Gateway Timeout Reference&#x20;&#x23;1.5e2a"),
+            response(
+                504,
+                &[("server", "AkamaiGHost")],
+                "Gateway Timeout Reference&#x20;&#x23;1.5e2a",
+            ),
             ErrorSource::Edge,
             vec![ConnectTimeout, OriginTimeout],
         ),
         // A broken reference decodes to nothing and does not stop the matching.
         (
-            response(504, &[("server", "AkamaiGHost")], "&#;&#99999999; Reference #1"),
+            response(
+                504,
+                &[("server", "AkamaiGHost")],
+                "&#;&#99999999; Reference #1",
+            ),
             ErrorSource::Edge,
             vec![ConnectTimeout, OriginTimeout],
         ),
@@ -233,7 +241,12 @@ fn vendor_texts_match_whatever_their_case_and_encoding() {
     for (r, source, mut classes) in cases {
         classes.sort();
         let a = attribute(&r);
-        assert_eq!((a.source, a.error_classes.clone()), (source, classes), "{:?}", r.body_excerpt);
+        assert_eq!(
+            (a.source, a.error_classes.clone()),
+            (source, classes),
+            "{:?}",
+            r.body_excerpt
+        );
     }
 }
 
@@ -241,25 +254,50 @@ fn vendor_texts_match_whatever_their_case_and_encoding() {
 fn reads_pop_and_cache() {
     let cases: Vec<(ResponseSummary, Option<&str>, Option<CacheStatus>, bool)> = vec![
         (
-            response(200, &[("cf-ray", "8f1c2a3b4c5d6e7f-CDG"), ("cf-cache-status", "HIT")], ""),
+            response(
+                200,
+                &[
+                    ("cf-ray", "8f1c2a3b4c5d6e7f-CDG"),
+                    ("cf-cache-status", "HIT"),
+                ],
+                "",
+            ),
             Some("CDG"),
             Some(CacheStatus::Hit),
             true,
         ),
         (
-            response(200, &[("cf-ray", "local"), ("cf-cache-status", "DYNAMIC")], ""),
+            response(
+                200,
+                &[("cf-ray", "local"), ("cf-cache-status", "DYNAMIC")],
+                "",
+            ),
             Some("local"),
             Some(CacheStatus::Dynamic),
             false,
         ),
         (
-            response(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "Hit from cloudfront")], ""),
+            response(
+                200,
+                &[
+                    ("x-amz-cf-pop", "CDG50-C1"),
+                    ("x-cache", "Hit from cloudfront"),
+                ],
+                "",
+            ),
             Some("CDG50-C1"),
             Some(CacheStatus::Hit),
             true,
         ),
         (
-            response(200, &[("x-amz-cf-pop", "CDG50-C1"), ("x-cache", "RefreshHit from cloudfront")], ""),
+            response(
+                200,
+                &[
+                    ("x-amz-cf-pop", "CDG50-C1"),
+                    ("x-cache", "RefreshHit from cloudfront"),
+                ],
+                "",
+            ),
             Some("CDG50-C1"),
             Some(CacheStatus::Revalidated),
             true,
@@ -268,7 +306,10 @@ fn reads_pop_and_cache() {
             response(
                 200,
                 &[
-                    ("x-served-by", "cache-iad-kiad7000025-IAD, cache-fra-etou8220158-FRA"),
+                    (
+                        "x-served-by",
+                        "cache-iad-kiad7000025-IAD, cache-fra-etou8220158-FRA",
+                    ),
                     ("x-cache", "HIT, MISS"),
                 ],
                 "",
@@ -283,7 +324,12 @@ fn reads_pop_and_cache() {
             Some(CacheStatus::Stale),
             true,
         ),
-        (response(200, &[("server", "varnish"), ("age", "120")], ""), None, None, true),
+        (
+            response(200, &[("server", "varnish"), ("age", "120")], ""),
+            None,
+            None,
+            true,
+        ),
         (
             response(200, &[("cf-cache-status", "MISS"), ("age", "0")], ""),
             None,
@@ -293,6 +339,10 @@ fn reads_pop_and_cache() {
     ];
     for (r, pop, cache, cached) in cases {
         let a = attribute(&r);
-        assert_eq!((a.pop.as_deref(), a.cache, a.served_from_cache()), (pop, cache, cached), "{r:?}");
+        assert_eq!(
+            (a.pop.as_deref(), a.cache, a.served_from_cache()),
+            (pop, cache, cached),
+            "{r:?}"
+        );
     }
 }

@@ -2,15 +2,20 @@
 //! then whole recorded rounds under tests/fixtures/rounds/ against their diagnoses' snapshots
 //! beside them (`<round>.expected.json.snap`).
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::assert_fixture_snapshot;
 use edgeprobe_testkit::builders::*;
 
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
-use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Distinction, Fact, PathKind, Severity, Verdict};
+use edgeprobe_core::diagnosis::{
+    Confidence, Diagnosis, Distinction, Fact, PathKind, Severity, Verdict,
+};
 use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{EdgeFailure, HttpFailure, RegionReport, TlsStep};
 use edgeprobe_core::time::DAY;
-
 
 struct Case {
     name: &'static str,
@@ -53,7 +58,8 @@ fn kw_expect() -> Expectations {
 fn vendor_page(name: &str) -> edgeprobe_core::observation::ResponseSummary {
     use edgeprobe_core::http1::{ResponseReader, StreamEnd};
     use edgeprobe_core::observation::HttpStep;
-    let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(format!("tests/fixtures/vendors/{name}.http"));
+    let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join(format!("tests/fixtures/vendors/{name}.http"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut reader = ResponseReader::new(false, 64 * 1024, None);
     reader.feed(&bytes);
@@ -85,7 +91,8 @@ fn edge_passes(name: &str) -> edgeprobe_core::observation::EdgeObservation {
     let mut e = edge(200, CF, "", 30);
     let mut r = vendor_page(name);
     r.headers.insert("server".into(), "cloudflare".into());
-    r.headers.insert("cf-ray".into(), "8f1c2a3b4c5d6e7f-CDG".into());
+    r.headers
+        .insert("cf-ray".into(), "8f1c2a3b4c5d6e7f-CDG".into());
     e.outcome = edgeprobe_core::observation::EdgeOutcome::Response(r);
     e
 }
@@ -117,7 +124,14 @@ fn cases() -> Vec<Case> {
             "healthy: both paths 200",
             Healthy,
             everywhere(
-                || edge(200, &[("server", "cloudflare"), ("cf-ray", "1-CDG")], "", 40),
+                || {
+                    edge(
+                        200,
+                        &[("server", "cloudflare"), ("cf-ray", "1-CDG")],
+                        "",
+                        40,
+                    )
+                },
                 Some(|| origin_ok(200, 5)),
             ),
         ),
@@ -130,7 +144,14 @@ fn cases() -> Vec<Case> {
             "healthy: origin probe blocked, front fine and uncached",
             Healthy,
             everywhere(
-                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "DYNAMIC")], "", 40),
+                || {
+                    edge(
+                        200,
+                        &[("server", "cloudflare"), ("cf-cache-status", "DYNAMIC")],
+                        "",
+                        40,
+                    )
+                },
                 Some(origin_connect_timeout),
             ),
         ),
@@ -138,7 +159,10 @@ fn cases() -> Vec<Case> {
         case(
             "origin_refused: nginx 502 + refused",
             OriginRefused,
-            everywhere(|| edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(origin_refused)),
+            everywhere(
+                || edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3),
+                Some(origin_refused),
+            ),
         ),
         case(
             "origin_refused: CF 521 + refused",
@@ -153,13 +177,19 @@ fn cases() -> Vec<Case> {
         case(
             "origin_refused: CloudFront 502 + refused",
             OriginRefused,
-            everywhere(|| edge(502, CLOUDFRONT, CLOUDFRONT_502, 30), Some(origin_refused)),
+            everywhere(
+                || edge(502, CLOUDFRONT, CLOUDFRONT_502, 30),
+                Some(origin_refused),
+            ),
         ),
         // origin_unreachable
         case(
             "origin_unreachable: CF 522 + connect timeout",
             OriginUnreachable,
-            everywhere(|| edge(522, CF, CF_522, 15_000), Some(origin_connect_timeout)),
+            everywhere(
+                || edge(522, CF, CF_522, 15_000),
+                Some(origin_connect_timeout),
+            ),
         ),
         case(
             "origin_unreachable: CF 522 without origin",
@@ -169,7 +199,10 @@ fn cases() -> Vec<Case> {
         case(
             "origin_unreachable: nginx 504 + no route",
             OriginUnreachable,
-            everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 60_000), Some(origin_no_route)),
+            everywhere(
+                || edge(504, &[("server", "nginx")], NGINX_504, 60_000),
+                Some(origin_no_route),
+            ),
         ),
         case(
             "origin_unreachable: CF 523 without origin",
@@ -193,12 +226,18 @@ fn cases() -> Vec<Case> {
         case(
             "origin_blocks_cdn: nginx 504 with fast origin",
             OriginBlocksCdn,
-            everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 3012), Some(|| origin_ok(200, 4))),
+            everywhere(
+                || edge(504, &[("server", "nginx")], NGINX_504, 3012),
+                Some(|| origin_ok(200, 4)),
+            ),
         ),
         case(
             "origin_blocks_cdn: CloudFront 504 with fast origin",
             OriginBlocksCdn,
-            everywhere(|| edge(504, CLOUDFRONT, CLOUDFRONT_504, 30_000), Some(|| origin_ok(200, 20))),
+            everywhere(
+                || edge(504, CLOUDFRONT, CLOUDFRONT_504, 30_000),
+                Some(|| origin_ok(200, 20)),
+            ),
         ),
         // origin_tls_invalid
         case(
@@ -303,7 +342,10 @@ fn cases() -> Vec<Case> {
         case(
             "origin_malformed_response: CF 520 + empty reply",
             OriginMalformedResponse,
-            everywhere(|| edge(520, CF, "", 40), Some(|| origin_http_fail(HttpFailure::EmptyReply))),
+            everywhere(
+                || edge(520, CF, "", 40),
+                Some(|| origin_http_fail(HttpFailure::EmptyReply)),
+            ),
         ),
         case(
             "origin_malformed_response: nginx 502 + invalid status line",
@@ -345,7 +387,10 @@ fn cases() -> Vec<Case> {
         case(
             "origin_app_error: nginx 502 and the origin's own 502",
             OriginAppError,
-            everywhere(|| edge(502, &[("server", "nginx")], NGINX_502, 4), Some(|| origin_ok(502, 5))),
+            everywhere(
+                || edge(502, &[("server", "nginx")], NGINX_502, 4),
+                Some(|| origin_ok(502, 5)),
+            ),
         ),
         case(
             "origin_app_error: passed-through 503 without origin",
@@ -376,7 +421,10 @@ fn cases() -> Vec<Case> {
         case(
             "origin_dns_failure: CF 530/1016 while our probe connects",
             OriginDnsFailure,
-            everywhere(|| edge(530, CF, "error code: 1016", 40), Some(|| origin_ok(200, 5))),
+            everywhere(
+                || edge(530, CF, "error code: 1016", 40),
+                Some(|| origin_ok(200, 5)),
+            ),
         ),
         // edge_error_origin_healthy
         case(
@@ -393,7 +441,14 @@ fn cases() -> Vec<Case> {
             "edge_error_origin_healthy: Akamai 500 page while origin answers",
             EdgeErrorOriginHealthy,
             everywhere(
-                || edge(500, &[("server", "AkamaiGHost")], "An error occurred. Reference #18.2d", 40),
+                || {
+                    edge(
+                        500,
+                        &[("server", "AkamaiGHost")],
+                        "An error occurred. Reference #18.2d",
+                        40,
+                    )
+                },
                 Some(|| origin_ok(200, 5)),
             ),
         ),
@@ -401,12 +456,18 @@ fn cases() -> Vec<Case> {
         case(
             "unexpected_response: 404 everywhere",
             UnexpectedResponse,
-            everywhere(|| edge(404, CF, "Not Found", 40), Some(|| origin_ok(404, 5))),
+            everywhere(
+                || edge(404, CF, "Not Found", 40),
+                Some(|| origin_ok(404, 5)),
+            ),
         ),
         case(
             "unexpected_response: WAF 403 at the edge only",
             UnexpectedResponse,
-            everywhere(|| edge(403, CF, "Access denied", 40), Some(|| origin_ok(200, 5))),
+            everywhere(
+                || edge(403, CF, "Access denied", 40),
+                Some(|| origin_ok(200, 5)),
+            ),
         ),
         Case {
             expect: kw_expect(),
@@ -424,7 +485,11 @@ fn cases() -> Vec<Case> {
                 Regional,
                 vec![
                     probed("enam", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
-                    probed("weur", edge(522, CF, CF_522, 15_000), Some(origin_ok(200, 4))),
+                    probed(
+                        "weur",
+                        edge(522, CF, CF_522, 15_000),
+                        Some(origin_ok(200, 4)),
+                    ),
                     probed("apac", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
                 ],
             )
@@ -450,7 +515,12 @@ fn cases() -> Vec<Case> {
                     probed("weur", edge(521, CF, CF_521, 30), Some(origin_refused())),
                     probed(
                         "apac",
-                        edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30),
+                        edge(
+                            200,
+                            &[("server", "cloudflare"), ("cf-cache-status", "HIT")],
+                            "",
+                            30,
+                        ),
                         Some(origin_refused()),
                     ),
                 ],
@@ -461,7 +531,14 @@ fn cases() -> Vec<Case> {
             "edge_stale_origin_down: CF HIT while origin refused",
             EdgeStaleOriginDown,
             everywhere(
-                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "HIT")], "", 30),
+                || {
+                    edge(
+                        200,
+                        &[("server", "cloudflare"), ("cf-cache-status", "HIT")],
+                        "",
+                        30,
+                    )
+                },
                 Some(origin_refused),
             ),
         ),
@@ -477,7 +554,14 @@ fn cases() -> Vec<Case> {
             "edge_stale_origin_down: STALE without origin",
             EdgeStaleOriginDown,
             everywhere(
-                || edge(200, &[("server", "cloudflare"), ("cf-cache-status", "STALE")], "", 30),
+                || {
+                    edge(
+                        200,
+                        &[("server", "cloudflare"), ("cf-cache-status", "STALE")],
+                        "",
+                        30,
+                    )
+                },
                 None,
             ),
         ),
@@ -495,7 +579,10 @@ fn cases() -> Vec<Case> {
         case(
             "edge_unreachable: connection to the front, origin fine",
             EdgeUnreachable,
-            everywhere(|| edge_failed(EdgeFailure::Connection), Some(|| origin_ok(200, 5))),
+            everywhere(
+                || edge_failed(EdgeFailure::Connection),
+                Some(|| origin_ok(200, 5)),
+            ),
         ),
         // inconclusive
         case(
@@ -517,12 +604,18 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "cert_expiring: origin cert in 5 days",
         CertExpiring,
-        everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 5 * DAY))),
+        everywhere(
+            || edge(200, CF, "", 40),
+            Some(|| origin_tls_ok_cert(NOW + 5 * DAY)),
+        ),
     ));
     v.push(case(
         "cert_expiring: edge cert known and expiring",
         CertExpiring,
-        everywhere(|| with_edge_cert(edge(200, CF, "", 40), NOW + 2 * DAY), None),
+        everywhere(
+            || with_edge_cert(edge(200, CF, "", 40), NOW + 2 * DAY),
+            None,
+        ),
     ));
     v.push(Case {
         expect: Expectations {
@@ -532,7 +625,10 @@ fn cases() -> Vec<Case> {
         ..case(
             "cert_expiring: 20 days inside a 30-day window",
             CertExpiring,
-            everywhere(|| edge(200, CF, "", 40), Some(|| origin_tls_ok_cert(NOW + 20 * DAY))),
+            everywhere(
+                || edge(200, CF, "", 40),
+                Some(|| origin_tls_ok_cert(NOW + 20 * DAY)),
+            ),
         )
     });
     // degraded_latency
@@ -551,7 +647,10 @@ fn cases() -> Vec<Case> {
         )
     });
     v.push(Case {
-        baselines: vec![base("enam", PathKind::Origin, 50), base("weur", PathKind::Origin, 50)],
+        baselines: vec![
+            base("enam", PathKind::Origin, 50),
+            base("weur", PathKind::Origin, 50),
+        ],
         ..case(
             "degraded_latency: origin slower than 3x",
             DegradedLatency,
@@ -559,7 +658,10 @@ fn cases() -> Vec<Case> {
         )
     });
     v.push(Case {
-        baselines: ["enam", "weur", "apac"].iter().map(|r| base(r, PathKind::Edge, 100)).collect(),
+        baselines: ["enam", "weur", "apac"]
+            .iter()
+            .map(|r| base(r, PathKind::Edge, 100))
+            .collect(),
         ..case(
             "degraded_latency: every region",
             DegradedLatency,
@@ -573,9 +675,16 @@ fn cases() -> Vec<Case> {
         OriginMalformedResponse,
         everywhere(
             || {
-                let mut e = edge(200, &[("server", "nginx/1.22.1"), ("content-length", "1000")], "", 9);
+                let mut e = edge(
+                    200,
+                    &[("server", "nginx/1.22.1"), ("content-length", "1000")],
+                    "",
+                    9,
+                );
                 if let edgeprobe_core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
-                    r.body_error = Some("the body ended after 10 of 1000 bytes announced by Content-Length".into());
+                    r.body_error = Some(
+                        "the body ended after 10 of 1000 bytes announced by Content-Length".into(),
+                    );
                 }
                 e
             },
@@ -595,7 +704,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_refused: edge fetch fails generically while the origin refuses",
         OriginRefused,
-        everywhere(|| edge_fetch_error("Error: internal error; reference = 9z"), Some(origin_refused)),
+        everywhere(
+            || edge_fetch_error("Error: internal error; reference = 9z"),
+            Some(origin_refused),
+        ),
     ));
     v.push(case(
         "edge_unreachable: edge fetch fails generically, origin fine",
@@ -609,7 +721,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_down: nginx on the origin, app refused, passed through nginx front",
         OriginUpstreamDown,
-        everywhere(|| edge_via_nginx("nginx_502_upstream"), Some(|| origin_page("nginx_502_upstream"))),
+        everywhere(
+            || edge_via_nginx("nginx_502_upstream"),
+            Some(|| origin_page("nginx_502_upstream")),
+        ),
     ));
     v.push(case(
         "origin_upstream_down: Apache Proxy Error through Cloudflare",
@@ -638,7 +753,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_down: Caddy empty 502",
         OriginUpstreamDown,
-        everywhere(|| edge_passes("caddy_502_empty"), Some(|| origin_page("caddy_502_empty"))),
+        everywhere(
+            || edge_passes("caddy_502_empty"),
+            Some(|| origin_page("caddy_502_empty")),
+        ),
     ));
     v.push(case(
         "origin_upstream_down: HAProxy page passed through, no origin configured",
@@ -648,7 +766,10 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_timeout: nginx on the origin gave up on the app",
         OriginUpstreamTimeout,
-        everywhere(|| edge_via_nginx("nginx_504_upstream"), Some(|| origin_page("nginx_504_upstream"))),
+        everywhere(
+            || edge_via_nginx("nginx_504_upstream"),
+            Some(|| origin_page("nginx_504_upstream")),
+        ),
     ));
     v.push(case(
         "origin_upstream_timeout: Apache Gateway Timeout",
@@ -661,17 +782,26 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_upstream_timeout: HAProxy server didn't respond in time",
         OriginUpstreamTimeout,
-        everywhere(|| edge_passes("haproxy_504_timeout"), Some(|| origin_page("haproxy_504_timeout"))),
+        everywhere(
+            || edge_passes("haproxy_504_timeout"),
+            Some(|| origin_page("haproxy_504_timeout")),
+        ),
     ));
     v.push(case(
         "origin_upstream_timeout: Envoy upstream request timeout",
         OriginUpstreamTimeout,
-        everywhere(|| edge_passes("envoy_504_timeout"), Some(|| origin_page("envoy_504_timeout"))),
+        everywhere(
+            || edge_passes("envoy_504_timeout"),
+            Some(|| origin_page("envoy_504_timeout")),
+        ),
     ));
     v.push(case(
         "origin_upstream_timeout: Caddy empty 504",
         OriginUpstreamTimeout,
-        everywhere(|| edge_passes("caddy_504_empty"), Some(|| origin_page("caddy_504_empty"))),
+        everywhere(
+            || edge_passes("caddy_504_empty"),
+            Some(|| origin_page("caddy_504_empty")),
+        ),
     ));
     // an application's own error page behind those proxies stays the application's.
     v.push(case(
@@ -746,7 +876,12 @@ fn every_verdict_has_three_patterns_and_each_holds() {
             failures.push(format!("{}: empty checklist", c.name));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     for v in Verdict::ALL {
         let n = cases.iter().filter(|c| c.verdict == *v).count();
         assert!(n >= 3, "{} has {n} pattern(s), want at least 3", v.as_str());
@@ -763,13 +898,23 @@ fn edge_only_evidence_is_never_high_confidence() {
         now: NOW,
     });
     assert_eq!(d.confidence, Confidence::Medium);
-    assert!(d.summary().contains("No origin is configured"), "{}", d.summary());
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::OriginBlocksCdn));
+    assert!(
+        d.summary().contains("No origin is configured"),
+        "{}",
+        d.summary()
+    );
+    assert!(d
+        .alternatives
+        .iter()
+        .any(|a| a.verdict == Verdict::OriginBlocksCdn));
 }
 
 #[test]
 fn nginx_504_with_fast_origin_names_the_timeout_alternative() {
-    let reports = everywhere(|| edge(504, &[("server", "nginx")], NGINX_504, 3012), Some(|| origin_ok(200, 4)));
+    let reports = everywhere(
+        || edge(504, &[("server", "nginx")], NGINX_504, 3012),
+        Some(|| origin_ok(200, 4)),
+    );
     let d = diagnose(&RoundInput {
         reports: &reports,
         expect: &Expectations::default(),
@@ -780,14 +925,15 @@ fn nginx_504_with_fast_origin_names_the_timeout_alternative() {
     assert!(
         d.alternatives
             .iter()
-            .any(|a| a.verdict == Verdict::OriginTimeout && a.how_to_tell_apart().contains("3012 ms")),
+            .any(|a| a.verdict == Verdict::OriginTimeout
+                && a.how_to_tell_apart().contains("3012 ms")),
         "{:?}",
         d.alternatives
     );
     assert!(
-        d.evidence
-            .iter()
-            .any(|e| e.finding().starts_with("edge answered 504 generated by nginx after 3012 ms")),
+        d.evidence.iter().any(|e| e
+            .finding()
+            .starts_with("edge answered 504 generated by nginx after 3012 ms")),
         "{:?}",
         d.evidence
     );
@@ -799,7 +945,11 @@ fn nginx_504_with_fast_origin_names_the_timeout_alternative() {
         d.evidence
     );
     assert_eq!(d.severity, Severity::Critical);
-    assert_eq!(d.affected_regions, vec!["apac", "enam", "weur"], "regions sorted");
+    assert_eq!(
+        d.affected_regions,
+        vec!["apac", "enam", "weur"],
+        "regions sorted"
+    );
 }
 
 #[test]
@@ -840,7 +990,11 @@ fn latency_needs_enough_baseline_samples() {
 #[test]
 fn report_order_does_not_matter() {
     let mut reports = vec![
-        probed("weur", edge(522, CF, CF_522, 15_000), Some(origin_ok(200, 4))),
+        probed(
+            "weur",
+            edge(522, CF, CF_522, 15_000),
+            Some(origin_ok(200, 4)),
+        ),
         probed("apac", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
         unanswered("sam"),
         probed("enam", edge(200, CF, "", 40), Some(origin_ok(200, 4))),
@@ -873,7 +1027,8 @@ struct RoundFile {
 }
 
 fn rounds_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/rounds")
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("tests/fixtures/rounds")
 }
 
 /// Every recorded round's name (without `.json`) with the diagnosis the engine produces now.
@@ -886,19 +1041,27 @@ fn rounds() -> Vec<(String, String)> {
         .collect();
     entries.sort();
     for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let Some(stem) = name.strip_suffix(".json") else {
             continue;
         };
         let text = std::fs::read_to_string(&path).expect("read round");
-        let round: RoundFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let round: RoundFile =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let d = diagnose(&RoundInput {
             reports: &round.reports,
             expect: &round.expect,
             baselines: &round.baselines,
             now: round.now,
         });
-        out.push((stem.to_string(), serde_json::to_string_pretty(&d).expect("serialize")));
+        out.push((
+            stem.to_string(),
+            serde_json::to_string_pretty(&d).expect("serialize"),
+        ));
     }
     out
 }
@@ -906,7 +1069,11 @@ fn rounds() -> Vec<(String, String)> {
 #[test]
 fn recorded_rounds_match_their_diagnosis_snapshots() {
     let all = rounds();
-    assert!(all.len() >= 5, "expected the recorded rounds under {}", rounds_dir().display());
+    assert!(
+        all.len() >= 5,
+        "expected the recorded rounds under {}",
+        rounds_dir().display()
+    );
     for (stem, got) in all {
         assert_fixture_snapshot!("rounds", format!("{stem}.expected.json"), got, "");
     }
@@ -917,7 +1084,11 @@ fn recorded_rounds_match_their_diagnosis_snapshots() {
 /// of tests/fixtures/rounds as the code that stored words wrote them).
 fn without_data(mut v: serde_json::Value) -> serde_json::Value {
     if let Some(m) = v.as_object_mut() {
-        for key in ["other_cause_regions", "origin_probe_failed", "origin_configured"] {
+        for key in [
+            "other_cause_regions",
+            "origin_probe_failed",
+            "origin_configured",
+        ] {
             m.remove(key);
         }
     }
@@ -967,14 +1138,21 @@ fn diagnoses_stored_before_they_were_data_load_and_serve_the_same_json() {
     assert!(names.len() >= 5, "{names:?}");
     for name in names {
         let stored = stored_before_data(&name);
-        let d: Diagnosis = serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(d.evidence.iter().all(|e| matches!(e.fact, Fact::Recorded { .. })), "{name}");
+        let d: Diagnosis =
+            serde_json::from_value(stored.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            d.evidence
+                .iter()
+                .all(|e| matches!(e.fact, Fact::Recorded { .. })),
+            "{name}"
+        );
         // Only the "other regions" alternative's words are read back as data (the summary
         // needs its regions); the others keep their stored words.
         assert!(
-            d.alternatives
-                .iter()
-                .all(|a| matches!(a.reason, Distinction::Recorded { .. } | Distinction::OtherRegionsShow { .. })),
+            d.alternatives.iter().all(|a| matches!(
+                a.reason,
+                Distinction::Recorded { .. } | Distinction::OtherRegionsShow { .. }
+            )),
             "{name}"
         );
         let served = serde_json::to_value(&d).expect("serialize");
@@ -985,11 +1163,15 @@ fn diagnoses_stored_before_they_were_data_load_and_serve_the_same_json() {
             "monitor_id": "mon_1", "slug": "shop", "name": "Shop", "public": true, "health": "down",
             "diagnosis": stored, "regions": [], "round_id": "rnd_1", "updated_at": NOW,
         });
-        let status: edgeprobe_core::status::CurrentStatus =
-            serde_json::from_value(doc.clone()).unwrap_or_else(|e| panic!("{name}: status document: {e}"));
+        let status: edgeprobe_core::status::CurrentStatus = serde_json::from_value(doc.clone())
+            .unwrap_or_else(|e| panic!("{name}: status document: {e}"));
         assert_eq!(status.diagnosis, d, "{name}");
         let served = serde_json::to_value(&status).expect("serialize");
-        assert_eq!(without_data(served["diagnosis"].clone()), doc["diagnosis"], "{name}");
+        assert_eq!(
+            without_data(served["diagnosis"].clone()),
+            doc["diagnosis"],
+            "{name}"
+        );
     }
 }
 
@@ -1014,7 +1196,12 @@ fn wording_fixes_apply_to_stored_diagnoses() {
         }
         let d: Diagnosis = serde_json::from_value(stored).expect("loads");
         assert_eq!(d.summary(), engine.summary());
-        assert!(d.summary().starts_with("The origin server refuses connections"), "{}", d.summary());
+        assert!(
+            d.summary()
+                .starts_with("The origin server refuses connections"),
+            "{}",
+            d.summary()
+        );
         assert_eq!(d.checklist(), engine.checklist());
         assert_eq!(d.checklist().len(), 4, "{:?}", d.checklist());
         assert_eq!(d.other_cause_regions, ["apac"]);
@@ -1028,19 +1215,26 @@ fn wording_fixes_apply_to_stored_diagnoses() {
 
 #[test]
 fn docs_have_a_section_per_verdict() {
-    let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("docs/diagnoses.md");
+    let path = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("docs/diagnoses.md");
     let text = std::fs::read_to_string(&path).expect("docs/diagnoses.md");
     let missing: Vec<&str> = Verdict::ALL
         .iter()
         .map(|v| v.as_str())
         .filter(|name| !text.lines().any(|l| l == format!("## {name}")))
         .collect();
-    assert!(missing.is_empty(), "docs/diagnoses.md lacks sections for {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/diagnoses.md lacks sections for {missing:?}"
+    );
 }
 
 #[test]
 fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
-    let reports = everywhere(|| edge(524, CF, "", 100_000), Some(|| origin_ok(200, 95_000)));
+    let reports = everywhere(
+        || edge(524, CF, "", 100_000),
+        Some(|| origin_ok(200, 95_000)),
+    );
     let d = diagnose(&RoundInput {
         reports: &reports,
         expect: &Expectations::default(),
@@ -1060,8 +1254,14 @@ fn timeout_mismatch_between_layers_is_a_confident_origin_timeout() {
         baselines: &[],
         now: NOW,
     });
-    assert_eq!((d.verdict, d.confidence), (Verdict::OriginTimeout, Confidence::Medium));
-    assert!(d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeErrorOriginHealthy));
+    assert_eq!(
+        (d.verdict, d.confidence),
+        (Verdict::OriginTimeout, Confidence::Medium)
+    );
+    assert!(d
+        .alternatives
+        .iter()
+        .any(|a| a.verdict == Verdict::EdgeErrorOriginHealthy));
 }
 
 fn run(reports: &[RegionReport]) -> edgeprobe_core::diagnosis::Diagnosis {
@@ -1076,15 +1276,23 @@ fn run(reports: &[RegionReport]) -> edgeprobe_core::diagnosis::Diagnosis {
 /// Regression: the front relayed an origin's non-HTTP answer as HTTP/0.9, the Worker's fetch
 /// failed with a generic error, and the user was told to check DNS and the CDN.
 #[test]
-fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreachable_as_alternative() {
+fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreachable_as_alternative(
+) {
     let d = run(&everywhere(
         || edge_fetch_error("Error: internal error; reference = 4kq9r1vh2d7s"),
         Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
     ));
-    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary());
+    assert_eq!(
+        d.verdict,
+        Verdict::OriginMalformedResponse,
+        "{}",
+        d.summary()
+    );
     assert_eq!(d.confidence, Confidence::Medium);
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::EdgeUnreachable),
         "{:?}",
         d.alternatives
     );
@@ -1101,18 +1309,30 @@ fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreach
         },
         Some(|| origin_http_fail(HttpFailure::InvalidStatusLine)),
     ));
-    assert_eq!(d.verdict, Verdict::OriginMalformedResponse, "{}", d.summary());
+    assert_eq!(
+        d.verdict,
+        Verdict::OriginMalformedResponse,
+        "{}",
+        d.summary()
+    );
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::EdgeUnreachable),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::EdgeUnreachable),
         "{:?}",
         d.alternatives
     );
     // The front's own name not resolving is the front, whatever the origin does; the origin
     // fault is named beside it.
-    let d = run(&everywhere(|| edge_failed(EdgeFailure::Dns), Some(origin_refused)));
+    let d = run(&everywhere(
+        || edge_failed(EdgeFailure::Dns),
+        Some(origin_refused),
+    ));
     assert_eq!(d.verdict, Verdict::EdgeUnreachable);
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginRefused),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::OriginRefused),
         "{:?}",
         d.alternatives
     );
@@ -1124,15 +1344,30 @@ fn edge_fetch_error_with_an_origin_fault_names_the_origin_and_keeps_edge_unreach
 #[test]
 fn vendor_error_pages_are_read_from_their_real_wording() {
     use edgeprobe_core::cdn::{attribute, Cdn, EdgeErrorClass::*, ErrorSource};
-    let cases: Vec<(&str, Cdn, ErrorSource, Vec<edgeprobe_core::cdn::EdgeErrorClass>)> = vec![
+    let cases: Vec<(
+        &str,
+        Cdn,
+        ErrorSource,
+        Vec<edgeprobe_core::cdn::EdgeErrorClass>,
+    )> = vec![
         (
             "fastly_503_backend_fetch_failed",
             Cdn::Fastly,
             ErrorSource::Edge,
             vec![ConnectRefused, ConnectOther, InvalidResponse],
         ),
-        ("fastly_503_first_byte_timeout", Cdn::Fastly, ErrorSource::Edge, vec![OriginTimeout]),
-        ("fastly_503_backend_unhealthy", Cdn::Fastly, ErrorSource::Edge, vec![ConnectOther]),
+        (
+            "fastly_503_first_byte_timeout",
+            Cdn::Fastly,
+            ErrorSource::Edge,
+            vec![OriginTimeout],
+        ),
+        (
+            "fastly_503_backend_unhealthy",
+            Cdn::Fastly,
+            ErrorSource::Edge,
+            vec![ConnectOther],
+        ),
         (
             "varnish_503_guru_meditation",
             Cdn::Fastly,
@@ -1143,7 +1378,13 @@ fn vendor_error_pages_are_read_from_their_real_wording() {
             "cloudfront_502",
             Cdn::CloudFront,
             ErrorSource::Edge,
-            vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
+            vec![
+                ConnectRefused,
+                ConnectOther,
+                InvalidResponse,
+                TlsHandshake,
+                TlsInvalidCert,
+            ],
         ),
         (
             "akamai_503_reference",
@@ -1157,18 +1398,59 @@ fn vendor_error_pages_are_read_from_their_real_wording() {
             ErrorSource::Edge,
             vec![ConnectTimeout, OriginTimeout],
         ),
-        ("cloudflare_520", Cdn::Cloudflare, ErrorSource::Edge, vec![InvalidResponse]),
-        ("cloudflare_521", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectRefused]),
-        ("cloudflare_522", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectTimeout]),
-        ("cloudflare_523", Cdn::Cloudflare, ErrorSource::Edge, vec![ConnectOther]),
-        ("cloudflare_524", Cdn::Cloudflare, ErrorSource::Edge, vec![OriginTimeout]),
-        ("cloudflare_525", Cdn::Cloudflare, ErrorSource::Edge, vec![TlsHandshake]),
-        ("cloudflare_526", Cdn::Cloudflare, ErrorSource::Edge, vec![TlsInvalidCert]),
+        (
+            "cloudflare_520",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![InvalidResponse],
+        ),
+        (
+            "cloudflare_521",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![ConnectRefused],
+        ),
+        (
+            "cloudflare_522",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![ConnectTimeout],
+        ),
+        (
+            "cloudflare_523",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![ConnectOther],
+        ),
+        (
+            "cloudflare_524",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![OriginTimeout],
+        ),
+        (
+            "cloudflare_525",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![TlsHandshake],
+        ),
+        (
+            "cloudflare_526",
+            Cdn::Cloudflare,
+            ErrorSource::Edge,
+            vec![TlsInvalidCert],
+        ),
         (
             "nginx_502_upstream",
             Cdn::Nginx,
             ErrorSource::Edge,
-            vec![ConnectRefused, ConnectOther, InvalidResponse, TlsHandshake, TlsInvalidCert],
+            vec![
+                ConnectRefused,
+                ConnectOther,
+                InvalidResponse,
+                TlsHandshake,
+                TlsInvalidCert,
+            ],
         ),
     ];
     let mut failures = Vec::new();
@@ -1185,10 +1467,15 @@ fn vendor_error_pages_are_read_from_their_real_wording() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // Every Fastly 503 used to read "origin unreachable".
-    let d = run(&everywhere(|| edge_passes_as_is("fastly_503_backend_fetch_failed"), None));
+    let d = run(&everywhere(
+        || edge_passes_as_is("fastly_503_backend_fetch_failed"),
+        None,
+    ));
     assert_ne!(d.verdict, Verdict::OriginUnreachable, "{}", d.summary());
     assert!(
-        d.evidence.iter().any(|e| e.finding().contains("invalid answer from the origin")),
+        d.evidence
+            .iter()
+            .any(|e| e.finding().contains("invalid answer from the origin")),
         "{:?}",
         d.evidence
     );
@@ -1203,27 +1490,43 @@ fn edge_passes_as_is(name: &str) -> edgeprobe_core::observation::EdgeObservation
 /// nginx's own 502 covers TLS failures towards the upstream too; its stated meaning says so.
 #[test]
 fn nginx_502_meaning_includes_tls_failures() {
-    let d = run(&everywhere(|| edge_passes_as_is("nginx_502_upstream"), None));
-    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    let d = run(&everywhere(
+        || edge_passes_as_is("nginx_502_upstream"),
+        None,
+    ));
+    let edge_ev = d
+        .evidence
+        .iter()
+        .find(|e| e.path == PathKind::Edge)
+        .expect("edge evidence");
     assert!(
         edge_ev.finding().contains("meaning:") && edge_ev.finding().contains("TLS"),
         "{}",
         edge_ev.finding()
     );
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginTlsInvalid),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::OriginTlsInvalid),
         "{:?}",
         d.alternatives
     );
     // Without an origin, a front nginx's page may be the origin's own nginx's, passed through.
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamDown),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::OriginUpstreamDown),
         "{:?}",
         d.alternatives
     );
-    let d = run(&everywhere(|| edge_passes_as_is("nginx_504_upstream"), None));
+    let d = run(&everywhere(
+        || edge_passes_as_is("nginx_504_upstream"),
+        None,
+    ));
     assert!(
-        d.alternatives.iter().any(|a| a.verdict == Verdict::OriginUpstreamTimeout),
+        d.alternatives
+            .iter()
+            .any(|a| a.verdict == Verdict::OriginUpstreamTimeout),
         "{:?}",
         d.alternatives
     );
@@ -1234,18 +1537,30 @@ fn nginx_502_meaning_includes_tls_failures() {
 fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
     let d = run(&everywhere(
         || {
-            let mut e = edge(200, &[("server", "nginx/1.22.1"), ("content-length", "1000")], "", 9);
+            let mut e = edge(
+                200,
+                &[("server", "nginx/1.22.1"), ("content-length", "1000")],
+                "",
+                9,
+            );
             if let edgeprobe_core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
                 r.body_bytes = 10;
-                r.body_error = Some("the body ended after 10 of 1000 bytes announced by Content-Length".into());
+                r.body_error = Some(
+                    "the body ended after 10 of 1000 bytes announced by Content-Length".into(),
+                );
             }
             e
         },
         Some(|| origin_http_fail(HttpFailure::BodyShorterThanContentLength)),
     ));
-    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    let edge_ev = d
+        .evidence
+        .iter()
+        .find(|e| e.path == PathKind::Edge)
+        .expect("edge evidence");
     assert!(
-        edge_ev.finding().contains("body broke off") && edge_ev.finding().contains("10 of 1000 bytes"),
+        edge_ev.finding().contains("body broke off")
+            && edge_ev.finding().contains("10 of 1000 bytes"),
         "{}",
         edge_ev.finding()
     );
@@ -1255,15 +1570,23 @@ fn relayed_200_with_a_broken_body_shows_the_break_in_the_evidence() {
             let mut e = edge(200, &[("server", "nginx/1.22.1")], "", 9);
             if let edgeprobe_core::observation::EdgeOutcome::Response(r) = &mut e.outcome {
                 r.body_bytes = 3;
-                r.body_error = Some("the body broke off after 3 bytes: Network connection lost.".into());
+                r.body_error =
+                    Some("the body broke off after 3 bytes: Network connection lost.".into());
             }
             e
         },
         None,
     ));
-    let edge_ev = d.evidence.iter().find(|e| e.path == PathKind::Edge).expect("edge evidence");
+    let edge_ev = d
+        .evidence
+        .iter()
+        .find(|e| e.path == PathKind::Edge)
+        .expect("edge evidence");
     assert!(
-        edge_ev.finding().contains("body broke off: 3 bytes received") && edge_ev.finding().contains("Network connection lost."),
+        edge_ev
+            .finding()
+            .contains("body broke off: 3 bytes received")
+            && edge_ev.finding().contains("Network connection lost."),
         "{}",
         edge_ev.finding()
     );
@@ -1280,25 +1603,50 @@ fn origin_proxy_pages_name_the_upstream_fault() {
         ("nginx_502_upstream", OriginUpstreamDown, High, &[]),
         ("nginx_504_upstream", OriginUpstreamTimeout, High, &[]),
         ("apache_502_proxy_error", OriginUpstreamDown, High, &[]),
-        ("apache_503_service_unavailable", OriginUpstreamDown, Medium, &[OriginAppError]),
-        ("apache_504_gateway_timeout", OriginUpstreamTimeout, High, &[]),
+        (
+            "apache_503_service_unavailable",
+            OriginUpstreamDown,
+            Medium,
+            &[OriginAppError],
+        ),
+        (
+            "apache_504_gateway_timeout",
+            OriginUpstreamTimeout,
+            High,
+            &[],
+        ),
         ("haproxy_502_bad_gateway", OriginUpstreamDown, High, &[]),
         ("haproxy_503_no_server", OriginUpstreamDown, High, &[]),
         ("haproxy_504_timeout", OriginUpstreamTimeout, High, &[]),
         ("caddy_502_empty", OriginUpstreamDown, High, &[]),
         ("caddy_504_empty", OriginUpstreamTimeout, High, &[]),
         ("envoy_503_connect_error", OriginUpstreamDown, High, &[]),
-        ("envoy_503_no_healthy_upstream", OriginUpstreamDown, High, &[]),
+        (
+            "envoy_503_no_healthy_upstream",
+            OriginUpstreamDown,
+            High,
+            &[],
+        ),
         ("envoy_504_timeout", OriginUpstreamTimeout, High, &[]),
         ("traefik_502", OriginUpstreamDown, Medium, &[OriginAppError]),
-        ("traefik_504", OriginUpstreamTimeout, Medium, &[OriginAppError]),
+        (
+            "traefik_504",
+            OriginUpstreamTimeout,
+            Medium,
+            &[OriginAppError],
+        ),
         (
             "iis_arr_502_3",
             OriginUpstreamDown,
             Medium,
             &[OriginUpstreamTimeout, OriginAppError],
         ),
-        ("app_503_maintenance_behind_nginx", OriginAppError, High, &[]),
+        (
+            "app_503_maintenance_behind_nginx",
+            OriginAppError,
+            High,
+            &[],
+        ),
         ("app_502_json_behind_apache", OriginAppError, High, &[]),
         ("app_500_gunicorn_behind_nginx", OriginAppError, High, &[]),
         ("app_504_text_behind_caddy", OriginAppError, High, &[]),
@@ -1312,7 +1660,10 @@ fn origin_proxy_pages_name_the_upstream_fault() {
         let d = run(&reports);
         let got_alts: Vec<Verdict> = d.alternatives.iter().map(|a| a.verdict).collect();
         let want_conf = conf;
-        if d.verdict != verdict || !alts.iter().all(|a| got_alts.contains(a)) || d.confidence != want_conf {
+        if d.verdict != verdict
+            || !alts.iter().all(|a| got_alts.contains(a))
+            || d.confidence != want_conf
+        {
             failures.push(format!(
                 "{page}: expected {verdict:?} ({want_conf:?}) with {alts:?}, got {:?} ({:?}) with {got_alts:?}\n  {}",
                 d.verdict,
@@ -1328,9 +1679,12 @@ fn origin_proxy_pages_name_the_upstream_fault() {
                 .map(|e| e.finding())
                 .unwrap_or_default();
             if !origin.contains("own") || !origin.contains("upstream") {
-                failures.push(format!("{page}: origin evidence does not name the proxy's page: {origin}"));
+                failures.push(format!(
+                    "{page}: origin evidence does not name the proxy's page: {origin}"
+                ));
             }
-            if d.checklist().first().map(String::as_str) != Some(edgeprobe_checklist_head(verdict)) {
+            if d.checklist().first().map(String::as_str) != Some(edgeprobe_checklist_head(verdict))
+            {
                 failures.push(format!("{page}: checklist {:?}", d.checklist()));
             }
         }
@@ -1349,7 +1703,9 @@ fn edgeprobe_checklist_head(v: Verdict) -> &'static str {
 /// say what happened in plain words.
 #[test]
 fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages() {
-    use edgeprobe_core::alerting::payload::{discord_body, pagerduty_body, slack_body, webhook_body};
+    use edgeprobe_core::alerting::payload::{
+        discord_body, pagerduty_body, slack_body, webhook_body,
+    };
     use edgeprobe_core::alerting::{alert_regions, Alert, AlertKind, AlertLinks};
     use edgeprobe_core::observation::{ConnectStep, EdgeOutcome, HttpStep, OriginObservation};
     use edgeprobe_core::status::{summarize_region, CurrentStatus, Health};
@@ -1387,13 +1743,20 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
             Some(refused()),
         ),
         probed("weur", lost(), Some(refused())),
-        probed("apac", edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3), Some(refused())),
+        probed(
+            "apac",
+            edge(502, &[("server", "nginx/1.22.1")], NGINX_502, 3),
+            Some(refused()),
+        ),
     ];
     let d = run(&reports);
     assert!(d.verdict.is_failure(), "{:?}", d.verdict);
     let evidence = serde_json::to_string(&d.evidence).unwrap();
     for raw in RAW {
-        assert!(evidence.contains(raw), "the evidence keeps {raw:?}: {evidence}");
+        assert!(
+            evidence.contains(raw),
+            "the evidence keeps {raw:?}: {evidence}"
+        );
     }
 
     let alert = Alert {
@@ -1425,20 +1788,29 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
     // Structured bodies: the per-region evidence keeps the raw text; everything else is words.
     let without_regions = |body: &str| {
         let mut v: Value = serde_json::from_str(body).unwrap();
-        let regions = v.pointer("/data/regions").or(v.pointer("/payload/custom_details/regions")).cloned();
+        let regions = v
+            .pointer("/data/regions")
+            .or(v.pointer("/payload/custom_details/regions"))
+            .cloned();
         for p in ["/data", "/payload/custom_details"] {
             if let Some(Value::Object(m)) = v.pointer_mut(p) {
                 m.remove("regions");
             }
         }
-        (v.to_string(), regions.map(|r| r.to_string()).unwrap_or_default())
+        (
+            v.to_string(),
+            regions.map(|r| r.to_string()).unwrap_or_default(),
+        )
     };
     let mut rendered = vec![
         ("summary", d.summary()),
         ("slack", slack_body(&alert)),
         ("discord", discord_body(&alert)),
     ];
-    for (name, body) in [("webhook", webhook_body(&alert)), ("pagerduty", pagerduty_body(&alert, "KEY"))] {
+    for (name, body) in [
+        ("webhook", webhook_body(&alert)),
+        ("pagerduty", pagerduty_body(&alert, "KEY")),
+    ] {
         let (rest, regions) = without_regions(&body);
         assert!(
             RAW.iter().filter(|raw| regions.contains(**raw)).count() >= 2,
@@ -1453,7 +1825,10 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         public: true,
         health: Health::of(&d),
         diagnosis: d.clone(),
-        regions: reports.iter().map(|r| summarize_region(r, &Expectations::default())).collect(),
+        regions: reports
+            .iter()
+            .map(|r| summarize_region(r, &Expectations::default()))
+            .collect(),
         round_id: "rnd_1".into(),
         updated_at: NOW,
     };
@@ -1472,7 +1847,10 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
     // And the alert text says it in words.
     let slack = slack_body(&alert);
     assert!(slack.contains("connection refused"), "{slack}");
-    assert!(slack.contains("the request failed without any response"), "{slack}");
+    assert!(
+        slack.contains("the request failed without any response"),
+        "{slack}"
+    );
 }
 
 mod no_panics {

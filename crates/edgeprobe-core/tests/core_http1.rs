@@ -1,22 +1,36 @@
 //! The HTTP/1.1 reader against raw responses in tests/fixtures/http1/, and properties: no input
 //! at any chunking panics, and chunking never changes the outcome.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use edgeprobe_core::http1::{build_request, summarize_fetch_response, BodyRead, Progress, ResponseReader, StreamEnd};
+use edgeprobe_core::http1::{
+    build_request, summarize_fetch_response, BodyRead, Progress, ResponseReader, StreamEnd,
+};
 use edgeprobe_core::observation::{HttpFailure, HttpStep};
 use edgeprobe_core::probe_identity::ProbeIdentity;
 use proptest::prelude::*;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join("tests/fixtures/http1").join(name);
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .join("tests/fixtures/http1")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 /// Feeds all chunks, stopping like the platform does, then finishes with `end` when the
 /// reader did not complete on its own.
-fn run(chunks: &[&[u8]], head: bool, cap: usize, keyword: Option<&str>, end: StreamEnd) -> HttpStep {
+fn run(
+    chunks: &[&[u8]],
+    head: bool,
+    cap: usize,
+    keyword: Option<&str>,
+    end: StreamEnd,
+) -> HttpStep {
     let mut reader = ResponseReader::new(head, cap, keyword.map(str::to_string));
     let mut stopped = None;
     for c in chunks {
@@ -142,21 +156,96 @@ fn fixtures_classify_exactly() {
             },
         ),
         ("empty.bin", false, StreamEnd::Eof, Fail(EmptyReply)),
-        ("empty.bin", false, StreamEnd::Timeout, Fail(TimeoutBeforeHeaders)),
-        ("empty.bin", false, StreamEnd::Reset("ECONNRESET".into()), Fail(Reset)),
-        ("garbage.bin", false, StreamEnd::Eof, Fail(InvalidStatusLine)),
-        ("hello_line.bin", false, StreamEnd::Eof, Fail(InvalidStatusLine)),
-        ("bad_status_code.http", false, StreamEnd::Eof, Fail(InvalidStatusLine)),
-        ("invalid_header.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
-        ("bad_content_length.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
-        ("closed_before_headers.http", false, StreamEnd::Eof, Fail(ClosedBeforeHeaders)),
-        ("invalid_header_cut.http", false, StreamEnd::Eof, Fail(InvalidHeader)),
-        ("truncated_body.http", false, StreamEnd::Eof, Fail(BodyShorterThanContentLength)),
-        ("chunked_cut.http", false, StreamEnd::Eof, Fail(BodyShorterThanContentLength)),
-        ("chunked_invalid.http", false, StreamEnd::Eof, Fail(InvalidChunkedBody)),
-        ("headers_too_large.http", false, StreamEnd::Eof, Fail(HeadersTooLarge)),
-        ("slow_headers.http", false, StreamEnd::Timeout, Fail(TimeoutBeforeHeaders)),
-        ("slow_body.http", false, StreamEnd::Timeout, Fail(TimeoutInBody)),
+        (
+            "empty.bin",
+            false,
+            StreamEnd::Timeout,
+            Fail(TimeoutBeforeHeaders),
+        ),
+        (
+            "empty.bin",
+            false,
+            StreamEnd::Reset("ECONNRESET".into()),
+            Fail(Reset),
+        ),
+        (
+            "garbage.bin",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidStatusLine),
+        ),
+        (
+            "hello_line.bin",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidStatusLine),
+        ),
+        (
+            "bad_status_code.http",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidStatusLine),
+        ),
+        (
+            "invalid_header.http",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidHeader),
+        ),
+        (
+            "bad_content_length.http",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidHeader),
+        ),
+        (
+            "closed_before_headers.http",
+            false,
+            StreamEnd::Eof,
+            Fail(ClosedBeforeHeaders),
+        ),
+        (
+            "invalid_header_cut.http",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidHeader),
+        ),
+        (
+            "truncated_body.http",
+            false,
+            StreamEnd::Eof,
+            Fail(BodyShorterThanContentLength),
+        ),
+        (
+            "chunked_cut.http",
+            false,
+            StreamEnd::Eof,
+            Fail(BodyShorterThanContentLength),
+        ),
+        (
+            "chunked_invalid.http",
+            false,
+            StreamEnd::Eof,
+            Fail(InvalidChunkedBody),
+        ),
+        (
+            "headers_too_large.http",
+            false,
+            StreamEnd::Eof,
+            Fail(HeadersTooLarge),
+        ),
+        (
+            "slow_headers.http",
+            false,
+            StreamEnd::Timeout,
+            Fail(TimeoutBeforeHeaders),
+        ),
+        (
+            "slow_body.http",
+            false,
+            StreamEnd::Timeout,
+            Fail(TimeoutInBody),
+        ),
         (
             "reset_mid_body.http",
             false,
@@ -180,7 +269,11 @@ fn fixtures_classify_exactly() {
                     body_bytes,
                     keyword,
                 },
-            ) => response.status == *status && response.body_bytes == *body_bytes && response.keyword_found == *keyword,
+            ) => {
+                response.status == *status
+                    && response.body_bytes == *body_bytes
+                    && response.keyword_found == *keyword
+            }
             (HttpStep::Failed { failure, ms: 9, .. }, Fail(f)) => failure == f,
             _ => false,
         };
@@ -200,16 +293,34 @@ fn fixtures_classify_exactly() {
 
 #[test]
 fn keeps_identifying_headers_and_error_excerpt() {
-    let HttpStep::Response { response, .. } = run(&[&fixture("error_502_nginx.http")], false, 4096, None, StreamEnd::Eof) else {
+    let HttpStep::Response { response, .. } = run(
+        &[&fixture("error_502_nginx.http")],
+        false,
+        4096,
+        None,
+        StreamEnd::Eof,
+    ) else {
         panic!("expected a response")
     };
-    assert_eq!(response.headers.get("server").map(String::as_str), Some("nginx/1.22.1"));
+    assert_eq!(
+        response.headers.get("server").map(String::as_str),
+        Some("nginx/1.22.1")
+    );
     assert_eq!(response.keyword_found, None);
     let excerpt = response.body_excerpt.expect("excerpt for a 502");
-    assert!(excerpt.contains("<center>nginx/1.22.1</center>"), "{excerpt}");
+    assert!(
+        excerpt.contains("<center>nginx/1.22.1</center>"),
+        "{excerpt}"
+    );
     assert!(!excerpt.contains('\r') && !excerpt.contains('\n'));
 
-    let HttpStep::Response { response, .. } = run(&[&fixture("ok_content_length.http")], false, 4096, None, StreamEnd::Eof) else {
+    let HttpStep::Response { response, .. } = run(
+        &[&fixture("ok_content_length.http")],
+        false,
+        4096,
+        None,
+        StreamEnd::Eof,
+    ) else {
         panic!("expected a response")
     };
     assert!(
@@ -219,28 +330,49 @@ fn keeps_identifying_headers_and_error_excerpt() {
     );
     assert_eq!(response.body_excerpt, None, "no excerpt below 400");
 
-    let HttpStep::Response { response, .. } = run(&[&fixture("repeated_headers.http")], false, 4096, None, StreamEnd::Eof) else {
+    let HttpStep::Response { response, .. } = run(
+        &[&fixture("repeated_headers.http")],
+        false,
+        4096,
+        None,
+        StreamEnd::Eof,
+    ) else {
         panic!("expected a response")
     };
-    assert_eq!(response.headers.get("via").map(String::as_str), Some("1.1 a, 1.1 b"));
+    assert_eq!(
+        response.headers.get("via").map(String::as_str),
+        Some("1.1 a, 1.1 b")
+    );
 }
 
 #[test]
 fn body_cap_truncates_and_stops_reading() {
     let bytes = fixture("ok_until_close.http");
-    let HttpStep::Response { response, .. } = run(&[&bytes], false, 10, Some("close"), StreamEnd::Eof) else {
+    let HttpStep::Response { response, .. } =
+        run(&[&bytes], false, 10, Some("close"), StreamEnd::Eof)
+    else {
         panic!("response")
     };
     assert!(response.body_truncated);
     assert_eq!(response.body_bytes, 10);
-    assert_eq!(response.keyword_found, Some(false), "keyword beyond the cap is not seen");
+    assert_eq!(
+        response.keyword_found,
+        Some(false),
+        "keyword beyond the cap is not seen"
+    );
 }
 
 #[test]
 fn keyword_straddling_chunks_is_found() {
     let bytes = fixture("ok_content_length.http");
     let at = bytes.len() - 10; // inside "Welcome home"
-    let got = run(&[&bytes[..at], &bytes[at..]], false, 4096, Some("Welcome home"), StreamEnd::Eof);
+    let got = run(
+        &[&bytes[..at], &bytes[at..]],
+        false,
+        4096,
+        Some("Welcome home"),
+        StreamEnd::Eof,
+    );
     assert!(
         matches!(got, HttpStep::Response { ref response, .. } if response.keyword_found == Some(true)),
         "{got:?}"
@@ -270,11 +402,22 @@ fn request_has_fixed_headers_and_refuses_injection() {
     h.insert("X-Del".to_string(), "a\u{7f}b".to_string());
     h.insert("Host".to_string(), "override".to_string());
     let id = ProbeIdentity::new("0.1.0", "", "weur");
-    let req = String::from_utf8(build_request("GET", "example.com", "/health?x=1", &h, &id)).expect("ascii");
+    let req = String::from_utf8(build_request("GET", "example.com", "/health?x=1", &h, &id))
+        .expect("ascii");
     let expected = "GET /health?x=1 HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\nUser-Agent: edgeprobe/0.1.0 (region=weur)\r\nedgeprobe-region: weur\r\nAccept: */*\r\nX-Token: abc\r\n\r\n";
     assert_eq!(req, expected);
-    let req = String::from_utf8(build_request("GET\r\n", "ex\r\nample.com", "/a b\r\nX: y", &BTreeMap::new(), &id)).expect("ascii");
-    assert!(req.starts_with("GET /a%20b%0D%0AX:%20y HTTP/1.1\r\nHost: example.com\r\n"), "{req}");
+    let req = String::from_utf8(build_request(
+        "GET\r\n",
+        "ex\r\nample.com",
+        "/a b\r\nX: y",
+        &BTreeMap::new(),
+        &id,
+    ))
+    .expect("ascii");
+    assert!(
+        req.starts_with("GET /a%20b%0D%0AX:%20y HTTP/1.1\r\nHost: example.com\r\n"),
+        "{req}"
+    );
 }
 
 /// Probes identify themselves on the origin path too (docs/probe-traffic.md): our User-Agent
@@ -284,12 +427,18 @@ fn request_has_fixed_headers_and_refuses_injection() {
 fn origin_request_identifies_the_probe_and_its_region() {
     let id = ProbeIdentity::new("1.2.3", "https://docs.example/edgeprobe/", "apac");
     let headers = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     };
     let ours = "User-Agent: edgeprobe/1.2.3 (+https://docs.example/edgeprobe/probe-traffic.md; region=apac)\r\n";
     // (monitor headers) -> the header lines after Host and Connection
     let cases: &[(&[(&str, &str)], String)] = &[
-        (&[], format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\n")),
+        (
+            &[],
+            format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\n"),
+        ),
         (
             &[("EdgeProbe-Region", "weur"), ("X-Key", "k")],
             format!("{ours}edgeprobe-region: apac\r\nAccept: */*\r\nX-Key: k\r\n"),
@@ -304,14 +453,28 @@ fn origin_request_identifies_the_probe_and_its_region() {
         ),
     ];
     for (monitor, lines) in cases {
-        let req = String::from_utf8(build_request("GET", "example.com", "/", &headers(monitor), &id)).expect("ascii");
-        let want = format!("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n{lines}\r\n");
+        let req = String::from_utf8(build_request(
+            "GET",
+            "example.com",
+            "/",
+            &headers(monitor),
+            &id,
+        ))
+        .expect("ascii");
+        let want =
+            format!("GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n{lines}\r\n");
         assert_eq!(req, want, "monitor headers {monitor:?}");
         let parsed = {
             let mut hs = [httparse::EMPTY_HEADER; 16];
             let mut r = httparse::Request::new(&mut hs);
-            assert!(r.parse(req.as_bytes()).is_ok_and(|s| s.is_complete()), "{req}");
-            r.headers.iter().filter(|h| h.name.eq_ignore_ascii_case("edgeprobe-region")).count()
+            assert!(
+                r.parse(req.as_bytes()).is_ok_and(|s| s.is_complete()),
+                "{req}"
+            );
+            r.headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("edgeprobe-region"))
+                .count()
         };
         assert_eq!(parsed, 1, "exactly one region header: {req}");
     }
@@ -325,8 +488,18 @@ fn fetch_summary_shares_selection_and_excerpt() {
         ("CF-RAY".to_string(), "abc-CDG".to_string()),
     ];
     let body = b"<title>Connection timed out | example.com | Cloudflare</title>\n\tRay ID: abc";
-    let s = summarize_fetch_response(522, headers.into_iter(), body, false, Some("Welcome"), BodyRead::Ended);
-    assert_eq!(s.headers.keys().collect::<Vec<_>>(), vec!["cf-ray", "server"]);
+    let s = summarize_fetch_response(
+        522,
+        headers.into_iter(),
+        body,
+        false,
+        Some("Welcome"),
+        BodyRead::Ended,
+    );
+    assert_eq!(
+        s.headers.keys().collect::<Vec<_>>(),
+        vec!["cf-ray", "server"]
+    );
     assert_eq!(
         s.body_excerpt.as_deref(),
         Some("<title>Connection timed out | example.com | Cloudflare</title> Ray ID: abc")
@@ -341,9 +514,25 @@ fn fetch_summary_shares_selection_and_excerpt() {
 #[test]
 fn fetch_summary_flags_a_body_that_broke_off() {
     let cl = |n: &str| vec![("content-length".to_string(), n.to_string())];
-    let short = summarize_fetch_response(200, cl("1000").into_iter(), b"0123456789", false, Some("ok"), BodyRead::Ended);
-    assert!(short.body_error.as_deref().is_some_and(|e| e.contains("10 of 1000")), "{short:?}");
-    assert_eq!(short.keyword_found, None, "a missing keyword in a broken body proves nothing");
+    let short = summarize_fetch_response(
+        200,
+        cl("1000").into_iter(),
+        b"0123456789",
+        false,
+        Some("ok"),
+        BodyRead::Ended,
+    );
+    assert!(
+        short
+            .body_error
+            .as_deref()
+            .is_some_and(|e| e.contains("10 of 1000")),
+        "{short:?}"
+    );
+    assert_eq!(
+        short.keyword_found, None,
+        "a missing keyword in a broken body proves nothing"
+    );
 
     let broken = summarize_fetch_response(
         200,
@@ -363,15 +552,39 @@ fn fetch_summary_flags_a_body_that_broke_off() {
 
     // HEAD: nothing read, nothing wrong; capped: longer than the cap is not short.
     assert_eq!(
-        summarize_fetch_response(200, cl("1000").into_iter(), b"", false, None, BodyRead::NotRead).body_error,
+        summarize_fetch_response(
+            200,
+            cl("1000").into_iter(),
+            b"",
+            false,
+            None,
+            BodyRead::NotRead
+        )
+        .body_error,
         None
     );
     assert_eq!(
-        summarize_fetch_response(200, cl("1000").into_iter(), b"0123", true, None, BodyRead::Ended).body_error,
+        summarize_fetch_response(
+            200,
+            cl("1000").into_iter(),
+            b"0123",
+            true,
+            None,
+            BodyRead::Ended
+        )
+        .body_error,
         None
     );
     assert_eq!(
-        summarize_fetch_response(200, cl("4").into_iter(), b"0123", false, None, BodyRead::Ended).body_error,
+        summarize_fetch_response(
+            200,
+            cl("4").into_iter(),
+            b"0123",
+            false,
+            None,
+            BodyRead::Ended
+        )
+        .body_error,
         None
     );
 }
@@ -394,7 +607,12 @@ fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
 /// on chunking; everything else must not.
 fn normalized(step: HttpStep) -> HttpStep {
     match step {
-        HttpStep::Failed { failure, ms, detail, .. } => HttpStep::Failed {
+        HttpStep::Failed {
+            failure,
+            ms,
+            detail,
+            ..
+        } => HttpStep::Failed {
             failure,
             ms,
             detail,
@@ -460,8 +678,20 @@ fn byte_by_byte_feeding_gives_the_same_answers() {
     ] {
         let bytes = fixture(name);
         let singles: Vec<&[u8]> = bytes.chunks(1).collect();
-        let whole = normalized(run(&[&bytes], false, 4096, Some("Welcome home"), StreamEnd::Eof));
-        let split = normalized(run(&singles, false, 4096, Some("Welcome home"), StreamEnd::Eof));
+        let whole = normalized(run(
+            &[&bytes],
+            false,
+            4096,
+            Some("Welcome home"),
+            StreamEnd::Eof,
+        ));
+        let split = normalized(run(
+            &singles,
+            false,
+            4096,
+            Some("Welcome home"),
+            StreamEnd::Eof,
+        ));
         assert_eq!(whole, split, "{name}");
     }
 }

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use edgeprobe_core::monitor::Monitor;
-use edgeprobe_core::observation::{EdgeFailure, RegionReport};
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::limits::{FANOUT_MARGIN_MS, MAX_CONNECTIONS_IN_FLIGHT};
+use edgeprobe_core::monitor::Monitor;
+use edgeprobe_core::observation::{EdgeFailure, RegionReport};
 use edgeprobe_core::round::*;
 use edgeprobe_core::time::UnixMillis;
 use edgeprobe_testkit::builders;
@@ -64,11 +64,21 @@ fn assert_sound(plan: &BatchPlan, batch: &[&Monitor]) {
     let mut seen: Vec<usize> = plan.waves.iter().flatten().copied().collect();
     seen.sort_unstable();
     assert_eq!(seen, (0..batch.len()).collect::<Vec<_>>(), "{plan:?}");
-    assert!(connections(plan, batch).iter().all(|&c| c <= MAX_CONNECTIONS_IN_FLIGHT), "{plan:?}");
+    assert!(
+        connections(plan, batch)
+            .iter()
+            .all(|&c| c <= MAX_CONNECTIONS_IN_FLIGHT),
+        "{plan:?}"
+    );
     let worst: i64 = plan
         .waves
         .iter()
-        .map(|w| w.iter().map(|&i| i64::from(batch[i].timeout_ms)).max().unwrap_or(0))
+        .map(|w| {
+            w.iter()
+                .map(|&i| i64::from(batch[i].timeout_ms))
+                .max()
+                .unwrap_or(0)
+        })
         .sum();
     assert_eq!(plan.worst_case_ms, worst, "{plan:?}");
     assert!(plan.deadline(0) >= worst + FANOUT_MARGIN_MS);
@@ -79,14 +89,23 @@ fn deadline_counts_waves_of_six_connections() {
     let with_origin = monitor("a", &["weur"], true, 3000);
     let edge_only = monitor("b", &["weur"], false, 1000);
     // 2 connections: one wave of the slowest timeout.
-    assert_eq!(deadline(100, &[&with_origin]), 100 + 3000 + FANOUT_MARGIN_MS);
+    assert_eq!(
+        deadline(100, &[&with_origin]),
+        100 + 3000 + FANOUT_MARGIN_MS
+    );
     // 3 monitors with origins = 6 connections: still one wave.
-    assert_eq!(deadline(0, &[&with_origin, &with_origin, &with_origin]), 3000 + FANOUT_MARGIN_MS);
+    assert_eq!(
+        deadline(0, &[&with_origin, &with_origin, &with_origin]),
+        3000 + FANOUT_MARGIN_MS
+    );
     // 30 monitors with origins = 60 connections: ten waves.
     let thirty: Vec<&Monitor> = std::iter::repeat_n(&with_origin, 30).collect();
     assert_eq!(deadline(0, &thirty), 10 * 3000 + FANOUT_MARGIN_MS);
     // The slowest timeout sets the wave length.
-    assert_eq!(deadline(0, &[&edge_only, &with_origin]), 3000 + FANOUT_MARGIN_MS);
+    assert_eq!(
+        deadline(0, &[&edge_only, &with_origin]),
+        3000 + FANOUT_MARGIN_MS
+    );
     assert_eq!(deadline(0, &[]), FANOUT_MARGIN_MS);
     // (Formerly `schedule::round_deadline`'s test: the one deadline rule saturates.)
     let huge = BatchPlan {
@@ -133,18 +152,26 @@ fn plans_for_mixed_batches_table() {
         (vec![&o2; 4], vec![6, 2], 4_000),
         // Slow monitors share waves instead of each stretching one.
         (
-            vec![&e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10],
+            vec![
+                &e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10, &e1, &e10,
+            ],
             vec![6, 6],
             11_000,
         ),
         // 24 edge-only + 1 origin (the integration test's batch): 26 connections, 5 waves.
         (
-            std::iter::repeat_n(&e1, 24).chain(std::iter::once(&o2)).collect(),
+            std::iter::repeat_n(&e1, 24)
+                .chain(std::iter::once(&o2))
+                .collect(),
             vec![6, 6, 6, 6, 2],
             2_000 + 4 * 1_000,
         ),
         // Widest first within a timeout, slowest first overall: both origins lead wave 1.
-        (vec![&o10, &e1, &e1, &e1, &e1, &o2], vec![6, 2], 10_000 + 1_000),
+        (
+            vec![&o10, &e1, &e1, &e1, &e1, &o2],
+            vec![6, 2],
+            10_000 + 1_000,
+        ),
     ];
     for (batch, want_connections, want_worst) in cases {
         let plan = BatchPlan::for_monitors(&batch);
@@ -186,7 +213,10 @@ fn reports_are_assembled_per_region_and_failures_become_unanswered() {
     ];
     let batches = region_batches(&ms);
     let mut answers = BTreeMap::new();
-    answers.insert("weur".to_string(), RegionAnswer::Reports(vec![probed("weur", Some(200))]));
+    answers.insert(
+        "weur".to_string(),
+        RegionAnswer::Reports(vec![probed("weur", Some(200))]),
+    );
     answers.insert(
         "enam".to_string(),
         RegionAnswer::Reports(vec![probed("enam", Some(502)), probed("enam", Some(200))]),
@@ -210,10 +240,16 @@ fn reports_are_assembled_per_region_and_failures_become_unanswered() {
 
 #[test]
 fn a_malformed_region_answer_is_not_trusted() {
-    let ms = vec![monitor("a", &["weur"], false, 5000), monitor("b", &["weur"], false, 5000)];
+    let ms = vec![
+        monitor("a", &["weur"], false, 5000),
+        monitor("b", &["weur"], false, 5000),
+    ];
     let batches = region_batches(&ms);
     let mut answers = BTreeMap::new();
-    answers.insert("weur".to_string(), RegionAnswer::Reports(vec![probed("weur", Some(200))]));
+    answers.insert(
+        "weur".to_string(),
+        RegionAnswer::Reports(vec![probed("weur", Some(200))]),
+    );
     let a = reports_for(0, &ms[0], &batches, &answers);
     assert!(
         matches!(&a[0], RegionReport::Unanswered { reason, .. } if reason.contains("1 reports for 2")),
@@ -244,10 +280,18 @@ fn observation_rows_cover_every_path_and_unanswered_region() {
     let rows = observation_rows(&m, &reports);
     assert_eq!(rows.len(), 2);
     assert_eq!(
-        (rows[0].region.as_str(), rows[0].path, rows[0].ok, rows[0].latency_ms),
+        (
+            rows[0].region.as_str(),
+            rows[0].path,
+            rows[0].ok,
+            rows[0].latency_ms
+        ),
         ("weur", Some(PathKind::Edge), Some(false), Some(12))
     );
-    assert_eq!((rows[1].region.as_str(), rows[1].path, rows[1].ok), ("apac", None, None));
+    assert_eq!(
+        (rows[1].region.as_str(), rows[1].path, rows[1].ok),
+        ("apac", None, None)
+    );
     assert_eq!(
         rows.iter().map(|r| path_column(r.path)).collect::<Vec<_>>(),
         ["edge", "none"]
@@ -257,7 +301,10 @@ fn observation_rows_cover_every_path_and_unanswered_region() {
 
 #[test]
 fn missed_slots_step_back_one_interval_each() {
-    assert_eq!(missed_slots(600_000, 60_000, 3), vec![420_000, 480_000, 540_000]);
+    assert_eq!(
+        missed_slots(600_000, 60_000, 3),
+        vec![420_000, 480_000, 540_000]
+    );
     assert!(missed_slots(600_000, 60_000, 0).is_empty());
 }
 
@@ -267,7 +314,16 @@ fn missed_slots_step_back_one_interval_each() {
 fn stored_kind_and_path_strings_are_stable() {
     let kinds: Vec<(&str, String)> = RoundKind::ALL
         .iter()
-        .map(|k| (k.as_str(), serde_json::to_value(k).unwrap().as_str().unwrap().to_string()))
+        .map(|k| {
+            (
+                k.as_str(),
+                serde_json::to_value(k)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,

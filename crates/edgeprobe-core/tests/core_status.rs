@@ -3,8 +3,8 @@
 
 use edgeprobe_core::monitor::Expectations;
 use edgeprobe_core::observation::{
-    CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionReport, ResponseSummary,
-    TlsStep,
+    CertificateInfo, ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep,
+    OriginObservation, RegionReport, ResponseSummary, TlsStep,
 };
 use edgeprobe_core::status::{summarize_region, PathSummary, RegionSummary};
 use edgeprobe_testkit::builders;
@@ -112,14 +112,24 @@ fn origin_labels_name_the_first_failing_layer() {
             HttpStep::NotAttempted,
             "tls error",
         ),
-        (ok_connect(), tls_ok(), http_failed(HttpFailure::EmptyReply), "empty reply"),
+        (
+            ok_connect(),
+            tls_ok(),
+            http_failed(HttpFailure::EmptyReply),
+            "empty reply",
+        ),
         (
             ok_connect(),
             tls_ok(),
             http_failed(HttpFailure::InvalidStatusLine),
             "bad status line",
         ),
-        (ok_connect(), tls_ok(), http_failed(HttpFailure::InvalidHeader), "bad header"),
+        (
+            ok_connect(),
+            tls_ok(),
+            http_failed(HttpFailure::InvalidHeader),
+            "bad header",
+        ),
         (
             ok_connect(),
             tls_ok(),
@@ -132,9 +142,24 @@ fn origin_labels_name_the_first_failing_layer() {
             http_failed(HttpFailure::BodyShorterThanContentLength),
             "short body",
         ),
-        (ok_connect(), tls_ok(), http_failed(HttpFailure::Reset), "reset"),
-        (ok_connect(), tls_ok(), http_failed(HttpFailure::TimeoutBeforeHeaders), "timeout"),
-        (ok_connect(), tls_ok(), http_failed(HttpFailure::TimeoutInBody), "slow body"),
+        (
+            ok_connect(),
+            tls_ok(),
+            http_failed(HttpFailure::Reset),
+            "reset",
+        ),
+        (
+            ok_connect(),
+            tls_ok(),
+            http_failed(HttpFailure::TimeoutBeforeHeaders),
+            "timeout",
+        ),
+        (
+            ok_connect(),
+            tls_ok(),
+            http_failed(HttpFailure::TimeoutInBody),
+            "slow body",
+        ),
         (
             ok_connect(),
             TlsStep::NotApplicable,
@@ -143,7 +168,10 @@ fn origin_labels_name_the_first_failing_layer() {
         ),
     ];
     for (connect, tls, http, label) in cases {
-        let report = probe(EdgeOutcome::Response(response(200, None)), origin(connect, tls, http));
+        let report = probe(
+            EdgeOutcome::Response(response(200, None)),
+            origin(connect, tls, http),
+        );
         let s = summarize_region(&report, &Expectations::default());
         let o = s.origin.expect("origin configured");
         assert_eq!(o.label, label);
@@ -198,7 +226,10 @@ fn responses_are_labelled_by_status_and_judged_by_expectations() {
         statuses: vec![(204, 204)],
         ..Expectations::default()
     };
-    let s = summarize_region(&probe(EdgeOutcome::Response(response(200, None)), None), &only_204);
+    let s = summarize_region(
+        &probe(EdgeOutcome::Response(response(200, None)), None),
+        &only_204,
+    );
     assert!(!s.edge.expect("edge").ok);
     assert_eq!(s.origin, None, "no origin configured");
 }
@@ -213,8 +244,16 @@ fn edge_failures_have_labels_and_no_latency() {
         (EdgeFailure::Other, "error"),
     ];
     for (failure, label) in cases {
-        let report = probe(EdgeOutcome::Failed { failure, detail: d() }, None);
-        let edge = summarize_region(&report, &Expectations::default()).edge.expect("edge");
+        let report = probe(
+            EdgeOutcome::Failed {
+                failure,
+                detail: d(),
+            },
+            None,
+        );
+        let edge = summarize_region(&report, &Expectations::default())
+            .edge
+            .expect("edge");
         assert_eq!(
             edge,
             PathSummary {

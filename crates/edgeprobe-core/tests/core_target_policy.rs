@@ -3,6 +3,10 @@
 //! connecting; these tests drive that seam and what the core makes of its report: the round is
 //! recorded, inconclusive, says why, and sends nothing.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::builders as common;
 
 use common::{links, monitor, T0};
@@ -28,7 +32,10 @@ fn saved_under_loose_policy() -> Monitor {
 }
 
 fn reports(m: &Monitor, allow_private: bool) -> Vec<Option<RegionReport>> {
-    m.regions.iter().map(|r| refused_report(m, r, allow_private)).collect()
+    m.regions
+        .iter()
+        .map(|r| refused_report(m, r, allow_private))
+        .collect()
 }
 
 #[test]
@@ -38,14 +45,23 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
         reports(&m, true).iter().all(Option::is_none),
         "allowed while private targets are allowed"
     );
-    let refused: Vec<RegionReport> = reports(&m, false).into_iter().map(|r| r.expect("refused")).collect();
+    let refused: Vec<RegionReport> = reports(&m, false)
+        .into_iter()
+        .map(|r| r.expect("refused"))
+        .collect();
     assert_eq!(refused.len(), m.regions.len());
     for (report, region) in refused.iter().zip(&m.regions) {
         match report {
             RegionReport::Refused { region: r, reason } => {
                 assert_eq!(r, region);
-                assert!(reason.contains("origin host") && reason.contains("private"), "{reason}");
-                assert!(!reason.contains("10.0.0.5"), "the address is not echoed: {reason}");
+                assert!(
+                    reason.contains("origin host") && reason.contains("private"),
+                    "{reason}"
+                );
+                assert!(
+                    !reason.contains("10.0.0.5"),
+                    "the address is not echoed: {reason}"
+                );
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
@@ -59,8 +75,16 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
         now: T0,
     });
     assert_eq!(d.verdict, Verdict::Inconclusive);
-    assert!(d.summary().contains("refused by the target policy"), "{}", d.summary());
-    assert!(d.evidence.iter().all(|e| e.step == "policy"), "{:?}", d.evidence);
+    assert!(
+        d.summary().contains("refused by the target policy"),
+        "{}",
+        d.summary()
+    );
+    assert!(
+        d.evidence.iter().all(|e| e.step == "policy"),
+        "{:?}",
+        d.evidence
+    );
     assert_eq!(d.evidence.len(), m.regions.len());
 
     // Recorded: one row per region, classified as a refusal (not a probe, not unanswered).
@@ -69,7 +93,9 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
     for row in &rows {
         assert_eq!(path_column(row.path), "none");
         assert!(
-            row.data["refused_by_policy"].as_str().is_some_and(|r| r.contains("private")),
+            row.data["refused_by_policy"]
+                .as_str()
+                .is_some_and(|r| r.contains("private")),
             "{:?}",
             row.data
         );
@@ -90,7 +116,9 @@ fn a_monitor_saved_under_a_looser_policy_is_not_probed() {
         };
         let (next, effects) = step(state, &input, &m, || "inc_1".to_string());
         assert!(
-            !effects.iter().any(|e| matches!(e, Effect::Send(_) | Effect::OpenIncident(_))),
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::Send(_) | Effect::OpenIncident(_))),
             "round {i}: {effects:?}"
         );
         state = next;

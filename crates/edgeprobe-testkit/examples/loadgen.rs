@@ -88,15 +88,36 @@ fn pct(v: &[u64], q: f64) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let base = args.first().cloned().unwrap_or_else(|| "http://127.0.0.1:8787".into());
-    let secs: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5).clamp(1, 60);
-    let conns: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(4).clamp(1, 32);
+    let base = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:8787".into());
+    let secs: u64 = args
+        .get(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5)
+        .clamp(1, 60);
+    let conns: usize = args
+        .get(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(4)
+        .clamp(1, 32);
     let mut paths: Vec<String> = args.iter().skip(3).cloned().collect();
     if paths.is_empty() {
         paths = vec!["/status".into(), "/api/v1/openapi.json".into()];
     }
-    let url = url::Url::parse(&base).expect("a base URL such as http://127.0.0.1:8787");
-    let host = url.host_str().unwrap_or("").trim_matches(|c| c == '[' || c == ']').to_string();
+    let url = match url::Url::parse(&base) {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("loadgen: {base:?} is not a base URL such as http://127.0.0.1:8787: {e}");
+            std::process::exit(2);
+        }
+    };
+    let host = url
+        .host_str()
+        .unwrap_or("")
+        .trim_matches(|c| c == '[' || c == ']')
+        .to_string();
     assert!(
         matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1"),
         "loopback targets only, got {host}"

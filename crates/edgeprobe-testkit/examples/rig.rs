@@ -36,6 +36,18 @@ extern "C" fn on_signal(_: libc::c_int) {
     SIGNALLED.store(true, Ordering::SeqCst);
 }
 
+/// SIGTERM and SIGINT set [`SIGNALLED`] instead of killing the process, so the rig stops
+/// its servers and removes its files on the way out.
+#[allow(unsafe_code)] // signal(2): std cannot install a signal handler.
+fn install_signal_handlers() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGTERM, handler);
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
 struct Args {
     json: Option<PathBuf>,
     make_ca: Option<PathBuf>,
@@ -64,6 +76,7 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
+#[allow(unsafe_code)] // isatty(3)/fstat(2) on fd 0.
 fn stdin_is_pipe_or_tty() -> bool {
     // SAFETY: fstat/isatty on fd 0 with a zeroed, writable stat buffer.
     unsafe {
@@ -95,12 +108,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        libc::signal(libc::SIGTERM, handler);
-        libc::signal(libc::SIGINT, handler);
-    }
+    install_signal_handlers();
     let rig = match Rig::start(RigOptions::default()) {
         Ok(r) => r,
         Err(e) => {
@@ -109,14 +117,21 @@ fn main() -> ExitCode {
         }
     };
     if args.stale_setup {
-        if let Err(e) = rig.prime_cache("stale_cache").and_then(|_| rig.stop_origin("stale_cache")) {
+        if let Err(e) = rig
+            .prime_cache("stale_cache")
+            .and_then(|_| rig.stop_origin("stale_cache"))
+        {
             eprintln!("could not set up stale_cache: {e}");
             return ExitCode::FAILURE;
         }
     }
 
     for c in rig.cases() {
-        let skipped = c.skipped.as_deref().map(|r| format!("  SKIPPED: {r}")).unwrap_or_default();
+        let skipped = c
+            .skipped
+            .as_deref()
+            .map(|r| format!("  SKIPPED: {r}"))
+            .unwrap_or_default();
         println!(
             "{:<22} {:<28} front {:<26} origin {}://{}:{}{skipped}",
             c.name, c.expected, c.front_url, c.origin_scheme, c.origin_host, c.origin_port
@@ -144,12 +159,14 @@ fn main() -> ExitCode {
     if args.watch_stdin && stdin_is_pipe_or_tty() {
         let flag = stdin_closed.clone();
         // Left blocked in read if a signal ends the run first; the process exit reclaims it.
-        let _ = thread::Builder::new().name("stdin-eof".into()).spawn(move || {
-            let mut sink = [0u8; 1024];
-            let mut stdin = std::io::stdin();
-            while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
-            flag.store(true, Ordering::SeqCst);
-        });
+        let _ = thread::Builder::new()
+            .name("stdin-eof".into())
+            .spawn(move || {
+                let mut sink = [0u8; 1024];
+                let mut stdin = std::io::stdin();
+                while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+                flag.store(true, Ordering::SeqCst);
+            });
     }
     while !SIGNALLED.load(Ordering::SeqCst) && !stdin_closed.load(Ordering::SeqCst) {
         thread::sleep(Duration::from_millis(100));

@@ -15,7 +15,9 @@ use std::collections::BTreeMap;
 
 use edgeprobe_core::alerting::Links;
 use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Severity, Verdict};
-use edgeprobe_core::monitor::{ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme};
+use edgeprobe_core::monitor::{
+    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme,
+};
 use edgeprobe_core::observation::*;
 use edgeprobe_core::time::UnixMillis;
 
@@ -99,10 +101,22 @@ pub fn diagnosis(round: Round) -> Diagnosis {
             .collect::<Vec<_>>()
     };
     let (verdict, severity, affected, healthy, unanswered) = match round {
-        Round::Healthy => (Verdict::Healthy, Severity::Ok, vec![], names(&REGIONS), vec![]),
+        Round::Healthy => (
+            Verdict::Healthy,
+            Severity::Ok,
+            vec![],
+            names(&REGIONS),
+            vec![],
+        ),
         Round::Fail(v, rs) => (v, Severity::Critical, names(rs), others(rs), vec![]),
         Round::FailRestUnanswered(v, rs) => (v, Severity::Critical, names(rs), vec![], others(rs)),
-        Round::NoAnswer => (Verdict::Inconclusive, Severity::Ok, vec![], vec![], names(&REGIONS)),
+        Round::NoAnswer => (
+            Verdict::Inconclusive,
+            Severity::Ok,
+            vec![],
+            vec![],
+            names(&REGIONS),
+        ),
     };
     let sorted = |mut v: Vec<String>| {
         v.sort();
@@ -212,8 +226,10 @@ pub const CLOUDFRONT: &[(&str, &str)] = &[
     ("x-cache", "Error from cloudfront"),
     ("x-amz-cf-pop", "CDG50-C1"),
 ];
-pub const CF_521: &str = "<title>example.com | 521: Web server is down</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
-pub const CF_522: &str = "<title>example.com | 522: Connection timed out</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
+pub const CF_521: &str =
+    "<title>example.com | 521: Web server is down</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
+pub const CF_522: &str =
+    "<title>example.com | 522: Connection timed out</title> Cloudflare Ray ID: 8f1c2a3b4c5d6e7f";
 pub const NGINX_502: &str = "<html> <head><title>502 Bad Gateway</title></head> <body> <center><h1>502 Bad Gateway</h1></center> <hr><center>nginx/1.22.1</center> </body> </html>";
 pub const NGINX_504: &str = "<html> <head><title>504 Gateway Time-out</title></head> <body> <center><h1>504 Gateway Time-out</h1></center> <hr><center>nginx</center> </body> </html>";
 pub const CLOUDFRONT_502: &str =
@@ -291,7 +307,11 @@ pub fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> OriginObser
 }
 
 pub fn origin_ok(status: u16, ttfb_ms: u32) -> OriginObservation {
-    let body = if status >= 400 { "error from the app" } else { "" };
+    let body = if status >= 400 {
+        "error from the app"
+    } else {
+        ""
+    };
     origin(
         ConnectStep::Ok { ms: 1 },
         TlsStep::NotApplicable,
@@ -315,7 +335,11 @@ pub fn origin_refused() -> OriginObservation {
 }
 
 pub fn origin_connect_timeout() -> OriginObservation {
-    origin(ConnectStep::TimedOut { ms: 10_000 }, TlsStep::NotAttempted, HttpStep::NotAttempted)
+    origin(
+        ConnectStep::TimedOut { ms: 10_000 },
+        TlsStep::NotAttempted,
+        HttpStep::NotAttempted,
+    )
 }
 
 pub fn origin_no_route() -> OriginObservation {
@@ -375,7 +399,11 @@ pub fn origin_http_fail(failure: HttpFailure) -> OriginObservation {
     )
 }
 
-pub fn probed(region: &str, edge: EdgeObservation, origin: Option<OriginObservation>) -> RegionReport {
+pub fn probed(
+    region: &str,
+    edge: EdgeObservation,
+    origin: Option<OriginObservation>,
+) -> RegionReport {
     RegionReport::Probed(RegionProbe {
         region: region.into(),
         colo: Some("CDG".into()),

@@ -13,6 +13,10 @@
 //!
 //! Test code only: nothing here is linked into the Worker.
 
+// Dependencies this crate lists but does not use are a warning (an error under `make test`'s
+// clippy gate); not for the unit-test build, which also sees the dev-dependencies.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod builders;
 pub mod rig;
 pub mod snapshots;

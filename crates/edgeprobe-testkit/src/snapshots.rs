@@ -29,9 +29,15 @@ pub fn settings(area: &str) -> insta::Settings {
 /// What insta's text comparison cannot see, checked exactly: `actual` has no carriage return
 /// and its trailing whitespace is exactly `ending` (`""` or `"\n"`).
 pub fn assert_exact_ending(name: &str, actual: &str, ending: &str) {
-    assert!(!actual.contains('\r'), "{name}: the output contains a carriage return");
+    assert!(
+        !actual.contains('\r'),
+        "{name}: the output contains a carriage return"
+    );
     let tail = &actual[actual.trim_end().len()..];
-    assert_eq!(tail, ending, "{name}: the output's trailing whitespace changed");
+    assert_eq!(
+        tail, ending,
+        "{name}: the output's trailing whitespace changed"
+    );
 }
 
 /// Compares `$actual` (a `&str`/`String`) with `tests/fixtures/<$area>/<$name>.snap` byte for
@@ -57,7 +63,13 @@ mod tests {
     fn the_ending_is_compared_exactly() {
         assert_exact_ending("a", "<svg/>", "");
         assert_exact_ending("b", "<html>\n</html>\n", "\n");
-        for (actual, ending) in [("x\n", ""), ("x", "\n"), ("x\n\n", "\n"), ("x \n", "\n"), ("a\r\nb\n", "\n")] {
+        for (actual, ending) in [
+            ("x\n", ""),
+            ("x", "\n"),
+            ("x\n\n", "\n"),
+            ("x \n", "\n"),
+            ("a\r\nb\n", "\n"),
+        ] {
             let caught = std::panic::catch_unwind(|| assert_exact_ending("c", actual, ending));
             assert!(caught.is_err(), "{actual:?} passed with ending {ending:?}");
         }

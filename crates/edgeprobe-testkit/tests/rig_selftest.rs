@@ -8,6 +8,10 @@
 //! Outside a private namespace the script created (and marked), the firewall cases are
 //! skipped and say so on stderr.
 
+// Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
+// clippy::unwrap_used/expect_used are for production code; see clippy.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use edgeprobe_testkit::rig;
 
 use std::io::{Read, Write};
@@ -28,7 +32,8 @@ type Check = Result<(), String>;
 fn front(case: &Case) -> Result<(rig::RawResponse, Duration), String> {
     let port = port_of(&case.front_url)?;
     let started = Instant::now();
-    let r = http_get(port, "/", FRONT_TIMEOUT).map_err(|e| format!("front of {}: {e}", case.name))?;
+    let r =
+        http_get(port, "/", FRONT_TIMEOUT).map_err(|e| format!("front of {}: {e}", case.name))?;
     Ok((r, started.elapsed()))
 }
 
@@ -52,7 +57,10 @@ fn expect_status(case: &Case, want: u16, within: Option<(Duration, Duration)>) -
     }
     if let Some((min, max)) = within {
         if took < min || took > max {
-            return Err(format!("{}: front took {took:?}, expected between {min:?} and {max:?}", case.name));
+            return Err(format!(
+                "{}: front took {took:?}, expected between {min:?} and {max:?}",
+                case.name
+            ));
         }
     }
     Ok(())
@@ -65,8 +73,10 @@ fn direct_raw(case: &Case) -> Result<Vec<u8>, String> {
 /// Everything 127.0.0.1:`port` sends back to a GET, unparsed.
 fn raw_get(port: u16) -> Result<Vec<u8>, String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|e| format!("connect to {port}: {e}"))?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).map_err(|e| e.to_string())?;
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| format!("connect to {port}: {e}"))?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))
+        .map_err(|e| e.to_string())?;
     s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
@@ -92,8 +102,14 @@ fn expect_refused(case: &Case) -> Check {
     let addr = SocketAddr::from(([127, 0, 0, 1], case.origin_port));
     match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => Ok(()),
-        Err(e) => Err(format!("{}: direct connect failed with {e}, expected refused", case.name)),
-        Ok(_) => Err(format!("{}: direct connect succeeded, expected refused", case.name)),
+        Err(e) => Err(format!(
+            "{}: direct connect failed with {e}, expected refused",
+            case.name
+        )),
+        Ok(_) => Err(format!(
+            "{}: direct connect succeeded, expected refused",
+            case.name
+        )),
     }
 }
 
@@ -116,7 +132,8 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             let (r, _) = front(case)?;
             // nginx has already passed on 200 and the length when the origin dies: the client
             // sees a truncated body, as behind a real CDN.
-            if r.status != 200 || r.header("content-length") != Some("1000") || r.body.len() >= 1000 {
+            if r.status != 200 || r.header("content-length") != Some("1000") || r.body.len() >= 1000
+            {
                 return Err(format!(
                     "crash: {} len {:?} body {} bytes",
                     r.status,
@@ -125,9 +142,16 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
                 ));
             }
             let raw = direct_raw(case)?;
-            let body_start = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
+            let body_start = raw
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|i| i + 4)
+                .unwrap_or(raw.len());
             if raw.len() - body_start != 10 {
-                return Err(format!("crash: direct body has {} bytes, expected 10", raw.len() - body_start));
+                return Err(format!(
+                    "crash: direct body has {} bytes, expected 10",
+                    raw.len() - body_start
+                ));
             }
             Ok(())
         }
@@ -147,7 +171,9 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
         "malformed_header" => {
             expect_status(case, 502, None)?;
             let raw = direct_raw(case)?;
-            if !String::from_utf8_lossy(&raw).contains("\r\nThis Header Has Spaces And No Colon\r\n") {
+            if !String::from_utf8_lossy(&raw)
+                .contains("\r\nThis Header Has Spaces And No Colon\r\n")
+            {
                 return Err("malformed_header: direct answer lacks the bad header".into());
             }
             Ok(())
@@ -162,8 +188,16 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             }
         }
         // Upper bounds leave room for a loaded machine but stay below the slow origin's 5 s.
-        "slow_origin" => expect_status(case, 504, Some((Duration::from_millis(2900), Duration::from_millis(4500)))),
-        "hang" => expect_status(case, 504, Some((Duration::from_millis(2900), Duration::from_millis(4500)))),
+        "slow_origin" => expect_status(
+            case,
+            504,
+            Some((Duration::from_millis(2900), Duration::from_millis(4500))),
+        ),
+        "hang" => expect_status(
+            case,
+            504,
+            Some((Duration::from_millis(2900), Duration::from_millis(4500))),
+        ),
         "app_500" | "app_503" => {
             let want = if case.name == "app_500" { 500 } else { 503 };
             let (r, _) = front(case)?;
@@ -187,7 +221,9 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             rig.stop_origin(case.name).map_err(|e| e.to_string())?;
             expect_refused(case)?;
             let (r, _) = front(case)?;
-            if r.status != 200 || r.header("x-cache-status") != Some("STALE") || !String::from_utf8_lossy(&r.body).contains("edgeprobe-ok")
+            if r.status != 200
+                || r.header("x-cache-status") != Some("STALE")
+                || !String::from_utf8_lossy(&r.body).contains("edgeprobe-ok")
             {
                 return Err(format!(
                     "stale_cache: after stop got {} with X-Cache-Status {:?}",
@@ -199,15 +235,25 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             expect_direct_prefix(case, b"HTTP/1.1 200 OK")
         }
         "origin_blocks_cdn" => {
-            expect_status(case, 504, Some((Duration::from_millis(1900), Duration::from_millis(3500))))?;
+            expect_status(
+                case,
+                504,
+                Some((Duration::from_millis(1900), Duration::from_millis(3500))),
+            )?;
             expect_direct_prefix(case, b"HTTP/1.1 200 OK")
         }
         "origin_unreachable" => {
-            expect_status(case, 504, Some((Duration::from_millis(1900), Duration::from_millis(3500))))?;
+            expect_status(
+                case,
+                504,
+                Some((Duration::from_millis(1900), Duration::from_millis(3500))),
+            )?;
             let addr = SocketAddr::from(([127, 0, 0, 1], case.origin_port));
             match TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ok(()),
-                other => Err(format!("origin_unreachable: direct connect gave {other:?}, expected a timeout")),
+                other => Err(format!(
+                    "origin_unreachable: direct connect gave {other:?}, expected a timeout"
+                )),
             }
         }
         "dns_failure" => {
@@ -216,7 +262,9 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             if log.contains("could not be resolved (3: Host not found)") {
                 Ok(())
             } else {
-                Err(format!("dns_failure: nginx error log lacks the NXDOMAIN failure:\n{log}"))
+                Err(format!(
+                    "dns_failure: nginx error log lacks the NXDOMAIN failure:\n{log}"
+                ))
             }
         }
         "front_misrouted" => {
@@ -234,24 +282,43 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
         "one_region_blocked" => {
             let port = port_of(&case.front_url)?;
             let get = |region: Option<&str>| {
-                let headers: Vec<(&str, &str)> = region.map(|r| ("edgeprobe-region", r)).into_iter().collect();
-                http_get_with_headers(port, "/", &headers, FRONT_TIMEOUT).map_err(|e| format!("one_region_blocked {region:?}: {e}"))
+                let headers: Vec<(&str, &str)> = region
+                    .map(|r| ("edgeprobe-region", r))
+                    .into_iter()
+                    .collect();
+                http_get_with_headers(port, "/", &headers, FRONT_TIMEOUT)
+                    .map_err(|e| format!("one_region_blocked {region:?}: {e}"))
             };
-            for (region, want) in [(None, 200), (Some("weur"), 200), (Some("enam"), 200), (Some(rig::BLOCKED_REGION), 502)] {
+            for (region, want) in [
+                (None, 200),
+                (Some("weur"), 200),
+                (Some("enam"), 200),
+                (Some(rig::BLOCKED_REGION), 502),
+            ] {
                 let r = get(region)?;
                 if r.status != want {
-                    return Err(format!("one_region_blocked: region {region:?} got {} instead of {want}", r.status));
+                    return Err(format!(
+                        "one_region_blocked: region {region:?} got {} instead of {want}",
+                        r.status
+                    ));
                 }
             }
             expect_direct_prefix(case, b"HTTP/1.1 200 OK")?;
             // nginx saw the header: what the worker test relies on to prove probes send it.
             let log = rig.probe_requests();
             let logged = |port: u16, from: &str, region: &str, status: u16| {
-                log.iter().any(|l| l.port == port && l.from == from && l.region == region && l.status == status)
+                log.iter().any(|l| {
+                    l.port == port && l.from == from && l.region == region && l.status == status
+                })
             };
             let origin = rig.regional_origin_port();
-            if !(logged(port, "127.0.0.1", rig::BLOCKED_REGION, 502) && logged(port, "127.0.0.1", "weur", 200) && logged(origin, "127.0.0.2", "weur", 200)) {
-                return Err(format!("one_region_blocked: the probe log lacks the requests just made: {log:?}"));
+            if !(logged(port, "127.0.0.1", rig::BLOCKED_REGION, 502)
+                && logged(port, "127.0.0.1", "weur", 200)
+                && logged(origin, "127.0.0.2", "weur", 200))
+            {
+                return Err(format!(
+                    "one_region_blocked: the probe log lacks the requests just made: {log:?}"
+                ));
             }
             Ok(())
         }
@@ -261,7 +328,10 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             let port = port_of(&case.front_url)?;
             let through_front = raw_get(port)?;
             if through_front != rig::origin::SSH_BANNER {
-                return Err(format!("not_http: front relayed {:?}", String::from_utf8_lossy(&through_front)));
+                return Err(format!(
+                    "not_http: front relayed {:?}",
+                    String::from_utf8_lossy(&through_front)
+                ));
             }
             expect_direct_prefix(case, b"SSH-2.0-")
         }
@@ -274,12 +344,18 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             if raw.contains("<center>nginx") {
                 Ok(())
             } else {
-                Err(format!("origin_upstream_down: direct answer is not nginx's own page: {raw}"))
+                Err(format!(
+                    "origin_upstream_down: direct answer is not nginx's own page: {raw}"
+                ))
             }
         }
         "origin_upstream_timeout" => {
             // Its proxy_read_timeout is 1 s, below the front's 3 s: the 504 is the origin's.
-            expect_status(case, 504, Some((Duration::from_millis(900), Duration::from_millis(2900))))?;
+            expect_status(
+                case,
+                504,
+                Some((Duration::from_millis(900), Duration::from_millis(2900))),
+            )?;
             expect_direct_prefix(case, b"HTTP/1.1 504 Gateway Time-out")
         }
         other => Err(format!("no self-test for case {other}: add one")),
@@ -295,7 +371,8 @@ fn accepts_tcp(case: &Case) -> Check {
 
 #[test]
 fn every_case_behaves_as_designed_through_the_front_and_directly() {
-    let rig = Rig::start(RigOptions::default()).unwrap_or_else(|e| panic!("rig failed to start: {e}"));
+    let rig =
+        Rig::start(RigOptions::default()).unwrap_or_else(|e| panic!("rig failed to start: {e}"));
     let started = Instant::now();
     let results: Vec<(String, Check)> = thread::scope(|scope| {
         let handles: Vec<_> = rig
@@ -306,13 +383,22 @@ fn every_case_behaves_as_designed_through_the_front_and_directly() {
             .collect();
         handles
             .into_iter()
-            .map(|(n, h)| (n.to_string(), h.join().unwrap_or_else(|_| Err(format!("{n}: check panicked")))))
+            .map(|(n, h)| {
+                (
+                    n.to_string(),
+                    h.join()
+                        .unwrap_or_else(|_| Err(format!("{n}: check panicked"))),
+                )
+            })
             .collect()
     });
     for c in rig.cases().iter().filter(|c| c.skipped.is_some()) {
         eprintln!("SKIPPED {}: {}", c.name, c.skipped.as_deref().unwrap_or(""));
     }
-    let failures: Vec<String> = results.iter().filter_map(|(_, r)| r.clone().err()).collect();
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(_, r)| r.clone().err())
+        .collect();
     eprintln!("checked {} cases in {:?}", results.len(), started.elapsed());
     assert!(
         failures.is_empty(),
@@ -329,7 +415,9 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
     let rig = Rig::start(opts.clone()).unwrap_or_else(|e| panic!("rig failed to start: {e}"));
     let private = rig::firewall::private_namespace_check(opts.netns_declared).is_ok();
     for name in ["origin_blocks_cdn", "origin_unreachable"] {
-        let case = rig.case(name).unwrap_or_else(|| panic!("case {name} missing"));
+        let case = rig
+            .case(name)
+            .unwrap_or_else(|| panic!("case {name} missing"));
         assert_eq!(
             case.skipped.is_none(),
             private,
@@ -344,10 +432,25 @@ fn firewall_cases_run_in_a_private_namespace_and_are_skipped_loudly_elsewhere() 
         assert!(!private, "private namespace but no firewall table");
         return;
     };
-    let tables = || String::from_utf8_lossy(&Command::new("nft").args(["list", "tables"]).output().expect("nft").stdout).into_owned();
-    assert!(tables().contains(&table), "table {table} missing while the rig runs");
+    let tables = || {
+        String::from_utf8_lossy(
+            &Command::new("nft")
+                .args(["list", "tables"])
+                .output()
+                .expect("nft")
+                .stdout,
+        )
+        .into_owned()
+    };
+    assert!(
+        tables().contains(&table),
+        "table {table} missing while the rig runs"
+    );
     drop(rig);
-    assert!(!tables().contains(&table), "table {table} left behind after drop");
+    assert!(
+        !tables().contains(&table),
+        "table {table} left behind after drop"
+    );
 }
 
 /// The firewall decision (src/rig/firewall.rs), on the facts it reads: allowed only with this
@@ -357,7 +460,10 @@ fn firewall_is_touched_only_in_a_namespace_the_script_created_and_marked() {
     use rig::firewall::{firewall_allowed, NamespaceFacts};
     let marked = NamespaceFacts {
         token: Some("3f9c1a".into()),
-        marker: Some(("/tmp/edgeprobe-netns.x".into(), Ok("token=3f9c1a\nnetns=net:[4026532300]\n".into()))),
+        marker: Some((
+            "/tmp/edgeprobe-netns.x".into(),
+            Ok("token=3f9c1a\nnetns=net:[4026532300]\n".into()),
+        )),
         netns: "net:[4026532300]".into(),
         interfaces: vec!["lo".into()],
     };
@@ -417,7 +523,10 @@ fn firewall_is_touched_only_in_a_namespace_the_script_created_and_marked() {
     refused(
         NamespaceFacts {
             token: Some(String::new()),
-            marker: Some(("/tmp/m".into(), Ok("token=\nnetns=net:[4026532300]\n".into()))),
+            marker: Some((
+                "/tmp/m".into(),
+                Ok("token=\nnetns=net:[4026532300]\n".into()),
+            )),
             ..marked.clone()
         },
         "empty token",
@@ -440,7 +549,10 @@ fn certificates_have_the_intended_properties() {
             .args(args)
             .output()
             .expect("run openssl");
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     // -checkend 0: fails when already expired; 30 days: fails when expiring within a month.
     assert!(
@@ -459,15 +571,24 @@ fn certificates_have_the_intended_properties() {
         !x509(&certs.expiring.cert, &["-noout", "-checkend", "2592000"]).0,
         "expiring cert does not expire within 30 days"
     );
-    let (_, wrong) = x509(&certs.wrong_host.cert, &["-noout", "-ext", "subjectAltName"]);
+    let (_, wrong) = x509(
+        &certs.wrong_host.cert,
+        &["-noout", "-ext", "subjectAltName"],
+    );
     assert!(
         wrong.contains("wrong-host.edgeprobe.invalid") && !wrong.contains("localhost"),
         "wrong-host SAN: {wrong}"
     );
     let (_, selfsigned) = x509(&certs.self_signed.cert, &["-noout", "-subject", "-issuer"]);
-    let lines: Vec<&str> = selfsigned.lines().map(|l| l.split_once('=').map(|(_, v)| v).unwrap_or(l)).collect();
+    let lines: Vec<&str> = selfsigned
+        .lines()
+        .map(|l| l.split_once('=').map(|(_, v)| v).unwrap_or(l))
+        .collect();
     assert_eq!(lines.len(), 2, "{selfsigned}");
-    assert_eq!(lines[0], lines[1], "self-signed cert: subject differs from issuer");
+    assert_eq!(
+        lines[0], lines[1],
+        "self-signed cert: subject differs from issuer"
+    );
     for (name, files) in [
         ("valid", &certs.valid),
         ("expiring", &certs.expiring),
@@ -492,7 +613,10 @@ fn certificates_have_the_intended_properties() {
         .arg(&certs.self_signed.cert)
         .output()
         .expect("verify");
-    assert!(!out.status.success(), "self-signed cert verifies against the test CA");
+    assert!(
+        !out.status.success(),
+        "self-signed cert verifies against the test CA"
+    );
 }
 
 /// The CA the scripts make before `wrangler dev` starts (examples/rig.rs --make-ca) is the one
@@ -516,7 +640,10 @@ fn rig_signs_its_leaves_with_a_ca_made_before_it_started() {
         ..RigOptions::default()
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    for (name, files) in [("valid", &rig.certs().valid), ("expiring", &rig.certs().expiring)] {
+    for (name, files) in [
+        ("valid", &rig.certs().valid),
+        ("expiring", &rig.certs().expiring),
+    ] {
         let out = Command::new("openssl")
             .args(["verify", "-CAfile"])
             .arg(&made.cert)
@@ -540,14 +667,32 @@ fn drop_stops_nginx_and_removes_files() {
     .unwrap_or_else(|e| panic!("{e}"));
     let front = port_of(&rig.case("healthy").expect("healthy case").front_url).expect("port");
     let origin = rig.case("healthy").expect("healthy case").origin_port;
-    let origin_proxy = rig.case("origin_upstream_down").expect("origin proxy case").origin_port;
-    let dir = rig.certs().ca.parent().and_then(Path::parent).expect("rig dir").to_path_buf();
+    let origin_proxy = rig
+        .case("origin_upstream_down")
+        .expect("origin proxy case")
+        .origin_port;
+    let dir = rig
+        .certs()
+        .ca
+        .parent()
+        .and_then(Path::parent)
+        .expect("rig dir")
+        .to_path_buf();
     assert!(dir.exists());
     assert!(rig::net::is_listening(origin_proxy));
     drop(rig);
-    assert!(!rig::net::is_listening(front), "nginx still listens after drop");
-    assert!(!rig::net::is_listening(origin_proxy), "the origin-side nginx still listens after drop");
-    assert!(!rig::net::is_listening(origin), "origin still listens after drop");
+    assert!(
+        !rig::net::is_listening(front),
+        "nginx still listens after drop"
+    );
+    assert!(
+        !rig::net::is_listening(origin_proxy),
+        "the origin-side nginx still listens after drop"
+    );
+    assert!(
+        !rig::net::is_listening(origin),
+        "origin still listens after drop"
+    );
     assert!(!dir.exists(), "temp dir {} left behind", dir.display());
 }
 
@@ -564,7 +709,8 @@ fn webhook_receiver_retries_then_accepts_and_verifies_signatures() {
     let good = rig::webhook::sign(secret, "msg_1", "1700000000", body).expect("sign");
     let post = |id: &str, sig: &str| -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
         let head = format!(
             "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nwebhook-id: {id}\r\n\
 webhook-timestamp: 1700000000\r\nwebhook-signature: v1,bogus {sig}\r\nContent-Length: {}\r\n\r\n",
@@ -587,10 +733,16 @@ webhook-timestamp: 1700000000\r\nwebhook-signature: v1,bogus {sig}\r\nContent-Le
         vec![Some(503), Some(503), Some(200), Some(200)]
     );
     assert_eq!(
-        records.iter().map(|r| r.signature_valid).collect::<Vec<_>>(),
+        records
+            .iter()
+            .map(|r| r.signature_valid)
+            .collect::<Vec<_>>(),
         vec![Some(true), Some(true), Some(true), Some(false)]
     );
-    assert_eq!(receiver.unique_ids(), vec!["msg_1".to_string(), "msg_2".to_string()]);
+    assert_eq!(
+        receiver.unique_ids(),
+        vec!["msg_1".to_string(), "msg_2".to_string()]
+    );
     assert_eq!(records[0].body, body);
     assert_eq!(records[0].path, "/hook");
     assert_eq!(records[0].method, "POST");
@@ -605,7 +757,8 @@ fn hanging_webhook_receiver_records_but_never_answers() {
     })
     .expect("start receiver");
     let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
-    s.set_read_timeout(Some(Duration::from_millis(500))).expect("timeout");
+    s.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
     s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
         .expect("write");
     let mut buf = [0u8; 16];
@@ -616,20 +769,34 @@ fn hanging_webhook_receiver_records_but_never_answers() {
     assert_eq!(records[0].answered, None);
     let started = Instant::now();
     drop(receiver); // must not wait out the hang
-    assert!(started.elapsed() < Duration::from_secs(2), "drop waited {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "drop waited {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn nxdomain_reply_echoes_the_question_with_rcode_3() {
     // A query for "a.invalid" type A, class IN, id 0x1234, RD set, with an EDNS OPT record.
     let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1];
-    q.extend_from_slice(&[1, b'a', 7, b'i', b'n', b'v', b'a', b'l', b'i', b'd', 0, 0, 1, 0, 1]);
+    q.extend_from_slice(&[
+        1, b'a', 7, b'i', b'n', b'v', b'a', b'l', b'i', b'd', 0, 0, 1, 0, 1,
+    ]);
     q.extend_from_slice(&[0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0]);
     let r = rig::dns::nxdomain_reply(&q).expect("reply");
     assert_eq!(&r[..12], &[0x12, 0x34, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]);
     assert_eq!(&r[12..], &q[12..27]);
-    assert_eq!(rig::dns::nxdomain_reply(&r), None, "a response is not a query");
-    assert_eq!(rig::dns::nxdomain_reply(&q[..14]), None, "truncated question");
+    assert_eq!(
+        rig::dns::nxdomain_reply(&r),
+        None,
+        "a response is not a query"
+    );
+    assert_eq!(
+        rig::dns::nxdomain_reply(&q[..14]),
+        None,
+        "truncated question"
+    );
 }
 
 #[test]
@@ -643,7 +810,10 @@ fn rig_can_be_shared_between_test_threads() {
 #[test]
 fn webhook_receiver_decodes_chunked_bodies() {
     let cases: &[(&[u8], Option<&[u8]>)] = &[
-        (b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", Some(b"hello world")),
+        (
+            b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+            Some(b"hello world"),
+        ),
         (b"5;ext=1\r\nhello\r\n0\r\n\r\n", Some(b"hello")),
         (b"5\r\nhello\r\n", None), // last chunk not yet received
         (b"5\r\nhel", None),
@@ -659,9 +829,12 @@ fn webhook_receiver_decodes_chunked_bodies() {
     }
     let receiver = WebhookReceiver::start(WebhookOptions::default()).expect("start receiver");
     let mut s = TcpStream::connect(("127.0.0.1", receiver.port())).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
-    s.write_all(b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
-        .expect("write");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    s.write_all(
+        b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    )
+    .expect("write");
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");

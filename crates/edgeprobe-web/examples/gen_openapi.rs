@@ -16,26 +16,38 @@ pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/openap
 /// `committed` with its `components/schemas` replaced by the hand-written schemas it holds
 /// plus the generated ones, or why that cannot be done.
 pub fn regenerate(committed: &str) -> Result<String, String> {
-    let doc: Value = serde_json::from_str(committed).map_err(|e| format!("openapi.json is not JSON: {e}"))?;
+    let doc: Value =
+        serde_json::from_str(committed).map_err(|e| format!("openapi.json is not JSON: {e}"))?;
     let mut schemas: BTreeMap<String, Value> = BTreeMap::new();
     for name in HAND_WRITTEN {
-        let s = doc["components"]["schemas"]
-            .get(name)
-            .ok_or_else(|| format!("hand-written schema {name} is missing from components/schemas"))?;
+        let s = doc["components"]["schemas"].get(name).ok_or_else(|| {
+            format!("hand-written schema {name} is missing from components/schemas")
+        })?;
         schemas.insert(name.to_string(), s.clone());
     }
     for (name, schema) in component_schemas() {
         if schemas.insert(name.clone(), schema).is_some() {
-            return Err(format!("generated schema {name} has the name of a hand-written one"));
+            return Err(format!(
+                "generated schema {name} has the name of a hand-written one"
+            ));
         }
     }
     // The member `"schemas": {` of `"components"`, at its indentation, and its closing brace.
     const OPEN: &str = "\n    \"schemas\": {\n";
     const CLOSE: &str = "\n    }";
-    let components = committed.find("\n  \"components\": {").ok_or("no components member")?;
-    let start = components + committed[components..].find(OPEN).ok_or("no components/schemas member")?;
+    let components = committed
+        .find("\n  \"components\": {")
+        .ok_or("no components member")?;
+    let start = components
+        + committed[components..]
+            .find(OPEN)
+            .ok_or("no components/schemas member")?;
     let body = start + OPEN.len() - 1;
-    let end = body + committed[body..].find(CLOSE).ok_or("components/schemas is not closed")? + CLOSE.len();
+    let end = body
+        + committed[body..]
+            .find(CLOSE)
+            .ok_or("components/schemas is not closed")?
+        + CLOSE.len();
     let text = serde_json::to_string_pretty(&schemas).map_err(|e| e.to_string())?;
     let indented = text.replace('\n', "\n    ");
     Ok(format!(

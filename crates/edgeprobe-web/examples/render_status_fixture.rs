@@ -16,8 +16,13 @@ struct Fixture {
 }
 
 fn main() -> Result<(), String> {
-    let out = std::env::args().nth(1).ok_or("usage: render_status_fixture OUT_DIR")?;
-    let path = concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."), "/tests/fixtures/status_page/monitors.json");
+    let out = std::env::args()
+        .nth(1)
+        .ok_or("usage: render_status_fixture OUT_DIR")?;
+    let path = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/tests/fixtures/status_page/monitors.json"
+    );
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let f: Fixture = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
     let write = |rel: &str, html: String| -> Result<(), String> {
@@ -27,7 +32,10 @@ fn main() -> Result<(), String> {
     };
     write("status", render_index(&f.monitors, f.now, &f.site_title))?;
     for m in &f.monitors {
-        write(&format!("status/{}", m.slug), render_monitor(m, f.now, &f.site_title))?;
+        write(
+            &format!("status/{}", m.slug),
+            render_monitor(m, f.now, &f.site_title),
+        )?;
     }
     write("status/missing", render_not_found(&f.site_title))?;
     Ok(())

@@ -18,6 +18,10 @@
 //! - `markup`: the one way markup is written (askama templates under templates/, escaped by default).
 //! - [`security_headers`]: the security headers of every response, by response kind.
 
+// Dependencies this crate lists but does not use are a warning (an error under `make test`'s
+// clippy gate); not for the unit-test build, which also sees the dev-dependencies.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
 pub mod badge;
 mod markup;
 pub mod problem;

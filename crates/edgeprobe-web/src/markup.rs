@@ -29,7 +29,8 @@ pub(crate) fn render(template: &impl Template) -> String {
 /// `text` as the templates escape it (tests compare rendered pages with this).
 #[cfg(test)]
 pub(crate) fn escaped(text: &str) -> String {
-    askama::filters::escape(text, askama::filters::Html).map_or_else(|e| match e {}, |safe| safe.to_string())
+    askama::filters::escape(text, askama::filters::Html)
+        .map_or_else(|e| match e {}, |safe| safe.to_string())
 }
 
 #[cfg(test)]
@@ -39,11 +40,20 @@ mod tests {
     #[test]
     fn escapes_every_markup_character() {
         let cases = [
-            ("<script>alert('x')</script>", "&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;"),
+            (
+                "<script>alert('x')</script>",
+                "&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;",
+            ),
             (r#"" onmouseover="x"#, "&#34; onmouseover=&#34;x"),
-            (r#"<a href="x">&'</a>"#, "&#60;a href=&#34;x&#34;&#62;&#38;&#39;&#60;/a&#62;"),
+            (
+                r#"<a href="x">&'</a>"#,
+                "&#60;a href=&#34;x&#34;&#62;&#38;&#39;&#60;/a&#62;",
+            ),
             ("a & b", "a &#38; b"),
-            ("plain ✓ \u{202e}rtl\u{202c} שלום", "plain ✓ \u{202e}rtl\u{202c} שלום"),
+            (
+                "plain ✓ \u{202e}rtl\u{202c} שלום",
+                "plain ✓ \u{202e}rtl\u{202c} שלום",
+            ),
         ];
         for (raw, expected) in cases {
             assert_eq!(escaped(raw), expected, "{raw}");
@@ -53,7 +63,10 @@ mod tests {
     /// Every template file, by path relative to templates/.
     fn template_files() -> Vec<(String, String)> {
         fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
-            let mut entries: Vec<_> = std::fs::read_dir(dir).expect("templates dir").flatten().collect();
+            let mut entries: Vec<_> = std::fs::read_dir(dir)
+                .expect("templates dir")
+                .flatten()
+                .collect();
             entries.sort_by_key(|e| e.path());
             for entry in entries {
                 let path = entry.path();
@@ -66,7 +79,10 @@ mod tests {
             }
         }
         let mut files = Vec::new();
-        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"), &mut files);
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &mut files,
+        );
         files
     }
 
@@ -76,8 +92,16 @@ mod tests {
         assert!(files.len() >= 2, "found the templates: {files:?}");
         for (path, text) in files {
             let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            for opt_out in ["|safe", "|escape(\"none\")", "|e(\"none\")", "escape=\"none\""] {
-                assert!(!squeezed.contains(opt_out), "{path} opts out of escaping with {opt_out}");
+            for opt_out in [
+                "|safe",
+                "|escape(\"none\")",
+                "|e(\"none\")",
+                "escape=\"none\"",
+            ] {
+                assert!(
+                    !squeezed.contains(opt_out),
+                    "{path} opts out of escaping with {opt_out}"
+                );
             }
         }
     }
@@ -87,13 +111,20 @@ mod tests {
     #[test]
     fn hostile_text_in_every_rendered_field_is_escaped() {
         use crate::badge::{badge_for, render_svg, BadgeInput, BadgeQuery};
-        use crate::status_page::{render_index, render_monitor, render_not_found, PageIncident, PageMonitor};
+        use crate::status_page::{
+            render_index, render_monitor, render_not_found, PageIncident, PageMonitor,
+        };
         use edgeprobe_core::diagnosis::Verdict;
         use edgeprobe_core::status::{Health, PathSummary, RegionSummary};
 
         // Short enough that the badge shows label and message whole (it shortens at 64).
         let hostile = |field: &str| format!(r#"<script>"{field}"#);
-        let (name, region, colo, label) = (hostile("name"), hostile("region"), hostile("colo"), hostile("label"));
+        let (name, region, colo, label) = (
+            hostile("name"),
+            hostile("region"),
+            hostile("colo"),
+            hostile("label"),
+        );
         let (summary, check, incident_summary, incident_region, site) = (
             hostile("summary"),
             hostile("checklist"),
@@ -159,10 +190,19 @@ mod tests {
             ("not-found page", &not_found, &[&site]),
         ];
         for (what, html, texts) in shown {
-            assert!(!html.contains("<script"), "{what} lets markup through:\n{html}");
+            assert!(
+                !html.contains("<script"),
+                "{what} lets markup through:\n{html}"
+            );
             for text in texts {
-                assert!(!html.contains(text.as_str()), "{what} shows {text:?} raw:\n{html}");
-                assert!(html.contains(&escaped(text)), "{what} shows {text:?} escaped:\n{html}");
+                assert!(
+                    !html.contains(text.as_str()),
+                    "{what} shows {text:?} raw:\n{html}"
+                );
+                assert!(
+                    html.contains(&escaped(text)),
+                    "{what} shows {text:?} escaped:\n{html}"
+                );
             }
         }
         // Attributes: the sparkline's accessible label carries the name, quotes escaped.
@@ -181,11 +221,24 @@ mod tests {
             ..BadgeInput::never_probed(&name, false)
         };
         let svg = render_svg(&badge_for(&query, &input));
-        assert!(!svg.contains("<script") && !svg.contains(&name) && !svg.contains(&region), "{svg}");
+        assert!(
+            !svg.contains("<script") && !svg.contains(&name) && !svg.contains(&region),
+            "{svg}"
+        );
         let doc = roxmltree::Document::parse(&svg).expect("the badge is well-formed XML");
-        let title = doc.descendants().find(|n| n.has_tag_name("title")).and_then(|n| n.text());
+        let title = doc
+            .descendants()
+            .find(|n| n.has_tag_name("title"))
+            .and_then(|n| n.text());
         let expected = format!("{name} ({region}): down");
-        assert_eq!(title, Some(expected.as_str()), "the text survives escaping unchanged");
-        assert_eq!(doc.root_element().attribute("aria-label"), Some(expected.as_str()));
+        assert_eq!(
+            title,
+            Some(expected.as_str()),
+            "the text survives escaping unchanged"
+        );
+        assert_eq!(
+            doc.root_element().attribute("aria-label"),
+            Some(expected.as_str())
+        );
     }
 }

@@ -133,8 +133,13 @@ impl Problem {
     /// 409 for a slug another monitor has; `errors` points at `/slug`.
     pub fn slug_taken(slug: &str) -> Problem {
         Problem {
-            errors: vec![FieldError::new("/slug", "is already used by another monitor")],
-            ..Problem::conflict(format!("the slug {slug:?} is already used by another monitor"))
+            errors: vec![FieldError::new(
+                "/slug",
+                "is already used by another monitor",
+            )],
+            ..Problem::conflict(format!(
+                "the slug {slug:?} is already used by another monitor"
+            ))
         }
     }
 
@@ -205,7 +210,12 @@ impl Problem {
 
     /// 500: deliberately says nothing about the cause.
     pub fn internal() -> Problem {
-        Problem::new("internal", "Internal error", 500, "something went wrong on our side")
+        Problem::new(
+            "internal",
+            "Internal error",
+            500,
+            "something went wrong on our side",
+        )
     }
 
     pub fn with_instance(mut self, instance: impl Into<String>) -> Problem {
@@ -262,7 +272,10 @@ pub enum ApiError {
     /// Another monitor has this slug (checked before writing, or refused by the UNIQUE index).
     SlugTaken { slug: String },
     /// A channel cannot be deleted while monitors use it (their ids).
-    ChannelInUse { channel_id: String, monitors: Vec<String> },
+    ChannelInUse {
+        channel_id: String,
+        monitors: Vec<String>,
+    },
     /// `If-Match` does not match the current `ETag`.
     PreconditionFailed { detail: String },
     /// The method is not one this server knows (501, on every path).
@@ -295,11 +308,16 @@ impl ApiError {
             ApiError::MethodNotAllowed { method } => Problem::method_not_allowed(method),
             ApiError::Conflict { detail } => Problem::conflict(detail.clone()),
             ApiError::SlugTaken { slug } => Problem::slug_taken(slug),
-            ApiError::ChannelInUse { channel_id, monitors } => Problem::channel_in_use(channel_id, monitors),
+            ApiError::ChannelInUse {
+                channel_id,
+                monitors,
+            } => Problem::channel_in_use(channel_id, monitors),
             ApiError::PreconditionFailed { detail } => Problem::precondition_failed(detail.clone()),
             ApiError::MethodNotImplemented { method } => Problem::not_implemented(method),
             ApiError::RouteNotFound => Problem::not_found("no such route"),
-            ApiError::NotFound { kind, id } => Problem::not_found(format!("{kind} {id} does not exist")),
+            ApiError::NotFound { kind, id } => {
+                Problem::not_found(format!("{kind} {id} does not exist"))
+            }
             ApiError::Unavailable { .. } => Problem::unavailable(),
             ApiError::Internal { .. } => Problem::internal(),
         }
@@ -327,10 +345,17 @@ mod tests {
 
     #[test]
     fn bad_request_is_a_400_with_its_own_type() {
-        let p = Problem::bad_request("metric: \"x\" is not one of status, uptime, latency").with_instance("/badge/a.svg");
-        assert_eq!((p.status, p.type_uri.as_str()), (400, "https://edgeprobe.dev/problems/bad-request"));
+        let p = Problem::bad_request("metric: \"x\" is not one of status, uptime, latency")
+            .with_instance("/badge/a.svg");
+        assert_eq!(
+            (p.status, p.type_uri.as_str()),
+            (400, "https://edgeprobe.dev/problems/bad-request")
+        );
         let v = p.to_value();
-        assert_eq!(v["detail"], "metric: \"x\" is not one of status, uptime, latency");
+        assert_eq!(
+            v["detail"],
+            "metric: \"x\" is not one of status, uptime, latency"
+        );
         assert_eq!(v["instance"], "/badge/a.svg");
     }
 
@@ -342,11 +367,29 @@ mod tests {
                 422,
                 "validation",
             ),
-            (ApiError::MalformedJson { line: 1, column: 2 }, 400, "malformed-json"),
-            (ApiError::PayloadTooLarge { limit_bytes: 65536 }, 413, "payload-too-large"),
-            (ApiError::UnsupportedMediaType, 415, "unsupported-media-type"),
+            (
+                ApiError::MalformedJson { line: 1, column: 2 },
+                400,
+                "malformed-json",
+            ),
+            (
+                ApiError::PayloadTooLarge { limit_bytes: 65536 },
+                413,
+                "payload-too-large",
+            ),
+            (
+                ApiError::UnsupportedMediaType,
+                415,
+                "unsupported-media-type",
+            ),
             (ApiError::Unauthorized, 401, "unauthorized"),
-            (ApiError::MethodNotAllowed { method: "PUT".into() }, 405, "method-not-allowed"),
+            (
+                ApiError::MethodNotAllowed {
+                    method: "PUT".into(),
+                },
+                405,
+                "method-not-allowed",
+            ),
             (
                 ApiError::Conflict {
                     detail: "slug taken".into(),
@@ -355,7 +398,13 @@ mod tests {
                 "conflict",
             ),
             (ApiError::RouteNotFound, 404, "not-found"),
-            (ApiError::SlugTaken { slug: "shop".into() }, 409, "conflict"),
+            (
+                ApiError::SlugTaken {
+                    slug: "shop".into(),
+                },
+                409,
+                "conflict",
+            ),
             (
                 ApiError::ChannelInUse {
                     channel_id: "ch_1".into(),
@@ -364,8 +413,20 @@ mod tests {
                 409,
                 "channel-in-use",
             ),
-            (ApiError::PreconditionFailed { detail: "stale".into() }, 412, "precondition-failed"),
-            (ApiError::MethodNotImplemented { method: "QUERY".into() }, 501, "not-implemented"),
+            (
+                ApiError::PreconditionFailed {
+                    detail: "stale".into(),
+                },
+                412,
+                "precondition-failed",
+            ),
+            (
+                ApiError::MethodNotImplemented {
+                    method: "QUERY".into(),
+                },
+                501,
+                "not-implemented",
+            ),
             (
                 ApiError::NotFound {
                     kind: "monitor",
@@ -381,12 +442,22 @@ mod tests {
                 503,
                 "unavailable",
             ),
-            (ApiError::Internal { log_detail: "x".into() }, 500, "internal"),
+            (
+                ApiError::Internal {
+                    log_detail: "x".into(),
+                },
+                500,
+                "internal",
+            ),
         ];
         for (err, status, kind) in cases {
             let p = err.to_problem();
             assert_eq!(p.status, status, "{err:?}");
-            assert_eq!(p.type_uri, format!("https://edgeprobe.dev/problems/{kind}"), "{err:?}");
+            assert_eq!(
+                p.type_uri,
+                format!("https://edgeprobe.dev/problems/{kind}"),
+                "{err:?}"
+            );
         }
     }
 
@@ -402,14 +473,20 @@ mod tests {
         ] {
             let body = err.to_problem().to_json();
             assert!(!body.contains("secret"), "{body}");
-            assert!(!body.contains("D1_ERROR") && !body.contains("panicked"), "{body}");
+            assert!(
+                !body.contains("D1_ERROR") && !body.contains("panicked"),
+                "{body}"
+            );
         }
     }
 
     #[test]
     fn validation_problem_lists_every_field() {
-        let p = Problem::validation(vec![FieldError::new("/name", "is required"), FieldError::new("/a~1b", "x")])
-            .with_instance("/api/v1/monitors");
+        let p = Problem::validation(vec![
+            FieldError::new("/name", "is required"),
+            FieldError::new("/a~1b", "x"),
+        ])
+        .with_instance("/api/v1/monitors");
         let v: Value = serde_json::from_str(&p.to_json()).unwrap();
         assert_eq!(v["status"], 422);
         assert_eq!(v["instance"], "/api/v1/monitors");
@@ -420,7 +497,11 @@ mod tests {
 
     #[test]
     fn conflicts_name_what_conflicts() {
-        let v = ApiError::SlugTaken { slug: "shop".into() }.to_problem().to_value();
+        let v = ApiError::SlugTaken {
+            slug: "shop".into(),
+        }
+        .to_problem()
+        .to_value();
         assert_eq!(v["errors"][0]["pointer"], "/slug");
         let v = ApiError::ChannelInUse {
             channel_id: "ch_1".into(),

@@ -63,7 +63,13 @@ pub struct Route {
     pub operation_id: &'static str,
 }
 
-const fn r(method: &'static str, path: &'static str, auth: bool, operation: Operation, operation_id: &'static str) -> Route {
+const fn r(
+    method: &'static str,
+    path: &'static str,
+    auth: bool,
+    operation: Operation,
+    operation_id: &'static str,
+) -> Route {
     Route {
         method,
         path,
@@ -90,31 +96,181 @@ impl Operation {
 
 pub const ROUTES: &[Route] = &[
     r("GET", "/healthz", false, Operation::GetHealth, "getHealth"),
-    r("GET", "/api/v1/openapi.json", false, Operation::GetOpenApi, "getOpenApi"),
-    r("GET", "/api/v1/monitors", true, Operation::ListMonitors, "listMonitors"),
-    r("POST", "/api/v1/monitors", true, Operation::CreateMonitor, "createMonitor"),
-    r("GET", "/api/v1/monitors/{id}", true, Operation::GetMonitor, "getMonitor"),
-    r("PATCH", "/api/v1/monitors/{id}", true, Operation::UpdateMonitor, "updateMonitor"),
-    r("DELETE", "/api/v1/monitors/{id}", true, Operation::DeleteMonitor, "deleteMonitor"),
-    r("GET", "/api/v1/monitors/{id}/status", true, Operation::GetMonitorStatus, "getMonitorStatus"),
-    r("GET", "/api/v1/monitors/{id}/results", true, Operation::ListMonitorResults, "listMonitorResults"),
-    r("GET", "/api/v1/monitors/{id}/incidents", true, Operation::ListMonitorIncidents, "listMonitorIncidents"),
-    r("GET", "/api/v1/monitors/{id}/rollups", true, Operation::ListMonitorRollups, "listMonitorRollups"),
-    r("POST", "/api/v1/monitors/{id}/check", true, Operation::CheckMonitorNow, "checkMonitorNow"),
-    r("GET", "/api/v1/incidents/{id}", true, Operation::GetIncident, "getIncident"),
-    r("GET", "/api/v1/channels", true, Operation::ListChannels, "listChannels"),
-    r("POST", "/api/v1/channels", true, Operation::CreateChannel, "createChannel"),
-    r("GET", "/api/v1/channels/{id}", true, Operation::GetChannel, "getChannel"),
-    r("PATCH", "/api/v1/channels/{id}", true, Operation::UpdateChannel, "updateChannel"),
-    r("DELETE", "/api/v1/channels/{id}", true, Operation::DeleteChannel, "deleteChannel"),
-    r("POST", "/api/v1/channels/{id}/test", true, Operation::TestChannel, "testChannel"),
-    r("GET", "/api/v1/channels/{id}/deliveries", true, Operation::ListChannelDeliveries, "listChannelDeliveries"),
-    r("GET", "/api/v1/deliveries/{id}", true, Operation::GetDelivery, "getDelivery"),
-    r("POST", "/api/v1/deliveries/{id}/redrive", true, Operation::RedriveDelivery, "redriveDelivery"),
-    r("GET", "/status", false, Operation::GetStatusPage, "getStatusPage"),
-    r("GET", "/status/{slug}", false, Operation::GetMonitorStatusPage, "getMonitorStatusPage"),
-    r("GET", "/badge/{slug}.svg", false, Operation::GetBadgeSvg, "getBadgeSvg"),
-    r("GET", "/badge/{slug}.json", false, Operation::GetBadgeJson, "getBadgeJson"),
+    r(
+        "GET",
+        "/api/v1/openapi.json",
+        false,
+        Operation::GetOpenApi,
+        "getOpenApi",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors",
+        true,
+        Operation::ListMonitors,
+        "listMonitors",
+    ),
+    r(
+        "POST",
+        "/api/v1/monitors",
+        true,
+        Operation::CreateMonitor,
+        "createMonitor",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}",
+        true,
+        Operation::GetMonitor,
+        "getMonitor",
+    ),
+    r(
+        "PATCH",
+        "/api/v1/monitors/{id}",
+        true,
+        Operation::UpdateMonitor,
+        "updateMonitor",
+    ),
+    r(
+        "DELETE",
+        "/api/v1/monitors/{id}",
+        true,
+        Operation::DeleteMonitor,
+        "deleteMonitor",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}/status",
+        true,
+        Operation::GetMonitorStatus,
+        "getMonitorStatus",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}/results",
+        true,
+        Operation::ListMonitorResults,
+        "listMonitorResults",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}/incidents",
+        true,
+        Operation::ListMonitorIncidents,
+        "listMonitorIncidents",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}/rollups",
+        true,
+        Operation::ListMonitorRollups,
+        "listMonitorRollups",
+    ),
+    r(
+        "POST",
+        "/api/v1/monitors/{id}/check",
+        true,
+        Operation::CheckMonitorNow,
+        "checkMonitorNow",
+    ),
+    r(
+        "GET",
+        "/api/v1/incidents/{id}",
+        true,
+        Operation::GetIncident,
+        "getIncident",
+    ),
+    r(
+        "GET",
+        "/api/v1/channels",
+        true,
+        Operation::ListChannels,
+        "listChannels",
+    ),
+    r(
+        "POST",
+        "/api/v1/channels",
+        true,
+        Operation::CreateChannel,
+        "createChannel",
+    ),
+    r(
+        "GET",
+        "/api/v1/channels/{id}",
+        true,
+        Operation::GetChannel,
+        "getChannel",
+    ),
+    r(
+        "PATCH",
+        "/api/v1/channels/{id}",
+        true,
+        Operation::UpdateChannel,
+        "updateChannel",
+    ),
+    r(
+        "DELETE",
+        "/api/v1/channels/{id}",
+        true,
+        Operation::DeleteChannel,
+        "deleteChannel",
+    ),
+    r(
+        "POST",
+        "/api/v1/channels/{id}/test",
+        true,
+        Operation::TestChannel,
+        "testChannel",
+    ),
+    r(
+        "GET",
+        "/api/v1/channels/{id}/deliveries",
+        true,
+        Operation::ListChannelDeliveries,
+        "listChannelDeliveries",
+    ),
+    r(
+        "GET",
+        "/api/v1/deliveries/{id}",
+        true,
+        Operation::GetDelivery,
+        "getDelivery",
+    ),
+    r(
+        "POST",
+        "/api/v1/deliveries/{id}/redrive",
+        true,
+        Operation::RedriveDelivery,
+        "redriveDelivery",
+    ),
+    r(
+        "GET",
+        "/status",
+        false,
+        Operation::GetStatusPage,
+        "getStatusPage",
+    ),
+    r(
+        "GET",
+        "/status/{slug}",
+        false,
+        Operation::GetMonitorStatusPage,
+        "getMonitorStatusPage",
+    ),
+    r(
+        "GET",
+        "/badge/{slug}.svg",
+        false,
+        Operation::GetBadgeSvg,
+        "getBadgeSvg",
+    ),
+    r(
+        "GET",
+        "/badge/{slug}.json",
+        false,
+        Operation::GetBadgeJson,
+        "getBadgeJson",
+    ),
 ];
 
 /// The outcome of matching a request line against [`ROUTES`].
@@ -173,7 +329,9 @@ pub fn match_route(method: &str, path: &str) -> RouteMatch {
         let Some(params) = match_template(route.path, path) else {
             continue;
         };
-        if method == route.method || (method == http::Method::HEAD && route.method == http::Method::GET) {
+        if method == route.method
+            || (method == http::Method::HEAD && route.method == http::Method::GET)
+        {
             return RouteMatch::Found(route, params);
         }
         if !allow.contains(&route.method) {
@@ -199,7 +357,8 @@ fn match_template(template: &'static str, path: &str) -> Option<Vec<(&'static st
             (Some(ts), Some(ps)) => {
                 if let Some(open) = ts.find('{') {
                     let close = ts.find('}')?;
-                    let (prefix, name, suffix) = (&ts[..open], &ts[open + 1..close], &ts[close + 1..]);
+                    let (prefix, name, suffix) =
+                        (&ts[..open], &ts[open + 1..close], &ts[close + 1..]);
                     let value = ps.strip_prefix(prefix)?.strip_suffix(suffix)?;
                     if value.is_empty() {
                         return None;
@@ -226,24 +385,60 @@ mod tests {
     }
 
     /// (method, path, expected operation, expected parameters)
-    type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
 
     #[test]
     fn matches_templates_and_captures_parameters() {
         let cases: [Case; 8] = [
             ("GET", "/healthz", "getHealth", &[]),
             ("POST", "/api/v1/monitors", "createMonitor", &[]),
-            ("PATCH", "/api/v1/monitors/mon_1", "updateMonitor", &[("id", "mon_1")]),
-            ("GET", "/api/v1/monitors/mon_1/rollups", "listMonitorRollups", &[("id", "mon_1")]),
-            ("POST", "/api/v1/deliveries/dl_9/redrive", "redriveDelivery", &[("id", "dl_9")]),
-            ("GET", "/badge/my-site.svg", "getBadgeSvg", &[("slug", "my-site")]),
-            ("GET", "/badge/my-site.json", "getBadgeJson", &[("slug", "my-site")]),
-            ("HEAD", "/status/my-site", "getMonitorStatusPage", &[("slug", "my-site")]),
+            (
+                "PATCH",
+                "/api/v1/monitors/mon_1",
+                "updateMonitor",
+                &[("id", "mon_1")],
+            ),
+            (
+                "GET",
+                "/api/v1/monitors/mon_1/rollups",
+                "listMonitorRollups",
+                &[("id", "mon_1")],
+            ),
+            (
+                "POST",
+                "/api/v1/deliveries/dl_9/redrive",
+                "redriveDelivery",
+                &[("id", "dl_9")],
+            ),
+            (
+                "GET",
+                "/badge/my-site.svg",
+                "getBadgeSvg",
+                &[("slug", "my-site")],
+            ),
+            (
+                "GET",
+                "/badge/my-site.json",
+                "getBadgeJson",
+                &[("slug", "my-site")],
+            ),
+            (
+                "HEAD",
+                "/status/my-site",
+                "getMonitorStatusPage",
+                &[("slug", "my-site")],
+            ),
         ];
         for (method, path, op, params) in cases {
             let (got_op, got_params) = found(method, path);
             assert_eq!(got_op, op, "{method} {path}");
-            let expected: Vec<(&str, String)> = params.iter().map(|(k, v)| (*k, v.to_string())).collect();
+            let expected: Vec<(&str, String)> =
+                params.iter().map(|(k, v)| (*k, v.to_string())).collect();
             assert_eq!(got_params, expected, "{method} {path}");
         }
     }
@@ -258,7 +453,9 @@ mod tests {
         );
         assert_eq!(
             match_route("GET", "/api/v1/monitors/mon_1/check"),
-            RouteMatch::MethodNotAllowed { allow: vec!["POST"] }
+            RouteMatch::MethodNotAllowed {
+                allow: vec!["POST"]
+            }
         );
         assert_eq!(
             match_route("DELETE", "/api/v1/monitors"),
@@ -278,11 +475,18 @@ mod tests {
             ("get", "/healthz"), // methods are case-sensitive: "get" is not GET
             ("", "/healthz"),
         ] {
-            assert_eq!(match_route(method, path), RouteMatch::NotImplemented, "{method} {path}");
+            assert_eq!(
+                match_route(method, path),
+                RouteMatch::NotImplemented,
+                "{method} {path}"
+            );
         }
         for method in ["OPTIONS", "TRACE", "CONNECT", "PUT"] {
             assert!(
-                matches!(match_route(method, "/healthz"), RouteMatch::MethodNotAllowed { .. }),
+                matches!(
+                    match_route(method, "/healthz"),
+                    RouteMatch::MethodNotAllowed { .. }
+                ),
                 "{method}"
             );
         }
@@ -335,7 +539,12 @@ mod tests {
             for b in &ROUTES[i + 1..] {
                 assert_ne!(a.operation, b.operation);
                 assert_ne!(a.operation_id, b.operation_id);
-                assert!(a.method != b.method || a.path != b.path, "{} {}", a.method, a.path);
+                assert!(
+                    a.method != b.method || a.path != b.path,
+                    "{} {}",
+                    a.method,
+                    a.path
+                );
             }
             assert_eq!(
                 a.auth,

@@ -51,11 +51,20 @@ pub const DATA_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// The headers to set (replacing any earlier value) on a response of `kind`.
 pub fn security_headers(kind: ResponseKind) -> Vec<(&'static str, &'static str)> {
-    let mut h = vec![("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer")];
+    let mut h = vec![
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ];
     match kind {
-        ResponseKind::Html => h.extend([("content-security-policy", HTML_CSP), ("x-frame-options", "DENY")]),
+        ResponseKind::Html => h.extend([
+            ("content-security-policy", HTML_CSP),
+            ("x-frame-options", "DENY"),
+        ]),
         ResponseKind::Svg => h.push(("content-security-policy", SVG_CSP)),
-        ResponseKind::Data => h.extend([("content-security-policy", DATA_CSP), ("x-frame-options", "DENY")]),
+        ResponseKind::Data => h.extend([
+            ("content-security-policy", DATA_CSP),
+            ("x-frame-options", "DENY"),
+        ]),
     }
     h
 }
@@ -81,7 +90,10 @@ mod tests {
     }
 
     fn get(kind: ResponseKind, name: &str) -> Option<&'static str> {
-        security_headers(kind).into_iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+        security_headers(kind)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     #[test]

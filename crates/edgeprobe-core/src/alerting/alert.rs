@@ -105,8 +105,14 @@ impl Links {
     pub fn for_monitor(&self, monitor: &Monitor, verdict: Verdict) -> AlertLinks {
         let base = self.base_url.trim_end_matches('/');
         AlertLinks {
-            status_page: monitor.public.then(|| format!("{base}/status/{}", monitor.slug)),
-            docs: format!("{}/diagnoses.md#{}", self.docs_base.trim_end_matches('/'), verdict.as_str()),
+            status_page: monitor
+                .public
+                .then(|| format!("{base}/status/{}", monitor.slug)),
+            docs: format!(
+                "{}/diagnoses.md#{}",
+                self.docs_base.trim_end_matches('/'),
+                verdict.as_str()
+            ),
             api: format!("{base}/api/v1/monitors/{}", monitor.id),
         }
     }
@@ -188,7 +194,10 @@ fn region_evidence(report: &RegionReport) -> AlertRegion {
                 origin_failed_step: None,
                 origin_detail: None,
                 origin_ms: None,
-                edge_summary: Some("not probed: the target policy refuses this monitor's stored target".to_string()),
+                edge_summary: Some(
+                    "not probed: the target policy refuses this monitor's stored target"
+                        .to_string(),
+                ),
                 origin_summary: None,
             }
         }
@@ -238,7 +247,11 @@ fn edge_failure_name(f: EdgeFailure) -> &'static str {
 }
 
 /// The first origin step that failed and what it said; or the HTTP status when all passed.
-fn origin_outcome(connect: &ConnectStep, tls: &TlsStep, http: &HttpStep) -> (Option<&'static str>, Option<String>) {
+fn origin_outcome(
+    connect: &ConnectStep,
+    tls: &TlsStep,
+    http: &HttpStep,
+) -> (Option<&'static str>, Option<String>) {
     let connect_detail = match connect {
         ConnectStep::Ok { .. } => None,
         ConnectStep::Refused { detail, .. } => Some(format!("refused: {detail}")),
@@ -264,7 +277,9 @@ fn origin_outcome(connect: &ConnectStep, tls: &TlsStep, http: &HttpStep) -> (Opt
     match http {
         HttpStep::NotAttempted => (None, None),
         HttpStep::Response { response, .. } => (None, Some(format!("HTTP {}", response.status))),
-        HttpStep::Failed { failure, detail, .. } => {
+        HttpStep::Failed {
+            failure, detail, ..
+        } => {
             let name = serde_json::to_value(failure)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -314,7 +329,10 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
         incident_id: None,
         state_change: "test".to_string(),
         verdict: Verdict::Healthy,
-        summary: format!("Test alert for {}: if you can read this, the channel works.", monitor.name),
+        summary: format!(
+            "Test alert for {}: if you can read this, the channel works.",
+            monitor.name
+        ),
         checklist: Vec::new(),
         severity: Severity::Info,
         first_seen_at: None,
@@ -328,7 +346,12 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
 /// A test alert for checking a channel on its own, without a monitor (`POST
 /// /api/v1/channels/{id}/test`): clearly labelled, never tied to an incident; `monitor_id` is
 /// empty and the links point at the channel. Unique per channel and millisecond.
-pub fn channel_test_alert(channel_id: &str, channel_name: &str, links: &Links, now: UnixMillis) -> Alert {
+pub fn channel_test_alert(
+    channel_id: &str,
+    channel_name: &str,
+    links: &Links,
+    now: UnixMillis,
+) -> Alert {
     let base = links.base_url.trim_end_matches('/');
     let dedup_key = format!("test_{channel_id}_{now}");
     Alert {
@@ -342,7 +365,9 @@ pub fn channel_test_alert(channel_id: &str, channel_name: &str, links: &Links, n
         incident_id: None,
         state_change: "test".to_string(),
         verdict: Verdict::Healthy,
-        summary: format!("Test alert for channel {channel_name}: if you can read this, the channel works."),
+        summary: format!(
+            "Test alert for channel {channel_name}: if you can read this, the channel works."
+        ),
         checklist: Vec::new(),
         severity: Severity::Info,
         first_seen_at: None,

@@ -51,7 +51,9 @@ use crate::monitor::Monitor;
 use crate::observation::RegionReport;
 use crate::time::{UnixMillis, MINUTE};
 
-pub use crate::alerting::state::{AlertState, FailureSnapshot, FlapEpisode, OpenIncident, Phase, PhaseState};
+pub use crate::alerting::state::{
+    AlertState, FailureSnapshot, FlapEpisode, OpenIncident, Phase, PhaseState,
+};
 
 /// Why the round ran (a `Recheck` is the one asked for by [`Effect::ScheduleRecheck`]); the
 /// same enum as the `kind` of the round's row. A `Missed` round is never stepped.
@@ -87,7 +89,10 @@ pub enum Effect {
     /// Insert this incident (with its first timeline entries).
     OpenIncident(Incident),
     /// Append to an open incident's timeline.
-    UpdateIncident { incident_id: String, event: TimelineEvent },
+    UpdateIncident {
+        incident_id: String,
+        event: TimelineEvent,
+    },
     /// Mark the incident closed. `duration_ms` counts from the first failing round.
     CloseIncident {
         incident_id: String,
@@ -125,7 +130,6 @@ pub fn classify_round(d: &Diagnosis, monitor: &Monitor) -> RoundClass {
         RoundClass::Healthy
     }
 }
-
 
 /// Advances one monitor's state by one round. See the module docs for the rules and
 /// [`Effect`] for the calling contract. `new_incident_id` is called only when an incident opens.
@@ -167,7 +171,9 @@ pub fn step(
                     }
                 }
                 PhaseState::Suspect {
-                    first_seen_at, suspected, ..
+                    first_seen_at,
+                    suspected,
+                    ..
                 } => {
                     let id = new_incident_id();
                     let mut timeline: Vec<TimelineEvent> = suspected.into_iter().collect();
@@ -198,12 +204,24 @@ pub fn step(
                         },
                     }
                 }
-                PhaseState::Down { incident } => {
-                    fail_again(incident, false, snapshot, &mut fx, &mut incident_alerts, input, monitor)
-                }
-                PhaseState::Recovering { incident, .. } => {
-                    fail_again(incident, true, snapshot, &mut fx, &mut incident_alerts, input, monitor)
-                }
+                PhaseState::Down { incident } => fail_again(
+                    incident,
+                    false,
+                    snapshot,
+                    &mut fx,
+                    &mut incident_alerts,
+                    input,
+                    monitor,
+                ),
+                PhaseState::Recovering { incident, .. } => fail_again(
+                    incident,
+                    true,
+                    snapshot,
+                    &mut fx,
+                    &mut incident_alerts,
+                    input,
+                    monitor,
+                ),
             }
         }
         RoundClass::Healthy => match phase {
@@ -212,9 +230,17 @@ pub fn step(
                 fx.push(update(&incident, event(input, TimelineKind::Recovering)));
                 recover(incident, 0, &mut fx, &mut incident_alerts, input, monitor)
             }
-            PhaseState::Recovering { incident, healthy_rounds } => {
-                recover(incident, healthy_rounds, &mut fx, &mut incident_alerts, input, monitor)
-            }
+            PhaseState::Recovering {
+                incident,
+                healthy_rounds,
+            } => recover(
+                incident,
+                healthy_rounds,
+                &mut fx,
+                &mut incident_alerts,
+                input,
+                monitor,
+            ),
         },
         RoundClass::Inconclusive => phase,
     };
@@ -225,7 +251,10 @@ pub fn step(
         // A muted `Flapping` leaves its episode unannounced, so its end is owed nothing; a
         // muted `FlappingEnded` ends the episode all the same. Only an announced incident makes
         // a Resolved; it is owed whatever the flapping.
-        if let Some(resolved) = incident_alerts.into_iter().find(|a| a.kind == AlertKind::Resolved) {
+        if let Some(resolved) = incident_alerts
+            .into_iter()
+            .find(|a| a.kind == AlertKind::Resolved)
+        {
             s.pending_resolved = Some(resolved);
         }
         return (s, fx);
@@ -258,7 +287,13 @@ pub fn step(
                 incident.last_reminder_at = Some(now);
             }
         } else if reminder_due(incident.last_reminder_at, policy.reminder_interval_ms, now) {
-            let reminder = incident_alert(incident, AlertKind::Reminder, "down -> down", input, monitor);
+            let reminder = incident_alert(
+                incident,
+                AlertKind::Reminder,
+                "down -> down",
+                input,
+                monitor,
+            );
             fx.push(Effect::Send(reminder));
             incident.last_reminder_at = Some(now);
         }
@@ -277,7 +312,8 @@ fn fail_again(
     input: &RoundInput,
     monitor: &Monitor,
 ) -> PhaseState {
-    let changed = incident.last_failure.as_ref().map(|f| f.verdict) != Some(input.diagnosis.verdict);
+    let changed =
+        incident.last_failure.as_ref().map(|f| f.verdict) != Some(input.diagnosis.verdict);
     incident.last_failure = Some(snapshot);
     incident.down_rounds = incident.down_rounds.saturating_add(1);
     if relapsed || changed {
@@ -289,7 +325,13 @@ fn fail_again(
         fx.push(update(&incident, event(input, kind)));
     }
     if changed && incident.announced_down {
-        alerts.push(incident_alert(&mut incident, AlertKind::Updated, "down -> down", input, monitor));
+        alerts.push(incident_alert(
+            &mut incident,
+            AlertKind::Updated,
+            "down -> down",
+            input,
+            monitor,
+        ));
     }
     PhaseState::Down { incident }
 }
@@ -309,7 +351,10 @@ fn recover(
         resolve(incident, fx, alerts, input, monitor);
         PhaseState::Up
     } else {
-        PhaseState::Recovering { incident, healthy_rounds }
+        PhaseState::Recovering {
+            incident,
+            healthy_rounds,
+        }
     }
 }
 
@@ -338,7 +383,13 @@ fn update(incident: &OpenIncident, event: TimelineEvent) -> Effect {
 
 /// Closes the incident (the caller returns the state to `Up`); a `Resolved` alert is owed
 /// only if the `Down` was announced.
-fn resolve(mut incident: OpenIncident, fx: &mut Vec<Effect>, alerts: &mut Vec<Alert>, input: &RoundInput, monitor: &Monitor) {
+fn resolve(
+    mut incident: OpenIncident,
+    fx: &mut Vec<Effect>,
+    alerts: &mut Vec<Alert>,
+    input: &RoundInput,
+    monitor: &Monitor,
+) {
     fx.push(update(&incident, event(input, TimelineKind::Resolved)));
     fx.push(Effect::CloseIncident {
         incident_id: incident.id.clone(),
@@ -346,7 +397,13 @@ fn resolve(mut incident: OpenIncident, fx: &mut Vec<Effect>, alerts: &mut Vec<Al
         duration_ms: input.now.saturating_sub(incident.first_seen_at),
     });
     if incident.announced_down {
-        alerts.push(incident_alert(&mut incident, AlertKind::Resolved, "down -> up", input, monitor));
+        alerts.push(incident_alert(
+            &mut incident,
+            AlertKind::Resolved,
+            "down -> up",
+            input,
+            monitor,
+        ));
     }
 }
 
@@ -361,20 +418,33 @@ enum FlapNotice {
 
 /// Starts or ends the flapping episode; returns its notice if one is due. `confirmed`: an
 /// incident was confirmed in this step (and recorded in `s.flaps`).
-fn detect_flapping(s: &mut AlertState, fx: &mut Vec<Effect>, confirmed: bool, input: &RoundInput, monitor: &Monitor) -> Option<FlapNotice> {
+fn detect_flapping(
+    s: &mut AlertState,
+    fx: &mut Vec<Effect>,
+    confirmed: bool,
+    input: &RoundInput,
+    monitor: &Monitor,
+) -> Option<FlapNotice> {
     let policy = &monitor.confirmation;
     let window = i64::try_from(policy.flap_window_ms).unwrap_or(i64::MAX);
     let now = input.now;
     s.flaps.retain(|&t| now.saturating_sub(t) < window);
     let window_min = window / MINUTE;
     let enabled = policy.flap_threshold > 0;
-    if enabled && confirmed && s.flapping.is_none() && s.flaps.len() > policy.flap_threshold as usize {
+    if enabled
+        && confirmed
+        && s.flapping.is_none()
+        && s.flaps.len() > policy.flap_threshold as usize
+    {
         s.flapping = Some(FlapEpisode {
             since: now,
             announced: false,
         });
         if let Some(incident) = s.incident() {
-            fx.push(update(incident, event(input, TimelineKind::FlappingStarted)));
+            fx.push(update(
+                incident,
+                event(input, TimelineKind::FlappingStarted),
+            ));
         }
         let summary = format!(
             "{} had {} outages within {window_min} min. Short outages are not paged until none has started for {window_min} min; \
@@ -402,7 +472,10 @@ an outage that lasts {} rounds is always paged.",
     if let Some(incident) = s.incident() {
         fx.push(update(incident, event(input, TimelineKind::FlappingEnded)));
     }
-    let down = matches!(s.phase, PhaseState::Down { .. } | PhaseState::Recovering { .. });
+    let down = matches!(
+        s.phase,
+        PhaseState::Down { .. } | PhaseState::Recovering { .. }
+    );
     let (word, severity) = if down {
         ("down", Severity::Warning)
     } else {
@@ -448,7 +521,9 @@ fn flap_alert(
     monitor: &Monitor,
 ) -> Alert {
     let dedup_key = format!("flap_{}_{since}", monitor.id);
-    let verdict = s.last_failure().map_or(input.diagnosis.verdict, |f| f.verdict);
+    let verdict = s
+        .last_failure()
+        .map_or(input.diagnosis.verdict, |f| f.verdict);
     Alert {
         id: message_id(&dedup_key, kind, 0),
         kind,
@@ -472,18 +547,27 @@ fn flap_alert(
 }
 
 /// An alert about the open incident, described by the last failing round's findings.
-fn incident_alert(incident: &mut OpenIncident, kind: AlertKind, state_change: &str, input: &RoundInput, monitor: &Monitor) -> Alert {
+fn incident_alert(
+    incident: &mut OpenIncident,
+    kind: AlertKind,
+    state_change: &str,
+    input: &RoundInput,
+    monitor: &Monitor,
+) -> Alert {
     let d = input.diagnosis;
     let seq = incident.alert_seq;
     incident.alert_seq = incident.alert_seq.saturating_add(1);
-    let failure = incident.last_failure.clone().unwrap_or_else(|| FailureSnapshot {
-        verdict: d.verdict,
-        severity: d.severity,
-        summary: d.summary(),
-        checklist: d.checklist(),
-        affected_regions: d.affected_regions.clone(),
-        regions: alert_regions(input.reports, &d.affected_regions),
-    });
+    let failure = incident
+        .last_failure
+        .clone()
+        .unwrap_or_else(|| FailureSnapshot {
+            verdict: d.verdict,
+            severity: d.severity,
+            summary: d.summary(),
+            checklist: d.checklist(),
+            affected_regions: d.affected_regions.clone(),
+            regions: alert_regions(input.reports, &d.affected_regions),
+        });
     let (summary, severity, checklist, regions, resolved_at) = if kind == AlertKind::Resolved {
         let minutes = input.now.saturating_sub(incident.first_seen_at) / MINUTE;
         (
@@ -497,7 +581,13 @@ fn incident_alert(incident: &mut OpenIncident, kind: AlertKind, state_change: &s
             Some(input.now),
         )
     } else {
-        (failure.summary, failure.severity, failure.checklist, failure.regions, None)
+        (
+            failure.summary,
+            failure.severity,
+            failure.checklist,
+            failure.regions,
+            None,
+        )
     };
     Alert {
         id: message_id(&incident.id, kind, seq),

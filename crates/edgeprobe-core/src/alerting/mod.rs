@@ -26,6 +26,6 @@ pub mod state;
 
 pub use alert::{alert_regions, Alert, AlertKind, AlertLinks, AlertRegion, Links};
 pub use confirm::{step, Effect, RoundInput, RoundKind};
-pub use state::{AlertState, Phase, PhaseState};
 pub use incident::{Incident, TimelineEvent, TimelineKind};
 pub use payload::{build, BuildError, OutgoingRequest};
+pub use state::{AlertState, Phase, PhaseState};

@@ -63,7 +63,11 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 3] = [DeliveryStatus::Pending, DeliveryStatus::Delivered, DeliveryStatus::Dead];
+    pub const ALL: [DeliveryStatus; 3] = [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Delivered,
+        DeliveryStatus::Dead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,7 +95,9 @@ pub fn classify_response(status: u16) -> DeliveryOutcome {
     };
     match status {
         s if s.is_success() => DeliveryOutcome::Delivered,
-        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_EARLY | StatusCode::TOO_MANY_REQUESTS => DeliveryOutcome::RetryableFailure,
+        StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_EARLY | StatusCode::TOO_MANY_REQUESTS => {
+            DeliveryOutcome::RetryableFailure
+        }
         s if s.is_client_error() => DeliveryOutcome::PermanentFailure,
         _ => DeliveryOutcome::RetryableFailure,
     }
@@ -116,7 +122,11 @@ pub fn redirect_error(status: u16, location: Option<&str>) -> String {
                 }
                 Err(_) => l.split(['?', '#']).next().unwrap_or_default().to_string(),
             };
-            let l: String = l.chars().filter(|c| !c.is_control()).take(MAX_LOCATION_CHARS).collect();
+            let l: String = l
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_LOCATION_CHARS)
+                .collect();
             format!("Location: {l}")
         }
     };
@@ -145,14 +155,22 @@ pub fn after_failure(
         };
     }
     let exponent = attempts_made.saturating_sub(1).min(62) as i32;
-    let ceiling = (policy.base_ms as f64 * policy.factor.max(1.0).powi(exponent)).min(policy.max_delay_ms as f64);
-    let jitter = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+    let ceiling = (policy.base_ms as f64 * policy.factor.max(1.0).powi(exponent))
+        .min(policy.max_delay_ms as f64);
+    let jitter = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(0.0, 1.0)
+    };
     let delay = ((ceiling * jitter) as i64).max(SECOND);
     let at = now.saturating_add(delay);
     let deadline = first_attempt_at.saturating_add(policy.max_age_ms);
     if at > deadline {
         return RetryDecision::Dead {
-            reason: format!("gave up: no success within {} h of the first attempt", policy.max_age_ms / HOUR),
+            reason: format!(
+                "gave up: no success within {} h of the first attempt",
+                policy.max_age_ms / HOUR
+            ),
         };
     }
     RetryDecision::RetryAt(at)
@@ -176,7 +194,10 @@ mod tests {
             redirect_error(302, Some("/moved?key=abc")),
             "HTTP 302 redirect not followed (Location: /moved)"
         );
-        assert_eq!(redirect_error(308, None), "HTTP 308 redirect not followed (no Location header)");
+        assert_eq!(
+            redirect_error(308, None),
+            "HTTP 308 redirect not followed (no Location header)"
+        );
         assert_eq!(
             redirect_error(303, Some("  ")),
             "HTTP 303 redirect not followed (no Location header)"
@@ -200,7 +221,10 @@ mod tests {
             ]
         );
         for s in DeliveryStatus::ALL {
-            assert_eq!(serde_json::from_value::<DeliveryStatus>(serde_json::json!(s.as_str())).unwrap(), s);
+            assert_eq!(
+                serde_json::from_value::<DeliveryStatus>(serde_json::json!(s.as_str())).unwrap(),
+                s
+            );
             assert_eq!(s.to_string(), s.as_str());
         }
     }
@@ -273,9 +297,21 @@ mod tests {
         let p = RetryPolicy::default();
         let t0 = 0;
         let near_end = t0 + 24 * HOUR - 2 * MINUTE;
-        assert!(matches!(after_failure(&p, 10, t0, near_end, 1.0), RetryDecision::Dead { .. }));
-        assert_eq!(after_failure(&p, 10, t0, near_end, 0.1), RetryDecision::RetryAt(near_end + 60_000));
-        assert!(matches!(after_failure(&p, 30, t0, t0 + MINUTE, 0.5), RetryDecision::Dead { .. }));
-        assert!(matches!(after_failure(&p, 29, t0, t0 + MINUTE, 0.5), RetryDecision::RetryAt(_)));
+        assert!(matches!(
+            after_failure(&p, 10, t0, near_end, 1.0),
+            RetryDecision::Dead { .. }
+        ));
+        assert_eq!(
+            after_failure(&p, 10, t0, near_end, 0.1),
+            RetryDecision::RetryAt(near_end + 60_000)
+        );
+        assert!(matches!(
+            after_failure(&p, 30, t0, t0 + MINUTE, 0.5),
+            RetryDecision::Dead { .. }
+        ));
+        assert!(matches!(
+            after_failure(&p, 29, t0, t0 + MINUTE, 0.5),
+            RetryDecision::RetryAt(_)
+        ));
     }
 }

@@ -40,8 +40,12 @@ impl std::fmt::Display for SignError {
 impl std::error::Error for SignError {}
 
 fn key_bytes(secret_whsec: &str) -> Result<Vec<u8>, SignError> {
-    let encoded = secret_whsec.strip_prefix(SECRET_PREFIX).ok_or(SignError::MissingPrefix)?;
-    let key = STANDARD.decode(encoded).map_err(|_| SignError::InvalidSecret)?;
+    let encoded = secret_whsec
+        .strip_prefix(SECRET_PREFIX)
+        .ok_or(SignError::MissingPrefix)?;
+    let key = STANDARD
+        .decode(encoded)
+        .map_err(|_| SignError::InvalidSecret)?;
     if key.is_empty() {
         return Err(SignError::InvalidSecret);
     }
@@ -51,7 +55,8 @@ fn key_bytes(secret_whsec: &str) -> Result<Vec<u8>, SignError> {
 fn mac(key: &[u8], msg_id: &str, timestamp_secs: i64, body: &str) -> HmacSha256 {
     // HMAC accepts keys of any length, so new_from_slice cannot fail here; the error arm keeps
     // this panic-free anyway by falling back to an empty-key MAC that will never verify.
-    let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&Default::default()));
+    let mut mac =
+        HmacSha256::new_from_slice(key).unwrap_or_else(|_| HmacSha256::new(&Default::default()));
     mac.update(msg_id.as_bytes());
     mac.update(b".");
     mac.update(timestamp_secs.to_string().as_bytes());
@@ -61,9 +66,16 @@ fn mac(key: &[u8], msg_id: &str, timestamp_secs: i64, body: &str) -> HmacSha256 
 }
 
 /// The `webhook-signature` header value for one message.
-pub fn standard_webhooks_signature(secret_whsec: &str, msg_id: &str, timestamp_secs: i64, body: &str) -> Result<String, SignError> {
+pub fn standard_webhooks_signature(
+    secret_whsec: &str,
+    msg_id: &str,
+    timestamp_secs: i64,
+    body: &str,
+) -> Result<String, SignError> {
     let key = key_bytes(secret_whsec)?;
-    let tag = mac(&key, msg_id, timestamp_secs, body).finalize().into_bytes();
+    let tag = mac(&key, msg_id, timestamp_secs, body)
+        .finalize()
+        .into_bytes();
     Ok(format!("v1,{}", STANDARD.encode(tag)))
 }
 
@@ -83,9 +95,16 @@ pub fn verify(
         return Err(SignError::TimestampOutOfTolerance);
     }
     for entry in signature_header.split(' ') {
-        let Some(encoded) = entry.strip_prefix("v1,") else { continue };
-        let Ok(candidate) = STANDARD.decode(encoded) else { continue };
-        if mac(&key, msg_id, timestamp_secs, body).verify_slice(&candidate).is_ok() {
+        let Some(encoded) = entry.strip_prefix("v1,") else {
+            continue;
+        };
+        let Ok(candidate) = STANDARD.decode(encoded) else {
+            continue;
+        };
+        if mac(&key, msg_id, timestamp_secs, body)
+            .verify_slice(&candidate)
+            .is_ok()
+        {
             return Ok(());
         }
     }
@@ -125,10 +144,17 @@ mod tests {
             (ID, TS, "", "empty body"),
         ];
         for (id, ts, body, why) in cases {
-            assert_eq!(verify(SECRET, id, ts, body, &sig, TS, 300), Err(SignError::NoMatch), "{why}");
+            assert_eq!(
+                verify(SECRET, id, ts, body, &sig, TS, 300),
+                Err(SignError::NoMatch),
+                "{why}"
+            );
         }
         let other = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
-        assert_eq!(verify(other, ID, TS, BODY, &sig, TS, 300), Err(SignError::NoMatch));
+        assert_eq!(
+            verify(other, ID, TS, BODY, &sig, TS, 300),
+            Err(SignError::NoMatch)
+        );
         assert_eq!(
             verify(SECRET, ID, TS, BODY, &sig, TS + 301, 300),
             Err(SignError::TimestampOutOfTolerance)
@@ -143,7 +169,11 @@ mod tests {
             ("whsec_not base64!", SignError::InvalidSecret),
         ];
         for (secret, want) in cases {
-            assert_eq!(standard_webhooks_signature(secret, ID, TS, BODY), Err(want), "{secret}");
+            assert_eq!(
+                standard_webhooks_signature(secret, ID, TS, BODY),
+                Err(want),
+                "{secret}"
+            );
         }
     }
 }

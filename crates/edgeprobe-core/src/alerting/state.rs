@@ -16,7 +16,9 @@ use crate::diagnosis::{Severity, Verdict};
 use crate::time::UnixMillis;
 
 /// Where a monitor stands, without its data (see [`PhaseState`] for the data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Healthy, or never probed.
@@ -139,7 +141,9 @@ impl AlertState {
     /// The open incident (`Down` and `Recovering`).
     pub fn incident(&self) -> Option<&OpenIncident> {
         match &self.phase {
-            PhaseState::Down { incident } | PhaseState::Recovering { incident, .. } => Some(incident),
+            PhaseState::Down { incident } | PhaseState::Recovering { incident, .. } => {
+                Some(incident)
+            }
             PhaseState::Up | PhaseState::Suspect { .. } => None,
         }
     }
@@ -231,9 +235,9 @@ impl TryFrom<StoredAlertState> for AlertState {
                 "alert state version {} is newer than this code ({CURRENT_VERSION})",
                 c.version
             )),
-            StoredAlertState::Legacy(LegacyAlertState { version: Some(v), .. }) => {
-                Err(format!("alert state of version {v} does not parse"))
-            }
+            StoredAlertState::Legacy(LegacyAlertState {
+                version: Some(v), ..
+            }) => Err(format!("alert state of version {v} does not parse")),
             StoredAlertState::Legacy(l) => Ok(l.into()),
         }
     }

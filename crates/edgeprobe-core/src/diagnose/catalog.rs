@@ -9,7 +9,10 @@ pub(super) fn severity(v: Verdict) -> Severity {
     match v {
         Verdict::Healthy => Severity::Ok,
         Verdict::CertExpiring => Severity::Info,
-        Verdict::Regional | Verdict::EdgeStaleOriginDown | Verdict::DegradedLatency | Verdict::Inconclusive => Severity::Warning,
+        Verdict::Regional
+        | Verdict::EdgeStaleOriginDown
+        | Verdict::DegradedLatency
+        | Verdict::Inconclusive => Severity::Warning,
         _ => Severity::Critical,
     }
 }

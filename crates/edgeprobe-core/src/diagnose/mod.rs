@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnosis::{Alternative, Confidence, Diagnosis, Distinction, Evidence, Fact, PathKind, Verdict};
+use crate::diagnosis::{
+    Alternative, Confidence, Diagnosis, Distinction, Evidence, Fact, PathKind, Verdict,
+};
 use crate::monitor::Expectations;
 use crate::observation::{RegionProbe, RegionReport};
 use crate::time::UnixMillis;
@@ -68,7 +70,12 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
     let mut unanswered: Vec<String> = input
         .reports
         .iter()
-        .filter(|r| matches!(r, RegionReport::Unanswered { .. } | RegionReport::Refused { .. }))
+        .filter(|r| {
+            matches!(
+                r,
+                RegionReport::Unanswered { .. } | RegionReport::Refused { .. }
+            )
+        })
         .map(|r| r.region().to_string())
         .collect();
     unanswered.sort();
@@ -86,10 +93,20 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
                 .reports
                 .iter()
                 .filter_map(|r| match r {
-                    RegionReport::Unanswered { region, reason } => {
-                        Some((region, "region", Fact::RegionUnanswered { reason: reason.clone() }))
-                    }
-                    RegionReport::Refused { region, reason } => Some((region, "policy", Fact::PolicyRefused { reason: reason.clone() })),
+                    RegionReport::Unanswered { region, reason } => Some((
+                        region,
+                        "region",
+                        Fact::RegionUnanswered {
+                            reason: reason.clone(),
+                        },
+                    )),
+                    RegionReport::Refused { region, reason } => Some((
+                        region,
+                        "policy",
+                        Fact::PolicyRefused {
+                            reason: reason.clone(),
+                        },
+                    )),
                     RegionReport::Probed(_) => None,
                 })
                 .map(|(region, step, fact)| Evidence {
@@ -108,7 +125,10 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
         };
     }
 
-    let findings: Vec<Finding> = probes.iter().map(|p| region::classify(p, input.expect)).collect();
+    let findings: Vec<Finding> = probes
+        .iter()
+        .map(|p| region::classify(p, input.expect))
+        .collect();
     let certs = secondary::expiring_certificates(&probes, input.expect, input.now);
     let slow = secondary::slow_paths(&probes, input.expect, input.baselines);
     combine(&findings, unanswered, certs, slow)
@@ -125,10 +145,21 @@ fn regions(fs: &[&Finding]) -> Vec<String> {
     fs.iter().map(|f| f.region.clone()).collect()
 }
 
-fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, slow: Vec<Evidence>) -> Diagnosis {
+fn combine(
+    findings: &[Finding],
+    unanswered: Vec<String>,
+    certs: Vec<Evidence>,
+    slow: Vec<Evidence>,
+) -> Diagnosis {
     let failing: Vec<&Finding> = findings.iter().filter(|f| f.cause.is_failure()).collect();
-    let stale: Vec<&Finding> = findings.iter().filter(|f| f.cause == Verdict::EdgeStaleOriginDown).collect();
-    let fine: Vec<&Finding> = findings.iter().filter(|f| f.cause == Verdict::Healthy).collect();
+    let stale: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.cause == Verdict::EdgeStaleOriginDown)
+        .collect();
+    let fine: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.cause == Verdict::Healthy)
+        .collect();
     let has_origin = findings.iter().any(|f| f.has_origin);
     let answered = findings.len();
 
@@ -145,8 +176,16 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
 
     if !failing.is_empty() {
         let cause = majority(&failing);
-        let agreeing: Vec<&Finding> = failing.iter().copied().filter(|f| f.cause == cause).collect();
-        let mut conf = agreeing.iter().map(|f| f.confidence).min().unwrap_or(Confidence::Low);
+        let agreeing: Vec<&Finding> = failing
+            .iter()
+            .copied()
+            .filter(|f| f.cause == cause)
+            .collect();
+        let mut conf = agreeing
+            .iter()
+            .map(|f| f.confidence)
+            .min()
+            .unwrap_or(Confidence::Low);
         if agreeing.len() < failing.len() {
             conf = lower(conf);
         }
@@ -180,7 +219,12 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
             verdict = Verdict::Regional;
             regional_cause = Some(cause);
             for f in fine.iter().chain(stale.iter()) {
-                evidence.extend(f.evidence.iter().filter(|e| e.path == PathKind::Edge).cloned());
+                evidence.extend(
+                    f.evidence
+                        .iter()
+                        .filter(|e| e.path == PathKind::Edge)
+                        .cloned(),
+                );
             }
             if !stale.is_empty() {
                 also.push(Verdict::EdgeStaleOriginDown);
@@ -188,17 +232,29 @@ fn combine(findings: &[Finding], unanswered: Vec<String>, certs: Vec<Evidence>, 
                 healthy.sort();
             }
         }
-        confidence = if has_origin { conf } else { conf.min(Confidence::Medium) };
+        confidence = if has_origin {
+            conf
+        } else {
+            conf.min(Confidence::Medium)
+        };
     } else if !stale.is_empty() {
         verdict = Verdict::EdgeStaleOriginDown;
         affected = regions(&stale);
-        confidence = stale.iter().map(|f| f.confidence).min().unwrap_or(Confidence::Low);
+        confidence = stale
+            .iter()
+            .map(|f| f.confidence)
+            .min()
+            .unwrap_or(Confidence::Low);
         for f in &stale {
             evidence.extend(f.evidence.iter().cloned());
             push_alternatives(&mut alternatives, &f.alternatives);
         }
     } else {
-        let probe_failed: Vec<&Finding> = fine.iter().copied().filter(|f| f.origin_probe_failed).collect();
+        let probe_failed: Vec<&Finding> = fine
+            .iter()
+            .copied()
+            .filter(|f| f.origin_probe_failed)
+            .collect();
         confidence = if probe_failed.is_empty() {
             Confidence::High
         } else {

@@ -6,7 +6,8 @@
 use crate::diagnosis::Distinction;
 
 /// Ends every alternative given without an origin probe.
-const CONFIGURE: &str = "Configure the origin address on the monitor so the probe can check the origin directly.";
+const CONFIGURE: &str =
+    "Configure the origin address on the monitor so the probe can check the origin directly.";
 
 /// What would tell the alternative apart from the verdict, in plain words.
 pub(crate) fn how_to_tell_apart(d: &Distinction) -> String {

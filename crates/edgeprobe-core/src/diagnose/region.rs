@@ -3,11 +3,15 @@
 //! Owns the two-path rules (edge answer + attribution against the origin's connect, TLS and
 //! HTTP steps). Combining regions is `super::combine`'s job; nothing here reads a clock.
 
-use crate::cdn::{attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy, UpstreamError, UpstreamFault};
+use crate::cdn::{
+    attribute, upstream_error, Attribution, Cdn, EdgeErrorClass, ErrorSource, OriginProxy,
+    UpstreamError, UpstreamFault,
+};
 use crate::diagnosis::{Alternative, Confidence, Distinction, Evidence, PathKind, Verdict};
 use crate::monitor::Expectations;
 use crate::observation::{
-    ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe, ResponseSummary, TlsStep,
+    ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep, OriginObservation, RegionProbe,
+    ResponseSummary, TlsStep,
 };
 use crate::status::{edge_ok, origin_ok};
 
@@ -33,33 +37,46 @@ fn alt(verdict: Verdict, reason: Distinction) -> Alternative {
 }
 
 /// The origin path's own failure, if a layer failed, with the alternatives that fit.
-fn origin_fault(o: &OriginObservation, attr: Option<&Attribution>) -> Option<(Verdict, bool, Vec<Alternative>)> {
+fn origin_fault(
+    o: &OriginObservation,
+    attr: Option<&Attribution>,
+) -> Option<(Verdict, bool, Vec<Alternative>)> {
     // The bool says the platform's error was coarse (a classification, not a fact).
-    let edge_says_handshake = attr.and_then(Attribution::single_class) == Some(EdgeErrorClass::TlsHandshake);
+    let edge_says_handshake =
+        attr.and_then(Attribution::single_class) == Some(EdgeErrorClass::TlsHandshake);
     Some(match &o.connect {
         ConnectStep::Refused { .. } => (Verdict::OriginRefused, false, vec![]),
         ConnectStep::TimedOut { .. } => (
             Verdict::OriginUnreachable,
             false,
-            vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsEveryone)],
+            vec![alt(
+                Verdict::OriginBlocksCdn,
+                Distinction::FirewallDropsEveryone,
+            )],
         ),
         ConnectStep::Unreachable { .. } => (Verdict::OriginUnreachable, false, vec![]),
         ConnectStep::DnsFailed { .. } => (Verdict::OriginDnsFailure, false, vec![]),
         ConnectStep::Failed { .. } => (Verdict::OriginUnreachable, true, vec![]),
         ConnectStep::Ok { .. } => match &o.tls {
-            TlsStep::Untrusted { .. } | TlsStep::Expired { .. } | TlsStep::HostnameMismatch { .. } => {
-                (Verdict::OriginTlsInvalid, false, vec![])
-            }
+            TlsStep::Untrusted { .. }
+            | TlsStep::Expired { .. }
+            | TlsStep::HostnameMismatch { .. } => (Verdict::OriginTlsInvalid, false, vec![]),
             TlsStep::HandshakeFailed { .. } => (Verdict::OriginTlsHandshakeFailed, false, vec![]),
             TlsStep::Failed { .. } if edge_says_handshake => (
                 Verdict::OriginTlsHandshakeFailed,
                 true,
-                vec![alt(Verdict::OriginTlsInvalid, Distinction::TlsUnstatedCheckCertificate)],
+                vec![alt(
+                    Verdict::OriginTlsInvalid,
+                    Distinction::TlsUnstatedCheckCertificate,
+                )],
             ),
             TlsStep::Failed { .. } => (
                 Verdict::OriginTlsInvalid,
                 true,
-                vec![alt(Verdict::OriginTlsHandshakeFailed, Distinction::TlsUnstatedCheckHandshake)],
+                vec![alt(
+                    Verdict::OriginTlsHandshakeFailed,
+                    Distinction::TlsUnstatedCheckHandshake,
+                )],
             ),
             TlsStep::NotApplicable | TlsStep::NotAttempted | TlsStep::Ok { .. } => match &o.http {
                 HttpStep::Failed {
@@ -80,7 +97,9 @@ fn edge_agrees(v: Verdict, attr: &Attribution) -> bool {
         Verdict::OriginRefused => *c == ConnectRefused,
         Verdict::OriginUnreachable => matches!(c, ConnectTimeout | ConnectOther),
         Verdict::OriginDnsFailure => matches!(c, OriginDns | ConnectOther),
-        Verdict::OriginTlsInvalid | Verdict::OriginTlsHandshakeFailed => matches!(c, TlsHandshake | TlsInvalidCert),
+        Verdict::OriginTlsInvalid | Verdict::OriginTlsHandshakeFailed => {
+            matches!(c, TlsHandshake | TlsInvalidCert)
+        }
         Verdict::OriginTimeout => *c == OriginTimeout,
         Verdict::OriginMalformedResponse => *c == InvalidResponse,
         _ => false,
@@ -116,7 +135,8 @@ pub(super) fn classify(p: &RegionProbe, expect: &Expectations) -> Finding {
         has_origin: p.origin.is_some(),
         origin_probe_failed: false,
     };
-    let (cause, confidence, alternatives) = decide(p, expect, attr.as_ref(), &mut f.origin_probe_failed);
+    let (cause, confidence, alternatives) =
+        decide(p, expect, attr.as_ref(), &mut f.origin_probe_failed);
     f.cause = cause;
     f.confidence = confidence;
     f.alternatives = alternatives;
@@ -137,11 +157,22 @@ fn decide(
     let (r, attr) = match (&p.edge.outcome, attr) {
         (EdgeOutcome::Failed { failure, .. }, _) => {
             return match (failure, fault) {
-                (EdgeFailure::Timeout, Some((v, _, alts))) => (v, if v == Verdict::OriginTimeout { High } else { Medium }, alts),
+                (EdgeFailure::Timeout, Some((v, _, alts))) => (
+                    v,
+                    if v == Verdict::OriginTimeout {
+                        High
+                    } else {
+                        Medium
+                    },
+                    alts,
+                ),
                 (EdgeFailure::Timeout, None) if origin.is_none() => (
                     Verdict::EdgeUnreachable,
                     Low,
-                    vec![alt(Verdict::OriginTimeout, Distinction::FrontMayWaitOnOriginNoOrigin)],
+                    vec![alt(
+                        Verdict::OriginTimeout,
+                        Distinction::FrontMayWaitOnOriginNoOrigin,
+                    )],
                 ),
                 (EdgeFailure::Timeout, None) => (Verdict::EdgeUnreachable, Medium, vec![]),
                 // The fetch failed without a response (the connection was lost or refused, or
@@ -150,18 +181,29 @@ fn decide(
                 // non-HTTP bytes on as an HTTP/0.9 answer and closes; the Worker's fetch
                 // says "Network connection lost." or gives a generic error). Name the origin
                 // fault; the front being unreachable is the alternative.
-                (EdgeFailure::Connection | EdgeFailure::Other, fault) => match fault.or_else(|| origin.and_then(answered_fault)) {
-                    Some((v, _, mut alts)) => {
-                        alts.push(alt(Verdict::EdgeUnreachable, Distinction::FrontRelaysBrokenAnswer));
-                        (v, Medium, alts)
+                (EdgeFailure::Connection | EdgeFailure::Other, fault) => {
+                    match fault.or_else(|| origin.and_then(answered_fault)) {
+                        Some((v, _, mut alts)) => {
+                            alts.push(alt(
+                                Verdict::EdgeUnreachable,
+                                Distinction::FrontRelaysBrokenAnswer,
+                            ));
+                            (v, Medium, alts)
+                        }
+                        None if *failure == EdgeFailure::Other => {
+                            (Verdict::EdgeUnreachable, Medium, vec![])
+                        }
+                        None => (Verdict::EdgeUnreachable, High, vec![]),
                     }
-                    None if *failure == EdgeFailure::Other => (Verdict::EdgeUnreachable, Medium, vec![]),
-                    None => (Verdict::EdgeUnreachable, High, vec![]),
-                },
+                }
                 // The front's name did not resolve, or TLS with the front failed: that is the
                 // front whatever the origin does; an origin fault seen meanwhile is named beside
                 // it.
-                (_, Some((v, _, _))) => (Verdict::EdgeUnreachable, Medium, vec![alt(v, Distinction::OriginFailingToo)]),
+                (_, Some((v, _, _))) => (
+                    Verdict::EdgeUnreachable,
+                    Medium,
+                    vec![alt(v, Distinction::OriginFailingToo)],
+                ),
                 _ => (Verdict::EdgeUnreachable, High, vec![]),
             };
         }
@@ -177,7 +219,11 @@ fn decide(
                 vec![alt(Verdict::Healthy, Distinction::StaleCopyNoOrigin)],
             ),
             None | Some(true) => (Verdict::Healthy, High, vec![]),
-            Some(false) if attr.served_from_cache() => (Verdict::EdgeStaleOriginDown, if fault.is_some() { High } else { Medium }, vec![]),
+            Some(false) if attr.served_from_cache() => (
+                Verdict::EdgeStaleOriginDown,
+                if fault.is_some() { High } else { Medium },
+                vec![],
+            ),
             Some(false) => {
                 *origin_probe_failed = true;
                 (Verdict::Healthy, Medium, vec![])
@@ -186,17 +232,26 @@ fn decide(
     }
 
     // A body that broke off, or a status that is not HTTP, is an error whatever the code says.
-    let is_error = r.status >= 500 || attr.source == ErrorSource::Edge || r.body_error.is_some() || !r.status_is_valid();
+    let is_error = r.status >= 500
+        || attr.source == ErrorSource::Edge
+        || r.body_error.is_some()
+        || !r.status_is_valid();
     if !is_error {
         let same_at_origin = matches!(origin.map(|o| &o.http), Some(HttpStep::Response { response, .. }) if response.status == r.status);
         return (
             Verdict::UnexpectedResponse,
-            if same_at_origin || origin.is_none() { High } else { Medium },
+            if same_at_origin || origin.is_none() {
+                High
+            } else {
+                Medium
+            },
             vec![],
         );
     }
 
-    let Some(o) = origin else { return edge_only(attr, r) };
+    let Some(o) = origin else {
+        return edge_only(attr, r);
+    };
     if let Some((v, coarse, alts)) = fault {
         let conf = if !coarse && (edge_agrees(v, attr) || attr.error_classes.is_empty()) {
             High
@@ -205,7 +260,10 @@ fn decide(
         };
         return (v, conf, alts);
     }
-    let HttpStep::Response { response, ttfb_ms, .. } = &o.http else {
+    let HttpStep::Response {
+        response, ttfb_ms, ..
+    } = &o.http
+    else {
         return (Verdict::EdgeErrorOriginHealthy, Low, vec![]);
     };
     let single = attr.single_class();
@@ -216,13 +274,19 @@ fn decide(
                 Medium,
                 vec![alt(
                     Verdict::OriginAppError,
-                    Distinction::AppErrorWhileCdnCannotConnect { status: response.status },
+                    Distinction::AppErrorWhileCdnCannotConnect {
+                        status: response.status,
+                    },
                 )],
             );
         }
         if let Some(u) = upstream_error(response) {
             let (v, alts) = upstream_verdict(u, response.status);
-            let conf = if u.certain && response.status == r.status { High } else { Medium };
+            let conf = if u.certain && response.status == r.status {
+                High
+            } else {
+                Medium
+            };
             return (v, conf, alts);
         }
         let conf = if attr.source == ErrorSource::Origin || response.status == r.status {
@@ -259,7 +323,9 @@ fn decide(
                         vec![healthy_alt(Distinction::CdnOffersOtherTls)],
                     );
                 }
-                Some(EdgeErrorClass::OriginTimeout) if near_edge_wait(*ttfb_ms, p.edge.headers_ms) => {
+                Some(EdgeErrorClass::OriginTimeout)
+                    if near_edge_wait(*ttfb_ms, p.edge.headers_ms) =>
+                {
                     // The layers' timeouts disagree: the origin does answer, but only about
                     // when the CDN has already given up.
                     return (Verdict::OriginTimeout, weaker(High), vec![]);
@@ -268,7 +334,9 @@ fn decide(
                     return (
                         Verdict::OriginTimeout,
                         weaker(Medium),
-                        vec![healthy_alt(Distinction::OriginFastForUs { ttfb_ms: *ttfb_ms })],
+                        vec![healthy_alt(Distinction::OriginFastForUs {
+                            ttfb_ms: *ttfb_ms,
+                        })],
                     );
                 }
                 Some(EdgeErrorClass::InvalidResponse) => {
@@ -276,7 +344,10 @@ fn decide(
                         Verdict::EdgeErrorOriginHealthy,
                         weaker(Medium),
                         vec![
-                            alt(Verdict::OriginMalformedResponse, Distinction::OriginAnswersCdnDifferently),
+                            alt(
+                                Verdict::OriginMalformedResponse,
+                                Distinction::OriginAnswersCdnDifferently,
+                            ),
                             alt(Verdict::OriginBlocksCdn, Distinction::FirewallResetsCdn),
                         ],
                     );
@@ -292,7 +363,11 @@ fn decide(
                         ttfb_ms: *ttfb_ms,
                     };
                     if near_edge_wait(*ttfb_ms, p.edge.headers_ms) {
-                        return (Verdict::OriginTimeout, weaker(Medium), vec![alt(Verdict::OriginBlocksCdn, how)]);
+                        return (
+                            Verdict::OriginTimeout,
+                            weaker(Medium),
+                            vec![alt(Verdict::OriginBlocksCdn, how)],
+                        );
                     }
                     return (
                         Verdict::OriginBlocksCdn,
@@ -301,11 +376,20 @@ fn decide(
                     );
                 }
                 let mut alts = vec![];
-                if attr.error_classes.contains(&EdgeErrorClass::InvalidResponse) {
-                    alts.push(alt(Verdict::OriginMalformedResponse, Distinction::GatewayCoversInvalidAnswer));
+                if attr
+                    .error_classes
+                    .contains(&EdgeErrorClass::InvalidResponse)
+                {
+                    alts.push(alt(
+                        Verdict::OriginMalformedResponse,
+                        Distinction::GatewayCoversInvalidAnswer,
+                    ));
                 }
                 if attr.error_classes.contains(&EdgeErrorClass::TlsInvalidCert) {
-                    alts.push(alt(Verdict::OriginTlsInvalid, Distinction::GatewayCoversTls));
+                    alts.push(alt(
+                        Verdict::OriginTlsInvalid,
+                        Distinction::GatewayCoversTls,
+                    ));
                 }
                 alts.push(misrouted_alt(&o.address));
                 let conf = if single.is_some() { High } else { Medium };
@@ -318,13 +402,18 @@ fn decide(
             Low,
             vec![alt(
                 Verdict::EdgeErrorOriginHealthy,
-                Distinction::OriginFineForUs { status: response.status },
+                Distinction::OriginFineForUs {
+                    status: response.status,
+                },
             )],
         ),
         ErrorSource::Unknown | ErrorSource::NotAnError => (
             Verdict::EdgeErrorOriginHealthy,
             weaker(Medium),
-            vec![alt(Verdict::OriginAppError, Distinction::ErrorPageUnattributed)],
+            vec![alt(
+                Verdict::OriginAppError,
+                Distinction::ErrorPageUnattributed,
+            )],
         ),
     }
 }
@@ -356,12 +445,18 @@ fn upstream_verdict(u: UpstreamError, status: u16) -> (Verdict, Vec<Alternative>
     };
     let mut alts = Vec::new();
     if u.proxy == OriginProxy::Iis {
-        alts.push(alt(Verdict::OriginUpstreamTimeout, Distinction::IisPageCoversBoth));
+        alts.push(alt(
+            Verdict::OriginUpstreamTimeout,
+            Distinction::IisPageCoversBoth,
+        ));
     }
     if !u.certain {
         alts.push(alt(
             Verdict::OriginAppError,
-            Distinction::ProxyPageMayBeApp { status, proxy: u.proxy },
+            Distinction::ProxyPageMayBeApp {
+                status,
+                proxy: u.proxy,
+            },
         ));
     }
     (v, alts)
@@ -408,8 +503,14 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
     // nginx passes an origin nginx's own 502/504 page on unchanged, so a front nginx's page may
     // as well be the origin host's own proxy's, about its application server.
     let origin_proxy_alt = match (attr.cdn, attr.source, r.status) {
-        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(Verdict::OriginUpstreamDown, Distinction::RelayedNginx502NoOrigin)),
-        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(Verdict::OriginUpstreamTimeout, Distinction::RelayedNginx504NoOrigin)),
+        (Cdn::Nginx, ErrorSource::Edge, 502) => Some(alt(
+            Verdict::OriginUpstreamDown,
+            Distinction::RelayedNginx502NoOrigin,
+        )),
+        (Cdn::Nginx, ErrorSource::Edge, 504) => Some(alt(
+            Verdict::OriginUpstreamTimeout,
+            Distinction::RelayedNginx504NoOrigin,
+        )),
         _ => None,
     };
     let (verdict, confidence, mut alts) = match attr.source {
@@ -417,12 +518,18 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
             Some(ConnectRefused) => (
                 Verdict::OriginRefused,
                 Medium,
-                vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallRejectsCdnNoOrigin)],
+                vec![alt(
+                    Verdict::OriginBlocksCdn,
+                    Distinction::FirewallRejectsCdnNoOrigin,
+                )],
             ),
             Some(ConnectTimeout) => (
                 Verdict::OriginUnreachable,
                 Medium,
-                vec![alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsCdnNoOrigin)],
+                vec![alt(
+                    Verdict::OriginBlocksCdn,
+                    Distinction::FirewallDropsCdnNoOrigin,
+                )],
             ),
             Some(ConnectOther) => (Verdict::OriginUnreachable, Medium, vec![]),
             Some(OriginTimeout) => (Verdict::OriginTimeout, Medium, vec![]),
@@ -434,27 +541,51 @@ fn edge_only(attr: &Attribution, r: &ResponseSummary) -> (Verdict, Confidence, V
                 Verdict::OriginTimeout,
                 Low,
                 vec![
-                    alt(Verdict::OriginUnreachable, Distinction::Gateway504CoversConnectTimeoutNoOrigin),
-                    alt(Verdict::OriginBlocksCdn, Distinction::FirewallDropsProxyNoOrigin),
+                    alt(
+                        Verdict::OriginUnreachable,
+                        Distinction::Gateway504CoversConnectTimeoutNoOrigin,
+                    ),
+                    alt(
+                        Verdict::OriginBlocksCdn,
+                        Distinction::FirewallDropsProxyNoOrigin,
+                    ),
                 ],
             ),
-            Some(Unknown) | None if attr.is_gateway_connect_class() => (Verdict::OriginRefused, Low, {
-                let mut alts = vec![
-                    alt(Verdict::OriginMalformedResponse, Distinction::Gateway502CoversInvalidAnswerNoOrigin),
-                    alt(Verdict::OriginBlocksCdn, Distinction::FirewallRejectsProxyNoOrigin),
-                ];
-                if attr.error_classes.iter().any(|c| matches!(c, TlsHandshake | TlsInvalidCert)) {
-                    alts.push(alt(Verdict::OriginTlsInvalid, Distinction::Gateway502CoversTlsNoOrigin));
-                }
-                alts
-            }),
+            Some(Unknown) | None if attr.is_gateway_connect_class() => {
+                (Verdict::OriginRefused, Low, {
+                    let mut alts = vec![
+                        alt(
+                            Verdict::OriginMalformedResponse,
+                            Distinction::Gateway502CoversInvalidAnswerNoOrigin,
+                        ),
+                        alt(
+                            Verdict::OriginBlocksCdn,
+                            Distinction::FirewallRejectsProxyNoOrigin,
+                        ),
+                    ];
+                    if attr
+                        .error_classes
+                        .iter()
+                        .any(|c| matches!(c, TlsHandshake | TlsInvalidCert))
+                    {
+                        alts.push(alt(
+                            Verdict::OriginTlsInvalid,
+                            Distinction::Gateway502CoversTlsNoOrigin,
+                        ));
+                    }
+                    alts
+                })
+            }
             _ => (Verdict::UnexpectedResponse, Low, vec![]),
         },
         ErrorSource::Origin => (Verdict::OriginAppError, Medium, vec![]),
         ErrorSource::Unknown | ErrorSource::NotAnError => (
             Verdict::OriginAppError,
             Low,
-            vec![alt(Verdict::EdgeErrorOriginHealthy, Distinction::ErrorPageUnattributedNoOrigin)],
+            vec![alt(
+                Verdict::EdgeErrorOriginHealthy,
+                Distinction::ErrorPageUnattributedNoOrigin,
+            )],
         ),
     };
     alts.extend(origin_proxy_alt);

@@ -12,7 +12,11 @@ use super::{catalog, words};
 
 /// How many regions answered: each answering region is either affected or healthy.
 fn answered(d: &Diagnosis) -> usize {
-    d.affected_regions.iter().chain(&d.healthy_regions).collect::<BTreeSet<_>>().len()
+    d.affected_regions
+        .iter()
+        .chain(&d.healthy_regions)
+        .collect::<BTreeSet<_>>()
+        .len()
 }
 
 /// The target policy's reason, when the round was not probed because of it.
@@ -124,7 +128,9 @@ pub(crate) fn checklist(d: &Diagnosis) -> Vec<String> {
             items.extend(catalog::checklist(cause));
         }
     }
-    if d.also.contains(&Verdict::CertExpiring) && !matches!(d.verdict, Verdict::Healthy | Verdict::CertExpiring) {
+    if d.also.contains(&Verdict::CertExpiring)
+        && !matches!(d.verdict, Verdict::Healthy | Verdict::CertExpiring)
+    {
         items.extend(catalog::checklist(Verdict::CertExpiring));
     }
     items

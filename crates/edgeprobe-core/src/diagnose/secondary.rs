@@ -18,7 +18,11 @@ pub const MIN_BASELINE_SAMPLES: u32 = 10;
 pub const MIN_LATENCY_EXCESS_MS: u32 = 100;
 
 /// Certificates (either path) expiring within `cert_warning_days`.
-pub(super) fn expiring_certificates(probes: &[&RegionProbe], expect: &Expectations, now: UnixMillis) -> Vec<Evidence> {
+pub(super) fn expiring_certificates(
+    probes: &[&RegionProbe],
+    expect: &Expectations,
+    now: UnixMillis,
+) -> Vec<Evidence> {
     let horizon = i64::from(expect.cert_warning_days) * DAY;
     let mut out = Vec::new();
     for p in probes {
@@ -26,8 +30,14 @@ pub(super) fn expiring_certificates(probes: &[&RegionProbe], expect: &Expectatio
             TlsStep::Ok { certificate, .. } => Some(certificate),
             _ => None,
         });
-        for (path, cert) in [(PathKind::Edge, Some(&p.edge.certificate)), (PathKind::Origin, origin_cert)] {
-            let Some(CertificateInfo::Known { not_after, subject, .. }) = cert else {
+        for (path, cert) in [
+            (PathKind::Edge, Some(&p.edge.certificate)),
+            (PathKind::Origin, origin_cert),
+        ] {
+            let Some(CertificateInfo::Known {
+                not_after, subject, ..
+            }) = cert
+            else {
                 continue;
             };
             let left = not_after - now;
@@ -49,7 +59,11 @@ pub(super) fn expiring_certificates(probes: &[&RegionProbe], expect: &Expectatio
 }
 
 /// Latencies above `latency_factor` × the region's p50 baseline (with enough samples).
-pub(super) fn slow_paths(probes: &[&RegionProbe], expect: &Expectations, baselines: &[LatencyBaseline]) -> Vec<Evidence> {
+pub(super) fn slow_paths(
+    probes: &[&RegionProbe],
+    expect: &Expectations,
+    baselines: &[LatencyBaseline],
+) -> Vec<Evidence> {
     let mut out = Vec::new();
     for p in probes {
         let edge_ms = match &p.edge.outcome {
@@ -62,7 +76,10 @@ pub(super) fn slow_paths(probes: &[&RegionProbe], expect: &Expectations, baselin
         });
         for (path, ms) in [(PathKind::Edge, edge_ms), (PathKind::Origin, origin_ms)] {
             let Some(ms) = ms else { continue };
-            let Some(b) = baselines.iter().find(|b| b.region == p.region && b.path == path) else {
+            let Some(b) = baselines
+                .iter()
+                .find(|b| b.region == p.region && b.path == path)
+            else {
                 continue;
             };
             if b.samples < MIN_BASELINE_SAMPLES || b.p50_ms == 0 {

@@ -22,14 +22,16 @@ use serde::{Deserialize, Serialize};
 
 /// Lower bound (inclusive, ms) of each bucket; bucket `i` ends where bucket `i + 1` starts.
 const BOUNDS: [u32; BUCKETS] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 17, 22, 28, 37, 49, 65, 85, 113, 149, 196, 258, 341, 450, 594, 784, 1034, 1365, 1801, 2378, 3138,
-    4143, 5468, 7218, 9527, 12576, 16600, 21911, 28923, 38178, 50395, 66521,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 13, 17, 22, 28, 37, 49, 65, 85, 113, 149, 196, 258, 341, 450,
+    594, 784, 1034, 1365, 1801, 2378, 3138, 4143, 5468, 7218, 9527, 12576, 16600, 21911, 28923,
+    38178, 50395, 66521,
 ];
 
 /// The value reported for a percentile that falls in each bucket: `round(sqrt(lo * hi_incl))`.
 const REPRESENTATIVE: [u32; BUCKETS] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 19, 24, 32, 42, 56, 74, 98, 129, 170, 224, 296, 391, 517, 682, 900, 1188, 1567, 2069, 2731, 3605,
-    4759, 6282, 8292, 10945, 14448, 19071, 25174, 33229, 43863, 57899, 66521,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 14, 19, 24, 32, 42, 56, 74, 98, 129, 170, 224, 296, 391, 517,
+    682, 900, 1188, 1567, 2069, 2731, 3605, 4759, 6282, 8292, 10945, 14448, 19071, 25174, 33229,
+    43863, 57899, 66521,
 ];
 
 /// Number of buckets.
@@ -50,7 +52,9 @@ pub struct LatencyHistogram {
 
 impl Default for LatencyHistogram {
     fn default() -> Self {
-        LatencyHistogram { counts: [0; BUCKETS] }
+        LatencyHistogram {
+            counts: [0; BUCKETS],
+        }
     }
 }
 
@@ -64,7 +68,10 @@ pub enum HistogramError {
 impl std::fmt::Display for HistogramError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HistogramError::UnknownBucket(b) => write!(f, "latency histogram bucket {b} does not exist (0..{BUCKETS})"),
+            HistogramError::UnknownBucket(b) => write!(
+                f,
+                "latency histogram bucket {b} does not exist (0..{BUCKETS})"
+            ),
         }
     }
 }
@@ -75,7 +82,10 @@ impl TryFrom<Vec<(u8, u32)>> for LatencyHistogram {
     fn try_from(pairs: Vec<(u8, u32)>) -> Result<Self, Self::Error> {
         let mut h = LatencyHistogram::default();
         for (bucket, count) in pairs {
-            let slot = h.counts.get_mut(usize::from(bucket)).ok_or(HistogramError::UnknownBucket(bucket))?;
+            let slot = h
+                .counts
+                .get_mut(usize::from(bucket))
+                .ok_or(HistogramError::UnknownBucket(bucket))?;
             // Duplicated pairs are summed rather than rejected: a hand-edited row stays usable.
             *slot = slot.saturating_add(count);
         }
@@ -94,7 +104,9 @@ impl LatencyHistogram {
     /// The bucket a latency falls into.
     pub fn bucket_of(latency_ms: u32) -> usize {
         // Number of lower bounds <= latency, minus one; BOUNDS[0] == 0 so this is >= 1.
-        BOUNDS.partition_point(|&lo| lo <= latency_ms).saturating_sub(1)
+        BOUNDS
+            .partition_point(|&lo| lo <= latency_ms)
+            .saturating_sub(1)
     }
 
     /// The value reported for percentiles that land in `bucket` (`None` past the last one).
@@ -122,7 +134,9 @@ impl LatencyHistogram {
 
     /// Number of latencies recorded.
     pub fn count(&self) -> u32 {
-        self.counts.iter().fold(0u32, |acc, &c| acc.saturating_add(c))
+        self.counts
+            .iter()
+            .fold(0u32, |acc, &c| acc.saturating_add(c))
     }
 
     /// The `q`-quantile (0.0..=1.0) by nearest rank: the representative value of the bucket
@@ -202,7 +216,11 @@ mod tests {
             (u32::MAX, 41),
         ];
         for (latency, bucket) in cases {
-            assert_eq!(LatencyHistogram::bucket_of(latency), bucket, "latency {latency}");
+            assert_eq!(
+                LatencyHistogram::bucket_of(latency),
+                bucket,
+                "latency {latency}"
+            );
         }
     }
 
@@ -228,7 +246,10 @@ mod tests {
         let text = serde_json::to_string(&h).unwrap();
         assert_eq!(text, "[[5,1],[17,2],[18,1]]");
         assert_eq!(serde_json::from_str::<LatencyHistogram>(&text).unwrap(), h);
-        assert_eq!(serde_json::to_string(&LatencyHistogram::default()).unwrap(), "[]");
+        assert_eq!(
+            serde_json::to_string(&LatencyHistogram::default()).unwrap(),
+            "[]"
+        );
     }
 
     #[test]

@@ -46,12 +46,21 @@ pub struct Sample {
 
 /// The samples of one round (`at` is the round's scheduled time), edge before origin per
 /// region, regions in report order.
-pub fn samples_from_round(monitor_id: &str, reports: &[RegionReport], expect: &Expectations, at: UnixMillis) -> Vec<Sample> {
+pub fn samples_from_round(
+    monitor_id: &str,
+    reports: &[RegionReport],
+    expect: &Expectations,
+    at: UnixMillis,
+) -> Vec<Sample> {
     let mut out = Vec::with_capacity(reports.len() * 2);
     for report in reports {
-        let RegionReport::Probed(probe) = report else { continue };
+        let RegionReport::Probed(probe) = report else {
+            continue;
+        };
         for path in [PathKind::Edge, PathKind::Origin] {
-            let Some(ok) = path_ok(report, path, expect) else { continue };
+            let Some(ok) = path_ok(report, path, expect) else {
+                continue;
+            };
             let latency_ms = match path {
                 PathKind::Edge => probe.edge.headers_ms,
                 PathKind::Origin => match probe.origin.as_ref().map(|o| &o.http) {
@@ -235,7 +244,10 @@ pub fn roll_hours_into_days(hours: &[Rollup]) -> Vec<Rollup> {
             day,
             day.bucket_start(h.bucket_start),
         );
-        groups.entry(key).or_insert_with_key(Rollup::empty).absorb(h);
+        groups
+            .entry(key)
+            .or_insert_with_key(Rollup::empty)
+            .absorb(h);
     }
     groups.into_values().collect()
 }

@@ -75,7 +75,10 @@ pub const ROLL_GRACE: i64 = 5 * MINUTE;
 /// has no older samples; an older unrolled backlog is not reconstructed).
 pub fn hours_to_roll(last_rolled_hour: Option<UnixMillis>, now: UnixMillis) -> Vec<UnixMillis> {
     // The newest hour whose end is at least ROLL_GRACE ago.
-    let Some(newest) = now.checked_sub(ROLL_GRACE).and_then(|t| floor_to(t, HOUR).checked_sub(HOUR)) else {
+    let Some(newest) = now
+        .checked_sub(ROLL_GRACE)
+        .and_then(|t| floor_to(t, HOUR).checked_sub(HOUR))
+    else {
         return Vec::new();
     };
     let first = match last_rolled_hour {

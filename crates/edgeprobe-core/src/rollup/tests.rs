@@ -11,7 +11,13 @@ use crate::time::MINUTE;
 
 const T0: UnixMillis = 1_795_305_600_000; // 2026-11-22T00:00:00Z, a day boundary
 
-fn sample(region: &str, path: PathKind, at: UnixMillis, ok: bool, latency_ms: Option<u32>) -> Sample {
+fn sample(
+    region: &str,
+    path: PathKind,
+    at: UnixMillis,
+    ok: bool,
+    latency_ms: Option<u32>,
+) -> Sample {
     Sample {
         monitor_id: "mon_a".into(),
         region: region.into(),
@@ -23,15 +29,20 @@ fn sample(region: &str, path: PathKind, at: UnixMillis, ok: bool, latency_ms: Op
 }
 
 fn load(name: &str) -> String {
-    let path = format!("{}/tests/fixtures/rollup/{name}", concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let path = format!(
+        "{}/tests/fixtures/rollup/{name}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
 }
 
 #[test]
 fn recorded_round_gives_one_sample_per_probed_path() {
-    let reports: Vec<RegionReport> = serde_json::from_str(&load("round_mixed.json")).expect("fixture parses");
+    let reports: Vec<RegionReport> =
+        serde_json::from_str(&load("round_mixed.json")).expect("fixture parses");
     let got = samples_from_round("mon_a", &reports, &Expectations::default(), T0);
-    let want: Vec<Sample> = serde_json::from_str(&load("round_mixed.samples.json")).expect("expected samples parse");
+    let want: Vec<Sample> =
+        serde_json::from_str(&load("round_mixed.samples.json")).expect("expected samples parse");
     assert_eq!(
         got,
         want,
@@ -53,7 +64,16 @@ fn groups_by_monitor_region_path_and_bucket() {
     let hours = rollup(&samples, Granularity::Hour);
     let got: Vec<(&str, PathKind, UnixMillis, u32, u32, u32)> = hours
         .iter()
-        .map(|r| (r.region.as_str(), r.path, r.bucket_start, r.checks, r.failures, r.latency.count()))
+        .map(|r| {
+            (
+                r.region.as_str(),
+                r.path,
+                r.bucket_start,
+                r.checks,
+                r.failures,
+                r.latency.count(),
+            )
+        })
         .collect();
     // The failed check's 30 s latency is not in the histogram; the untimed success counts as a check only.
     let want = vec![
@@ -65,21 +85,34 @@ fn groups_by_monitor_region_path_and_bucket() {
     assert_eq!(got, want);
     let days = rollup(&samples, Granularity::Day);
     assert_eq!(days.len(), 3);
-    assert!(days.iter().all(|d| d.bucket_start == T0 && d.granularity == Granularity::Day));
+    assert!(days
+        .iter()
+        .all(|d| d.bucket_start == T0 && d.granularity == Granularity::Day));
 }
 
 #[test]
 fn derived_uptime_and_percentiles() {
-    let cases: [(u32, u32, Option<f64>); 4] = [(0, 0, None), (4, 0, Some(100.0)), (4, 1, Some(75.0)), (3, 3, Some(0.0))];
+    let cases: [(u32, u32, Option<f64>); 4] = [
+        (0, 0, None),
+        (4, 0, Some(100.0)),
+        (4, 1, Some(75.0)),
+        (3, 3, Some(0.0)),
+    ];
     for (checks, failures, want) in cases {
         let r = Rollup {
             checks,
             failures,
-            ..rollup(&[sample("x", PathKind::Edge, T0, true, None)], Granularity::Hour)[0].clone()
+            ..rollup(
+                &[sample("x", PathKind::Edge, T0, true, None)],
+                Granularity::Hour,
+            )[0]
+            .clone()
         };
         assert_eq!(r.uptime(), want, "{checks} checks, {failures} failures");
     }
-    let samples: Vec<Sample> = (1..=20).map(|i| sample("x", PathKind::Edge, T0, true, Some(i * 100))).collect();
+    let samples: Vec<Sample> = (1..=20)
+        .map(|i| sample("x", PathKind::Edge, T0, true, Some(i * 100)))
+        .collect();
     let r = &rollup(&samples, Granularity::Hour)[0];
     // Exact nearest-rank p50 is 1000 ms and p95 is 1900 ms; the histogram reports its buckets.
     assert_eq!((r.p50(), r.p95()), (Some(900), Some(2069)));
@@ -87,9 +120,16 @@ fn derived_uptime_and_percentiles() {
 
 #[test]
 fn merge_refuses_different_keys() {
-    let a = rollup(&[sample("weur", PathKind::Edge, T0, true, Some(10))], Granularity::Hour).remove(0);
+    let a = rollup(
+        &[sample("weur", PathKind::Edge, T0, true, Some(10))],
+        Granularity::Hour,
+    )
+    .remove(0);
     let mut b = a.clone();
-    assert_eq!(merge(&a, &b).map(|m| (m.checks, m.latency.count())), Ok((2, 2)));
+    assert_eq!(
+        merge(&a, &b).map(|m| (m.checks, m.latency.count())),
+        Ok((2, 2))
+    );
     for change in [
         |r: &mut Rollup| r.region = "enam".into(),
         |r: &mut Rollup| r.path = PathKind::Origin,
@@ -107,15 +147,23 @@ fn merge_refuses_different_keys() {
 fn a_stored_partial_day_is_extended_by_later_hours() {
     let morning = sample("weur", PathKind::Edge, T0 + 3 * HOUR, true, Some(80));
     let evening = sample("weur", PathKind::Edge, T0 + 20 * HOUR, false, None);
-    let stored_day = roll_hours_into_days(&rollup(std::slice::from_ref(&morning), Granularity::Hour));
+    let stored_day =
+        roll_hours_into_days(&rollup(std::slice::from_ref(&morning), Granularity::Hour));
     let mut input = stored_day;
     input.extend(rollup(std::slice::from_ref(&evening), Granularity::Hour));
-    assert_eq!(roll_hours_into_days(&input), rollup(&[morning, evening], Granularity::Day));
+    assert_eq!(
+        roll_hours_into_days(&input),
+        rollup(&[morning, evening], Granularity::Day)
+    );
 }
 
 #[test]
 fn rollups_serialise_compactly_and_round_trip() {
-    let r = rollup(&[sample("weur", PathKind::Edge, T0, true, Some(100))], Granularity::Hour).remove(0);
+    let r = rollup(
+        &[sample("weur", PathKind::Edge, T0, true, Some(100))],
+        Granularity::Hour,
+    )
+    .remove(0);
     let text = serde_json::to_string(&r).unwrap_or_default();
     assert_eq!(
         text,
@@ -152,8 +200,16 @@ fn windows_select_buckets_by_start() {
         (T0 + 4 * HOUR, T0 + 9 * HOUR, None, None),
     ];
     for (from, to, want_uptime, want_p50) in cases {
-        assert_eq!(uptime(&hours, from, to), want_uptime, "uptime [{from}, {to})");
-        assert_eq!(latency_p50(&hours, from, to), want_p50, "p50 [{from}, {to})");
+        assert_eq!(
+            uptime(&hours, from, to),
+            want_uptime,
+            "uptime [{from}, {to})"
+        );
+        assert_eq!(
+            latency_p50(&hours, from, to),
+            want_p50,
+            "p50 [{from}, {to})"
+        );
     }
 }
 
@@ -175,7 +231,10 @@ fn latency_series_has_one_point_per_step() {
     );
     assert!(latency_series(&hours, T0, T0 + HOUR, 0).is_empty());
     assert!(latency_series(&hours, T0, T0, HOUR).is_empty());
-    assert_eq!(latency_series(&hours, i64::MIN, i64::MAX, 1).len(), window::MAX_SERIES_POINTS);
+    assert_eq!(
+        latency_series(&hours, i64::MIN, i64::MAX, 1).len(),
+        window::MAX_SERIES_POINTS
+    );
 }
 
 #[test]
@@ -227,9 +286,18 @@ fn raw_rows_wait_for_the_roller() {
 fn hours_to_roll_catches_up_in_bounded_steps() {
     let now = T0 + 10 * HOUR + 4 * MINUTE; // within the grace period after 10:00
     assert_eq!(hours_to_roll(Some(T0 + 7 * HOUR), now), vec![T0 + 8 * HOUR]);
-    assert_eq!(hours_to_roll(Some(T0 + 7 * HOUR), now + MINUTE), vec![T0 + 8 * HOUR, T0 + 9 * HOUR]);
-    assert_eq!(hours_to_roll(Some(T0 + 9 * HOUR), now + MINUTE), Vec::<UnixMillis>::new());
-    assert_eq!(hours_to_roll(Some(T0 + 20 * HOUR), now), Vec::<UnixMillis>::new());
+    assert_eq!(
+        hours_to_roll(Some(T0 + 7 * HOUR), now + MINUTE),
+        vec![T0 + 8 * HOUR, T0 + 9 * HOUR]
+    );
+    assert_eq!(
+        hours_to_roll(Some(T0 + 9 * HOUR), now + MINUTE),
+        Vec::<UnixMillis>::new()
+    );
+    assert_eq!(
+        hours_to_roll(Some(T0 + 20 * HOUR), now),
+        Vec::<UnixMillis>::new()
+    );
     // A roller that was down for five days catches up 48 hours per call, oldest first.
     let mut last = T0 - 5 * DAY;
     let mut calls = 0;
@@ -262,7 +330,11 @@ fn arb_samples() -> impl Strategy<Value = Vec<Sample>> {
         .prop_map(|(region, origin, offset, ok, latency_ms)| Sample {
             monitor_id: "mon_p".into(),
             region: ["weur", "enam", "apac"][region].into(),
-            path: if origin { PathKind::Origin } else { PathKind::Edge },
+            path: if origin {
+                PathKind::Origin
+            } else {
+                PathKind::Edge
+            },
             at: T0 - DAY + offset,
             ok,
             latency_ms,

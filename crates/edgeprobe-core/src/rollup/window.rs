@@ -25,7 +25,9 @@ pub fn uptime(rollups: &[Rollup], from: UnixMillis, to: UnixMillis) -> Option<f6
     let (checks, failures) = rollups
         .iter()
         .filter(|r| in_window(r, from, to))
-        .fold((0u32, 0u32), |(c, f), r| (c.saturating_add(r.checks), f.saturating_add(r.failures)));
+        .fold((0u32, 0u32), |(c, f), r| {
+            (c.saturating_add(r.checks), f.saturating_add(r.failures))
+        });
     uptime_percent(checks, failures)
 }
 
@@ -41,15 +43,24 @@ pub fn latency_p50(rollups: &[Rollup], from: UnixMillis, to: UnixMillis) -> Opti
 /// Median latency per step for sparklines: one point per `[t, t + step)` for
 /// `t = from, from + step, ...` while `t < to`, at most [`MAX_SERIES_POINTS`] points; `None`
 /// where no successful check fell in that step. Empty when `step <= 0` or `to <= from`.
-pub fn latency_series(rollups: &[Rollup], from: UnixMillis, to: UnixMillis, step: i64) -> Vec<(UnixMillis, Option<u32>)> {
+pub fn latency_series(
+    rollups: &[Rollup],
+    from: UnixMillis,
+    to: UnixMillis,
+    step: i64,
+) -> Vec<(UnixMillis, Option<u32>)> {
     if step <= 0 || to <= from {
         return Vec::new();
     }
     let span = (i128::from(to) - i128::from(from) + i128::from(step) - 1) / i128::from(step);
-    let points = usize::try_from(span).unwrap_or(usize::MAX).min(MAX_SERIES_POINTS);
+    let points = usize::try_from(span)
+        .unwrap_or(usize::MAX)
+        .min(MAX_SERIES_POINTS);
     let mut slots = vec![LatencyHistogram::default(); points];
     for r in rollups.iter().filter(|r| in_window(r, from, to)) {
-        let idx = usize::try_from((i128::from(r.bucket_start) - i128::from(from)) / i128::from(step)).unwrap_or(usize::MAX);
+        let idx =
+            usize::try_from((i128::from(r.bucket_start) - i128::from(from)) / i128::from(step))
+                .unwrap_or(usize::MAX);
         if let Some(slot) = slots.get_mut(idx) {
             slot.absorb(&r.latency);
         }
@@ -66,7 +77,10 @@ pub fn latency_series(rollups: &[Rollup], from: UnixMillis, to: UnixMillis, step
 pub fn baselines(rollups: &[Rollup]) -> Vec<(String, PathKind, u32, u32)> {
     let mut groups: BTreeMap<(&str, PathKind), LatencyHistogram> = BTreeMap::new();
     for r in rollups {
-        groups.entry((r.region.as_str(), r.path)).or_default().absorb(&r.latency);
+        groups
+            .entry((r.region.as_str(), r.path))
+            .or_default()
+            .absorb(&r.latency);
     }
     groups
         .into_iter()

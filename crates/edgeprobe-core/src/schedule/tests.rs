@@ -24,9 +24,14 @@ fn due_reports_the_nearest_slot_and_the_missed_ones() {
     let cases = [
         (T0, T0, 0, T0 + MINUTE),
         (T0 + 2 * SECOND, T0, 0, T0 + MINUTE),
-        (T0 + 30 * SECOND, T0, 0, T0 + MINUTE),              // exactly half late: still this slot
+        (T0 + 30 * SECOND, T0, 0, T0 + MINUTE), // exactly half late: still this slot
         (T0 + 31 * SECOND, T0 + MINUTE, 1, T0 + 2 * MINUTE), // nearer the next slot
-        (T0 + 5 * MINUTE + 10 * SECOND, T0 + 5 * MINUTE, 5, T0 + 6 * MINUTE),
+        (
+            T0 + 5 * MINUTE + 10 * SECOND,
+            T0 + 5 * MINUTE,
+            5,
+            T0 + 6 * MINUTE,
+        ),
         (T0 + HOUR, T0 + HOUR, 60, T0 + HOUR + MINUTE),
     ];
     for (now, scheduled_for, missed, next) in cases {
@@ -43,7 +48,11 @@ fn due_reports_the_nearest_slot_and_the_missed_ones() {
         );
         let after = advance(&e, now);
         assert_eq!(after, next, "advance at T0+{}ms", now - T0);
-        assert!(after > now && after - now >= 30_000, "next due too soon: {}ms", after - now);
+        assert!(
+            after > now && after - now >= 30_000,
+            "next due too soon: {}ms",
+            after - now
+        );
     }
 }
 
@@ -51,8 +60,15 @@ fn due_reports_the_nearest_slot_and_the_missed_ones() {
 fn due_skips_paused_and_future_entries() {
     let mut paused = entry("p", 60_000, T0 - HOUR);
     paused.paused = true;
-    let entries = [entry("later", 60_000, T0 + 1), paused, entry("now", 60_000, T0)];
-    let ids: Vec<String> = due(&entries, T0, 10).into_iter().map(|d| d.monitor_id).collect();
+    let entries = [
+        entry("later", 60_000, T0 + 1),
+        paused,
+        entry("now", 60_000, T0),
+    ];
+    let ids: Vec<String> = due(&entries, T0, 10)
+        .into_iter()
+        .map(|d| d.monitor_id)
+        .collect();
     assert_eq!(ids, vec!["now".to_string()]);
     assert!(due(&entries, T0, 0).is_empty());
 }
@@ -65,7 +81,10 @@ fn due_takes_the_oldest_first_up_to_max() {
         entry("a", 60_000, T0 - 1),
         entry("d", 60_000, T0 - 9),
     ];
-    let ids: Vec<String> = due(&entries, T0, 3).into_iter().map(|d| d.monitor_id).collect();
+    let ids: Vec<String> = due(&entries, T0, 3)
+        .into_iter()
+        .map(|d| d.monitor_id)
+        .collect();
     assert_eq!(ids, vec!["d".to_string(), "b".to_string(), "a".to_string()]);
 }
 
@@ -73,7 +92,7 @@ fn due_takes_the_oldest_first_up_to_max() {
 fn advance_table() {
     // (interval, next_due, ran_at, want)
     let cases = [
-        (60_000, T0, T0 - 40 * SECOND, T0),          // manual run well before: keep the slot
+        (60_000, T0, T0 - 40 * SECOND, T0), // manual run well before: keep the slot
         (60_000, T0, T0 - 10 * SECOND, T0 + MINUTE), // manual run just before: not back to back
         (60_000, T0, T0 + 29_999, T0 + MINUTE),
         (60_000, T0, T0 + 30_001, T0 + 2 * MINUTE),
@@ -99,12 +118,19 @@ fn next_alarm_is_the_earliest_unpaused_due_time() {
     assert_eq!(next_alarm(std::slice::from_ref(&p), T0), None);
     assert_eq!(
         next_alarm(
-            &[p.clone(), entry("a", 60_000, T0 + 7 * SECOND), entry("b", 60_000, T0 + 3 * SECOND)],
+            &[
+                p.clone(),
+                entry("a", 60_000, T0 + 7 * SECOND),
+                entry("b", 60_000, T0 + 3 * SECOND)
+            ],
             T0
         ),
         Some(T0 + 3 * SECOND)
     );
-    assert_eq!(next_alarm(&[p, entry("a", 60_000, T0 - 1)], T0), Some(T0 + DUE_NOW_DELAY_MS));
+    assert_eq!(
+        next_alarm(&[p, entry("a", 60_000, T0 - 1)], T0),
+        Some(T0 + DUE_NOW_DELAY_MS)
+    );
 }
 
 #[test]
@@ -130,8 +156,15 @@ fn initial_due_is_stable_on_grid_and_spread() {
         *per_second.entry((t - T0) / 1000).or_default() += 1;
     }
     let busiest = per_second.values().copied().max().unwrap_or(0);
-    assert!(per_second.len() >= 55, "only {} distinct seconds used", per_second.len());
-    assert!(busiest <= 40, "{busiest} monitors fire in the same second (mean is ~17)");
+    assert!(
+        per_second.len() >= 55,
+        "only {} distinct seconds used",
+        per_second.len()
+    );
+    assert!(
+        busiest <= 40,
+        "{busiest} monitors fire in the same second (mean is ~17)"
+    );
     assert!(initial_due("m", 0, i64::MAX) >= i64::MAX - 1);
 }
 
@@ -157,13 +190,20 @@ impl Script {
     /// The alarm fires at `now`; returns the next alarm time.
     fn alarm(&mut self, now: UnixMillis) -> Option<UnixMillis> {
         for d in due(&self.entries, now, self.max) {
-            let Some(e) = self.entries.iter_mut().find(|e| e.monitor_id == d.monitor_id) else {
+            let Some(e) = self
+                .entries
+                .iter_mut()
+                .find(|e| e.monitor_id == d.monitor_id)
+            else {
                 continue;
             };
             let interval = e.interval_ms as i64;
             let slots = self.missed.entry(d.monitor_id.clone()).or_default();
             slots.extend((0..i64::from(d.missed)).map(|k| e.next_due + k * interval));
-            self.ran.entry(d.monitor_id.clone()).or_default().push(d.scheduled_for);
+            self.ran
+                .entry(d.monitor_id.clone())
+                .or_default()
+                .push(d.scheduled_for);
             e.next_due = advance(e, now);
         }
         next_alarm(&self.entries, now)
@@ -177,20 +217,32 @@ impl Script {
         let mut seen: Vec<UnixMillis> = self.ran.get(id).cloned().unwrap_or_default();
         seen.extend(self.missed.get(id).cloned().unwrap_or_default());
         seen.sort_unstable();
-        let want: Vec<UnixMillis> = (0..).map(|k| start + k * interval).take_while(|&t| t < e.next_due).collect();
+        let want: Vec<UnixMillis> = (0..)
+            .map(|k| start + k * interval)
+            .take_while(|&t| t < e.next_due)
+            .collect();
         assert_eq!(seen, want, "slots of {id}");
     }
 }
 
 #[test]
 fn scripted_on_time_alarms_run_every_slot() {
-    let mut s = Script::new(vec![entry("a", 60_000, T0), entry("b", 90_000, T0 + 10 * SECOND)], 10);
+    let mut s = Script::new(
+        vec![entry("a", 60_000, T0), entry("b", 90_000, T0 + 10 * SECOND)],
+        10,
+    );
     let mut now = T0;
     for _ in 0..20 {
-        let Some(next) = s.alarm(now) else { panic!("alarm disarmed") };
+        let Some(next) = s.alarm(now) else {
+            panic!("alarm disarmed")
+        };
         now = next + 150; // alarms fire a little late, as they do
     }
-    assert!(s.missed.values().all(Vec::is_empty), "missed: {:?}", s.missed);
+    assert!(
+        s.missed.values().all(Vec::is_empty),
+        "missed: {:?}",
+        s.missed
+    );
     s.assert_every_slot_accounted("a", T0, 60_000);
     s.assert_every_slot_accounted("b", T0 + 10 * SECOND, 90_000);
 }
@@ -210,12 +262,16 @@ fn scripted_outage_records_missed_slots_and_resumes_on_the_grid() {
 
 #[test]
 fn scripted_bounded_batches_leave_the_rest_due() {
-    let entries: Vec<Entry> = (0..25).map(|n| entry(&format!("m{n:02}"), 60_000, T0)).collect();
+    let entries: Vec<Entry> = (0..25)
+        .map(|n| entry(&format!("m{n:02}"), 60_000, T0))
+        .collect();
     let mut s = Script::new(entries, 10);
     let mut now = T0;
     let mut alarms = 0;
     while s.ran.values().map(Vec::len).sum::<usize>() < 25 {
-        let Some(next) = s.alarm(now) else { panic!("alarm disarmed") };
+        let Some(next) = s.alarm(now) else {
+            panic!("alarm disarmed")
+        };
         alarms += 1;
         now = next;
     }
@@ -230,8 +286,18 @@ fn scripted_bounded_batches_leave_the_rest_due() {
 #[test]
 fn an_older_configuration_never_replaces_a_newer_one() {
     // (stored, incoming, apply?)
-    for (stored, incoming, want) in [(0, 1, true), (3, 4, true), (4, 4, true), (5, 4, false), (7, 2, false)] {
-        assert_eq!(config_supersedes(stored, incoming), want, "stored {stored}, incoming {incoming}");
+    for (stored, incoming, want) in [
+        (0, 1, true),
+        (3, 4, true),
+        (4, 4, true),
+        (5, 4, false),
+        (7, 2, false),
+    ] {
+        assert_eq!(
+            config_supersedes(stored, incoming),
+            want,
+            "stored {stored}, incoming {incoming}"
+        );
     }
 }
 
@@ -249,7 +315,10 @@ fn rounds_of_a_vanished_instance_are_interrupted_at_once() {
     // The object was evicted (or crashed, or a deploy replaced it) mid-round: the new instance
     // sees the old one's markers, however recent.
     let markers = [marker("a", "old", T0 - SECOND), marker("b", "old", T0)];
-    let got: Vec<&str> = interrupted(&markers, "new", T0).iter().map(|m| m.monitor_id.as_str()).collect();
+    let got: Vec<&str> = interrupted(&markers, "new", T0)
+        .iter()
+        .map(|m| m.monitor_id.as_str())
+        .collect();
     assert_eq!(got, ["a", "b"]);
 }
 
@@ -260,8 +329,15 @@ fn rounds_still_running_in_this_instance_are_left_alone_until_given_up() {
         marker("stuck", "me", T0 - IN_FLIGHT_GIVE_UP_MS),
         marker("just-started", "me", T0),
     ];
-    let got: Vec<&str> = interrupted(&markers, "me", T0).iter().map(|m| m.monitor_id.as_str()).collect();
-    assert_eq!(got, ["stuck"], "a failed recording is reported missed after the give-up time");
+    let got: Vec<&str> = interrupted(&markers, "me", T0)
+        .iter()
+        .map(|m| m.monitor_id.as_str())
+        .collect();
+    assert_eq!(
+        got,
+        ["stuck"],
+        "a failed recording is reported missed after the give-up time"
+    );
     assert!(interrupted(&[], "me", T0).is_empty());
 }
 
@@ -287,13 +363,20 @@ fn a_round_cut_short_by_eviction_is_reported_missed_exactly_once() {
     // The instance dies here. A new one fires the next alarm a minute later.
     let now = T0 + MINUTE;
     let markers: Vec<InFlight> = store.values().cloned().collect();
-    let missed: Vec<UnixMillis> = interrupted(&markers, "second", now).iter().map(|m| m.scheduled_for).collect();
+    let missed: Vec<UnixMillis> = interrupted(&markers, "second", now)
+        .iter()
+        .map(|m| m.scheduled_for)
+        .collect();
     assert_eq!(missed, [T0], "the interrupted slot is reported");
     for m in interrupted(&markers, "second", now) {
         store.remove(&m.monitor_id);
     }
     assert!(store.is_empty());
     let next = due(std::slice::from_ref(&e), now, 10);
-    assert_eq!(next[0].scheduled_for, T0 + MINUTE, "the next slot runs as planned");
+    assert_eq!(
+        next[0].scheduled_for,
+        T0 + MINUTE,
+        "the next slot runs as planned"
+    );
     assert_eq!(next[0].missed, 0, "and is not counted missed twice");
 }

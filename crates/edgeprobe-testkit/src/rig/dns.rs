@@ -29,16 +29,18 @@ impl NxdomainServer {
         socket.set_read_timeout(Some(Duration::from_millis(50)))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = thread::Builder::new().name("rig-dns".into()).spawn(move || {
-            let mut buf = [0u8; 1500];
-            while !flag.load(Ordering::SeqCst) {
-                if let Ok((n, peer)) = socket.recv_from(&mut buf) {
-                    if let Some(reply) = nxdomain_reply(&buf[..n]) {
-                        let _ = socket.send_to(&reply, peer);
+        let thread = thread::Builder::new()
+            .name("rig-dns".into())
+            .spawn(move || {
+                let mut buf = [0u8; 1500];
+                while !flag.load(Ordering::SeqCst) {
+                    if let Ok((n, peer)) = socket.recv_from(&mut buf) {
+                        if let Some(reply) = nxdomain_reply(&buf[..n]) {
+                            let _ = socket.send_to(&reply, peer);
+                        }
                     }
                 }
-            }
-        })?;
+            })?;
         Ok(NxdomainServer {
             port,
             stop,

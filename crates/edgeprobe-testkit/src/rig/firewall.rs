@@ -43,7 +43,8 @@ pub struct NamespaceFacts {
 
 impl NamespaceFacts {
     pub fn gather() -> Result<NamespaceFacts, String> {
-        let netns = fs::read_link("/proc/self/ns/net").map_err(|e| format!("cannot read /proc/self/ns/net: {e}"))?;
+        let netns = fs::read_link("/proc/self/ns/net")
+            .map_err(|e| format!("cannot read /proc/self/ns/net: {e}"))?;
         let marker = std::env::var("EDGEPROBE_NETNS_MARKER").ok().map(|path| {
             let contents = fs::read_to_string(&path).map_err(|e| e.to_string());
             (path, contents)
@@ -67,9 +68,9 @@ pub fn firewall_allowed(f: &NamespaceFacts) -> Result<(), String> {
 namespace created by the test script, so the rig will not add nftables rules; {HOW}"
         ));
     };
-    let contents = contents
-        .as_ref()
-        .map_err(|e| format!("namespace marker {path} cannot be read ({e}): refusing to add nftables rules"))?;
+    let contents = contents.as_ref().map_err(|e| {
+        format!("namespace marker {path} cannot be read ({e}): refusing to add nftables rules")
+    })?;
     let field = |name: &str| {
         contents
             .lines()
@@ -117,7 +118,8 @@ pub fn private_namespace_check(enabled: bool) -> Result<(), String> {
 
 /// Interface names of the current network namespace (/proc/net/dev is per namespace).
 fn namespace_interfaces() -> Result<Vec<String>, String> {
-    let dev = fs::read_to_string("/proc/net/dev").map_err(|e| format!("cannot read /proc/net/dev: {e}"))?;
+    let dev = fs::read_to_string("/proc/net/dev")
+        .map_err(|e| format!("cannot read /proc/net/dev: {e}"))?;
     Ok(dev
         .lines()
         .skip(2)
@@ -132,7 +134,11 @@ impl Firewall {
     /// Installs `rules` in a fresh table. Call only after `private_namespace_check` passed.
     pub fn install(rules: &[DropRule]) -> Result<Firewall, String> {
         // Unique per process and rig, so parallel tests in one namespace do not collide.
-        let table = format!("edgeprobe_rig_{}_{}", std::process::id(), NEXT_TABLE.fetch_add(1, Ordering::SeqCst));
+        let table = format!(
+            "edgeprobe_rig_{}_{}",
+            std::process::id(),
+            NEXT_TABLE.fetch_add(1, Ordering::SeqCst)
+        );
         let script = render_ruleset(&table, rules);
         let out = Command::new("nft")
             .arg("-f")
@@ -168,7 +174,9 @@ impl Firewall {
 
 impl Drop for Firewall {
     fn drop(&mut self) {
-        let _ = Command::new("nft").args(["delete", "table", "inet", &self.table]).output();
+        let _ = Command::new("nft")
+            .args(["delete", "table", "inet", &self.table])
+            .output();
     }
 }
 

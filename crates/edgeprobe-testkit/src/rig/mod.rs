@@ -68,7 +68,9 @@ impl Default for RigOptions {
             slow_delay: Duration::from_secs(5),
             hang_limit: Duration::from_secs(30),
             netns_declared: std::env::var_os("EDGEPROBE_NETNS_MARKER").is_some(),
-            ca_dir: std::env::var_os("EDGEPROBE_RIG_CA_DIR").filter(|d| !d.is_empty()).map(Into::into),
+            ca_dir: std::env::var_os("EDGEPROBE_RIG_CA_DIR")
+                .filter(|d| !d.is_empty())
+                .map(Into::into),
         }
     }
 }
@@ -77,7 +79,10 @@ impl Default for RigOptions {
 #[derive(Debug)]
 pub enum RigError {
     /// A socket, file or process operation failed.
-    Io { what: &'static str, source: std::io::Error },
+    Io {
+        what: &'static str,
+        source: std::io::Error,
+    },
     /// An external tool (nginx, openssl) ran but failed; `detail` has its own words.
     Tool { tool: &'static str, detail: String },
     /// Something started but did not become ready in time.
@@ -140,7 +145,10 @@ pub struct ProbeRequest {
 impl Case {
     /// The origin as a URL, e.g. `https://127.0.0.1:41015/`.
     pub fn origin_url(&self) -> String {
-        format!("{}://{}:{}/", self.origin_scheme, self.origin_host, self.origin_port)
+        format!(
+            "{}://{}:{}/",
+            self.origin_scheme, self.origin_host, self.origin_port
+        )
     }
 }
 
@@ -294,8 +302,10 @@ impl Rig {
         let certs = tls::make_certs(&dir.path().join("tls"), opts.ca_dir.as_deref())?;
         let dns = dns::NxdomainServer::start().map_err(RigError::io("start DNS server"))?;
         let down = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
-        let misrouted_target = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
-        let blocked_region_target = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
+        let misrouted_target =
+            ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
+        let blocked_region_target =
+            ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
 
         let plain = plain_origins(&opts);
         let mut origins = Vec::new();
@@ -303,7 +313,13 @@ impl Rig {
             let server = OriginServer::start(*behaviour).map_err(RigError::io("start origin"))?;
             origins.push((*name, *behaviour, server));
         }
-        let origin_port = |name: &str| origins.iter().find(|(n, _, _)| *n == name).map(|(_, _, s)| s.port()).unwrap_or(0);
+        let origin_port = |name: &str| {
+            origins
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, _, s)| s.port())
+                .unwrap_or(0)
+        };
 
         let tls_specs: Vec<TlsOriginSpec> = TLS_CASES
             .iter()
@@ -323,7 +339,8 @@ impl Rig {
         // The origin's own reverse proxy (a second nginx) in front of an application server
         // that is down (closed port) or hangs; the front proxies to it like to any origin.
         let app_down = ClosedPort::reserve().map_err(RigError::io("reserve closed port"))?;
-        let upstream_app = OriginServer::start(Behaviour::Hang(opts.hang_limit)).map_err(RigError::io("start hanging app"))?;
+        let upstream_app = OriginServer::start(Behaviour::Hang(opts.hang_limit))
+            .map_err(RigError::io("start hanging app"))?;
         let origin_proxy = origin_proxy::start(
             &dir.path().join("origin-proxy"),
             &[
@@ -338,10 +355,18 @@ impl Rig {
             ],
         )?;
         let proxy_port = |name: &str| origin_proxy.ports.front(name).unwrap_or(0);
-        let (upstream_down_port, upstream_timeout_port) = (proxy_port("origin_upstream_down"), proxy_port("origin_upstream_timeout"));
+        let (upstream_down_port, upstream_timeout_port) = (
+            proxy_port("origin_upstream_down"),
+            proxy_port("origin_upstream_timeout"),
+        );
         front_names.extend(["origin_upstream_down", "origin_upstream_timeout"]);
 
-        let (down_port, misrouted_port, dns_port, ca) = (down.port(), misrouted_target.port(), dns.port(), certs.ca.clone());
+        let (down_port, misrouted_port, dns_port, ca) = (
+            down.port(),
+            misrouted_target.port(),
+            dns.port(),
+            certs.ca.clone(),
+        );
         let nginx = nginx::start(
             &dir.path().join("nginx"),
             &tls_specs,
@@ -351,7 +376,9 @@ impl Rig {
                     .map(|&name| {
                         let upstream = match name {
                             "origin_down" => Upstream::Http { port: down_port },
-                            "front_misrouted" => Upstream::Http { port: misrouted_port },
+                            "front_misrouted" => Upstream::Http {
+                                port: misrouted_port,
+                            },
                             "one_region_blocked" => Upstream::ByRegion {
                                 default_port: ports.front("regional_origin").unwrap_or(0),
                                 by_region: vec![(BLOCKED_REGION, blocked_region_port)],
@@ -359,7 +386,9 @@ impl Rig {
                             "regional_origin" => Upstream::HttpLogged {
                                 port: origin_port("healthy"),
                             },
-                            "origin_upstream_down" => Upstream::Http { port: upstream_down_port },
+                            "origin_upstream_down" => Upstream::Http {
+                                port: upstream_down_port,
+                            },
                             "origin_upstream_timeout" => Upstream::Http {
                                 port: upstream_timeout_port,
                             },
@@ -388,7 +417,8 @@ impl Rig {
             &front_names,
         )?;
 
-        let front_url = |name: &str| format!("http://127.0.0.1:{}/", nginx.ports.front(name).unwrap_or(0));
+        let front_url =
+            |name: &str| format!("http://127.0.0.1:{}/", nginx.ports.front(name).unwrap_or(0));
         let mut cases = Vec::new();
         for (name, _, expected, description) in &plain {
             cases.push(Case {
@@ -441,7 +471,8 @@ impl Rig {
             origin_port: origin_port("healthy"),
             origin_scheme: "http",
             expected: "edge_error_origin_healthy",
-            description: "the front proxies to a wrong (closed) port while the real origin is healthy",
+            description:
+                "the front proxies to a wrong (closed) port while the real origin is healthy",
             skipped: None,
         });
         cases.push(Case {
@@ -490,7 +521,10 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
             origin_proxy,
             upstream_app,
             firewall,
-            origins: origins.into_iter().map(|(n, b, s)| (n, b, Mutex::new(Some(s)))).collect(),
+            origins: origins
+                .into_iter()
+                .map(|(n, b, s)| (n, b, Mutex::new(Some(s))))
+                .collect(),
             closed_ports: vec![down, misrouted_target, blocked_region_target, app_down],
             dns,
             certs,
@@ -528,8 +562,11 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
     /// Every request the `one_region_blocked` front and its origin (`regional_origin`) got so
     /// far, oldest first: which region the probe said it was, its User-Agent, the answer.
     pub fn probe_requests(&self) -> Vec<ProbeRequest> {
-        let text = std::fs::read_to_string(self.nginx.dir.join(nginx::PROBE_LOG)).unwrap_or_default();
-        text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+        let text =
+            std::fs::read_to_string(self.nginx.dir.join(nginx::PROBE_LOG)).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
     }
 
     /// The port of the server standing in as the `one_region_blocked` case's origin.
@@ -551,7 +588,8 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
                 why: "only stale_cache has a caching front",
             });
         }
-        let response = http_get(port, "/", Duration::from_secs(5)).map_err(RigError::io("prime cache"))?;
+        let response =
+            http_get(port, "/", Duration::from_secs(5)).map_err(RigError::io("prime cache"))?;
         if response.status != 200 {
             return Err(RigError::NotReady {
                 what: format!("cache priming got {} instead of 200", response.status),
@@ -582,18 +620,25 @@ as when the origin's firewall blocks one region's CDN addresses; other regions a
 
     /// Brings a stopped origin back on the same port with the same behaviour.
     pub fn restart_origin(&self, name: &str) -> Result<(), RigError> {
-        let (behaviour, port) = {
-            let (_, behaviour, _) = self.origins.iter().find(|(n, _, _)| *n == name).ok_or(RigError::WrongCase {
-                name: name.into(),
-                why: "its origin is not one the rig can stop and restart",
-            })?;
-            (*behaviour, self.case(name).map(|c| c.origin_port).unwrap_or(0))
-        };
+        let (behaviour, port) =
+            {
+                let (_, behaviour, _) = self.origins.iter().find(|(n, _, _)| *n == name).ok_or(
+                    RigError::WrongCase {
+                        name: name.into(),
+                        why: "its origin is not one the rig can stop and restart",
+                    },
+                )?;
+                (
+                    *behaviour,
+                    self.case(name).map(|c| c.origin_port).unwrap_or(0),
+                )
+            };
         let slot = self.origin_slot(name)?;
         let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
         // Drop the old server (and its in-flight connections) before rebinding its port.
         *guard = None;
-        *guard = Some(OriginServer::start_on(port, behaviour).map_err(RigError::io("restart origin"))?);
+        *guard =
+            Some(OriginServer::start_on(port, behaviour).map_err(RigError::io("restart origin"))?);
         Ok(())
     }
 
@@ -651,7 +696,12 @@ fn tls_cert<'a>(certs: &'a CertSet, name: &str) -> &'a tls::CertFiles {
 }
 
 /// Adds the drop rules of the firewall cases, or marks those cases skipped (loudly).
-fn install_firewall(opts: &RigOptions, cases: &mut [Case], blocks_cdn_port: u16, unreachable_port: u16) -> Option<Firewall> {
+fn install_firewall(
+    opts: &RigOptions,
+    cases: &mut [Case],
+    blocks_cdn_port: u16,
+    unreachable_port: u16,
+) -> Option<Firewall> {
     let firewalled = ["origin_blocks_cdn", "origin_unreachable"];
     let result = firewall::private_namespace_check(opts.netns_declared).and_then(|()| {
         Firewall::install(&[

@@ -16,8 +16,12 @@ const MAX_HEAD: usize = 64 * 1024;
 /// process started later could take one first: callers that can retry do.
 pub fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
     // Hold every listener until all are chosen so the kernel hands out distinct ports.
-    let held: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
-    held.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
+    let held: Vec<TcpListener> = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<_, _>>()?;
+    held.iter()
+        .map(|l| l.local_addr().map(|a| a.port()))
+        .collect()
 }
 
 /// True when something accepts TCP connections on 127.0.0.1:`port` right now.
@@ -107,7 +111,10 @@ pub struct RawResponse {
 impl RawResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -118,7 +125,12 @@ pub fn http_get(port: u16, path: &str, timeout: Duration) -> std::io::Result<Raw
 }
 
 /// [`http_get`] with extra request headers (names and values sent as given).
-pub fn http_get_with_headers(port: u16, path: &str, extra: &[(&str, &str)], timeout: Duration) -> std::io::Result<RawResponse> {
+pub fn http_get_with_headers(
+    port: u16,
+    path: &str,
+    extra: &[(&str, &str)],
+    timeout: Duration,
+) -> std::io::Result<RawResponse> {
     use std::io::Write;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
@@ -147,7 +159,12 @@ pub fn http_get_with_headers(port: u16, path: &str, extra: &[(&str, &str)], time
             headers: resp
                 .headers
                 .iter()
-                .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+                .map(|h| {
+                    (
+                        h.name.to_ascii_lowercase(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
                 .collect(),
             body: raw[len..].to_vec(),
         }),
@@ -171,6 +188,9 @@ pub struct ClosedPort {
 }
 
 impl ClosedPort {
+    // std cannot bind a TCP socket without listening on it; socket(2), bind(2) and
+    // getsockname(2) by hand are the whole point of this type.
+    #[allow(unsafe_code)]
     pub fn reserve() -> std::io::Result<ClosedPort> {
         use std::os::fd::FromRawFd;
         // SAFETY: plain socket(2); the result is checked before it is wrapped.
@@ -180,6 +200,7 @@ impl ClosedPort {
         }
         // SAFETY: `raw` is a fresh, valid descriptor we own from here on.
         let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(raw) };
+        // SAFETY: sockaddr_in is plain old data; all zeroes is a valid value.
         let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
         addr.sin_family = libc::AF_INET as libc::sa_family_t;
         addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
@@ -187,13 +208,28 @@ impl ClosedPort {
         let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
         use std::os::fd::AsRawFd;
         // SAFETY: addr is a valid sockaddr_in of the given length.
-        if unsafe { libc::bind(fd.as_raw_fd(), &addr as *const _ as *const libc::sockaddr, len) } != 0 {
+        if unsafe {
+            libc::bind(
+                fd.as_raw_fd(),
+                &addr as *const _ as *const libc::sockaddr,
+                len,
+            )
+        } != 0
+        {
             return Err(std::io::Error::last_os_error());
         }
+        // SAFETY: as for `addr`.
         let mut bound: libc::sockaddr_in = unsafe { std::mem::zeroed() };
         let mut bound_len = len;
         // SAFETY: bound/bound_len describe a writable sockaddr_in.
-        if unsafe { libc::getsockname(fd.as_raw_fd(), &mut bound as *mut _ as *mut libc::sockaddr, &mut bound_len) } != 0 {
+        if unsafe {
+            libc::getsockname(
+                fd.as_raw_fd(),
+                &mut bound as *mut _ as *mut libc::sockaddr,
+                &mut bound_len,
+            )
+        } != 0
+        {
             return Err(std::io::Error::last_os_error());
         }
         Ok(ClosedPort {

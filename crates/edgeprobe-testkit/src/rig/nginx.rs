@@ -37,11 +37,18 @@ pub enum Upstream {
     /// CDN in strict TLS mode does.
     Https { port: u16, ca: PathBuf },
     /// Plain HTTP to a name resolved at request time through the rig's DNS server.
-    ByName { host: String, port: u16, resolver_port: u16 },
+    ByName {
+        host: String,
+        port: u16,
+        resolver_port: u16,
+    },
     /// Plain HTTP to 127.0.0.1, the port chosen by the request's `edgeprobe-region` header
     /// (nginx `map`): `by_region`'s port for a listed region, else `default_port`. The front
     /// cannot tell regions apart unless the probe sends that header. Logged in [`PROBE_LOG`].
-    ByRegion { default_port: u16, by_region: Vec<(&'static str, u16)> },
+    ByRegion {
+        default_port: u16,
+        by_region: Vec<(&'static str, u16)>,
+    },
     /// Plain HTTP to 127.0.0.1:port like `Http`, each request logged in [`PROBE_LOG`] (a
     /// server that stands in as an origin, so the origin probe's headers can be checked).
     HttpLogged { port: u16 },
@@ -79,13 +86,22 @@ pub struct Ports {
 
 impl Ports {
     pub fn front(&self, name: &str) -> Option<u16> {
-        self.fronts.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+        self.fronts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| *p)
     }
     pub fn tls_origin(&self, name: &str) -> Option<u16> {
-        self.tls_origins.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+        self.tls_origins
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, p)| *p)
     }
     fn all(&self) -> impl Iterator<Item = u16> + '_ {
-        self.fronts.iter().chain(self.tls_origins.iter()).map(|(_, p)| *p)
+        self.fronts
+            .iter()
+            .chain(self.tls_origins.iter())
+            .map(|(_, p)| *p)
     }
 }
 
@@ -125,9 +141,12 @@ impl Keeper {
                 };
                 let _ = started_tx.send(Ok(()));
                 // A message or a closed channel both mean stop.
-                while let Err(mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(Duration::from_millis(50)) {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    stop_rx.recv_timeout(Duration::from_millis(50))
+                {
                     if let Ok(Some(status)) = child.try_wait() {
-                        *exited_w.lock().unwrap_or_else(|p| p.into_inner()) = Some(status.to_string());
+                        *exited_w.lock().unwrap_or_else(|p| p.into_inner()) =
+                            Some(status.to_string());
                     }
                 }
                 kill_group(&mut child);
@@ -151,7 +170,10 @@ impl Keeper {
 
     /// nginx's exit status, once it has exited on its own.
     fn exited(&self) -> Option<String> {
-        self.exited.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.exited
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -178,11 +200,20 @@ pub fn start(
     let mut last_error = None;
     // Ports are free when chosen but could be taken before nginx binds them: retry afresh.
     for _ in 0..START_ATTEMPTS {
-        let chosen = free_ports(front_names.len() + tls_origins.len()).map_err(RigError::io("pick ports"))?;
+        let chosen = free_ports(front_names.len() + tls_origins.len())
+            .map_err(RigError::io("pick ports"))?;
         let (front_ports, tls_ports) = chosen.split_at(front_names.len());
         let ports = Ports {
-            fronts: front_names.iter().copied().zip(front_ports.iter().copied()).collect(),
-            tls_origins: tls_origins.iter().map(|t| t.name).zip(tls_ports.iter().copied()).collect(),
+            fronts: front_names
+                .iter()
+                .copied()
+                .zip(front_ports.iter().copied())
+                .collect(),
+            tls_origins: tls_origins
+                .iter()
+                .map(|t| t.name)
+                .zip(tls_ports.iter().copied())
+                .collect(),
         };
         let specs = fronts(&ports);
         let conf = render_config(dir, &specs, tls_origins, &ports, running_as_root());
@@ -198,7 +229,9 @@ pub fn start(
             Err(e) => last_error = Some(e),
         }
     }
-    Err(last_error.unwrap_or(RigError::NotReady { what: "nginx".into() }))
+    Err(last_error.unwrap_or(RigError::NotReady {
+        what: "nginx".into(),
+    }))
 }
 
 /// Starts one more nginx from a config the caller rendered (the origin-side proxies of
@@ -217,6 +250,7 @@ pub fn start_with_config(dir: &Path, conf: &str, ports: Ports) -> Result<Nginx, 
     })
 }
 
+#[allow(unsafe_code)] // geteuid(2): std has no safe wrapper.
 pub(super) fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -232,9 +266,43 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
         .arg(dir.join("nginx.conf"))
         .arg("-e")
         .arg(&error_log);
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // Own process group: killing -pgid takes the master and its workers together.
     cmd.process_group(0);
+    terminate_with_parent(&mut cmd);
+    let keeper = Keeper::spawn(cmd)?;
+    let deadline = Instant::now() + READY_TIMEOUT;
+    loop {
+        if let Some(status) = keeper.exited() {
+            return Err(RigError::Tool {
+                tool: "nginx",
+                detail: format!(
+                    "nginx exited ({status}): {}",
+                    fs::read_to_string(&error_log).unwrap_or_default()
+                ),
+            });
+        }
+        if ports.all().all(is_listening) {
+            return Ok(keeper);
+        }
+        if Instant::now() >= deadline {
+            return Err(RigError::NotReady {
+                what: format!(
+                    "nginx ({})",
+                    fs::read_to_string(&error_log).unwrap_or_default()
+                ),
+            });
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// The child gets SIGTERM when the process that started it dies (even by SIGKILL), so a
+/// killed test run leaves no nginx behind.
+#[allow(unsafe_code)] // pre_exec + prctl(2): std has no safe way to set a parent-death signal.
+fn terminate_with_parent(cmd: &mut Command) {
     // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -244,25 +312,6 @@ fn spawn_and_wait(dir: &Path, ports: &Ports) -> Result<Keeper, RigError> {
             }
             Ok(())
         });
-    }
-    let keeper = Keeper::spawn(cmd)?;
-    let deadline = Instant::now() + READY_TIMEOUT;
-    loop {
-        if let Some(status) = keeper.exited() {
-            return Err(RigError::Tool {
-                tool: "nginx",
-                detail: format!("nginx exited ({status}): {}", fs::read_to_string(&error_log).unwrap_or_default()),
-            });
-        }
-        if ports.all().all(is_listening) {
-            return Ok(keeper);
-        }
-        if Instant::now() >= deadline {
-            return Err(RigError::NotReady {
-                what: format!("nginx ({})", fs::read_to_string(&error_log).unwrap_or_default()),
-            });
-        }
-        thread::sleep(Duration::from_millis(25));
     }
 }
 
@@ -274,6 +323,7 @@ fn nginx_binary() -> &'static str {
     }
 }
 
+#[allow(unsafe_code)] // kill(2) of a process group: std can only signal the child itself.
 fn kill_group(child: &mut Child) {
     let pgid = child.id() as libc::pid_t;
     // SAFETY: kill has no memory-safety preconditions; a negative pid names our child's group.
@@ -282,17 +332,25 @@ fn kill_group(child: &mut Child) {
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             // Workers may outlive the master by a moment; make sure the group is gone.
+            // SAFETY: as above.
             unsafe { libc::kill(-pgid, libc::SIGKILL) };
             return;
         }
         thread::sleep(Duration::from_millis(20));
     }
+    // SAFETY: as above.
     unsafe { libc::kill(-pgid, libc::SIGKILL) };
     let _ = child.wait();
 }
 
 /// nginx.conf for the given servers. Pure: the same inputs give the same text.
-pub fn render_config(dir: &Path, fronts: &[FrontSpec], tls_origins: &[TlsOriginSpec], ports: &Ports, as_root: bool) -> String {
+pub fn render_config(
+    dir: &Path,
+    fronts: &[FrontSpec],
+    tls_origins: &[TlsOriginSpec],
+    ports: &Ports,
+    as_root: bool,
+) -> String {
     let d = dir.display();
     let mut c = String::new();
     if as_root {
@@ -329,7 +387,8 @@ http {{\n\
             key = t.cert.key.display(),
         );
     }
-    let logs_probes = |u: &Upstream| matches!(u, Upstream::ByRegion { .. } | Upstream::HttpLogged { .. });
+    let logs_probes =
+        |u: &Upstream| matches!(u, Upstream::ByRegion { .. } | Upstream::HttpLogged { .. });
     if fronts.iter().any(|f| logs_probes(&f.upstream)) {
         let _ = writeln!(
             c,
@@ -339,16 +398,28 @@ http {{\n\
     }
     for f in fronts {
         let port = ports.front(f.name).unwrap_or(0);
-        if let Upstream::ByRegion { default_port, by_region } = &f.upstream {
+        if let Upstream::ByRegion {
+            default_port,
+            by_region,
+        } = &f.upstream
+        {
             // http-level, one variable per front; a region is matched as a plain string.
-            let _ = writeln!(c, "  map $http_edgeprobe_region $edgeprobe_upstream_{} {{", f.name);
+            let _ = writeln!(
+                c,
+                "  map $http_edgeprobe_region $edgeprobe_upstream_{} {{",
+                f.name
+            );
             let _ = writeln!(c, "    default 127.0.0.1:{default_port};");
             for (region, port) in by_region {
                 let _ = writeln!(c, "    {region} 127.0.0.1:{port};");
             }
             c.push_str("  }\n");
         }
-        let _ = write!(c, "  # front: {}\n  server {{\n    listen 127.0.0.1:{port};\n", f.name);
+        let _ = write!(
+            c,
+            "  # front: {}\n  server {{\n    listen 127.0.0.1:{port};\n",
+            f.name
+        );
         if logs_probes(&f.upstream) {
             let _ = writeln!(c, "    access_log {d}/{PROBE_LOG} edgeprobe_probes;");
         }
@@ -364,17 +435,27 @@ http {{\n\
                 );
                 (String::new(), format!("https://127.0.0.1:{port}"))
             }
-            Upstream::ByName { host, port, resolver_port } => {
+            Upstream::ByName {
+                host,
+                port,
+                resolver_port,
+            } => {
                 let _ = write!(
                     c,
                     "    resolver 127.0.0.1:{resolver_port} valid=1s ipv6=off;\n    resolver_timeout 1s;\n"
                 );
                 // A variable in proxy_pass makes nginx resolve at request time, not at startup
                 // (a name that never resolves would otherwise stop nginx from starting).
-                (format!("set $origin_host {host}; "), format!("http://$origin_host:{port}"))
+                (
+                    format!("set $origin_host {host}; "),
+                    format!("http://$origin_host:{port}"),
+                )
             }
             // An IP address in the variable needs no resolver.
-            Upstream::ByRegion { .. } => (String::new(), format!("http://$edgeprobe_upstream_{}", f.name)),
+            Upstream::ByRegion { .. } => (
+                String::new(),
+                format!("http://$edgeprobe_upstream_{}", f.name),
+            ),
             Upstream::HttpLogged { port } => (String::new(), format!("http://127.0.0.1:{port}")),
         };
         if f.close_after_response {
@@ -386,7 +467,10 @@ http {{\n\
     proxy_cache_use_stale error timeout http_500 http_502 http_503 http_504 updating;\n",
             );
         }
-        let _ = write!(c, "    location / {{ {location_prelude}proxy_pass {target}; }}\n  }}\n");
+        let _ = write!(
+            c,
+            "    location / {{ {location_prelude}proxy_pass {target}; }}\n  }}\n"
+        );
     }
     c.push_str("}\n");
     c

@@ -18,7 +18,8 @@ use super::net::{read_request_head, sleep_unless};
 pub const HEALTHY_KEYWORD: &str = "edgeprobe-ok";
 
 /// The healthy page. Small, HTML, with the keyword.
-pub const HEALTHY_BODY: &str = "<!doctype html>\n<html><head><title>edgeprobe rig origin</title></head>\
+pub const HEALTHY_BODY: &str =
+    "<!doctype html>\n<html><head><title>edgeprobe rig origin</title></head>\
 <body><p>edgeprobe-ok</p></body></html>\n";
 
 /// How long a connection may stay silent before the origin gives up reading it.
@@ -82,10 +83,22 @@ impl OriginServer {
         let stop_all = Arc::new(AtomicBool::new(false));
         let connections = Arc::new(Mutex::new(Vec::new()));
         let acceptor = {
-            let (stop_accepting, stop_all, connections) = (stop_accepting.clone(), stop_all.clone(), connections.clone());
+            let (stop_accepting, stop_all, connections) = (
+                stop_accepting.clone(),
+                stop_all.clone(),
+                connections.clone(),
+            );
             thread::Builder::new()
                 .name(format!("rig-origin-{port}"))
-                .spawn(move || accept_loop(listener, behaviour, &stop_accepting, &stop_all, &connections))?
+                .spawn(move || {
+                    accept_loop(
+                        listener,
+                        behaviour,
+                        &stop_accepting,
+                        &stop_all,
+                        &connections,
+                    )
+                })?
         };
         Ok(OriginServer {
             port,
@@ -136,7 +149,9 @@ fn accept_loop(
     while !stop_accepting.load(Ordering::SeqCst) {
         match listener.accept() {
             Ok((stream, _)) => {
-                let Ok(handle_side) = prepare(&stream) else { continue };
+                let Ok(handle_side) = prepare(&stream) else {
+                    continue;
+                };
                 let stop = stop_all.clone();
                 let spawned = thread::Builder::new()
                     .name("rig-origin-conn".into())
@@ -168,8 +183,14 @@ fn serve(mut stream: TcpStream, behaviour: Behaviour, stop: &AtomicBool) {
     let head_only = request.method() == "HEAD";
     let reply: Vec<u8> = match behaviour {
         Behaviour::Healthy { max_age } => healthy(max_age, head_only),
-        Behaviour::CrashMidResponse => b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<!doctype ".to_vec(),
-        Behaviour::MalformedStatusLine => b"HTTP/1.1 2OO OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        Behaviour::CrashMidResponse => {
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<!doctype "
+                .to_vec()
+        }
+        Behaviour::MalformedStatusLine => {
+            b"HTTP/1.1 2OO OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+                .to_vec()
+        }
         Behaviour::MalformedHeader => b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
 This Header Has Spaces And No Colon\r\nContent-Length: 5\r\n\r\nhello"
             .to_vec(),
@@ -198,19 +219,43 @@ fn healthy(max_age: Option<u32>, head_only: bool) -> Vec<u8> {
         Some(s) => format!("public, max-age={s}"),
         None => "no-store".to_string(),
     };
-    response("200 OK", "text/html; charset=utf-8", &cache, HEALTHY_BODY, head_only)
+    response(
+        "200 OK",
+        "text/html; charset=utf-8",
+        &cache,
+        HEALTHY_BODY,
+        head_only,
+    )
 }
 
 fn app_error(status: u16, head_only: bool) -> Vec<u8> {
     let (line, body) = match status {
         503 => ("503 Service Unavailable", "Service Unavailable from app\n"),
-        500 => ("500 Internal Server Error", "Internal Server Error from app\n"),
-        _ => ("500 Internal Server Error", "Internal Server Error from app\n"),
+        500 => (
+            "500 Internal Server Error",
+            "Internal Server Error from app\n",
+        ),
+        _ => (
+            "500 Internal Server Error",
+            "Internal Server Error from app\n",
+        ),
     };
-    response(line, "text/plain; charset=utf-8", "no-store", body, head_only)
+    response(
+        line,
+        "text/plain; charset=utf-8",
+        "no-store",
+        body,
+        head_only,
+    )
 }
 
-fn response(status_line: &str, content_type: &str, cache: &str, body: &str, head_only: bool) -> Vec<u8> {
+fn response(
+    status_line: &str,
+    content_type: &str,
+    cache: &str,
+    body: &str,
+    head_only: bool,
+) -> Vec<u8> {
     let mut out = format!(
         "HTTP/1.1 {status_line}\r\nServer: edgeprobe-rig-origin\r\nContent-Type: {content_type}\r\n\
 Cache-Control: {cache}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

@@ -29,7 +29,12 @@ pub struct OriginProxySpec {
 }
 
 /// nginx.conf for the origin proxies. Pure: the same inputs give the same text.
-pub fn render_config(dir: &Path, specs: &[OriginProxySpec], ports: &Ports, as_root: bool) -> String {
+pub fn render_config(
+    dir: &Path,
+    specs: &[OriginProxySpec],
+    ports: &Ports,
+    as_root: bool,
+) -> String {
     let d = dir.display();
     let t = UPSTREAM_TIMEOUT.as_secs();
     let mut c = String::new();

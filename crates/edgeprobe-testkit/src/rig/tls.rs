@@ -59,7 +59,8 @@ pub fn make_certs(dir: &Path, ca_dir: Option<&Path>) -> Result<CertSet, RigError
     match ca_dir {
         Some(shared) => {
             let shared = ensure_ca(shared)?;
-            fs::copy(&shared.cert, &ca.cert).map_err(RigError::io("copy the shared CA certificate"))?;
+            fs::copy(&shared.cert, &ca.cert)
+                .map_err(RigError::io("copy the shared CA certificate"))?;
             fs::copy(&shared.key, &ca.key).map_err(RigError::io("copy the shared CA key"))?;
         }
         None => make_ca(&ca)?,
@@ -149,21 +150,44 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     let expiring_days = EXPIRING_DAYS.to_string();
     Ok(CertSet {
         valid: leaf(dir, "valid", "localhost", GOOD_SAN, &["-days", "365"])?,
-        expiring: leaf(dir, "expiring", "localhost", GOOD_SAN, &["-days", &expiring_days])?,
+        expiring: leaf(
+            dir,
+            "expiring",
+            "localhost",
+            GOOD_SAN,
+            &["-days", &expiring_days],
+        )?,
         expired: leaf(
             dir,
             "expired",
             "localhost",
             GOOD_SAN,
-            &["-startdate", "20240101000000Z", "-enddate", "20240201000000Z"],
+            &[
+                "-startdate",
+                "20240101000000Z",
+                "-enddate",
+                "20240201000000Z",
+            ],
         )?,
-        wrong_host: leaf(dir, "wrong-host", WRONG_HOST, &format!("DNS:{WRONG_HOST}"), &["-days", "365"])?,
+        wrong_host: leaf(
+            dir,
+            "wrong-host",
+            WRONG_HOST,
+            &format!("DNS:{WRONG_HOST}"),
+            &["-days", "365"],
+        )?,
         self_signed,
         ca,
     })
 }
 
-fn leaf(dir: &Path, name: &str, cn: &str, san: &str, validity: &[&str]) -> Result<CertFiles, RigError> {
+fn leaf(
+    dir: &Path,
+    name: &str,
+    cn: &str,
+    san: &str,
+    validity: &[&str],
+) -> Result<CertFiles, RigError> {
     let files = CertFiles {
         cert: dir.join(format!("{name}.pem")),
         key: dir.join(format!("{name}.key")),
@@ -221,7 +245,10 @@ fn path(p: &Path) -> &str {
 
 /// Runs openssl, turning a failure into an error carrying its stderr.
 pub fn openssl(args: &[&str]) -> Result<String, RigError> {
-    let out = Command::new("openssl").args(args).output().map_err(RigError::io("run openssl"))?;
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .map_err(RigError::io("run openssl"))?;
     if !out.status.success() {
         return Err(RigError::Tool {
             tool: "openssl",

@@ -64,7 +64,10 @@ impl WebhookRecord {
     /// The first value of a header (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -90,8 +93,12 @@ struct Shared {
 
 impl WebhookReceiver {
     pub fn start(options: WebhookOptions) -> Result<WebhookReceiver, RigError> {
-        let listener = TcpListener::bind("127.0.0.1:0").map_err(RigError::io("bind webhook receiver"))?;
-        let port = listener.local_addr().map_err(RigError::io("webhook receiver address"))?.port();
+        let listener =
+            TcpListener::bind("127.0.0.1:0").map_err(RigError::io("bind webhook receiver"))?;
+        let port = listener
+            .local_addr()
+            .map_err(RigError::io("webhook receiver address"))?
+            .port();
         listener
             .set_nonblocking(true)
             .map_err(RigError::io("webhook receiver nonblocking"))?;
@@ -200,7 +207,9 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut req = httparse::Request::new(&mut headers);
     if !matches!(req.parse(&head.head), Ok(httparse::Status::Complete(_))) {
-        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = stream.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
         return;
     }
     let method = req.method.unwrap_or("").to_string();
@@ -208,7 +217,12 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
     let headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect();
     let length = headers
         .iter()
@@ -221,7 +235,13 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
     let mut body = head.rest;
     let mut chunk = [0u8; 8192];
-    let complete = |b: &Vec<u8>| if chunked { decode_chunked(b).is_some() } else { b.len() >= length };
+    let complete = |b: &Vec<u8>| {
+        if chunked {
+            decode_chunked(b).is_some()
+        } else {
+            b.len() >= length
+        }
+    };
     while !complete(&body) && body.len() < MAX_BODY {
         match stream.read(&mut chunk) {
             Ok(0) | Err(_) => break,
@@ -243,7 +263,11 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         answered: None,
         signature_valid: None,
     };
-    record.signature_valid = shared.options.secret.as_deref().map(|s| verify_signature(s, &record));
+    record.signature_valid = shared
+        .options
+        .secret
+        .as_deref()
+        .map(|s| verify_signature(s, &record));
 
     let answer = {
         let mut records = lock(&shared.records);
@@ -263,7 +287,11 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
             sleep_unless(&shared.stop, shared.options.hang_limit);
         }
         Some(status) => {
-            let reason = if status == 200 { "OK" } else { "Service Unavailable" };
+            let reason = if status == 200 {
+                "OK"
+            } else {
+                "Service Unavailable"
+            };
             let body = if status == 200 { "ok\n" } else { "try again\n" };
             let _ = write!(
                 stream,
@@ -310,25 +338,31 @@ pub fn verify_signature(secret: &str, record: &WebhookRecord) -> bool {
     let Ok(key) = engine.decode(secret.strip_prefix("whsec_").unwrap_or(secret)) else {
         return false;
     };
-    sigs.split_whitespace().filter_map(|s| s.strip_prefix("v1,")).any(|candidate| {
-        let Ok(expected) = engine.decode(candidate) else { return false };
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
-            return false;
-        };
-        mac.update(id.as_bytes());
-        mac.update(b".");
-        mac.update(ts.as_bytes());
-        mac.update(b".");
-        mac.update(&record.body);
-        // verify_slice compares in constant time.
-        mac.verify_slice(&expected).is_ok()
-    })
+    sigs.split_whitespace()
+        .filter_map(|s| s.strip_prefix("v1,"))
+        .any(|candidate| {
+            let Ok(expected) = engine.decode(candidate) else {
+                return false;
+            };
+            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
+                return false;
+            };
+            mac.update(id.as_bytes());
+            mac.update(b".");
+            mac.update(ts.as_bytes());
+            mac.update(b".");
+            mac.update(&record.body);
+            // verify_slice compares in constant time.
+            mac.verify_slice(&expected).is_ok()
+        })
 }
 
 /// Signs like a Standard Webhooks sender would (for the rig's own self-test).
 pub fn sign(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> Option<String> {
     let engine = base64::engine::general_purpose::STANDARD;
-    let key = engine.decode(secret.strip_prefix("whsec_").unwrap_or(secret)).ok()?;
+    let key = engine
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .ok()?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}.{timestamp}.").as_bytes());
     mac.update(body);

@@ -44,7 +44,11 @@ impl BadgeInput {
                 .verdict
                 .is_failure()
                 .then(|| short_verdict(status.diagnosis.verdict)),
-            regions: status.regions.iter().map(|r| (r.region.clone(), region_health(r))).collect(),
+            regions: status
+                .regions
+                .iter()
+                .map(|r| (r.region.clone(), region_health(r)))
+                .collect(),
             ..BadgeInput::never_probed(&status.name, maintenance)
         }
     }
@@ -100,11 +104,21 @@ pub fn badge_for(query: &BadgeQuery, input: &BadgeInput) -> BadgeSpec {
     };
     let (message, color) = match query.metric {
         Metric::Status => status_message(query, input),
-        Metric::Uptime => match pick(query.window, input.uptime_24h, input.uptime_7d, input.uptime_30d) {
+        Metric::Uptime => match pick(
+            query.window,
+            input.uptime_24h,
+            input.uptime_7d,
+            input.uptime_30d,
+        ) {
             Some(p) if p.is_finite() => (format_uptime(p), uptime_color(p)),
             _ => ("no data".to_string(), Color::LightGrey),
         },
-        Metric::Latency => match pick(query.window, input.latency_p50_24h, input.latency_p50_7d, input.latency_p50_30d) {
+        Metric::Latency => match pick(
+            query.window,
+            input.latency_p50_24h,
+            input.latency_p50_7d,
+            input.latency_p50_30d,
+        ) {
             Some(ms) => (format_latency(ms), latency_color(ms)),
             None => ("no data".to_string(), Color::LightGrey),
         },
@@ -122,7 +136,11 @@ fn status_message(query: &BadgeQuery, input: &BadgeInput) -> (String, Color) {
         return ("maintenance".to_string(), Color::LightGrey);
     }
     let health = match &query.region {
-        Some(region) => input.regions.iter().find(|(r, _)| r == region).map_or(Health::Unknown, |(_, h)| *h),
+        Some(region) => input
+            .regions
+            .iter()
+            .find(|(r, _)| r == region)
+            .map_or(Health::Unknown, |(_, h)| *h),
         None => input.health,
     };
     let color = match health {
@@ -217,10 +235,20 @@ mod tests {
                 "99.99%",
                 Color::BrightGreen,
             ),
-            ("metric=uptime&window=30d", "shop", "no data", Color::LightGrey),
+            (
+                "metric=uptime&window=30d",
+                "shop",
+                "no data",
+                Color::LightGrey,
+            ),
             ("metric=latency", "shop", "123 ms", Color::Green),
             ("metric=latency&window=7d", "shop", "1500 ms", Color::Orange),
-            ("metric=latency&window=30d", "shop", "no data", Color::LightGrey),
+            (
+                "metric=latency&window=30d",
+                "shop",
+                "no data",
+                Color::LightGrey,
+            ),
         ];
         for (query, label, message, color) in cases {
             let spec = badge_for(&q(query), &input());
@@ -254,7 +282,11 @@ mod tests {
                     ..input()
                 },
             );
-            assert_eq!((spec.message.as_str(), spec.color), (message, color), "{health:?}");
+            assert_eq!(
+                (spec.message.as_str(), spec.color),
+                (message, color),
+                "{health:?}"
+            );
         }
         let no_verdict = BadgeInput {
             short_verdict: None,
@@ -277,7 +309,11 @@ mod tests {
             (0.0, "0.00%", Color::Red),
         ];
         for (p, text, color) in cases {
-            assert_eq!((format_uptime(p), uptime_color(p)), (text.to_string(), color), "{p}");
+            assert_eq!(
+                (format_uptime(p), uptime_color(p)),
+                (text.to_string(), color),
+                "{p}"
+            );
         }
         assert_eq!(
             badge_for(

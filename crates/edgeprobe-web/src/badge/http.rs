@@ -57,7 +57,10 @@ pub fn if_none_match_matches(header: &str, etag: &str) -> bool {
         return true;
     }
     let ours = strip_weak(etag.trim());
-    header.split(',').map(|t| strip_weak(t.trim())).any(|t| !t.is_empty() && t == ours)
+    header
+        .split(',')
+        .map(|t| strip_weak(t.trim()))
+        .any(|t| !t.is_empty() && t == ours)
 }
 
 fn strip_weak(tag: &str) -> &str {

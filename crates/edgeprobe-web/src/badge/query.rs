@@ -59,18 +59,24 @@ pub fn parse_badge_query(query: &str) -> Result<BadgeQuery, String> {
             "region" => {
                 let ok = !value.is_empty()
                     && value.len() <= 16
-                    && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
                 if ok {
                     out.region = Some(value.into_owned());
                 } else {
-                    errors.push(format!("region: {value:?} is not a region name (lower-case letters, digits, '-')"));
+                    errors.push(format!(
+                        "region: {value:?} is not a region name (lower-case letters, digits, '-')"
+                    ));
                 }
             }
             "metric" => match value.as_ref() {
                 "status" => out.metric = Metric::Status,
                 "uptime" => out.metric = Metric::Uptime,
                 "latency" => out.metric = Metric::Latency,
-                other => errors.push(format!("metric: {other:?} is not one of status, uptime, latency")),
+                other => errors.push(format!(
+                    "metric: {other:?} is not one of status, uptime, latency"
+                )),
             },
             "window" => match value.as_ref() {
                 "24h" => out.window = Window::H24,
@@ -106,7 +112,10 @@ mod tests {
 
     #[test]
     fn parses_every_parameter() {
-        let q = parse_badge_query("?region=weur&metric=uptime&window=7d&style=flat-square&label=API%20%26%20docs&v=2").expect("valid");
+        let q = parse_badge_query(
+            "?region=weur&metric=uptime&window=7d&style=flat-square&label=API%20%26%20docs&v=2",
+        )
+        .expect("valid");
         assert_eq!(
             q,
             BadgeQuery {
@@ -123,13 +132,22 @@ mod tests {
     fn empty_query_gives_defaults() {
         let q = parse_badge_query("").expect("valid");
         assert_eq!(q, BadgeQuery::default());
-        assert_eq!((q.metric, q.window, q.style), (Metric::Status, Window::H24, Style::Flat));
+        assert_eq!(
+            (q.metric, q.window, q.style),
+            (Metric::Status, Window::H24, Style::Flat)
+        );
     }
 
     #[test]
     fn reports_every_bad_value_at_once() {
-        let err = parse_badge_query("metric=speed&window=1y&style=plastic&region=W%20EUR").expect_err("invalid");
-        for needle in ["metric: \"speed\"", "window: \"1y\"", "style: \"plastic\"", "region: \"W EUR\""] {
+        let err = parse_badge_query("metric=speed&window=1y&style=plastic&region=W%20EUR")
+            .expect_err("invalid");
+        for needle in [
+            "metric: \"speed\"",
+            "window: \"1y\"",
+            "style: \"plastic\"",
+            "region: \"W EUR\"",
+        ] {
             assert!(err.contains(needle), "{err} lacks {needle}");
         }
         assert!(parse_badge_query(&format!("label={}", "x".repeat(65))).is_err());

@@ -54,7 +54,11 @@ pub fn render_svg(spec: &BadgeSpec) -> String {
 
     let label_text_width = preferred_width(&label);
     let message_text_width = preferred_width(&message);
-    let left = if label.is_empty() { 0 } else { label_text_width + 2 * PADDING };
+    let left = if label.is_empty() {
+        0
+    } else {
+        label_text_width + 2 * PADDING
+    };
     let right = message_text_width + 2 * PADDING;
     // Shields leaves one pixel before the label text and lets the message start one pixel
     // early; keeping the same offsets keeps the text where people expect it.
@@ -101,7 +105,8 @@ fn text_run(content: &str, width: u32, margin: u32, background: Background) -> T
 /// Dark text on light backgrounds, white on dark ones (shields' brightness rule, threshold .69).
 fn text_colors(color: Color) -> (&'static str, &'static str) {
     let (r, g, b) = color.rgb();
-    let brightness = (f64::from(r) * 299.0 + f64::from(g) * 587.0 + f64::from(b) * 114.0) / 255_000.0;
+    let brightness =
+        (f64::from(r) * 299.0 + f64::from(g) * 587.0 + f64::from(b) * 114.0) / 255_000.0;
     if brightness >= 0.69 {
         ("#333", "#ccc")
     } else {
@@ -118,7 +123,11 @@ fn clean_text(s: &str) -> String {
     if kept.len() <= MAX_CHARS {
         return kept.into_iter().collect::<String>().trim().to_string();
     }
-    let mut short: String = kept[..MAX_CHARS - 1].iter().collect::<String>().trim_end().to_string();
+    let mut short: String = kept[..MAX_CHARS - 1]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string();
     short.push('…');
     short
 }

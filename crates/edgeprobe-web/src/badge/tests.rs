@@ -17,19 +17,44 @@ fn spec(label: &str, message: &str, color: Color, style: Style) -> BadgeSpec {
 
 fn cases() -> Vec<(&'static str, BadgeSpec)> {
     vec![
-        ("build_passing.svg", spec("build", "passing", Color::BrightGreen, Style::Flat)),
-        ("status_up.svg", spec("shop", "up", Color::BrightGreen, Style::Flat)),
+        (
+            "build_passing.svg",
+            spec("build", "passing", Color::BrightGreen, Style::Flat),
+        ),
+        (
+            "status_up.svg",
+            spec("shop", "up", Color::BrightGreen, Style::Flat),
+        ),
         (
             "status_down_square.svg",
-            spec("shop", "down: origin refused", Color::Red, Style::FlatSquare),
+            spec(
+                "shop",
+                "down: origin refused",
+                Color::Red,
+                Style::FlatSquare,
+            ),
         ),
-        ("uptime_7d.svg", spec("api (weur)", "99.95%", Color::BrightGreen, Style::Flat)),
-        ("latency_slow.svg", spec("api", "1500 ms", Color::Orange, Style::Flat)),
+        (
+            "uptime_7d.svg",
+            spec("api (weur)", "99.95%", Color::BrightGreen, Style::Flat),
+        ),
+        (
+            "latency_slow.svg",
+            spec("api", "1500 ms", Color::Orange, Style::Flat),
+        ),
         (
             "escaped_name.svg",
-            spec(r#"<script>&"'</script>"#, "degraded", Color::Yellow, Style::Flat),
+            spec(
+                r#"<script>&"'</script>"#,
+                "degraded",
+                Color::Yellow,
+                Style::Flat,
+            ),
         ),
-        ("message_only.svg", spec("", "unknown", Color::LightGrey, Style::FlatSquare)),
+        (
+            "message_only.svg",
+            spec("", "unknown", Color::LightGrey, Style::FlatSquare),
+        ),
     ]
 }
 
@@ -47,10 +72,16 @@ fn build_passing_has_shields_geometry() {
     let doc = roxmltree::Document::parse(&svg).expect("well-formed");
     let root = doc.root_element();
     assert_eq!(root.attribute("width"), Some("88"));
-    let rects: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("rect")).collect();
+    let rects: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .collect();
     assert_eq!(rects[1].attribute("width"), Some("37"));
     assert_eq!(rects[2].attribute("width"), Some("51"));
-    let texts: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("text")).collect();
+    let texts: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .collect();
     let lengths: Vec<_> = texts
         .iter()
         .map(|t| (t.text(), t.attribute("x"), t.attribute("textLength")))
@@ -94,8 +125,14 @@ fn every_badge_is_valid_accessible_xml() {
             .and_then(|n| n.text())
             .expect("title");
         assert_eq!(aria, title);
-        assert!(!doc.descendants().any(|n| n.has_tag_name("script")), "{svg}");
-        let total: u32 = root.attribute("width").and_then(|w| w.parse().ok()).expect("width");
+        assert!(
+            !doc.descendants().any(|n| n.has_tag_name("script")),
+            "{svg}"
+        );
+        let total: u32 = root
+            .attribute("width")
+            .and_then(|w| w.parse().ok())
+            .expect("width");
         let widths: u32 = doc
             .descendants()
             .filter(|n| {
@@ -105,7 +142,10 @@ fn every_badge_is_valid_accessible_xml() {
             })
             .filter_map(|n| n.attribute("width")?.parse::<u32>().ok())
             .sum();
-        assert_eq!(total, widths, "label and message rects fill the badge: {svg}");
+        assert_eq!(
+            total, widths,
+            "label and message rects fill the badge: {svg}"
+        );
     }
 }
 

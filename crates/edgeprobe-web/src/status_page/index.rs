@@ -49,7 +49,11 @@ impl Overall {
 /// Monitors in an unknown state (never probed, inconclusive) do not count either way.
 pub fn overall(monitors: &[PageMonitor]) -> Overall {
     let count = |h: Health| monitors.iter().filter(|m| m.health == h).count();
-    let (up, degraded, down) = (count(Health::Up), count(Health::Degraded), count(Health::Down));
+    let (up, degraded, down) = (
+        count(Health::Up),
+        count(Health::Degraded),
+        count(Health::Down),
+    );
     match (up + degraded + down, down, degraded) {
         (0, _, _) => Overall::Unknown,
         (known, down, _) if down == known => Overall::MajorOutage,
@@ -101,7 +105,11 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
             look: look(m.health),
             uptime_30d: uptime_text(m.uptime_30d),
             checked: m.updated_at.map(|t| ago(t, now)),
-            spark: sparkline(&m.latency_series, &format!("{} edge latency", m.name), "spark-mini"),
+            spark: sparkline(
+                &m.latency_series,
+                &format!("{} edge latency", m.name),
+                "spark-mini",
+            ),
         })
         .collect();
     crate::markup::render(&IndexPage {

@@ -83,7 +83,12 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
             ("30 days", uptime_text(m.uptime_30d)),
         ],
         latency: latency(m),
-        incidents: m.incidents.iter().take(MAX_INCIDENTS).map(|i| incident(i, now)).collect(),
+        incidents: m
+            .incidents
+            .iter()
+            .take(MAX_INCIDENTS)
+            .map(|i| incident(i, now))
+            .collect(),
     })
 }
 

@@ -54,14 +54,24 @@ pub(crate) enum Mark {
 /// The series (oldest first) as a sparkline, one mark per run of known points. `None` when no
 /// point has a latency. `description` starts the accessible label, e.g. "Edge latency, last 24
 /// hours".
-pub(crate) fn sparkline(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<Sparkline> {
+pub(crate) fn sparkline(
+    series: &[(UnixMillis, Option<u32>)],
+    description: &str,
+    class: &str,
+) -> Option<Sparkline> {
     let SeriesStats { min, median, max } = series_stats(series)?;
 
     let t0 = series.iter().map(|&(t, _)| t).min().unwrap_or(0);
     let t1 = series.iter().map(|&(t, _)| t).max().unwrap_or(t0);
     let span = (t1 - t0).max(1) as f64;
     let top = f64::from(max.max(1));
-    let x = |t: UnixMillis| if t1 == t0 { WIDTH / 2.0 } else { (t - t0) as f64 / span * WIDTH };
+    let x = |t: UnixMillis| {
+        if t1 == t0 {
+            WIDTH / 2.0
+        } else {
+            (t - t0) as f64 / span * WIDTH
+        }
+    };
     let y = |v: u32| PAD + (1.0 - f64::from(v) / top) * (HEIGHT - 2.0 * PAD);
 
     let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
@@ -111,7 +121,11 @@ struct SparklineSvg<'a> {
 
 /// Renders the series (oldest first) as `<svg role="img">` on its own, as the pages draw it.
 /// Returns `None` when no point has a latency.
-pub fn sparkline_svg(series: &[(UnixMillis, Option<u32>)], description: &str, class: &str) -> Option<String> {
+pub fn sparkline_svg(
+    series: &[(UnixMillis, Option<u32>)],
+    description: &str,
+    class: &str,
+) -> Option<String> {
     let spark = sparkline(series, description, class)?;
     Some(crate::markup::render(&SparklineSvg { spark: &spark }))
 }
@@ -122,11 +136,19 @@ mod tests {
 
     #[test]
     fn gaps_split_the_line() {
-        let series = [(0, Some(100)), (1, Some(200)), (2, None), (3, Some(50)), (4, Some(150))];
+        let series = [
+            (0, Some(100)),
+            (1, Some(200)),
+            (2, None),
+            (3, Some(50)),
+            (4, Some(150)),
+        ];
         let svg = sparkline_svg(&series, "Edge latency", "spark").expect("has data");
         assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
         assert!(
-            svg.contains(r#"aria-label="Edge latency: median 150 ms, fastest 50 ms, slowest 200 ms""#),
+            svg.contains(
+                r#"aria-label="Edge latency: median 150 ms, fastest 50 ms, slowest 200 ms""#
+            ),
             "{svg}"
         );
         assert!(svg.contains(r#"role="img""#));
@@ -137,8 +159,15 @@ mod tests {
 
     #[test]
     fn lone_points_and_empty_series() {
-        let svg = sparkline_svg(&[(0, None), (5, Some(80)), (9, None)], "x", "spark").expect("one point");
-        assert_eq!((svg.matches("<line").count(), svg.matches("<polyline").count()), (1, 0));
+        let svg =
+            sparkline_svg(&[(0, None), (5, Some(80)), (9, None)], "x", "spark").expect("one point");
+        assert_eq!(
+            (
+                svg.matches("<line").count(),
+                svg.matches("<polyline").count()
+            ),
+            (1, 0)
+        );
         assert_eq!(sparkline_svg(&[], "x", "spark"), None);
         assert_eq!(sparkline_svg(&[(0, None), (1, None)], "x", "spark"), None);
     }

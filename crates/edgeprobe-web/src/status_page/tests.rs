@@ -28,7 +28,11 @@ fn fixture() -> Fixture {
 
 fn monitor(slug: &str) -> (PageMonitor, UnixMillis, String) {
     let f = fixture();
-    let m = f.monitors.into_iter().find(|m| m.slug == slug).expect("fixture monitor");
+    let m = f
+        .monitors
+        .into_iter()
+        .find(|m| m.slug == slug)
+        .expect("fixture monitor");
     (m, f.now, f.site_title)
 }
 
@@ -36,10 +40,16 @@ fn monitor(slug: &str) -> (PageMonitor, UnixMillis, String) {
 fn pages_match_their_snapshots() {
     let f = fixture();
     let page = |name: &str, html: String| assert_fixture_snapshot!("status_page", name, html, "\n");
-    page("index.html", render_index(&f.monitors, f.now, &f.site_title));
+    page(
+        "index.html",
+        render_index(&f.monitors, f.now, &f.site_title),
+    );
     for slug in ["shop", "api", "blog"] {
         let (m, now, title) = monitor(slug);
-        page(&format!("monitor_{slug}.html"), render_monitor(&m, now, &title));
+        page(
+            &format!("monitor_{slug}.html"),
+            render_monitor(&m, now, &title),
+        );
     }
     page("not_found.html", render_not_found(&f.site_title));
     page("index_empty.html", render_index(&[], f.now, &f.site_title));
@@ -64,10 +74,16 @@ fn hostile_names_are_inert() {
         for raw in ["<script", "<img", "<b>", "<i>", "<u>", "<svg/", "<Co>"] {
             assert!(!html.contains(raw), "{raw} leaked into:\n{html}");
         }
-        assert!(html.contains(&escaped(site)), "the site title is escaped as text");
+        assert!(
+            html.contains(&escaped(site)),
+            "the site title is escaped as text"
+        );
     }
     let html = render_index(std::slice::from_ref(&m), now, site);
-    assert!(html.contains("href=\"/status/x%22%3E%3Cscript%3E\""), "{html}");
+    assert!(
+        html.contains("href=\"/status/x%22%3E%3Cscript%3E\""),
+        "{html}"
+    );
 }
 
 #[test]
@@ -75,7 +91,11 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
     let (m, now, title) = monitor("shop");
     let html = render_monitor(&m, now, &title);
     for r in &m.regions {
-        assert!(html.contains(&format!("<th scope=\"row\">{}", r.region)), "row for {}", r.region);
+        assert!(
+            html.contains(&format!("<th scope=\"row\">{}", r.region)),
+            "row for {}",
+            r.region
+        );
     }
     for needle in [
         "<span class=\"colo\">CDG</span>",
@@ -99,7 +119,11 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         assert!(html.contains(needle), "missing {needle:?}");
     }
     assert_eq!(html.matches("<h1>").count(), 1);
-    assert_eq!(html.matches("<polyline").count(), 1, "the trailing gap is not drawn");
+    assert_eq!(
+        html.matches("<polyline").count(),
+        1,
+        "the trailing gap is not drawn"
+    );
 }
 
 #[test]
@@ -108,7 +132,9 @@ fn healthy_monitor_hides_the_checklist() {
     m.checklist = vec!["should not show".into()];
     let html = render_monitor(&m, now, &title);
     assert!(!html.contains("should not show"));
-    assert!(html.contains("<span class=\"sr-title\">OK: </span>200</span><span class=\"lat\">87 ms</span>"));
+    assert!(html.contains(
+        "<span class=\"sr-title\">OK: </span>200</span><span class=\"lat\">87 ms</span>"
+    ));
     assert!(html.contains("<dd>100%</dd>"));
 }
 
@@ -151,7 +177,10 @@ fn index_banner_reflects_the_worst_state() {
         (with(&[Health::Unknown]), Overall::Unknown),
         (with(&[Health::Up, Health::Unknown]), Overall::Operational),
         (with(&[Health::Up, Health::Degraded]), Overall::Degraded),
-        (with(&[Health::Up, Health::Down, Health::Degraded]), Overall::PartialOutage),
+        (
+            with(&[Health::Up, Health::Down, Health::Degraded]),
+            Overall::PartialOutage,
+        ),
         (with(&[Health::Down, Health::Unknown]), Overall::MajorOutage),
     ];
     for (monitors, expected) in cases {
@@ -166,12 +195,19 @@ fn index_banner_reflects_the_worst_state() {
     assert!(html.contains("<span>Partial outage</span>"));
     for m in &f.monitors {
         assert!(
-            html.contains(&format!("<a href=\"/status/{}\">{}</a>", m.slug, escaped(&m.name))),
+            html.contains(&format!(
+                "<a href=\"/status/{}\">{}</a>",
+                m.slug,
+                escaped(&m.name)
+            )),
             "{}",
             m.slug
         );
     }
-    assert!(html.contains("Not checked yet."), "the never-probed card says so");
+    assert!(
+        html.contains("Not checked yet."),
+        "the never-probed card says so"
+    );
     assert!(html.contains("checked 1 min ago") || html.contains("checked just now"));
     assert!(render_index(&[], f.now, &f.site_title).contains("No public monitors yet"));
 }
@@ -226,7 +262,8 @@ fn views_from_the_current_status_document() {
     let page = PageMonitor::from_status(&status);
     // The words are the diagnosis's, rendered now from its data.
     assert!(
-        page.summary.starts_with("The origin server refuses connections"),
+        page.summary
+            .starts_with("The origin server refuses connections"),
         "{}",
         page.summary
     );

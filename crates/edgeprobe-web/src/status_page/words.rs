@@ -14,8 +14,12 @@ pub fn verdict_title(v: Verdict) -> &'static str {
         Verdict::OriginTimeout => "The origin is too slow to answer",
         Verdict::OriginMalformedResponse => "The origin sends broken responses",
         Verdict::OriginAppError => "The application on the origin returns errors",
-        Verdict::OriginUpstreamDown => "The application server behind the origin's web server is down",
-        Verdict::OriginUpstreamTimeout => "The application server behind the origin's web server is too slow",
+        Verdict::OriginUpstreamDown => {
+            "The application server behind the origin's web server is down"
+        }
+        Verdict::OriginUpstreamTimeout => {
+            "The application server behind the origin's web server is too slow"
+        }
         Verdict::OriginDnsFailure => "The origin's name does not resolve",
         Verdict::EdgeErrorOriginHealthy => "The CDN returns errors while the origin is fine",
         Verdict::UnexpectedResponse => "The site answers, but not as expected",

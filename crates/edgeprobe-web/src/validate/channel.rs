@@ -14,19 +14,24 @@ use serde_json::{json, Value};
 use super::limits::*;
 use super::monitor::check_url;
 use super::patch::merge_patch;
-use crate::views::kind_name;
 use super::{reject_read_only, Errors, ValidationContext};
-use edgeprobe_core::monitor::{Channel, ChannelKind};
 use crate::problem::FieldError;
+use crate::views::kind_name;
+use edgeprobe_core::monitor::{Channel, ChannelKind};
 use edgeprobe_core::time::UnixMillis;
 
 pub const CHANNEL_FIELDS: &[&str] = &["name", "kind", "url", "secret", "enabled"];
 /// Members of the channel view that a patch may not carry.
-pub const CHANNEL_READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "url_hint", "has_secret"];
+pub const CHANNEL_READ_ONLY: &[&str] =
+    &["id", "created_at", "updated_at", "url_hint", "has_secret"];
 /// The members a create body may set to `null` (documented nullable in `ChannelCreate`).
 pub const CHANNEL_CREATE_NULLABLE: &[&str] = &["/secret"];
 
-pub fn validate_new_channel(v: &Value, id: String, ctx: &ValidationContext) -> Result<Channel, Vec<FieldError>> {
+pub fn validate_new_channel(
+    v: &Value,
+    id: String,
+    ctx: &ValidationContext,
+) -> Result<Channel, Vec<FieldError>> {
     let mut e = Errors::default();
     super::reject_nulls(v, "", CHANNEL_CREATE_NULLABLE, &mut e);
     let c = build(v, id, ctx.now, ctx, &mut e);
@@ -35,7 +40,11 @@ pub fn validate_new_channel(v: &Value, id: String, ctx: &ValidationContext) -> R
 
 /// Merge-patches onto the full stored body (including the write-only members, which the
 /// caller never sees) and re-validates. To drop a secret, patch it to `null`.
-pub fn apply_channel_patch(current: &Channel, patch: &Value, ctx: &ValidationContext) -> Result<Channel, Vec<FieldError>> {
+pub fn apply_channel_patch(
+    current: &Channel,
+    patch: &Value,
+    ctx: &ValidationContext,
+) -> Result<Channel, Vec<FieldError>> {
     let mut e = Errors::default();
     reject_read_only(patch, CHANNEL_READ_ONLY, &mut e);
     if !patch.is_object() {
@@ -57,7 +66,13 @@ pub fn apply_channel_patch(current: &Channel, patch: &Value, ctx: &ValidationCon
     e.finish(c)
 }
 
-fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext, e: &mut Errors) -> Channel {
+fn build(
+    v: &Value,
+    id: String,
+    created_at: UnixMillis,
+    ctx: &ValidationContext,
+    e: &mut Errors,
+) -> Channel {
     let mut out = Channel {
         id,
         name: String::new(),
@@ -81,7 +96,10 @@ fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext,
         Some("discord") => ChannelKind::Discord,
         Some("pagerduty") => ChannelKind::Pagerduty,
         Some(_) => {
-            e.push("/kind", "must be one of: webhook, slack, discord, pagerduty");
+            e.push(
+                "/kind",
+                "must be one of: webhook, slack, discord, pagerduty",
+            );
             return out;
         }
         None => return out,
@@ -134,6 +152,8 @@ fn webhook_secret_ok(s: &str) -> bool {
     let Some(b64) = s.strip_prefix("whsec_") else {
         return false;
     };
-    let decoded = STANDARD.decode(b64).or_else(|_| STANDARD_NO_PAD.decode(b64));
+    let decoded = STANDARD
+        .decode(b64)
+        .or_else(|_| STANDARD_NO_PAD.decode(b64));
     decoded.is_ok_and(|k| k.len() >= WEBHOOK_SECRET_MIN_BYTES)
 }

@@ -7,7 +7,8 @@ pub const SLUG_MAX_CHARS: usize = 64;
 pub const HEADERS_MAX: usize = 20;
 pub const HEADER_VALUE_MAX_CHARS: usize = 1024;
 /// Set by the platform from the request line and body framing; a monitor may not override them.
-pub const FORBIDDEN_HEADERS: [&str; 4] = ["host", "connection", "content-length", "transfer-encoding"];
+pub const FORBIDDEN_HEADERS: [&str; 4] =
+    ["host", "connection", "content-length", "transfer-encoding"];
 pub const KEYWORD_MAX_CHARS: usize = 256;
 pub const CERT_WARNING_DAYS_MAX: u64 = 365;
 pub const LATENCY_FACTOR_RANGE: (u64, u64) = (1, 100);

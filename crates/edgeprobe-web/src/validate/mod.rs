@@ -29,8 +29,8 @@ pub use channel::{apply_channel_patch, validate_new_channel};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
 pub use precondition::{added_channels, etag, if_match_allows};
 pub use query::{
-    decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity, PageQuery, ProbePath,
-    ResultsQuery, RollupQuery,
+    decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query,
+    Cursor, Granularity, PageQuery, ProbePath, ResultsQuery, RollupQuery,
 };
 pub use target::check_target_host;
 // The output shapes live in `crate::views`; patches merge onto a monitor's view.
@@ -83,7 +83,12 @@ impl Errors {
     }
 
     /// `v` as an object whose every key is in `known`; each other key is reported.
-    pub fn object<'a>(&mut self, v: &'a Value, ptr: &str, known: &[&str]) -> Option<&'a Map<String, Value>> {
+    pub fn object<'a>(
+        &mut self,
+        v: &'a Value,
+        ptr: &str,
+        known: &[&str],
+    ) -> Option<&'a Map<String, Value>> {
         let Value::Object(m) = v else {
             self.push(ptr, "must be an object");
             return None;
@@ -120,11 +125,20 @@ impl Errors {
 
     /// A string of 1..=max characters (Unicode scalar values) that passes the display-text
     /// rules of [`text::display_text_problem`], reported at `base/key`.
-    pub fn text<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str, max: usize) -> Got<&'a str> {
+    pub fn text<'a>(
+        &mut self,
+        m: &'a Map<String, Value>,
+        base: &str,
+        key: &str,
+        max: usize,
+    ) -> Got<&'a str> {
         let s = self.string(m, base, key)?;
         match s {
             Some(s) if !char_len_ok(s, 1, max) => {
-                self.push(pointer_push(base, key), format!("must be 1 to {max} characters"));
+                self.push(
+                    pointer_push(base, key),
+                    format!("must be 1 to {max} characters"),
+                );
                 Err(())
             }
             Some(s) => match text::display_text_problem(s) {
@@ -138,13 +152,22 @@ impl Errors {
         }
     }
 
-    pub fn uint(&mut self, m: &Map<String, Value>, base: &str, key: &str, (lo, hi): (u64, u64)) -> Got<u64> {
+    pub fn uint(
+        &mut self,
+        m: &Map<String, Value>,
+        base: &str,
+        key: &str,
+        (lo, hi): (u64, u64),
+    ) -> Got<u64> {
         match field(m, key) {
             None => Ok(None),
             Some(v) => match v.as_u64() {
                 Some(n) if (lo..=hi).contains(&n) => Ok(Some(n)),
                 _ => {
-                    self.push(pointer_push(base, key), format!("must be an integer from {lo} to {hi}"));
+                    self.push(
+                        pointer_push(base, key),
+                        format!("must be an integer from {lo} to {hi}"),
+                    );
                     Err(())
                 }
             },
@@ -162,12 +185,21 @@ impl Errors {
         }
     }
 
-    pub fn array<'a>(&mut self, m: &'a Map<String, Value>, base: &str, key: &str, max: usize) -> Got<&'a [Value]> {
+    pub fn array<'a>(
+        &mut self,
+        m: &'a Map<String, Value>,
+        base: &str,
+        key: &str,
+        max: usize,
+    ) -> Got<&'a [Value]> {
         match field(m, key) {
             None => Ok(None),
             Some(Value::Array(a)) if a.len() <= max => Ok(Some(a)),
             Some(Value::Array(_)) => {
-                self.push(pointer_push(base, key), format!("must have at most {max} items"));
+                self.push(
+                    pointer_push(base, key),
+                    format!("must have at most {max} items"),
+                );
                 Err(())
             }
             Some(_) => {
@@ -192,7 +224,10 @@ pub(crate) fn reject_nulls(v: &Value, ptr: &str, nullable: &[&str], e: &mut Erro
                 let p = pointer_push(ptr, k);
                 if val.is_null() {
                     if !nullable.iter().any(|n| pointer_matches(n, &p)) {
-                        e.0.push(FieldError::new(p.clone(), "must not be null (omit the member to use its default)"));
+                        e.0.push(FieldError::new(
+                            p.clone(),
+                            "must not be null (omit the member to use its default)",
+                        ));
                         e.1.push(p);
                     }
                 } else {
@@ -217,7 +252,8 @@ fn pointer_matches(pattern: &str, pointer: &str) -> bool {
     loop {
         match (a.next(), b.next()) {
             (None, None) => return true,
-            (Some("*"), Some(seg)) if !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) => {}
+            (Some("*"), Some(seg))
+                if !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) => {}
             (Some(x), Some(y)) if x == y => {}
             _ => return false,
         }

@@ -15,8 +15,10 @@ use super::target::{check_target_host, check_target_port, check_target_url, norm
 use super::text::{display_text_problem, header_name_problem, header_value_problem};
 use super::views::monitor_view;
 use super::{char_len_ok, field, reject_read_only, Errors, ValidationContext};
-use edgeprobe_core::monitor::{ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme};
 use crate::problem::{pointer_push, FieldError};
+use edgeprobe_core::monitor::{
+    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme,
+};
 use edgeprobe_core::time::{parse_rfc3339, UnixMillis, MINUTE, SECOND};
 
 /// The members of a monitor body; anything else is reported as unknown.
@@ -42,10 +44,15 @@ pub const MONITOR_FIELDS: &[&str] = &[
 pub const MONITOR_READ_ONLY: &[&str] = &["id", "created_at", "updated_at"];
 /// The members a create body may set to `null` (documented nullable in `MonitorCreate`):
 /// no origin, no keyword, no reason. Any other `null` is refused (`super::reject_nulls`).
-pub const MONITOR_CREATE_NULLABLE: &[&str] = &["/origin", "/expect/keyword", "/maintenance/*/reason"];
+pub const MONITOR_CREATE_NULLABLE: &[&str] =
+    &["/origin", "/expect/keyword", "/maintenance/*/reason"];
 
 /// Checks a create body. `id` is assigned by the platform; `ctx.now` stamps both times.
-pub fn validate_new_monitor(v: &Value, id: String, ctx: &ValidationContext) -> Result<Monitor, Vec<FieldError>> {
+pub fn validate_new_monitor(
+    v: &Value,
+    id: String,
+    ctx: &ValidationContext,
+) -> Result<Monitor, Vec<FieldError>> {
     let mut e = Errors::default();
     super::reject_nulls(v, "", MONITOR_CREATE_NULLABLE, &mut e);
     let m = build(v, id, ctx.now, ctx, &mut e);
@@ -59,7 +66,11 @@ pub fn validate_new_monitor(v: &Value, id: String, ctx: &ValidationContext) -> R
 /// can tighten after a monitor was saved (the target policy, header or port rules), and a
 /// monitor whose stored target is now refused must still be stoppable (deleting never
 /// validates). Every other patch, including un-pausing, reports such problems.
-pub fn apply_monitor_patch(current: &Monitor, patch: &Value, ctx: &ValidationContext) -> Result<Monitor, Vec<FieldError>> {
+pub fn apply_monitor_patch(
+    current: &Monitor,
+    patch: &Value,
+    ctx: &ValidationContext,
+) -> Result<Monitor, Vec<FieldError>> {
     if is_pause_only(patch) {
         return Ok(Monitor {
             paused: true,
@@ -87,7 +98,13 @@ fn is_pause_only(patch: &Value) -> bool {
     matches!(patch, Value::Object(m) if m.len() == 1 && m.get("paused") == Some(&Value::Bool(true)))
 }
 
-fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext, e: &mut Errors) -> Monitor {
+fn build(
+    v: &Value,
+    id: String,
+    created_at: UnixMillis,
+    ctx: &ValidationContext,
+    e: &mut Errors,
+) -> Monitor {
     let Some(m) = e.object(v, "", MONITOR_FIELDS) else {
         return placeholder(id);
     };
@@ -107,9 +124,16 @@ fn build(v: &Value, id: String, created_at: UnixMillis, ctx: &ValidationContext,
         }
         Err(()) => "GET",
     };
-    let headers = field(m, "headers").map(|h| headers(h, e)).unwrap_or_default();
-    let expect = field(m, "expect").map(|x| expectations(x, e)).unwrap_or_default();
-    let interval_s = e.uint(m, "", "interval_seconds", INTERVAL_SECONDS_RANGE).ok().flatten();
+    let headers = field(m, "headers")
+        .map(|h| headers(h, e))
+        .unwrap_or_default();
+    let expect = field(m, "expect")
+        .map(|x| expectations(x, e))
+        .unwrap_or_default();
+    let interval_s = e
+        .uint(m, "", "interval_seconds", INTERVAL_SECONDS_RANGE)
+        .ok()
+        .flatten();
     let timeout_ms = e.uint(m, "", "timeout_ms", TIMEOUT_MS_RANGE).ok().flatten();
     let regions = regions(m, ctx, e);
     let confirmation = confirmation(field(m, "confirmation"), regions.as_deref(), e);
@@ -181,7 +205,13 @@ fn placeholder(id: String) -> Monitor {
 
 /// An absolute http(s) URL without credentials or fragment, whose host passes the target
 /// policy. Returns the normalised URL (as the URL parser serialises it).
-pub(crate) fn check_url(s: &str, ptr: &str, allow_private: bool, https_only: bool, e: &mut Errors) -> Option<String> {
+pub(crate) fn check_url(
+    s: &str,
+    ptr: &str,
+    allow_private: bool,
+    https_only: bool,
+    e: &mut Errors,
+) -> Option<String> {
     if s.chars().count() > URL_MAX_CHARS {
         e.push(ptr, format!("must be at most {URL_MAX_CHARS} characters"));
         return None;
@@ -226,22 +256,24 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         Err(()) => None,
     };
     let host = e.string(m, "/origin", "host");
-    let host = e.required(host, "/origin/host").and_then(|h| match normalize_host(h) {
-        Err(why) => {
-            e.push("/origin/host", why);
-            None
-        }
-        Ok(parsed) => match check_target_host(h, ctx.allow_private_targets) {
+    let host = e
+        .required(host, "/origin/host")
+        .and_then(|h| match normalize_host(h) {
             Err(why) => {
-                e.push("/origin/host", format!("host {why}"));
+                e.push("/origin/host", why);
                 None
             }
-            Ok(()) => Some(match parsed {
-                Host::Ipv6(a) => a.to_string(),
-                other => other.to_string(),
-            }),
-        },
-    });
+            Ok(parsed) => match check_target_host(h, ctx.allow_private_targets) {
+                Err(why) => {
+                    e.push("/origin/host", format!("host {why}"));
+                    None
+                }
+                Ok(()) => Some(match parsed {
+                    Host::Ipv6(a) => a.to_string(),
+                    other => other.to_string(),
+                }),
+            },
+        });
     let port = match e.uint(m, "/origin", "port", (1, 65_535)) {
         Ok(Some(p)) => match check_target_port(p as u16) {
             Ok(()) => Some(p as u16),
@@ -267,7 +299,10 @@ fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
         return out;
     };
     if m.len() > HEADERS_MAX {
-        e.push("/headers", format!("must have at most {HEADERS_MAX} headers"));
+        e.push(
+            "/headers",
+            format!("must have at most {HEADERS_MAX} headers"),
+        );
     }
     for (name, value) in m {
         let ptr = pointer_push("/headers", name);
@@ -282,10 +317,13 @@ fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
             e.push(&ptr, "is given more than once (names are case-insensitive)");
         }
         match value {
-            Value::String(s) if s.chars().count() > HEADER_VALUE_MAX_CHARS => {
-                e.push(&ptr, format!("must be at most {HEADER_VALUE_MAX_CHARS} characters"))
+            Value::String(s) if s.chars().count() > HEADER_VALUE_MAX_CHARS => e.push(
+                &ptr,
+                format!("must be at most {HEADER_VALUE_MAX_CHARS} characters"),
+            ),
+            Value::String(s) if header_value_problem(s).is_some() => {
+                e.push(&ptr, header_value_problem(s).unwrap_or_default())
             }
-            Value::String(s) if header_value_problem(s).is_some() => e.push(&ptr, header_value_problem(s).unwrap_or_default()),
             Value::String(s) => {
                 out.insert(lower, s.clone());
             }
@@ -297,7 +335,11 @@ fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {
 
 fn expectations(v: &Value, e: &mut Errors) -> Expectations {
     let d = Expectations::default();
-    let Some(m) = e.object(v, "/expect", &["statuses", "keyword", "cert_warning_days", "latency_factor"]) else {
+    let Some(m) = e.object(
+        v,
+        "/expect",
+        &["statuses", "keyword", "cert_warning_days", "latency_factor"],
+    ) else {
         return d;
     };
     let statuses = match e.array(m, "/expect", "statuses", 50) {
@@ -326,8 +368,19 @@ fn expectations(v: &Value, e: &mut Errors) -> Expectations {
         .ok()
         .flatten()
         .map(str::to_string);
-    let cert_warning_days = e.uint(m, "/expect", "cert_warning_days", (0, CERT_WARNING_DAYS_MAX)).ok().flatten();
-    let latency_factor = e.uint(m, "/expect", "latency_factor", LATENCY_FACTOR_RANGE).ok().flatten();
+    let cert_warning_days = e
+        .uint(
+            m,
+            "/expect",
+            "cert_warning_days",
+            (0, CERT_WARNING_DAYS_MAX),
+        )
+        .ok()
+        .flatten();
+    let latency_factor = e
+        .uint(m, "/expect", "latency_factor", LATENCY_FACTOR_RANGE)
+        .ok()
+        .flatten();
     Expectations {
         statuses,
         keyword,
@@ -353,7 +406,10 @@ fn parse_status(v: &Value) -> Option<(u16, u16)> {
 fn regions(m: &Map<String, Value>, ctx: &ValidationContext, e: &mut Errors) -> Option<Vec<String>> {
     let items = match e.array(m, "", "regions", ctx.allowed_regions.len().max(1)) {
         Ok(None) if ctx.default_regions.is_empty() => {
-            e.push("/regions", "is required: this deployment has no default regions");
+            e.push(
+                "/regions",
+                "is required: this deployment has no default regions",
+            );
             return None;
         }
         Ok(None) => return Some(ctx.default_regions.clone()),
@@ -385,7 +441,11 @@ fn regions(m: &Map<String, Value>, ctx: &ValidationContext, e: &mut Errors) -> O
     ok.then_some(out)
 }
 
-fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -> ConfirmationPolicy {
+fn confirmation(
+    v: Option<&Value>,
+    regions: Option<&[String]>,
+    e: &mut Errors,
+) -> ConfirmationPolicy {
     let d = ConfirmationPolicy::default();
     let region_count = regions.map_or(u32::MAX as u64, |r| r.len() as u64);
     let default_agree = (d.regions_to_agree as u64).min(region_count).max(1) as u32;
@@ -419,16 +479,37 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
             None
         }
         Some(_) => {
-            e.push("/confirmation/regions_to_agree", "must be a positive integer");
+            e.push(
+                "/confirmation/regions_to_agree",
+                "must be a positive integer",
+            );
             None
         }
     };
-    let recheck = e.uint(m, p, "recheck_delay_seconds", RECHECK_SECONDS_RANGE).ok().flatten();
-    let recovery = e.uint(m, p, "recovery_rounds", RECOVERY_ROUNDS_RANGE).ok().flatten();
-    let reminder = e.uint(m, p, "reminder_interval_minutes", REMINDER_MINUTES_RANGE).ok().flatten();
-    let flap = e.uint(m, p, "flap_threshold", FLAP_THRESHOLD_RANGE).ok().flatten();
-    let window = e.uint(m, p, "flap_window_minutes", FLAP_WINDOW_MINUTES_RANGE).ok().flatten();
-    let sustained = e.uint(m, p, "sustained_down_rounds", SUSTAINED_DOWN_ROUNDS_RANGE).ok().flatten();
+    let recheck = e
+        .uint(m, p, "recheck_delay_seconds", RECHECK_SECONDS_RANGE)
+        .ok()
+        .flatten();
+    let recovery = e
+        .uint(m, p, "recovery_rounds", RECOVERY_ROUNDS_RANGE)
+        .ok()
+        .flatten();
+    let reminder = e
+        .uint(m, p, "reminder_interval_minutes", REMINDER_MINUTES_RANGE)
+        .ok()
+        .flatten();
+    let flap = e
+        .uint(m, p, "flap_threshold", FLAP_THRESHOLD_RANGE)
+        .ok()
+        .flatten();
+    let window = e
+        .uint(m, p, "flap_window_minutes", FLAP_WINDOW_MINUTES_RANGE)
+        .ok()
+        .flatten();
+    let sustained = e
+        .uint(m, p, "sustained_down_rounds", SUSTAINED_DOWN_ROUNDS_RANGE)
+        .ok()
+        .flatten();
     ConfirmationPolicy {
         regions_to_agree: agree.unwrap_or(1) as u32,
         recheck_delay_ms: recheck.map_or(d.recheck_delay_ms, |s| (s * SECOND as u64) as u32),
@@ -441,8 +522,12 @@ fn confirmation(v: Option<&Value>, regions: Option<&[String]>, e: &mut Errors) -
 }
 
 fn is_channel_id(s: &str) -> bool {
-    s.strip_prefix("ch_")
-        .is_some_and(|rest| char_len_ok(rest, 1, 64) && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    s.strip_prefix("ch_").is_some_and(|rest| {
+        char_len_ok(rest, 1, 64)
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
 }
 
 fn channels(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {
@@ -452,8 +537,12 @@ fn channels(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
-            Some(id) if !is_channel_id(id) => e.push(format!("/channels/{i}"), "must be a channel id (ch_...)"),
-            Some(id) if out.iter().any(|o| o == id) => e.push(format!("/channels/{i}"), "is listed more than once"),
+            Some(id) if !is_channel_id(id) => {
+                e.push(format!("/channels/{i}"), "must be a channel id (ch_...)")
+            }
+            Some(id) if out.iter().any(|o| o == id) => {
+                e.push(format!("/channels/{i}"), "is listed more than once")
+            }
             Some(id) => out.push(id.to_string()),
             None => e.push(format!("/channels/{i}"), "must be a channel id (ch_...)"),
         }
@@ -508,13 +597,20 @@ fn maintenance(m: &Map<String, Value>, e: &mut Errors) -> Vec<MaintenanceWindow>
             let s = e.required(got, &pointer_push(&base, key))?;
             let t = parse_rfc3339(s);
             if t.is_none() {
-                e.push(pointer_push(&base, key), "must be an RFC 3339 date-time, e.g. 2026-11-21T23:00:00Z");
+                e.push(
+                    pointer_push(&base, key),
+                    "must be an RFC 3339 date-time, e.g. 2026-11-21T23:00:00Z",
+                );
             }
             t
         };
         let starts_at = time("starts_at", e);
         let ends_at = time("ends_at", e);
-        let reason = e.text(w, &base, "reason", REASON_MAX_CHARS).ok().flatten().map(str::to_string);
+        let reason = e
+            .text(w, &base, "reason", REASON_MAX_CHARS)
+            .ok()
+            .flatten()
+            .map(str::to_string);
         if let (Some(s), Some(t)) = (starts_at, ends_at) {
             if t <= s {
                 e.push(format!("{base}/ends_at"), "must be after starts_at");
@@ -536,14 +632,17 @@ fn tags(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
-            Some(t) if !char_len_ok(t, 1, TAG_MAX_CHARS) || display_text_problem(t).is_some() => e.push(
-                format!("/tags/{i}"),
-                format!(
-                    "must be 1 to {TAG_MAX_CHARS} printable characters: {}",
-                    display_text_problem(t).unwrap_or("too long or empty")
+            Some(t) if !char_len_ok(t, 1, TAG_MAX_CHARS) || display_text_problem(t).is_some() => e
+                .push(
+                    format!("/tags/{i}"),
+                    format!(
+                        "must be 1 to {TAG_MAX_CHARS} printable characters: {}",
+                        display_text_problem(t).unwrap_or("too long or empty")
+                    ),
                 ),
-            ),
-            Some(t) if out.iter().any(|o| o == t) => e.push(format!("/tags/{i}"), "is listed more than once"),
+            Some(t) if out.iter().any(|o| o == t) => {
+                e.push(format!("/tags/{i}"), "is listed more than once")
+            }
             Some(t) => out.push(t.to_string()),
             None => e.push(format!("/tags/{i}"), "must be a string"),
         }

@@ -98,8 +98,14 @@ mod tests {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         // A stale reference the monitor already had is not re-checked (e.g. PATCH {"paused": true}).
         assert_eq!(added_channels(&s(&["ch_gone"]), &s(&["ch_gone"])), vec![]);
-        assert_eq!(added_channels(&s(&["ch_a"]), &s(&["ch_a", "ch_b"])), vec![(1, "ch_b")]);
-        assert_eq!(added_channels(&[], &s(&["ch_a", "ch_b"])), vec![(0, "ch_a"), (1, "ch_b")]);
+        assert_eq!(
+            added_channels(&s(&["ch_a"]), &s(&["ch_a", "ch_b"])),
+            vec![(1, "ch_b")]
+        );
+        assert_eq!(
+            added_channels(&[], &s(&["ch_a", "ch_b"])),
+            vec![(0, "ch_a"), (1, "ch_b")]
+        );
         assert_eq!(added_channels(&s(&["ch_a", "ch_b"]), &s(&["ch_b"])), vec![]);
     }
 }

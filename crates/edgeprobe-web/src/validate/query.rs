@@ -93,7 +93,10 @@ impl Params {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn page(&self, e: &mut Errors) -> PageQuery {
@@ -103,7 +106,10 @@ impl Params {
             Some(s) => match s.parse::<u64>() {
                 Ok(n) if (lo..=hi).contains(&n) => n as u32,
                 _ => {
-                    e.push("/query/limit", format!("must be an integer from {lo} to {hi}"));
+                    e.push(
+                        "/query/limit",
+                        format!("must be an integer from {lo} to {hi}"),
+                    );
                     PAGE_LIMIT_DEFAULT
                 }
             },
@@ -146,7 +152,9 @@ impl Params {
     /// Region names are checked for shape only; an unknown region simply matches nothing.
     fn region(&self, e: &mut Errors) -> Option<String> {
         let r = self.get("region")?;
-        let ok = (1..=16).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok = (1..=16).contains(&r.len())
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             e.push("/query/region", "must be a region name such as weur");
         }
@@ -155,7 +163,9 @@ impl Params {
 
     fn path(&self, e: &mut Errors) -> Option<ProbePath> {
         let given = self.get("path")?;
-        let path = [ProbePath::Edge, ProbePath::Origin].into_iter().find(|p| p.as_str() == given);
+        let path = [ProbePath::Edge, ProbePath::Origin]
+            .into_iter()
+            .find(|p| p.as_str() == given);
         if path.is_none() {
             e.push("/query/path", "must be edge or origin");
         }
@@ -174,7 +184,11 @@ pub fn parse_page_query(query: &str) -> Result<PageQuery, Vec<FieldError>> {
 /// `from`, `to` (RFC 3339), `region`, `path` (edge|origin), `cursor`, `limit`.
 pub fn parse_results_query(query: &str) -> Result<ResultsQuery, Vec<FieldError>> {
     let mut e = Errors::default();
-    let p = Params::parse(query, &["from", "to", "region", "path", "cursor", "limit"], &mut e);
+    let p = Params::parse(
+        query,
+        &["from", "to", "region", "path", "cursor", "limit"],
+        &mut e,
+    );
     let (from, to) = p.range(&mut e);
     let q = ResultsQuery {
         from,
@@ -189,7 +203,11 @@ pub fn parse_results_query(query: &str) -> Result<ResultsQuery, Vec<FieldError>>
 /// `granularity` (hour|day, default hour), `from`, `to`, `region`, `path`.
 pub fn parse_rollup_query(query: &str) -> Result<RollupQuery, Vec<FieldError>> {
     let mut e = Errors::default();
-    let p = Params::parse(query, &["granularity", "from", "to", "region", "path"], &mut e);
+    let p = Params::parse(
+        query,
+        &["granularity", "from", "to", "region", "path"],
+        &mut e,
+    );
     let granularity = match p.get("granularity") {
         None => Granularity::Hour,
         Some(given) => [Granularity::Hour, Granularity::Day]
@@ -216,7 +234,10 @@ mod tests {
     use super::*;
 
     fn pointers(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<String> {
-        r.expect_err("expected errors").into_iter().map(|e| e.pointer).collect()
+        r.expect_err("expected errors")
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect()
     }
 
     #[test]
@@ -232,7 +253,11 @@ mod tests {
             },
         ] {
             let s = encode_cursor(&c);
-            assert!(s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{s}");
+            assert!(
+                s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{s}"
+            );
             assert_eq!(decode_cursor(&s), Some(c));
         }
         for bad in ["", "!!!", "bm9jb2xvbg", "MTIzOg", "YWJjOmlk"] {
@@ -242,11 +267,20 @@ mod tests {
 
     #[test]
     fn page_defaults_and_bounds() {
-        assert_eq!(parse_page_query(""), Ok(PageQuery { limit: 50, cursor: None }));
+        assert_eq!(
+            parse_page_query(""),
+            Ok(PageQuery {
+                limit: 50,
+                cursor: None
+            })
+        );
         assert_eq!(parse_page_query("?limit=100").map(|p| p.limit), Ok(100));
         assert_eq!(
             parse_page_query("cursor=&limit=2"),
-            Ok(PageQuery { limit: 2, cursor: None }),
+            Ok(PageQuery {
+                limit: 2,
+                cursor: None
+            }),
             "an empty cursor is the first page"
         );
         let c = Cursor {
@@ -255,7 +289,10 @@ mod tests {
         };
         assert_eq!(
             parse_page_query(&format!("limit=1&cursor={}", encode_cursor(&c))),
-            Ok(PageQuery { limit: 1, cursor: Some(c) })
+            Ok(PageQuery {
+                limit: 1,
+                cursor: Some(c)
+            })
         );
         let bad: [(&str, &[&str]); 6] = [
             ("limit=0", &["/query/limit"]),
@@ -263,7 +300,10 @@ mod tests {
             ("limit=ten", &["/query/limit"]),
             ("cursor=%%%", &["/query/cursor"]),
             ("limit=5&limit=6", &["/query/limit"]),
-            ("limit=0&sort=asc&cursor=zz", &["/query/sort", "/query/limit", "/query/cursor"]),
+            (
+                "limit=0&sort=asc&cursor=zz",
+                &["/query/sort", "/query/limit", "/query/cursor"],
+            ),
         ];
         for (q, expected) in bad {
             assert_eq!(pointers(parse_page_query(q)), expected, "{q}");
@@ -272,7 +312,10 @@ mod tests {
 
     #[test]
     fn results_query_reads_every_parameter() {
-        let q = parse_results_query("from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&region=weur&path=origin&limit=10").unwrap();
+        let q = parse_results_query(
+            "from=2026-11-21T00:00:00Z&to=2026-11-22T00:00:00Z&region=weur&path=origin&limit=10",
+        )
+        .unwrap();
         assert_eq!(q.from, parse_rfc3339("2026-11-21T00:00:00Z"));
         assert_eq!(q.to, parse_rfc3339("2026-11-22T00:00:00Z"));
         assert_eq!(q.region.as_deref(), Some("weur"));
@@ -280,8 +323,14 @@ mod tests {
         assert_eq!(q.page.limit, 10);
         let bad: [(&str, &[&str]); 4] = [
             ("from=yesterday", &["/query/from"]),
-            ("from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z", &["/query/to"]),
-            ("path=cdn&region=West%20EU", &["/query/region", "/query/path"]),
+            (
+                "from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z",
+                &["/query/to"],
+            ),
+            (
+                "path=cdn&region=West%20EU",
+                &["/query/region", "/query/path"],
+            ),
             ("granularity=day", &["/query/granularity"]),
         ];
         for (q, expected) in bad {
@@ -291,7 +340,10 @@ mod tests {
 
     #[test]
     fn rollup_query_defaults_to_hourly() {
-        assert_eq!(parse_rollup_query("").map(|q| q.granularity), Ok(Granularity::Hour));
+        assert_eq!(
+            parse_rollup_query("").map(|q| q.granularity),
+            Ok(Granularity::Hour)
+        );
         assert_eq!(
             parse_rollup_query("granularity=day&path=edge").map(|q| (q.granularity, q.path)),
             Ok((Granularity::Day, Some(ProbePath::Edge)))

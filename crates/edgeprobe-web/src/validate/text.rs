@@ -33,7 +33,10 @@ pub fn display_text_problem(s: &str) -> Option<&'static str> {
 }
 
 fn is_line_break(c: char) -> bool {
-    matches!(c, '\r' | '\n' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    matches!(
+        c,
+        '\r' | '\n' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 fn is_bidi_control(c: char) -> bool {
@@ -93,7 +96,9 @@ pub fn header_value_problem(value: &str) -> Option<&'static str> {
         );
     }
     if value.starts_with(' ') || value.ends_with(' ') {
-        return Some("must not start or end with a space (HTTP strips it on one path, not the other)");
+        return Some(
+            "must not start or end with a space (HTTP strips it on one path, not the other)",
+        );
     }
     None
 }
@@ -165,14 +170,23 @@ mod tests {
             "proxy-connection",
             "HTTP2-Settings",
         ] {
-            let why = header_name_problem(name).unwrap_or_else(|| panic!("{name} should be refused"));
+            let why =
+                header_name_problem(name).unwrap_or_else(|| panic!("{name} should be refused"));
             assert!(why.contains("hop-by-hop"), "{name}: {why}");
         }
         for name in ["bad name", "x:y", "", "naïve", "a\r\nb", "(x)"] {
-            let why = header_name_problem(name).unwrap_or_else(|| panic!("{name:?} should be refused"));
+            let why =
+                header_name_problem(name).unwrap_or_else(|| panic!("{name:?} should be refused"));
             assert!(why.contains("not a valid header name"), "{name:?}: {why}");
         }
-        for name in ["Accept", "authorization", "X-Api-Key", "cookie", "user-agent", "x_underscore"] {
+        for name in [
+            "Accept",
+            "authorization",
+            "X-Api-Key",
+            "cookie",
+            "user-agent",
+            "x_underscore",
+        ] {
             assert_eq!(header_name_problem(name), None, "{name}");
         }
     }
@@ -195,7 +209,13 @@ mod tests {
                 None => panic!("{value:?} should be refused ({why})"),
             }
         }
-        for value in ["", "Bearer abc.def-ghi", "text/html, */*;q=0.8", "a=b; c=\"d e\"", "~!@#$%^&*()"] {
+        for value in [
+            "",
+            "Bearer abc.def-ghi",
+            "text/html, */*;q=0.8",
+            "a=b; c=\"d e\"",
+            "~!@#$%^&*()",
+        ] {
             assert_eq!(header_value_problem(value), None, "{value:?}");
         }
     }

@@ -100,7 +100,13 @@ pub struct AttemptView {
 }
 
 impl AttemptView {
-    pub fn new(attempt: u32, at: i64, status_code: Option<u16>, error: Option<&str>, duration_ms: i64) -> AttemptView {
+    pub fn new(
+        attempt: u32,
+        at: i64,
+        status_code: Option<u16>,
+        error: Option<&str>,
+        duration_ms: i64,
+    ) -> AttemptView {
         AttemptView {
             attempt,
             at: format_rfc3339(at),

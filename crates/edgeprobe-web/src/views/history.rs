@@ -101,7 +101,10 @@ pub enum StoredDiagnosis {
 
 impl StoredDiagnosis {
     pub fn parse(text: &str) -> StoredDiagnosis {
-        serde_json::from_str(text).map_or_else(|_| StoredDiagnosis::Unreadable(text.to_string()), StoredDiagnosis::Diagnosis)
+        serde_json::from_str(text).map_or_else(
+            |_| StoredDiagnosis::Unreadable(text.to_string()),
+            StoredDiagnosis::Diagnosis,
+        )
     }
 }
 
@@ -141,7 +144,11 @@ pub struct IncidentView {
 }
 
 impl IncidentView {
-    pub fn new(incident: Incident, opened_at: UnixMillis, closed_at: Option<UnixMillis>) -> IncidentView {
+    pub fn new(
+        incident: Incident,
+        opened_at: UnixMillis,
+        closed_at: Option<UnixMillis>,
+    ) -> IncidentView {
         IncidentView {
             incident,
             opened_at,

@@ -21,7 +21,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
-use super::monitor::{headers_schema, port_schema, schema, statuses_schema, MaintenanceWindowView, LOCATION_HINTS};
+use super::monitor::{
+    headers_schema, port_schema, schema, statuses_schema, MaintenanceWindowView, LOCATION_HINTS,
+};
 use crate::validate::limits::*;
 
 /// `T`'s schema written in place (not a `$ref`): nested bodies read as one document, as the
@@ -213,7 +215,10 @@ pub struct MonitorCreate {
     pub public: bool,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
     #[serde(default, skip_serializing_if = "derived")]
-    #[schemars(length(min = 1, max = "SLUG_MAX_CHARS"), regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$"))]
+    #[schemars(
+        length(min = 1, max = "SLUG_MAX_CHARS"),
+        regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$")
+    )]
     pub slug: String,
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(length(max = "MAINTENANCE_MAX"))]
@@ -343,7 +348,10 @@ pub struct MonitorPatch {
     pub public: Option<bool>,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
     #[serde(default, skip_serializing_if = "derived")]
-    #[schemars(length(min = 1, max = "SLUG_MAX_CHARS"), regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$"))]
+    #[schemars(
+        length(min = 1, max = "SLUG_MAX_CHARS"),
+        regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$")
+    )]
     pub slug: Option<String>,
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "maintenance_or_null")]
@@ -489,10 +497,14 @@ fn channel_kind(_: &mut SchemaGenerator) -> Schema {
     schema(json!({"type": "string", "enum": ["webhook", "slack", "discord", "pagerduty"]}))
 }
 fn write_only_url(_: &mut SchemaGenerator) -> Schema {
-    schema(json!({"type": "string", "format": "uri", "maxLength": URL_MAX_CHARS, "writeOnly": true}))
+    schema(
+        json!({"type": "string", "format": "uri", "maxLength": URL_MAX_CHARS, "writeOnly": true}),
+    )
 }
 fn write_only_url_or_null(_: &mut SchemaGenerator) -> Schema {
-    schema(json!({"type": ["string", "null"], "format": "uri", "maxLength": URL_MAX_CHARS, "writeOnly": true}))
+    schema(
+        json!({"type": ["string", "null"], "format": "uri", "maxLength": URL_MAX_CHARS, "writeOnly": true}),
+    )
 }
 fn write_only_secret(_: &mut SchemaGenerator) -> Schema {
     schema(json!({"type": ["string", "null"], "writeOnly": true}))
@@ -508,9 +520,13 @@ impl JsonSchema for ChannelCreate {
     }
 
     fn json_schema(gen: &mut SchemaGenerator) -> Schema {
-        let mut s = serde_json::to_value(ChannelCreateMembers::json_schema(gen)).unwrap_or_default();
+        let mut s =
+            serde_json::to_value(ChannelCreateMembers::json_schema(gen)).unwrap_or_default();
         // whsec_ + base64 of at least WEBHOOK_SECRET_MIN_BYTES bytes (4 characters per 3 bytes).
-        let whsec = format!("^whsec_[A-Za-z0-9+/]{{{},}}={{0,2}}$", WEBHOOK_SECRET_MIN_BYTES.div_ceil(3) * 4);
+        let whsec = format!(
+            "^whsec_[A-Za-z0-9+/]{{{},}}={{0,2}}$",
+            WEBHOOK_SECRET_MIN_BYTES.div_ceil(3) * 4
+        );
         let routing_key = format!("^[A-Za-z0-9]{{{PAGERDUTY_ROUTING_KEY_CHARS}}}$");
         s["allOf"] = json!([
             {"if": {"properties": {"kind": {"const": "webhook"}}},

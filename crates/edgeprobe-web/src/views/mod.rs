@@ -52,7 +52,8 @@ pub mod service;
 pub use channel::{channel_view, kind_name, ChannelList, ChannelView};
 pub use delivery::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
 pub use history::{
-    IncidentList, IncidentView, NeverProbed, ObservationView, RollupList, RollupView, RoundList, RoundView, StatusView, StoredDiagnosis,
+    IncidentList, IncidentView, NeverProbed, ObservationView, RollupList, RollupView, RoundList,
+    RoundView, StatusView, StoredDiagnosis,
 };
 pub use monitor::{monitor_view, MonitorList, MonitorView};
 pub use service::ServiceHealth;

@@ -20,7 +20,9 @@ use edgeprobe_core::target::REFUSED_PORTS;
 use edgeprobe_core::time::{format_rfc3339, MINUTE, SECOND};
 
 /// The location hints a monitor can name (each deployment enables a subset).
-pub const LOCATION_HINTS: [&str; 9] = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
+pub const LOCATION_HINTS: [&str; 9] = [
+    "wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me",
+];
 
 /// The create shape with every default filled in, plus id and times; a GET body without id/created_at/updated_at PATCHes back unchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -52,16 +54,25 @@ pub struct MonitorView {
     pub regions: Vec<String>,
     pub confirmation: ConfirmationView,
     /// Alert channel ids.
-    #[schemars(length(max = "CHANNELS_MAX"), inner(regex(pattern = r"^ch_[A-Za-z0-9_-]{1,64}$")))]
+    #[schemars(
+        length(max = "CHANNELS_MAX"),
+        inner(regex(pattern = r"^ch_[A-Za-z0-9_-]{1,64}$"))
+    )]
     pub channels: Vec<String>,
     /// Shown on /status and badges.
     pub public: bool,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
-    #[schemars(length(min = 1, max = "SLUG_MAX_CHARS"), regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$"))]
+    #[schemars(
+        length(min = 1, max = "SLUG_MAX_CHARS"),
+        regex(pattern = r"^[a-z0-9](-?[a-z0-9])*$")
+    )]
     pub slug: String,
     #[schemars(length(max = "MAINTENANCE_MAX"))]
     pub maintenance: Vec<MaintenanceWindowView>,
-    #[schemars(length(max = "TAGS_MAX"), inner(length(min = 1, max = "TAG_MAX_CHARS")))]
+    #[schemars(
+        length(max = "TAGS_MAX"),
+        inner(length(min = 1, max = "TAG_MAX_CHARS"))
+    )]
     pub tags: Vec<String>,
     pub paused: bool,
     #[schemars(schema_with = "date_time")]
@@ -184,7 +195,13 @@ impl From<&Monitor> for MonitorView {
             method: m.method.clone(),
             headers: m.headers.clone(),
             expect: ExpectView {
-                statuses: m.expect.statuses.iter().copied().map(StatusCodes::from).collect(),
+                statuses: m
+                    .expect
+                    .statuses
+                    .iter()
+                    .copied()
+                    .map(StatusCodes::from)
+                    .collect(),
                 keyword: m.expect.keyword.clone(),
                 cert_warning_days: m.expect.cert_warning_days,
                 latency_factor: m.expect.latency_factor,

@@ -76,17 +76,34 @@ pub fn component_schemas() -> BTreeMap<String, Value> {
     );
     // Request bodies: members may be left out, so `required` is what the types say.
     for (name, schema) in [
-        (input::MonitorCreate::schema_name(), input::MonitorCreate::json_schema(&mut gen)),
-        (input::MonitorPatch::schema_name(), input::MonitorPatch::json_schema(&mut gen)),
-        (input::ChannelCreate::schema_name(), input::ChannelCreate::json_schema(&mut gen)),
-        (input::ChannelPatch::schema_name(), input::ChannelPatch::json_schema(&mut gen)),
+        (
+            input::MonitorCreate::schema_name(),
+            input::MonitorCreate::json_schema(&mut gen),
+        ),
+        (
+            input::MonitorPatch::schema_name(),
+            input::MonitorPatch::json_schema(&mut gen),
+        ),
+        (
+            input::ChannelCreate::schema_name(),
+            input::ChannelCreate::json_schema(&mut gen),
+        ),
+        (
+            input::ChannelPatch::schema_name(),
+            input::ChannelPatch::json_schema(&mut gen),
+        ),
     ] {
         gen.definitions_mut().insert(name, schema);
     }
     let mut out: BTreeMap<String, Value> = gen
         .take_definitions()
         .into_iter()
-        .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or(Value::Bool(false))))
+        .map(|(name, schema)| {
+            (
+                name,
+                serde_json::to_value(schema).unwrap_or(Value::Bool(false)),
+            )
+        })
         .collect();
     for name in &views {
         if let Some(Value::Object(s)) = out.get_mut(name) {
@@ -106,7 +123,9 @@ fn integral_bounds(v: &mut Value) {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 match (k.as_str(), x.as_f64()) {
-                    ("minimum" | "maximum", Some(f)) if f.fract() == 0.0 && f.abs() < 9e15 => *x = Value::from(f as i64),
+                    ("minimum" | "maximum", Some(f)) if f.fract() == 0.0 && f.abs() < 9e15 => {
+                        *x = Value::from(f as i64)
+                    }
                     _ => integral_bounds(x),
                 }
             }

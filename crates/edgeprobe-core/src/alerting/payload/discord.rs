@@ -5,7 +5,9 @@
 
 use serde_json::{json, Value};
 
-use super::{edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate};
+use super::{
+    edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate,
+};
 use crate::alerting::alert::{Alert, AlertKind};
 use crate::time::format_rfc3339;
 
@@ -63,13 +65,20 @@ pub fn discord_body(a: &Alert) -> String {
             false,
         ));
     }
-    let mut links = vec![format!("[What `{}` means]({})", a.verdict.as_str(), link_target(&a.links.docs))];
+    let mut links = vec![format!(
+        "[What `{}` means]({})",
+        a.verdict.as_str(),
+        link_target(&a.links.docs)
+    )];
     if let Some(page) = &a.links.status_page {
         links.push(format!("[Status page]({})", link_target(page)));
     }
     links.push(format!("[API]({})", link_target(&a.links.api)));
     if a.regions.len() > shown {
-        links.push(format!("{} more regions not shown", a.regions.len() - shown));
+        links.push(format!(
+            "{} more regions not shown",
+            a.regions.len() - shown
+        ));
     }
     fields.push(field("Links", &links.join(" · "), false));
     let footer = match &a.incident_id {
@@ -85,7 +94,8 @@ pub fn discord_body(a: &Alert) -> String {
         "fields": fields,
         "footer": {"text": truncate(&footer, FOOTER_MAX)},
     });
-    let body = json!({"username": "edgeprobe", "allowed_mentions": {"parse": []}, "embeds": [embed]});
+    let body =
+        json!({"username": "edgeprobe", "allowed_mentions": {"parse": []}, "embeds": [embed]});
     to_canonical_json(&shrink_to_total(body))
 }
 
@@ -94,7 +104,9 @@ pub fn discord_body(a: &Alert) -> String {
 fn shrink_to_total(mut body: Value) -> Value {
     const TOTAL_MAX: usize = 6000;
     loop {
-        let Some(embed) = body.pointer_mut("/embeds/0") else { return body };
+        let Some(embed) = body.pointer_mut("/embeds/0") else {
+            return body;
+        };
         if embed_chars(embed) <= TOTAL_MAX {
             return body;
         }
@@ -117,14 +129,25 @@ fn shrink_to_total(mut body: Value) -> Value {
 }
 
 fn embed_chars(embed: &Value) -> usize {
-    let len = |p: &str| embed.pointer(p).and_then(Value::as_str).map_or(0, |s| s.chars().count());
+    let len = |p: &str| {
+        embed
+            .pointer(p)
+            .and_then(Value::as_str)
+            .map_or(0, |s| s.chars().count())
+    };
     let fields = embed
         .get("fields")
         .and_then(Value::as_array)
-        .map_or(0, |fs| fs.iter().map(|f| len_of(f, "name") + len_of(f, "value")).sum());
+        .map_or(0, |fs| {
+            fs.iter()
+                .map(|f| len_of(f, "name") + len_of(f, "value"))
+                .sum()
+        });
     len("/title") + len("/description") + len("/footer/text") + fields
 }
 
 fn len_of(v: &Value, key: &str) -> usize {
-    v.get(key).and_then(Value::as_str).map_or(0, |s| s.chars().count())
+    v.get(key)
+        .and_then(Value::as_str)
+        .map_or(0, |s| s.chars().count())
 }

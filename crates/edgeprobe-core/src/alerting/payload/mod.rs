@@ -57,7 +57,12 @@ impl std::error::Error for BuildError {}
 /// `webhook-timestamp` only) or PagerDuty's routing key (required); Slack and Discord ignore it.
 /// `timestamp_secs` is the delivery attempt's time: each retry is re-signed with a fresh
 /// timestamp but keeps the same `webhook-id` (the alert's id).
-pub fn build(kind: ChannelKind, channel_secret: Option<&str>, alert: &Alert, timestamp_secs: i64) -> Result<OutgoingRequest, BuildError> {
+pub fn build(
+    kind: ChannelKind,
+    channel_secret: Option<&str>,
+    alert: &Alert,
+    timestamp_secs: i64,
+) -> Result<OutgoingRequest, BuildError> {
     let json = "application/json";
     match kind {
         ChannelKind::Webhook => {
@@ -67,7 +72,8 @@ pub fn build(kind: ChannelKind, channel_secret: Option<&str>, alert: &Alert, tim
                 ("webhook-timestamp".to_string(), timestamp_secs.to_string()),
             ];
             if let Some(secret) = channel_secret {
-                let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body).map_err(BuildError::Sign)?;
+                let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
+                    .map_err(BuildError::Sign)?;
                 headers.push(("webhook-signature".to_string(), sig));
             }
             Ok(OutgoingRequest {
@@ -143,7 +149,10 @@ pub(crate) fn edge_words(r: &AlertRegion) -> String {
 /// The origin path of one region, in plain words: `connect failed: connection refused (3 ms)`,
 /// `HTTP 200 (40 ms)`. The runtime's text stays in `origin_detail`.
 pub(crate) fn origin_words(r: &AlertRegion) -> String {
-    let ms = r.origin_ms.map(|m| format!(" ({m} ms)")).unwrap_or_default();
+    let ms = r
+        .origin_ms
+        .map(|m| format!(" ({m} ms)"))
+        .unwrap_or_default();
     match (&r.origin_failed_step, &r.origin_summary, &r.origin_detail) {
         (Some(step), Some(words), _) => format!("{step} failed: {words}{ms}"),
         (Some(step), None, _) => format!("{step} failed{ms}"),

@@ -33,8 +33,13 @@ pub fn pagerduty_body(a: &Alert, routing_key: &str) -> String {
             "dedup_key": a.dedup_key,
         }));
     }
-    let regions: Vec<Value> = a.regions.iter().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect();
-    let mut links = vec![json!({"href": a.links.docs, "text": format!("What {} means", a.verdict.as_str())})];
+    let regions: Vec<Value> = a
+        .regions
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect();
+    let mut links =
+        vec![json!({"href": a.links.docs, "text": format!("What {} means", a.verdict.as_str())})];
     if let Some(page) = &a.links.status_page {
         links.push(json!({"href": page, "text": "Status page"}));
     }

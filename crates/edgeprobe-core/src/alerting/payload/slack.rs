@@ -5,7 +5,9 @@
 
 use serde_json::{json, Value};
 
-use super::{edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate};
+use super::{
+    edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate,
+};
 use crate::alerting::alert::Alert;
 use crate::time::format_rfc3339;
 
@@ -17,7 +19,9 @@ const FIELD_MAX: usize = 2000;
 /// Slack's mrkdwn treats `&`, `<` and `>` as control characters; everything from outside
 /// (summaries, runtime error texts, monitor names) is escaped.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn emoji(a: &Alert) -> &'static str {
@@ -32,9 +36,17 @@ fn emoji(a: &Alert) -> &'static str {
 
 /// The JSON body POSTed to a Slack incoming webhook.
 pub fn slack_body(a: &Alert) -> String {
-    let title = truncate(&format!("{}: {}", kind_label(a), a.monitor_name), HEADER_MAX);
+    let title = truncate(
+        &format!("{}: {}", kind_label(a), a.monitor_name),
+        HEADER_MAX,
+    );
     let fallback = truncate(
-        &format!("{} {}: {}", kind_label(a), esc(&a.monitor_name), esc(&a.summary)),
+        &format!(
+            "{} {}: {}",
+            kind_label(a),
+            esc(&a.monitor_name),
+            esc(&a.summary)
+        ),
         TEXT_MAX,
     );
     let mut blocks: Vec<Value> = vec![json!({
@@ -79,7 +91,11 @@ pub fn slack_body(a: &Alert) -> String {
         }
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&text, TEXT_MAX)}}));
     }
-    let mut links = vec![format!("<{}|What `{}` means>", link_target(&a.links.docs), a.verdict.as_str())];
+    let mut links = vec![format!(
+        "<{}|What `{}` means>",
+        link_target(&a.links.docs),
+        a.verdict.as_str()
+    )];
     if let Some(page) = &a.links.status_page {
         links.push(format!("<{}|Status page>", link_target(page)));
     }

@@ -3,16 +3,23 @@
 use serde_json::{json, Value};
 
 use super::monitor::ctx;
+use crate::problem::Problem;
 use crate::validate::*;
 use edgeprobe_core::monitor::{Channel, ChannelKind};
-use crate::problem::Problem;
 
 const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTING_KEY: &str = "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12";
 const SLACK_URL: &str = "https://hooks.slack.com/services/T000/B000/XXXXSECRETTOKEN";
 
 fn webhook() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_create_webhook.json")).unwrap()).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/channel_create_webhook.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 fn with(base: Value, patch: Value) -> Value {
@@ -49,9 +56,13 @@ fn each_kind_accepts_its_valid_form() {
     )
     .unwrap();
     assert_eq!((slack.secret, slack.enabled), (None, false));
-    let discord = json!({"name": "D", "kind": "discord", "url": "https://discord.com/api/webhooks/1/abc"});
+    let discord =
+        json!({"name": "D", "kind": "discord", "url": "https://discord.com/api/webhooks/1/abc"});
     assert!(validate_new_channel(&discord, "ch_4".into(), &ctx()).is_ok());
-    let unpadded = with(webhook(), json!({"secret": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}));
+    let unpadded = with(
+        webhook(),
+        json!({"secret": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}),
+    );
     assert!(validate_new_channel(&unpadded, "ch_5".into(), &ctx()).is_ok());
 }
 
@@ -66,25 +77,67 @@ fn each_bad_field_reports_its_pointer() {
         (with(webhook(), json!({"kind": "email"})), "/kind"),
         (with(webhook(), json!({"kind": null})), "/kind"),
         (with(webhook(), json!({"url": null})), "/url"),
-        (with(webhook(), json!({"url": "https://10.1.1.1/hook"})), "/url"),
-        (with(webhook(), json!({"url": "https://u:p@hooks.example.com/"})), "/url"),
+        (
+            with(webhook(), json!({"url": "https://10.1.1.1/hook"})),
+            "/url",
+        ),
+        (
+            with(webhook(), json!({"url": "https://u:p@hooks.example.com/"})),
+            "/url",
+        ),
         (with(webhook(), json!({"secret": null})), "/secret"),
-        (with(webhook(), json!({"secret": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})), "/secret"),
-        (with(webhook(), json!({"secret": "whsec_c2hvcnQ="})), "/secret"),
-        (with(webhook(), json!({"secret": "whsec_not base64!!"})), "/secret"),
+        (
+            with(
+                webhook(),
+                json!({"secret": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+            ),
+            "/secret",
+        ),
+        (
+            with(webhook(), json!({"secret": "whsec_c2hvcnQ="})),
+            "/secret",
+        ),
+        (
+            with(webhook(), json!({"secret": "whsec_not base64!!"})),
+            "/secret",
+        ),
         (with(webhook(), json!({"secret": 42})), "/secret"),
         (with(webhook(), json!({"enabled": "no"})), "/enabled"),
         (with(webhook(), json!({"token": "x"})), "/token"),
-        (with(slack.clone(), json!({"url": "http://hooks.slack.com/services/T/B/X"})), "/url"),
+        (
+            with(
+                slack.clone(),
+                json!({"url": "http://hooks.slack.com/services/T/B/X"}),
+            ),
+            "/url",
+        ),
         (with(slack.clone(), json!({"url": null})), "/url"),
-        (with(slack.clone(), json!({"secret": "whatever"})), "/secret"),
+        (
+            with(slack.clone(), json!({"secret": "whatever"})),
+            "/secret",
+        ),
         (with(pd.clone(), json!({"secret": "short"})), "/secret"),
-        (with(pd.clone(), json!({"secret": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY1!"})), "/secret"),
+        (
+            with(
+                pd.clone(),
+                json!({"secret": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY1!"}),
+            ),
+            "/secret",
+        ),
         (with(pd.clone(), json!({"secret": null})), "/secret"),
-        (with(pd.clone(), json!({"url": "http://events.pagerduty.com/v2/enqueue"})), "/url"),
+        (
+            with(
+                pd.clone(),
+                json!({"url": "http://events.pagerduty.com/v2/enqueue"}),
+            ),
+            "/url",
+        ),
     ];
     for (body, pointer) in cases {
-        let got: Vec<String> = errors(&body, &ctx()).into_iter().map(|e| e.pointer).collect();
+        let got: Vec<String> = errors(&body, &ctx())
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect();
         assert_eq!(got, [pointer], "body {body}");
     }
 }
@@ -110,7 +163,12 @@ fn stored() -> Channel {
 
 #[test]
 fn secrets_and_urls_never_appear_in_views_or_errors() {
-    let slack = validate_new_channel(&json!({"name": "S", "kind": "slack", "url": SLACK_URL}), "ch_2".into(), &ctx()).unwrap();
+    let slack = validate_new_channel(
+        &json!({"name": "S", "kind": "slack", "url": SLACK_URL}),
+        "ch_2".into(),
+        &ctx(),
+    )
+    .unwrap();
     for (c, secret) in [(stored(), WEBHOOK_SECRET), (slack, "XXXXSECRETTOKEN")] {
         let view = views::channel_view(&c).to_string();
         assert!(!view.contains(secret), "{view}");
@@ -121,17 +179,26 @@ fn secrets_and_urls_never_appear_in_views_or_errors() {
     assert_eq!(view["url_hint"], "https://hooks.example.com/…");
     assert!(view.get("secret").is_none() && view.get("url").is_none());
 
-    let leaky_secrets = ["whsec_c2VjcmV0LXRvby1zaG9ydA", "hunter2-SECRET-VALUE", "whsec_!!!PRIVATE!!!"];
+    let leaky_secrets = [
+        "whsec_c2VjcmV0LXRvby1zaG9ydA",
+        "hunter2-SECRET-VALUE",
+        "whsec_!!!PRIVATE!!!",
+    ];
     for s in leaky_secrets {
         let errs = errors(&with(webhook(), json!({"secret": s})), &ctx());
         let body = Problem::validation(errs).to_json();
-        assert!(!body.contains(s) && !body.contains("SECRET") && !body.contains("PRIVATE"), "{body}");
+        assert!(
+            !body.contains(s) && !body.contains("SECRET") && !body.contains("PRIVATE"),
+            "{body}"
+        );
     }
     let errs = errors(
         &json!({"name": "S", "kind": "slack", "url": "http://hooks.slack.com/services/T/B/TOPSECRETTOKEN"}),
         &ctx(),
     );
-    assert!(!Problem::validation(errs).to_json().contains("TOPSECRETTOKEN"));
+    assert!(!Problem::validation(errs)
+        .to_json()
+        .contains("TOPSECRETTOKEN"));
 }
 
 #[test]
@@ -150,11 +217,28 @@ fn patch_keeps_write_only_members_it_does_not_mention() {
     // The view PATCHed back is rejected only for its read-only members.
     let errs = apply_channel_patch(&c, &views::channel_view(&c), &later).unwrap_err();
     let got: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
-    assert_eq!(got, ["/id", "/created_at", "/updated_at", "/url_hint", "/has_secret"]);
+    assert_eq!(
+        got,
+        [
+            "/id",
+            "/created_at",
+            "/updated_at",
+            "/url_hint",
+            "/has_secret"
+        ]
+    );
     // Switching to slack needs a new URL and the webhook secret dropped.
     let errs = apply_channel_patch(&c, &json!({"kind": "slack"}), &later).unwrap_err();
-    assert_eq!(errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/secret"]);
-    let s = apply_channel_patch(&c, &json!({"kind": "slack", "secret": null, "url": SLACK_URL}), &later).unwrap();
+    assert_eq!(
+        errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
+        ["/secret"]
+    );
+    let s = apply_channel_patch(
+        &c,
+        &json!({"kind": "slack", "secret": null, "url": SLACK_URL}),
+        &later,
+    )
+    .unwrap();
     assert_eq!((s.kind, s.secret), (ChannelKind::Slack, None));
     // A rotated secret is validated like a new one.
     assert_eq!(
@@ -178,9 +262,21 @@ fn unsafe_channel_names_and_targets_are_refused_with_why() {
         (json!({"name": "spO\u{202e}"}), "/name", "bidirectional"),
         (json!({"name": "\u{feff} "}), "/name", "visible character"),
         (json!({"name": "Ops\u{0}"}), "/name", "control"),
-        (json!({"url": "https://hooks.example.com:25/x"}), "/url", "SMTP"),
-        (json!({"url": "https://hooks.example.com:11211/x"}), "/url", "non-HTTP"),
-        (json!({"url": "https://198.51.100.9/x"}), "/url", "documentation"),
+        (
+            json!({"url": "https://hooks.example.com:25/x"}),
+            "/url",
+            "SMTP",
+        ),
+        (
+            json!({"url": "https://hooks.example.com:11211/x"}),
+            "/url",
+            "non-HTTP",
+        ),
+        (
+            json!({"url": "https://198.51.100.9/x"}),
+            "/url",
+            "documentation",
+        ),
         (json!({"url": "https://[fec0::1]/x"}), "/url", "site-local"),
     ] {
         let body = with(webhook(), patch.clone());
@@ -200,13 +296,22 @@ fn unsafe_channel_names_and_targets_are_refused_with_why() {
 
 #[test]
 fn create_refuses_null_except_for_the_secret() {
-    let pointers = |v: Value| errors(&v, &ctx()).into_iter().map(|e| e.pointer).collect::<Vec<_>>();
+    let pointers = |v: Value| {
+        errors(&v, &ctx())
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect::<Vec<_>>()
+    };
     let mut disabled = webhook();
     disabled["enabled"] = Value::Null;
     assert_eq!(pointers(disabled), ["/enabled"]);
     let mut named = webhook();
     named["name"] = Value::Null;
-    assert_eq!(pointers(named), ["/name"], "one error, not also \"is required\"");
+    assert_eq!(
+        pointers(named),
+        ["/name"],
+        "one error, not also \"is required\""
+    );
     let slack = json!({"name": "Slack", "kind": "slack", "url": SLACK_URL, "secret": null});
     assert!(
         validate_new_channel(&slack, "ch_3".into(), &ctx()).is_ok(),

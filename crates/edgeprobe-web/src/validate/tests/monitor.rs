@@ -41,7 +41,10 @@ fn minimal_body_gets_every_default() {
     assert_eq!(m.interval_ms, 60_000);
     assert_eq!(m.timeout_ms, 10_000);
     assert_eq!(m.expect, edgeprobe_core::monitor::Expectations::default());
-    assert_eq!(m.confirmation, edgeprobe_core::monitor::ConfirmationPolicy::default());
+    assert_eq!(
+        m.confirmation,
+        edgeprobe_core::monitor::ConfirmationPolicy::default()
+    );
     assert_eq!(m.slug, "shop");
     assert_eq!((m.created_at, m.updated_at), (ctx().now, ctx().now));
     assert!(m.origin.is_none() && !m.public && !m.paused && m.channels.is_empty());
@@ -58,56 +61,130 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"url": null})), "/url"),
         (with(json!({"url": "shop.example.com"})), "/url"),
         (with(json!({"url": "ftp://shop.example.com/"})), "/url"),
-        (with(json!({"url": "https://user:pw@shop.example.com/"})), "/url"),
-        (with(json!({"url": "https://shop.example.com/#top"})), "/url"),
+        (
+            with(json!({"url": "https://user:pw@shop.example.com/"})),
+            "/url",
+        ),
+        (
+            with(json!({"url": "https://shop.example.com/#top"})),
+            "/url",
+        ),
         (
             with(json!({"url": format!("https://shop.example.com/{}", "a".repeat(2048))})),
             "/url",
         ),
         (with(json!({"url": "http://127.0.0.1:8080/"})), "/url"),
-        (with(json!({"url": "http://[::ffff:169.254.169.254]/"})), "/url"),
+        (
+            with(json!({"url": "http://[::ffff:169.254.169.254]/"})),
+            "/url",
+        ),
         (with(json!({"url": "http://metadata.localhost/"})), "/url"),
-        (with(json!({"origin": {"host": "10.0.0.5"}})), "/origin/host"),
-        (with(json!({"origin": {"host": "https://origin.example.com"}})), "/origin/host"),
-        (with(json!({"origin": {"host": "origin.example.com/x"}})), "/origin/host"),
+        (
+            with(json!({"origin": {"host": "10.0.0.5"}})),
+            "/origin/host",
+        ),
+        (
+            with(json!({"origin": {"host": "https://origin.example.com"}})),
+            "/origin/host",
+        ),
+        (
+            with(json!({"origin": {"host": "origin.example.com/x"}})),
+            "/origin/host",
+        ),
         (with(json!({"origin": {}})), "/origin/host"),
-        (with(json!({"origin": {"host": "o.example.com", "port": 25}})), "/origin/port"),
-        (with(json!({"origin": {"host": "o.example.com", "port": 0}})), "/origin/port"),
-        (with(json!({"origin": {"host": "o.example.com", "port": 65536}})), "/origin/port"),
+        (
+            with(json!({"origin": {"host": "o.example.com", "port": 25}})),
+            "/origin/port",
+        ),
+        (
+            with(json!({"origin": {"host": "o.example.com", "port": 0}})),
+            "/origin/port",
+        ),
+        (
+            with(json!({"origin": {"host": "o.example.com", "port": 65536}})),
+            "/origin/port",
+        ),
         (
             with(json!({"origin": {"host": "o.example.com", "scheme": "ftp"}})),
             "/origin/scheme",
         ),
-        (with(json!({"origin": {"host": "o.example.com", "tls": true}})), "/origin/tls"),
+        (
+            with(json!({"origin": {"host": "o.example.com", "tls": true}})),
+            "/origin/tls",
+        ),
         (with(json!({"origin": "o.example.com"})), "/origin"),
         (with(json!({"method": "POST"})), "/method"),
         (with(json!({"method": "get"})), "/method"),
         (with(json!({"headers": {"X Bad": "1"}})), "/headers/X Bad"),
-        (with(json!({"headers": {"Host": "other.example"}})), "/headers/Host"),
+        (
+            with(json!({"headers": {"Host": "other.example"}})),
+            "/headers/Host",
+        ),
         (
             with(json!({"headers": {"transfer-encoding": "chunked"}})),
             "/headers/transfer-encoding",
         ),
-        (with(json!({"headers": {"connection": "close"}})), "/headers/connection"),
-        (with(json!({"headers": {"content-length": "0"}})), "/headers/content-length"),
-        (with(json!({"headers": {"x-a": "1\r\nx-b: 2"}})), "/headers/x-a"),
-        (with(json!({"headers": {"x-a": "v".repeat(1025)}})), "/headers/x-a"),
+        (
+            with(json!({"headers": {"connection": "close"}})),
+            "/headers/connection",
+        ),
+        (
+            with(json!({"headers": {"content-length": "0"}})),
+            "/headers/content-length",
+        ),
+        (
+            with(json!({"headers": {"x-a": "1\r\nx-b: 2"}})),
+            "/headers/x-a",
+        ),
+        (
+            with(json!({"headers": {"x-a": "v".repeat(1025)}})),
+            "/headers/x-a",
+        ),
         (with(json!({"headers": {"x-a": 1}})), "/headers/x-a"),
         (with(json!({"headers": {"a/b": "1"}})), "/headers/a~1b"),
         (
-            with(json!({"headers": (0..21).map(|i| (format!("x-{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()})),
+            with(
+                json!({"headers": (0..21).map(|i| (format!("x-{i}"), json!("v"))).collect::<serde_json::Map<_, _>>()}),
+            ),
             "/headers",
         ),
-        (with(json!({"expect": {"statuses": []}})), "/expect/statuses"),
-        (with(json!({"expect": {"statuses": [200, 99]}})), "/expect/statuses/1"),
-        (with(json!({"expect": {"statuses": ["300-200"]}})), "/expect/statuses/0"),
-        (with(json!({"expect": {"statuses": ["200-600"]}})), "/expect/statuses/0"),
-        (with(json!({"expect": {"statuses": [true]}})), "/expect/statuses/0"),
-        (with(json!({"expect": {"keyword": "k".repeat(257)}})), "/expect/keyword"),
-        (with(json!({"expect": {"cert_warning_days": 366}})), "/expect/cert_warning_days"),
-        (with(json!({"expect": {"latency_factor": 0}})), "/expect/latency_factor"),
+        (
+            with(json!({"expect": {"statuses": []}})),
+            "/expect/statuses",
+        ),
+        (
+            with(json!({"expect": {"statuses": [200, 99]}})),
+            "/expect/statuses/1",
+        ),
+        (
+            with(json!({"expect": {"statuses": ["300-200"]}})),
+            "/expect/statuses/0",
+        ),
+        (
+            with(json!({"expect": {"statuses": ["200-600"]}})),
+            "/expect/statuses/0",
+        ),
+        (
+            with(json!({"expect": {"statuses": [true]}})),
+            "/expect/statuses/0",
+        ),
+        (
+            with(json!({"expect": {"keyword": "k".repeat(257)}})),
+            "/expect/keyword",
+        ),
+        (
+            with(json!({"expect": {"cert_warning_days": 366}})),
+            "/expect/cert_warning_days",
+        ),
+        (
+            with(json!({"expect": {"latency_factor": 0}})),
+            "/expect/latency_factor",
+        ),
         (with(json!({"interval_seconds": 29})), "/interval_seconds"),
-        (with(json!({"interval_seconds": 86_401})), "/interval_seconds"),
+        (
+            with(json!({"interval_seconds": 86_401})),
+            "/interval_seconds",
+        ),
         (with(json!({"interval_seconds": 60.5})), "/interval_seconds"),
         (with(json!({"timeout_ms": 999})), "/timeout_ms"),
         (with(json!({"timeout_ms": 30_001})), "/timeout_ms"),
@@ -173,11 +250,15 @@ fn each_bad_field_reports_its_pointer() {
         (with(json!({"slug": ""})), "/slug"),
         (with(json!({"slug": "a".repeat(65)})), "/slug"),
         (
-            with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T00:00:00Z"}]})),
+            with(
+                json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T00:00:00Z"}]}),
+            ),
             "/maintenance/0/ends_at",
         ),
         (
-            with(json!({"maintenance": [{"starts_at": "tomorrow", "ends_at": "2026-11-22T01:00:00Z"}]})),
+            with(
+                json!({"maintenance": [{"starts_at": "tomorrow", "ends_at": "2026-11-22T01:00:00Z"}]}),
+            ),
             "/maintenance/0/starts_at",
         ),
         (
@@ -185,12 +266,17 @@ fn each_bad_field_reports_its_pointer() {
             "/maintenance/0/ends_at",
         ),
         (
-            with(json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "why": "x"}]})),
+            with(
+                json!({"maintenance": [{"starts_at": "2026-11-22T00:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "why": "x"}]}),
+            ),
             "/maintenance/0/why",
         ),
         (with(json!({"tags": [""]})), "/tags/0"),
         (with(json!({"tags": ["t".repeat(51)]})), "/tags/0"),
-        (with(json!({"tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()})), "/tags"),
+        (
+            with(json!({"tags": (0..21).map(|i| format!("t{i}")).collect::<Vec<_>>()})),
+            "/tags",
+        ),
         (with(json!({"paused": 1})), "/paused"),
         (with(json!({"interval": 60})), "/interval"),
         (with(json!({"id": "mon_x"})), "/id"),
@@ -222,7 +308,10 @@ fn good_variants_are_accepted_and_normalised() {
     assert_eq!(m.headers.keys().collect::<Vec<_>>(), ["accept", "x-probe"]);
     assert_eq!(m.expect.statuses, [(200, 200), (300, 399), (404, 404)]);
     assert_eq!(m.confirmation.reminder_interval_ms, 0);
-    assert_eq!(m.maintenance[0].ends_at - m.maintenance[0].starts_at, 90 * 60 * 1000);
+    assert_eq!(
+        m.maintenance[0].ends_at - m.maintenance[0].starts_at,
+        90 * 60 * 1000
+    );
 }
 
 #[test]
@@ -232,7 +321,9 @@ fn no_default_regions_means_regions_are_required() {
         ..ctx()
     };
     assert_eq!(pointers(&minimal(), &bare), ["/regions"]);
-    assert!(validate_new_monitor(&with(json!({"regions": ["weur"]})), "mon_1".into(), &bare).is_ok());
+    assert!(
+        validate_new_monitor(&with(json!({"regions": ["weur"]})), "mon_1".into(), &bare).is_ok()
+    );
 }
 
 /// Issue 10: the core documents `flap_threshold: 0` as "flap detection off"; the API accepts
@@ -241,7 +332,13 @@ fn no_default_regions_means_regions_are_required() {
 fn flap_threshold_zero_turns_flap_detection_off_and_the_hold_is_configurable() {
     let v = with(json!({"confirmation": {"flap_threshold": 0, "sustained_down_rounds": 5}}));
     let m = validate_new_monitor(&v, "mon_1".into(), &ctx()).unwrap();
-    assert_eq!((m.confirmation.flap_threshold, m.confirmation.sustained_down_rounds), (0, 5));
+    assert_eq!(
+        (
+            m.confirmation.flap_threshold,
+            m.confirmation.sustained_down_rounds
+        ),
+        (0, 5)
+    );
     let view = views::monitor_view(&m);
     assert_eq!(view["confirmation"]["flap_threshold"], 0);
     assert_eq!(view["confirmation"]["sustained_down_rounds"], 5);
@@ -249,7 +346,8 @@ fn flap_threshold_zero_turns_flap_detection_off_and_the_hold_is_configurable() {
 
 #[test]
 fn a_single_region_defaults_to_one_agreeing_region() {
-    let m = validate_new_monitor(&with(json!({"regions": ["enam"]})), "mon_1".into(), &ctx()).unwrap();
+    let m =
+        validate_new_monitor(&with(json!({"regions": ["enam"]})), "mon_1".into(), &ctx()).unwrap();
     assert_eq!(m.confirmation.regions_to_agree, 1);
 }
 
@@ -259,7 +357,9 @@ fn private_targets_pass_in_local_development() {
         allow_private_targets: true,
         ..ctx()
     };
-    let v = with(json!({"url": "http://localhost:8787/", "origin": {"host": "127.0.0.1", "port": 8080, "scheme": "http"}}));
+    let v = with(
+        json!({"url": "http://localhost:8787/", "origin": {"host": "127.0.0.1", "port": 8080, "scheme": "http"}}),
+    );
     assert_eq!(pointers(&v, &ctx()), ["/url", "/origin/host"]);
     assert!(validate_new_monitor(&v, "mon_1".into(), &local).is_ok());
 }
@@ -295,7 +395,11 @@ fn every_error_is_reported_at_once() {
 
 #[test]
 fn slug_defaults_from_name_then_id() {
-    let cases = [("My  Shop (EU)!", "my-shop-eu"), ("日本", "mon-1"), ("---", "mon-1")];
+    let cases = [
+        ("My  Shop (EU)!", "my-shop-eu"),
+        ("日本", "mon-1"),
+        ("---", "mon-1"),
+    ];
     for (name, slug) in cases {
         let m = validate_new_monitor(&with(json!({"name": name})), "mon_1".into(), &ctx()).unwrap();
         assert_eq!(m.slug, slug, "{name}");
@@ -304,8 +408,17 @@ fn slug_defaults_from_name_then_id() {
 
 #[test]
 fn view_then_patch_round_trips() {
-    let full = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_create_full.json")).unwrap();
-    let created = validate_new_monitor(&serde_json::from_str(&full).unwrap(), "mon_1".into(), &ctx()).unwrap();
+    let full = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/api/monitor_create_full.json"
+    ))
+    .unwrap();
+    let created = validate_new_monitor(
+        &serde_json::from_str(&full).unwrap(),
+        "mon_1".into(),
+        &ctx(),
+    )
+    .unwrap();
     let later = ValidationContext {
         now: ctx().now + 60_000,
         ..ctx()
@@ -331,8 +444,16 @@ fn view_then_patch_round_trips() {
         }
     );
     // An empty patch is a no-op, and re-creating from the view gives the same monitor.
-    assert_eq!(apply_monitor_patch(&created, &json!({}), &later).unwrap().updated_at, later.now);
-    assert_eq!(validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap(), created);
+    assert_eq!(
+        apply_monitor_patch(&created, &json!({}), &later)
+            .unwrap()
+            .updated_at,
+        later.now
+    );
+    assert_eq!(
+        validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap(),
+        created
+    );
 }
 
 #[test]
@@ -359,18 +480,28 @@ fn patch_merges_and_revalidates() {
     assert_eq!(patched.slug, created.slug);
     assert_eq!(patched.created_at, created.created_at);
     // Removing the origin.
-    assert!(apply_monitor_patch(&created, &json!({"origin": null}), &ctx())
-        .unwrap()
-        .origin
-        .is_none());
+    assert!(
+        apply_monitor_patch(&created, &json!({"origin": null}), &ctx())
+            .unwrap()
+            .origin
+            .is_none()
+    );
     // Fewer regions than regions_to_agree is caught at the confirmation pointer.
-    let errs = apply_monitor_patch(&created, &json!({"regions": ["weur"], "url": "http://10.0.0.1/"}), &ctx()).unwrap_err();
+    let errs = apply_monitor_patch(
+        &created,
+        &json!({"regions": ["weur"], "url": "http://10.0.0.1/"}),
+        &ctx(),
+    )
+    .unwrap_err();
     assert_eq!(
         errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
         ["/url", "/confirmation/regions_to_agree"]
     );
     // A non-object patch, and a required field removed.
-    assert_eq!(apply_monitor_patch(&created, &json!([1]), &ctx()).unwrap_err()[0].pointer, "");
+    assert_eq!(
+        apply_monitor_patch(&created, &json!([1]), &ctx()).unwrap_err()[0].pointer,
+        ""
+    );
     assert_eq!(
         apply_monitor_patch(&created, &json!({"name": null, "bogus": 1}), &ctx())
             .unwrap_err()
@@ -383,8 +514,17 @@ fn patch_merges_and_revalidates() {
 
 #[test]
 fn view_matches_its_snapshot() {
-    let full = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_create_full.json")).unwrap();
-    let created = validate_new_monitor(&serde_json::from_str(&full).unwrap(), "mon_1".into(), &ctx()).unwrap();
+    let full = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/api/monitor_create_full.json"
+    ))
+    .unwrap();
+    let created = validate_new_monitor(
+        &serde_json::from_str(&full).unwrap(),
+        "mon_1".into(),
+        &ctx(),
+    )
+    .unwrap();
     let got = serde_json::to_string_pretty(&views::monitor_view(&created)).unwrap();
     edgeprobe_testkit::assert_fixture_snapshot!("api", "monitor_view_full.json", got, "");
 }
@@ -415,7 +555,8 @@ mod no_panics {
             any::<bool>().prop_map(Value::from),
             any::<i64>().prop_map(Value::from),
             (0u64..70_000).prop_map(Value::from),
-            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
             "\\PC{0,12}".prop_map(Value::from),
             proptest::sample::select(vec![
                 "https://a.example/",
@@ -431,7 +572,8 @@ mod no_panics {
         leaf.prop_recursive(4, 48, 8, move |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-                proptest::collection::btree_map(key.clone(), inner, 0..8).prop_map(|m| Value::Object(m.into_iter().collect())),
+                proptest::collection::btree_map(key.clone(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
     }
@@ -460,14 +602,34 @@ mod no_panics {
 #[test]
 fn unsafe_text_headers_and_ports_are_refused_with_why() {
     let cases: Vec<(Value, &str, &str)> = vec![
-        (with(json!({"name": "Shop\r\nResolved: all good"})), "/name", "single line"),
+        (
+            with(json!({"name": "Shop\r\nResolved: all good"})),
+            "/name",
+            "single line",
+        ),
         (with(json!({"name": "Shop\u{1b}[2J"})), "/name", "control"),
         (with(json!({"name": "Shop\u{7f}"})), "/name", "control"),
-        (with(json!({"name": "pohS\u{202e}Shop"})), "/name", "bidirectional"),
-        (with(json!({"name": "\u{2066}Shop\u{2069}"})), "/name", "bidirectional"),
+        (
+            with(json!({"name": "pohS\u{202e}Shop"})),
+            "/name",
+            "bidirectional",
+        ),
+        (
+            with(json!({"name": "\u{2066}Shop\u{2069}"})),
+            "/name",
+            "bidirectional",
+        ),
         (with(json!({"name": "   "})), "/name", "visible character"),
-        (with(json!({"name": "\u{200b}\u{200b}"})), "/name", "visible character"),
-        (with(json!({"expect": {"keyword": "ok\n"}})), "/expect/keyword", "single line"),
+        (
+            with(json!({"name": "\u{200b}\u{200b}"})),
+            "/name",
+            "visible character",
+        ),
+        (
+            with(json!({"expect": {"keyword": "ok\n"}})),
+            "/expect/keyword",
+            "single line",
+        ),
         (
             with(
                 json!({"maintenance": [{"starts_at": "2026-11-21T23:00:00Z", "ends_at": "2026-11-22T01:00:00Z", "reason": "db\u{202e}"}]}),
@@ -475,10 +637,26 @@ fn unsafe_text_headers_and_ports_are_refused_with_why() {
             "/maintenance/0/reason",
             "bidirectional",
         ),
-        (with(json!({"tags": ["\u{200b}"]})), "/tags/0", "visible character"),
-        (with(json!({"tags": ["a\u{2028}b"]})), "/tags/0", "single line"),
-        (with(json!({"headers": {"TE": "trailers"}})), "/headers/TE", "hop-by-hop"),
-        (with(json!({"headers": {"upgrade": "websocket"}})), "/headers/upgrade", "hop-by-hop"),
+        (
+            with(json!({"tags": ["\u{200b}"]})),
+            "/tags/0",
+            "visible character",
+        ),
+        (
+            with(json!({"tags": ["a\u{2028}b"]})),
+            "/tags/0",
+            "single line",
+        ),
+        (
+            with(json!({"headers": {"TE": "trailers"}})),
+            "/headers/TE",
+            "hop-by-hop",
+        ),
+        (
+            with(json!({"headers": {"upgrade": "websocket"}})),
+            "/headers/upgrade",
+            "hop-by-hop",
+        ),
         (
             with(json!({"headers": {"Keep-Alive": "timeout=5"}})),
             "/headers/Keep-Alive",
@@ -489,18 +667,66 @@ fn unsafe_text_headers_and_ports_are_refused_with_why() {
             "/headers/Proxy-Authorization",
             "hop-by-hop",
         ),
-        (with(json!({"headers": {"trailer": "x"}})), "/headers/trailer", "hop-by-hop"),
-        (with(json!({"headers": {"EdgeProbe-Region": "weur"}})), "/headers/EdgeProbe-Region", "its own region"),
-        (with(json!({"headers": {"x-name": "café"}})), "/headers/x-name", "visible ASCII"),
-        (with(json!({"headers": {"x-name": "a\tb"}})), "/headers/x-name", "visible ASCII"),
-        (with(json!({"headers": {"x-name": "a\u{7f}"}})), "/headers/x-name", "visible ASCII"),
-        (with(json!({"headers": {"x-name": " padded"}})), "/headers/x-name", "start or end"),
-        (with(json!({"url": "http://shop.example.com:0/"})), "/url", "port 0"),
-        (with(json!({"url": "http://shop.example.com:25/"})), "/url", "SMTP"),
-        (with(json!({"url": "http://shop.example.com:22/"})), "/url", "non-HTTP"),
-        (with(json!({"url": "https://shop.example.com:6379/"})), "/url", "port 6379"),
-        (with(json!({"url": "https://192.0.2.10/"})), "/url", "documentation"),
-        (with(json!({"url": "https://[2002:a00:1::1]/"})), "/url", "private"),
+        (
+            with(json!({"headers": {"trailer": "x"}})),
+            "/headers/trailer",
+            "hop-by-hop",
+        ),
+        (
+            with(json!({"headers": {"EdgeProbe-Region": "weur"}})),
+            "/headers/EdgeProbe-Region",
+            "its own region",
+        ),
+        (
+            with(json!({"headers": {"x-name": "café"}})),
+            "/headers/x-name",
+            "visible ASCII",
+        ),
+        (
+            with(json!({"headers": {"x-name": "a\tb"}})),
+            "/headers/x-name",
+            "visible ASCII",
+        ),
+        (
+            with(json!({"headers": {"x-name": "a\u{7f}"}})),
+            "/headers/x-name",
+            "visible ASCII",
+        ),
+        (
+            with(json!({"headers": {"x-name": " padded"}})),
+            "/headers/x-name",
+            "start or end",
+        ),
+        (
+            with(json!({"url": "http://shop.example.com:0/"})),
+            "/url",
+            "port 0",
+        ),
+        (
+            with(json!({"url": "http://shop.example.com:25/"})),
+            "/url",
+            "SMTP",
+        ),
+        (
+            with(json!({"url": "http://shop.example.com:22/"})),
+            "/url",
+            "non-HTTP",
+        ),
+        (
+            with(json!({"url": "https://shop.example.com:6379/"})),
+            "/url",
+            "port 6379",
+        ),
+        (
+            with(json!({"url": "https://192.0.2.10/"})),
+            "/url",
+            "documentation",
+        ),
+        (
+            with(json!({"url": "https://[2002:a00:1::1]/"})),
+            "/url",
+            "private",
+        ),
         (
             with(json!({"origin": {"host": "o.example.com", "port": 5432}})),
             "/origin/port",
@@ -511,8 +737,16 @@ fn unsafe_text_headers_and_ports_are_refused_with_why() {
             "/origin/port",
             "port 465",
         ),
-        (with(json!({"origin": {"host": "198.18.0.7"}})), "/origin/host", "benchmarking"),
-        (with(json!({"origin": {"host": "::ffff:0:127.0.0.1"}})), "/origin/host", "loopback"),
+        (
+            with(json!({"origin": {"host": "198.18.0.7"}})),
+            "/origin/host",
+            "benchmarking",
+        ),
+        (
+            with(json!({"origin": {"host": "::ffff:0:127.0.0.1"}})),
+            "/origin/host",
+            "loopback",
+        ),
     ];
     for (body, pointer, why) in cases {
         match validate_new_monitor(&body, "mon_1".into(), &ctx()) {
@@ -522,7 +756,11 @@ fn unsafe_text_headers_and_ports_are_refused_with_why() {
                 let Some(hit) = hit else {
                     panic!("no error at {pointer} for {body}: {errs:?}")
                 };
-                assert!(hit.detail.contains(why), "{pointer}: expected {why:?} in {:?}", hit.detail);
+                assert!(
+                    hit.detail.contains(why),
+                    "{pointer}: expected {why:?} in {:?}",
+                    hit.detail
+                );
                 assert_eq!(errs.len(), 1, "only {pointer} is wrong in {body}: {errs:?}");
             }
         }
@@ -547,14 +785,17 @@ fn monitor_with_a_now_refused_target_can_still_be_paused() {
         allow_private_targets: true,
         ..ctx()
     };
-    let body = with(json!({"url": "http://10.0.0.5:8080/", "origin": {"host": "127.0.0.1", "port": 8081, "scheme": "http"}}));
+    let body = with(
+        json!({"url": "http://10.0.0.5:8080/", "origin": {"host": "127.0.0.1", "port": 8081, "scheme": "http"}}),
+    );
     let stored = validate_new_monitor(&body, "mon_1".into(), &loose).unwrap();
     let strict = ValidationContext {
         now: ctx().now + 1000,
         ..ctx()
     };
 
-    let paused = apply_monitor_patch(&stored, &json!({"paused": true}), &strict).expect("pausing always works");
+    let paused = apply_monitor_patch(&stored, &json!({"paused": true}), &strict)
+        .expect("pausing always works");
     assert!(paused.paused);
     assert_eq!(paused.updated_at, strict.now);
     assert_eq!(
@@ -571,7 +812,8 @@ fn monitor_with_a_now_refused_target_can_still_be_paused() {
         json!({"name": "Renamed"}),
         json!({"paused": true, "name": "Renamed"}),
     ] {
-        let errs = apply_monitor_patch(&paused, &patch, &strict).expect_err("the refused target is reported");
+        let errs = apply_monitor_patch(&paused, &patch, &strict)
+            .expect_err("the refused target is reported");
         let ptrs: Vec<&str> = errs.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(ptrs, ["/url", "/origin/host"], "{patch}");
     }
@@ -590,11 +832,21 @@ fn create_refuses_null_where_it_is_not_documented_nullable() {
         "/confirmation/recovery_rounds",
         "/headers/x-a",
     ] {
-        assert_eq!(got.iter().filter(|g| *g == p).count(), 1, "{p} named once in {got:?}");
+        assert_eq!(
+            got.iter().filter(|g| *g == p).count(),
+            1,
+            "{p} named once in {got:?}"
+        );
     }
-    assert!(!got.iter().any(|g| g == "/expect/keyword"), "keyword is nullable: {got:?}");
+    assert!(
+        !got.iter().any(|g| g == "/expect/keyword"),
+        "keyword is nullable: {got:?}"
+    );
     // name: null is one error, not "must not be null" and "is required".
-    let got = pointers(&json!({"name": null, "url": "https://shop.example.com/"}), &ctx());
+    let got = pointers(
+        &json!({"name": null, "url": "https://shop.example.com/"}),
+        &ctx(),
+    );
     assert_eq!(got, ["/name"]);
     // The documented nullable members.
     let ok = json!({"name": "Shop", "url": "https://shop.example.com/", "origin": null, "expect": {"keyword": null},
@@ -602,9 +854,17 @@ fn create_refuses_null_where_it_is_not_documented_nullable() {
     assert!(validate_new_monitor(&ok, "mon_1".into(), &ctx()).is_ok());
     // In a patch, null resets optional members and is refused for required ones.
     let created = validate_new_monitor(&minimal(), "mon_1".into(), &ctx()).unwrap();
-    assert!(apply_monitor_patch(&created, &json!({"public": null, "slug": null, "tags": null}), &ctx()).is_ok());
+    assert!(apply_monitor_patch(
+        &created,
+        &json!({"public": null, "slug": null, "tags": null}),
+        &ctx()
+    )
+    .is_ok());
     let errs = apply_monitor_patch(&created, &json!({"url": null}), &ctx()).unwrap_err();
-    assert_eq!(errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(), ["/url"]);
+    assert_eq!(
+        errs.iter().map(|e| e.pointer.as_str()).collect::<Vec<_>>(),
+        ["/url"]
+    );
 }
 
 // The target policy's re-check of stored monitors lives in the core (`edgeprobe_core::target`);
@@ -619,33 +879,54 @@ fn policy_ctx(allow_private: bool) -> crate::validate::ValidationContext {
 }
 
 fn stored_monitor(body: serde_json::Value) -> Monitor {
-    crate::validate::validate_new_monitor(&body, "mon_1".into(), &policy_ctx(true)).expect("valid under the loose policy")
+    crate::validate::validate_new_monitor(&body, "mon_1".into(), &policy_ctx(true))
+        .expect("valid under the loose policy")
 }
 
 /// A monitor saved while private targets were allowed is refused once they are not, for
 /// its URL and for its origin alike; the reason names which target and why.
 #[test]
 fn stored_monitor_is_rechecked_against_the_current_policy() {
-    let public = stored_monitor(serde_json::json!({"name": "a", "url": "https://shop.example.com/"}));
-    assert_eq!(edgeprobe_core::target::monitor_refusal(&public, false), None);
+    let public =
+        stored_monitor(serde_json::json!({"name": "a", "url": "https://shop.example.com/"}));
+    assert_eq!(
+        edgeprobe_core::target::monitor_refusal(&public, false),
+        None
+    );
 
-    let private_url = stored_monitor(serde_json::json!({"name": "a", "url": "http://10.0.0.5:8080/health"}));
-    assert_eq!(edgeprobe_core::target::monitor_refusal(&private_url, true), None);
+    let private_url =
+        stored_monitor(serde_json::json!({"name": "a", "url": "http://10.0.0.5:8080/health"}));
+    assert_eq!(
+        edgeprobe_core::target::monitor_refusal(&private_url, true),
+        None
+    );
     let why = edgeprobe_core::target::monitor_refusal(&private_url, false).expect("refused");
     assert!(why.contains("url") && why.contains("private"), "{why}");
 
     let private_origin = stored_monitor(serde_json::json!({
         "name": "a", "url": "https://shop.example.com/", "origin": {"host": "169.254.169.254", "scheme": "http"}
     }));
-    assert_eq!(edgeprobe_core::target::monitor_refusal(&private_origin, true), None);
+    assert_eq!(
+        edgeprobe_core::target::monitor_refusal(&private_origin, true),
+        None
+    );
     let why = edgeprobe_core::target::monitor_refusal(&private_origin, false).expect("refused");
-    assert!(why.contains("origin host") && why.contains("link-local"), "{why}");
+    assert!(
+        why.contains("origin host") && why.contains("link-local"),
+        "{why}"
+    );
 
     // A port refused after the monitor was stored (rules tightened) is caught as well.
     let mut old_port = public.clone();
     old_port.url = "https://shop.example.com:6379/".into();
-    assert!(edgeprobe_core::target::monitor_refusal(&old_port, true).expect("refused").contains("port 6379"));
+    assert!(edgeprobe_core::target::monitor_refusal(&old_port, true)
+        .expect("refused")
+        .contains("port 6379"));
     let mut old_origin_port = private_origin.clone();
     old_origin_port.origin.as_mut().unwrap().port = 22;
-    assert!(edgeprobe_core::target::monitor_refusal(&old_origin_port, true).expect("refused").contains("origin port 22"));
+    assert!(
+        edgeprobe_core::target::monitor_refusal(&old_origin_port, true)
+            .expect("refused")
+            .contains("origin port 22")
+    );
 }
