@@ -5,12 +5,12 @@
 //! schemas, and schemas that are valid JSON Schema (draft 2020-12, the dialect of OpenAPI
 //! 3.1), checked with the `jsonschema` crate.
 
-#[path = "../examples/gen_openapi.rs"]
-mod gen_openapi;
-
 // Test code: a panic on unwrap/expect is the test failing with its message (the workspace's
 // clippy::unwrap_used/expect_used are for production code; see clippy.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../examples/gen_openapi.rs"]
+mod gen_openapi;
 
 use std::collections::BTreeSet;
 
@@ -22,18 +22,26 @@ use edgeprobe_web::validate::*;
 use edgeprobe_web::views::*;
 use serde_json::{json, Value};
 
-const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "patch", "delete", "head", "options", "trace",
+];
 
 fn spec() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/openapi.json")).expect("schema/openapi.json");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schema/openapi.json"
+    ))
+    .expect("schema/openapi.json");
     serde_json::from_str(&text).expect("openapi.json is JSON")
 }
 
 fn ctx() -> ValidationContext {
     ValidationContext {
-        allowed_regions: ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"]
-            .map(String::from)
-            .to_vec(),
+        allowed_regions: [
+            "wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me",
+        ]
+        .map(String::from)
+        .to_vec(),
         default_regions: ["wnam", "weur", "apac"].map(String::from).to_vec(),
         allow_private_targets: false,
         now: 1_795_305_600_000,
@@ -47,11 +55,15 @@ fn schema_for(spec: &Value, pointer: &str) -> jsonschema::Validator {
         "$ref": pointer,
         "components": spec["components"],
     });
-    jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("{pointer} does not compile: {e}"))
+    jsonschema::draft202012::new(&root)
+        .unwrap_or_else(|e| panic!("{pointer} does not compile: {e}"))
 }
 
 fn assert_valid(v: &jsonschema::Validator, instance: &Value, what: &str) {
-    let errors: Vec<String> = v.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = v
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(
         errors.is_empty(),
         "{what} does not match its schema:\n  {}\ninstance: {instance:#}",
@@ -74,9 +86,18 @@ fn operations(spec: &Value) -> Vec<(String, String, &Value)> {
 #[test]
 fn documented_routes_equal_the_route_table() {
     let spec = spec();
-    assert_eq!(spec["openapi"].as_str().map(|v| v.starts_with("3.1")), Some(true));
-    let documented: BTreeSet<(String, String)> = operations(&spec).into_iter().map(|(m, p, _)| (m, p)).collect();
-    let served: BTreeSet<(String, String)> = ROUTES.iter().map(|r| (r.method.to_string(), r.path.to_string())).collect();
+    assert_eq!(
+        spec["openapi"].as_str().map(|v| v.starts_with("3.1")),
+        Some(true)
+    );
+    let documented: BTreeSet<(String, String)> = operations(&spec)
+        .into_iter()
+        .map(|(m, p, _)| (m, p))
+        .collect();
+    let served: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
     assert!(
@@ -84,12 +105,21 @@ fn documented_routes_equal_the_route_table() {
         "undocumented routes: {missing:?}\ndocumented but not served: {extra:?}"
     );
     for (method, path, op) in operations(&spec) {
-        let route = ROUTES.iter().find(|r| r.method == method && r.path == path).expect("route");
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .expect("route");
         assert_eq!(op["operationId"], route.operation_id, "{method} {path}");
         let public = op.get("security") == Some(&json!([]));
-        assert_eq!(public, !route.auth, "{method} {path}: security must match Route::auth");
+        assert_eq!(
+            public, !route.auth,
+            "{method} {path}: security must match Route::auth"
+        );
     }
-    assert_eq!(spec["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+        "bearer"
+    );
 }
 
 #[test]
@@ -110,11 +140,25 @@ fn every_schema_is_valid_json_schema() {
 /// Runs a documented request body through the real validator of its operation.
 fn validate_with_code(operation_id: &str, body: &Value) -> Result<(), Vec<FieldError>> {
     let base_monitor = || -> Monitor {
-        validate_new_monitor(&json!({"name": "Base", "url": "https://shop.example.com/"}), "mon_1".into(), &ctx()).unwrap()
+        validate_new_monitor(
+            &json!({"name": "Base", "url": "https://shop.example.com/"}),
+            "mon_1".into(),
+            &ctx(),
+        )
+        .unwrap()
     };
     let base_channel = || -> Channel {
-        let fixture = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_create_webhook.json")).unwrap();
-        validate_new_channel(&serde_json::from_str(&fixture).unwrap(), "ch_1".into(), &ctx()).unwrap()
+        let fixture = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/channel_create_webhook.json"
+        ))
+        .unwrap();
+        validate_new_channel(
+            &serde_json::from_str(&fixture).unwrap(),
+            "ch_1".into(),
+            &ctx(),
+        )
+        .unwrap()
     };
     match operation_id {
         "createMonitor" => validate_new_monitor(body, "mon_1".into(), &ctx()).map(drop),
@@ -135,7 +179,12 @@ fn request_examples_pass_their_schema_and_the_validator() {
         };
         let op_id = op["operationId"].as_str().expect("operationId");
         for (media, m) in content {
-            let validator = schema_for(&spec, m["schema"]["$ref"].as_str().expect("request schemas are $refs"));
+            let validator = schema_for(
+                &spec,
+                m["schema"]["$ref"]
+                    .as_str()
+                    .expect("request schemas are $refs"),
+            );
             let examples = m["examples"]
                 .as_object()
                 .unwrap_or_else(|| panic!("{method} {path} {media} has no examples"));
@@ -149,9 +198,14 @@ fn request_examples_pass_their_schema_and_the_validator() {
             }
         }
     }
-    let expected: BTreeSet<String> = ["createMonitor", "updateMonitor", "createChannel", "updateChannel"]
-        .map(String::from)
-        .into();
+    let expected: BTreeSet<String> = [
+        "createMonitor",
+        "updateMonitor",
+        "createChannel",
+        "updateChannel",
+    ]
+    .map(String::from)
+    .into();
     assert_eq!(checked, expected);
 }
 
@@ -186,8 +240,18 @@ fn response_examples_match_their_schemas() {
 #[test]
 fn real_views_and_problems_match_the_documented_schemas() {
     let spec = spec();
-    let full: Value = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_create_full.json")).unwrap()).unwrap();
-    for body in [full, json!({"name": "Shop", "url": "https://shop.example.com/"})] {
+    let full: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/monitor_create_full.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for body in [
+        full,
+        json!({"name": "Shop", "url": "https://shop.example.com/"}),
+    ] {
         let m = validate_new_monitor(&body, "mon_1".into(), &ctx()).unwrap();
         assert_valid(
             &schema_for(&spec, "#/components/schemas/Monitor"),
@@ -197,24 +261,50 @@ fn real_views_and_problems_match_the_documented_schemas() {
     }
     let list = MonitorList::new(
         vec![MonitorView::from(
-            &validate_new_monitor(&json!({"name": "S", "url": "https://s.example/"}), "mon_2".into(), &ctx()).unwrap(),
+            &validate_new_monitor(
+                &json!({"name": "S", "url": "https://s.example/"}),
+                "mon_2".into(),
+                &ctx(),
+            )
+            .unwrap(),
         )],
         Some(&Cursor {
             sort_key: 5,
             id: "mon_2".into(),
         }),
     );
-    assert_valid(&schema_for(&spec, "#/components/schemas/MonitorList"), &serde_json::to_value(&list).unwrap(), "MonitorList");
-    let wh: Value = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_create_webhook.json")).unwrap()).unwrap();
+    assert_valid(
+        &schema_for(&spec, "#/components/schemas/MonitorList"),
+        &serde_json::to_value(&list).unwrap(),
+        "MonitorList",
+    );
+    let wh: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/channel_create_webhook.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let c = validate_new_channel(&wh, "ch_1".into(), &ctx()).unwrap();
     assert_valid(
         &schema_for(&spec, "#/components/schemas/Channel"),
         &channel_view(&c),
         "channel_view",
     );
-    let errs = validate_new_monitor(&json!({"url": 1, "x": 2}), "mon_1".into(), &ctx()).unwrap_err();
-    let problem: Value = serde_json::from_str(&Problem::validation(errs).with_instance("/api/v1/monitors").to_json()).unwrap();
-    assert_valid(&schema_for(&spec, "#/components/schemas/Problem"), &problem, "validation problem");
+    let errs =
+        validate_new_monitor(&json!({"url": 1, "x": 2}), "mon_1".into(), &ctx()).unwrap_err();
+    let problem: Value = serde_json::from_str(
+        &Problem::validation(errs)
+            .with_instance("/api/v1/monitors")
+            .to_json(),
+    )
+    .unwrap();
+    assert_valid(
+        &schema_for(&spec, "#/components/schemas/Problem"),
+        &problem,
+        "validation problem",
+    );
 }
 
 /// Bodies the validator refuses that the schema must refuse too (the schema cannot express
@@ -263,17 +353,34 @@ fn schema_and_validator_agree_on_bad_bodies() {
 fn documented_bounds_match_the_code() {
     let spec = spec();
     let props = &spec["components"]["schemas"]["MonitorCreate"]["properties"];
-    let bounds = |v: &Value| (v["minimum"].as_u64().unwrap(), v["maximum"].as_u64().unwrap());
+    let bounds = |v: &Value| {
+        (
+            v["minimum"].as_u64().unwrap(),
+            v["maximum"].as_u64().unwrap(),
+        )
+    };
     assert_eq!(bounds(&props["interval_seconds"]), INTERVAL_SECONDS_RANGE);
     assert_eq!(bounds(&props["timeout_ms"]), TIMEOUT_MS_RANGE);
-    assert_eq!(props["interval_seconds"]["default"], DEFAULT_INTERVAL_SECONDS);
+    assert_eq!(
+        props["interval_seconds"]["default"],
+        DEFAULT_INTERVAL_SECONDS
+    );
     assert_eq!(props["timeout_ms"]["default"], DEFAULT_TIMEOUT_MS);
     let conf = &props["confirmation"]["properties"];
-    assert_eq!(bounds(&conf["recheck_delay_seconds"]), RECHECK_SECONDS_RANGE);
+    assert_eq!(
+        bounds(&conf["recheck_delay_seconds"]),
+        RECHECK_SECONDS_RANGE
+    );
     assert_eq!(bounds(&conf["recovery_rounds"]), RECOVERY_ROUNDS_RANGE);
     assert_eq!(bounds(&conf["flap_threshold"]), FLAP_THRESHOLD_RANGE);
-    assert_eq!(bounds(&conf["flap_window_minutes"]), FLAP_WINDOW_MINUTES_RANGE);
-    assert_eq!(bounds(&conf["sustained_down_rounds"]), SUSTAINED_DOWN_ROUNDS_RANGE);
+    assert_eq!(
+        bounds(&conf["flap_window_minutes"]),
+        FLAP_WINDOW_MINUTES_RANGE
+    );
+    assert_eq!(
+        bounds(&conf["sustained_down_rounds"]),
+        SUSTAINED_DOWN_ROUNDS_RANGE
+    );
     assert_eq!(props["tags"]["maxItems"], TAGS_MAX);
     assert_eq!(props["channels"]["maxItems"], CHANNELS_MAX);
     let limit = &spec["components"]["parameters"]["Limit"]["schema"];
@@ -283,7 +390,8 @@ fn documented_bounds_match_the_code() {
 
 #[test]
 fn embedded_document_is_the_schema_file() {
-    let embedded: Value = serde_json::from_str(edgeprobe_web::routes::OPENAPI_JSON).expect("embedded JSON");
+    let embedded: Value =
+        serde_json::from_str(edgeprobe_web::routes::OPENAPI_JSON).expect("embedded JSON");
     assert_eq!(embedded, spec());
 }
 
@@ -292,15 +400,23 @@ fn embedded_document_is_the_schema_file() {
 #[test]
 fn schema_documents_the_security_rules() {
     let spec = spec();
-    let port = &spec["components"]["schemas"]["MonitorCreate"]["properties"]["origin"]["properties"]["port"];
+    let port = &spec["components"]["schemas"]["MonitorCreate"]["properties"]["origin"]
+        ["properties"]["port"];
     let documented: Vec<u64> = port["not"]["enum"]
         .as_array()
         .expect("refused ports")
         .iter()
         .filter_map(Value::as_u64)
         .collect();
-    let code: Vec<u64> = target::REFUSED_PORTS.iter().filter(|p| **p != 0).map(|p| *p as u64).collect();
-    assert_eq!(documented, code, "port 0 is below the minimum; the rest must be listed");
+    let code: Vec<u64> = target::REFUSED_PORTS
+        .iter()
+        .filter(|p| **p != 0)
+        .map(|p| *p as u64)
+        .collect();
+    assert_eq!(
+        documented, code,
+        "port 0 is below the minimum; the rest must be listed"
+    );
 
     let create = schema_for(&spec, "#/components/schemas/MonitorCreate");
     let base = || json!({"name": "x", "url": "https://a.example/"});
@@ -364,7 +480,9 @@ fn member_pointers(spec: &Value, schema: &Value, base: &str, out: &mut Vec<Strin
 fn with_null(body: &Value, pointer: &str) -> Option<Value> {
     let mut v = body.clone();
     let (parent, last) = pointer.rsplit_once('/').unwrap();
-    v.pointer_mut(parent)?.as_object_mut()?.insert(last.to_string(), Value::Null);
+    v.pointer_mut(parent)?
+        .as_object_mut()?
+        .insert(last.to_string(), Value::Null);
     Some(v)
 }
 
@@ -374,7 +492,10 @@ fn patch_setting_null(source: &Value, pointer: &str) -> Option<Value> {
     let segs: Vec<&str> = pointer.split('/').skip(1).collect();
     if let Some(i) = segs.iter().position(|s| s.parse::<usize>().is_ok()) {
         let array_ptr = format!("/{}", segs[..i].join("/"));
-        let array = with_null(&source.pointer(&array_ptr)?.clone(), &format!("/{}", segs[i..].join("/")))?;
+        let array = with_null(
+            &source.pointer(&array_ptr)?.clone(),
+            &format!("/{}", segs[i..].join("/")),
+        )?;
         let mut patch = array;
         for s in segs[..i].iter().rev() {
             patch = json!({ *s: patch });
@@ -393,16 +514,35 @@ fn patch_setting_null(source: &Value, pointer: &str) -> Option<Value> {
 #[test]
 fn null_is_accepted_exactly_where_documented() {
     let spec = spec();
-    let full: Value = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/monitor_create_full.json")).unwrap()).unwrap();
-    let webhook: Value = serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/api/channel_create_webhook.json")).unwrap()).unwrap();
-    let pagerduty = json!({"name": "Pager", "kind": "pagerduty", "secret": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12"});
+    let full: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/monitor_create_full.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let webhook: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/api/channel_create_webhook.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let pagerduty =
+        json!({"name": "Pager", "kind": "pagerduty", "secret": "R0UT1NGKEYR0UT1NGKEYR0UT1NGKEY12"});
     let slack = json!({"name": "Slack", "kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/X"});
     let mut mismatches = Vec::new();
     let mut checked = 0;
 
     // Creates: a member is nullable when, on some valid body of the schema (for channels the
     // kind decides whether a secret is needed), null is documented / accepted.
-    let create = |schema: &str, bases: &[&Value], validate: &dyn Fn(&Value) -> bool, mismatches: &mut Vec<String>, checked: &mut i32| {
+    let create = |schema: &str,
+                  bases: &[&Value],
+                  validate: &dyn Fn(&Value) -> bool,
+                  mismatches: &mut Vec<String>,
+                  checked: &mut i32| {
         let validator = schema_for(&spec, &format!("#/components/schemas/{schema}"));
         let mut ptrs = Vec::new();
         member_pointers(&spec, &spec["components"]["schemas"][schema], "", &mut ptrs);
@@ -415,7 +555,9 @@ fn null_is_accepted_exactly_where_documented() {
             let served = bodies.iter().any(validate);
             *checked += 1;
             if documented != served {
-                mismatches.push(format!("{schema} {p}: null documented {documented}, accepted {served}"));
+                mismatches.push(format!(
+                    "{schema} {p}: null documented {documented}, accepted {served}"
+                ));
             }
         }
     };
@@ -446,16 +588,22 @@ fn null_is_accepted_exactly_where_documented() {
         let mut ptrs = Vec::new();
         member_pointers(&spec, &spec["components"]["schemas"][schema], "", &mut ptrs);
         for p in ptrs {
-            let Some(patch) = patch_setting_null(source, &p) else { continue };
+            let Some(patch) = patch_setting_null(source, &p) else {
+                continue;
+            };
             let documented = validator.is_valid(&patch);
             let served = if schema == "MonitorPatch" {
                 apply_monitor_patch(&monitor, &patch, &ctx()).is_ok()
             } else {
-                channels.iter().any(|c| apply_channel_patch(c, &patch, &ctx()).is_ok())
+                channels
+                    .iter()
+                    .any(|c| apply_channel_patch(c, &patch, &ctx()).is_ok())
             };
             checked += 1;
             if documented != served {
-                mismatches.push(format!("{schema} {p} ({patch}): null documented {documented}, accepted {served}"));
+                mismatches.push(format!(
+                    "{schema} {p} ({patch}): null documented {documented}, accepted {served}"
+                ));
             }
         }
     }
@@ -489,7 +637,12 @@ fn routing_answers_and_problem_types_are_documented() {
             match_route("PUT", route.path),
             RouteMatch::MethodNotAllowed { .. } | RouteMatch::Found(..)
         ));
-        assert_eq!(match_route("QUERY", route.path), RouteMatch::NotImplemented, "{}", route.path);
+        assert_eq!(
+            match_route("QUERY", route.path),
+            RouteMatch::NotImplemented,
+            "{}",
+            route.path
+        );
     }
     let described = spec["components"]["schemas"]["Problem"]["description"]
         .as_str()
@@ -501,18 +654,30 @@ fn routing_answers_and_problem_types_are_documented() {
         ApiError::PayloadTooLarge { limit_bytes: 1 },
         ApiError::UnsupportedMediaType,
         ApiError::Unauthorized,
-        ApiError::MethodNotAllowed { method: "PUT".into() },
-        ApiError::MethodNotImplemented { method: "QUERY".into() },
-        ApiError::Conflict { detail: String::new() },
+        ApiError::MethodNotAllowed {
+            method: "PUT".into(),
+        },
+        ApiError::MethodNotImplemented {
+            method: "QUERY".into(),
+        },
+        ApiError::Conflict {
+            detail: String::new(),
+        },
         ApiError::SlugTaken { slug: "s".into() },
         ApiError::ChannelInUse {
             channel_id: "ch".into(),
             monitors: vec![],
         },
-        ApiError::PreconditionFailed { detail: String::new() },
+        ApiError::PreconditionFailed {
+            detail: String::new(),
+        },
         ApiError::RouteNotFound,
-        ApiError::Unavailable { log_detail: String::new() },
-        ApiError::Internal { log_detail: String::new() },
+        ApiError::Unavailable {
+            log_detail: String::new(),
+        },
+        ApiError::Internal {
+            log_detail: String::new(),
+        },
     ];
     for e in errors {
         let p = e.to_problem();
@@ -523,16 +688,27 @@ fn routing_answers_and_problem_types_are_documented() {
             p.status
         );
     }
-    assert!(described.contains("bad-request (400"), "the badges' 400 problem type");
+    assert!(
+        described.contains("bad-request (400"),
+        "the badges' 400 problem type"
+    );
     // Every operation that can answer 412/409 for a write documents it; ETags where served.
     let ops = operations(&spec);
-    let op = |id: &str| ops.iter().find(|(_, _, o)| o["operationId"] == id).map(|(_, _, o)| *o).unwrap();
+    let op = |id: &str| {
+        ops.iter()
+            .find(|(_, _, o)| o["operationId"] == id)
+            .map(|(_, _, o)| *o)
+            .unwrap()
+    };
     for id in ["getMonitor", "updateMonitor", "getChannel", "updateChannel"] {
         let ok = op(id)["responses"]["200"]["headers"]["ETag"].is_object();
         assert!(ok, "{id} documents its ETag");
     }
     for id in ["createMonitor", "createChannel"] {
-        assert!(op(id)["responses"]["201"]["headers"]["ETag"].is_object(), "{id} documents its ETag");
+        assert!(
+            op(id)["responses"]["201"]["headers"]["ETag"].is_object(),
+            "{id} documents its ETag"
+        );
     }
     for id in ["updateMonitor", "updateChannel"] {
         assert!(op(id)["responses"]["412"].is_object(), "{id} documents 412");
@@ -553,7 +729,10 @@ fn routing_answers_and_problem_types_are_documented() {
         assert!(op(id)["responses"]["400"].is_object(), "{id} documents 400");
     }
     let html_404 = &op("getMonitorStatusPage")["responses"]["404"]["content"];
-    assert!(html_404["text/html"].is_object(), "the status page's 404 is HTML");
+    assert!(
+        html_404["text/html"].is_object(),
+        "the status page's 404 is HTML"
+    );
     assert!(op("getBadgeSvg")["responses"]["404"]["content"]["image/svg+xml"].is_object());
 }
 
@@ -565,11 +744,21 @@ fn committed_components_equal_the_generated_ones() {
     let generated = gen_openapi::regenerate(&committed).unwrap_or_else(|e| panic!("{e}"));
     if generated != committed {
         let stale: Vec<String> = {
-            let (c, g): (Value, Value) = (serde_json::from_str(&committed).unwrap(), serde_json::from_str(&generated).unwrap());
-            let names: BTreeSet<&String> = c["components"]["schemas"].as_object().unwrap().keys().chain(g["components"]["schemas"].as_object().unwrap().keys()).collect();
+            let (c, g): (Value, Value) = (
+                serde_json::from_str(&committed).unwrap(),
+                serde_json::from_str(&generated).unwrap(),
+            );
+            let names: BTreeSet<&String> = c["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .chain(g["components"]["schemas"].as_object().unwrap().keys())
+                .collect();
             names
                 .into_iter()
-                .filter(|n| c["components"]["schemas"][n.as_str()] != g["components"]["schemas"][n.as_str()])
+                .filter(|n| {
+                    c["components"]["schemas"][n.as_str()] != g["components"]["schemas"][n.as_str()]
+                })
                 .cloned()
                 .collect()
         };
@@ -595,21 +784,31 @@ fn every_reference_resolves() {
         match v {
             Value::Object(m) => {
                 if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                    let ok = r.strip_prefix('#').is_some_and(|p| doc.pointer(p).is_some());
+                    let ok = r
+                        .strip_prefix('#')
+                        .is_some_and(|p| doc.pointer(p).is_some());
                     if !ok {
                         bad.push(format!("{at}: {r}"));
                     }
                 }
-                m.iter().for_each(|(k, x)| walk(x, doc, &format!("{at}/{k}"), bad));
+                m.iter()
+                    .for_each(|(k, x)| walk(x, doc, &format!("{at}/{k}"), bad));
             }
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(x, doc, &format!("{at}/{i}"), bad)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(x, doc, &format!("{at}/{i}"), bad)),
             _ => {}
         }
     }
     let spec = spec();
     let mut bad = Vec::new();
     walk(&spec, &spec, "", &mut bad);
-    assert!(bad.is_empty(), "dangling references:\n  {}", bad.join("\n  "));
+    assert!(
+        bad.is_empty(),
+        "dangling references:\n  {}",
+        bad.join("\n  ")
+    );
 }
 
 /// Which type each operation's success body is (as its handler in `src/api` serializes it),
@@ -654,12 +853,22 @@ fn operations_document_the_schema_of_the_type_they_serve() {
                 let expected = served
                     .iter()
                     .find(|(o, s, _)| *o == id && s == status)
-                    .unwrap_or_else(|| panic!("{id} {status}: which type does its handler serialize? add it here"));
-                assert_eq!(r, format!("#/components/schemas/{}", expected.2), "{id} {status}");
+                    .unwrap_or_else(|| {
+                        panic!("{id} {status}: which type does its handler serialize? add it here")
+                    });
+                assert_eq!(
+                    r,
+                    format!("#/components/schemas/{}", expected.2),
+                    "{id} {status}"
+                );
             }
         }
     }
-    assert_eq!(json_bodies, served.len(), "every listed operation documents its body");
+    assert_eq!(
+        json_bodies,
+        served.len(),
+        "every listed operation documents its body"
+    );
 }
 
 /// Views built from real core data (a diagnosed round, its observations, the status document,
@@ -677,7 +886,11 @@ fn served_views_match_their_generated_schemas() {
 
     let spec = spec();
     let check = |name: String, body: Value, what: &str| {
-        assert_valid(&schema_for(&spec, &format!("#/components/schemas/{name}")), &body, what);
+        assert_valid(
+            &schema_for(&spec, &format!("#/components/schemas/{name}")),
+            &body,
+            what,
+        );
     };
     let v = |x: &dyn erased::Ser| x.value();
     let mut m = builders::monitor();
@@ -696,7 +909,11 @@ fn served_views_match_their_generated_schemas() {
         let d = builders::diagnosis(round);
         let reports = builders::reports(round, T0);
         let status = current_status(&m, &d, &reports, "rnd_1", T0);
-        check(StatusView::schema_name(), v(&StatusView::Probed(Box::new(status))), "status");
+        check(
+            StatusView::schema_name(),
+            v(&StatusView::Probed(Box::new(status))),
+            "status",
+        );
         let observations: Vec<ObservationView> = observation_rows(&m, &reports)
             .into_iter()
             .map(|o| ObservationView {
@@ -742,17 +959,31 @@ fn served_views_match_their_generated_schemas() {
                 id: "rnd_0".into(),
             }),
         );
-        assert!(matches!(rounds.items[0].diagnosis, Some(StoredDiagnosis::Diagnosis(_))));
+        assert!(matches!(
+            rounds.items[0].diagnosis,
+            Some(StoredDiagnosis::Diagnosis(_))
+        ));
         check(RoundList::schema_name(), v(&rounds), "rounds");
         let samples = samples_from_round(&m.id, &reports, &m.expect, T0);
         let rollups = RollupList {
-            items: rollup(&samples, Granularity::Hour).iter().map(RollupView::from).collect(),
+            items: rollup(&samples, Granularity::Hour)
+                .iter()
+                .map(RollupView::from)
+                .collect(),
         };
-        assert_eq!(rollups.items.is_empty(), matches!(round, Round::NoAnswer), "rollups of a round where some region answered");
+        assert_eq!(
+            rollups.items.is_empty(),
+            matches!(round, Round::NoAnswer),
+            "rollups of a round where some region answered"
+        );
         check(RollupList::schema_name(), v(&rollups), "rollups");
         checked += 1;
     }
-    check(StatusView::schema_name(), v(&StatusView::never_probed(&m)), "never probed");
+    check(
+        StatusView::schema_name(),
+        v(&StatusView::never_probed(&m)),
+        "never probed",
+    );
     assert_eq!(
         v(&StatusView::never_probed(&m)),
         json!({"monitor_id": m.id, "slug": m.slug, "name": m.name, "public": m.public, "health": "unknown", "never_probed": true, "updated_at": null})
@@ -776,7 +1007,10 @@ fn served_views_match_their_generated_schemas() {
         severity: d.severity,
         summary: d.summary(),
         regions: d.affected_regions.clone(),
-        timeline: vec![event(TimelineKind::Suspected, T0), event(TimelineKind::Confirmed, T0 + 10_000)],
+        timeline: vec![
+            event(TimelineKind::Suspected, T0),
+            event(TimelineKind::Confirmed, T0 + 10_000),
+        ],
     };
     for closed in [None, Some(T0 + 600_000)] {
         let view = IncidentView::new(incident.clone(), T0 + 10_000, closed);
@@ -786,14 +1020,24 @@ fn served_views_match_their_generated_schemas() {
         expected["opened_at"] = json!(T0 + 10_000);
         expected["closed_at"] = json!(closed);
         assert_eq!(v(&view), expected);
-        check(IncidentList::schema_name(), v(&IncidentList::new(vec![view], None)), "incidents");
+        check(
+            IncidentList::schema_name(),
+            v(&IncidentList::new(vec![view], None)),
+            "incidents",
+        );
     }
 
     let alert = channel_test_alert("ch_1", "Ops", &builders::links(), T0);
     for (status, next, delivered, error, monitor) in [
         ("pending", Some(T0 + 5_000), None, None, ""),
         ("delivered", None, Some(T0 + 1_000), None, "mon_1"),
-        ("dead", None, None, Some("HTTP 500 Internal Server Error"), "mon_1"),
+        (
+            "dead",
+            None,
+            None,
+            Some("HTTP 500 Internal Server Error"),
+            "mon_1",
+        ),
     ] {
         let row = edgeprobe_web::views::delivery::DeliveryRow {
             id: "dlv_1",
@@ -810,18 +1054,32 @@ fn served_views_match_their_generated_schemas() {
         };
         let view = DeliveryView::new(&row);
         assert_eq!(view.monitor_id.is_none(), monitor.is_empty());
-        check(DeliveryList::schema_name(), v(&DeliveryList::new(vec![view.clone()], None)), "deliveries");
+        check(
+            DeliveryList::schema_name(),
+            v(&DeliveryList::new(vec![view.clone()], None)),
+            "deliveries",
+        );
         let detail = DeliveryDetail {
             delivery: view,
             alert: alert.clone(),
             attempt_log: vec![
-                AttemptView::new(1, T0, Some(500), Some("HTTP 500 Internal Server Error"), 120),
+                AttemptView::new(
+                    1,
+                    T0,
+                    Some(500),
+                    Some("HTTP 500 Internal Server Error"),
+                    120,
+                ),
                 AttemptView::new(2, T0 + 4_000, None, Some("timeout"), 10_000),
             ],
         };
         check(DeliveryDetail::schema_name(), v(&detail), "delivery");
     }
-    check(Accepted::schema_name(), v(&Accepted::new("dlv_1")), "accepted");
+    check(
+        Accepted::schema_name(),
+        v(&Accepted::new("dlv_1")),
+        "accepted",
+    );
     for schema_version in [Some("3".to_string()), None] {
         let health = ServiceHealth {
             service: "edgeprobe",
@@ -841,22 +1099,54 @@ fn served_views_match_their_generated_schemas() {
 fn the_monitor_view_documents_the_validators_bounds() {
     let spec = spec();
     let s = &spec["components"]["schemas"];
-    let bounds = |v: &Value| (v["minimum"].as_u64().unwrap(), v["maximum"].as_u64().unwrap());
-    assert_eq!(bounds(&s["Monitor"]["properties"]["interval_seconds"]), INTERVAL_SECONDS_RANGE);
-    assert_eq!(bounds(&s["Monitor"]["properties"]["timeout_ms"]), TIMEOUT_MS_RANGE);
+    let bounds = |v: &Value| {
+        (
+            v["minimum"].as_u64().unwrap(),
+            v["maximum"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(
+        bounds(&s["Monitor"]["properties"]["interval_seconds"]),
+        INTERVAL_SECONDS_RANGE
+    );
+    assert_eq!(
+        bounds(&s["Monitor"]["properties"]["timeout_ms"]),
+        TIMEOUT_MS_RANGE
+    );
     assert_eq!(s["Monitor"]["properties"]["tags"]["maxItems"], TAGS_MAX);
-    assert_eq!(s["Monitor"]["properties"]["channels"]["maxItems"], CHANNELS_MAX);
-    assert_eq!(s["Monitor"]["properties"]["name"]["maxLength"], NAME_MAX_CHARS);
+    assert_eq!(
+        s["Monitor"]["properties"]["channels"]["maxItems"],
+        CHANNELS_MAX
+    );
+    assert_eq!(
+        s["Monitor"]["properties"]["name"]["maxLength"],
+        NAME_MAX_CHARS
+    );
     let conf = &s["Confirmation"]["properties"];
-    assert_eq!(bounds(&conf["recheck_delay_seconds"]), RECHECK_SECONDS_RANGE);
+    assert_eq!(
+        bounds(&conf["recheck_delay_seconds"]),
+        RECHECK_SECONDS_RANGE
+    );
     assert_eq!(bounds(&conf["recovery_rounds"]), RECOVERY_ROUNDS_RANGE);
-    assert_eq!(bounds(&conf["reminder_interval_minutes"]), REMINDER_MINUTES_RANGE);
+    assert_eq!(
+        bounds(&conf["reminder_interval_minutes"]),
+        REMINDER_MINUTES_RANGE
+    );
     assert_eq!(bounds(&conf["flap_threshold"]), FLAP_THRESHOLD_RANGE);
-    assert_eq!(bounds(&conf["flap_window_minutes"]), FLAP_WINDOW_MINUTES_RANGE);
-    assert_eq!(bounds(&conf["sustained_down_rounds"]), SUSTAINED_DOWN_ROUNDS_RANGE);
+    assert_eq!(
+        bounds(&conf["flap_window_minutes"]),
+        FLAP_WINDOW_MINUTES_RANGE
+    );
+    assert_eq!(
+        bounds(&conf["sustained_down_rounds"]),
+        SUSTAINED_DOWN_ROUNDS_RANGE
+    );
     let expect = &s["Expectations"]["properties"];
     assert_eq!(bounds(&expect["latency_factor"]), LATENCY_FACTOR_RANGE);
-    assert_eq!(expect["cert_warning_days"]["maximum"], CERT_WARNING_DAYS_MAX);
+    assert_eq!(
+        expect["cert_warning_days"]["maximum"],
+        CERT_WARNING_DAYS_MAX
+    );
     // The create schema's port rule and the view's are the same list.
     assert_eq!(
         s["Origin"]["properties"]["port"]["not"],
