@@ -15,43 +15,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::{expect_status, unique, Api};
+use crate::client::{expect_status, unique, Api, Cleanup};
 use crate::rig::net::read_request_head;
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver, WebhookRecord};
 
 /// The Standard Webhooks documentation's example secret (24 bytes decoded).
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTING_KEY: &str = "R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12";
-
-/// Deletes what a test created, even when it fails half-way.
-struct Cleanup<'a> {
-    api: &'a Api,
-    paths: Mutex<Vec<String>>,
-}
-
-impl<'a> Cleanup<'a> {
-    fn new(api: &'a Api) -> Cleanup<'a> {
-        Cleanup {
-            api,
-            paths: Mutex::new(Vec::new()),
-        }
-    }
-    fn add(&self, path: String) {
-        self.paths
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(path);
-    }
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        let paths = std::mem::take(&mut *self.paths.lock().unwrap_or_else(|p| p.into_inner()));
-        for p in paths.iter().rev() {
-            let _ = self.api.delete(p);
-        }
-    }
-}
 
 fn create_channel(api: &Api, cleanup: &Cleanup, body: Value) -> String {
     let r = api.post("/api/v1/channels", &body);
@@ -272,16 +242,19 @@ fn retries_keep_one_webhook_id_until_delivered() {
     assert_eq!(receiver.records().len(), 3, "nothing is sent after the 200");
 }
 
-/// A receiver that answers 400 to everything and keeps what it got.
-struct Rejecting {
+/// A receiver that gives every request the same canned answer (a 400, a redirect, …) and keeps
+/// the webhook-id of each request it got.
+struct Canned {
     port: u16,
     stop: Arc<AtomicBool>,
     got: Arc<Mutex<Vec<String>>>,
     count: Arc<AtomicUsize>,
 }
 
-impl Rejecting {
-    fn start() -> Rejecting {
+impl Canned {
+    /// `head`: the status line and any headers (CRLF-separated, no final blank line); `body` is
+    /// sent after them with its Content-Length.
+    fn start(head: String, body: &str) -> Canned {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("addr").port();
@@ -289,6 +262,10 @@ impl Rejecting {
         let got = Arc::new(Mutex::new(Vec::new()));
         let count = Arc::new(AtomicUsize::new(0));
         let (s, g, c) = (stop.clone(), got.clone(), count.clone());
+        let answer = format!(
+            "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
         thread::spawn(move || {
             while !s.load(Ordering::SeqCst) {
                 let Ok((mut stream, _)) = listener.accept() else {
@@ -306,23 +283,24 @@ impl Rejecting {
                     .unwrap_or_default();
                 g.lock().unwrap_or_else(|p| p.into_inner()).push(id);
                 c.fetch_add(1, Ordering::SeqCst);
-                let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbad\n");
+                let _ = stream.write_all(answer.as_bytes());
                 let _ = stream.shutdown(Shutdown::Both);
             }
         });
-        Rejecting {
+        Canned {
             port,
             stop,
             got,
             count,
         }
     }
+
     fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 }
 
-impl Drop for Rejecting {
+impl Drop for Canned {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
     }
@@ -332,7 +310,7 @@ impl Drop for Rejecting {
 fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let rejecting = Rejecting::start();
+    let rejecting = Canned::start("HTTP/1.1 400 Bad Request".into(), "bad\n");
     let channel = webhook_channel(&api, &cleanup, &rejecting.url());
     let delivery = test_send(&api, &channel);
 
@@ -866,50 +844,6 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
     assert_ne!(got[0].1, got[3].1, "two incidents: {got:?}");
 }
 
-/// A receiver that answers every request with `307 Temporary Redirect` to `location`.
-struct Redirecting {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    count: Arc<AtomicUsize>,
-}
-
-impl Redirecting {
-    fn start(location: String) -> Redirecting {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let count = Arc::new(AtomicUsize::new(0));
-        let (s, c) = (stop.clone(), count.clone());
-        thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let Ok((mut stream, _)) = listener.accept() else {
-                    thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                let _ = stream.set_nonblocking(false);
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let _ = read_request_head(&mut stream);
-                c.fetch_add(1, Ordering::SeqCst);
-                let answer =
-                    format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                let _ = stream.write_all(answer.as_bytes());
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-        });
-        Redirecting { port, stop, count }
-    }
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/hook", self.port)
-    }
-}
-
-impl Drop for Redirecting {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
 /// Issue 10 (security): a webhook host answering 307 towards another address (here a second
 /// receiver on loopback, standing for an internal service) must not get the signed POST
 /// delivered there. The attempt is a failure that names the redirect and its Location (without
@@ -927,7 +861,10 @@ fn delivery_never_follows_a_redirect() {
         "http://127.0.0.1:{}/moved-here?token=t0kenvalue",
         inner.port()
     );
-    let redirecting = Redirecting::start(location);
+    let redirecting = Canned::start(
+        format!("HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}"),
+        "",
+    );
     let channel = webhook_channel(&api, &cleanup, &redirecting.url());
     let delivery = test_send(&api, &channel);
 

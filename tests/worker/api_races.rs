@@ -29,42 +29,10 @@ fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("id").to_string()
 }
 
-/// Runs SQL against the worker's local D1 from outside and returns the rows (read-only use;
-/// a busy database is retried, boundedly).
 fn d1_rows(sql: &str) -> Vec<Value> {
-    let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
-    let mut last = String::new();
-    for _ in 0..40 {
-        let out = Command::new("node_modules/.bin/wrangler")
-            .args([
-                "d1",
-                "execute",
-                "DB",
-                "--local",
-                "--persist-to",
-                &state,
-                "--json",
-                "--command",
-                sql,
-            ])
-            .output()
-            .expect("run wrangler d1 execute");
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        if out.status.success() {
-            let v: Value = serde_json::from_str(&stdout)
-                .unwrap_or_else(|e| panic!("wrangler output is not JSON ({e}): {stdout}"));
-            return v[0]["results"].as_array().cloned().unwrap_or_default();
-        }
-        last = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
-        if !last.contains("SQLITE_BUSY") && !last.contains("database is locked") {
-            break;
-        }
-        thread::sleep(Duration::from_millis(250));
-    }
-    panic!("wrangler d1 execute failed: {last}");
+    crate::client::d1_execute(sql)
 }
 
-/// The worker's local KV value for `key`, if any.
 fn kv_get(key: &str) -> Option<String> {
     let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
     let out = Command::new("node_modules/.bin/wrangler")

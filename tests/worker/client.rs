@@ -159,3 +159,70 @@ pub fn unique(prefix: &str) -> String {
         N.fetch_add(1, Ordering::SeqCst)
     )
 }
+
+/// Deletes what a test created (API paths, newest first), even when the test fails half-way.
+pub struct Cleanup<'a> {
+    api: &'a Api,
+    paths: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'a> Cleanup<'a> {
+    pub fn new(api: &'a Api) -> Cleanup<'a> {
+        Cleanup {
+            api,
+            paths: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn add(&self, path: String) {
+        self.paths
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(path);
+    }
+}
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        let paths = std::mem::take(&mut *self.paths.lock().unwrap_or_else(|p| p.into_inner()));
+        for p in paths.iter().rev() {
+            let _ = self.api.delete(p);
+        }
+    }
+}
+
+/// Runs SQL on the worker's local D1 from outside (`wrangler d1 execute`, a second process on
+/// the worker's SQLite file) and returns the rows. The worker writes the same file, so a busy
+/// database is retried, boundedly. Tests that call this run alone (scripts/integration.sh).
+pub fn d1_execute(sql: &str) -> Vec<Value> {
+    let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
+    let mut last = String::new();
+    for _ in 0..40 {
+        let out = std::process::Command::new("node_modules/.bin/wrangler")
+            .args([
+                "d1",
+                "execute",
+                "DB",
+                "--local",
+                "--persist-to",
+                &state,
+                "--json",
+                "--command",
+                sql,
+            ])
+            .output()
+            .expect("run wrangler d1 execute");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        if out.status.success() {
+            let v: Value = serde_json::from_str(&stdout)
+                .unwrap_or_else(|e| panic!("wrangler output is not JSON ({e}): {stdout}"));
+            return v[0]["results"].as_array().cloned().unwrap_or_default();
+        }
+        last = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        if !last.contains("SQLITE_BUSY") && !last.contains("database is locked") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("wrangler d1 execute failed: {last}");
+}

@@ -1,7 +1,6 @@
 //! The cron trigger's housekeeping against the real local D1: raw observations of finished
 //! hours are rolled into hourly and daily rollups that the API serves.
 
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
@@ -10,39 +9,9 @@ use crate::client::{expect_status, unique, Api};
 
 const HOUR: i64 = 3_600_000;
 
-/// Runs SQL on the worker's local D1 from outside (to seed rows dated in the past). The worker
-/// writes to the same SQLite file concurrently, so a busy database is retried, boundedly.
+/// Seeds rows dated in the past from outside the worker.
 fn d1(sql: &str) {
-    let state = std::env::var("EDGEPROBE_STATE").expect("EDGEPROBE_STATE");
-    let mut last = String::new();
-    for _ in 0..40 {
-        let out = Command::new("node_modules/.bin/wrangler")
-            .args([
-                "d1",
-                "execute",
-                "DB",
-                "--local",
-                "--persist-to",
-                &state,
-                "--command",
-                sql,
-            ])
-            .output()
-            .expect("run wrangler d1 execute");
-        if out.status.success() {
-            return;
-        }
-        last = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if !last.contains("SQLITE_BUSY") && !last.contains("database is locked") {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(250));
-    }
-    panic!("wrangler d1 execute failed: {last}");
+    crate::client::d1_execute(sql);
 }
 
 #[test]

@@ -10,13 +10,12 @@
 //! really sent (the front: the edge fetch; the regional origin: the direct socket request).
 //! Every wait is bounded; nothing asserts how long something took.
 
-use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::{expect_status, unique, Api};
+use crate::client::{expect_status, unique, Api, Cleanup};
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
 use crate::rig::{Case, BLOCKED_REGION};
 use crate::shared::rig;
@@ -26,32 +25,6 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// How long a k=1 monitor may take to confirm and deliver (first round, ~1 s re-check, the
 /// dispatcher's alarm), generously: a bound for the wait, not an expectation.
 const CONFIRM_LIMIT: Duration = Duration::from_secs(45);
-
-/// Deletes what a test created, even when it fails half-way.
-struct Cleanup<'a> {
-    api: &'a Api,
-    paths: Mutex<Vec<String>>,
-}
-
-impl Cleanup<'_> {
-    fn add(&self, path: String) {
-        self.paths
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(path);
-    }
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        for p in std::mem::take(&mut *self.paths.lock().unwrap_or_else(|p| p.into_inner()))
-            .iter()
-            .rev()
-        {
-            let _ = self.api.delete(p);
-        }
-    }
-}
 
 fn blocked_case() -> Case {
     rig()
@@ -123,36 +96,6 @@ fn edge_status(reports: &Value, region: &str) -> Option<u64> {
         .and_then(|r| r["edge"]["outcome"]["status"].as_u64())
 }
 
-/// Alert bodies received, de-duplicated by webhook-id, as (kind, data).
-fn alerts(receiver: &WebhookReceiver) -> Vec<(String, Value)> {
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for rec in receiver.records() {
-        let Some(id) = rec.header("webhook-id").map(str::to_string) else {
-            continue;
-        };
-        assert_eq!(
-            rec.signature_valid,
-            Some(true),
-            "every delivery is signed: {}",
-            rec.body_text()
-        );
-        if seen.contains(&id) {
-            continue;
-        }
-        seen.push(id);
-        let body = rec.body_json().expect("alert body is JSON");
-        out.push((
-            body["data"]["kind"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            body["data"].clone(),
-        ));
-    }
-    out
-}
-
 fn kinds(got: &[(String, Value)]) -> Vec<&str> {
     got.iter().map(|(k, _)| k.as_str()).collect()
 }
@@ -160,10 +103,7 @@ fn kinds(got: &[(String, Value)]) -> Vec<&str> {
 #[test]
 fn one_failing_region_reads_regional_with_its_cause_and_evidence() {
     let api = Api::from_env();
-    let cleanup = Cleanup {
-        api: &api,
-        paths: Mutex::new(Vec::new()),
-    };
+    let cleanup = Cleanup::new(&api);
     let case = blocked_case();
     let monitor = create_monitor(&api, &cleanup, &case, 2, &[]);
     let outcome = check_now(&api, &monitor);
@@ -251,10 +191,7 @@ fn one_failing_region_reads_regional_with_its_cause_and_evidence() {
 #[test]
 fn probes_identify_themselves_and_their_region_on_both_paths() {
     let api = Api::from_env();
-    let cleanup = Cleanup {
-        api: &api,
-        paths: Mutex::new(Vec::new()),
-    };
+    let cleanup = Cleanup::new(&api);
     let case = blocked_case();
     let monitor = create_monitor(&api, &cleanup, &case, 2, &[]);
     check_now(&api, &monitor);
@@ -302,10 +239,7 @@ fn probes_identify_themselves_and_their_region_on_both_paths() {
 #[test]
 fn a_single_failing_region_pages_only_when_one_region_is_enough() {
     let api = Api::from_env();
-    let cleanup = Cleanup {
-        api: &api,
-        paths: Mutex::new(Vec::new()),
-    };
+    let cleanup = Cleanup::new(&api);
     let case = blocked_case();
     let (two_receiver, two_channel) = receiver_channel(&api, &cleanup);
     let (one_receiver, one_channel) = receiver_channel(&api, &cleanup);
@@ -323,7 +257,7 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
     let start = Instant::now();
     let mut last_round = Instant::now();
     let one_alerts = loop {
-        let got = alerts(&one_receiver);
+        let got = one_receiver.alerts();
         if got.iter().any(|(k, _)| k == "down") || start.elapsed() > CONFIRM_LIMIT {
             break got;
         }
@@ -378,7 +312,7 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
         rounds += 1;
     }
     thread::sleep((confirm_took + Duration::from_secs(1)).max(Duration::from_secs(3)));
-    let two_alerts = alerts(&two_receiver);
+    let two_alerts = two_receiver.alerts();
     assert!(
         two_alerts.is_empty(),
         "k=2: a single failing region must not page, got {:?}",

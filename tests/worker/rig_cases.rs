@@ -127,38 +127,10 @@ fn check_now(s: &Setup) -> Value {
     r.json()
 }
 
-/// Alerts received for this monitor, de-duplicated by webhook-id, as (kind, body).
-fn alerts(s: &Setup) -> Vec<(String, Value)> {
-    let mut seen = Vec::new();
-    let mut out = Vec::new();
-    for rec in s.receiver.records() {
-        let Some(id) = rec.header("webhook-id").map(str::to_string) else {
-            continue;
-        };
-        assert_eq!(
-            rec.signature_valid,
-            Some(true),
-            "every delivery is signed: {}",
-            rec.body_text()
-        );
-        if seen.contains(&id) {
-            continue;
-        }
-        seen.push(id);
-        let body = rec.body_json().expect("alert body is JSON");
-        let kind = body["data"]["kind"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        out.push((kind, body));
-    }
-    out
-}
-
 fn wait_for_alert(s: &Setup, kind: &str, limit: Duration) -> Vec<(String, Value)> {
     let start = Instant::now();
     loop {
-        let got = alerts(s);
+        let got = s.receiver.alerts();
         if got.iter().any(|(k, _)| k == kind) || start.elapsed() > limit {
             return got;
         }
@@ -295,7 +267,7 @@ fn run_case(name: &str) {
             "case {name}: exactly one Down alert, got {:?}",
             got.iter().map(|(k, _)| k).collect::<Vec<_>>()
         );
-        let alert = &downs[0]["data"];
+        let alert = downs[0];
         assert_eq!(alert["monitor_id"], s.monitor_id.as_str());
         let tagged: Vec<&str> = alert["regions"]
             .as_array()
@@ -343,7 +315,7 @@ fn run_case(name: &str) {
     } else {
         // Give the scheduler a moment, then make sure nothing was sent.
         std::thread::sleep(Duration::from_secs(3));
-        let got = alerts(&s);
+        let got = s.receiver.alerts();
         assert!(
             got.is_empty(),
             "case {name}: no alert expected, got {:?}",

@@ -146,6 +146,35 @@ impl WebhookReceiver {
     }
 
     /// Waits (bounded) until at least `n` requests arrived; returns what arrived either way.
+    /// The alerts received, one per webhook-id (retries of one alert count once), oldest
+    /// first, as (`data.kind`, `data`). Panics when a delivery is not validly signed (only
+    /// meaningful with `WebhookOptions::secret` set): every alert must be.
+    pub fn alerts(&self) -> Vec<(String, serde_json::Value)> {
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for rec in self.records() {
+            let Some(id) = rec.header("webhook-id").map(str::to_string) else {
+                continue;
+            };
+            assert_eq!(
+                rec.signature_valid,
+                Some(true),
+                "every delivery is signed: {}",
+                rec.body_text()
+            );
+            if !seen.insert(id) {
+                continue;
+            }
+            let body = rec.body_json().unwrap_or_default();
+            let kind = body["data"]["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            out.push((kind, body["data"].clone()));
+        }
+        out
+    }
+
     pub fn wait_for(&self, n: usize, timeout: Duration) -> Vec<WebhookRecord> {
         let deadline = Instant::now() + timeout;
         loop {

@@ -230,8 +230,9 @@ fn incident_durations_use_now_for_ongoing_ones() {
 #[test]
 fn views_from_the_current_status_document() {
     use crate::badge::BadgeInput;
-    use edgeprobe_core::diagnosis::{Confidence, Diagnosis, Severity};
+    use edgeprobe_core::diagnosis::Diagnosis;
     use edgeprobe_core::status::CurrentStatus;
+    use edgeprobe_testkit::builders::{self, Round};
 
     let (shop, now, _) = monitor("shop");
     let status = CurrentStatus {
@@ -241,19 +242,11 @@ fn views_from_the_current_status_document() {
         public: true,
         health: Health::Down,
         diagnosis: Diagnosis {
-            verdict: Verdict::OriginRefused,
-            regional_cause: None,
-            severity: Severity::Critical,
-            confidence: Confidence::High,
-            affected_regions: vec!["apac".into(), "enam".into(), "weur".into()],
-            healthy_regions: vec![],
             unanswered_regions: vec!["oc".into()],
-            other_cause_regions: vec![],
-            origin_probe_failed: vec![],
-            origin_configured: true,
-            evidence: vec![],
-            alternatives: vec![],
-            also: vec![],
+            ..builders::diagnosis(Round::Fail(
+                Verdict::OriginRefused,
+                &["apac", "enam", "weur"],
+            ))
         },
         regions: shop.regions.clone(),
         round_id: "r1".into(),
