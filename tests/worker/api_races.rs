@@ -674,7 +674,14 @@ impl OwnWorker {
             }
             thread::sleep(Duration::from_millis(250));
         }
-        panic!("own wrangler dev did not come up on port {}", self.port);
+        let log = std::fs::read_to_string(self.state.join(format!("wrangler-{}.log", self.port)))
+            .unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        panic!(
+            "own wrangler dev did not come up on port {} within 90 s; its log ends:\n{}",
+            self.port,
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
 
     /// SIGKILL to the whole process group: workerd dies mid-whatever, as in a crash.
