@@ -442,20 +442,46 @@ impl Coordinator {
         });
         let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
 
+        // Each monitor is recorded on its own: a failure to record one (a D1 or KV error) is
+        // logged and the others are still recorded. The failed one keeps its in-flight marker,
+        // so it ends as a `missed` round (`record_interrupted`), never silently.
         let mut outcomes = Vec::new();
         let mut any_alert = false;
+        let mut first_error = None;
         for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
             let reports = round::reports_for(i, m, &batches, &answers);
-            let (outcome, alerted) = self
+            match self
                 .record(m, *kind, *scheduled_for, started_at, reports)
-                .await?;
-            // Recorded (or its monitor is gone): no longer in flight. Manual rounds have no marker.
-            self.state
-                .storage()
-                .delete(&in_flight_key(&m.id, *scheduled_for))
-                .await?;
-            any_alert |= alerted;
-            outcomes.push(outcome);
+                .await
+            {
+                Ok((outcome, alerted)) => {
+                    // Recorded (or its monitor is gone): no longer in flight. Manual rounds
+                    // have no marker.
+                    if let Err(e) = self
+                        .state
+                        .storage()
+                        .delete(&in_flight_key(&m.id, *scheduled_for))
+                        .await
+                    {
+                        worker::console_error!("clearing the in-flight marker of {}: {e}", m.id);
+                    }
+                    any_alert |= alerted;
+                    outcomes.push(outcome);
+                }
+                Err(e) => {
+                    worker::console_error!(
+                        "recording the {} round of {} failed: {e}; it will be recorded as missed",
+                        kind.as_str(),
+                        m.id
+                    );
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        // Nothing recorded at all (a manual check of one monitor, or a backing service down):
+        // the caller sees the error.
+        if let (true, Some(e)) = (outcomes.is_empty(), first_error) {
+            return Err(e);
         }
         if any_alert {
             if let Err(e) = dispatcher::kick(&self.env).await {
