@@ -56,7 +56,7 @@ export EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE
 # SQLITE_BUSY, which made unrelated tests that ran beside them fail with 503.
 # The two tests that start (and kill) a wrangler dev of their own run there too: a second
 # workerd starting beside the suite's hanging probes on 2 cores sometimes missed its 90 s.
-OUTSIDE_D1=(housekeeping:: api_races::deleting_a_monitor_mid_round_leaves_nothing_behind
+RUN_ALONE=(housekeeping:: api_races::deleting_a_monitor_mid_round_leaves_nothing_behind
   api_races::a_round_cut_short_by_killing_workerd_is_recorded_missed
   api_races::a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone)
 status=0
@@ -66,7 +66,7 @@ if [ $# -gt 0 ]; then
   cargo test --features integration --test worker -- --test-threads 4 --show-output "$@" || status=$?
   exit $status
 fi
-skips=(); for t in "${OUTSIDE_D1[@]}"; do skips+=(--skip "$t"); done
+skips=(); for t in "${RUN_ALONE[@]}"; do skips+=(--skip "$t"); done
 cargo test --features integration --test worker -- --test-threads 4 --show-output "${skips[@]}" || status=$?
-cargo test --features integration --test worker -- --test-threads 1 --show-output "${OUTSIDE_D1[@]}" || status=$?
+cargo test --features integration --test worker -- --test-threads 1 --show-output "${RUN_ALONE[@]}" || status=$?
 exit $status

@@ -39,6 +39,22 @@ fn webhook_channel(api: &Api, cleanup: &Cleanup, url: &str) -> String {
     )
 }
 
+/// A webhook receiver that verifies signatures with [`SECRET`] (its other options as given)
+/// and a webhook channel pointing at it; returns both.
+pub(crate) fn signed_receiver(
+    api: &Api,
+    cleanup: &Cleanup,
+    options: WebhookOptions,
+) -> (WebhookReceiver, String) {
+    let receiver = WebhookReceiver::start(WebhookOptions {
+        secret: Some(SECRET.into()),
+        ..options
+    })
+    .expect("receiver");
+    let channel = webhook_channel(api, cleanup, &receiver.url());
+    (receiver, channel)
+}
+
 /// Queues a test alert; returns the delivery id (checked against the Location header).
 fn test_send(api: &Api, channel: &str) -> String {
     let r = api.post_empty(&format!("/api/v1/channels/{channel}/test"));
@@ -87,12 +103,7 @@ fn assert_no_secrets(text: &str, url: &str, secret: &str) {
 fn test_send_reaches_a_signed_webhook() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let receiver = WebhookReceiver::start(WebhookOptions {
-        secret: Some(SECRET.into()),
-        ..Default::default()
-    })
-    .expect("receiver");
-    let channel = webhook_channel(&api, &cleanup, &receiver.url());
+    let (receiver, channel) = signed_receiver(&api, &cleanup, WebhookOptions::default());
 
     let delivery = test_send(&api, &channel);
     let records = receiver.wait_for(1, Duration::from_secs(30));
@@ -193,13 +204,14 @@ fn delivery_log_pages_newest_first() {
 fn retries_keep_one_webhook_id_until_delivered() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let receiver = WebhookReceiver::start(WebhookOptions {
-        fail_first: 2,
-        secret: Some(SECRET.into()),
-        ..Default::default()
-    })
-    .expect("receiver");
-    let channel = webhook_channel(&api, &cleanup, &receiver.url());
+    let (receiver, channel) = signed_receiver(
+        &api,
+        &cleanup,
+        WebhookOptions {
+            fail_first: 2,
+            ..Default::default()
+        },
+    );
     let delivery = test_send(&api, &channel);
 
     // Default policy: ≤5 s then ≤10 s of full-jitter backoff (at least 1 s each).
@@ -576,12 +588,7 @@ fn a_confirmed_outage_alerts_once_with_region_evidence_then_resolves() {
     let rig = crate::shared::rig();
     let down = rig.case("origin_down").expect("origin_down case");
     let healthy = rig.case("healthy").expect("healthy case");
-    let receiver = WebhookReceiver::start(WebhookOptions {
-        secret: Some(SECRET.into()),
-        ..Default::default()
-    })
-    .expect("receiver");
-    let channel = webhook_channel(&api, &cleanup, &receiver.url());
+    let (receiver, channel) = signed_receiver(&api, &cleanup, WebhookOptions::default());
     let regions = ["weur", "enam", "apac"];
     let confirmation =
         json!({"regions_to_agree": 2, "recheck_delay_seconds": 1, "recovery_rounds": 1});
@@ -741,12 +748,7 @@ fn a_flapping_origin_pages_once_it_stays_down_and_resolves() {
 
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
-    let receiver = WebhookReceiver::start(WebhookOptions {
-        secret: Some(SECRET.into()),
-        ..Default::default()
-    })
-    .expect("receiver");
-    let channel = webhook_channel(&api, &cleanup, &receiver.url());
+    let (receiver, channel) = signed_receiver(&api, &cleanup, WebhookOptions::default());
     let up = || OriginServer::start(Behaviour::Healthy { max_age: None }).expect("origin");
     let mut origin = Some(up());
     let port = origin.as_ref().map(OriginServer::port).unwrap_or(0);

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::api::{create_monitor, expect_problem, monitor_body, webhook_secret};
-use crate::client::{expect_status, unique, Api, Resp};
+use crate::client::{d1_execute, expect_status, unique, Api, Resp};
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
 
 fn create_channel(api: &Api, url: &str) -> String {
@@ -27,10 +27,6 @@ fn create_channel(api: &Api, url: &str) -> String {
 
 fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("id").to_string()
-}
-
-fn d1_rows(sql: &str) -> Vec<Value> {
-    crate::client::d1_execute(sql)
 }
 
 fn kv_get(key: &str) -> Option<String> {
@@ -349,7 +345,7 @@ fn deleting_a_monitor_mid_round_leaves_nothing_behind() {
         "incidents",
         "deliveries",
     ] {
-        let rows = d1_rows(&format!(
+        let rows = d1_execute(&format!(
             "SELECT count(*) AS n FROM {table} WHERE monitor_id = '{id}'"
         ));
         assert_eq!(rows[0]["n"], 0, "{table} has rows of the deleted monitor");
@@ -774,7 +770,7 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
     assert!(missed[0]["verdict"].is_null(), "{}", missed[0]);
 }
 
-/// [`d1_rows`] against another state directory.
+/// [`d1_execute`] against another state directory.
 fn d1_rows_in(state: &std::path::Path, sql: &str) -> Vec<Value> {
     let out = Command::new("node_modules/.bin/wrangler")
         .args(["d1", "execute", "DB", "--local", "--persist-to"])

@@ -5,14 +5,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use crate::client::{expect_status, unique, Api};
+use crate::client::{d1_execute, expect_status, unique, Api};
 
 const HOUR: i64 = 3_600_000;
-
-/// Seeds rows dated in the past from outside the worker.
-fn d1(sql: &str) {
-    crate::client::d1_execute(sql);
-}
 
 #[test]
 fn cron_rolls_finished_hours_into_rollups() {
@@ -41,7 +36,7 @@ fn cron_rolls_finished_hours_into_rollups() {
             )
         })
         .collect();
-    d1(&format!(
+    d1_execute(&format!(
         "INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) VALUES {}",
         rows.join(", ")
     ));
@@ -113,7 +108,7 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     );
     expect_status(&m, 201);
     let id = m.json()["id"].as_str().expect("id").to_string();
-    d1(&format!(
+    d1_execute(&format!(
         "UPDATE monitors SET config = json_set(config, '$.url', 'http://127.0.0.1:6379/', '$.paused', json('false')) WHERE id = '{id}'"
     ));
 
@@ -175,7 +170,7 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     );
     expect_status(&c, 201);
     let channel = c.json()["id"].as_str().expect("channel id").to_string();
-    d1(&format!(
+    d1_execute(&format!(
         "UPDATE channels SET config = json_set(config, '$.url', 'http://127.0.0.1:6379/hook') WHERE id = '{channel}'"
     ));
     let t = api.post_empty(&format!("/api/v1/channels/{channel}/test"));
@@ -241,7 +236,7 @@ fn stored_rounds_are_served_with_todays_words() {
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_millis() as i64;
-    d1(&format!(
+    d1_execute(&format!(
         "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
          VALUES ('rnd_old_{id}', '{id}', 'scheduled', {t}, {t}, {t}, 'origin_refused', 'critical', '{}')",
         old.to_string().replace('\'', "''"),

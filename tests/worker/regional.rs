@@ -16,12 +16,11 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::client::{expect_status, unique, Api, Cleanup};
-use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
+use crate::rig::webhook::WebhookOptions;
 use crate::rig::{Case, BLOCKED_REGION};
 use crate::shared::rig;
 
 const REGIONS: [&str; 3] = ["weur", "enam", "apac"];
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /// How long a k=1 monitor may take to confirm and deliver (first round, ~1 s re-check, the
 /// dispatcher's alarm), generously: a bound for the wait, not an expectation.
 const CONFIRM_LIMIT: Duration = Duration::from_secs(45);
@@ -34,22 +33,6 @@ fn blocked_case() -> Case {
 }
 
 /// A signed webhook receiver and its channel.
-fn receiver_channel(api: &Api, cleanup: &Cleanup) -> (WebhookReceiver, String) {
-    let receiver = WebhookReceiver::start(WebhookOptions {
-        secret: Some(SECRET.into()),
-        ..WebhookOptions::default()
-    })
-    .expect("webhook receiver");
-    let r = api.post(
-        "/api/v1/channels",
-        &json!({"name": unique("regional"), "kind": "webhook", "url": receiver.url(), "secret": SECRET}),
-    );
-    expect_status(&r, 201);
-    let id = r.json()["id"].as_str().expect("channel id").to_string();
-    cleanup.add(format!("/api/v1/channels/{id}"));
-    (receiver, id)
-}
-
 fn create_monitor(
     api: &Api,
     cleanup: &Cleanup,
@@ -241,8 +224,10 @@ fn a_single_failing_region_pages_only_when_one_region_is_enough() {
     let api = Api::from_env();
     let cleanup = Cleanup::new(&api);
     let case = blocked_case();
-    let (two_receiver, two_channel) = receiver_channel(&api, &cleanup);
-    let (one_receiver, one_channel) = receiver_channel(&api, &cleanup);
+    let (two_receiver, two_channel) =
+        crate::alerts::signed_receiver(&api, &cleanup, WebhookOptions::default());
+    let (one_receiver, one_channel) =
+        crate::alerts::signed_receiver(&api, &cleanup, WebhookOptions::default());
     let needs_two = create_monitor(&api, &cleanup, &case, 2, &[&two_channel]);
     let needs_one = create_monitor(&api, &cleanup, &case, 1, &[&one_channel]);
 
