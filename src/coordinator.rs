@@ -1,114 +1,180 @@
-//! The coordinator: one Durable Object (name `coordinator`) that owns the schedule and runs
-//! rounds.
+//! The coordinator: Durable Objects (one per shard, `core::tick::coordinator_name`) that own
+//! the schedule and carry out rounds. Every decision is a core function; this file sequences
+//! I/O.
 //!
-//! - Schedule: per monitor a `core::schedule::Entry` (and a pending re-check time) in the
-//!   object's storage; its alarm fires at the earliest due time (`core::schedule::next_alarm`).
-//!   The cron trigger sends `CoordinatorRequest::EnsureAlarm` every minute, which re-syncs
-//!   the schedule with D1 and re-arms a missing alarm. Rounds an alarm skipped are recorded as `missed` rounds.
-//! - A round: the due monitors are grouped by region (`core::round::region_batches`); each
-//!   region object (`region.rs`, created with its location hint) probes its batch in the
-//!   waves of `core::round::BatchPlan`; the coordinator waits for each at most that plan's
-//!   deadline, then per monitor
-//!   assembles the reports, diagnoses (`core::diagnose`), steps the alert state machine
-//!   (`core::alerting::step`) and writes everything in one D1 batch plus one KV put. Alerts go
-//!   to the outbox in that batch; the dispatcher object delivers them.
-//! - Deleted mid-round: every row of the batch is written only if the monitor still exists
-//!   (`store::rounds`); when it does not, nothing else happens either (no KV status, no
-//!   re-check, no dispatcher kick), and a status document put just as the monitor was deleted
-//!   is removed again.
-//! - Paused monitors: a manual check still runs and is recorded and returned, but the alert
-//!   state machine is not stepped: no incident, no alert, no re-check (paused means silent).
-//! - Interrupted rounds: before probing, each scheduled round and re-check gets an in-flight
-//!   marker (`inflight:{monitor}:{slot}`, with this instance's id), deleted once recorded; at
-//!   every alarm the markers `core::schedule::interrupted` names (left by a dead instance, or
-//!   given up) are recorded as `missed` rounds.
-//!
-//! It decides nothing itself: every choice is a core function; this file sequences I/O.
+//! - Schedule: per monitor a [`Slot`] (the monitor, its config version, when it joined, a
+//!   pending re-check) in the object's storage and in memory, plus one `cursor`. An alarm
+//!   plans its tick with `core::tick::plan_tick`: the monitors due, the slots missed since the
+//!   cursor (recorded as `missed` rounds), the next alarm. Storage writes per tick are
+//!   constant (cursor, the tick's in-flight record and its deletion), not per monitor.
+//! - Isolation: the alarm stores the cursor, writes the in-flight record and arms the next
+//!   alarm *before* probing, then starts the tick's work and waits for it only until the next
+//!   alarm is due; the rest carries on in the background (`State::wait_until`), so a hanging
+//!   target never delays the next tick, a re-check, or another monitor. Each tick sends one
+//!   request per lane (`core::tick::Tick`) to the lane's region object, which streams a report
+//!   per monitor as it finishes; a monitor is recorded as soon as all its regions reported or
+//!   its own deadline passed, concurrently with the others, each error-isolated.
+//! - Recording: `core::record::conclude` decides what a round writes (lean storage: the hour
+//!   row always, a full round only when notable, the alert state and KV document only on
+//!   change); this file writes it in one D1 batch, then KV, and applies re-checks.
+//! - Memory: what `conclude` needs between rounds (`core::record::Memory`) is kept in memory
+//!   and reloaded from D1 for a tick's monitors in one batched read after a restart.
+//! - Deleted mid-round: every D1 write is guarded by the monitor's existence; when the hour
+//!   row was not written, nothing else happens (no KV status, no re-check, no kick), and a
+//!   status document put just as the monitor was deleted is removed again.
+//! - Paused monitors: a manual check still runs and is recorded and returned; the alert state
+//!   machine is not stepped (paused means silent).
+//! - Interrupted rounds: a tick's in-flight record (`inflight:{tick}`, with this instance's id)
+//!   is deleted once every round of it is recorded; records `core::schedule::interrupted`
+//!   names (left by a dead instance, or holding rounds whose recording failed) are recorded
+//!   as `missed` rounds at the next alarm.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
-use futures::future::{join_all, select, Either};
+use futures::channel::mpsc;
+use futures::future::{select_all, FutureExt, LocalBoxFuture};
+use futures::stream::{FuturesUnordered, StreamExt};
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::{dispatcher, env, http, objects, region, store};
-use edgeprobe_core::alerting::{self, AlertState, Effect};
-use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
-use edgeprobe_core::limits::MAX_ROUNDS_PER_ALARM;
-use edgeprobe_core::messages::{CoordinatorRequest, RegionRequest, RoundOutcome};
+use edgeprobe_core::alerting::Effect;
+use edgeprobe_core::messages::{CoordinatorRequest, ProbeLine, RegionRequest, RoundOutcome};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
-use edgeprobe_core::rollup;
-use edgeprobe_core::round::{self, RegionAnswer, RoundKind};
-use edgeprobe_core::schedule::{self, Entry, InFlight};
-use edgeprobe_core::time::{UnixMillis, DAY};
+use edgeprobe_core::record::{self, Memory, RoundFacts};
+use edgeprobe_core::round::{self, RoundKind};
+use edgeprobe_core::schedule::{self, InFlight};
+use edgeprobe_core::tick::{self, Run, SlotView, Tick};
+use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
 
 /// One monitor's place in the schedule (object storage, key `slot:{id}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Slot {
-    entry: Entry,
+    monitor: Monitor,
+    /// The monitor's stored version this slot was last synced from.
+    version: i64,
+    /// When the monitor joined the schedule or its interval changed: no slot before it is
+    /// missed.
+    since: UnixMillis,
     /// A re-check the alert state machine asked for.
     recheck_at: Option<UnixMillis>,
-    /// The monitor's stored version this slot was last synced from (0: before versions).
-    #[serde(default)]
-    version: i64,
 }
 
-async fn call(env: &Env, request: &CoordinatorRequest) -> Result<Response> {
+/// The rounds of one tick while they run (object storage, key `inflight:{tick}`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TickRecord {
+    owner: String,
+    started_at: UnixMillis,
+    runs: Vec<(String, UnixMillis)>,
+}
+
+const SLOT_PREFIX: &str = "slot:";
+const IN_FLIGHT_PREFIX: &str = "inflight:";
+const CURSOR_KEY: &str = "cursor";
+const SHARD_KEY: &str = "shard";
+/// How often a monitor's latency baseline is re-read from its hourly rollups.
+const BASELINE_REFRESH_MS: i64 = HOUR;
+/// How long the alarm waits for its tick's work before leaving the rest in the background
+/// when no other alarm is due sooner.
+const ALARM_WAIT_MAX_MS: i64 = 60_000;
+
+fn slot_key(monitor_id: &str) -> String {
+    format!("{SLOT_PREFIX}{monitor_id}")
+}
+
+fn in_flight_key(tick: UnixMillis, owner: &str) -> String {
+    format!("{IN_FLIGHT_PREFIX}{tick}:{owner}")
+}
+
+async fn call(env: &Env, shard: u32, request: &CoordinatorRequest) -> Result<Response> {
     let stub = env
         .durable_object("COORDINATOR")?
-        .get_by_name("coordinator")?;
+        .get_by_name(&tick::coordinator_name(shard))?;
     objects::send(&stub, "coordinator", request).await
 }
 
-/// Tells the coordinator a monitor was created or changed (re-plans its schedule); `version`
-/// is the stored version the write produced, so a late, older sync is ignored.
+fn shard_for(env: &Env, monitor_id: &str) -> u32 {
+    tick::shard_of(monitor_id, env::Config::from_env(env).coordinator_shards)
+}
+
+/// Tells the monitor's coordinator it was created or changed (re-plans its schedule);
+/// `version` is the stored version the write produced, so a late, older sync is ignored.
 pub async fn sync_monitor(env: &Env, monitor: &Monitor, version: i64) -> Result<()> {
+    let shard = shard_for(env, &monitor.id);
     let request = CoordinatorRequest::Sync {
         monitor: Box::new(monitor.clone()),
         version,
+        shard,
     };
-    call(env, &request).await.map(|_| ())
+    call(env, shard, &request).await.map(|_| ())
 }
 
-/// Tells the coordinator a monitor was deleted.
+/// Tells the monitor's coordinator it was deleted.
 pub async fn forget_monitor(env: &Env, monitor_id: &str) -> Result<()> {
+    let shard = shard_for(env, monitor_id);
     let request = CoordinatorRequest::Forget {
         monitor_id: monitor_id.to_string(),
+        shard,
     };
-    call(env, &request).await.map(|_| ())
+    call(env, shard, &request).await.map(|_| ())
 }
 
 /// Runs a round for one monitor now, from all its regions, and returns what it found.
 pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
+    let shard = shard_for(env, monitor_id);
     let request = CoordinatorRequest::CheckNow {
         monitor_id: monitor_id.to_string(),
+        shard,
     };
-    call(env, &request).await?.json().await
+    call(env, shard, &request).await?.json().await
 }
 
-/// Re-syncs the schedule with D1 and arms the alarm if it is missing (cron, every minute).
+/// Re-syncs every shard's schedule with D1 and arms missing alarms (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
-    call(env, &CoordinatorRequest::EnsureAlarm)
-        .await
-        .map(|_| ())
+    let shards = env::Config::from_env(env).coordinator_shards;
+    let mut first_error = None;
+    for shard in 0..shards {
+        let request = CoordinatorRequest::EnsureAlarm { shard, shards };
+        if let Err(e) = call(env, shard, &request).await {
+            worker::console_error!("coordinator shard {shard}: {e}");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 #[durable_object]
 pub struct Coordinator {
+    inner: Rc<Inner>,
+}
+
+/// The object's state, shared with the tick work that outlives an alarm.
+struct Inner {
     state: State,
     env: Env,
-    /// This instance's id, written into in-flight markers: a marker with another owner was
+    /// This instance's id, written into in-flight records: a record with another owner was
     /// left by an instance that no longer runs.
     instance: String,
+    /// The slots, loaded once per instance and kept in step with storage.
+    slots: RefCell<Option<BTreeMap<String, Slot>>>,
+    memory: RefCell<BTreeMap<String, Memory>>,
+    baselines_at: RefCell<BTreeMap<String, UnixMillis>>,
 }
 
 impl DurableObject for Coordinator {
     fn new(state: State, env: Env) -> Self {
         Self {
-            state,
-            env,
-            instance: env::new_id("inst"),
+            inner: Rc::new(Inner {
+                state,
+                env,
+                instance: env::new_id("inst"),
+                slots: RefCell::new(None),
+                memory: RefCell::new(BTreeMap::new()),
+                baselines_at: RefCell::new(BTreeMap::new()),
+            }),
         }
     }
 
@@ -117,175 +183,319 @@ impl DurableObject for Coordinator {
             Ok(r) => r,
             Err(answer) => return answer,
         };
+        let inner = &self.inner;
+        inner.learn_shard(request.shard()).await?;
         let now = env::now();
         match request {
-            CoordinatorRequest::Sync { monitor, version } => {
-                self.upsert_slot(&monitor, Some(version), now).await?;
-                self.rearm(now).await?;
+            CoordinatorRequest::Sync {
+                monitor, version, ..
+            } => {
+                inner.upsert_slot(&monitor, Some(version), now).await?;
+                inner.rearm(now).await?;
                 http::no_content()
             }
-            CoordinatorRequest::Forget { monitor_id } => {
-                self.state.storage().delete(&slot_key(&monitor_id)).await?;
-                self.rearm(now).await?;
+            CoordinatorRequest::Forget { monitor_id, .. } => {
+                inner.remove_slot(&monitor_id).await?;
+                inner.rearm(now).await?;
                 http::no_content()
             }
-            CoordinatorRequest::CheckNow { monitor_id } => {
-                let db = store::db(&self.env)?;
+            CoordinatorRequest::CheckNow { monitor_id, .. } => {
+                let db = store::db(&inner.env)?;
                 let Some(m) = store::monitors::get(&db, &monitor_id).await? else {
                     return Response::error("no such monitor", 404);
                 };
-                let mut outcomes = self.run_rounds(vec![(m, RoundKind::Manual, now)]).await?;
-                match outcomes.pop() {
-                    Some(o) => http::json(&o, 200),
+                let run = Run {
+                    monitor_id: m.id.clone(),
+                    kind: RoundKind::Manual,
+                    scheduled_for: now,
+                };
+                let outcomes = inner.clone().run_tick(vec![(m, run)], None).await;
+                match outcomes.into_iter().next() {
+                    Some(Ok(o)) => http::json(&o, 200),
+                    Some(Err(e)) => Err(e),
                     None => Response::error("round produced nothing", 500),
                 }
             }
-            CoordinatorRequest::EnsureAlarm => {
-                self.resync(now).await?;
+            CoordinatorRequest::EnsureAlarm { shard, shards } => {
+                inner.resync(shard, shards, now).await?;
                 http::no_content()
             }
         }
     }
 
     async fn alarm(&self) -> Result<Response> {
+        let inner = self.inner.clone();
         let now = env::now();
-        if let Err(e) = self.record_interrupted(now).await {
-            // The markers stay and are reported on the next alarm.
+        if let Err(e) = inner.record_interrupted(now).await {
+            // The records stay and are reported on the next alarm.
             worker::console_error!("recording interrupted rounds failed: {e}");
         }
-        let slots = self.slots().await?;
-        let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
-        let due = schedule::due(&entries, now, MAX_ROUNDS_PER_ALARM);
-        let db = store::db(&self.env)?;
+        let slots = inner.slots().await?;
+        let cursor: Option<UnixMillis> = inner.state.storage().get(CURSOR_KEY).await?;
+        let views: Vec<SlotView> = slots.values().map(view).collect();
+        let plan = tick::plan_tick(&views, cursor, now);
 
-        let mut work: Vec<(Monitor, RoundKind, UnixMillis)> = Vec::new();
-        let mut missed_rows = Vec::new();
-        for d in &due {
-            let Some(slot) = slots.iter().find(|s| s.entry.monitor_id == d.monitor_id) else {
-                continue;
-            };
-            match store::monitors::get(&db, &d.monitor_id).await? {
-                Some(m) => {
-                    for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed)
-                    {
-                        let id = env::new_id("rnd");
-                        missed_rows.push(store::rounds::round_statement(
-                            &db,
-                            &store::rounds::RoundRow {
-                                id: &id,
-                                monitor_id: &m.id,
-                                kind: RoundKind::Missed,
-                                scheduled_for: at,
-                                started_at: now,
-                                finished_at: now,
-                                diagnosis: None,
-                            },
-                        )?);
-                    }
-                    work.push((m, RoundKind::Scheduled, d.scheduled_for));
-                }
-                None => {
-                    self.state
-                        .storage()
-                        .delete(&slot_key(&d.monitor_id))
-                        .await?;
-                }
+        // Bookkeeping first, so nothing below can run a slot twice or lose one: missed rows,
+        // the cursor, the in-flight record, cleared re-checks, the next alarm.
+        if !plan.missed.is_empty() {
+            inner.record_missed(&plan.missed, now).await?;
+        }
+        inner.state.storage().put(CURSOR_KEY, plan.cursor).await?;
+        let mut work = Vec::new();
+        for run in &plan.runs {
+            if let Some(slot) = slots.get(&run.monitor_id) {
+                work.push((slot.monitor.clone(), run.clone()));
             }
         }
-        // Re-checks asked for by the alert state machine, unless a scheduled round runs anyway.
-        for slot in &slots {
-            if let Some(at) = slot.recheck_at {
-                let id = &slot.entry.monitor_id;
-                if at <= now
-                    && !work.iter().any(|(m, _, _)| &m.id == id)
-                    && work.len() < MAX_ROUNDS_PER_ALARM
-                {
-                    if let Some(m) = store::monitors::get(&db, id).await? {
-                        work.push((m, RoundKind::Recheck, at));
-                    }
-                }
-            }
-        }
-        if !missed_rows.is_empty() {
-            db.batch(missed_rows).await?;
-        }
-        // Advance the schedule before probing, from the time this alarm started (a slow round
-        // must not push the grid back), and clear the re-checks being run.
-        for (m, kind, scheduled_for) in &work {
-            let marker = InFlight {
-                monitor_id: m.id.clone(),
-                scheduled_for: *scheduled_for,
+        let record_key = in_flight_key(plan.tick, &inner.instance);
+        if !work.is_empty() {
+            let record = TickRecord {
+                owner: inner.instance.clone(),
                 started_at: now,
-                owner: self.instance.clone(),
+                runs: work
+                    .iter()
+                    .map(|(m, r)| (m.id.clone(), r.scheduled_for))
+                    .collect(),
             };
-            self.state
-                .storage()
-                .put(&in_flight_key(&m.id, *scheduled_for), &marker)
-                .await?;
-            if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
-                match kind {
-                    RoundKind::Scheduled => {
-                        slot.entry.next_due = schedule::advance(&slot.entry, now)
-                    }
-                    // Only scheduled rounds and re-checks are run by the alarm.
-                    RoundKind::Recheck | RoundKind::Manual | RoundKind::Missed => {}
-                }
-                slot.recheck_at = None;
-                self.state.storage().put(&slot_key(&m.id), &slot).await?;
+            inner.state.storage().put(&record_key, &record).await?;
+        }
+        for (m, _) in &work {
+            if slots.get(&m.id).is_some_and(|s| s.recheck_at.is_some()) {
+                inner.set_recheck(&m.id, None).await?;
             }
         }
-        // Scheduled rounds share one batch per region (the platform's connection budget);
-        // re-checks are rare and decide alerts, so each runs as its own round beside them and
-        // is recorded as soon as its regions answer, never waiting on unrelated slow probes.
-        let (rechecks, scheduled): (Vec<_>, Vec<_>) = work
-            .into_iter()
-            .partition(|(_, kind, _)| *kind == RoundKind::Recheck);
-        let mut rounds = Vec::new();
-        if !scheduled.is_empty() {
-            rounds.push(self.run_rounds(scheduled));
+        inner.arm(plan.next_alarm, now).await?;
+        if work.is_empty() {
+            return Response::ok("ok");
         }
-        for r in rechecks {
-            rounds.push(self.run_rounds(vec![r]));
-        }
-        for result in join_all(rounds).await {
-            if let Err(e) = result {
-                // One failed write must not stop the schedule: log, re-arm, retry next time.
-                worker::console_error!("round failed: {e}");
-            }
-        }
-        self.rearm(env::now()).await?;
+
+        // The tick's work runs in the background; this alarm waits for it only until the next
+        // alarm is due (so the next tick starts on time whatever hangs here).
+        let (done_tx, done_rx) = futures::channel::oneshot::channel::<()>();
+        let background = inner.clone();
+        inner.state.wait_until(async move {
+            background.run_tick(work, Some(record_key)).await;
+            let _ = done_tx.send(());
+        });
+        let wait = plan
+            .next_alarm
+            .map_or(ALARM_WAIT_MAX_MS, |at| at - now - 250)
+            .clamp(0, ALARM_WAIT_MAX_MS);
+        let timer = worker::Delay::from(std::time::Duration::from_millis(wait as u64));
+        let _ = futures::future::select(done_rx, timer).await;
         Response::ok("ok")
     }
 }
 
-/// Storage key prefixes: slots are listed by theirs, as are in-flight markers.
-const SLOT_PREFIX: &str = "slot:";
-const IN_FLIGHT_PREFIX: &str = "inflight:";
-
-fn slot_key(monitor_id: &str) -> String {
-    format!("{SLOT_PREFIX}{monitor_id}")
+fn view(s: &Slot) -> SlotView<'_> {
+    SlotView {
+        monitor_id: &s.monitor.id,
+        interval_ms: s.monitor.interval_ms,
+        paused: s.monitor.paused,
+        since: s.since,
+        recheck_at: s.recheck_at,
+    }
 }
 
-fn in_flight_key(monitor_id: &str, scheduled_for: UnixMillis) -> String {
-    format!("{IN_FLIGHT_PREFIX}{monitor_id}:{scheduled_for}")
+/// What a lane's task tells the tick loop.
+enum LaneEvent {
+    Report(usize, usize, RegionReport),
+    Ended(usize, String),
 }
 
-impl Coordinator {
-    /// Records the rounds of in-flight markers that will never complete as `missed` (one D1
-    /// batch), then deletes those markers.
+impl Inner {
+    async fn learn_shard(&self, shard: u32) -> Result<()> {
+        let known: Option<u32> = self.state.storage().get(SHARD_KEY).await?;
+        if known != Some(shard) {
+            self.state.storage().put(SHARD_KEY, shard).await?;
+        }
+        Ok(())
+    }
+
+    async fn shard(&self) -> u32 {
+        self.state
+            .storage()
+            .get::<u32>(SHARD_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+
+    async fn slots(&self) -> Result<BTreeMap<String, Slot>> {
+        if let Some(s) = self.slots.borrow().as_ref() {
+            return Ok(s.clone());
+        }
+        let map = self
+            .state
+            .storage()
+            .list_with_options(worker::ListOptions::new().prefix(SLOT_PREFIX))
+            .await?;
+        let mut out = BTreeMap::new();
+        for value in map.values() {
+            let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+            if let Ok(slot) = serde_wasm_bindgen::from_value::<Slot>(value) {
+                out.insert(slot.monitor.id.clone(), slot);
+            }
+        }
+        *self.slots.borrow_mut() = Some(out.clone());
+        Ok(out)
+    }
+
+    async fn put_slot(&self, slot: Slot) -> Result<()> {
+        self.state
+            .storage()
+            .put(&slot_key(&slot.monitor.id), &slot)
+            .await?;
+        if let Some(map) = self.slots.borrow_mut().as_mut() {
+            map.insert(slot.monitor.id.clone(), slot);
+        }
+        Ok(())
+    }
+
+    async fn remove_slot(&self, monitor_id: &str) -> Result<()> {
+        self.state.storage().delete(&slot_key(monitor_id)).await?;
+        if let Some(map) = self.slots.borrow_mut().as_mut() {
+            map.remove(monitor_id);
+        }
+        self.memory.borrow_mut().remove(monitor_id);
+        Ok(())
+    }
+
+    async fn set_recheck(&self, monitor_id: &str, at: Option<UnixMillis>) -> Result<()> {
+        let slots = self.slots().await?;
+        if let Some(mut slot) = slots.get(monitor_id).cloned() {
+            slot.recheck_at = at;
+            self.put_slot(slot).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates or updates a monitor's slot. `version`: the stored version `m` was written as
+    /// (`None` from the cron's re-sync, which keeps the slot's).
+    async fn upsert_slot(&self, m: &Monitor, version: Option<i64>, now: UnixMillis) -> Result<()> {
+        let slots = self.slots().await?;
+        let existing = slots.get(&m.id);
+        if let (Some(s), Some(v)) = (existing, version) {
+            if !schedule::config_supersedes(s.version, v) {
+                return Ok(());
+            }
+        }
+        let version = version.unwrap_or(existing.map_or(0, |s| s.version));
+        let since = match existing {
+            Some(s) if s.monitor.interval_ms == m.interval_ms && !s.monitor.paused => s.since,
+            _ => now,
+        };
+        let slot = Slot {
+            monitor: m.clone(),
+            version,
+            since,
+            recheck_at: existing.and_then(|s| s.recheck_at),
+        };
+        self.put_slot(slot).await
+    }
+
+    /// Makes the schedule match D1 for this shard (monitors added or removed while this
+    /// object was away, or re-homed by a change of the shard count) and arms the alarm.
+    async fn resync(&self, shard: u32, shards: u32, now: UnixMillis) -> Result<()> {
+        let db = store::db(&self.env)?;
+        let monitors: Vec<Monitor> = store::monitors::list_all(&db)
+            .await?
+            .into_iter()
+            .filter(|m| tick::shard_of(&m.id, shards) == shard)
+            .collect();
+        let slots = self.slots().await?;
+        for m in &monitors {
+            let changed = slots.get(&m.id).is_none_or(|s| {
+                serde_json::to_string(&s.monitor).ok() != serde_json::to_string(m).ok()
+            });
+            if changed {
+                self.upsert_slot(m, None, now).await?;
+            }
+        }
+        for id in slots.keys() {
+            if !monitors.iter().any(|m| &m.id == id) {
+                self.remove_slot(id).await?;
+            }
+        }
+        self.rearm(now).await
+    }
+
+    /// Arms the alarm for the next thing due (from the slots and the cursor).
+    async fn rearm(&self, now: UnixMillis) -> Result<()> {
+        let slots = self.slots().await?;
+        let cursor: Option<UnixMillis> = self.state.storage().get(CURSOR_KEY).await?;
+        let views: Vec<SlotView> = slots.values().map(view).collect();
+        let tick = cursor.unwrap_or(tick::tick_of(now));
+        self.arm(tick::next_alarm(&views, tick, now, &[]), now)
+            .await
+    }
+
+    async fn arm(&self, at: Option<UnixMillis>, now: UnixMillis) -> Result<()> {
+        match at {
+            // An i64 given to set_alarm is an offset from now in worker 0.8, not a time.
+            Some(at) => {
+                self.state
+                    .storage()
+                    .set_alarm(std::time::Duration::from_millis((at - now).max(0) as u64))
+                    .await
+            }
+            None => self.state.storage().delete_alarm().await,
+        }
+    }
+
+    async fn record_missed(&self, missed: &[(String, UnixMillis)], now: UnixMillis) -> Result<()> {
+        let db = store::db(&self.env)?;
+        let mut rows = Vec::new();
+        for (monitor_id, at) in missed {
+            let id = env::new_id("rnd");
+            rows.push(store::rounds::round_statement(
+                &db,
+                &store::rounds::RoundRow {
+                    id: &id,
+                    monitor_id,
+                    kind: RoundKind::Missed,
+                    scheduled_for: *at,
+                    started_at: now,
+                    finished_at: now,
+                    diagnosis: None,
+                },
+            )?);
+        }
+        db.batch(rows).await?;
+        Ok(())
+    }
+
+    /// Records the rounds of in-flight records that will never complete as `missed` (one D1
+    /// batch), then deletes those records.
     async fn record_interrupted(&self, now: UnixMillis) -> Result<()> {
         let map = self
             .state
             .storage()
             .list_with_options(worker::ListOptions::new().prefix(IN_FLIGHT_PREFIX))
             .await?;
-        let mut markers = Vec::new();
-        for value in map.values() {
-            let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-            if let Ok(m) = serde_wasm_bindgen::from_value::<InFlight>(value) {
-                markers.push(m);
+        let mut records: Vec<(String, TickRecord)> = Vec::new();
+        for entry in map.entries() {
+            let entry = entry.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
+            let pair = js_sys::Array::from(&entry);
+            let Some(key) = pair.get(0).as_string() else {
+                continue;
+            };
+            if let Ok(r) = serde_wasm_bindgen::from_value::<TickRecord>(pair.get(1)) {
+                records.push((key, r));
             }
         }
+        let markers: Vec<InFlight> = records
+            .iter()
+            .flat_map(|(_, r)| {
+                r.runs.iter().map(|(id, at)| InFlight {
+                    monitor_id: id.clone(),
+                    scheduled_for: *at,
+                    started_at: r.started_at,
+                    owner: r.owner.clone(),
+                })
+            })
+            .collect();
         let lost = schedule::interrupted(&markers, &self.instance, now);
         if lost.is_empty() {
             return Ok(());
@@ -301,187 +511,202 @@ impl Coordinator {
             )?);
         }
         db.batch(rows).await?;
-        for m in &lost {
-            worker::console_log!(
-                "round of {} for {} was interrupted; recorded as missed",
-                m.monitor_id,
-                m.scheduled_for
-            );
-            self.state
-                .storage()
-                .delete(&in_flight_key(&m.monitor_id, m.scheduled_for))
-                .await?;
+        let lost_owners: BTreeSet<(&str, UnixMillis)> = lost
+            .iter()
+            .map(|m| (m.owner.as_str(), m.started_at))
+            .collect();
+        for (key, r) in &records {
+            if lost_owners.contains(&(r.owner.as_str(), r.started_at)) {
+                worker::console_log!(
+                    "{} round(s) of an interrupted tick ({key}) recorded as missed unless recorded",
+                    r.runs.len()
+                );
+                self.state.storage().delete(key).await?;
+            }
         }
         Ok(())
     }
 
-    async fn slots(&self) -> Result<Vec<Slot>> {
-        let map = self
-            .state
-            .storage()
-            .list_with_options(worker::ListOptions::new().prefix(SLOT_PREFIX))
-            .await?;
-        let mut out = Vec::new();
-        for value in map.values() {
-            let value = value.map_err(|e| worker::Error::RustError(format!("{e:?}")))?;
-            if let Ok(slot) = serde_wasm_bindgen::from_value::<Slot>(value) {
-                out.push(slot);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Creates or updates a monitor's slot. `version`: the stored version `m` was written as
-    /// (`None` from the cron's re-sync, which reads the current row and keeps the slot's).
-    async fn upsert_slot(&self, m: &Monitor, version: Option<i64>, now: UnixMillis) -> Result<()> {
-        let key = slot_key(&m.id);
-        let existing: Option<Slot> = self.state.storage().get(&key).await?;
-        if let (Some(s), Some(v)) = (&existing, version) {
-            if !schedule::config_supersedes(s.version, v) {
-                return Ok(());
-            }
-        }
-        let keep = existing.as_ref().map_or(0, |s| s.version);
-        let version = version.unwrap_or(keep);
-        let slot = match existing {
-            Some(mut s) if s.entry.interval_ms == m.interval_ms => {
-                s.entry.paused = m.paused;
-                s
-            }
-            Some(mut s) => {
-                s.entry.interval_ms = m.interval_ms;
-                s.entry.paused = m.paused;
-                s.entry.next_due = schedule::initial_due(&m.id, m.interval_ms, now);
-                s
-            }
-            None => Slot {
-                entry: Entry {
-                    monitor_id: m.id.clone(),
-                    interval_ms: m.interval_ms,
-                    next_due: schedule::initial_due(&m.id, m.interval_ms, now),
-                    paused: m.paused,
-                },
-                recheck_at: None,
-                version,
-            },
-        };
-        let slot = Slot { version, ..slot };
-        self.state.storage().put(&key, &slot).await
-    }
-
-    /// Makes the schedule match D1 (monitors added or removed while this object was away)
-    /// and arms the alarm.
-    async fn resync(&self, now: UnixMillis) -> Result<()> {
+    /// Loads what `conclude` needs for monitors this instance has no memory of (one batched
+    /// read), and refreshes latency baselines older than [`BASELINE_REFRESH_MS`] (one query).
+    async fn ensure_memory(&self, ids: &[&str], now: UnixMillis) -> Result<()> {
         let db = store::db(&self.env)?;
-        let monitors = store::monitors::list_all(&db).await?;
-        let slots = self.slots().await?;
-        for m in &monitors {
-            let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
-            if known
-                .is_none_or(|s| s.entry.paused != m.paused || s.entry.interval_ms != m.interval_ms)
-            {
-                self.upsert_slot(m, None, now).await?;
-            }
-        }
-        for s in &slots {
-            if !monitors.iter().any(|m| m.id == s.entry.monitor_id) {
-                self.state
-                    .storage()
-                    .delete(&slot_key(&s.entry.monitor_id))
-                    .await?;
-            }
-        }
-        self.rearm(now).await
-    }
-
-    /// Sets the alarm to the earliest due time or re-check (or clears it when nothing is due).
-    async fn rearm(&self, now: UnixMillis) -> Result<()> {
-        let slots = self.slots().await?;
-        let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
-        let next_scheduled = schedule::next_alarm(&entries, now);
-        let next_recheck = slots
-            .iter()
-            .filter_map(|s| s.recheck_at)
-            .min()
-            .map(|t| t.max(now));
-        let next = match (next_scheduled, next_recheck) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let unknown: Vec<&str> = {
+            let memory = self.memory.borrow();
+            ids.iter()
+                .copied()
+                .filter(|id| !memory.contains_key(*id))
+                .collect()
         };
-        match next {
-            // An i64 given to set_alarm is an offset from now in worker 0.8, not a time.
-            Some(at) => {
-                self.state
-                    .storage()
-                    .set_alarm(std::time::Duration::from_millis((at - now).max(0) as u64))
-                    .await
+        if !unknown.is_empty() {
+            let (states, mut hours) =
+                store::hours::load(&db, &unknown, record::hour_of(now)).await?;
+            let mut memory = self.memory.borrow_mut();
+            for id in unknown {
+                memory.entry(id.to_string()).or_insert_with(|| Memory {
+                    alert: states.get(id).cloned().unwrap_or_default(),
+                    hour: hours.remove(id),
+                    ..Memory::default()
+                });
             }
-            None => self.state.storage().delete_alarm().await,
         }
+        let stale: Vec<&str> = {
+            let at = self.baselines_at.borrow();
+            ids.iter()
+                .copied()
+                .filter(|id| at.get(*id).is_none_or(|t| now - t >= BASELINE_REFRESH_MS))
+                .collect()
+        };
+        if !stale.is_empty() {
+            let fresh = store::hours::baselines(&db, &stale, now - DAY).await?;
+            let mut memory = self.memory.borrow_mut();
+            let mut at = self.baselines_at.borrow_mut();
+            for (id, b) in fresh {
+                if let Some(m) = memory.get_mut(&id) {
+                    m.baselines = b;
+                }
+                at.insert(id, now);
+            }
+        }
+        Ok(())
     }
 
-    /// Runs one round for each monitor (probing all of them at once, batched per region)
-    /// and records each.
-    async fn run_rounds(
-        &self,
-        work: Vec<(Monitor, RoundKind, UnixMillis)>,
-    ) -> Result<Vec<RoundOutcome>> {
+    /// Runs the rounds of one tick (or one manual check) to completion: lanes out, reports in
+    /// as they stream, each monitor recorded as soon as it is complete. `record_key`: the
+    /// tick's in-flight record, deleted (or narrowed to the rounds that failed to record) at
+    /// the end. Returns each round's outcome, in the order given.
+    async fn run_tick(
+        self: Rc<Self>,
+        work: Vec<(Monitor, Run)>,
+        record_key: Option<String>,
+    ) -> Vec<Result<RoundOutcome>> {
         let started_at = env::now();
-        let monitors: Vec<Monitor> = work.iter().map(|(m, _, _)| m.clone()).collect();
-        let batches = round::region_batches(&monitors);
-        let calls = batches.iter().map(|(region, idx)| {
-            let batch: Vec<&Monitor> = idx.iter().map(|&i| &monitors[i]).collect();
-            let deadline = round::BatchPlan::for_monitors(&batch).deadline(started_at);
-            let monitors = batch.into_iter().cloned().collect();
-            async move {
-                (
-                    region.clone(),
-                    self.ask_region(region, monitors, deadline).await,
-                )
+        let ids: Vec<&str> = work.iter().map(|(m, _)| m.id.as_str()).collect();
+        if let Err(e) = self.ensure_memory(&ids, started_at).await {
+            worker::console_error!("loading round state failed: {e}");
+            // Without the alert state a round could alert twice: record nothing; the tick's
+            // record makes every round of it `missed`.
+            if let Some(key) = record_key {
+                let _ = self.narrow_record(&key, &work, &[]).await;
             }
-        });
-        let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
+            return work
+                .iter()
+                .map(|_| Err(worker::Error::RustError(e.to_string())))
+                .collect();
+        }
+        let slow: Vec<bool> = {
+            let memory = self.memory.borrow();
+            work.iter()
+                .map(|(m, _)| memory.get(&m.id).is_some_and(|x| x.slow))
+                .collect()
+        };
+        let monitors: Vec<&Monitor> = work.iter().map(|(m, _)| m).collect();
+        let mut tick = Tick::new(&monitors, &slow, started_at);
+        let shard = self.shard().await;
 
-        // Each monitor is recorded on its own: a failure to record one (a D1 or KV error) is
-        // logged and the others are still recorded. The failed one keeps its in-flight marker,
-        // so it ends as a `missed` round (`record_interrupted`), never silently.
-        let mut outcomes = Vec::new();
-        let mut any_alert = false;
-        let mut first_error = None;
-        for (i, (m, kind, scheduled_for)) in work.iter().enumerate() {
-            let reports = round::reports_for(i, m, &batches, &answers);
-            match self
-                .record(m, *kind, *scheduled_for, started_at, reports)
-                .await
-            {
-                Ok((outcome, alerted)) => {
-                    // Recorded (or its monitor is gone): no longer in flight. Manual rounds
-                    // have no marker.
-                    if let Err(e) = self
-                        .state
-                        .storage()
-                        .delete(&in_flight_key(&m.id, *scheduled_for))
-                        .await
-                    {
-                        worker::console_error!("clearing the in-flight marker of {}: {e}", m.id);
+        let (tx, mut rx) = mpsc::unbounded::<LaneEvent>();
+        for (i, lane) in tick.lanes.iter().enumerate() {
+            let members: Vec<Monitor> = lane.members.iter().map(|&k| work[k].0.clone()).collect();
+            let wait_ms = lane.deadline_ms.iter().copied().max().unwrap_or(0);
+            let (env, region, tx) = (self.env.clone(), lane.region.clone(), tx.clone());
+            worker::wasm_bindgen_futures::spawn_local(run_lane(
+                env, region, shard, i, members, wait_ms, tx,
+            ));
+        }
+        drop(tx);
+
+        let mut outcomes: Vec<Option<Result<Recorded>>> = work.iter().map(|_| None).collect();
+        let mut recording: FuturesUnordered<LocalBoxFuture<'_, (usize, Result<Recorded>)>> =
+            FuturesUnordered::new();
+        let mut lanes_open = true;
+        loop {
+            if tick.finished() && recording.is_empty() {
+                break;
+            }
+            enum Next {
+                Lane(Option<LaneEvent>),
+                Recorded(usize, Result<Recorded>),
+                Deadline,
+            }
+            let mut waits: Vec<LocalBoxFuture<'_, Next>> = Vec::new();
+            if lanes_open {
+                waits.push(rx.next().map(Next::Lane).boxed_local());
+            }
+            if !recording.is_empty() {
+                waits.push(
+                    recording
+                        .next()
+                        .map(|r| match r {
+                            Some((i, o)) => Next::Recorded(i, o),
+                            None => Next::Deadline,
+                        })
+                        .boxed_local(),
+                );
+            }
+            if let Some(d) = tick.next_deadline() {
+                let ms = (d - env::now()).max(0) as u64;
+                waits.push(
+                    worker::Delay::from(std::time::Duration::from_millis(ms))
+                        .map(|_| Next::Deadline)
+                        .boxed_local(),
+                );
+            }
+            if waits.is_empty() {
+                break;
+            }
+            let (next, _, rest) = select_all(waits).await;
+            drop(rest);
+            let complete: Vec<usize> = match next {
+                Next::Lane(Some(LaneEvent::Report(lane, position, report))) => {
+                    tick.on_report(lane, position, report).into_iter().collect()
+                }
+                Next::Lane(Some(LaneEvent::Ended(lane, reason))) => {
+                    tick.on_lane_failed(lane, &reason)
+                }
+                Next::Lane(None) => {
+                    lanes_open = false;
+                    Vec::new()
+                }
+                Next::Recorded(i, outcome) => {
+                    outcomes[i] = Some(outcome);
+                    Vec::new()
+                }
+                Next::Deadline => tick.expire(env::now()),
+            };
+            for i in complete {
+                let reports = tick.take(i);
+                let this = self.clone();
+                let (m, run) = (work[i].0.clone(), work[i].1.clone());
+                recording.push(
+                    async move {
+                        let r = this.record(&m, &run, started_at, reports).await;
+                        (i, r)
                     }
-                    any_alert |= alerted;
-                    outcomes.push(outcome);
-                }
-                Err(e) => {
-                    worker::console_error!(
-                        "recording the {} round of {} failed: {e}; it will be recorded as missed",
-                        kind.as_str(),
-                        m.id
-                    );
-                    first_error.get_or_insert(e);
-                }
+                    .boxed_local(),
+                );
             }
         }
-        // Nothing recorded at all (a manual check of one monitor, or a backing service down):
-        // the caller sees the error.
-        if let (true, Some(e)) = (outcomes.is_empty(), first_error) {
-            return Err(e);
+        let recorded: Vec<&str> = outcomes
+            .iter()
+            .zip(&work)
+            .filter(|(o, _)| matches!(o, Some(Ok(_))))
+            .map(|(_, (m, _))| m.id.as_str())
+            .collect();
+        for o in outcomes.iter().flatten() {
+            if let Err(e) = o {
+                worker::console_error!(
+                    "recording a round failed: {e}; it will be recorded as missed"
+                );
+            }
+        }
+        let any_alert = outcomes
+            .iter()
+            .flatten()
+            .any(|o| o.as_ref().is_ok_and(|o| o.alerted));
+        if let Some(key) = record_key {
+            if let Err(e) = self.narrow_record(&key, &work, &recorded).await {
+                worker::console_error!("updating the in-flight record {key}: {e}");
+            }
         }
         if any_alert {
             if let Err(e) = dispatcher::kick(&self.env).await {
@@ -489,170 +714,252 @@ impl Coordinator {
                 worker::console_error!("kicking the dispatcher failed: {e}");
             }
         }
-        Ok(outcomes)
+        outcomes
+            .into_iter()
+            .map(|o| {
+                o.unwrap_or_else(|| Err(worker::Error::RustError("round not recorded".into())))
+            })
+            .map(|o| o.map(|r| r.outcome))
+            .collect()
     }
 
-    async fn ask_region(
+    /// Deletes a tick's in-flight record when every round of it was recorded; otherwise keeps
+    /// only the unrecorded rounds under an owner that marks them given up, so the next alarm
+    /// records them as `missed`.
+    async fn narrow_record(
         &self,
-        region: &str,
-        monitors: Vec<Monitor>,
-        deadline: UnixMillis,
-    ) -> RegionAnswer {
-        let wait_ms = (deadline - env::now()).max(0) as u64;
-        let call = async {
-            let stub = region::stub(&self.env, region)?;
-            let request = RegionRequest::Probe {
-                region: region.to_string(),
-                monitors,
-            };
-            let mut resp = objects::send(&stub, "region object", &request).await?;
-            if resp.status_code() != 200 {
-                return Err(worker::Error::RustError(format!(
-                    "region object answered {}",
-                    resp.status_code()
-                )));
-            }
-            resp.json::<Vec<RegionReport>>().await
-        };
-        let timer = worker::Delay::from(std::time::Duration::from_millis(wait_ms));
-        match select(Box::pin(call), timer).await {
-            Either::Left((Ok(reports), _)) => RegionAnswer::Reports(reports),
-            Either::Left((Err(e), _)) => RegionAnswer::Failed(e.to_string()),
-            Either::Right(_) => {
-                RegionAnswer::Failed(format!("timeout: no answer within {wait_ms} ms"))
-            }
+        key: &str,
+        work: &[(Monitor, Run)],
+        recorded: &[&str],
+    ) -> Result<()> {
+        let left: Vec<(String, UnixMillis)> = work
+            .iter()
+            .filter(|(m, _)| !recorded.contains(&m.id.as_str()))
+            .map(|(m, r)| (m.id.clone(), r.scheduled_for))
+            .collect();
+        if left.is_empty() {
+            return self.state.storage().delete(key).await.map(|_| ());
         }
+        let record = TickRecord {
+            owner: format!("{}:failed", self.instance),
+            started_at: env::now(),
+            runs: left,
+        };
+        self.state.storage().put(key, &record).await
     }
 
-    /// Diagnoses one monitor's round, steps its alert state and writes it all (one D1 batch,
-    /// one KV put). Returns the outcome and whether any alert was queued.
+    /// Concludes one monitor's round (`core::record::conclude`) and carries out its writes:
+    /// one D1 batch (hour row first, then the notable round, alert state, incidents, outbox),
+    /// the KV document when it changed, and a re-check when asked for.
     async fn record(
         &self,
         m: &Monitor,
-        kind: RoundKind,
-        scheduled_for: UnixMillis,
+        run: &Run,
         started_at: UnixMillis,
         reports: Vec<RegionReport>,
-    ) -> Result<(RoundOutcome, bool)> {
+    ) -> Result<Recorded> {
         let db = store::db(&self.env)?;
         let now = env::now();
         let config = env::Config::from_env(&self.env);
-        let rollups = store::rounds::recent_hourly_rollups(&db, &m.id, now - DAY).await?;
-        let baselines: Vec<LatencyBaseline> = rollup::baselines(&rollups)
-            .into_iter()
-            .map(|(region, path, p50_ms, samples)| LatencyBaseline {
-                region,
-                path,
-                p50_ms,
-                samples,
-            })
-            .collect();
-        let diagnosis = diagnose(&RoundInput {
-            reports: &reports,
-            expect: &m.expect,
-            baselines: &baselines,
-            now,
-        });
-
-        let round_id = env::new_id("rnd");
-        let state = store::rounds::load_alert_state(&db, &m.id).await?;
         let links = config.links();
-        let input = alerting::RoundInput {
-            diagnosis: &diagnosis,
-            reports: &reports,
-            kind,
-            round_id: &round_id,
-            now,
-            links: &links,
-        };
-        // Paused means no alerts: the round is recorded and returned, the alert state is left
-        // as it was (it resumes from there when the monitor is unpaused).
-        let (next_state, effects): (AlertState, Vec<Effect>) = if m.paused {
-            (state, Vec::new())
-        } else {
-            alerting::step(state, &input, m, || env::new_id("inc"))
-        };
-
-        let mut batch = vec![store::rounds::round_statement(
-            &db,
-            &store::rounds::RoundRow {
-                id: &round_id,
-                monitor_id: &m.id,
-                kind,
-                scheduled_for,
-                started_at,
-                finished_at: now,
-                diagnosis: Some(&diagnosis),
-            },
-        )?];
-        batch.extend(store::rounds::observation_statements(
-            &db,
-            &round_id,
-            &m.id,
+        let round_id = env::new_id("rnd");
+        let facts = RoundFacts {
+            monitor: m,
+            kind: run.kind,
+            scheduled_for: run.scheduled_for,
             started_at,
-            &round::observation_rows(m, &reports),
-        )?);
-        batch.push(store::rounds::alert_state_statement(
-            &db,
-            &m.id,
-            &next_state,
+            reports: &reports,
+            round_id: &round_id,
+            links: &links,
             now,
-        )?);
-        batch.extend(store::rounds::effect_statements(
-            &db,
-            &m.id,
-            &m.channels,
-            &effects,
-            now,
-        )?);
-        let results = db.batch(batch).await?;
+        };
+        // Concluded and remembered in one step (no await in between), so two rounds of one
+        // monitor finishing together each see the other's effect on the memory.
+        let c = {
+            let mut memory = self.memory.borrow_mut();
+            let current = memory.get(&m.id).cloned().unwrap_or_default();
+            let (next, c) = record::conclude(&facts, &current, || env::new_id("inc"));
+            memory.insert(m.id.clone(), next);
+            c
+        };
+        let written = self
+            .write(m, run, started_at, &round_id, &reports, &c, now, &db)
+            .await;
+        let written = match written {
+            Ok(w) => w,
+            Err(e) => {
+                // What is stored is unknown now: forget the memory, reload it next time.
+                self.memory.borrow_mut().remove(&m.id);
+                return Err(e);
+            }
+        };
         let outcome = RoundOutcome {
-            round_id: round_id.clone(),
+            round_id,
             monitor_id: m.id.clone(),
-            kind,
+            kind: run.kind,
             started_at,
             finished_at: now,
-            reports: Vec::new(),
-            diagnosis: diagnosis.clone(),
+            reports,
+            diagnosis: c.diagnosis.clone(),
         };
-        // The round row is the batch's first statement, written only if the monitor exists.
-        if !store::rounds::round_written(&results, 0)? {
+        if !written {
             worker::console_log!(
                 "monitor {} was deleted during its round; nothing recorded",
                 m.id
             );
-            return Ok((RoundOutcome { reports, ..outcome }, false));
+            self.memory.borrow_mut().remove(&m.id);
+            return Ok(Recorded {
+                outcome,
+                alerted: false,
+            });
         }
-
-        store::kv::put_status(
-            &self.env,
-            &round::current_status(m, &diagnosis, &reports, &round_id, now),
-        )
-        .await?;
-        // A delete that ran between the batch and the put has already removed the status
-        // document; the API deletes the D1 row before the document, so checking D1 after the
-        // put catches every interleaving.
-        if store::monitors::get(&db, &m.id).await?.is_none() {
-            store::kv::delete_status(&self.env, &m.id).await?;
-            return Ok((RoundOutcome { reports, ..outcome }, false));
+        if let Some(status) = &c.publish {
+            if let Err(e) = store::kv::put_status(&self.env, status).await {
+                // Publish again next round.
+                if let Some(mem) = self.memory.borrow_mut().get_mut(&m.id) {
+                    mem.published = None;
+                }
+                return Err(e);
+            }
+            // A delete that ran between the batch and the put has already removed the status
+            // document; the API deletes the D1 row before the document, so checking D1 after
+            // the put catches every interleaving.
+            if store::monitors::get(&db, &m.id).await?.is_none() {
+                store::kv::delete_status(&self.env, &m.id).await?;
+                return Ok(Recorded {
+                    outcome,
+                    alerted: false,
+                });
+            }
         }
-
-        for e in &effects {
+        for e in &c.effects {
             if let Effect::ScheduleRecheck { at } = e {
-                if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
-                    slot.recheck_at = Some(*at);
-                    self.state.storage().put(&slot_key(&m.id), &slot).await?;
+                self.set_recheck(&m.id, Some(*at)).await?;
+                self.rearm_for(*at, now).await?;
+            }
+        }
+        let alerted =
+            c.effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
+        Ok(Recorded { outcome, alerted })
+    }
+
+    /// Brings the alarm forward to `at` if it is set later (or not set).
+    async fn rearm_for(&self, at: UnixMillis, now: UnixMillis) -> Result<()> {
+        let current = self.state.storage().get_alarm().await?;
+        if current.is_none_or(|t| t as i64 > at) {
+            self.arm(Some(at), now).await?;
+        }
+        Ok(())
+    }
+
+    /// The D1 batch of one concluded round; `Ok(false)` when its monitor no longer exists.
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        &self,
+        m: &Monitor,
+        run: &Run,
+        started_at: UnixMillis,
+        round_id: &str,
+        reports: &[RegionReport],
+        c: &record::Conclusion,
+        now: UnixMillis,
+        db: &worker::D1Database,
+    ) -> Result<bool> {
+        let mut batch = vec![store::hours::upsert_statement(db, &m.id, &c.hour)?];
+        if c.store_round {
+            batch.push(store::rounds::round_statement(
+                db,
+                &store::rounds::RoundRow {
+                    id: round_id,
+                    monitor_id: &m.id,
+                    kind: run.kind,
+                    scheduled_for: run.scheduled_for,
+                    started_at,
+                    finished_at: now,
+                    diagnosis: Some(&c.diagnosis),
+                },
+            )?);
+            batch.extend(store::rounds::observation_statements(
+                db,
+                round_id,
+                &m.id,
+                started_at,
+                &round::observation_rows(m, reports),
+            )?);
+        }
+        if let Some(state) = &c.alert_state {
+            batch.push(store::rounds::alert_state_statement(db, &m.id, state, now)?);
+        }
+        batch.extend(store::rounds::effect_statements(
+            db,
+            &m.id,
+            &m.channels,
+            &c.effects,
+            now,
+        )?);
+        let results = db.batch(batch).await?;
+        // The hour row is the batch's first statement, written only if the monitor exists
+        // (or skipped as stale, when a later round of the same monitor already wrote: then
+        // the monitor exists and the rest of the batch stands).
+        if store::rounds::round_written(&results, 0)? {
+            return Ok(true);
+        }
+        Ok(store::monitors::get(db, &m.id).await?.is_some())
+    }
+}
+
+/// A recorded round and whether it queued an alert.
+struct Recorded {
+    outcome: RoundOutcome,
+    alerted: bool,
+}
+
+/// One lane: the request to its region object and the reports it streams back, as events.
+/// Bounded by the lane's worst case: a region object that never finishes its answer ends the
+/// lane with "timeout".
+async fn run_lane(
+    env: Env,
+    region: String,
+    shard: u32,
+    lane: usize,
+    monitors: Vec<Monitor>,
+    wait_ms: i64,
+    tx: mpsc::UnboundedSender<LaneEvent>,
+) {
+    let events = tx.clone();
+    let read = async move {
+        let stub = region::stub(&env, &region, shard)?;
+        let request = RegionRequest::Probe {
+            region: region.clone(),
+            monitors,
+        };
+        let mut resp = objects::send(&stub, "region object", &request).await?;
+        let mut body = resp.stream()?;
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(chunk) = body.next().await {
+            buf.extend(chunk?);
+            while let Some(end) = buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=end).collect();
+                match serde_json::from_slice::<ProbeLine>(&line) {
+                    Ok(p) => {
+                        let _ =
+                            events.unbounded_send(LaneEvent::Report(lane, p.position, p.report));
+                    }
+                    Err(e) => {
+                        worker::console_error!("region {region}: unreadable report line: {e}")
+                    }
                 }
             }
         }
-        if effects
-            .iter()
-            .any(|e| matches!(e, Effect::ScheduleRecheck { .. }))
-        {
-            self.rearm(now).await?;
+        Ok::<(), worker::Error>(())
+    };
+    let timer = worker::Delay::from(std::time::Duration::from_millis(wait_ms.max(0) as u64));
+    let reason = match futures::future::select(Box::pin(read), timer).await {
+        futures::future::Either::Left((Ok(()), _)) => {
+            "the region object's answer ended without this monitor".to_string()
         }
-        let alerted =
-            effects.iter().any(|e| matches!(e, Effect::Send(_))) && !m.channels.is_empty();
-        Ok((RoundOutcome { reports, ..outcome }, alerted))
-    }
+        futures::future::Either::Left((Err(e), _)) => e.to_string(),
+        futures::future::Either::Right(_) => format!("timeout: no answer within {wait_ms} ms"),
+    };
+    let _ = tx.unbounded_send(LaneEvent::Ended(lane, reason));
 }

@@ -2,8 +2,10 @@
 //! the safety net and the housekeeper:
 //! 1. re-syncs the coordinator's schedule with D1 and re-arms its alarm if missing;
 //! 2. kicks the dispatcher, so a lost kick never strands an alert in the outbox;
-//! 3. rolls finished hours into hourly rollups and those into daily ones (core::rollup);
-//! 4. prunes raw rows and rollups past retention (core::rollup::retention).
+//! 3. copies finished hours from `hour_stats` into hourly rollups and those into daily ones
+//!    (core::rollup);
+//! 4. prunes raw rows and rollups past retention (core::rollup::retention), in bounded
+//!    batches.
 //!
 //! Each step runs even if an earlier one failed; failures are logged and retried next minute.
 
@@ -11,6 +13,10 @@ use worker::{Env, Result};
 
 use crate::{coordinator, dispatcher, env, store};
 use edgeprobe_core::rollup::{self, retention, Granularity};
+
+/// Rows one retention delete removes per table and cron run (a backlog drains over several
+/// minutes instead of one huge write).
+pub const PRUNE_BATCH: u32 = 1_000;
 use edgeprobe_core::time::{DAY, HOUR};
 
 pub async fn run(env: &Env, _scheduled_at: i64) -> Result<()> {
@@ -36,8 +42,10 @@ async fn roll_and_prune(env: &Env) -> Result<()> {
     let last = store::rollups::last_rolled_hour(&db).await?;
     let hours = retention::hours_to_roll(last, now);
     for &hour in &hours {
-        let samples = store::rollups::samples(&db, hour, hour + HOUR).await?;
-        store::rollups::upsert(&db, &rollup::rollup(&samples, Granularity::Hour)).await?;
+        // Rounds keep their hour's row up to date (store::hours); a finished hour is copied
+        // into `rollups` as is.
+        let hourly = store::hours::hourly_between(&db, hour, hour + HOUR).await?;
+        store::rollups::upsert(&db, &hourly).await?;
         // The day's rollup is rebuilt from all of its hours, so re-running is idempotent.
         let day = Granularity::Day.bucket_start(hour);
         let day_hours = store::rollups::hourly_between(&db, day, day + DAY).await?;
@@ -50,6 +58,11 @@ async fn roll_and_prune(env: &Env) -> Result<()> {
     };
     let cut = retention::cutoffs(&policy, now);
     let last = store::rollups::last_rolled_hour(&db).await?;
+    if let Some(last) = last {
+        // Rolled hours stay an hour longer than needed (a late round's interrupted-marker
+        // check reads them), then go.
+        store::hours::prune(&db, last - HOUR, PRUNE_BATCH).await?;
+    }
     store::rollups::prune(
         &db,
         retention::raw_prune_before(&cut, last),

@@ -68,6 +68,9 @@ pub struct Config {
     pub docs_base_url: String,
     pub retention_raw_days: u32,
     pub site_title: String,
+    /// Coordinator objects the schedule is split over (`COORDINATOR_SHARDS`, default 1; see
+    /// docs/capacity.md "Past one object").
+    pub coordinator_shards: u32,
 }
 
 impl Config {
@@ -88,6 +91,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(7),
             site_title: var(env, "SITE_TITLE").unwrap_or_else(|| "edgeprobe status".into()),
+            coordinator_shards: var(env, "COORDINATOR_SHARDS")
+                .and_then(|v| v.parse().ok())
+                .filter(|&n: &u32| (1..=64).contains(&n))
+                .unwrap_or(1),
         }
     }
 

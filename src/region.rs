@@ -1,26 +1,31 @@
-//! The per-region prober: one Durable Object per region, created with that region's location
-//! hint, that probes the monitors the coordinator hands it and returns one `RegionReport`
-//! per monitor, in the order given. It decides nothing about health; a probe that fails in
-//! any way is still a (classified) observation, and only an unreadable batch is an error.
+//! The per-region prober: one Durable Object per region and coordinator shard, created with
+//! that region's location hint, that probes the monitors of one lane (`core::tick::Lane`) and
+//! streams one `ProbeLine` per monitor as soon as that monitor's probe ends. It decides nothing
+//! about health; a probe that fails in any way is still a (classified) observation, and only
+//! an unreadable request is an error.
 //!
-//! How many probes run at once is not decided here: it runs the waves of
-//! `core::round::BatchPlan` (at most `core::limits::MAX_CONNECTIONS_IN_FLIGHT` connections each, one wave
-//! after another), the same plan the coordinator derives its deadline from. Measured under
-//! wrangler dev before the plan (3 monitors with origins at a time, hang origin, 1 s timeout):
-//! 12 → 4.02 s, 30 → 10.05 s; sequential probing would take 30 s.
+//! Concurrency is the lane's rule (`core::tick::LANE_CONCURRENCY` probes at once, started in
+//! the order given, every monitor counted as two connections), the same rule the coordinator
+//! derives each monitor's deadline from. Because reports stream out as they finish, a hanging
+//! origin holds back only its own line: the coordinator records every other monitor of the
+//! lane as soon as its line arrives.
 
+use futures::StreamExt;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
-use crate::{env, http, objects, probe};
-use edgeprobe_core::messages::RegionRequest;
-use edgeprobe_core::monitor::Monitor;
-use edgeprobe_core::observation::RegionReport;
-use edgeprobe_core::round::BatchPlan;
+use crate::{env, objects, probe};
+use edgeprobe_core::messages::{ProbeLine, RegionRequest};
+use edgeprobe_core::tick::LANE_CONCURRENCY;
 
-/// The stub for a region's object (name `region:{hint}`, created with the hint).
-pub fn stub(env: &Env, region: &str) -> Result<worker::Stub> {
+/// The stub for a region's object of coordinator shard `shard` (name `region:{hint}` for shard
+/// 0, which keeps the single-shard name, else `region:{hint}:{shard}`), created with the hint.
+pub fn stub(env: &Env, region: &str, shard: u32) -> Result<worker::Stub> {
+    let name = match shard {
+        0 => format!("region:{region}"),
+        s => format!("region:{region}:{s}"),
+    };
     env.durable_object("REGION")?
-        .get_by_name_with_location_hint(&format!("region:{region}"), region)
+        .get_by_name_with_location_hint(&name, region)
 }
 
 #[durable_object]
@@ -40,30 +45,22 @@ impl DurableObject for RegionProber {
         };
         let colo = colo(&self.env, &req);
         let docs = env::var(&self.env, "DOCS_BASE_URL").unwrap_or_default();
-        let region = region.as_str();
-        let monitors: Vec<&Monitor> = monitors.iter().collect();
-        let plan = BatchPlan::for_monitors(&monitors);
         let allow_private = env::Config::from_env(&self.env).allow_private_targets;
-        let mut reports: Vec<Option<RegionReport>> = vec![None; monitors.len()];
-        for wave in &plan.waves {
-            let probes = wave.iter().map(|&i| {
-                let (colo, docs) = (colo.clone(), docs.as_str());
-                let m = monitors[i];
+        let lines = futures::stream::iter(monitors.into_iter().enumerate())
+            .map(move |(position, m)| {
+                let (region, docs, colo) = (region.clone(), docs.clone(), colo.clone());
                 async move {
-                    (
-                        i,
-                        probe::probe_or_refuse(m, region, docs, colo, env::now(), allow_private)
-                            .await,
-                    )
+                    let report =
+                        probe::probe_or_refuse(&m, &region, &docs, colo, env::now(), allow_private)
+                            .await;
+                    let mut line = serde_json::to_vec(&ProbeLine { position, report })
+                        .map_err(|e| worker::Error::RustError(format!("serialize: {e}")))?;
+                    line.push(b'\n');
+                    Ok::<Vec<u8>, worker::Error>(line)
                 }
-            });
-            for (i, probed) in futures::future::join_all(probes).await {
-                reports[i] = Some(probed);
-            }
-        }
-        // The plan covers every index (unit-tested), so nothing is left None.
-        let reports: Vec<RegionReport> = reports.into_iter().flatten().collect();
-        http::json(&reports, 200)
+            })
+            .buffer_unordered(LANE_CONCURRENCY);
+        Response::from_stream(lines)
     }
 }
 

@@ -14,7 +14,7 @@ use worker::{D1Database, Result};
 use super::{from_json, n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::Incident;
 use edgeprobe_core::diagnosis::PathKind;
-use edgeprobe_core::rollup::{Granularity, Rollup};
+use edgeprobe_core::rollup::{self, Granularity, Rollup};
 use edgeprobe_core::round::RoundKind;
 use edgeprobe_core::time::UnixMillis;
 use edgeprobe_web::views::{ObservationView, RoundView, StoredDiagnosis};
@@ -247,5 +247,35 @@ AND (?5 IS NULL OR region = ?5) AND (?6 IS NULL OR path = ?6) ORDER BY bucket_st
     .all()
     .await?
     .results::<Row>()?;
-    rows.iter().map(|r| from_json(&r.data)).collect()
+    let mut out: Vec<Rollup> = rows
+        .iter()
+        .map(|r| from_json(&r.data))
+        .collect::<Result<_>>()?;
+    // The hours the cron has not rolled yet (the current one at least) live in `hour_stats`:
+    // added here so every reader sees rounds from the first check.
+    let fresh: Vec<Rollup> = super::hours::for_monitor(db, monitor_id, from, to)
+        .await?
+        .into_iter()
+        .filter(|r| region.is_none_or(|x| x == r.region) && path.is_none_or(|p| p == r.path))
+        .collect();
+    match granularity {
+        Granularity::Hour => out.extend(fresh),
+        Granularity::Day => {
+            for day in rollup::roll_hours_into_days(&fresh) {
+                match out.iter_mut().find(|r| {
+                    r.bucket_start == day.bucket_start
+                        && r.region == day.region
+                        && r.path == day.path
+                }) {
+                    Some(r) => *r = rollup::merge(r, &day).unwrap_or_else(|_| r.clone()),
+                    None => out.push(day),
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.bucket_start, &a.region, a.path).cmp(&(b.bucket_start, &b.region, b.path))
+    });
+    out.truncate(ROLLUP_ROWS_MAX as usize);
+    Ok(out)
 }

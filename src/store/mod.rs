@@ -7,6 +7,7 @@
 pub mod channels;
 pub mod deliveries;
 pub mod history;
+pub mod hours;
 pub mod kv;
 pub mod monitors;
 pub mod rollups;

@@ -1,52 +1,11 @@
-//! Rollup storage: reading raw samples for an hour, upserting rollup rows, the roller's
-//! progress marker, and retention deletes.
+//! Rollup storage: upserting rollup rows, the roller's progress marker, and retention deletes
+//! (bounded per run).
 
-use serde::Deserialize;
 use worker::{D1Database, Result};
 
 use super::{from_json, n, s, stmt, to_json, JsonRow};
 use edgeprobe_core::alerting::retry::DeliveryStatus;
-use edgeprobe_core::diagnosis::PathKind;
-use edgeprobe_core::rollup::{Granularity, Rollup, Sample};
-
-#[derive(Deserialize)]
-struct SampleRow {
-    monitor_id: String,
-    region: String,
-    path: PathKind,
-    at: f64,
-    ok: Option<f64>,
-    latency_ms: Option<f64>,
-}
-
-/// Raw samples (edge and origin paths that were observed) in `[from, to)`.
-pub async fn samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>> {
-    let rows = stmt(
-        db,
-        "SELECT monitor_id, region, path, at, ok, latency_ms FROM observations \
-         WHERE at >= ?1 AND at < ?2 AND path IN (?3, ?4) AND ok IS NOT NULL",
-        &[
-            n(from),
-            n(to),
-            s(PathKind::Edge.as_str()),
-            s(PathKind::Origin.as_str()),
-        ],
-    )?
-    .all()
-    .await?
-    .results::<SampleRow>()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Sample {
-            monitor_id: r.monitor_id,
-            region: r.region,
-            path: r.path,
-            at: r.at as i64,
-            ok: r.ok.unwrap_or(0.0) != 0.0,
-            latency_ms: r.latency_ms.map(|v| v as u32),
-        })
-        .collect())
-}
+use edgeprobe_core::rollup::{Granularity, Rollup};
 
 pub async fn upsert(db: &D1Database, rollups: &[Rollup]) -> Result<()> {
     if rollups.is_empty() {
@@ -130,13 +89,13 @@ pub async fn prune(
     if let Some(before) = raw_before {
         batch.push(stmt(
             db,
-            "DELETE FROM observations WHERE at < ?1",
-            &[n(before)],
+            "DELETE FROM observations WHERE rowid IN (SELECT rowid FROM observations WHERE at < ?1 LIMIT ?2)",
+            &[n(before), n(i64::from(crate::cron::PRUNE_BATCH))],
         )?);
         batch.push(stmt(
             db,
-            "DELETE FROM rounds WHERE started_at < ?1",
-            &[n(before)],
+            "DELETE FROM rounds WHERE rowid IN (SELECT rowid FROM rounds WHERE started_at < ?1 LIMIT ?2)",
+            &[n(before), n(i64::from(crate::cron::PRUNE_BATCH))],
         )?);
         batch.push(stmt(
             db,

@@ -1,6 +1,6 @@
-//! Everything one round writes, as one D1 batch: the round row, its observations, the alert
-//! state, incident changes and the outbox rows for its alerts. Also the reads a round needs
-//! (alert state, recent hourly rollups for the latency baseline).
+//! The statements of a round's D1 batch: the round row, its observations, the alert state,
+//! incident changes and the outbox rows for its alerts (which of them a round needs is
+//! decided by `core::record`; the hour row is `store::hours`).
 //!
 //! Every INSERT of a round's batch is guarded by `WHERE EXISTS (SELECT 1 FROM monitors WHERE
 //! id = …)`: a D1 batch is one transaction, so a monitor deleted while its round ran gets no
@@ -10,11 +10,9 @@
 
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{from_json, n, opt_n, opt_s, s, stmt, to_json, JsonRow};
+use super::{n, opt_n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::{AlertState, Effect};
 use edgeprobe_core::diagnosis::Diagnosis;
-use edgeprobe_core::rollup::Granularity;
-use edgeprobe_core::rollup::Rollup;
 use edgeprobe_core::round::{path_column, ObservationRow, RoundKind};
 
 /// The facts of a round row.
@@ -57,7 +55,8 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
 
 /// A `missed` round for an interrupted one (see `core::schedule::interrupted`), unless the
 /// monitor is gone or the round was recorded after all (the object died between its batch and
-/// clearing the marker).
+/// clearing the marker): a stored round for that slot, or an hour row that has folded in that
+/// slot or a later one (healthy rounds leave only that).
 pub fn interrupted_round_statement(
     db: &D1Database,
     id: &str,
@@ -69,7 +68,9 @@ pub fn interrupted_round_statement(
         "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
          SELECT ?1, ?2, ?6, ?3, ?4, ?5, NULL, NULL, NULL \
          WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2) \
-         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN (?7, ?8))",
+         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN (?7, ?8)) \
+         AND NOT EXISTS (SELECT 1 FROM hour_stats WHERE monitor_id = ?2 AND hour >= ?3 - 3600000 \
+           AND json_extract(data, '$.last_scheduled_for') >= ?3)",
         &[
             s(id),
             s(&m.monitor_id),
@@ -121,20 +122,6 @@ pub fn round_written(results: &[worker::D1Result], index: usize) -> Result<bool>
         None => 0,
     };
     Ok(changes > 0)
-}
-
-pub async fn load_alert_state(db: &D1Database, monitor_id: &str) -> Result<AlertState> {
-    let row: Option<JsonRow> = stmt(
-        db,
-        "SELECT state AS data FROM alert_state WHERE monitor_id = ?1",
-        &[s(monitor_id)],
-    )?
-    .first(None)
-    .await?;
-    match row {
-        Some(r) => from_json(&r.data),
-        None => Ok(AlertState::default()),
-    }
 }
 
 pub fn alert_state_statement(
@@ -195,21 +182,4 @@ pub fn effect_statements(
         }
     }
     Ok(out)
-}
-
-/// Hourly rollups of the last `since` window, for the latency baseline.
-pub async fn recent_hourly_rollups(
-    db: &D1Database,
-    monitor_id: &str,
-    since: i64,
-) -> Result<Vec<Rollup>> {
-    let rows = stmt(
-        db,
-        "SELECT data FROM rollups WHERE monitor_id = ?1 AND granularity = ?3 AND bucket_start >= ?2",
-        &[s(monitor_id), n(since), s(Granularity::Hour.as_str())],
-    )?
-    .all()
-    .await?
-    .results::<JsonRow>()?;
-    rows.iter().map(|r| from_json(&r.data)).collect()
 }

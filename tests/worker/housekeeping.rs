@@ -1,9 +1,14 @@
-//! The cron trigger's housekeeping against the real local D1: raw observations of finished
-//! hours are rolled into hourly and daily rollups that the API serves.
+//! The cron trigger's housekeeping against the real local D1: the hour rows rounds leave
+//! (`hour_stats`) of finished hours are rolled into hourly and daily rollups that the API
+//! serves.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
+
+use edgeprobe_core::diagnosis::PathKind;
+use edgeprobe_core::record::HourStats;
+use edgeprobe_core::rollup::{self, Granularity, Sample};
 
 use crate::client::{d1_execute, expect_status, unique, Api};
 
@@ -19,26 +24,39 @@ fn cron_rolls_finished_hours_into_rollups() {
     expect_status(&m, 201);
     let id = m.json()["id"].as_str().expect("id").to_string();
 
-    // Four edge samples in the hour that ended two hours ago: three up (100, 120, 140 ms), one down.
+    // The hour row of the hour that ended two hours ago, as rounds leave it (core::record):
+    // four edge samples, three up (100, 120, 140 ms), one down.
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_millis() as i64;
     let hour = (now / HOUR - 3) * HOUR;
-    let rows: Vec<String> = [(1, Some(100)), (1, Some(120)), (1, Some(140)), (0, None)]
-        .iter()
-        .enumerate()
-        .map(|(i, (ok, ms))| {
-            let ms = ms.map_or("NULL".to_string(), |v: i32| v.to_string());
-            format!(
-                "('rnd_seed_{id}_{i}', '{id}', 'weur', 'edge', {}, {ok}, {ms}, 'local', '{{}}')",
-                hour + 60_000 * (i as i64 + 1)
-            )
-        })
-        .collect();
+    let samples: Vec<Sample> = [
+        (true, Some(100)),
+        (true, Some(120)),
+        (true, Some(140)),
+        (false, None),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, &(ok, latency_ms))| Sample {
+        monitor_id: id.clone(),
+        region: "weur".into(),
+        path: PathKind::Edge,
+        at: hour + 60_000 * (i as i64 + 1),
+        ok,
+        latency_ms,
+    })
+    .collect();
+    let stats = HourStats {
+        rollups: rollup::rollup(&samples, Granularity::Hour),
+        seq: 4,
+        last_scheduled_for: hour + 240_000,
+        ..HourStats::empty(hour)
+    };
+    let data = serde_json::to_string(&stats).expect("json");
     d1_execute(&format!(
-        "INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) VALUES {}",
-        rows.join(", ")
+        "INSERT INTO hour_stats (monitor_id, hour, seq, data) VALUES ('{id}', {hour}, 4, '{data}')"
     ));
 
     let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");

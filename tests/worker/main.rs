@@ -24,4 +24,5 @@ mod probes;
 mod regional;
 use edgeprobe_testkit::rig;
 mod rig_cases;
+mod rounds;
 mod shared;

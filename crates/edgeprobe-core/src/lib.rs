@@ -23,7 +23,11 @@
 //! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
-//! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+//! - [`schedule`]: the older per-monitor grid helpers (interrupted-round markers, versions).
+//! - [`tick`]: the coordinator's rounds as one sans-IO machine: due slots per tick, lanes per
+//!   region with their deadlines, streamed reports assembled into concluded rounds.
+//! - [`record`]: what a concluded round writes (lean storage: hour row, notable rounds,
+//!   change-only alert state and status document).
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
 
 // Dependencies this crate lists but does not use are a warning (an error under `make test`'s
@@ -41,9 +45,11 @@ pub mod messages;
 pub mod monitor;
 pub mod observation;
 pub mod probe_identity;
+pub mod record;
 pub mod rollup;
 pub mod round;
 pub mod schedule;
 pub mod status;
 pub mod target;
+pub mod tick;
 pub mod time;

@@ -15,33 +15,79 @@ use crate::monitor::Monitor;
 use crate::observation::RegionReport;
 use crate::round::RoundKind;
 
-/// What the coordinator (one object, name `coordinator`) is asked to do.
+/// What a coordinator shard (object `tick::coordinator_name(shard)`) is asked to do. Every
+/// request names the shard it was routed to (`tick::shard_of`), so an object learns its own
+/// shard (it names its region objects after it) from whichever request reaches it first.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum CoordinatorRequest {
     /// A monitor was created or changed: re-plan its schedule. `version` is the stored version
     /// the write produced, so a late, older sync is ignored. Answer: 204.
-    Sync { monitor: Box<Monitor>, version: i64 },
+    Sync {
+        monitor: Box<Monitor>,
+        version: i64,
+        #[serde(default)]
+        shard: u32,
+    },
     /// A monitor was deleted: drop it from the schedule. Answer: 204.
-    Forget { monitor_id: String },
+    Forget {
+        monitor_id: String,
+        #[serde(default)]
+        shard: u32,
+    },
     /// Run a round for one monitor now, from all its regions. Answer: 200 with a
     /// [`RoundOutcome`], or 404 when the monitor does not exist.
-    CheckNow { monitor_id: String },
-    /// Re-sync the schedule with D1 and arm the alarm if it is missing (the cron, every
-    /// minute). Answer: 204.
-    EnsureAlarm,
+    CheckNow {
+        monitor_id: String,
+        #[serde(default)]
+        shard: u32,
+    },
+    /// Re-sync the schedule with D1 (the monitors of this shard out of `shards`) and arm the
+    /// alarm if it is missing (the cron, every minute). Answer: 204.
+    EnsureAlarm {
+        #[serde(default)]
+        shard: u32,
+        #[serde(default = "one")]
+        shards: u32,
+    },
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl CoordinatorRequest {
+    /// The shard this request was routed to.
+    pub fn shard(&self) -> u32 {
+        match self {
+            CoordinatorRequest::Sync { shard, .. }
+            | CoordinatorRequest::Forget { shard, .. }
+            | CoordinatorRequest::CheckNow { shard, .. }
+            | CoordinatorRequest::EnsureAlarm { shard, .. } => *shard,
+        }
+    }
 }
 
 /// What a region object (name `region:{hint}`, one per region) is asked to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case")]
 pub enum RegionRequest {
-    /// Probe these monitors from `region` in the waves of `round::BatchPlan`. Answer: 200 with
-    /// one `RegionReport` per monitor, in the order given.
+    /// Probe these monitors from `region` (one `tick::Lane`), starting them in the order given,
+    /// at most `tick::LANE_CONCURRENCY` at once. Answer: 200 with a streamed body of
+    /// newline-delimited JSON, one [`ProbeLine`] per monitor as soon as its probe ends (so a
+    /// slow monitor never holds back the others' reports).
     Probe {
         region: String,
         monitors: Vec<Monitor>,
     },
+}
+
+/// One line of a region object's streamed answer: the report for the monitor at `position`
+/// of the request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProbeLine {
+    pub position: usize,
+    pub report: RegionReport,
 }
 
 /// What the dispatcher (one object, name `dispatcher`) is asked to do.
@@ -79,20 +125,26 @@ mod tests {
             (
                 serde_json::to_value(CoordinatorRequest::Forget {
                     monitor_id: "mon_1".into(),
+                    shard: 0,
                 })
                 .unwrap(),
-                json!({"request": "forget", "monitor_id": "mon_1"}),
+                json!({"request": "forget", "monitor_id": "mon_1", "shard": 0}),
             ),
             (
                 serde_json::to_value(CoordinatorRequest::CheckNow {
                     monitor_id: "mon_1".into(),
+                    shard: 2,
                 })
                 .unwrap(),
-                json!({"request": "check_now", "monitor_id": "mon_1"}),
+                json!({"request": "check_now", "monitor_id": "mon_1", "shard": 2}),
             ),
             (
-                serde_json::to_value(CoordinatorRequest::EnsureAlarm).unwrap(),
-                json!({"request": "ensure_alarm"}),
+                serde_json::to_value(CoordinatorRequest::EnsureAlarm {
+                    shard: 1,
+                    shards: 4,
+                })
+                .unwrap(),
+                json!({"request": "ensure_alarm", "shard": 1, "shards": 4}),
             ),
             (
                 serde_json::to_value(RegionRequest::Probe {
@@ -117,17 +169,32 @@ mod tests {
         for r in [
             CoordinatorRequest::Forget {
                 monitor_id: "a".into(),
+                shard: 0,
             },
             CoordinatorRequest::CheckNow {
                 monitor_id: "b".into(),
+                shard: 1,
             },
-            CoordinatorRequest::EnsureAlarm,
+            CoordinatorRequest::EnsureAlarm {
+                shard: 0,
+                shards: 1,
+            },
         ] {
             let text = serde_json::to_string(&r).unwrap();
             let back: CoordinatorRequest = serde_json::from_str(&text).unwrap();
             assert_eq!(serde_json::to_string(&back).unwrap(), text);
         }
         assert!(serde_json::from_str::<CoordinatorRequest>(r#"{"request": "sync"}"#).is_err());
+        // A request from a deploy before shards is shard 0 of 1.
+        let old: CoordinatorRequest =
+            serde_json::from_str(r#"{"request": "ensure_alarm"}"#).unwrap();
+        assert!(matches!(
+            old,
+            CoordinatorRequest::EnsureAlarm {
+                shard: 0,
+                shards: 1
+            }
+        ));
         assert!(serde_json::from_str::<CoordinatorRequest>(r#"{"request": "reboot"}"#).is_err());
         assert!(serde_json::from_str::<DispatcherRequest>("{}").is_err());
     }

@@ -1,0 +1,263 @@
+//! The tick machine (edgeprobe_core::tick), as scripts over time: which slots an alarm runs or
+//! records as missed, how lanes are sized and their deadlines set, and how streamed reports
+//! conclude each monitor's round on its own.
+
+use edgeprobe_core::limits::FANOUT_MARGIN_MS;
+use edgeprobe_core::monitor::Monitor;
+use edgeprobe_core::observation::{EdgeFailure, RegionReport};
+use edgeprobe_core::round::RoundKind;
+use edgeprobe_core::tick::*;
+use edgeprobe_testkit::builders;
+
+fn monitor(id: &str, regions: &[&str], timeout_ms: u32) -> Monitor {
+    Monitor {
+        id: id.into(),
+        slug: id.into(),
+        regions: regions.iter().map(|s| s.to_string()).collect(),
+        timeout_ms,
+        ..builders::monitor()
+    }
+}
+
+fn ok(region: &str) -> RegionReport {
+    builders::probed(region, builders::edge(200, &[], "ok", 12), None)
+}
+
+fn slot<'a>(id: &'a str, interval_ms: u64, since: i64) -> SlotView<'a> {
+    SlotView {
+        monitor_id: id,
+        interval_ms,
+        paused: false,
+        since,
+        recheck_at: None,
+    }
+}
+
+const T: i64 = 1_800_000_000_000; // a tick boundary (divisible by 5 000)
+
+#[test]
+fn phases_are_tick_aligned_and_spread() {
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let p = phase(&format!("mon_{i}"), 60_000);
+        assert_eq!(p % TICK_MS, 0, "phase {p} is on the tick grid");
+        assert!((0..60_000).contains(&p));
+        seen.insert(p);
+    }
+    // 12 possible phases for a 60 s interval; 200 ids use every one of them.
+    assert_eq!(seen.len(), 12);
+}
+
+#[test]
+fn a_monitor_runs_once_per_interval_on_its_grid_and_nothing_is_missed() {
+    let s = [slot("mon_a", 30_000, T - 3_600_000)];
+    let mut cursor = Some(T);
+    let mut runs = Vec::new();
+    // Alarms exactly when planned, for 10 minutes.
+    let mut now = T;
+    for _ in 0..200 {
+        let plan = plan_tick(&s, cursor, now);
+        assert!(
+            plan.missed.is_empty(),
+            "no slot missed when alarms are on time"
+        );
+        runs.extend(plan.runs.iter().map(|r| r.scheduled_for));
+        cursor = Some(plan.cursor);
+        let next = plan
+            .next_alarm
+            .expect("a running monitor always has a next alarm");
+        assert!(next > now);
+        now = next;
+        if now > T + 600_000 {
+            break;
+        }
+    }
+    assert_eq!(runs.len(), 20, "10 minutes of a 30 s monitor");
+    for w in runs.windows(2) {
+        assert_eq!(w[1] - w[0], 30_000);
+    }
+    assert!(runs
+        .iter()
+        .all(|&r| r == slot_at_or_before("mon_a", 30_000, r)));
+}
+
+#[test]
+fn slots_skipped_by_a_late_alarm_are_missed_and_the_latest_runs() {
+    let id = "mon_late";
+    let s = [slot(id, 30_000, T - 3_600_000)];
+    let first = slot_after(id, 30_000, T);
+    // The alarm meant for `first` fires 95 s late.
+    let plan = plan_tick(&s, Some(T), first + 95_000);
+    assert_eq!(plan.runs.len(), 1);
+    let ran = plan.runs[0].scheduled_for;
+    assert_eq!(ran, slot_at_or_before(id, 30_000, first + 95_000));
+    let missed: Vec<i64> = plan.missed.iter().map(|(_, t)| *t).collect();
+    assert_eq!(missed, vec![first, first + 30_000, first + 60_000]);
+    assert_eq!(ran, first + 90_000);
+}
+
+#[test]
+fn a_new_monitor_has_no_missed_slots_before_it_joined() {
+    let s = [slot("mon_new", 30_000, T + 1)];
+    let plan = plan_tick(&s, Some(T - 600_000), T + 40_000);
+    assert!(
+        plan.missed.iter().all(|(_, at)| *at >= T + 1),
+        "{:?}",
+        plan.missed
+    );
+}
+
+#[test]
+fn paused_monitors_neither_run_nor_miss_nor_arm() {
+    let mut s = slot("mon_p", 30_000, T - 3_600_000);
+    s.paused = true;
+    let plan = plan_tick(&[s], Some(T - 600_000), T);
+    assert!(plan.runs.is_empty() && plan.missed.is_empty());
+    assert_eq!(plan.next_alarm, None);
+}
+
+#[test]
+fn rechecks_run_at_their_time_unless_a_scheduled_round_runs_anyway() {
+    let id = "mon_r";
+    let mut s = slot(id, 60_000, T - 3_600_000);
+    let next_slot = slot_after(id, 60_000, T);
+    s.recheck_at = Some(T + 1_234);
+    // Armed for the re-check, not the next slot.
+    let plan = plan_tick(std::slice::from_ref(&s), Some(T), T);
+    assert_eq!(plan.next_alarm, Some((T + 1_234).min(next_slot)));
+    let plan = plan_tick(std::slice::from_ref(&s), Some(T), T + 1_234);
+    if next_slot > T + 1_234 {
+        assert_eq!(plan.runs.len(), 1);
+        assert_eq!(plan.runs[0].kind, RoundKind::Recheck);
+        assert_eq!(plan.runs[0].scheduled_for, T + 1_234);
+    }
+    // On a tick where the scheduled slot runs, the re-check is not run twice.
+    let plan = plan_tick(&[s], Some(T), next_slot.max(T + 1_234));
+    assert_eq!(plan.runs.iter().filter(|r| r.monitor_id == id).count(), 1);
+}
+
+#[test]
+fn many_monitors_share_ticks_so_alarms_are_few() {
+    let ids: Vec<String> = (0..100).map(|i| format!("mon_{i}")).collect();
+    let slots: Vec<SlotView> = ids
+        .iter()
+        .map(|id| slot(id, 30_000, T - 3_600_000))
+        .collect();
+    let (mut cursor, mut now, mut alarms, mut rounds) = (Some(T), T, 0, 0);
+    while now <= T + 300_000 {
+        let plan = plan_tick(&slots, cursor, now);
+        alarms += 1;
+        rounds += plan.runs.len();
+        cursor = Some(plan.cursor);
+        now = plan.next_alarm.unwrap();
+    }
+    // Slots in (T, T + 300 s]: ten per monitor whatever its phase.
+    assert_eq!(rounds, 1_000, "every monitor every 30 s for 5 minutes");
+    // One per tick in (T, T + 300 s], plus the first at T: never one per monitor.
+    assert!(alarms <= 61, "at most one alarm per tick: {alarms}");
+}
+
+#[test]
+fn lanes_fit_the_budget_and_deadlines_follow_the_same_worst_case() {
+    let ms: Vec<Monitor> = (0..40)
+        .map(|i| monitor(&format!("m{i}"), &["weur"], 10_000))
+        .collect();
+    let refs: Vec<&Monitor> = ms.iter().collect();
+    let batch: Vec<usize> = (0..40).collect();
+    let lanes = plan_lanes("weur", &refs, &batch, &[false; 40]);
+    let members: usize = lanes.iter().map(|l| l.members.len()).sum();
+    assert_eq!(members, 40);
+    for l in &lanes {
+        // LANE_CONCURRENCY at once, each 10 s worst case: deadline = wave * 10 s + own + margin.
+        for (k, d) in l.deadline_ms.iter().enumerate() {
+            let wave = (k / LANE_CONCURRENCY) as i64;
+            assert_eq!(*d, wave * 10_000 + 10_000 + FANOUT_MARGIN_MS);
+            assert!(d - FANOUT_MARGIN_MS <= LANE_BUDGET_MS);
+        }
+    }
+    assert_eq!(lanes.len(), 3, "18 per lane within a 60 s worst case");
+}
+
+#[test]
+fn a_slow_monitor_gets_a_lane_of_its_own() {
+    let ms: Vec<Monitor> = (0..6)
+        .map(|i| monitor(&format!("m{i}"), &["weur"], 10_000))
+        .collect();
+    let refs: Vec<&Monitor> = ms.iter().collect();
+    let slow = [false, false, true, false, false, false];
+    let lanes = plan_lanes("weur", &refs, &[0, 1, 2, 3, 4, 5], &slow);
+    assert_eq!(lanes.len(), 2);
+    assert!(lanes.iter().any(|l| l.members == vec![2]));
+    assert!(lanes
+        .iter()
+        .all(|l| l.members == vec![2] || !l.members.contains(&2)));
+}
+
+#[test]
+fn a_monitor_concludes_when_its_regions_answer_without_waiting_for_a_hanging_one() {
+    let fast = monitor("fast", &["weur", "enam"], 10_000);
+    let hang = monitor("hang", &["weur", "enam"], 10_000);
+    let refs = [&fast, &hang];
+    let mut tick = Tick::new(&refs, &[false, false], T);
+    assert_eq!(tick.lanes.len(), 2, "one lane per region");
+    let lane_of = |t: &Tick, region: &str| t.lanes.iter().position(|l| l.region == region).unwrap();
+    let pos = |t: &Tick, lane: usize, m: usize| {
+        t.lanes[lane].members.iter().position(|&x| x == m).unwrap()
+    };
+    let (weur, enam) = (lane_of(&tick, "weur"), lane_of(&tick, "enam"));
+    let (pw, pe) = (pos(&tick, weur, 0), pos(&tick, enam, 0));
+    assert_eq!(
+        tick.on_report(weur, pw, ok("weur")),
+        None,
+        "one region of two"
+    );
+    assert_eq!(
+        tick.on_report(enam, pe, ok("enam")),
+        Some(0),
+        "complete: recorded now"
+    );
+    assert_eq!(tick.take(0).len(), 2);
+    assert!(!tick.finished());
+    // The hanging monitor ends at its own deadline, its regions unanswered.
+    let deadline = tick.next_deadline().unwrap();
+    assert!(tick.expire(deadline - 1).is_empty());
+    assert_eq!(tick.expire(deadline), vec![1]);
+    let reports = tick.take(1);
+    assert!(reports
+        .iter()
+        .all(|r| matches!(r, RegionReport::Unanswered { .. })));
+    assert!(tick.finished());
+    assert_eq!(tick.next_deadline(), None);
+}
+
+#[test]
+fn a_failed_lane_makes_its_members_unanswered_in_that_region_only() {
+    let a = monitor("a", &["weur", "enam"], 5_000);
+    let refs = [&a];
+    let mut tick = Tick::new(&refs, &[false], T);
+    let weur = tick.lanes.iter().position(|l| l.region == "weur").unwrap();
+    let enam = 1 - weur;
+    assert!(tick
+        .on_lane_failed(weur, "region object answered 500")
+        .is_empty());
+    assert_eq!(tick.on_report(enam, 0, ok("enam")), Some(0));
+    let r = tick.take(0);
+    assert!(
+        matches!(&r[0], RegionReport::Unanswered { region, reason } if region == "weur" && reason.contains("500"))
+    );
+    assert!(matches!(&r[1], RegionReport::Probed(_)));
+}
+
+#[test]
+fn reports_for_the_wrong_region_or_position_are_ignored() {
+    let a = monitor("a", &["weur"], 5_000);
+    let refs = [&a];
+    let mut tick = Tick::new(&refs, &[false], T);
+    assert_eq!(tick.on_report(0, 0, ok("enam")), None);
+    assert_eq!(tick.on_report(0, 7, ok("weur")), None);
+    assert_eq!(tick.on_report(9, 0, ok("weur")), None);
+    let failed = builders::probed("weur", builders::edge_failed(EdgeFailure::Timeout), None);
+    assert_eq!(tick.on_report(0, 0, failed), Some(0));
+    // A second report for the same slot changes nothing.
+    assert_eq!(tick.on_report(0, 0, ok("weur")), None);
+}
