@@ -2,22 +2,18 @@
 //! Workers platform imposes (or that edgeprobe chose because of one) is defined here once and
 //! referenced by every module that obeys it (the core's plans and the Worker's objects alike).
 //!
-//! Pure constants; the rules that use them (`round::BatchPlan`, the dispatcher's concurrency,
+//! Pure constants; the rules that use them (`tick::plan_lanes`, the dispatcher's concurrency,
 //! the API's body check) live with their owners.
 
 /// Connections a Worker invocation may have waiting for response headers (a Workers platform
 /// limit: more are queued by the runtime, which would eat into every probe's timeout). A region
-/// object's probe waves (`round::BatchPlan`) and the dispatcher's concurrent POSTs both stay
-/// within it.
+/// object's lane (`tick::LANE_CONCURRENCY`, two connections per monitor) and the dispatcher's
+/// concurrent POSTs both stay within it.
 pub const MAX_CONNECTIONS_IN_FLIGHT: usize = 6;
 
-/// Extra time the coordinator grants a region object beyond its probes' own timeouts (cold
-/// start, the request and the reply).
+/// Extra time the coordinator grants each monitor beyond its probe's worst case in its lane
+/// (cold start, the request and the reply).
 pub const FANOUT_MARGIN_MS: i64 = 5_000;
-
-/// Most monitors one coordinator alarm runs (each round costs subrequests and D1 writes within
-/// one invocation); the rest stay due and run on the next alarm, 1 s later.
-pub const MAX_ROUNDS_PER_ALARM: usize = 50;
 
 /// Outbox rows the dispatcher takes per alarm; more due rows make the alarm fire again at once.
 pub const DELIVERIES_PER_ALARM: u32 = 50;
