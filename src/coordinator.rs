@@ -460,6 +460,7 @@ impl Inner {
                     finished_at: now,
                     diagnosis: None,
                 },
+                &[],
             )?);
         }
         db.batch(rows).await?;
@@ -878,12 +879,6 @@ impl Inner {
                     finished_at: now,
                     diagnosis: Some(&c.diagnosis),
                 },
-            )?);
-            batch.extend(store::rounds::observation_statements(
-                db,
-                round_id,
-                &m.id,
-                started_at,
                 &round::observation_rows(m, reports),
             )?);
         }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use worker::{D1Database, Result};
 
-use super::{from_json, n, opt_s, s, stmt, to_json};
+use super::{from_json, n, opt_s, s, stmt};
 use edgeprobe_core::alerting::Incident;
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::rollup::{self, Granularity, Rollup};
@@ -29,15 +29,6 @@ fn ms(v: Option<f64>) -> Option<i64> {
     v.map(|x| x as i64)
 }
 
-/// Stored JSON text as a value; text that no longer parses is passed through as a string
-/// rather than failing the whole page.
-fn parsed(text: Option<&str>) -> Value {
-    match text {
-        None => Value::Null,
-        Some(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())),
-    }
-}
-
 #[derive(Deserialize)]
 struct RoundRow {
     id: String,
@@ -49,18 +40,20 @@ struct RoundRow {
     verdict: Option<String>,
     severity: Option<String>,
     diagnosis: Option<String>,
+    observations: Option<String>,
 }
 
+/// One element of a stored round's `observations` column.
 #[derive(Deserialize)]
-struct ObservationRow {
-    round_id: String,
+struct StoredObservation {
     region: String,
     path: String,
     at: Option<f64>,
-    ok: Option<f64>,
+    ok: Option<bool>,
     latency_ms: Option<f64>,
     colo: Option<String>,
-    data: Option<String>,
+    #[serde(default)]
+    data: Value,
 }
 
 /// Filters of the results endpoint, already validated by `core::validate::parse_results_query`.
@@ -83,12 +76,13 @@ pub async fn rounds_page(
     limit: u32,
 ) -> Result<Vec<RoundView>> {
     let (bts, bid) = before.unwrap_or((i64::MAX, ""));
-    let sql = "SELECT id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis \
-FROM rounds r WHERE monitor_id = ?1 \
+    let sql = "SELECT id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis, observations \
+FROM round_log r WHERE monitor_id = ?1 \
 AND started_at >= ?2 AND started_at < ?3 \
 AND ((started_at < ?4) OR (started_at = ?4 AND id < ?5) OR ?5 = '') \
-AND (?6 IS NULL AND ?7 IS NULL OR EXISTS (SELECT 1 FROM observations o WHERE o.round_id = r.id \
-  AND (?6 IS NULL OR o.region = ?6) AND (?7 IS NULL OR o.path = ?7))) \
+AND (?6 IS NULL AND ?7 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.observations) o \
+  WHERE (?6 IS NULL OR json_extract(o.value, '$.region') = ?6) \
+  AND (?7 IS NULL OR json_extract(o.value, '$.path') = ?7))) \
 ORDER BY started_at DESC, id DESC LIMIT ?8";
     let rows = stmt(
         db,
@@ -107,36 +101,29 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
     .all()
     .await?
     .results::<RoundRow>()?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let obs = stmt(
-        db,
-        "SELECT round_id, region, path, at, ok, latency_ms, colo, data FROM observations \
-WHERE round_id IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR region = ?2) AND (?3 IS NULL OR path = ?3) \
-ORDER BY region, path",
-        &[s(&to_json(&ids)?), opt_s(f.region), opt_s(f.path.map(PathKind::as_str))],
-    )?
-    .all()
-    .await?
-    .results::<ObservationRow>()?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let observations = obs
-                .iter()
-                .filter(|o| o.round_id == r.id)
+            let stored: Vec<StoredObservation> = r
+                .observations
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default();
+            let mut observations: Vec<ObservationView> = stored
+                .into_iter()
+                .filter(|o| f.region.is_none_or(|x| x == o.region))
+                .filter(|o| f.path.is_none_or(|p| p.as_str() == o.path))
                 .map(|o| ObservationView {
-                    region: o.region.clone(),
-                    path: o.path.clone(),
+                    region: o.region,
+                    path: o.path,
                     at: ms(o.at),
-                    ok: o.ok.map(|v| v != 0.0),
+                    ok: o.ok,
                     latency_ms: ms(o.latency_ms),
-                    colo: o.colo.clone(),
-                    data: parsed(o.data.as_deref()),
+                    colo: o.colo,
+                    data: o.data,
                 })
                 .collect();
+            observations.sort_by(|a, b| (&a.region, &a.path).cmp(&(&b.region, &b.path)));
             RoundView {
                 started_at: ms(r.started_at).unwrap_or(0),
                 scheduled_for: ms(r.scheduled_for),

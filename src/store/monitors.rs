@@ -177,8 +177,8 @@ pub async fn delete(db: &D1Database, id: &str) -> Result<bool> {
         return Ok(false);
     }
     let tables = [
-        "observations",
-        "rounds",
+        "round_log",
+        "hour_stats",
         "rollups",
         "alert_state",
         "incidents",

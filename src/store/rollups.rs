@@ -89,12 +89,8 @@ pub async fn prune(
     if let Some(before) = raw_before {
         batch.push(stmt(
             db,
-            "DELETE FROM observations WHERE rowid IN (SELECT rowid FROM observations WHERE at < ?1 LIMIT ?2)",
-            &[n(before), n(i64::from(crate::cron::PRUNE_BATCH))],
-        )?);
-        batch.push(stmt(
-            db,
-            "DELETE FROM rounds WHERE rowid IN (SELECT rowid FROM rounds WHERE started_at < ?1 LIMIT ?2)",
+            "DELETE FROM round_log WHERE (monitor_id, started_at, id) IN \
+             (SELECT monitor_id, started_at, id FROM round_log WHERE started_at < ?1 LIMIT ?2)",
             &[n(before), n(i64::from(crate::cron::PRUNE_BATCH))],
         )?);
         batch.push(stmt(

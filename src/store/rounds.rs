@@ -1,4 +1,4 @@
-//! The statements of a round's D1 batch: the round row, its observations, the alert state,
+//! The statements of a round's D1 batch: the round row (with its observations), the alert state,
 //! incident changes and the outbox rows for its alerts (which of them a round needs is
 //! decided by `core::record`; the hour row is `store::hours`).
 //!
@@ -10,7 +10,7 @@
 
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{n, opt_n, opt_s, s, stmt, to_json};
+use super::{n, opt_s, s, stmt, to_json};
 use edgeprobe_core::alerting::{AlertState, Effect};
 use edgeprobe_core::diagnosis::Diagnosis;
 use edgeprobe_core::round::{path_column, ObservationRow, RoundKind};
@@ -26,7 +26,13 @@ pub struct RoundRow<'a> {
     pub diagnosis: Option<&'a Diagnosis>,
 }
 
-pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatement> {
+/// The stored round: one row of `round_log`, its observations (`core::round::observation_rows`)
+/// as one JSON array. Written only if the monitor still exists.
+pub fn round_statement(
+    db: &D1Database,
+    r: &RoundRow,
+    observations: &[ObservationRow],
+) -> Result<D1PreparedStatement> {
     let (verdict, severity, diagnosis) = match r.diagnosis {
         Some(d) => (
             Some(d.verdict.as_str().to_string()),
@@ -35,10 +41,24 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
         ),
         None => (None, None, None),
     };
+    let observations: Vec<serde_json::Value> = observations
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "region": o.region,
+                "path": path_column(o.path),
+                "at": r.started_at,
+                "ok": o.ok,
+                "latency_ms": o.latency_ms,
+                "colo": o.colo,
+                "data": o.data,
+            })
+        })
+        .collect();
     stmt(
         db,
-        "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
+        "INSERT INTO round_log (monitor_id, started_at, id, kind, scheduled_for, finished_at, verdict, severity, diagnosis, observations) \
+         SELECT ?2, ?5, ?1, ?3, ?4, ?6, ?7, ?8, ?9, ?10 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
         &[
             s(r.id),
             s(r.monitor_id),
@@ -49,6 +69,7 @@ pub fn round_statement(db: &D1Database, r: &RoundRow) -> Result<D1PreparedStatem
             opt_s(verdict.as_deref()),
             opt_s(severity.as_deref()),
             opt_s(diagnosis.as_deref()),
+            s(&to_json(&observations)?),
         ],
     )
 }
@@ -65,10 +86,11 @@ pub fn interrupted_round_statement(
 ) -> Result<D1PreparedStatement> {
     stmt(
         db,
-        "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
-         SELECT ?1, ?2, ?6, ?3, ?4, ?5, NULL, NULL, NULL \
+        "INSERT INTO round_log (monitor_id, started_at, id, kind, scheduled_for, finished_at) \
+         SELECT ?2, ?4, ?1, ?6, ?3, ?5 \
          WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2) \
-         AND NOT EXISTS (SELECT 1 FROM rounds WHERE monitor_id = ?2 AND scheduled_for = ?3 AND kind IN (?7, ?8)) \
+         AND NOT EXISTS (SELECT 1 FROM round_log WHERE monitor_id = ?2 AND started_at >= ?3 - 3600000 \
+           AND scheduled_for = ?3 AND kind IN (?7, ?8)) \
          AND NOT EXISTS (SELECT 1 FROM hour_stats WHERE monitor_id = ?2 AND hour >= ?3 - 3600000 \
            AND json_extract(data, '$.last_scheduled_for') >= ?3)",
         &[
@@ -83,35 +105,6 @@ pub fn interrupted_round_statement(
             s(RoundKind::Recheck.as_str()),
         ],
     )
-}
-
-pub fn observation_statements(
-    db: &D1Database,
-    round_id: &str,
-    monitor_id: &str,
-    at: i64,
-    rows: &[ObservationRow],
-) -> Result<Vec<D1PreparedStatement>> {
-    rows.iter()
-        .map(|o| {
-            stmt(
-                db,
-                "INSERT INTO observations (round_id, monitor_id, region, path, at, ok, latency_ms, colo, data) \
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?2)",
-                &[
-                    s(round_id),
-                    s(monitor_id),
-                    s(&o.region),
-                    s(path_column(o.path)),
-                    n(at),
-                    opt_n(o.ok.map(i64::from)),
-                    opt_n(o.latency_ms.map(i64::from)),
-                    opt_s(o.colo.as_deref()),
-                    s(&o.data.to_string()),
-                ],
-            )
-        })
-        .collect()
 }
 
 /// Whether the statement at `index` of a batch's results changed a row (for a guarded INSERT:

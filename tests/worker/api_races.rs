@@ -339,8 +339,8 @@ fn deleting_a_monitor_mid_round_leaves_nothing_behind() {
     expect_problem(&second, 404);
 
     for table in [
-        "rounds",
-        "observations",
+        "round_log",
+        "hour_stats",
         "alert_state",
         "incidents",
         "deliveries",
@@ -733,7 +733,7 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
     assert!(
         d1_rows_in(
             &worker.state,
-            &format!("SELECT count(*) AS n FROM rounds WHERE monitor_id = '{id}'")
+            &format!("SELECT count(*) AS n FROM round_log WHERE monitor_id = '{id}'")
         )[0]["n"]
             == 0,
         "the round was cut short before it was recorded"

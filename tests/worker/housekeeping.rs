@@ -255,7 +255,7 @@ fn stored_rounds_are_served_with_todays_words() {
         .expect("clock")
         .as_millis() as i64;
     d1_execute(&format!(
-        "INSERT INTO rounds (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
+        "INSERT INTO round_log (id, monitor_id, kind, scheduled_for, started_at, finished_at, verdict, severity, diagnosis) \
          VALUES ('rnd_old_{id}', '{id}', 'scheduled', {t}, {t}, {t}, 'origin_refused', 'critical', '{}')",
         old.to_string().replace('\'', "''"),
         t = now - HOUR,
