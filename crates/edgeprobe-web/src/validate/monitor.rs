@@ -134,6 +134,18 @@ fn build(
         .uint(m, "", "interval_seconds", INTERVAL_SECONDS_RANGE)
         .ok()
         .flatten();
+    // Slots lie on the scheduler's tick grid (core::tick), so an interval is whole ticks.
+    let tick_s = (edgeprobe_core::tick::TICK_MS / 1_000) as u64;
+    let interval_s = match interval_s {
+        Some(v) if v % tick_s != 0 => {
+            e.push(
+                "/interval_seconds",
+                format!("must be a multiple of {tick_s} (the scheduler's tick), e.g. 30, 45 or 60"),
+            );
+            None
+        }
+        v => v,
+    };
     let timeout_ms = e.uint(m, "", "timeout_ms", TIMEOUT_MS_RANGE).ok().flatten();
     let regions = regions(m, ctx, e);
     let confirmation = confirmation(field(m, "confirmation"), regions.as_deref(), e);

@@ -191,7 +191,7 @@ pub struct MonitorCreate {
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "inline::<ExpectCreate>")]
     pub expect: ExpectCreate,
-    /// Seconds between scheduled rounds.
+    /// Seconds between scheduled rounds: a multiple of 5 (the scheduler's tick).
     #[serde(default = "default_interval")]
     #[schemars(range(min = 30, max = 86_400))]
     pub interval_seconds: u64,
@@ -324,7 +324,7 @@ pub struct MonitorPatch {
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "inline_nullable::<ExpectPatch>")]
     pub expect: Option<ExpectPatch>,
-    /// Seconds between scheduled rounds.
+    /// Seconds between scheduled rounds: a multiple of 5 (the scheduler's tick).
     #[serde(default = "some_interval")]
     #[schemars(range(min = 30, max = 86_400))]
     pub interval_seconds: Option<u64>,

@@ -181,6 +181,7 @@ fn each_bad_field_reports_its_pointer() {
             "/expect/latency_factor",
         ),
         (with(json!({"interval_seconds": 29})), "/interval_seconds"),
+        (with(json!({"interval_seconds": 32})), "/interval_seconds"),
         (
             with(json!({"interval_seconds": 86_401})),
             "/interval_seconds",
