@@ -602,7 +602,8 @@ impl Inner {
                 .collect()
         };
         let monitors: Vec<&Monitor> = work.iter().map(|(m, _)| m).collect();
-        let mut tick = Tick::new(&monitors, &slow, started_at);
+        let lane_max = env::Config::from_env(&self.env).lane_max_monitors;
+        let mut tick = Tick::new(&monitors, &slow, lane_max, started_at);
         let shard = self.shard().await;
 
         let (tx, mut rx) = mpsc::unbounded::<LaneEvent>();

@@ -71,6 +71,9 @@ pub struct Config {
     /// Coordinator objects the schedule is split over (`COORDINATOR_SHARDS`, default 1; see
     /// docs/capacity.md "Past one object").
     pub coordinator_shards: u32,
+    /// Most monitors per region lane (`LANE_MAX_MONITORS`, default `core::tick::LANE_MAX_MONITORS`,
+    /// at most 400; docs/capacity.md).
+    pub lane_max_monitors: usize,
 }
 
 impl Config {
@@ -95,6 +98,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|&n: &u32| (1..=64).contains(&n))
                 .unwrap_or(1),
+            lane_max_monitors: var(env, "LANE_MAX_MONITORS")
+                .and_then(|v| v.parse().ok())
+                .filter(|&n: &usize| (1..=400).contains(&n))
+                .unwrap_or(edgeprobe_core::tick::LANE_MAX_MONITORS),
         }
     }
 

@@ -48,7 +48,13 @@ pub const LANE_CONCURRENCY: usize = MAX_CONNECTIONS_IN_FLIGHT / 2;
 
 /// A lane's worst case (every member hanging to its timeout) is kept within this, which sizes
 /// lanes: a tick with more monitors gets more lanes (more requests), never longer waits.
-pub const LANE_BUDGET_MS: i64 = 60_000;
+pub const LANE_BUDGET_MS: i64 = 120_000;
+
+/// Most monitors in one lane by default: each costs up to two subrequests (edge fetch, origin
+/// socket) of the region object's invocation, and the free plan allows 50 per invocation. On
+/// the paid plan (1,000) operators may raise it (`LANE_MAX_MONITORS`, docs/capacity.md): fewer,
+/// fuller lanes mean fewer Durable Object requests per check.
+pub const LANE_MAX_MONITORS: usize = 24;
 
 /// One monitor as the schedule sees it (the coordinator keeps the monitor beside it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,12 +211,14 @@ pub struct Lane {
 /// Groups one region's monitors (`batch`: indices into `monitors`) into lanes. Monitors known
 /// to be slow (`slow[i]`: their last round hit a timeout) each get a lane of their own, so a
 /// hanging origin holds only its own request. The others are started shortest timeout first
-/// and packed while the lane's worst case stays within [`LANE_BUDGET_MS`].
+/// and packed while the lane's worst case stays within [`LANE_BUDGET_MS`] and it has at most
+/// `lane_max` members.
 pub fn plan_lanes(
     region: &str,
     monitors: &[&Monitor],
     batch: &[usize],
     slow: &[bool],
+    lane_max: usize,
 ) -> Vec<Lane> {
     let mut lanes = Vec::new();
     let mut order: Vec<usize> = batch.to_vec();
@@ -228,7 +236,8 @@ pub fn plan_lanes(
     let mut current = LaneBuilder::default();
     for i in shared {
         let timeout = i64::from(monitors[i].timeout_ms);
-        if !current.members.is_empty() && current.worst_with(timeout) > LANE_BUDGET_MS {
+        let full = current.members.len() >= lane_max.max(1);
+        if !current.members.is_empty() && (full || current.worst_with(timeout) > LANE_BUDGET_MS) {
             lanes.push(current.finish(region));
             current = LaneBuilder::default();
         }
@@ -302,11 +311,12 @@ pub struct Tick {
 
 impl Tick {
     /// Plans the lanes for `monitors` (the tick's rounds, in order) sent at `sent_at`.
-    /// `slow[i]`: monitor `i`'s last round hit a timeout (see [`plan_lanes`]).
-    pub fn new(monitors: &[&Monitor], slow: &[bool], sent_at: UnixMillis) -> Tick {
+    /// `slow[i]`: monitor `i`'s last round hit a timeout; `lane_max`: most monitors per lane
+    /// (see [`plan_lanes`]).
+    pub fn new(monitors: &[&Monitor], slow: &[bool], lane_max: usize, sent_at: UnixMillis) -> Tick {
         let mut lanes = Vec::new();
         for (region, batch) in region_batches(monitors) {
-            lanes.extend(plan_lanes(&region, monitors, &batch, slow));
+            lanes.extend(plan_lanes(&region, monitors, &batch, slow, lane_max));
         }
         let mut pending: Vec<Pending> = monitors
             .iter()

@@ -164,7 +164,7 @@ fn lanes_fit_the_budget_and_deadlines_follow_the_same_worst_case() {
         .collect();
     let refs: Vec<&Monitor> = ms.iter().collect();
     let batch: Vec<usize> = (0..40).collect();
-    let lanes = plan_lanes("weur", &refs, &batch, &[false; 40]);
+    let lanes = plan_lanes("weur", &refs, &batch, &[false; 40], 400);
     let members: usize = lanes.iter().map(|l| l.members.len()).sum();
     assert_eq!(members, 40);
     for l in &lanes {
@@ -175,7 +175,13 @@ fn lanes_fit_the_budget_and_deadlines_follow_the_same_worst_case() {
             assert!(d - FANOUT_MARGIN_MS <= LANE_BUDGET_MS);
         }
     }
-    assert_eq!(lanes.len(), 3, "18 per lane within a 60 s worst case");
+    assert_eq!(lanes.len(), 2, "36 per lane within a 120 s worst case");
+    // The member cap (the free plan's subrequests) splits further.
+    let capped = plan_lanes("weur", &refs, &batch, &[false; 40], LANE_MAX_MONITORS);
+    assert_eq!(capped.len(), 2);
+    assert!(capped.iter().all(|l| l.members.len() <= LANE_MAX_MONITORS));
+    let capped = plan_lanes("weur", &refs, &batch, &[false; 40], 10);
+    assert_eq!(capped.len(), 4);
 }
 
 #[test]
@@ -185,7 +191,7 @@ fn a_slow_monitor_gets_a_lane_of_its_own() {
         .collect();
     let refs: Vec<&Monitor> = ms.iter().collect();
     let slow = [false, false, true, false, false, false];
-    let lanes = plan_lanes("weur", &refs, &[0, 1, 2, 3, 4, 5], &slow);
+    let lanes = plan_lanes("weur", &refs, &[0, 1, 2, 3, 4, 5], &slow, LANE_MAX_MONITORS);
     assert_eq!(lanes.len(), 2);
     assert!(lanes.iter().any(|l| l.members == vec![2]));
     assert!(lanes
@@ -198,7 +204,7 @@ fn a_monitor_concludes_when_its_regions_answer_without_waiting_for_a_hanging_one
     let fast = monitor("fast", &["weur", "enam"], 10_000);
     let hang = monitor("hang", &["weur", "enam"], 10_000);
     let refs = [&fast, &hang];
-    let mut tick = Tick::new(&refs, &[false, false], T);
+    let mut tick = Tick::new(&refs, &[false, false], LANE_MAX_MONITORS, T);
     assert_eq!(tick.lanes.len(), 2, "one lane per region");
     let lane_of = |t: &Tick, region: &str| t.lanes.iter().position(|l| l.region == region).unwrap();
     let pos = |t: &Tick, lane: usize, m: usize| {
@@ -234,7 +240,7 @@ fn a_monitor_concludes_when_its_regions_answer_without_waiting_for_a_hanging_one
 fn a_failed_lane_makes_its_members_unanswered_in_that_region_only() {
     let a = monitor("a", &["weur", "enam"], 5_000);
     let refs = [&a];
-    let mut tick = Tick::new(&refs, &[false], T);
+    let mut tick = Tick::new(&refs, &[false], LANE_MAX_MONITORS, T);
     let weur = tick.lanes.iter().position(|l| l.region == "weur").unwrap();
     let enam = 1 - weur;
     assert!(tick
@@ -252,7 +258,7 @@ fn a_failed_lane_makes_its_members_unanswered_in_that_region_only() {
 fn reports_for_the_wrong_region_or_position_are_ignored() {
     let a = monitor("a", &["weur"], 5_000);
     let refs = [&a];
-    let mut tick = Tick::new(&refs, &[false], T);
+    let mut tick = Tick::new(&refs, &[false], LANE_MAX_MONITORS, T);
     assert_eq!(tick.on_report(0, 0, ok("enam")), None);
     assert_eq!(tick.on_report(0, 7, ok("weur")), None);
     assert_eq!(tick.on_report(9, 0, ok("weur")), None);
