@@ -131,7 +131,7 @@ fn writers(trial: usize) -> Vec<(&'static str, Value)> {
     vec![
         ("name", json!(format!("Renamed {trial}"))),
         ("tags", json!([format!("t{trial}")])),
-        ("interval_seconds", json!(300 + trial)),
+        ("interval_seconds", json!(300 + 5 * trial)),
         ("timeout_ms", json!(4000 + trial)),
         ("public", json!(true)),
         ("method", json!("HEAD")),
