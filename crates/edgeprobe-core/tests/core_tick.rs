@@ -267,3 +267,22 @@ fn reports_for_the_wrong_region_or_position_are_ignored() {
     // A second report for the same slot changes nothing.
     assert_eq!(tick.on_report(0, 0, ok("weur")), None);
 }
+
+#[test]
+fn shards_are_stable_and_spread_and_do_not_move_phases() {
+    let ids: Vec<String> = (0..400).map(|i| format!("mon_{i}")).collect();
+    for id in &ids {
+        assert_eq!(shard_of(id, 1), 0);
+        assert_eq!(shard_of(id, 4), shard_of(id, 4), "stable");
+        assert!(shard_of(id, 4) < 4);
+    }
+    let mut per = [0usize; 4];
+    for id in &ids {
+        per[shard_of(id, 4) as usize] += 1;
+    }
+    assert!(per.iter().all(|&n| n > 60), "spread over the shards: {per:?}");
+    // The phase is a function of the id and interval only: re-homing keeps the grid.
+    assert_eq!(phase("mon_7", 60_000), phase("mon_7", 60_000));
+    assert_eq!(coordinator_name(0), "coordinator", "shard 0 keeps the single-object name");
+    assert_eq!(coordinator_name(3), "coordinator:3");
+}
