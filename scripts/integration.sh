@@ -54,10 +54,11 @@ export EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE
 # housekeeping:: seeds rows, the delete-mid-round test reads tables) run alone, one at a time,
 # after everything else: while they hold the file's lock the worker's own queries fail with
 # SQLITE_BUSY, which made unrelated tests that ran beside them fail with 503.
-# The two tests that start (and kill) a wrangler dev of their own run there too: a second
+# The tests that start (and kill) a wrangler dev of their own run there too: a second
 # workerd starting beside the suite's hanging probes on 2 cores sometimes missed its 90 s.
 RUN_ALONE=(housekeeping:: api_races::deleting_a_monitor_mid_round_leaves_nothing_behind
   api_races::a_round_cut_short_by_killing_workerd_is_recorded_missed
+  api_races::more_coordinator_shards_rehome_monitors_keeping_phase_and_state
   api_races::a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone)
 status=0
 if [ $# -gt 0 ]; then

@@ -590,6 +590,8 @@ struct OwnWorker {
     state: std::path::PathBuf,
     port: u16,
     token: String,
+    /// Extra `--var NAME:value` settings for the next start.
+    vars: Vec<String>,
 }
 
 impl OwnWorker {
@@ -611,6 +613,7 @@ impl OwnWorker {
             state,
             port: 0,
             token: unique("own-token"),
+            vars: Vec::new(),
         }
     }
 
@@ -650,6 +653,7 @@ impl OwnWorker {
                 "--var",
                 &format!("PUBLIC_BASE_URL:http://127.0.0.1:{}", self.port),
             ])
+            .args(self.vars.iter().flat_map(|v| ["--var", v.as_str()]))
             .args([
                 "--test-scheduled",
                 "--show-interactive-dev-session=false",
@@ -832,4 +836,137 @@ fn a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone() {
         "only the added channel is checked: {v}"
     );
     expect_status(&api.patch(&path, &json!({"channels": []})), 200);
+}
+
+/// Issue 12 (past one object): raising the number of coordinator shards re-homes monitors by a
+/// hash of their id; a re-homed monitor keeps its slots on the same grid (no slot run twice,
+/// none skipped beyond the restart) and its alert state (a monitor already down opens no
+/// second incident).
+#[test]
+fn more_coordinator_shards_rehome_monitors_keeping_phase_and_state() {
+    let mut worker = OwnWorker::new();
+    worker.start();
+    let api = worker.api();
+    // A failing monitor (a closed port) that moves to another shard when there are 4.
+    let mut id = String::new();
+    for _ in 0..20 {
+        let slug = unique("rehome");
+        let r = api.post(
+            "/api/v1/monitors",
+            &json!({"name": slug, "slug": slug, "url": "http://127.0.0.1:9/", "regions": ["weur"],
+                    "interval_seconds": 30, "timeout_ms": 2000,
+                    "confirmation": {"regions_to_agree": 1, "recheck_delay_seconds": 300}}),
+        );
+        expect_status(&r, 201);
+        let candidate = r.json()["id"].as_str().expect("id").to_string();
+        if edgeprobe_core::tick::shard_of(&candidate, 4) != 0 {
+            id = candidate;
+            break;
+        }
+    }
+    assert!(
+        !id.is_empty(),
+        "no monitor id hashed to another shard in 20 tries"
+    );
+    let scheduled = |api: &Api| -> Vec<i64> {
+        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
+        expect_status(&r, 200);
+        let mut v: Vec<i64> = r.json()["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|x| x["kind"] == "scheduled")
+            .filter_map(|x| x["scheduled_for"].as_i64())
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let incidents = |api: &Api| -> usize {
+        let r = api.get(&format!("/api/v1/monitors/{id}/incidents"));
+        expect_status(&r, 200);
+        r.json()["items"].as_array().map_or(0, Vec::len)
+    };
+    let mut before = Vec::new();
+    for _ in 0..90 {
+        before = scheduled(&api);
+        if !before.is_empty() && incidents(&api) == 1 {
+            break;
+        }
+        thread::sleep(Duration::from_secs(1));
+    }
+    assert!(!before.is_empty(), "a scheduled round ran on one shard");
+    assert_eq!(incidents(&api), 1, "the monitor is down with one incident");
+
+    worker.kill();
+    worker.vars = vec!["COORDINATOR_SHARDS:4".into()];
+    worker.start();
+    let api = worker.api();
+    // The cron re-syncs every shard: the new home takes the monitor, the old one drops it.
+    let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");
+    assert!(fired.status < 300, "cron: {} {}", fired.status, fired.body);
+    let last_before = *before.last().expect("rounds");
+    let mut after = Vec::new();
+    for _ in 0..90 {
+        after = scheduled(&api);
+        if after.iter().filter(|&&t| t > last_before).count() >= 2 {
+            break;
+        }
+        thread::sleep(Duration::from_secs(1));
+    }
+    let new: Vec<i64> = after.iter().copied().filter(|&t| t > last_before).collect();
+    assert!(new.len() >= 2, "the re-homed monitor runs: {after:?}");
+    for t in &new {
+        assert_eq!(
+            (t - last_before) % 30_000,
+            0,
+            "same grid after re-homing: {after:?}"
+        );
+    }
+    let mut dedup = after.clone();
+    dedup.dedup();
+    assert_eq!(
+        dedup, after,
+        "no slot ran twice (old and new shard): {after:?}"
+    );
+    assert_eq!(
+        incidents(&api),
+        1,
+        "the alert state moved with it: no second incident"
+    );
+    // Where the slot lives now: exactly one coordinator object holds it, and it is not the
+    // only coordinator (read from the objects' own SQLite files in the state directory).
+    let dir = std::fs::read_dir(worker.state.join("v3/do"))
+        .expect("durable object state")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("Coordinator"))
+        .expect("coordinator objects")
+        .path();
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .expect("coordinator files")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sqlite"))
+        .collect();
+    assert!(
+        files.len() >= 2,
+        "more than one coordinator object: {files:?}"
+    );
+    let holders = files
+        .iter()
+        .filter(|f| {
+            let out = Command::new("python3")
+                .args([
+                    "-c",
+                    "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+                     print(c.execute('select count(*) from _cf_KV where key=?', (sys.argv[2],)).fetchone()[0])",
+                ])
+                .arg(f)
+                .arg(format!("slot:{id}"))
+                .output()
+                .expect("python3");
+            String::from_utf8_lossy(&out.stdout).trim() == "1"
+        })
+        .count();
+    assert_eq!(holders, 1, "the slot lives in exactly one shard: {files:?}");
 }

@@ -280,9 +280,16 @@ fn shards_are_stable_and_spread_and_do_not_move_phases() {
     for id in &ids {
         per[shard_of(id, 4) as usize] += 1;
     }
-    assert!(per.iter().all(|&n| n > 60), "spread over the shards: {per:?}");
+    assert!(
+        per.iter().all(|&n| n > 60),
+        "spread over the shards: {per:?}"
+    );
     // The phase is a function of the id and interval only: re-homing keeps the grid.
     assert_eq!(phase("mon_7", 60_000), phase("mon_7", 60_000));
-    assert_eq!(coordinator_name(0), "coordinator", "shard 0 keeps the single-object name");
+    assert_eq!(
+        coordinator_name(0),
+        "coordinator",
+        "shard 0 keeps the single-object name"
+    );
     assert_eq!(coordinator_name(3), "coordinator:3");
 }
