@@ -24,7 +24,7 @@
 //!   status document put just as the monitor was deleted is removed again.
 //! - Paused monitors: a manual check still runs and is recorded and returned; the alert state
 //!   machine is not stepped (paused means silent).
-//! - Interrupted rounds: a tick's in-flight record (`inflight:{tick}`, with this instance's id)
+//! - Interrupted rounds: an alarm's in-flight record (`inflight:{alarm time}:{instance id}`)
 //!   is deleted once every round of it is recorded; records `core::schedule::interrupted`
 //!   names (left by a dead instance, or holding rounds whose recording failed) are recorded
 //!   as `missed` rounds at the next alarm.
@@ -63,7 +63,7 @@ struct Slot {
     recheck_at: Option<UnixMillis>,
 }
 
-/// The rounds of one tick while they run (object storage, key `inflight:{tick}`).
+/// The rounds of one alarm while they run (object storage, key `inflight:{alarm}:{instance}`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct TickRecord {
     owner: String,
@@ -85,8 +85,10 @@ fn slot_key(monitor_id: &str) -> String {
     format!("{SLOT_PREFIX}{monitor_id}")
 }
 
-fn in_flight_key(tick: UnixMillis, owner: &str) -> String {
-    format!("{IN_FLIGHT_PREFIX}{tick}:{owner}")
+/// One key per alarm (its start time and the instance): two alarms of one tick (a re-check
+/// between ticks) never share a record.
+fn in_flight_key(alarm_at: UnixMillis, owner: &str) -> String {
+    format!("{IN_FLIGHT_PREFIX}{alarm_at}:{owner}")
 }
 
 async fn call(env: &Env, shard: u32, request: &CoordinatorRequest) -> Result<Response> {
@@ -247,7 +249,7 @@ impl DurableObject for Coordinator {
                 work.push((slot.monitor.clone(), run.clone()));
             }
         }
-        let record_key = in_flight_key(plan.tick, &inner.instance);
+        let record_key = in_flight_key(now, &inner.instance);
         if !work.is_empty() {
             let record = TickRecord {
                 owner: inner.instance.clone(),
