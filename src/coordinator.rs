@@ -23,8 +23,16 @@
 //!   every alarm the markers `core::schedule::interrupted` names (left by a dead instance, or
 //!   given up) are recorded as `missed` rounds.
 //!
+//! - Counters: one `core::meter::Meter` (object storage key `meter`), loaded on the first
+//!   request or alarm of this instance and saved once at the end of each alarm or request that
+//!   changed it, never per monitor; the increments are the one-line `self.tally(…)` calls.
+//!   D1 rows come from the `meta` of batch results (workerd's local D1 reports rows written
+//!   with index entries included); reads made through `store` functions count their
+//!   statements and the rows they returned (a lower bound of rows read).
+//!
 //! It decides nothing itself: every choice is a core function; this file sequences I/O.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use futures::future::{join_all, select, Either};
@@ -36,6 +44,7 @@ use edgeprobe_core::alerting::{self, AlertState, Effect};
 use edgeprobe_core::diagnose::{diagnose, LatencyBaseline, RoundInput};
 use edgeprobe_core::limits::MAX_ROUNDS_PER_ALARM;
 use edgeprobe_core::messages::{CoordinatorRequest, RegionRequest, RoundOutcome};
+use edgeprobe_core::meter::{self, Meter};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::rollup;
@@ -87,6 +96,14 @@ pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
     call(env, &request).await?.json().await
 }
 
+/// The coordinator's operation counters (`core::meter`); with `reset`, zeroed afterwards.
+pub async fn metrics(env: &Env, reset: bool) -> Result<meter::Report> {
+    call(env, &CoordinatorRequest::Metrics { reset })
+        .await?
+        .json()
+        .await
+}
+
 /// Re-syncs the schedule with D1 and arms the alarm if it is missing (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
     call(env, &CoordinatorRequest::EnsureAlarm)
@@ -101,6 +118,8 @@ pub struct Coordinator {
     /// This instance's id, written into in-flight markers: a marker with another owner was
     /// left by an instance that no longer runs.
     instance: String,
+    /// The counters (`None` until loaded from storage by this instance).
+    meter: RefCell<Option<Meter>>,
 }
 
 impl DurableObject for Coordinator {
@@ -109,6 +128,7 @@ impl DurableObject for Coordinator {
             state,
             env,
             instance: env::new_id("inst"),
+            meter: RefCell::new(None),
         }
     }
 
@@ -118,6 +138,23 @@ impl DurableObject for Coordinator {
             Err(answer) => return answer,
         };
         let now = env::now();
+        self.load_meter().await;
+        let answer = self.serve(request, now).await;
+        self.save_meter().await;
+        answer
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.load_meter().await;
+        self.tally(|m| m.alarms += 1);
+        let answer = self.run_alarm().await;
+        self.save_meter().await;
+        answer
+    }
+}
+
+impl Coordinator {
+    async fn serve(&self, request: CoordinatorRequest, now: UnixMillis) -> Result<Response> {
         match request {
             CoordinatorRequest::Sync { monitor, version } => {
                 self.upsert_slot(&monitor, Some(version), now).await?;
@@ -131,6 +168,7 @@ impl DurableObject for Coordinator {
             }
             CoordinatorRequest::CheckNow { monitor_id } => {
                 let db = store::db(&self.env)?;
+                self.tally(|t| t.d1(1, 1, 0));
                 let Some(m) = store::monitors::get(&db, &monitor_id).await? else {
                     return Response::error("no such monitor", 404);
                 };
@@ -144,10 +182,17 @@ impl DurableObject for Coordinator {
                 self.resync(now).await?;
                 http::no_content()
             }
+            CoordinatorRequest::Metrics { reset } => {
+                let report = self.meter.borrow().clone().unwrap_or_default().report();
+                if reset {
+                    *self.meter.borrow_mut() = Some(Meter::default());
+                }
+                http::json(&report, 200)
+            }
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
+    async fn run_alarm(&self) -> Result<Response> {
         let now = env::now();
         if let Err(e) = self.record_interrupted(now).await {
             // The markers stay and are reported on the next alarm.
@@ -157,6 +202,7 @@ impl DurableObject for Coordinator {
         let entries: Vec<Entry> = slots.iter().map(|s| s.entry.clone()).collect();
         let due = schedule::due(&entries, now, MAX_ROUNDS_PER_ALARM);
         let db = store::db(&self.env)?;
+        self.tally(|t| t.d1(due.len() as u64, due.len() as u64, 0));
 
         let mut work: Vec<(Monitor, RoundKind, UnixMillis)> = Vec::new();
         let mut missed_rows = Vec::new();
@@ -166,6 +212,8 @@ impl DurableObject for Coordinator {
             };
             match store::monitors::get(&db, &d.monitor_id).await? {
                 Some(m) => {
+                    self.tally(|t| t.slots_due += 1 + d.missed as u64);
+                    self.tally(|t| t.slots_missed += d.missed as u64);
                     for at in round::missed_slots(d.scheduled_for, slot.entry.interval_ms, d.missed)
                     {
                         let id = env::new_id("rnd");
@@ -200,6 +248,7 @@ impl DurableObject for Coordinator {
                     && !work.iter().any(|(m, _, _)| &m.id == id)
                     && work.len() < MAX_ROUNDS_PER_ALARM
                 {
+                    self.tally(|t| t.d1(1, 1, 0));
                     if let Some(m) = store::monitors::get(&db, id).await? {
                         work.push((m, RoundKind::Recheck, at));
                     }
@@ -207,7 +256,8 @@ impl DurableObject for Coordinator {
             }
         }
         if !missed_rows.is_empty() {
-            db.batch(missed_rows).await?;
+            let results = db.batch(missed_rows).await?;
+            self.tally_batch(&results);
         }
         // Advance the schedule before probing, from the time this alarm started (a slow round
         // must not push the grid back), and clear the re-checks being run.
@@ -225,6 +275,8 @@ impl DurableObject for Coordinator {
             if let Some(mut slot) = self.state.storage().get::<Slot>(&slot_key(&m.id)).await? {
                 match kind {
                     RoundKind::Scheduled => {
+                        self.tally(|t| t.slots_run += 1);
+                        self.tally(|t| t.lateness(now - scheduled_for));
                         slot.entry.next_due = schedule::advance(&slot.entry, now)
                     }
                     // Only scheduled rounds and re-checks are run by the alarm.
@@ -261,6 +313,8 @@ impl DurableObject for Coordinator {
 /// Storage key prefixes: slots are listed by theirs, as are in-flight markers.
 const SLOT_PREFIX: &str = "slot:";
 const IN_FLIGHT_PREFIX: &str = "inflight:";
+/// Storage key of the counters (`core::meter`).
+const METER_KEY: &str = "meter";
 
 fn slot_key(monitor_id: &str) -> String {
     format!("{SLOT_PREFIX}{monitor_id}")
@@ -271,6 +325,42 @@ fn in_flight_key(monitor_id: &str, scheduled_for: UnixMillis) -> String {
 }
 
 impl Coordinator {
+    /// Loads the counters from storage once per instance (a failure starts from zero: counters
+    /// must never stop a round).
+    async fn load_meter(&self) {
+        if self.meter.borrow().is_some() {
+            return;
+        }
+        let stored = self.state.storage().get::<Meter>(METER_KEY).await;
+        let loaded = stored.ok().flatten().unwrap_or_default();
+        self.meter.borrow_mut().get_or_insert(loaded);
+    }
+
+    /// Saves the counters (once per alarm or request); a failure is logged, never raised.
+    async fn save_meter(&self) {
+        let Some(m) = self.meter.borrow().clone() else {
+            return;
+        };
+        if let Err(e) = self.state.storage().put(METER_KEY, &m).await {
+            worker::console_error!("saving the meter failed: {e}");
+        }
+    }
+
+    /// One counter increment (in memory; saved by `save_meter`).
+    fn tally(&self, f: impl FnOnce(&mut Meter)) {
+        f(self.meter.borrow_mut().get_or_insert_with(Meter::default));
+    }
+
+    /// Counts a D1 batch: one query per statement, rows from each result's `meta`.
+    fn tally_batch(&self, results: &[worker::D1Result]) {
+        let (mut read, mut written) = (0, 0);
+        for meta in results.iter().filter_map(|r| r.meta().ok().flatten()) {
+            read += meta.rows_read.unwrap_or(0) as u64;
+            written += meta.rows_written.unwrap_or(0) as u64;
+        }
+        self.tally(|t| t.d1(results.len() as u64, read, written));
+    }
+
     /// Records the rounds of in-flight markers that will never complete as `missed` (one D1
     /// batch), then deletes those markers.
     async fn record_interrupted(&self, now: UnixMillis) -> Result<()> {
@@ -300,7 +390,9 @@ impl Coordinator {
                 now,
             )?);
         }
-        db.batch(rows).await?;
+        let results = db.batch(rows).await?;
+        self.tally_batch(&results);
+        self.tally(|t| t.slots_missed += lost.len() as u64);
         for m in &lost {
             worker::console_log!(
                 "round of {} for {} was interrupted; recorded as missed",
@@ -374,6 +466,7 @@ impl Coordinator {
     async fn resync(&self, now: UnixMillis) -> Result<()> {
         let db = store::db(&self.env)?;
         let monitors = store::monitors::list_all(&db).await?;
+        self.tally(|t| t.d1(1, monitors.len() as u64, 0));
         let slots = self.slots().await?;
         for m in &monitors {
             let known = slots.iter().find(|s| s.entry.monitor_id == m.id);
@@ -440,6 +533,7 @@ impl Coordinator {
                 )
             }
         });
+        self.tally(|t| t.do_requests_sent += batches.len() as u64);
         let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
 
         // Each monitor is recorded on its own: a failure to record one (a D1 or KV error) is
@@ -484,6 +578,7 @@ impl Coordinator {
             return Err(e);
         }
         if any_alert {
+            self.tally(|t| t.do_requests_sent += 1);
             if let Err(e) = dispatcher::kick(&self.env).await {
                 // The cron kicks the dispatcher every minute as well; nothing is lost.
                 worker::console_error!("kicking the dispatcher failed: {e}");
@@ -538,6 +633,7 @@ impl Coordinator {
         let now = env::now();
         let config = env::Config::from_env(&self.env);
         let rollups = store::rounds::recent_hourly_rollups(&db, &m.id, now - DAY).await?;
+        self.tally(|t| t.d1(2, rollups.len() as u64 + 1, 0));
         let baselines: Vec<LatencyBaseline> = rollup::baselines(&rollups)
             .into_iter()
             .map(|(region, path, p50_ms, samples)| LatencyBaseline {
@@ -606,6 +702,7 @@ impl Coordinator {
             now,
         )?);
         let results = db.batch(batch).await?;
+        self.tally_batch(&results);
         let outcome = RoundOutcome {
             round_id: round_id.clone(),
             monitor_id: m.id.clone(),
@@ -624,15 +721,19 @@ impl Coordinator {
             return Ok((RoundOutcome { reports, ..outcome }, false));
         }
 
+        self.tally(|t| t.rounds_recorded += 1);
+        self.tally(|t| t.kv_writes += 1);
         store::kv::put_status(
             &self.env,
             &round::current_status(m, &diagnosis, &reports, &round_id, now),
         )
         .await?;
+        self.tally(|t| t.d1(1, 1, 0));
         // A delete that ran between the batch and the put has already removed the status
         // document; the API deletes the D1 row before the document, so checking D1 after the
         // put catches every interleaving.
         if store::monitors::get(&db, &m.id).await?.is_none() {
+            self.tally(|t| t.kv_writes += 1);
             store::kv::delete_status(&self.env, &m.id).await?;
             return Ok((RoundOutcome { reports, ..outcome }, false));
         }

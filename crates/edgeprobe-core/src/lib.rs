@@ -25,6 +25,7 @@
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
+//! - [`meter`]: the worker's operation counters (`GET /api/v1/metrics`, `make bench-capacity`).
 
 // Dependencies this crate lists but does not use are a warning (an error under `make test`'s
 // clippy gate); not for the unit-test build, which also sees the dev-dependencies.
@@ -38,6 +39,7 @@ pub mod diagnosis;
 pub mod http1;
 pub mod limits;
 pub mod messages;
+pub mod meter;
 pub mod monitor;
 pub mod observation;
 pub mod probe_identity;

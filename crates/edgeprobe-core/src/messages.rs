@@ -30,6 +30,12 @@ pub enum CoordinatorRequest {
     /// Re-sync the schedule with D1 and arm the alarm if it is missing (the cron, every
     /// minute). Answer: 204.
     EnsureAlarm,
+    /// The operation counters (`crate::meter`). Answer: 200 with a `meter::Report`; with
+    /// `reset` the counters are zeroed after the answer is taken.
+    Metrics {
+        #[serde(default)]
+        reset: bool,
+    },
 }
 
 /// What a region object (name `region:{hint}`, one per region) is asked to do.
@@ -95,6 +101,10 @@ mod tests {
                 json!({"request": "ensure_alarm"}),
             ),
             (
+                serde_json::to_value(CoordinatorRequest::Metrics { reset: true }).unwrap(),
+                json!({"request": "metrics", "reset": true}),
+            ),
+            (
                 serde_json::to_value(RegionRequest::Probe {
                     region: "weur".into(),
                     monitors: vec![],
@@ -122,6 +132,7 @@ mod tests {
                 monitor_id: "b".into(),
             },
             CoordinatorRequest::EnsureAlarm,
+            CoordinatorRequest::Metrics { reset: false },
         ] {
             let text = serde_json::to_string(&r).unwrap();
             let back: CoordinatorRequest = serde_json::from_str(&text).unwrap();
