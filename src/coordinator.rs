@@ -139,8 +139,12 @@ impl DurableObject for Coordinator {
         };
         let now = env::now();
         self.load_meter().await;
+        let before = self.meter.borrow().clone();
         let answer = self.serve(request, now).await;
-        self.save_meter().await;
+        // Most requests (a monitor's sync) count nothing: no storage write for them.
+        if *self.meter.borrow() != before {
+            self.save_meter().await;
+        }
         answer
     }
 
@@ -336,7 +340,8 @@ impl Coordinator {
         self.meter.borrow_mut().get_or_insert(loaded);
     }
 
-    /// Saves the counters (once per alarm or request); a failure is logged, never raised.
+    /// Saves the counters (once per alarm, or per request that changed them); a failure is
+    /// logged, never raised.
     async fn save_meter(&self) {
         let Some(m) = self.meter.borrow().clone() else {
             return;

@@ -395,13 +395,16 @@ alias {}; }} }}\n}}\n",
     }
 }
 
-/// Keep-alive load on one URL for `secs` with `conns` connections: (requests ok, errors,
-/// sorted latencies in µs).
-fn load(url: &str, secs: u64, conns: usize) -> (u64, u64, Vec<u64>) {
+/// Keep-alive load on one URL with `conns` connections for `secs`, longer (up to
+/// [`MAX_LOAD`]) until [`MIN_SAMPLES`] answers came back, so a page that takes seconds still
+/// gets a median: (requests ok per second, errors, sorted latencies in µs).
+fn load(url: &str, secs: u64, conns: usize) -> (f64, u64, Vec<u64>) {
+    let started = Instant::now();
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..conns)
         .map(|_| {
-            let (stop, url) = (stop.clone(), url.to_string());
+            let (stop, url, done) = (stop.clone(), url.to_string(), done.clone());
             std::thread::spawn(move || {
                 let agent = ureq::AgentBuilder::new()
                     .timeout(Duration::from_secs(30))
@@ -418,6 +421,7 @@ fn load(url: &str, secs: u64, conns: usize) -> (u64, u64, Vec<u64>) {
                         }
                         Err(_) => false,
                     };
+                    done.fetch_add(1, Ordering::Relaxed);
                     if good {
                         ok += 1;
                         lat.push(t.elapsed().as_micros() as u64);
@@ -430,7 +434,11 @@ fn load(url: &str, secs: u64, conns: usize) -> (u64, u64, Vec<u64>) {
         })
         .collect();
     std::thread::sleep(Duration::from_secs(secs));
+    while done.load(Ordering::Relaxed) < MIN_SAMPLES && started.elapsed() < MAX_LOAD {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     stop.store(true, Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
     let (mut ok, mut err, mut lat) = (0, 0, Vec::new());
     for w in workers {
         if let Ok((o, e, l)) = w.join() {
@@ -440,8 +448,12 @@ fn load(url: &str, secs: u64, conns: usize) -> (u64, u64, Vec<u64>) {
         }
     }
     lat.sort_unstable();
-    (ok, err, lat)
+    (ok as f64 / elapsed, err, lat)
 }
+
+/// A load run lasts until this many answers (or [`MAX_LOAD`]).
+const MIN_SAMPLES: u64 = 10;
+const MAX_LOAD: Duration = Duration::from_secs(45);
 
 fn pct(v: &[u64], q: f64) -> f64 {
     if v.is_empty() {
@@ -450,9 +462,18 @@ fn pct(v: &[u64], q: f64) -> f64 {
     v[((v.len() - 1) as f64 * q).round() as usize] as f64
 }
 
-/// Rounds the API lists for a monitor with `scheduled_for` in `[from, to)`, by kind.
-fn rounds_by_kind(api: &Api, id: &str, from: i64, to: i64) -> BTreeMap<String, u64> {
+/// Rounds the API lists for a monitor with `scheduled_for` in `[from, to)`, by kind, and the
+/// monitor's phase on its grid (`scheduled_for` modulo the interval of a scheduled or missed
+/// round), when it has one.
+fn rounds_by_kind(
+    api: &Api,
+    id: &str,
+    from: i64,
+    to: i64,
+    interval_ms: i64,
+) -> (BTreeMap<String, u64>, Option<i64>) {
     let mut out = BTreeMap::new();
+    let mut phase = None;
     let mut cursor: Option<String> = None;
     for _ in 0..50 {
         let path = match &cursor {
@@ -463,6 +484,9 @@ fn rounds_by_kind(api: &Api, id: &str, from: i64, to: i64) -> BTreeMap<String, u
         let mut older = false;
         for r in page["items"].as_array().into_iter().flatten() {
             let at = r["scheduled_for"].as_i64().unwrap_or(0);
+            if matches!(r["kind"].as_str(), Some("scheduled" | "missed")) {
+                phase.get_or_insert(at.rem_euclid(interval_ms));
+            }
             if at < from {
                 older = true;
             }
@@ -476,7 +500,15 @@ fn rounds_by_kind(api: &Api, id: &str, from: i64, to: i64) -> BTreeMap<String, u
             break;
         }
     }
-    out
+    (out, phase)
+}
+
+/// How many slots of a grid (`phase + k * interval`) fall in `[from, to)`.
+fn slots_in(phase: i64, interval_ms: i64, from: i64, to: i64) -> i64 {
+    let ceil = |t: i64| {
+        (t - phase).div_euclid(interval_ms) + i64::from((t - phase).rem_euclid(interval_ms) != 0)
+    };
+    (ceil(to) - ceil(from)).max(0)
 }
 
 /// Runs curl over `pairs` (edge URL, origin URL) `times` times, fresh connections, and
@@ -670,21 +702,6 @@ fn main() {
     let m = api.metrics(false);
     let tables1 = db_file.as_deref().map(table_counts).unwrap_or_default();
 
-    // Per class, from the rounds the API lists (slots scheduled in the window and finished
-    // by now: the last timeout's worth is left out so in-flight rounds do not count).
-    let settle = o.hang_timeout_ms.max(o.timeout_ms) as i64 + 5_000;
-    let (from, to) = (t0, t1 - settle);
-    let mut by_class: BTreeMap<Class, BTreeMap<String, u64>> = BTreeMap::new();
-    for (class, id, _) in &monitors {
-        let kinds = rounds_by_kind(&api, id, from, to);
-        let entry = by_class.entry(*class).or_default();
-        for (k, n) in kinds {
-            *entry.entry(k).or_insert(0) += n;
-        }
-    }
-    let interval_ms = (o.interval_s * 1000) as f64;
-    let expected_per_monitor = ((to - from) as f64 / interval_ms).max(0.0);
-
     // curl doing a healthy check's two requests as many times as the worker ran checks.
     let checks = m.rounds_recorded.max(1);
     let curl_times = (checks as usize).min(1_000);
@@ -714,14 +731,29 @@ fn main() {
     ];
     let mut read_stats = Vec::new();
     for (name, url) in &reads {
-        let (ok, err, lat) = load(url, o.load_s, o.connections);
-        read_stats.push((
-            *name,
-            ok as f64 / o.load_s as f64,
-            err,
-            pct(&lat, 0.5),
-            pct(&lat, 0.95),
-        ));
+        let (rps, err, lat) = load(url, o.load_s, o.connections);
+        read_stats.push((*name, rps, err, pct(&lat, 0.5), pct(&lat, 0.95)));
+    }
+
+    // Per class, from the rounds the API lists (slots scheduled in the window and finished
+    // by now: the last timeout's worth is left out so in-flight rounds do not count).
+    let settle = o.hang_timeout_ms.max(o.timeout_ms) as i64 + 5_000;
+    let (from, to) = (t0, t1 - settle);
+    // Asked after the public reads, so rounds still running at the window's end are recorded.
+    let interval_ms = (o.interval_s * 1000) as i64;
+    let mut by_class: BTreeMap<Class, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut expected: BTreeMap<Class, f64> = BTreeMap::new();
+    for (class, id, _) in &monitors {
+        let (kinds, phase) = rounds_by_kind(&api, id, from, to, interval_ms);
+        let entry = by_class.entry(*class).or_default();
+        for (k, n) in kinds {
+            *entry.entry(k).or_insert(0) += n;
+        }
+        // A monitor that recorded nothing at all: its phase is unknown, count the average.
+        *expected.entry(*class).or_insert(0.0) += match phase {
+            Some(p) => slots_in(p, interval_ms, from, to) as f64,
+            None => (to - from) as f64 / interval_ms as f64,
+        };
     }
 
     // The report.
@@ -786,10 +818,9 @@ fn main() {
     let mut healthy_run_pct = f64::NAN;
     let mut healthy_missed = 0;
     for class in [Class::Healthy, Class::Failing, Class::Hanging] {
-        let n = monitors.iter().filter(|(c, _, _)| *c == class).count() as f64;
         let k = by_class.get(&class).cloned().unwrap_or_default();
         let get = |s: &str| k.get(s).copied().unwrap_or(0);
-        let expected = n * expected_per_monitor;
+        let expected = expected.get(&class).copied().unwrap_or(0.0);
         let run_pct = 100.0 * ratio(get("scheduled") as f64, expected);
         if class == Class::Healthy {
             healthy_run_pct = run_pct;
