@@ -272,12 +272,16 @@ mod tests {
 
     #[test]
     fn merge_adds_counts_and_histograms() {
-        let mut a = Meter::default();
-        a.slots_due = 2;
+        let mut a = Meter {
+            slots_due: 2,
+            ..Meter::default()
+        };
         a.lateness(100);
-        let mut b = Meter::default();
-        b.slots_due = 3;
-        b.alarms = 1;
+        let mut b = Meter {
+            slots_due: 3,
+            alarms: 1,
+            ..Meter::default()
+        };
         b.lateness(2_000);
         a.merge(&b);
         assert_eq!((a.slots_due, a.alarms), (5, 1));
@@ -287,8 +291,10 @@ mod tests {
 
     #[test]
     fn a_stored_meter_survives_json_and_older_shapes() {
-        let mut m = Meter::default();
-        m.rounds_recorded = 7;
+        let mut m = Meter {
+            rounds_recorded: 7,
+            ..Meter::default()
+        };
         m.lateness(42);
         let back: Meter = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back, m);

@@ -280,7 +280,7 @@ fn d1_file(state: &Path) -> Option<PathBuf> {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "sqlite")
-                && !p.file_name().is_some_and(|n| n == "metadata.sqlite")
+                && p.file_name().is_none_or(|n| n != "metadata.sqlite")
             {
                 let len = e.metadata().map(|m| m.len()).unwrap_or(0);
                 if best.as_ref().is_none_or(|(l, _)| len > *l) {
@@ -364,9 +364,9 @@ error_log {d}/logs/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp 
   proxy_set_header Connection \"\";\n  proxy_next_upstream off;\n"
     );
     for class in [Class::Healthy, Class::Failing, Class::Hanging] {
-        let _ = write!(
+        let _ = writeln!(
             c,
-            "  server {{ listen 127.0.0.1:{}; location / {{ proxy_pass http://127.0.0.1:{}; }} }}\n",
+            "  server {{ listen 127.0.0.1:{}; location / {{ proxy_pass http://127.0.0.1:{}; }} }}",
             port[class.name()],
             origins[&class]
         );
@@ -994,7 +994,7 @@ fn main() {
         );
         let _ = writeln!(
             r,
-            "  carries {min:.0} checks/day ({:.0} monitors at {} s)",
+            "  carries {min:.0} checks/day ({:.1} monitors at {} s)",
             min * o.interval_s as f64 / 86_400.0,
             o.interval_s
         );
