@@ -7,13 +7,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test demo build bootstrap bench screenshots clean
+.PHONY: help dev test demo build bootstrap bench bench-capacity screenshots clean
 
 help:
 	@echo "make dev    run edgeprobe locally and print its URLs (Ctrl-C stops everything)"
 	@echo "make test   run every test (native, then integration against the real worker)"
 	@echo "make demo   start the failure rig, the worker and demo monitors; print the status page"
 	@echo "make bench  run the benchmarks"
+	@echo "make bench-capacity  N monitors under wrangler dev for a few minutes; cost per check, projected onto the plans"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -32,6 +33,10 @@ demo:
 
 bench:
 	@scripts/with-tools.sh cargo bench -p edgeprobe-core
+
+# Options: BENCH_MONITORS, BENCH_INTERVAL, BENCH_REGIONS, … (scripts/bench-capacity.sh).
+bench-capacity:
+	@scripts/bench-capacity.sh
 
 clean:
 	rm -rf target build .wrangler tests/.run

@@ -28,6 +28,10 @@
 //!   is deleted once every round of it is recorded; records `core::schedule::interrupted`
 //!   names (left by a dead instance, or holding rounds whose recording failed) are recorded
 //!   as `missed` rounds at the next alarm.
+//! - Counters: one `core::meter::Meter` per shard (object storage key `meter`), loaded once per
+//!   instance and saved at the end of an alarm, of a tick's work, and of a request that changed
+//!   it; never per monitor. D1 rows come from the `meta` of batch results (workerd's local D1
+//!   counts index entries too). `GET /api/v1/metrics` sums the shards.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +46,7 @@ use worker::{durable_object, DurableObject, Env, Request, Response, Result, Stat
 use crate::{dispatcher, env, http, objects, region, store};
 use edgeprobe_core::alerting::Effect;
 use edgeprobe_core::messages::{CoordinatorRequest, ProbeLine, RegionRequest, RoundOutcome};
+use edgeprobe_core::meter::{self, Meter};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::observation::RegionReport;
 use edgeprobe_core::record::{self, Memory, RoundFacts};
@@ -75,6 +80,7 @@ const SLOT_PREFIX: &str = "slot:";
 const IN_FLIGHT_PREFIX: &str = "inflight:";
 const CURSOR_KEY: &str = "cursor";
 const SHARD_KEY: &str = "shard";
+const METER_KEY: &str = "meter";
 /// How often a monitor's latency baseline is re-read from its hourly rollups.
 const BASELINE_REFRESH_MS: i64 = HOUR;
 /// How long the alarm waits for its tick's work before leaving the rest in the background
@@ -134,6 +140,20 @@ pub async fn check_now(env: &Env, monitor_id: &str) -> Result<RoundOutcome> {
     call(env, shard, &request).await?.json().await
 }
 
+/// The operation counters of every shard, summed (`core::meter`); with `reset`, zeroed after.
+pub async fn metrics(env: &Env, reset: bool) -> Result<meter::Report> {
+    let shards = env::Config::from_env(env).coordinator_shards;
+    let mut total = Meter::default();
+    for shard in 0..shards {
+        let m: Meter = call(env, shard, &CoordinatorRequest::Metrics { reset, shard })
+            .await?
+            .json()
+            .await?;
+        total.merge(&m);
+    }
+    Ok(total.report())
+}
+
 /// Re-syncs every shard's schedule with D1 and arms missing alarms (cron, every minute).
 pub async fn ensure_alarm(env: &Env) -> Result<()> {
     let shards = env::Config::from_env(env).coordinator_shards;
@@ -164,6 +184,8 @@ struct Inner {
     slots: RefCell<Option<BTreeMap<String, Slot>>>,
     memory: RefCell<BTreeMap<String, Memory>>,
     baselines_at: RefCell<BTreeMap<String, UnixMillis>>,
+    /// The counters (`None` until loaded from storage by this instance).
+    meter: RefCell<Option<Meter>>,
 }
 
 impl DurableObject for Coordinator {
@@ -176,6 +198,7 @@ impl DurableObject for Coordinator {
                 slots: RefCell::new(None),
                 memory: RefCell::new(BTreeMap::new()),
                 baselines_at: RefCell::new(BTreeMap::new()),
+                meter: RefCell::new(None),
             }),
         }
     }
@@ -187,6 +210,29 @@ impl DurableObject for Coordinator {
         };
         let inner = &self.inner;
         inner.learn_shard(request.shard()).await?;
+        inner.load_meter().await;
+        let before = inner.meter.borrow().clone();
+        let answer = inner.serve(request).await;
+        // Most requests (a monitor's sync) count nothing: no storage write for them.
+        if *inner.meter.borrow() != before {
+            inner.save_meter().await;
+        }
+        answer
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let inner = self.inner.clone();
+        inner.load_meter().await;
+        inner.tally(|m| m.alarms += 1);
+        let answer = inner.clone().run_alarm().await;
+        inner.save_meter().await;
+        answer
+    }
+}
+
+impl Inner {
+    async fn serve(self: &Rc<Self>, request: CoordinatorRequest) -> Result<Response> {
+        let inner = self;
         let now = env::now();
         match request {
             CoordinatorRequest::Sync {
@@ -222,11 +268,18 @@ impl DurableObject for Coordinator {
                 inner.resync(shard, shards, now).await?;
                 http::no_content()
             }
+            CoordinatorRequest::Metrics { reset, .. } => {
+                let m = inner.meter.borrow().clone().unwrap_or_default();
+                if reset {
+                    *inner.meter.borrow_mut() = Some(Meter::default());
+                }
+                http::json(&m, 200)
+            }
         }
     }
 
-    async fn alarm(&self) -> Result<Response> {
-        let inner = self.inner.clone();
+    async fn run_alarm(self: Rc<Self>) -> Result<Response> {
+        let inner = self;
         let now = env::now();
         if let Err(e) = inner.record_interrupted(now).await {
             // The records stay and are reported on the next alarm.
@@ -236,6 +289,16 @@ impl DurableObject for Coordinator {
         let cursor: Option<UnixMillis> = inner.state.storage().get(CURSOR_KEY).await?;
         let views: Vec<SlotView> = slots.values().map(view).collect();
         let plan = tick::plan_tick(&views, cursor, now);
+        let scheduled = plan
+            .runs
+            .iter()
+            .filter(|r| r.kind == RoundKind::Scheduled)
+            .count() as u64;
+        inner.tally(|t| {
+            t.slots_due += scheduled + plan.missed.len() as u64;
+            t.slots_run += scheduled;
+            t.slots_missed += plan.missed.len() as u64;
+        });
 
         // Bookkeeping first, so nothing below can run a slot twice or lose one: missed rows,
         // the cursor, the in-flight record, cleared re-checks, the next alarm.
@@ -276,7 +339,8 @@ impl DurableObject for Coordinator {
         let (done_tx, done_rx) = futures::channel::oneshot::channel::<()>();
         let background = inner.clone();
         inner.state.wait_until(async move {
-            background.run_tick(work, Some(record_key)).await;
+            background.clone().run_tick(work, Some(record_key)).await;
+            background.save_meter().await;
             let _ = done_tx.send(());
         });
         let wait = plan
@@ -306,6 +370,43 @@ enum LaneEvent {
 }
 
 impl Inner {
+    async fn load_meter(&self) {
+        if self.meter.borrow().is_some() {
+            return;
+        }
+        let loaded: Meter = match self.state.storage().get(METER_KEY).await {
+            Ok(Some(m)) => m,
+            _ => Meter::default(),
+        };
+        self.meter.borrow_mut().get_or_insert(loaded);
+    }
+
+    async fn save_meter(&self) {
+        let Some(m) = self.meter.borrow().clone() else {
+            return;
+        };
+        if let Err(e) = self.state.storage().put(METER_KEY, &m).await {
+            worker::console_error!("saving the meter failed: {e}");
+        }
+    }
+
+    /// One counter increment (in memory; saved by `save_meter`).
+    fn tally(&self, f: impl FnOnce(&mut Meter)) {
+        f(self.meter.borrow_mut().get_or_insert_with(Meter::default));
+    }
+
+    /// Counts a D1 batch's statements and the rows its results' meta reported.
+    fn tally_batch(&self, results: &[worker::D1Result]) {
+        let (mut read, mut written) = (0u64, 0u64);
+        for r in results {
+            if let Ok(Some(m)) = r.meta() {
+                read += m.rows_read.unwrap_or(0) as u64;
+                written += m.rows_written.unwrap_or(0) as u64;
+            }
+        }
+        self.tally(|t| t.d1(results.len() as u64, read, written));
+    }
+
     async fn learn_shard(&self, shard: u32) -> Result<()> {
         let known: Option<u32> = self.state.storage().get(SHARD_KEY).await?;
         if known != Some(shard) {
@@ -465,7 +566,8 @@ impl Inner {
                 &[],
             )?);
         }
-        db.batch(rows).await?;
+        let results = db.batch(rows).await?;
+        self.tally_batch(&results);
         Ok(())
     }
 
@@ -513,7 +615,9 @@ impl Inner {
                 now,
             )?);
         }
-        db.batch(rows).await?;
+        let results = db.batch(rows).await?;
+        self.tally_batch(&results);
+        self.tally(|t| t.slots_missed += lost.len() as u64);
         let lost_owners: BTreeSet<(&str, UnixMillis)> = lost
             .iter()
             .map(|m| (m.owner.as_str(), m.started_at))
@@ -544,6 +648,8 @@ impl Inner {
         if !unknown.is_empty() {
             let (states, mut hours) =
                 store::hours::load(&db, &unknown, record::hour_of(now)).await?;
+            let rows = (states.len() + hours.len()) as u64;
+            self.tally(|t| t.d1(2, rows, 0));
             let mut memory = self.memory.borrow_mut();
             for id in unknown {
                 memory.entry(id.to_string()).or_insert_with(|| Memory {
@@ -562,6 +668,7 @@ impl Inner {
         };
         if !stale.is_empty() {
             let fresh = store::hours::baselines(&db, &stale, now - DAY).await?;
+            self.tally(|t| t.d1(1, fresh.len() as u64, 0));
             let mut memory = self.memory.borrow_mut();
             let mut at = self.baselines_at.borrow_mut();
             for (id, b) in fresh {
@@ -608,6 +715,8 @@ impl Inner {
         let mut tick = Tick::new(&monitors, &slow, lane_max, started_at);
         let shard = self.shard().await;
 
+        let lanes = tick.lanes.len() as u64;
+        self.tally(|t| t.do_requests_sent += lanes);
         let (tx, mut rx) = mpsc::unbounded::<LaneEvent>();
         for (i, lane) in tick.lanes.iter().enumerate() {
             let members: Vec<Monitor> = lane.members.iter().map(|&k| work[k].0.clone()).collect();
@@ -713,6 +822,7 @@ impl Inner {
             }
         }
         if any_alert {
+            self.tally(|t| t.do_requests_sent += 1);
             if let Err(e) = dispatcher::kick(&self.env).await {
                 // The cron kicks the dispatcher every minute as well; nothing is lost.
                 worker::console_error!("kicking the dispatcher failed: {e}");
@@ -817,7 +927,23 @@ impl Inner {
                 alerted: false,
             });
         }
+        self.tally(|t| t.rounds_recorded += 1);
+        if run.kind == RoundKind::Scheduled {
+            // Start lateness: when the first region began probing, after the slot's time.
+            if let Some(first) = outcome
+                .reports
+                .iter()
+                .filter_map(|r| match r {
+                    RegionReport::Probed(p) => Some(p.started_at),
+                    _ => None,
+                })
+                .min()
+            {
+                self.tally(|t| t.lateness(first - run.scheduled_for));
+            }
+        }
         if let Some(status) = &c.publish {
+            self.tally(|t| t.kv_writes += 1);
             if let Err(e) = store::kv::put_status(&self.env, status).await {
                 // Publish again next round.
                 if let Some(mem) = self.memory.borrow_mut().get_mut(&m.id) {
@@ -828,7 +954,9 @@ impl Inner {
             // A delete that ran between the batch and the put has already removed the status
             // document; the API deletes the D1 row before the document, so checking D1 after
             // the put catches every interleaving.
+            self.tally(|t| t.d1(1, 1, 0));
             if store::monitors::get(&db, &m.id).await?.is_none() {
+                self.tally(|t| t.kv_writes += 1);
                 store::kv::delete_status(&self.env, &m.id).await?;
                 return Ok(Recorded {
                     outcome,
@@ -896,6 +1024,7 @@ impl Inner {
             now,
         )?);
         let results = db.batch(batch).await?;
+        self.tally_batch(&results);
         // The hour row is the batch's first statement, written only if the monitor exists
         // (or skipped as stale, when a later round of the same monitor already wrote: then
         // the monitor exists and the rest of the batch stands).

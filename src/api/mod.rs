@@ -147,5 +147,15 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetMonitorStatusPage => pages::status_monitor(ctx).await,
         Operation::GetBadgeSvg => pages::badge_svg(ctx).await,
         Operation::GetBadgeJson => pages::badge_json(ctx).await,
+        Operation::GetMetrics => metrics(ctx, false).await,
+        Operation::ResetMetrics => metrics(ctx, true).await,
     }
+}
+
+/// The coordinator's operation counters (`core::meter`), reset afterwards when asked.
+async fn metrics(ctx: Ctx, reset: bool) -> ApiResult {
+    let report = crate::coordinator::metrics(&ctx.env, reset)
+        .await
+        .map_err(http::unavailable("coordinator metrics"))?;
+    ok(http::json(&report, 200))
 }

@@ -19,6 +19,7 @@ mod api;
 mod api_races;
 mod foundation;
 mod housekeeping;
+mod metrics;
 mod pages;
 mod probes;
 mod regional;

@@ -29,6 +29,7 @@
 //! - [`record`]: what a concluded round writes (lean storage: hour row, notable rounds,
 //!   change-only alert state and status document).
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
+//! - [`meter`]: the worker's operation counters (`GET /api/v1/metrics`, `make bench-capacity`).
 
 // Dependencies this crate lists but does not use are a warning (an error under `make test`'s
 // clippy gate); not for the unit-test build, which also sees the dev-dependencies.
@@ -42,6 +43,7 @@ pub mod diagnosis;
 pub mod http1;
 pub mod limits;
 pub mod messages;
+pub mod meter;
 pub mod monitor;
 pub mod observation;
 pub mod probe_identity;

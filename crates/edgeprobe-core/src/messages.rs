@@ -50,6 +50,14 @@ pub enum CoordinatorRequest {
         #[serde(default = "one")]
         shards: u32,
     },
+    /// The operation counters (`crate::meter`). Answer: 200 with a `meter::Report`; with
+    /// `reset` the counters are zeroed after the answer is taken.
+    Metrics {
+        #[serde(default)]
+        reset: bool,
+        #[serde(default)]
+        shard: u32,
+    },
 }
 
 fn one() -> u32 {
@@ -63,7 +71,8 @@ impl CoordinatorRequest {
             CoordinatorRequest::Sync { shard, .. }
             | CoordinatorRequest::Forget { shard, .. }
             | CoordinatorRequest::CheckNow { shard, .. }
-            | CoordinatorRequest::EnsureAlarm { shard, .. } => *shard,
+            | CoordinatorRequest::EnsureAlarm { shard, .. }
+            | CoordinatorRequest::Metrics { shard, .. } => *shard,
         }
     }
 }
@@ -147,6 +156,14 @@ mod tests {
                 json!({"request": "ensure_alarm", "shard": 1, "shards": 4}),
             ),
             (
+                serde_json::to_value(CoordinatorRequest::Metrics {
+                    reset: true,
+                    shard: 0,
+                })
+                .unwrap(),
+                json!({"request": "metrics", "reset": true, "shard": 0}),
+            ),
+            (
                 serde_json::to_value(RegionRequest::Probe {
                     region: "weur".into(),
                     monitors: vec![],
@@ -178,6 +195,10 @@ mod tests {
             CoordinatorRequest::EnsureAlarm {
                 shard: 0,
                 shards: 1,
+            },
+            CoordinatorRequest::Metrics {
+                reset: false,
+                shard: 2,
             },
         ] {
             let text = serde_json::to_string(&r).unwrap();

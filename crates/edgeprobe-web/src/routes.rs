@@ -46,6 +46,8 @@ pub enum Operation {
     GetMonitorStatusPage,
     GetBadgeSvg,
     GetBadgeJson,
+    GetMetrics,
+    ResetMetrics,
 }
 
 /// One operation of the API.
@@ -270,6 +272,20 @@ pub const ROUTES: &[Route] = &[
         false,
         Operation::GetBadgeJson,
         "getBadgeJson",
+    ),
+    r(
+        "GET",
+        "/api/v1/metrics",
+        true,
+        Operation::GetMetrics,
+        "getMetrics",
+    ),
+    r(
+        "POST",
+        "/api/v1/metrics/reset",
+        true,
+        Operation::ResetMetrics,
+        "resetMetrics",
     ),
 ];
 

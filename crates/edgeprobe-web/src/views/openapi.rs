@@ -73,6 +73,7 @@ pub fn component_schemas() -> BTreeMap<String, Value> {
         DeliveryList,
         Accepted,
         ServiceHealth,
+        edgeprobe_core::meter::Report,
     );
     // Request bodies: members may be left out, so `required` is what the types say.
     for (name, schema) in [
