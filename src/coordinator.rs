@@ -598,13 +598,10 @@ impl Coordinator {
             &next_state,
             now,
         )?);
-        batch.extend(store::rounds::effect_statements(
-            &db,
-            &m.id,
-            &m.channels,
-            &effects,
-            now,
-        )?);
+        batch.extend(
+            store::deliveries::routed_effect_statements(&db, &m.id, &m.channels, &effects, now)
+                .await?,
+        );
         let results = db.batch(batch).await?;
         let outcome = RoundOutcome {
             round_id: round_id.clone(),

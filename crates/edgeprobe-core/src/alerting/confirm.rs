@@ -542,6 +542,7 @@ fn flap_alert(
         confirmed_at: s.incident().map(|i| i.confirmed_at),
         resolved_at: None,
         regions: Vec::new(),
+        regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, verdict),
     }
 }
@@ -607,6 +608,12 @@ fn incident_alert(
         confirmed_at: Some(incident.confirmed_at),
         resolved_at,
         regions,
+        regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, failure.verdict),
     }
+}
+
+/// The regions the monitor probes, for "3 of 4 regions" in alert texts.
+fn region_count(monitor: &Monitor) -> u32 {
+    u32::try_from(monitor.regions.len()).unwrap_or(u32::MAX)
 }
