@@ -425,7 +425,10 @@ fn newer_channels_send_to_the_service_endpoints_with_their_credentials() {
     assert_eq!(create.url, "https://api.eu.opsgenie.com/v2/alerts");
     assert_eq!(
         create.headers,
-        [("authorization".to_string(), format!("GenieKey {OPSGENIE_KEY}"))]
+        [(
+            "authorization".to_string(),
+            format!("GenieKey {OPSGENIE_KEY}")
+        )]
     );
     let body: Value = serde_json::from_str(&create.body).unwrap();
     assert_eq!(body["alias"], down.incident_id.clone().unwrap().as_str());
@@ -439,7 +442,10 @@ fn newer_channels_send_to_the_service_endpoints_with_their_credentials() {
         )
     );
     // The US default when the URL is left empty.
-    let us = Target { url: "", ..opsgenie };
+    let us = Target {
+        url: "",
+        ..opsgenie
+    };
     assert_eq!(
         render(&us, down, 1).unwrap().url,
         "https://api.opsgenie.com/v2/alerts"
@@ -453,21 +459,49 @@ fn newer_channels_send_to_the_service_endpoints_with_their_credentials() {
     assert_eq!(body["click"], "https://probe.example.com/status/shop");
     // Missing credentials are configuration errors, named.
     assert_eq!(
-        render(&Target { secret: None, ..telegram }, down, 1),
+        render(
+            &Target {
+                secret: None,
+                ..telegram
+            },
+            down,
+            1
+        ),
         Err(BuildError::Missing("bot token"))
     );
     assert_eq!(
-        render(&Target { chat_id: None, ..telegram }, down, 1),
+        render(
+            &Target {
+                chat_id: None,
+                ..telegram
+            },
+            down,
+            1
+        ),
         Err(BuildError::Missing("chat id"))
     );
     assert_eq!(
-        render(&Target { secret: None, ..opsgenie }, down, 1),
+        render(
+            &Target {
+                secret: None,
+                ..opsgenie
+            },
+            down,
+            1
+        ),
         Err(BuildError::Missing("api key"))
     );
-    assert!(render(&Target { secret: None, ..ntfy }, down, 1)
-        .unwrap()
-        .headers
-        .is_empty());
+    assert!(render(
+        &Target {
+            secret: None,
+            ..ntfy
+        },
+        down,
+        1
+    )
+    .unwrap()
+    .headers
+    .is_empty());
 }
 
 #[test]
@@ -485,9 +519,15 @@ fn every_human_format_links_the_monitor_page_first_and_the_api_only_as_a_seconda
         .as_str()
         .unwrap()
         .to_string();
-    assert!(context.starts_with(&format!("*<{page}|Open the monitor page>*")), "{context}");
+    assert!(
+        context.starts_with(&format!("*<{page}|Open the monitor page>*")),
+        "{context}"
+    );
     assert!(context.ends_with(&format!("API: `{api}`")), "{context}");
-    assert!(!context.contains(&format!("<{api}")), "the API is not a link: {context}");
+    assert!(
+        !context.contains(&format!("<{api}")),
+        "the API is not a link: {context}"
+    );
     let discord: Value = serde_json::from_str(&discord_body(down, None)).unwrap();
     assert_eq!(discord["embeds"][0]["url"], page);
     let pd: Value = serde_json::from_str(&pagerduty_body(down, ROUTING_KEY)).unwrap();
@@ -509,7 +549,9 @@ fn alerts_say_how_long_and_where_in_words_and_time_in_the_readers_zone() {
     let secs = down.first_seen_at.unwrap() / 1000;
     let slack = slack_body(down, None);
     assert!(
-        slack.contains(&format!("first seen <!date^{secs}^{{date_short_pretty}} at {{time}}|")),
+        slack.contains(&format!(
+            "first seen <!date^{secs}^{{date_short_pretty}} at {{time}}|"
+        )),
         "{slack}"
     );
     let discord = discord_body(down, None);
@@ -533,20 +575,31 @@ fn chat_texts_carry_plain_words_and_keep_runtime_errors_as_evidence_only() {
     down.regions[0].edge_failure = Some(format!("other: {raw}"));
     down.regions[0].edge_status = None;
     down.regions[0].edge_summary = Some("could not connect to the site".into());
-    let webhook = build(ChannelKind::Webhook, Some(SECRET), &down, 1).unwrap().body;
+    let webhook = build(ChannelKind::Webhook, Some(SECRET), &down, 1)
+        .unwrap()
+        .body;
     assert!(webhook.contains(raw), "the evidence keeps the raw text");
     for (name, body) in [
         ("slack", slack_body(&down, None)),
         ("discord", discord_body(&down, None)),
-        ("teams", build(ChannelKind::Teams, None, &down, 1).unwrap().body),
-        ("ntfy", build(ChannelKind::Ntfy, None, &down, 1).unwrap().body),
+        (
+            "teams",
+            build(ChannelKind::Teams, None, &down, 1).unwrap().body,
+        ),
+        (
+            "ntfy",
+            build(ChannelKind::Ntfy, None, &down, 1).unwrap().body,
+        ),
         (
             "telegram",
             render(&newer_targets()[1].1, &down, 1).unwrap().body,
         ),
     ] {
         assert!(!body.contains("0xdeadbeef"), "{name}: {body}");
-        assert!(body.contains("could not connect to the site"), "{name}: {body}");
+        assert!(
+            body.contains("could not connect to the site"),
+            "{name}: {body}"
+        );
     }
 }
 
@@ -559,7 +612,10 @@ fn mentions_ping_only_on_alerts_that_ask_for_action() {
     let slack: Value = serde_json::from_str(&slack).unwrap();
     assert!(slack["text"].as_str().unwrap().starts_with("<!here> "));
     let group: Value = serde_json::from_str(&slack_body(down, Some("S0614TZR7"))).unwrap();
-    assert!(group["text"].as_str().unwrap().starts_with("<!subteam^S0614TZR7> "));
+    assert!(group["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("<!subteam^S0614TZR7> "));
     assert!(!slack_body(resolved, Some("@here")).contains("<!here>"));
 
     let discord = discord_body(down, Some("123456789012345678"));
@@ -572,7 +628,10 @@ fn mentions_ping_only_on_alerts_that_ask_for_action() {
     );
     let here: Value = serde_json::from_str(&discord_body(down, Some("@here"))).unwrap();
     assert_eq!(here["content"], "@here");
-    assert_eq!(here["allowed_mentions"], serde_json::json!({"parse": ["everyone"]}));
+    assert_eq!(
+        here["allowed_mentions"],
+        serde_json::json!({"parse": ["everyone"]})
+    );
     let quiet: Value =
         serde_json::from_str(&discord_body(resolved, Some("123456789012345678"))).unwrap();
     assert!(quiet.get("content").is_none(), "{quiet}");

@@ -71,9 +71,12 @@ impl Script {
             links: &l,
         };
         let n = self.incidents;
-        let (next, effects) = step(std::mem::take(&mut self.state), &input, &self.monitor, || {
-            format!("inc_{n}")
-        });
+        let (next, effects) = step(
+            std::mem::take(&mut self.state),
+            &input,
+            &self.monitor,
+            || format!("inc_{n}"),
+        );
         self.state = next;
         let mut out = Vec::new();
         for e in effects {
@@ -216,7 +219,10 @@ fn filters_choose_kinds_and_a_minimum_severity_per_channel() {
     s.round(600, RoundKind::Scheduled, fail(), None);
     assert_eq!(
         s.round(610, RoundKind::Recheck, fail(), None),
-        sent(AlertKind::Down, &["ch_all", "ch_critical", "ch_no_resolved"])
+        sent(
+            AlertKind::Down,
+            &["ch_all", "ch_critical", "ch_no_resolved"]
+        )
     );
     s.round(670, RoundKind::Scheduled, Round::Healthy, None);
     assert_eq!(
@@ -267,10 +273,22 @@ fn class_of_each_kind_and_tests_are_never_filtered() {
     let cases = [
         (AlertKind::Down, Verdict::OriginTimeout, AlertClass::Down),
         (AlertKind::Updated, Verdict::OriginTimeout, AlertClass::Down),
-        (AlertKind::Reminder, Verdict::OriginTimeout, AlertClass::Reminder),
+        (
+            AlertKind::Reminder,
+            Verdict::OriginTimeout,
+            AlertClass::Reminder,
+        ),
         (AlertKind::Resolved, Verdict::Healthy, AlertClass::Resolved),
-        (AlertKind::Flapping, Verdict::OriginTimeout, AlertClass::Flapping),
-        (AlertKind::FlappingEnded, Verdict::OriginTimeout, AlertClass::Flapping),
+        (
+            AlertKind::Flapping,
+            Verdict::OriginTimeout,
+            AlertClass::Flapping,
+        ),
+        (
+            AlertKind::FlappingEnded,
+            Verdict::OriginTimeout,
+            AlertClass::Flapping,
+        ),
         (AlertKind::Down, Verdict::CertExpiring, AlertClass::Cert),
         (AlertKind::Reminder, Verdict::CertExpiring, AlertClass::Cert),
     ];

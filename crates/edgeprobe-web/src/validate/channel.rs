@@ -38,7 +38,7 @@ pub const FILTER_FIELDS: &[&str] = &["kinds", "min_severity"];
 pub const CHANNEL_READ_ONLY: &[&str] =
     &["id", "created_at", "updated_at", "url_hint", "has_secret"];
 /// The members a create body may set to `null` (documented nullable in `ChannelCreate`).
-pub const CHANNEL_CREATE_NULLABLE: &[&str] = &["/secret", "/mention", "/chat_id"];
+pub const CHANNEL_CREATE_NULLABLE: &[&str] = &["/secret", "/mention", "/chat_id", "/filter"];
 
 pub fn validate_new_channel(
     v: &Value,
