@@ -46,6 +46,7 @@
 
 use crate::alerting::alert::{alert_regions, message_id, Alert, AlertKind, Links};
 use crate::alerting::incident::{Incident, TimelineEvent, TimelineKind};
+use crate::alerting::payload::duration_words;
 use crate::diagnosis::{Diagnosis, Severity, Verdict};
 use crate::monitor::Monitor;
 use crate::observation::RegionReport;
@@ -570,10 +571,10 @@ fn incident_alert(
             regions: alert_regions(input.reports, &d.affected_regions),
         });
     let (summary, severity, checklist, regions, resolved_at) = if kind == AlertKind::Resolved {
-        let minutes = input.now.saturating_sub(incident.first_seen_at) / MINUTE;
+        let down_for = duration_words(input.now.saturating_sub(incident.first_seen_at));
         (
             format!(
-                "{} is healthy again after {minutes} min. The cause was: {}",
+                "{} is healthy again after {down_for}. The cause was: {}",
                 monitor.name, failure.summary
             ),
             Severity::Ok,

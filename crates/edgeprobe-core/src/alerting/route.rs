@@ -85,8 +85,10 @@ pub fn class_of(alert: &Alert) -> Option<AlertClass> {
 /// Which alerts one channel takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AlertFilter {
-    /// The classes taken (default: all five). Never empty.
+    /// The classes taken, each at most once (default: all five). Never empty: to stop all
+    /// alerts, disable the channel.
     #[serde(default = "all_classes")]
+    #[schemars(length(min = 1))]
     pub kinds: Vec<AlertClass>,
     /// The lowest severity of the alerts that announce a problem (default `info`, i.e. all);
     /// follow-ups (`resolved`, flapping ended) are not filtered by severity.
