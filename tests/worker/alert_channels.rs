@@ -313,3 +313,48 @@ fn an_outage_routes_per_channel_and_a_channel_attached_mid_incident_gets_no_reso
         "slack links the monitor page"
     );
 }
+
+/// Outbox rows written before migration 0005 have no `dedup_key`: an incident open across
+/// that deploy must still get its Resolved (routing falls back to the key in the alert JSON).
+/// Simulated by clearing the column of this monitor's rows after the Down was queued.
+#[test]
+fn an_incident_queued_before_migration_0005_still_resolves() {
+    let api = Api::from_env();
+    let cleanup = Cleanup::new(&api);
+    let rig = crate::shared::rig();
+    let down = rig.case("origin_down").expect("origin_down case");
+    let healthy = rig.case("healthy").expect("healthy case");
+    let (hook, channel) = crate::alerts::signed_receiver(&api, &cleanup, WebhookOptions::default());
+    let confirmation =
+        json!({"regions_to_agree": 1, "recheck_delay_seconds": 1, "recovery_rounds": 1});
+    let monitor = create_monitor(
+        &api,
+        &cleanup,
+        &monitor_body(down, &channel, &["weur"], confirmation),
+    );
+    expect_status(
+        &api.post_empty(&format!("/api/v1/monitors/{monitor}/check")),
+        200,
+    );
+    assert_eq!(
+        wait_kind(&hook, "down", Duration::from_secs(30), || {}).len(),
+        1
+    );
+    let cleared = crate::client::d1_execute(&format!(
+        "UPDATE deliveries SET dedup_key = NULL WHERE monitor_id = '{monitor}' RETURNING id"
+    ));
+    assert!(!cleared.is_empty(), "the Down's row was there to clear");
+    let fix = json!({"url": healthy.front_url, "origin": {"host": healthy.origin_host, "port": healthy.origin_port, "scheme": healthy.origin_scheme}});
+    expect_status(
+        &api.patch(&format!("/api/v1/monitors/{monitor}"), &fix),
+        200,
+    );
+    let mut checks = 0;
+    let resolved = wait_kind(&hook, "resolved", Duration::from_secs(30), || {
+        if checks < 3 {
+            checks += 1;
+            let _ = api.post_empty(&format!("/api/v1/monitors/{monitor}/check"));
+        }
+    });
+    assert_eq!(resolved.len(), 1, "{:?}", hook.records());
+}
