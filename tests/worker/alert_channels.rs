@@ -356,5 +356,10 @@ fn an_incident_queued_before_migration_0005_still_resolves() {
             let _ = api.post_empty(&format!("/api/v1/monitors/{monitor}/check"));
         }
     });
-    assert_eq!(resolved.len(), 1, "{:?}", hook.records());
+    assert_eq!(
+        resolved.len(),
+        1,
+        "alerts received: {:?}",
+        hook.unique_ids()
+    );
 }
