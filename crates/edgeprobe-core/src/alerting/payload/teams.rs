@@ -1,9 +1,9 @@
 //! The Microsoft Teams body for a workflow webhook ("Post to a channel when a webhook request
 //! is received", the replacement of Office 365 connectors): a `message` with one Adaptive Card
-//! (schema 1.4). The card has the title coloured by kind, the headline facts, the summary, a
-//! fact set (cause, severity, state, first seen, incident, API), the regions, the checklist,
-//! and buttons: the monitor's page first. First seen uses the card's `{{DATE()}}`/`{{TIME()}}`
-//! functions, which Teams shows in the reader's time zone. Pure; keeps the card well under
+//! (schema 1.4). The card has the title coloured by kind, the headline facts, the summary,
+//! first seen, a fact set (cause, severity, state, incident, site, API), the regions, the
+//! checklist, and buttons: the monitor's page first. First seen uses the card's
+//! `{{DATE()}}`/`{{TIME()}}` functions, which Teams shows in the reader's time zone. Pure; keeps the card well under
 //! Teams' 28 KB message limit (at most 15 regions, 10 checklist items, texts truncated).
 
 use serde_json::{json, Value};
@@ -58,6 +58,16 @@ pub fn teams_body(a: &Alert) -> String {
         body.push(json!({"type": "TextBlock", "weight": "Bolder", "text": facts, "wrap": true}));
     }
     body.push(text(&a.summary));
+    if let Some(t) = a.first_seen_at {
+        // DATE()/TIME() are TextBlock features (not documented for facts): the reader's zone.
+        let t = card_time(t);
+        body.push(json!({
+            "type": "TextBlock",
+            "isSubtle": true,
+            "text": format!("First seen {{{{DATE({t}, SHORT)}}}} at {{{{TIME({t})}}}}"),
+            "wrap": true,
+        }));
+    }
     let severity = serde_json::to_value(a.severity)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -67,13 +77,6 @@ pub fn teams_body(a: &Alert) -> String {
         fact("Severity", &severity),
         fact("State", &a.state_change),
     ];
-    if let Some(t) = a.first_seen_at {
-        let t = card_time(t);
-        fact_set.push(fact(
-            "First seen",
-            &format!("{{{{DATE({t}, SHORT)}}}} {{{{TIME({t})}}}}"),
-        ));
-    }
     if let Some(id) = &a.incident_id {
         fact_set.push(fact("Incident", id));
     }
