@@ -1016,13 +1016,10 @@ impl Inner {
         if let Some(state) = &c.alert_state {
             batch.push(store::rounds::alert_state_statement(db, &m.id, state, now)?);
         }
-        batch.extend(store::rounds::effect_statements(
-            db,
-            &m.id,
-            &m.channels,
-            &c.effects,
-            now,
-        )?);
+        batch.extend(
+            store::deliveries::routed_effect_statements(db, &m.id, &m.channels, &c.effects, now)
+                .await?,
+        );
         let results = db.batch(batch).await?;
         self.tally_batch(&results);
         // The hour row is the batch's first statement, written only if the monitor exists

@@ -27,7 +27,7 @@ use worker::{
 use crate::store::deliveries::{AttemptRecord, Delivery, Outcome};
 use crate::store::{self, channels, deliveries};
 use crate::{env, objects};
-use edgeprobe_core::alerting::payload::{self, OutgoingRequest};
+use edgeprobe_core::alerting::payload::{self, OutgoingRequest, Target};
 use edgeprobe_core::alerting::retry::{
     after_failure, classify_response, redirect_error, DeliveryOutcome, RetryDecision, RetryPolicy,
 };
@@ -138,12 +138,7 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         let a = record(None, Some(reason.clone()));
         return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
     }
-    let outgoing = match payload::build(
-        channel.kind,
-        channel.secret.as_deref(),
-        &d.alert,
-        started / 1000,
-    ) {
+    let outgoing = match payload::render(&Target::from(&channel), &d.alert, started / 1000) {
         Ok(o) => o,
         Err(e) => {
             // A configuration error: sending again cannot help until the channel is fixed.
@@ -152,7 +147,7 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
             return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
         }
     };
-    let (status, error) = match post(&channel, &outgoing).await {
+    let (status, error) = match post(&outgoing).await {
         Ok(Answer { status, location })
             if ::http::StatusCode::from_u16(status).is_ok_and(|s| s.is_redirection()) =>
         {
@@ -210,8 +205,8 @@ struct Answer {
 
 /// POSTs the rendered request without following redirects; the answer, or the transport
 /// error's text (timeouts too).
-async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<Answer, String> {
-    let request = build_request(channel, out).map_err(|e| format!("cannot build request: {e}"))?;
+async fn post(out: &OutgoingRequest) -> std::result::Result<Answer, String> {
+    let request = build_request(out).map_err(|e| format!("cannot build request: {e}"))?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let send = Box::pin(async move { Fetch::Request(request).send_with_signal(&signal).await });
@@ -239,7 +234,9 @@ async fn post(channel: &Channel, out: &OutgoingRequest) -> std::result::Result<A
     }
 }
 
-fn build_request(channel: &Channel, out: &OutgoingRequest) -> Result<Request> {
+/// The request to the URL the core rendered (the channel's, or derived from it: see
+/// `core::alerting::payload`).
+fn build_request(out: &OutgoingRequest) -> Result<Request> {
     let headers = Headers::new();
     headers.set("content-type", out.content_type)?;
     headers.set(
@@ -254,7 +251,7 @@ fn build_request(channel: &Channel, out: &OutgoingRequest) -> Result<Request> {
         .with_redirect(RequestRedirect::Manual)
         .with_headers(headers)
         .with_body(Some(JsValue::from_str(&out.body)));
-    Request::new_with_init(&channel.url, &init)
+    Request::new_with_init(&out.url, &init)
 }
 
 /// Error text fit to store: the channel's URL, host and secret removed (runtime errors may

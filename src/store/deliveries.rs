@@ -1,7 +1,9 @@
 //! The outbox: `deliveries` (one row per alert × channel) and `delivery_attempts` (one row per
 //! POST). The coordinator adds rows in the same D1 batch as the alert state change, so an alert
 //! is never decided without being queued, nor queued without being decided; the dispatcher
-//! reads due rows and records what happened. Attempt rows hold the status code and error text
+//! reads due rows and records what happened. Which channels an alert is queued to is the
+//! core's decision (`core::alerting::route`), from the channels' filters and the rows this
+//! outbox already holds for the alert's dedup key ([`routed_effect_statements`]). Attempt rows hold the status code and error text
 //! only: never a channel URL or secret.
 
 use serde::Deserialize;
@@ -10,7 +12,9 @@ use worker::{D1Database, D1PreparedStatement, Result};
 use super::{from_json, n, opt_n, opt_s, s, stmt, to_json};
 use crate::env;
 use edgeprobe_core::alerting::retry::DeliveryStatus;
-use edgeprobe_core::alerting::{Alert, AlertKind};
+use edgeprobe_core::alerting::route::{self, Queued, Route};
+use edgeprobe_core::alerting::{Alert, AlertKind, Effect};
+use edgeprobe_core::monitor::AlertFilter;
 
 /// One outbox row.
 #[derive(Debug, Clone)]
@@ -91,14 +95,14 @@ pub fn insert_statement(
 }
 
 const INSERT_SQL: &str =
-    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7)";
+    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at, dedup_key) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7, ?9)";
 
 /// The same row, written only while the monitor exists (evaluated inside the round's batch,
 /// so a monitor deleted while its round ran never gets alerts queued).
 const INSERT_IF_MONITOR_SQL: &str =
-    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at) \
-     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?4)";
+    "INSERT INTO deliveries (id, alert_id, channel_id, monitor_id, kind, alert, status, attempts, created_at, next_attempt_at, dedup_key) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?8, 0, ?7, ?7, ?9 WHERE EXISTS (SELECT 1 FROM monitors WHERE id = ?4)";
 
 fn insert_with(
     db: &D1Database,
@@ -121,6 +125,7 @@ fn insert_with(
             s(&to_json(alert)?),
             n(now),
             s(DeliveryStatus::Pending.as_str()),
+            s(&alert.dedup_key),
         ],
     )
 }
@@ -148,6 +153,88 @@ pub fn outbox_statements(
             )
         })
         .collect()
+}
+
+/// The statements for a round's effects: every effect but `Send` as
+/// `rounds::effect_statements` writes it, and each `Send` queued only to the channels that
+/// `core::alerting::route` picks (their filters; a follow-up only where its announcement was
+/// queued, read here from the outbox). Reads happen before the caller's batch; only the
+/// monitor's coordinator queues its incident alerts, so nothing else adds rows for the same
+/// dedup key in between.
+pub async fn routed_effect_statements(
+    db: &D1Database,
+    monitor_id: &str,
+    channel_ids: &[String],
+    effects: &[Effect],
+    now: i64,
+) -> Result<Vec<D1PreparedStatement>> {
+    // No channels given: `rounds` writes everything but the outbox rows.
+    let mut out = super::rounds::effect_statements(db, monitor_id, &[], effects, now)?;
+    let sends: Vec<&Alert> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    if sends.is_empty() || channel_ids.is_empty() {
+        return Ok(out);
+    }
+    let channels = super::channels::get_many(db, channel_ids).await?;
+    // The monitor's order; a listed channel that no longer exists is still queued (the
+    // dispatcher marks its row dead, as before), with the default filter.
+    let default_filter = AlertFilter::default();
+    let routes: Vec<Route> = channel_ids
+        .iter()
+        .map(|id| Route {
+            channel_id: id,
+            filter: channels
+                .iter()
+                .find(|c| &c.id == id)
+                .map_or(&default_filter, |c| &c.filter),
+        })
+        .collect();
+    let mut queued_now: Vec<Queued> = Vec::new();
+    for alert in sends {
+        let mut queued = queued_for(db, monitor_id, &alert.dedup_key).await?;
+        queued.extend(queued_now.iter().cloned());
+        let to: Vec<String> = route::recipients(alert, &routes, &queued)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        queued_now.extend(to.iter().map(|c| Queued {
+            channel_id: c.clone(),
+            kind: alert.kind,
+        }));
+        out.extend(outbox_statements(db, alert, monitor_id, &to, now)?);
+    }
+    Ok(out)
+}
+
+/// The outbox rows queued so far for a dedup key: (channel, kind) of each.
+async fn queued_for(db: &D1Database, monitor_id: &str, dedup_key: &str) -> Result<Vec<Queued>> {
+    #[derive(Deserialize)]
+    struct Q {
+        channel_id: String,
+        kind: AlertKind,
+    }
+    let rows = stmt(
+        db,
+        "SELECT DISTINCT channel_id, kind FROM deliveries WHERE dedup_key = ?1 \
+         UNION SELECT DISTINCT channel_id, kind FROM deliveries WHERE dedup_key IS NULL \
+         AND monitor_id = ?2 AND json_extract(alert, '$.dedup_key') = ?1",
+        &[s(dedup_key), s(monitor_id)],
+    )?
+    .all()
+    .await?
+    .results::<Q>()?;
+    Ok(rows
+        .into_iter()
+        .map(|q| Queued {
+            channel_id: q.channel_id,
+            kind: q.kind,
+        })
+        .collect())
 }
 
 pub async fn get(db: &D1Database, id: &str) -> Result<Option<Delivery>> {

@@ -20,10 +20,10 @@ use crate::rig::net::read_request_head;
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver, WebhookRecord};
 
 /// The Standard Webhooks documentation's example secret (24 bytes decoded).
-const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(crate) const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const ROUTING_KEY: &str = "R0ut1ngKeyR0ut1ngKeyR0ut1ngKey12";
 
-fn create_channel(api: &Api, cleanup: &Cleanup, body: Value) -> String {
+pub(crate) fn create_channel(api: &Api, cleanup: &Cleanup, body: Value) -> String {
     let r = api.post("/api/v1/channels", &body);
     expect_status(&r, 201);
     let id = r.json()["id"].as_str().expect("channel id").to_string();
@@ -56,7 +56,7 @@ pub(crate) fn signed_receiver(
 }
 
 /// Queues a test alert; returns the delivery id (checked against the Location header).
-fn test_send(api: &Api, channel: &str) -> String {
+pub(crate) fn test_send(api: &Api, channel: &str) -> String {
     let r = api.post_empty(&format!("/api/v1/channels/{channel}/test"));
     expect_status(&r, 202);
     let id = r.json()["id"].as_str().expect("delivery id").to_string();
@@ -69,7 +69,12 @@ fn test_send(api: &Api, channel: &str) -> String {
 }
 
 /// Polls the delivery until `done` holds (bounded); returns the last body either way.
-fn poll_delivery(api: &Api, id: &str, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) fn poll_delivery(
+    api: &Api,
+    id: &str,
+    timeout: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
         let r = api.get(&format!("/api/v1/deliveries/{id}"));
@@ -82,7 +87,7 @@ fn poll_delivery(api: &Api, id: &str, timeout: Duration, done: impl Fn(&Value) -
     }
 }
 
-fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
+pub(crate) fn status_is(s: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["status"] == s
 }
 
@@ -397,7 +402,7 @@ fn rejected_delivery_dies_at_once_and_can_be_redriven_after_a_fix() {
     );
 }
 
-fn one_record(receiver: &WebhookReceiver, what: &str) -> WebhookRecord {
+pub(crate) fn one_record(receiver: &WebhookReceiver, what: &str) -> WebhookRecord {
     let records = receiver.wait_for(1, Duration::from_secs(30));
     assert_eq!(records.len(), 1, "{what}: one request");
     records[0].clone()
@@ -476,7 +481,7 @@ fn chat_and_pager_channels_get_their_own_body_shapes() {
     }
 }
 
-fn monitor_body(
+pub(crate) fn monitor_body(
     case: &crate::rig::Case,
     channel: &str,
     regions: &[&str],
@@ -493,7 +498,7 @@ fn monitor_body(
     })
 }
 
-fn create_monitor(api: &Api, cleanup: &Cleanup, body: &Value) -> String {
+pub(crate) fn create_monitor(api: &Api, cleanup: &Cleanup, body: &Value) -> String {
     let r = api.post("/api/v1/monitors", body);
     expect_status(&r, 201);
     let id = r.json()["id"].as_str().expect("monitor id").to_string();
@@ -555,7 +560,7 @@ fn a_hanging_receiver_does_not_hold_up_checks() {
 }
 
 /// Webhook bodies received so far of one alert kind (`down`, `resolved`, ...).
-fn of_kind(receiver: &WebhookReceiver, kind: &str) -> Vec<Value> {
+pub(crate) fn of_kind(receiver: &WebhookReceiver, kind: &str) -> Vec<Value> {
     receiver
         .records()
         .iter()
@@ -564,7 +569,7 @@ fn of_kind(receiver: &WebhookReceiver, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-fn wait_kind(
+pub(crate) fn wait_kind(
     receiver: &WebhookReceiver,
     kind: &str,
     timeout: Duration,

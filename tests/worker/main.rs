@@ -14,6 +14,7 @@
 
 mod client;
 
+mod alert_channels;
 mod alerts;
 mod api;
 mod api_races;

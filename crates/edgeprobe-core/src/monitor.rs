@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::alerting::route::AlertFilter;
 use crate::time::{Millis, UnixMillis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -181,6 +182,29 @@ pub enum ChannelKind {
     Slack,
     Discord,
     Pagerduty,
+    /// A Microsoft Teams workflow webhook ("Post to a channel when a webhook request is
+    /// received"), sent an Adaptive Card.
+    Teams,
+    /// The Telegram Bot API `sendMessage`; `secret` is the bot token, `url` the API base.
+    Telegram,
+    /// The Opsgenie Alerts API (create, close by alias); `secret` is the API key, `url` the API
+    /// base (US or EU).
+    Opsgenie,
+    /// An ntfy topic URL (JSON publish to its server); `secret` an optional access token.
+    Ntfy,
+}
+
+impl ChannelKind {
+    pub const ALL: [ChannelKind; 8] = [
+        ChannelKind::Webhook,
+        ChannelKind::Slack,
+        ChannelKind::Discord,
+        ChannelKind::Pagerduty,
+        ChannelKind::Teams,
+        ChannelKind::Telegram,
+        ChannelKind::Opsgenie,
+        ChannelKind::Ntfy,
+    ];
 }
 
 /// An alert destination. `secret` holds write-only material (signing key, PagerDuty routing
@@ -196,6 +220,16 @@ pub struct Channel {
     pub enabled: bool,
     pub created_at: UnixMillis,
     pub updated_at: UnixMillis,
+    /// Who to notify in the message (Slack `@here`/`@channel`/user group, Discord role or
+    /// `@here`/`@everyone`), checked per kind by the API. Absent in rows written before it.
+    #[serde(default)]
+    pub mention: Option<String>,
+    /// Which alerts this channel takes (default: all). Absent in rows written before it.
+    #[serde(default)]
+    pub filter: AlertFilter,
+    /// Telegram's chat (numeric id or `@channelname`); only Telegram channels have one.
+    #[serde(default)]
+    pub chat_id: Option<String>,
 }
 
 /// What the API shows of a channel.
@@ -210,6 +244,9 @@ pub struct ChannelView {
     pub enabled: bool,
     pub created_at: UnixMillis,
     pub updated_at: UnixMillis,
+    pub mention: Option<String>,
+    pub filter: AlertFilter,
+    pub chat_id: Option<String>,
 }
 
 impl Channel {
@@ -227,6 +264,9 @@ impl Channel {
             enabled: self.enabled,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            mention: self.mention.clone(),
+            filter: self.filter.clone(),
+            chat_id: self.chat_id.clone(),
         }
     }
 }

@@ -438,6 +438,9 @@ mod tests {
             enabled: true,
             created_at: 0,
             updated_at: 0,
+            mention: None,
+            filter: Default::default(),
+            chat_id: None,
         };
         assert_eq!(
             channel_refusal(

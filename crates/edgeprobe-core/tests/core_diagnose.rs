@@ -1777,7 +1777,9 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         confirmed_at: Some(NOW),
         resolved_at: None,
         regions: alert_regions(&reports, &d.affected_regions),
+        regions_total: 3,
         links: AlertLinks {
+            monitor_page: Some("https://probe.example.com/status/shop".into()),
             status_page: Some("https://probe.example.com/status/shop".into()),
             docs: "https://example.com/docs/diagnoses.md#x".into(),
             api: "https://probe.example.com/api/v1/monitors/mon_shop".into(),
@@ -1804,8 +1806,8 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
     };
     let mut rendered = vec![
         ("summary", d.summary()),
-        ("slack", slack_body(&alert)),
-        ("discord", discord_body(&alert)),
+        ("slack", slack_body(&alert, None)),
+        ("discord", discord_body(&alert, None)),
     ];
     for (name, body) in [
         ("webhook", webhook_body(&alert)),
@@ -1845,7 +1847,7 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
     }
     assert!(leaks.is_empty(), "{}", leaks.join("\n\n"));
     // And the alert text says it in words.
-    let slack = slack_body(&alert);
+    let slack = slack_body(&alert, None);
     assert!(slack.contains("connection refused"), "{slack}");
     assert!(
         slack.contains("the request failed without any response"),

@@ -80,9 +80,15 @@ pub struct AlertRegion {
     pub origin_summary: Option<String>,
 }
 
-/// Where people can read more.
+/// Where people can read more. Chat and pager texts link `monitor_page` first (a page a
+/// person can open in a browser); `api` is a bearer-token JSON endpoint, shown only as a
+/// secondary field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct AlertLinks {
+    /// The monitor's page, `/status/{slug}` (the operator view with a token; public monitors
+    /// show it to everyone). Absent in alerts stored before it, and for channel tests.
+    #[serde(default)]
+    pub monitor_page: Option<String>,
     /// The public status page, when the monitor is public.
     pub status_page: Option<String>,
     /// The verdict's entry in docs/diagnoses.md.
@@ -105,6 +111,7 @@ impl Links {
     pub fn for_monitor(&self, monitor: &Monitor, verdict: Verdict) -> AlertLinks {
         let base = self.base_url.trim_end_matches('/');
         AlertLinks {
+            monitor_page: Some(format!("{base}/status/{}", monitor.slug)),
             status_page: monitor
                 .public
                 .then(|| format!("{base}/status/{}", monitor.slug)),
@@ -145,6 +152,10 @@ pub struct Alert {
     pub confirmed_at: Option<UnixMillis>,
     pub resolved_at: Option<UnixMillis>,
     pub regions: Vec<AlertRegion>,
+    /// How many regions the monitor probes (for "3 of 4 regions"); 0 in alerts stored before
+    /// it and in tests.
+    #[serde(default)]
+    pub regions_total: u32,
     pub links: AlertLinks,
 }
 
@@ -339,6 +350,7 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
         confirmed_at: None,
         resolved_at: None,
         regions: Vec::new(),
+        regions_total: 0,
         links: links.for_monitor(monitor, Verdict::Healthy),
     }
 }
@@ -374,7 +386,9 @@ pub fn channel_test_alert(
         confirmed_at: None,
         resolved_at: None,
         regions: Vec::new(),
+        regions_total: 0,
         links: AlertLinks {
+            monitor_page: None,
             status_page: None,
             docs: format!(
                 "{}/diagnoses.md#{}",

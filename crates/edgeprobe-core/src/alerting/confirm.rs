@@ -46,6 +46,7 @@
 
 use crate::alerting::alert::{alert_regions, message_id, Alert, AlertKind, Links};
 use crate::alerting::incident::{Incident, TimelineEvent, TimelineKind};
+use crate::alerting::payload::duration_words;
 use crate::diagnosis::{Diagnosis, Severity, Verdict};
 use crate::monitor::Monitor;
 use crate::observation::RegionReport;
@@ -542,6 +543,7 @@ fn flap_alert(
         confirmed_at: s.incident().map(|i| i.confirmed_at),
         resolved_at: None,
         regions: Vec::new(),
+        regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, verdict),
     }
 }
@@ -569,10 +571,10 @@ fn incident_alert(
             regions: alert_regions(input.reports, &d.affected_regions),
         });
     let (summary, severity, checklist, regions, resolved_at) = if kind == AlertKind::Resolved {
-        let minutes = input.now.saturating_sub(incident.first_seen_at) / MINUTE;
+        let down_for = duration_words(input.now.saturating_sub(incident.first_seen_at));
         (
             format!(
-                "{} is healthy again after {minutes} min. The cause was: {}",
+                "{} is healthy again after {down_for}. The cause was: {}",
                 monitor.name, failure.summary
             ),
             Severity::Ok,
@@ -607,6 +609,12 @@ fn incident_alert(
         confirmed_at: Some(incident.confirmed_at),
         resolved_at,
         regions,
+        regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, failure.verdict),
     }
+}
+
+/// The regions the monitor probes, for "3 of 4 regions" in alert texts.
+fn region_count(monitor: &Monitor) -> u32 {
+    u32::try_from(monitor.regions.len()).unwrap_or(u32::MAX)
 }

@@ -12,7 +12,10 @@
 //! - [`state`]: the per-monitor alerting state, phase by phase, and its stored shapes.
 //! - [`incident`]: incidents and their timelines, as data.
 //! - [`alert`]: the channel-neutral alert and its per-region evidence.
-//! - [`payload`]: webhook, Slack, Discord and PagerDuty bodies and headers.
+//! - [`payload`]: webhook, Slack, Discord, PagerDuty, Teams, Telegram, Opsgenie and ntfy
+//!   requests (URL, headers, body).
+//! - [`route`]: which channels take an alert (per-channel filters; follow-ups only where
+//!   their announcement went).
 //! - [`sign`]: Standard Webhooks signatures.
 //! - [`retry`]: the delivery retry schedule and response classification.
 
@@ -21,6 +24,7 @@ pub mod confirm;
 pub mod incident;
 pub mod payload;
 pub mod retry;
+pub mod route;
 pub mod sign;
 pub mod state;
 

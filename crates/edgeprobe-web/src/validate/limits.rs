@@ -34,6 +34,10 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 pub const WEBHOOK_SECRET_MIN_BYTES: usize = 24;
 pub const PAGERDUTY_ROUTING_KEY_CHARS: usize = 32;
 pub const PAGERDUTY_DEFAULT_URL: &str = "https://events.pagerduty.com/v2/enqueue";
+/// The Telegram Bot API base (a channel may point elsewhere: a self-hosted Bot API server).
+pub const TELEGRAM_DEFAULT_URL: &str = "https://api.telegram.org";
+/// Opsgenie's US API base; EU accounts set `https://api.eu.opsgenie.com`.
+pub const OPSGENIE_DEFAULT_URL: &str = "https://api.opsgenie.com";
 
 pub const PAGE_LIMIT_RANGE: (u64, u64) = (1, 100);
 pub const PAGE_LIMIT_DEFAULT: u32 = 50;

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::monitor::date_time;
+use edgeprobe_core::alerting::route::AlertFilter;
 use edgeprobe_core::monitor::{Channel, ChannelKind};
 use edgeprobe_core::time::format_rfc3339;
 
@@ -19,6 +20,14 @@ pub struct ChannelView {
     pub url_hint: String,
     pub has_secret: bool,
     pub enabled: bool,
+    /// Slack: `@here`, `@channel` or a user group id (`S…`); Discord: `@here`, `@everyone`
+    /// or a role id. Pings only on alerts that ask for action (down, updated, reminder,
+    /// flapping). `null` for none.
+    pub mention: Option<String>,
+    /// Which alerts the channel takes; the default is everything.
+    pub filter: AlertFilter,
+    /// Telegram's chat (integer id or `@channelname`); `null` for other kinds.
+    pub chat_id: Option<String>,
     #[schemars(schema_with = "date_time")]
     pub created_at: String,
     #[schemars(schema_with = "date_time")]
@@ -40,6 +49,9 @@ impl From<&Channel> for ChannelView {
             url_hint: r.url_hint,
             has_secret: r.has_secret,
             enabled: r.enabled,
+            mention: r.mention,
+            filter: r.filter,
+            chat_id: r.chat_id,
             created_at: format_rfc3339(r.created_at),
             updated_at: format_rfc3339(r.updated_at),
         }
@@ -53,6 +65,10 @@ pub fn kind_name(k: ChannelKind) -> &'static str {
         ChannelKind::Slack => "slack",
         ChannelKind::Discord => "discord",
         ChannelKind::Pagerduty => "pagerduty",
+        ChannelKind::Teams => "teams",
+        ChannelKind::Telegram => "telegram",
+        ChannelKind::Opsgenie => "opsgenie",
+        ChannelKind::Ntfy => "ntfy",
     }
 }
 

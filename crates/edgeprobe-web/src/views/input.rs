@@ -25,6 +25,7 @@ use super::monitor::{
     headers_schema, port_schema, schema, statuses_schema, MaintenanceWindowView, LOCATION_HINTS,
 };
 use crate::validate::limits::*;
+use edgeprobe_core::alerting::route::AlertFilter;
 
 /// `T`'s schema written in place (not a `$ref`): nested bodies read as one document, as the
 /// member-by-member checks of the tests walk them.
@@ -481,20 +482,37 @@ pub struct ChannelCreateMembers {
     pub name: String,
     #[schemars(schema_with = "channel_kind")]
     pub kind: String,
-    /// Write-only. Required except for pagerduty (default https://events.pagerduty.com/v2/enqueue). https required for slack, discord and pagerduty (http allowed only in local development); webhook may use http or https. The host must be public.
+    /// Write-only. Required except for pagerduty (default https://events.pagerduty.com/v2/enqueue), telegram (the Bot API base, default https://api.telegram.org) and opsgenie (the API base, default US https://api.opsgenie.com; EU https://api.eu.opsgenie.com). teams: the workflow webhook URL; ntfy: the topic URL. https required for every kind but webhook (http allowed only in local development); webhook may use http or https. The host must be public.
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(url, length(max = "URL_MAX_CHARS"), schema_with = "write_only_url")]
     pub url: String,
-    /// Write-only. webhook: Standard Webhooks signing secret, whsec_ + base64 of >= 24 bytes (required). pagerduty: the 32-character routing key (required). slack/discord: must be absent.
+    /// Write-only. webhook: Standard Webhooks signing secret, whsec_ + base64 of >= 24 bytes (required). pagerduty: the 32-character routing key (required). telegram: the bot token (required). opsgenie: the API key, sent as GenieKey (required). ntfy: an access token (optional). slack/discord/teams: must be absent.
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "write_only_secret")]
     pub secret: Option<String>,
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// Slack: @here, @channel or a user group id (S followed by capital letters and digits); Discord: @here, @everyone or a role id (17-20 digits). Refused for other kinds. Pings only on down, updated, reminder and flapping alerts.
+    #[serde(default, skip_serializing_if = "derived")]
+    #[schemars(schema_with = "nullable_string")]
+    pub mention: Option<String>,
+    /// Which alerts the channel takes. Default: every kind, from info severity up.
+    #[serde(default, skip_serializing_if = "derived")]
+    pub filter: Option<AlertFilter>,
+    /// telegram only (required there): the chat, an integer id (e.g. -1001234567890) or a public channel's @username.
+    #[serde(default, skip_serializing_if = "derived")]
+    #[schemars(schema_with = "nullable_string")]
+    pub chat_id: Option<String>,
+}
+
+fn nullable_string(_: &mut SchemaGenerator) -> Schema {
+    schema(json!({"type": ["string", "null"]}))
 }
 
 fn channel_kind(_: &mut SchemaGenerator) -> Schema {
-    schema(json!({"type": "string", "enum": ["webhook", "slack", "discord", "pagerduty"]}))
+    schema(
+        json!({"type": "string", "enum": ["webhook", "slack", "discord", "pagerduty", "teams", "telegram", "opsgenie", "ntfy"]}),
+    )
 }
 fn write_only_url(_: &mut SchemaGenerator) -> Schema {
     schema(
@@ -533,8 +551,14 @@ impl JsonSchema for ChannelCreate {
              "then": {"properties": {"secret": {"type": "string", "pattern": whsec}}, "required": ["url", "secret"]}},
             {"if": {"properties": {"kind": {"const": "pagerduty"}}},
              "then": {"properties": {"secret": {"type": "string", "pattern": routing_key}}, "required": ["secret"]}},
-            {"if": {"properties": {"kind": {"enum": ["slack", "discord"]}}},
+            {"if": {"properties": {"kind": {"enum": ["slack", "discord", "teams"]}}},
              "then": {"properties": {"secret": {"type": "null"}}, "required": ["url"]}},
+            {"if": {"properties": {"kind": {"const": "telegram"}}},
+             "then": {"required": ["secret", "chat_id"]}},
+            {"if": {"properties": {"kind": {"const": "opsgenie"}}},
+             "then": {"required": ["secret"]}},
+            {"if": {"properties": {"kind": {"const": "ntfy"}}},
+             "then": {"required": ["url"]}},
         ]);
         schema(s)
     }
@@ -550,16 +574,27 @@ pub struct ChannelPatch {
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "channel_kind")]
     pub kind: String,
-    /// Write-only. Required except for pagerduty (default https://events.pagerduty.com/v2/enqueue). https required for slack, discord and pagerduty (http allowed only in local development); webhook may use http or https. The host must be public. null: back to the default URL, which only pagerduty channels have (refused for the other kinds).
+    /// Write-only. Required except for pagerduty (default https://events.pagerduty.com/v2/enqueue), telegram (the Bot API base, default https://api.telegram.org) and opsgenie (the API base, default US https://api.opsgenie.com; EU https://api.eu.opsgenie.com). teams: the workflow webhook URL; ntfy: the topic URL. https required for every kind but webhook (http allowed only in local development); webhook may use http or https. The host must be public. null: back to the default URL, which only pagerduty channels have (refused for the other kinds).
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "write_only_url_or_null")]
     pub url: Option<String>,
-    /// Write-only. webhook: Standard Webhooks signing secret, whsec_ + base64 of >= 24 bytes (required). pagerduty: the 32-character routing key (required). slack/discord: must be absent.
+    /// Write-only. webhook: Standard Webhooks signing secret, whsec_ + base64 of >= 24 bytes (required). pagerduty: the 32-character routing key (required). telegram: the bot token (required). opsgenie: the API key, sent as GenieKey (required). ntfy: an access token (optional). slack/discord/teams: must be absent.
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(schema_with = "write_only_secret")]
     pub secret: Option<String>,
     #[serde(default = "some_true")]
     pub enabled: Option<bool>,
+    /// Slack: @here, @channel or a user group id (S followed by capital letters and digits); Discord: @here, @everyone or a role id (17-20 digits). Refused for other kinds. Pings only on down, updated, reminder and flapping alerts.
+    #[serde(default, skip_serializing_if = "derived")]
+    #[schemars(schema_with = "nullable_string")]
+    pub mention: Option<String>,
+    /// Which alerts the channel takes. Default: every kind, from info severity up.
+    #[serde(default, skip_serializing_if = "derived")]
+    pub filter: Option<AlertFilter>,
+    /// telegram only (required there): the chat, an integer id (e.g. -1001234567890) or a public channel's @username.
+    #[serde(default, skip_serializing_if = "derived")]
+    #[schemars(schema_with = "nullable_string")]
+    pub chat_id: Option<String>,
 }
 
 fn some_true() -> Option<bool> {

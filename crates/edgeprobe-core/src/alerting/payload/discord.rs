@@ -1,12 +1,16 @@
 //! The Discord webhook body: one embed coloured by alert kind, with the verdict, the state
 //! change, a field per region and the links. Pure; respects Discord's embed limits (title 256,
 //! description 4096, 25 fields, field name 256 and value 1024, 6000 in total) by truncating at
-//! char boundaries and never lets alert text ping anyone (`allowed_mentions` is empty).
+//! char boundaries. Alert text never pings anyone: only the channel's configured mention
+//! (a role id as `<@&id>`, or `@here`/`@everyone`), in `content` of alerts that ask for
+//! action, and `allowed_mentions` names exactly that one. The title links the monitor's page;
+//! the first-seen time is a `<t:…>` token (each reader's own time zone and "12 minutes ago").
 
 use serde_json::{json, Value};
 
 use super::{
-    edge_words, kind_label, link_target, origin_words, region_title, to_canonical_json, truncate,
+    edge_words, headline_facts, kind_label, link_target, mentions, origin_words, primary_link,
+    region_title, to_canonical_json, truncate, unix_secs,
 };
 use crate::alerting::alert::{Alert, AlertKind};
 use crate::time::format_rfc3339;
@@ -33,9 +37,26 @@ fn field(name: &str, value: &str, inline: bool) -> Value {
     json!({"name": truncate(name, FIELD_NAME_MAX), "value": truncate(value, FIELD_VALUE_MAX), "inline": inline})
 }
 
-/// The JSON body POSTed to a Discord webhook.
-pub fn discord_body(a: &Alert) -> String {
-    let mut description = a.summary.clone();
+/// The ping and the `allowed_mentions` that permits exactly it (none without a mention).
+fn ping(a: &Alert, mention: Option<&str>) -> (Option<String>, Value) {
+    match mention.filter(|_| mentions(a)) {
+        None => (None, json!({"parse": []})),
+        Some(m @ ("@here" | "@everyone")) => (Some(m.to_string()), json!({"parse": ["everyone"]})),
+        Some(role) => (
+            Some(format!("<@&{role}>")),
+            json!({"parse": [], "roles": [role]}),
+        ),
+    }
+}
+
+/// The JSON body POSTed to a Discord webhook; `mention` is the channel's (validated).
+pub fn discord_body(a: &Alert, mention: Option<&str>) -> String {
+    let facts = headline_facts(a);
+    let mut description = if facts.is_empty() {
+        a.summary.clone()
+    } else {
+        format!("**{facts}**\n{}", a.summary)
+    };
     if !a.checklist.is_empty() {
         description.push_str("\n\n**What to check**");
         for (i, item) in a.checklist.iter().enumerate() {
@@ -56,7 +77,16 @@ pub fn discord_body(a: &Alert) -> String {
         ),
         field("State", &a.state_change, true),
     ];
-    let region_room = FIELDS_MAX - fields.len() - 1;
+    if let Some(t) = a.first_seen_at {
+        let secs = unix_secs(t);
+        fields.push(field(
+            "First seen",
+            &format!("<t:{secs}:f> (<t:{secs}:R>)"),
+            false,
+        ));
+    }
+    let fixed = fields.len() + 1;
+    let region_room = FIELDS_MAX - fixed;
     let shown = a.regions.len().min(region_room);
     for r in &a.regions[..shown] {
         fields.push(field(
@@ -65,15 +95,19 @@ pub fn discord_body(a: &Alert) -> String {
             false,
         ));
     }
-    let mut links = vec![format!(
+    let mut links = Vec::new();
+    if let Some(page) = primary_link(a) {
+        links.push(format!(
+            "**[Open the monitor page]({})**",
+            link_target(page)
+        ));
+    }
+    links.push(format!(
         "[What `{}` means]({})",
         a.verdict.as_str(),
         link_target(&a.links.docs)
-    )];
-    if let Some(page) = &a.links.status_page {
-        links.push(format!("[Status page]({})", link_target(page)));
-    }
-    links.push(format!("[API]({})", link_target(&a.links.api)));
+    ));
+    links.push(format!("API: `{}`", a.links.api));
     if a.regions.len() > shown {
         links.push(format!(
             "{} more regions not shown",
@@ -87,21 +121,24 @@ pub fn discord_body(a: &Alert) -> String {
     };
     let embed = json!({
         "title": truncate(&format!("{}: {}", kind_label(a), a.monitor_name), TITLE_MAX),
-        "url": a.monitor_url,
+        "url": primary_link(a).unwrap_or(&a.monitor_url),
         "description": truncate(&description, DESCRIPTION_MAX),
         "color": colour(a.kind),
         "timestamp": format_rfc3339(a.at),
         "fields": fields,
         "footer": {"text": truncate(&footer, FOOTER_MAX)},
     });
-    let body =
-        json!({"username": "edgeprobe", "allowed_mentions": {"parse": []}, "embeds": [embed]});
-    to_canonical_json(&shrink_to_total(body))
+    let (content, allowed) = ping(a, mention);
+    let mut body = json!({"username": "edgeprobe", "allowed_mentions": allowed, "embeds": [embed]});
+    if let Some(content) = content {
+        body["content"] = Value::String(content);
+    }
+    to_canonical_json(&shrink_to_total(body, fixed))
 }
 
 /// Discord rejects embeds whose texts add up to more than 6000 characters: drop region fields
 /// (from the end) until it fits, keeping the fixed fields and links.
-fn shrink_to_total(mut body: Value) -> Value {
+fn shrink_to_total(mut body: Value, fixed: usize) -> Value {
     const TOTAL_MAX: usize = 6000;
     loop {
         let Some(embed) = body.pointer_mut("/embeds/0") else {
@@ -113,7 +150,7 @@ fn shrink_to_total(mut body: Value) -> Value {
         let Some(fields) = embed.get_mut("fields").and_then(Value::as_array_mut) else {
             return body;
         };
-        if fields.len() <= 4 {
+        if fields.len() <= fixed {
             // Only the fixed fields and links are left: shorten the description instead.
             let over = embed_chars(embed) - TOTAL_MAX;
             if let Some(desc) = embed.get_mut("description") {

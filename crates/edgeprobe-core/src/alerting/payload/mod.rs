@@ -1,31 +1,55 @@
 //! Channel payloads: an [`Alert`] rendered as the exact HTTP request body (and headers) each
 //! kind of channel expects.
 //!
-//! This module owns the formats and their limits (truncation at character boundaries). It is
-//! pure and tested byte for byte against tests/fixtures/alerts/; the POST itself, the channel
-//! URL and the clock belong to the platform, which passes the delivery timestamp in.
+//! This module owns the formats and their limits (truncation at character boundaries), and
+//! the request URL where a service derives it from the channel (Telegram's
+//! `{base}/bot{token}/sendMessage`, Opsgenie's create and close-by-alias endpoints, ntfy's
+//! server root for a JSON publish). It is pure and tested byte for byte against
+//! tests/fixtures/alerts/; the POST itself and the clock belong to the platform, which passes
+//! the delivery timestamp in.
+//!
+//! What every human-facing format shares (helpers below): the monitor's page is the first
+//! link (the API URL, a bearer-token JSON endpoint, only a secondary one); how long the
+//! monitor has been down ("down for 12 min"), in how many of its regions ("3 of 4 regions"),
+//! first-seen time in the reader's own time zone where the service can render one (Slack
+//! `<!date^…>`, Discord `<t:…>`, Adaptive Card `{{DATE()}}`), else UTC; runtime error texts
+//! never appear in prose (only in the structured evidence of webhook, PagerDuty and Opsgenie
+//! details). Mentions (Slack, Discord) ping only on alerts that ask for action: `Down`,
+//! `Updated`, `Reminder`, `Flapping`.
 
 pub mod discord;
+pub mod ntfy;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
+pub mod teams;
+pub mod telegram;
 pub mod webhook;
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
-use crate::alerting::alert::{Alert, AlertRegion};
+use crate::alerting::alert::{Alert, AlertKind, AlertRegion};
 use crate::alerting::sign::{standard_webhooks_signature, SignError};
-use crate::monitor::ChannelKind;
+use crate::monitor::{Channel, ChannelKind};
+use crate::time::{format_rfc3339, UnixMillis, DAY, HOUR, MINUTE, SECOND};
 
 pub use discord::discord_body;
+pub use ntfy::ntfy_request;
+pub use opsgenie::opsgenie_request;
 pub use pagerduty::pagerduty_body;
 pub use slack::slack_body;
+pub use teams::teams_body;
+pub use telegram::telegram_body;
 pub use webhook::webhook_body;
 
-/// A rendered request, ready for the platform to POST to the channel's URL.
+/// A rendered request, ready for the platform to POST.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingRequest {
+    /// Where to POST: the channel's URL, or derived from it (see the module docs). May carry
+    /// the channel's secret (Telegram's token): never log it.
+    pub url: String,
     pub body: String,
     /// Extra headers (lower-case names), in a fixed order.
     pub headers: Vec<(String, String)>,
@@ -37,6 +61,9 @@ pub struct OutgoingRequest {
 pub enum BuildError {
     /// A PagerDuty channel has no routing key (configuration error).
     MissingRoutingKey,
+    /// A Telegram or Opsgenie channel lacks its token / API key, or Telegram its chat id
+    /// (configuration error); names what is missing.
+    Missing(&'static str),
     /// The webhook secret is malformed (configuration error).
     Sign(SignError),
 }
@@ -45,6 +72,7 @@ impl std::fmt::Display for BuildError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             BuildError::MissingRoutingKey => f.write_str("pagerduty channel has no routing key"),
+            BuildError::Missing(what) => write!(f, "channel has no {what}"),
             BuildError::Sign(e) => write!(f, "cannot sign webhook: {e}"),
         }
     }
@@ -52,57 +80,217 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// Renders `alert` for one channel. `channel_secret` is the webhook's `whsec_` signing secret
-/// (optional: without one the webhook is sent unsigned, with `webhook-id` and
-/// `webhook-timestamp` only) or PagerDuty's routing key (required); Slack and Discord ignore it.
-/// `timestamp_secs` is the delivery attempt's time: each retry is re-signed with a fresh
-/// timestamp but keeps the same `webhook-id` (the alert's id).
+/// Everything about a channel that shapes its request.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub kind: ChannelKind,
+    pub url: &'a str,
+    /// The webhook's `whsec_` signing secret (optional: without one the webhook is sent
+    /// unsigned, with `webhook-id` and `webhook-timestamp` only), PagerDuty's routing key,
+    /// Telegram's bot token, Opsgenie's API key (all three required), ntfy's access token
+    /// (optional); Slack, Discord and Teams carry theirs in the URL.
+    pub secret: Option<&'a str>,
+    /// Slack / Discord mention, as validated by the API.
+    pub mention: Option<&'a str>,
+    /// Telegram's chat.
+    pub chat_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a Channel> for Target<'a> {
+    fn from(c: &'a Channel) -> Target<'a> {
+        Target {
+            kind: c.kind,
+            url: &c.url,
+            secret: c.secret.as_deref(),
+            mention: c.mention.as_deref(),
+            chat_id: c.chat_id.as_deref(),
+        }
+    }
+}
+
+/// Renders `alert` for one channel without mention or chat (see [`render`]); the request's
+/// `url` is empty for kinds that POST to the channel URL as is.
 pub fn build(
     kind: ChannelKind,
     channel_secret: Option<&str>,
     alert: &Alert,
     timestamp_secs: i64,
 ) -> Result<OutgoingRequest, BuildError> {
+    render(
+        &Target {
+            kind,
+            url: "",
+            secret: channel_secret,
+            mention: None,
+            chat_id: None,
+        },
+        alert,
+        timestamp_secs,
+    )
+}
+
+/// Renders `alert` for one channel. `timestamp_secs` is the delivery attempt's time: each
+/// retry of a webhook is re-signed with a fresh timestamp but keeps the same `webhook-id`
+/// (the alert's id).
+pub fn render(
+    t: &Target<'_>,
+    alert: &Alert,
+    timestamp_secs: i64,
+) -> Result<OutgoingRequest, BuildError> {
     let json = "application/json";
-    match kind {
+    let plain = |body: String| OutgoingRequest {
+        url: t.url.to_string(),
+        body,
+        headers: Vec::new(),
+        content_type: json,
+    };
+    let secret = t.secret.filter(|k| !k.trim().is_empty());
+    match t.kind {
         ChannelKind::Webhook => {
             let body = webhook_body(alert);
             let mut headers = vec![
                 ("webhook-id".to_string(), alert.id.clone()),
                 ("webhook-timestamp".to_string(), timestamp_secs.to_string()),
             ];
-            if let Some(secret) = channel_secret {
+            if let Some(secret) = t.secret {
                 let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
                     .map_err(BuildError::Sign)?;
                 headers.push(("webhook-signature".to_string(), sig));
             }
             Ok(OutgoingRequest {
-                body,
                 headers,
-                content_type: json,
+                ..plain(body)
             })
         }
-        ChannelKind::Slack => Ok(OutgoingRequest {
-            body: slack_body(alert),
-            headers: Vec::new(),
-            content_type: json,
-        }),
-        ChannelKind::Discord => Ok(OutgoingRequest {
-            body: discord_body(alert),
-            headers: Vec::new(),
-            content_type: json,
-        }),
+        ChannelKind::Slack => Ok(plain(slack_body(alert, t.mention))),
+        ChannelKind::Discord => Ok(plain(discord_body(alert, t.mention))),
         ChannelKind::Pagerduty => {
-            let key = channel_secret
-                .filter(|k| !k.trim().is_empty())
-                .ok_or(BuildError::MissingRoutingKey)?;
+            let key = secret.ok_or(BuildError::MissingRoutingKey)?;
+            Ok(plain(pagerduty_body(alert, key)))
+        }
+        ChannelKind::Teams => Ok(plain(teams::teams_body(alert))),
+        ChannelKind::Telegram => {
+            let token = secret.ok_or(BuildError::Missing("bot token"))?;
+            let chat = t
+                .chat_id
+                .filter(|c| !c.is_empty())
+                .ok_or(BuildError::Missing("chat id"))?;
             Ok(OutgoingRequest {
-                body: pagerduty_body(alert, key),
-                headers: Vec::new(),
-                content_type: json,
+                url: telegram::send_message_url(t.url, token),
+                ..plain(telegram::telegram_body(alert, chat))
+            })
+        }
+        ChannelKind::Opsgenie => {
+            let key = secret.ok_or(BuildError::Missing("api key"))?;
+            let (url, body) = opsgenie::opsgenie_request(t.url, alert);
+            Ok(OutgoingRequest {
+                url,
+                headers: vec![("authorization".to_string(), format!("GenieKey {key}"))],
+                ..plain(body)
+            })
+        }
+        ChannelKind::Ntfy => {
+            let (url, body) = ntfy::ntfy_request(t.url, alert);
+            let headers = secret
+                .map(|tok| vec![("authorization".to_string(), format!("Bearer {tok}"))])
+                .unwrap_or_default();
+            Ok(OutgoingRequest {
+                url,
+                headers,
+                ..plain(body)
             })
         }
     }
+}
+
+/// The link a person should open first: the monitor's page (or, in alerts stored before it,
+/// the public status page). `None` for channel tests.
+pub(crate) fn primary_link(a: &Alert) -> Option<&str> {
+    a.links
+        .monitor_page
+        .as_deref()
+        .or(a.links.status_page.as_deref())
+}
+
+/// Whether this alert asks for action, so a configured mention pings.
+pub(crate) fn mentions(a: &Alert) -> bool {
+    matches!(
+        a.kind,
+        AlertKind::Down | AlertKind::Updated | AlertKind::Reminder | AlertKind::Flapping
+    )
+}
+
+/// A duration in words people read at a glance: `45 s`, `12 min`, `1 h 5 min`, `2 d 3 h`.
+pub fn duration_words(ms: i64) -> String {
+    let ms = ms.max(0);
+    if ms < MINUTE {
+        return format!("{} s", ms / SECOND);
+    }
+    if ms < HOUR {
+        return format!("{} min", ms / MINUTE);
+    }
+    if ms < DAY {
+        let (h, m) = (ms / HOUR, (ms % HOUR) / MINUTE);
+        return if m == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {m} min")
+        };
+    }
+    let (d, h) = (ms / DAY, (ms % DAY) / HOUR);
+    if h == 0 {
+        format!("{d} d")
+    } else {
+        format!("{d} d {h} h")
+    }
+}
+
+/// The headline facts: `Down for 12 min · 3 of 4 regions` (incident alerts),
+/// `Was down for 1 h 5 min · healthy in 4 of 4 regions` (resolved). Empty for other kinds.
+pub fn headline_facts(a: &Alert) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let regions = |what: &str| {
+        (a.regions_total > 0 && !a.regions.is_empty()).then(|| {
+            format!(
+                "{what}{} of {} region{}",
+                a.regions.len(),
+                a.regions_total,
+                if a.regions_total == 1 { "" } else { "s" }
+            )
+        })
+    };
+    match a.kind {
+        AlertKind::Down | AlertKind::Updated | AlertKind::Reminder => {
+            if let Some(first) = a.first_seen_at {
+                out.push(format!("Down for {}", duration_words(a.at - first)));
+            }
+            out.extend(regions(""));
+        }
+        AlertKind::Resolved => {
+            if let Some(first) = a.first_seen_at {
+                let end = a.resolved_at.unwrap_or(a.at);
+                out.push(format!("Was down for {}", duration_words(end - first)));
+            }
+            out.extend(regions("healthy in "));
+        }
+        AlertKind::Flapping | AlertKind::FlappingEnded | AlertKind::Test => {}
+    }
+    out.join(" · ")
+}
+
+/// `2026-11-30 20:08 UTC`: for formats that cannot show a time in the reader's zone.
+pub fn utc_minutes(t: UnixMillis) -> String {
+    let full = format_rfc3339(t);
+    format!(
+        "{} {} UTC",
+        full.get(..10).unwrap_or_default(),
+        full.get(11..16).unwrap_or_default()
+    )
+}
+
+/// Unix seconds of a millisecond time.
+pub(crate) fn unix_secs(t: UnixMillis) -> i64 {
+    t.div_euclid(1000)
 }
 
 /// At most `max` characters of `s`, ending in `…` when cut (never splits a character).

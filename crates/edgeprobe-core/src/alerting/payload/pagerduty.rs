@@ -1,10 +1,11 @@
 //! The PagerDuty Events API v2 body (<https://developer.pagerduty.com/docs/events-api-v2/trigger-events/>).
 //! Pure. The dedup key is the incident id (or the flapping episode's key), so `Down`,
-//! `Updated` and `Reminder` update one PagerDuty alert and `Resolved` closes it.
+//! `Updated` and `Reminder` update one PagerDuty alert and `Resolved` closes it. The "view in
+//! edgeprobe" link (`client_url`) and the first link are the monitor's page, not the API.
 
 use serde_json::{json, Value};
 
-use super::{kind_label, to_canonical_json, truncate};
+use super::{headline_facts, kind_label, primary_link, to_canonical_json, truncate};
 use crate::alerting::alert::{Alert, AlertKind};
 use crate::diagnosis::Severity;
 use crate::time::format_rfc3339;
@@ -38,18 +39,29 @@ pub fn pagerduty_body(a: &Alert, routing_key: &str) -> String {
         .iter()
         .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
         .collect();
-    let mut links =
-        vec![json!({"href": a.links.docs, "text": format!("What {} means", a.verdict.as_str())})];
-    if let Some(page) = &a.links.status_page {
-        links.push(json!({"href": page, "text": "Status page"}));
+    let mut links = Vec::new();
+    if let Some(page) = primary_link(a) {
+        links.push(json!({"href": page, "text": "Monitor page"}));
     }
-    links.push(json!({"href": a.links.api, "text": "Monitor in the edgeprobe API"}));
+    links.push(json!({"href": a.links.docs, "text": format!("What {} means", a.verdict.as_str())}));
+    links.push(json!({"href": a.links.api, "text": "Monitor in the edgeprobe API (token)"}));
+    let facts = headline_facts(a);
+    let summary = if facts.is_empty() {
+        format!("{}: {}: {}", kind_label(a), a.monitor_name, a.summary)
+    } else {
+        format!(
+            "{}: {}: {facts}: {}",
+            kind_label(a),
+            a.monitor_name,
+            a.summary
+        )
+    };
     to_canonical_json(&json!({
         "routing_key": routing_key,
         "event_action": "trigger",
         "dedup_key": a.dedup_key,
         "payload": {
-            "summary": truncate(&format!("{}: {}: {}", kind_label(a), a.monitor_name, a.summary), SUMMARY_MAX),
+            "summary": truncate(&summary, SUMMARY_MAX),
             "source": a.monitor_url,
             "severity": severity(a.severity),
             "timestamp": format_rfc3339(a.at),
@@ -71,6 +83,6 @@ pub fn pagerduty_body(a: &Alert, routing_key: &str) -> String {
         },
         "links": links,
         "client": "edgeprobe",
-        "client_url": a.links.api,
+        "client_url": primary_link(a).unwrap_or(&a.links.api),
     }))
 }

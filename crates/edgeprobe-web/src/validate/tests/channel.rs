@@ -318,3 +318,214 @@ fn create_refuses_null_except_for_the_secret() {
         "secret is documented nullable"
     );
 }
+
+const TELEGRAM_TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+const OPSGENIE_KEY: &str = "eb243592-faa2-4ba2-a551q-1afdf565c889";
+
+#[test]
+fn new_kinds_accept_their_valid_forms_with_documented_defaults() {
+    let tg = validate_new_channel(
+        &json!({"name": "TG", "kind": "telegram", "secret": TELEGRAM_TOKEN, "chat_id": "-1001234567890"}),
+        "ch_1".into(),
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(
+        (tg.url.as_str(), tg.chat_id.as_deref()),
+        ("https://api.telegram.org/", Some("-1001234567890"))
+    );
+    let og = validate_new_channel(
+        &json!({"name": "OG", "kind": "opsgenie", "secret": OPSGENIE_KEY}),
+        "ch_2".into(),
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(og.url, "https://api.opsgenie.com/");
+    let eu = json!({"name": "OG", "kind": "opsgenie", "secret": OPSGENIE_KEY, "url": "https://api.eu.opsgenie.com"});
+    assert_eq!(
+        validate_new_channel(&eu, "ch_3".into(), &ctx())
+            .unwrap()
+            .url,
+        "https://api.eu.opsgenie.com/"
+    );
+    let teams = json!({"name": "T", "kind": "teams", "url": "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=x"});
+    assert!(validate_new_channel(&teams, "ch_4".into(), &ctx()).is_ok());
+    for secret in [json!(null), json!("tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2")] {
+        let ntfy = json!({"name": "N", "kind": "ntfy", "url": "https://ntfy.sh/ops-alerts", "secret": secret});
+        assert!(
+            validate_new_channel(&ntfy, "ch_5".into(), &ctx()).is_ok(),
+            "{ntfy}"
+        );
+    }
+    // Filters default to everything; mentions to none.
+    let c = stored();
+    assert_eq!(c.filter, edgeprobe_core::monitor::AlertFilter::default());
+    assert_eq!((c.mention, c.chat_id), (None, None));
+}
+
+#[test]
+fn mentions_and_filters_are_checked_per_kind() {
+    let slack = json!({"name": "Slack", "kind": "slack", "url": SLACK_URL});
+    let discord =
+        json!({"name": "D", "kind": "discord", "url": "https://discord.com/api/webhooks/1/abc"});
+    for (body, mention) in [
+        (&slack, "@here"),
+        (&slack, "@channel"),
+        (&slack, "S0614TZR7"),
+        (&discord, "@here"),
+        (&discord, "@everyone"),
+        (&discord, "123456789012345678"),
+    ] {
+        let c = validate_new_channel(
+            &with(body.clone(), json!({"mention": mention})),
+            "ch_1".into(),
+            &ctx(),
+        )
+        .unwrap();
+        assert_eq!(c.mention.as_deref(), Some(mention));
+    }
+    let filtered = validate_new_channel(
+        &with(
+            slack.clone(),
+            json!({"filter": {"kinds": ["down", "resolved"], "min_severity": "critical"}}),
+        ),
+        "ch_1".into(),
+        &ctx(),
+    )
+    .unwrap();
+    use edgeprobe_core::alerting::route::AlertClass;
+    assert_eq!(
+        filtered.filter.kinds,
+        [AlertClass::Down, AlertClass::Resolved]
+    );
+    assert_eq!(
+        filtered.filter.min_severity,
+        edgeprobe_core::diagnosis::Severity::Critical
+    );
+
+    let tg = json!({"name": "TG", "kind": "telegram", "secret": TELEGRAM_TOKEN, "chat_id": "42"});
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with(slack.clone(), json!({"mention": "@everyone"})),
+            "/mention",
+        ),
+        (
+            with(slack.clone(), json!({"mention": "<!here>"})),
+            "/mention",
+        ),
+        (
+            with(slack.clone(), json!({"mention": "s0614tzr7"})),
+            "/mention",
+        ),
+        (
+            with(discord.clone(), json!({"mention": "@channel"})),
+            "/mention",
+        ),
+        (
+            with(discord.clone(), json!({"mention": "<@&123>"})),
+            "/mention",
+        ),
+        (with(webhook(), json!({"mention": "@here"})), "/mention"),
+        (with(slack.clone(), json!({"mention": 5})), "/mention"),
+        (
+            with(slack.clone(), json!({"filter": {"kinds": []}})),
+            "/filter/kinds",
+        ),
+        (
+            with(
+                slack.clone(),
+                json!({"filter": {"kinds": ["down", "email"]}}),
+            ),
+            "/filter/kinds/1",
+        ),
+        (
+            with(
+                slack.clone(),
+                json!({"filter": {"kinds": ["down", "down"]}}),
+            ),
+            "/filter/kinds/1",
+        ),
+        (
+            with(slack.clone(), json!({"filter": {"min_severity": "ok"}})),
+            "/filter/min_severity",
+        ),
+        (
+            with(slack.clone(), json!({"filter": {"severity": "info"}})),
+            "/filter/severity",
+        ),
+        (with(slack.clone(), json!({"filter": "down"})), "/filter"),
+        (with(slack.clone(), json!({"chat_id": "42"})), "/chat_id"),
+        (with(tg.clone(), json!({"chat_id": null})), "/chat_id"),
+        (with(tg.clone(), json!({"chat_id": "my chat"})), "/chat_id"),
+        (
+            with(tg.clone(), json!({"secret": "not-a-token"})),
+            "/secret",
+        ),
+        (
+            with(tg.clone(), json!({"url": "http://api.telegram.org"})),
+            "/url",
+        ),
+        (json!({"name": "OG", "kind": "opsgenie"}), "/secret"),
+        (
+            json!({"name": "OG", "kind": "opsgenie", "secret": "k e y"}),
+            "/secret",
+        ),
+        (json!({"name": "N", "kind": "ntfy"}), "/url"),
+        (
+            json!({"name": "N", "kind": "ntfy", "url": "https://ntfy.sh/x", "secret": "a b"}),
+            "/secret",
+        ),
+        (
+            json!({"name": "T", "kind": "teams", "url": "https://example.com/x", "secret": "s"}),
+            "/secret",
+        ),
+    ];
+    for (body, pointer) in cases {
+        let got: Vec<String> = errors(&body, &ctx())
+            .into_iter()
+            .map(|e| e.pointer)
+            .collect();
+        assert_eq!(got, [pointer], "body {body}");
+    }
+}
+
+#[test]
+fn a_patch_keeps_mention_and_filter_unless_given_and_null_resets_them() {
+    let slack = validate_new_channel(
+        &json!({"name": "S", "kind": "slack", "url": SLACK_URL, "mention": "@here", "filter": {"kinds": ["down"]}}),
+        "ch_1".into(),
+        &ctx(),
+    )
+    .unwrap();
+    let renamed = apply_channel_patch(&slack, &json!({"name": "S2"}), &ctx()).unwrap();
+    assert_eq!(renamed.mention.as_deref(), Some("@here"));
+    assert_eq!(renamed.filter, slack.filter);
+    let reset =
+        apply_channel_patch(&slack, &json!({"mention": null, "filter": null}), &ctx()).unwrap();
+    assert_eq!(reset.mention, None);
+    assert_eq!(
+        reset.filter,
+        edgeprobe_core::monitor::AlertFilter::default()
+    );
+}
+
+#[test]
+fn telegram_and_opsgenie_secrets_never_appear_in_views() {
+    let tg = validate_new_channel(
+        &json!({"name": "TG", "kind": "telegram", "secret": TELEGRAM_TOKEN, "chat_id": "42"}),
+        "ch_1".into(),
+        &ctx(),
+    )
+    .unwrap();
+    let og = validate_new_channel(
+        &json!({"name": "OG", "kind": "opsgenie", "secret": OPSGENIE_KEY}),
+        "ch_2".into(),
+        &ctx(),
+    )
+    .unwrap();
+    for (c, secret) in [(tg, TELEGRAM_TOKEN), (og, OPSGENIE_KEY)] {
+        let view = views::channel_view(&c).to_string();
+        assert!(!view.contains(secret), "{view}");
+        assert_eq!(views::channel_view(&c)["has_secret"], true);
+    }
+}
