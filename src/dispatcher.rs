@@ -138,9 +138,10 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         let a = record(None, Some(reason.clone()));
         return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
     }
-    let outgoing = match payload::build(
+    let outgoing = match payload::build_rotating(
         channel.kind,
         channel.secret.as_deref(),
+        channel.previous_secret_at(started),
         &d.alert,
         started / 1000,
     ) {

@@ -46,6 +46,8 @@ pub enum Operation {
     GetMonitorStatusPage,
     GetBadgeSvg,
     GetBadgeJson,
+    DryRunCheck,
+    RotateChannelSecret,
 }
 
 /// One operation of the API.
@@ -174,6 +176,13 @@ pub const ROUTES: &[Route] = &[
         "checkMonitorNow",
     ),
     r(
+        "POST",
+        "/api/v1/check",
+        true,
+        Operation::DryRunCheck,
+        "dryRunCheck",
+    ),
+    r(
         "GET",
         "/api/v1/incidents/{id}",
         true,
@@ -221,6 +230,13 @@ pub const ROUTES: &[Route] = &[
         true,
         Operation::TestChannel,
         "testChannel",
+    ),
+    r(
+        "POST",
+        "/api/v1/channels/{id}/rotate-secret",
+        true,
+        Operation::RotateChannelSecret,
+        "rotateChannelSecret",
     ),
     r(
         "GET",

@@ -63,6 +63,20 @@ pub fn build(
     alert: &Alert,
     timestamp_secs: i64,
 ) -> Result<OutgoingRequest, BuildError> {
+    build_rotating(kind, channel_secret, None, alert, timestamp_secs)
+}
+
+/// [`build`] during a secret rotation's grace period: a webhook is signed with the current
+/// secret and with `previous_secret` too, both in one `webhook-signature` header separated by
+/// a space (the Standard Webhooks form for rotation), so a receiver that still has the old
+/// secret and one that has the new one both verify. Other kinds ignore `previous_secret`.
+pub fn build_rotating(
+    kind: ChannelKind,
+    channel_secret: Option<&str>,
+    previous_secret: Option<&str>,
+    alert: &Alert,
+    timestamp_secs: i64,
+) -> Result<OutgoingRequest, BuildError> {
     let json = "application/json";
     match kind {
         ChannelKind::Webhook => {
@@ -72,8 +86,13 @@ pub fn build(
                 ("webhook-timestamp".to_string(), timestamp_secs.to_string()),
             ];
             if let Some(secret) = channel_secret {
-                let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
+                let mut sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
                     .map_err(BuildError::Sign)?;
+                if let Some(old) = previous_secret {
+                    let old = standard_webhooks_signature(old, &alert.id, timestamp_secs, &body)
+                        .map_err(BuildError::Sign)?;
+                    sig = format!("{sig} {old}");
+                }
                 headers.push(("webhook-signature".to_string(), sig));
             }
             Ok(OutgoingRequest {
