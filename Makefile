@@ -7,13 +7,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test demo build bootstrap bench screenshots clean
+.PHONY: help dev test demo build bootstrap bench screenshots clean cli
 
 help:
 	@echo "make dev    run edgeprobe locally and print its URLs (Ctrl-C stops everything)"
 	@echo "make test   run every test (native, then integration against the real worker)"
 	@echo "make demo   start the failure rig, the worker and demo monitors; print the status page"
 	@echo "make bench  run the benchmarks"
+	@echo "make cli    build the edgeprobe command-line tool (target/release/edgeprobe)"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -32,6 +33,10 @@ demo:
 
 bench:
 	@scripts/with-tools.sh cargo bench -p edgeprobe-core
+
+cli:
+	@scripts/with-tools.sh cargo build --release -p edgeprobe-cli
+	@echo "built target/release/edgeprobe (or: cargo install --path crates/edgeprobe-cli)"
 
 clean:
 	rm -rf target build .wrangler tests/.run

@@ -17,6 +17,7 @@ mod client;
 mod alerts;
 mod api;
 mod api_races;
+mod consistency;
 mod foundation;
 mod housekeeping;
 mod pages;
