@@ -17,6 +17,7 @@ mod client;
 mod alerts;
 mod api;
 mod api_races;
+mod cli;
 mod consistency;
 mod foundation;
 mod housekeeping;

@@ -70,9 +70,16 @@ impl Client {
         };
         match answer {
             Ok(resp) if resp.status() == 204 => Ok(Value::Null),
-            Ok(resp) => resp
-                .into_json::<Value>()
-                .map_err(|e| ApiFailure::Transport(e.to_string())),
+            Ok(resp) => {
+                let status = resp.status();
+                let text = resp
+                    .into_string()
+                    .map_err(|e| ApiFailure::Transport(e.to_string()))?;
+                serde_json::from_str(&text).map_err(|e| {
+                    let start: String = text.chars().take(200).collect();
+                    ApiFailure::Transport(format!("HTTP {status} with a body that is not JSON ({e}): {start}"))
+                })
+            }
             Err(ureq::Error::Status(status, resp)) => Err(ApiFailure::Status {
                 status,
                 problem: resp.into_json::<Value>().unwrap_or(Value::Null),

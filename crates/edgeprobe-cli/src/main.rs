@@ -94,7 +94,9 @@ enum Command {
     },
     /// Probe and diagnose a URL once (nothing is stored or alerted).
     Diagnose {
-        url: String,
+        /// The site's URL (through its CDN).
+        #[arg(value_name = "URL")]
+        target: String,
         /// The origin to probe directly, host:port.
         #[arg(long)]
         origin: Option<String>,
@@ -263,7 +265,7 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             };
             show_round(&round, *json)
         }
-        Command::Diagnose { url, origin, tls, regions, json } => {
+        Command::Diagnose { target: url, origin, tls, regions, json } => {
             let api = client(&cli)?;
             let mut body = json!({"name": "edgeprobe diagnose", "url": url});
             if let Some(o) = origin {
