@@ -27,9 +27,9 @@ pub async fn run(env: &Env, m: &Monitor) -> Result<RoundOutcome> {
     let monitors = vec![m.clone()];
     let batches = round::region_batches(&monitors);
     let deadline = BatchPlan::for_monitors(&[m]).deadline(started_at);
-    let calls = batches.keys().map(|region| async move {
-        (region.clone(), ask(env, region, m.clone(), deadline).await)
-    });
+    let calls = batches
+        .keys()
+        .map(|region| async move { (region.clone(), ask(env, region, m.clone(), deadline).await) });
     let answers: BTreeMap<String, RegionAnswer> = join_all(calls).await.into_iter().collect();
     let reports = round::reports_for(0, m, &batches, &answers);
     let now = env::now();

@@ -74,8 +74,8 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    let statuses = futures::future::join_all(rows.iter().map(|m| kv::get_status(&ctx.env, &m.id)))
-        .await;
+    let statuses =
+        futures::future::join_all(rows.iter().map(|m| kv::get_status(&ctx.env, &m.id))).await;
     let mut items = Vec::with_capacity(rows.len());
     for (m, status) in rows.iter().zip(statuses) {
         let status = status.map_err(http::unavailable("status get"))?;
@@ -231,7 +231,10 @@ pub async fn check_now(ctx: Ctx) -> ApiResult {
         return Err(not_found(&m.id));
     }
     // The same shape `GET /results` reads back: one round shape in the whole API.
-    ok(http::json(&RoundView::from_outcome(&m, &outcome, None), 200))
+    ok(http::json(
+        &RoundView::from_outcome(&m, &outcome, None),
+        200,
+    ))
 }
 
 /// `POST /api/v1/check`: a monitor body (the create shape, not saved) probed once from its
@@ -243,5 +246,8 @@ pub async fn dry_run(mut ctx: Ctx) -> ApiResult {
     let outcome = crate::dryrun::run(&ctx.env, &m)
         .await
         .map_err(http::unavailable("dry run"))?;
-    ok(http::json(&RoundView::from_outcome(&m, &outcome, None), 200))
+    ok(http::json(
+        &RoundView::from_outcome(&m, &outcome, None),
+        200,
+    ))
 }

@@ -888,7 +888,11 @@ fn check_now_fills_status_and_results() {
     let answered = second.json();
     let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
     assert_eq!(keys(&answered), keys(newest), "{answered}\n{newest}");
-    for (field, value) in [("started_at", &answered), ("finished_at", &answered), ("started_at", newest)] {
+    for (field, value) in [
+        ("started_at", &answered),
+        ("finished_at", &answered),
+        ("started_at", newest),
+    ] {
         let t = value[field].as_str().unwrap_or_default();
         assert!(
             t.len() == 24 && t.ends_with('Z') && &t[10..11] == "T",

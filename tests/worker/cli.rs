@@ -26,7 +26,11 @@ struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -121,14 +125,25 @@ fn cli_apply_plans_diffs_prunes_and_export_round_trips() {
     std::fs::write(&path, file_with(&a, Some(&b), &target, &ch, 60)).unwrap();
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
-    for line in [format!("+ channel {ch}"), format!("+ monitor {a}"), format!("+ monitor {b}")] {
+    for line in [
+        format!("+ channel {ch}"),
+        format!("+ monitor {a}"),
+        format!("+ monitor {b}"),
+    ] {
         assert!(r.stdout.contains(&line), "{line} in {r:?}");
     }
-    assert!(r.stdout.contains("Plan: 3 to add, 0 to change, 0 to destroy."), "{r:?}");
+    assert!(
+        r.stdout
+            .contains("Plan: 3 to add, 0 to change, 0 to destroy."),
+        "{r:?}"
+    );
     assert!(r.stderr.contains("generated its signing secret"), "{r:?}");
     let made = api.get(&format!("/api/v1/monitors?slug={a}")).json();
     assert_eq!(made["items"][0]["interval_seconds"], 60, "{made}");
-    assert_eq!(made["items"][0]["channels"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        made["items"][0]["channels"].as_array().map(Vec::len),
+        Some(1)
+    );
 
     // Idempotent.
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml"], &dir);
@@ -138,22 +153,43 @@ fn cli_apply_plans_diffs_prunes_and_export_round_trips() {
     // One edit, one update, its diff shown; --dry-run changes nothing.
     std::fs::write(&path, file_with(&a, Some(&b), &target, &ch, 120)).unwrap();
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml", "--dry-run"], &dir);
-    assert!(r.stdout.contains(&format!("~ monitor {a}\n      ~ interval_seconds: 60 -> 120")), "{r:?}");
-    assert_eq!(api.get(&format!("/api/v1/monitors?slug={a}")).json()["items"][0]["interval_seconds"], 60);
+    assert!(
+        r.stdout.contains(&format!(
+            "~ monitor {a}\n      ~ interval_seconds: 60 -> 120"
+        )),
+        "{r:?}"
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/monitors?slug={a}")).json()["items"][0]["interval_seconds"],
+        60
+    );
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("interval_seconds: 60 -> 120"), "{r:?}");
-    assert!(r.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{r:?}");
-    assert_eq!(api.get(&format!("/api/v1/monitors?slug={a}")).json()["items"][0]["interval_seconds"], 120);
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{r:?}"
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/monitors?slug={a}")).json()["items"][0]["interval_seconds"],
+        120
+    );
 
     // Dropped from the file: deleted with --prune only.
     std::fs::write(&path, file_with(&a, None, &target, &ch, 120)).unwrap();
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml"], &dir);
-    assert!(r.stdout.contains("No changes."), "without --prune nothing is deleted: {r:?}");
+    assert!(
+        r.stdout.contains("No changes."),
+        "without --prune nothing is deleted: {r:?}"
+    );
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml", "--prune"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains(&format!("- monitor {b}")), "{r:?}");
-    assert_eq!(api.get(&format!("/api/v1/monitors?slug={b}")).json()["items"], serde_json::json!([]));
+    assert_eq!(
+        api.get(&format!("/api/v1/monitors?slug={b}")).json()["items"],
+        serde_json::json!([])
+    );
     let r = edgeprobe(&["apply", "-f", "edgeprobe.toml", "--prune"], &dir);
     assert!(r.stdout.contains("No changes."), "{r:?}");
 
@@ -164,23 +200,42 @@ fn cli_apply_plans_diffs_prunes_and_export_round_trips() {
     std::fs::write(dir.join("exported.toml"), &r.stdout).unwrap();
     let r = edgeprobe(&["apply", "-f", "exported.toml", "--prune"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(r.stdout.contains("No changes."), "export then apply changes nothing: {r:?}");
+    assert!(
+        r.stdout.contains("No changes."),
+        "export then apply changes nothing: {r:?}"
+    );
 
     // Status, as a table and as JSON.
     let r = edgeprobe(&["status"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.starts_with("SLUG"), "{r:?}");
-    assert!(r.stdout.lines().any(|l| l.starts_with(a.as_str()) && l.contains("unknown") && l.contains("never probed")), "{r:?}");
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with(a.as_str())
+            && l.contains("unknown")
+            && l.contains("never probed")),
+        "{r:?}"
+    );
 
     // Check: a round now, its diagnosis and evidence per region and path.
     let r = edgeprobe(&["check", &a], &dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("verdict: healthy [ok]"), "{r:?}");
     assert!(r.stdout.contains("REGION  PATH"), "{r:?}");
-    assert!(r.stdout.lines().any(|l| l.starts_with("weur") && l.contains("edge") && l.contains("ok") && l.contains("200")), "{r:?}");
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with("weur")
+            && l.contains("edge")
+            && l.contains("ok")
+            && l.contains("200")),
+        "{r:?}"
+    );
     let r = edgeprobe(&["status", "--json"], &dir);
     let all: Value = serde_json::from_str(&r.stdout).expect("status --json is JSON");
-    let mine = all.as_array().into_iter().flatten().find(|m| m["slug"] == a.as_str()).expect("listed");
+    let mine = all
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["slug"] == a.as_str())
+        .expect("listed");
     assert_eq!(mine["health"], "up", "{mine}");
     assert_eq!(mine["verdict"], "healthy", "{mine}");
     let r = edgeprobe(&["check", "no-such-slug-here"], &dir);
@@ -206,19 +261,35 @@ channels = ["ops"]
     std::fs::write(dir.join("bad.toml"), bad).unwrap();
     let r = edgeprobe(&["validate", "-f", "bad.toml"], &dir);
     assert_eq!(r.code, 3, "{r:?}");
-    assert!(r.stderr.contains("bad.toml:5:1: /secret: secrets never go in the file"), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("bad.toml:5:1: /secret: secrets never go in the file"),
+        "{r:?}"
+    );
 
     // With the file's own rule fixed, the API's validator speaks, at the lines of the members.
-    std::fs::write(dir.join("bad.toml"), bad.replace("secret = ", "secret_env = \"OPS_SECRET\" # ").replace("whsec_", "")).unwrap();
+    std::fs::write(
+        dir.join("bad.toml"),
+        bad.replace("secret = ", "secret_env = \"OPS_SECRET\" # ")
+            .replace("whsec_", ""),
+    )
+    .unwrap();
     let r = edgeprobe(&["validate", "-f", "bad.toml"], &dir);
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains("bad.toml:10:1: /url: "), "{r:?}");
-    assert!(r.stderr.contains("bad.toml:11:1: /interval_seconds: "), "{r:?}");
+    assert!(
+        r.stderr.contains("bad.toml:11:1: /interval_seconds: "),
+        "{r:?}"
+    );
     // The same words as the API's problem document for that body.
     let api = Api::from_env();
     let answer = api.post("/api/v1/check", &serde_json::json!({"name": "Shop", "url": "ftp://shop.example.com/", "interval_seconds": 5}));
     for e in answer.json()["errors"].as_array().expect("errors") {
-        let line = format!("{}: {}", e["pointer"].as_str().unwrap(), e["detail"].as_str().unwrap());
+        let line = format!(
+            "{}: {}",
+            e["pointer"].as_str().unwrap(),
+            e["detail"].as_str().unwrap()
+        );
         assert!(r.stderr.contains(&line), "{line} in {r:?}");
     }
 
@@ -237,7 +308,12 @@ fn cli_diagnose_probes_once_without_saving() {
     let r = edgeprobe(&["diagnose", &target, "--regions", "weur"], &dir);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(r.stdout.contains("verdict: healthy [ok]"), "{r:?}");
-    assert!(r.stdout.lines().any(|l| l.starts_with("weur") && l.contains("edge")), "{r:?}");
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("weur") && l.contains("edge")),
+        "{r:?}"
+    );
 
     // A front that refuses connections: a problem, exit 4, with a checklist.
     let closed = {
@@ -249,7 +325,10 @@ fn cli_diagnose_probes_once_without_saving() {
     assert_eq!(r.code, 4, "{r:?}");
     let round: Value = serde_json::from_str(&r.stdout).expect("--json is JSON");
     assert_ne!(round["verdict"], "healthy", "{round}");
-    assert!(round["id"].as_str().is_some_and(|i| i.starts_with("dry_")), "{round}");
+    assert!(
+        round["id"].as_str().is_some_and(|i| i.starts_with("dry_")),
+        "{round}"
+    );
     let r = edgeprobe(&["diagnose", &url, "--origin", "nope"], &dir);
     assert_eq!(r.code, 2, "{r:?}");
 }
@@ -258,7 +337,14 @@ fn cli_diagnose_probes_once_without_saving() {
 fn cli_imports_gatus_and_uptime_kuma_and_lists_what_it_could_not_convert() {
     let dir = scratch();
     let fixtures = workspace().join("tests/fixtures/import");
-    let gatus = edgeprobe(&["import", "gatus", fixtures.join("gatus-config.yaml").to_str().unwrap()], &dir);
+    let gatus = edgeprobe(
+        &[
+            "import",
+            "gatus",
+            fixtures.join("gatus-config.yaml").to_str().unwrap(),
+        ],
+        &dir,
+    );
     assert_eq!(gatus.code, 0, "{gatus:?}");
     assert!(gatus.stderr.contains("converted 3 monitors"), "{gatus:?}");
     for note in [
@@ -275,11 +361,25 @@ fn cli_imports_gatus_and_uptime_kuma_and_lists_what_it_could_not_convert() {
     ] {
         assert!(gatus.stderr.contains(note), "{note} in {gatus:?}");
     }
-    for text in ["slug = \"front-end\"", "interval_seconds = 300", "interval_seconds = 5400", "tags = [\"core\"]", "keyword = \"healthy\"", "method = \"HEAD\""] {
+    for text in [
+        "slug = \"front-end\"",
+        "interval_seconds = 300",
+        "interval_seconds = 5400",
+        "tags = [\"core\"]",
+        "keyword = \"healthy\"",
+        "method = \"HEAD\"",
+    ] {
         assert!(gatus.stdout.contains(text), "{text} in {gatus:?}");
     }
 
-    let kuma = edgeprobe(&["import", "uptime-kuma", fixtures.join("uptime-kuma-backup.json").to_str().unwrap()], &dir);
+    let kuma = edgeprobe(
+        &[
+            "import",
+            "uptime-kuma",
+            fixtures.join("uptime-kuma-backup.json").to_str().unwrap(),
+        ],
+        &dir,
+    );
     assert_eq!(kuma.code, 0, "{kuma:?}");
     assert!(kuma.stderr.contains("converted 3 monitors"), "{kuma:?}");
     for note in [
@@ -295,7 +395,14 @@ fn cli_imports_gatus_and_uptime_kuma_and_lists_what_it_could_not_convert() {
     ] {
         assert!(kuma.stderr.contains(note), "{note} in {kuma:?}");
     }
-    for text in ["slug = \"shop\"", "slug = \"shop-2\"", "statuses = [\"200-299\", 301]", "keyword = \"Add to cart\"", "paused = true", "tags = [\"prod\"]"] {
+    for text in [
+        "slug = \"shop\"",
+        "slug = \"shop-2\"",
+        "statuses = [\"200-299\", 301]",
+        "keyword = \"Add to cart\"",
+        "paused = true",
+        "tags = [\"prod\"]",
+    ] {
         assert!(kuma.stdout.contains(text), "{text} in {kuma:?}");
     }
 

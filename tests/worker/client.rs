@@ -233,7 +233,10 @@ pub fn d1_execute(sql: &str) -> Vec<Value> {
 /// order. Tests written against the coordinator's reports read the one round shape with it.
 pub fn reports_of(round: &Value) -> Value {
     let mut out: Vec<Value> = Vec::new();
-    let observations = round["observations"].as_array().cloned().unwrap_or_default();
+    let observations = round["observations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for o in observations {
         let region = o["region"].clone();
         let data = &o["data"];

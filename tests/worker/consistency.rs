@@ -32,7 +32,10 @@ fn monitor_list_filters_by_slug_and_tag_and_shows_health() {
     create_monitor(&api, &idle);
     create_monitor(&api, &untagged);
     expect_status(
-        &api.post_empty(&format!("/api/v1/monitors/{}/check", probed_id.as_str().unwrap())),
+        &api.post_empty(&format!(
+            "/api/v1/monitors/{}/check",
+            probed_id.as_str().unwrap()
+        )),
         200,
     );
 
@@ -47,7 +50,9 @@ fn monitor_list_filters_by_slug_and_tag_and_shows_health() {
         .collect();
     assert_eq!(slugs, [probed_slug.as_str(), idle_slug.as_str()], "{v}");
 
-    let one = api.get(&format!("/api/v1/monitors?slug={probed_slug}")).json();
+    let one = api
+        .get(&format!("/api/v1/monitors?slug={probed_slug}"))
+        .json();
     let items = one["items"].as_array().expect("items");
     assert_eq!(items.len(), 1, "{one}");
     assert_eq!(items[0]["id"], probed_id);
@@ -55,7 +60,9 @@ fn monitor_list_filters_by_slug_and_tag_and_shows_health() {
     assert_eq!(items[0]["verdict"], "healthy", "{one}");
     assert!(is_rfc3339(&items[0]["status_updated_at"]), "{one}");
 
-    let never = api.get(&format!("/api/v1/monitors?slug={idle_slug}")).json();
+    let never = api
+        .get(&format!("/api/v1/monitors?slug={idle_slug}"))
+        .json();
     assert_eq!(never["items"][0]["health"], "unknown", "{never}");
     assert!(never["items"][0]["verdict"].is_null(), "{never}");
 
@@ -82,7 +89,9 @@ fn dry_run_probes_and_diagnoses_without_storing_anything() {
     expect_status(&r, 200);
     let round = r.json();
     assert!(
-        round["id"].as_str().is_some_and(|id| id.starts_with("dry_")),
+        round["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("dry_")),
         "{round}"
     );
     assert_eq!(round["verdict"], "healthy", "{round}");
@@ -97,9 +106,19 @@ fn dry_run_probes_and_diagnoses_without_storing_anything() {
     // Nothing was saved: no monitor with that slug, and the same body can be created after.
     let listed = api.get(&format!("/api/v1/monitors?slug={slug}")).json();
     assert_eq!(listed["items"], json!([]), "{listed}");
-    let created = create_monitor(&api, &json!({"name": "Try me", "url": target, "slug": slug, "paused": true}));
-    let results = api.get(&format!("/api/v1/monitors/{}/results", created["id"].as_str().unwrap()));
-    assert_eq!(results.json()["items"], json!([]), "the dry run left no round");
+    let created = create_monitor(
+        &api,
+        &json!({"name": "Try me", "url": target, "slug": slug, "paused": true}),
+    );
+    let results = api.get(&format!(
+        "/api/v1/monitors/{}/results",
+        created["id"].as_str().unwrap()
+    ));
+    assert_eq!(
+        results.json()["items"],
+        json!([]),
+        "the dry run left no round"
+    );
 
     // Bad bodies get the create endpoint's problem with every field.
     let bad = api.post("/api/v1/check", &json!({"name": "", "url": "ftp://x"}));
@@ -117,9 +136,48 @@ fn dry_run_probes_and_diagnoses_without_storing_anything() {
     );
 }
 
+/// Runs the receiver the README shows (its ```js block, extracted verbatim) under node on a
+/// recorded delivery; returns what `verify` printed.
+fn readme_receiver(secret: &str, rec: &crate::rig::webhook::WebhookRecord) -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let start = readme.find("```js\n").expect("a js block in the README") + 6;
+    let code = &readme[start..start + readme[start..].find("```").expect("closed")];
+    let dir = std::env::temp_dir().join(unique("receiver"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("receiver.mjs"), code).expect("write");
+    let headers: serde_json::Map<String, Value> =
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            .iter()
+            .map(|h| (h.to_string(), json!(rec.header(h).unwrap_or_default())))
+            .collect();
+    let input = json!({"secret": secret, "headers": headers, "body": rec.body_text()});
+    std::fs::write(dir.join("input.json"), input.to_string()).expect("write");
+    let out = std::process::Command::new("node")
+        .current_dir(&dir)
+        .args([
+            "--input-type=module",
+            "-e",
+            "import { verify } from './receiver.mjs'; import { readFileSync } from 'node:fs'; \
+             const i = JSON.parse(readFileSync('input.json', 'utf8')); \
+             console.log(String(verify(i.secret, i.headers, i.body)));",
+        ])
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// Sends a test alert and waits for the receiver to hold `n` requests.
 fn delivered(api: &Api, channel: &str, receiver: &WebhookReceiver, n: usize) {
-    expect_status(&api.post_empty(&format!("/api/v1/channels/{channel}/test")), 202);
+    expect_status(
+        &api.post_empty(&format!("/api/v1/channels/{channel}/test")),
+        202,
+    );
     let got = receiver.wait_for(n, Duration::from_secs(30));
     assert_eq!(got.len(), n, "delivery {n} arrived");
 }
@@ -137,7 +195,10 @@ fn webhook_secret_is_generated_once_and_rotates_with_a_grace_period() {
     let created = r.json();
     let id = created["id"].as_str().expect("id").to_string();
     cleanup.add(format!("/api/v1/channels/{id}"));
-    let first = created["secret"].as_str().expect("generated secret").to_string();
+    let first = created["secret"]
+        .as_str()
+        .expect("generated secret")
+        .to_string();
     assert!(first.starts_with("whsec_") && first.len() > 40, "{created}");
     assert_eq!(created["has_secret"], true);
     let shown = api.get(&format!("/api/v1/channels/{id}")).body;
@@ -146,23 +207,42 @@ fn webhook_secret_is_generated_once_and_rotates_with_a_grace_period() {
     delivered(&api, &id, &receiver, 1);
     assert!(verify_signature(&first, &receiver.records()[0]));
 
-    let r = api.post_empty(&format!("/api/v1/channels/{id}/rotate-secret?grace_seconds=3600"));
+    let r = api.post_empty(&format!(
+        "/api/v1/channels/{id}/rotate-secret?grace_seconds=3600"
+    ));
     expect_status(&r, 200);
     let rotated = r.json();
     let second = rotated["secret"].as_str().expect("new secret").to_string();
     assert_ne!(first, second);
-    assert!(is_rfc3339(&rotated["previous_secret_valid_until"]), "{rotated}");
+    assert!(
+        is_rfc3339(&rotated["previous_secret_valid_until"]),
+        "{rotated}"
+    );
 
     // During the grace period: two signatures, each secret verifies.
     delivered(&api, &id, &receiver, 2);
     let rec = &receiver.records()[1];
-    let header = rec.header("webhook-signature").unwrap_or_default().to_string();
+    let header = rec
+        .header("webhook-signature")
+        .unwrap_or_default()
+        .to_string();
     assert_eq!(header.split(' ').count(), 2, "{header}");
     assert!(verify_signature(&first, rec), "old secret still verifies");
     assert!(verify_signature(&second, rec), "new secret verifies");
+    // The README's ten-line receiver agrees, on this very delivery.
+    let other = format!("whsec_{}", "A".repeat(44));
+    for (secret, want) in [(&first, "true"), (&second, "true"), (&other, "false")] {
+        assert_eq!(
+            readme_receiver(secret, rec),
+            want,
+            "README receiver with {secret}"
+        );
+    }
 
     // A rotation without grace: only the newest secret signs.
-    let r = api.post_empty(&format!("/api/v1/channels/{id}/rotate-secret?grace_seconds=0"));
+    let r = api.post_empty(&format!(
+        "/api/v1/channels/{id}/rotate-secret?grace_seconds=0"
+    ));
     expect_status(&r, 200);
     let third = r.json()["secret"].as_str().expect("secret").to_string();
     delivered(&api, &id, &receiver, 3);
@@ -172,6 +252,8 @@ fn webhook_secret_is_generated_once_and_rotates_with_a_grace_period() {
     assert!(!verify_signature(&first, rec));
 
     // A grace period that is not a number of seconds is refused.
-    let bad = api.post_empty(&format!("/api/v1/channels/{id}/rotate-secret?grace_seconds=-1"));
+    let bad = api.post_empty(&format!(
+        "/api/v1/channels/{id}/rotate-secret?grace_seconds=-1"
+    ));
     expect_status(&bad, 422);
 }

@@ -117,7 +117,11 @@ fn hung_origin_times_out_before_headers_within_the_monitors_timeout() {
     assert_eq!(o["http"]["failure"], "timeout_before_headers", "{o}");
     // Boundedness, not speed: the rig's hang origin holds the connection for 30 s, so a round
     // that ended well before that was ended by the probe's own timeout.
-    let at = |field: &str| round[field].as_str().and_then(edgeprobe_core::time::parse_rfc3339);
+    let at = |field: &str| {
+        round[field]
+            .as_str()
+            .and_then(edgeprobe_core::time::parse_rfc3339)
+    };
     let took = at("finished_at").unwrap_or(i64::MAX) - at("started_at").unwrap_or(0);
     assert!(
         took < 25_000,

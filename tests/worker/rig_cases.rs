@@ -28,10 +28,7 @@ fn expected_verdict(case: &Case) -> &'static str {
 /// probe completed TLS and got an HTTP answer — the certificate verified for real.
 fn assert_direct_tls_ok(name: &str, outcome: &Value) {
     let reports = reports_of(outcome);
-    let reports = reports
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let reports = reports.as_array().map(Vec::as_slice).unwrap_or_default();
     assert!(!reports.is_empty(), "case {name}: no reports: {outcome}");
     for r in reports {
         let o = &r["origin"];

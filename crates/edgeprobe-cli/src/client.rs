@@ -77,7 +77,9 @@ impl Client {
                     .map_err(|e| ApiFailure::Transport(e.to_string()))?;
                 serde_json::from_str(&text).map_err(|e| {
                     let start: String = text.chars().take(200).collect();
-                    ApiFailure::Transport(format!("HTTP {status} with a body that is not JSON ({e}): {start}"))
+                    ApiFailure::Transport(format!(
+                        "HTTP {status} with a body that is not JSON ({e}): {start}"
+                    ))
                 })
             }
             Err(ureq::Error::Status(status, resp)) => Err(ApiFailure::Status {

@@ -66,10 +66,7 @@ impl Source {
                 doc,
             }),
             Err(e) => {
-                let (line, column) = e
-                    .span()
-                    .map(|s| line_col(&text, s.start))
-                    .unwrap_or((1, 1));
+                let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((1, 1));
                 Err(Diag {
                     line,
                     column,
@@ -142,7 +139,11 @@ impl Source {
         let mut diags = Vec::new();
         for (key, _) in self.doc.iter() {
             if key != "monitor" && key != "channel" {
-                let off = self.doc.key(key).and_then(|k| k.span()).map_or(0, |s| s.start);
+                let off = self
+                    .doc
+                    .key(key)
+                    .and_then(|k| k.span())
+                    .map_or(0, |s| s.start);
                 diags.push(self.at(
                     off,
                     format!("`{key}` is not known here: the file holds [[monitor]] and [[channel]] tables"),
@@ -186,15 +187,29 @@ impl Source {
             let body = table_json(t);
             let here = |ptr: &str, msg: &str| self.locate("monitor", index, ptr, msg);
             let Some(slug) = body.get("slug").and_then(Value::as_str).map(str::to_string) else {
-                diags.push(here("", "a monitor needs a slug: it is the key apply matches monitors by"));
+                diags.push(here(
+                    "",
+                    "a monitor needs a slug: it is the key apply matches monitors by",
+                ));
                 continue;
             };
             if monitors.iter().any(|m| m.slug == slug) {
                 diags.push(here("/slug", "another [[monitor]] has this slug"));
             }
-            for (i, c) in body["channels"].as_array().into_iter().flatten().enumerate() {
-                if !channels.iter().any(|ch| Some(ch.name.as_str()) == c.as_str()) {
-                    diags.push(here(&format!("/channels/{i}"), "no [[channel]] in this file has this name"));
+            for (i, c) in body["channels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if !channels
+                    .iter()
+                    .any(|ch| Some(ch.name.as_str()) == c.as_str())
+                {
+                    diags.push(here(
+                        &format!("/channels/{i}"),
+                        "no [[channel]] in this file has this name",
+                    ));
                 }
             }
             monitors.push(DeclaredMonitor { index, slug, body });
@@ -314,8 +329,14 @@ expect = { statuses = [200, "300-399"] }
         let errs = src.declared().err().unwrap();
         let shown: Vec<String> = errs.iter().map(|d| src.show(d)).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
-        assert!(shown[0].starts_with("edgeprobe.toml:5:1: /secret: secrets never go"), "{shown:?}");
-        assert!(shown[1].starts_with("edgeprobe.toml:12:20: /channels/1: no [[channel]]"), "{shown:?}");
+        assert!(
+            shown[0].starts_with("edgeprobe.toml:5:1: /secret: secrets never go"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("edgeprobe.toml:12:20: /channels/1: no [[channel]]"),
+            "{shown:?}"
+        );
         let d = src.locate("monitor", 0, "/origin/port", "refused");
         assert_eq!((d.line, d.column), (11, 36));
         let d = src.locate("monitor", 0, "/expect/statuses/1", "bad");
@@ -327,7 +348,9 @@ expect = { statuses = [200, "300-399"] }
 
     #[test]
     fn syntax_errors_have_a_line() {
-        let e = Source::parse("f.toml", "[[monitor]]\nslug = \n".into()).err().unwrap();
+        let e = Source::parse("f.toml", "[[monitor]]\nslug = \n".into())
+            .err()
+            .unwrap();
         assert_eq!(e.line, 2);
     }
 
@@ -335,6 +358,9 @@ expect = { statuses = [200, "300-399"] }
     fn json_and_toml_round_trip() {
         let v = serde_json::json!({"name": "S", "n": 3, "ok": true, "list": [1, "a"], "o": {"k": "v", "z": null}, "gone": null});
         let t = json_table(v.as_object().unwrap());
-        assert_eq!(table_json(&t), serde_json::json!({"name": "S", "n": 3, "ok": true, "list": [1, "a"], "o": {"k": "v"}}));
+        assert_eq!(
+            table_json(&t),
+            serde_json::json!({"name": "S", "n": 3, "ok": true, "list": [1, "a"], "o": {"k": "v"}})
+        );
     }
 }

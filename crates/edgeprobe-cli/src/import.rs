@@ -33,10 +33,20 @@ fn slug_for(name: &str, taken: &[Value]) -> String {
         }
     }
     let base: String = s.trim_end_matches('-').chars().take(50).collect();
-    let base = if base.is_empty() { "monitor".to_string() } else { base };
+    let base = if base.is_empty() {
+        "monitor".to_string()
+    } else {
+        base
+    };
     let used = |c: &str| taken.iter().any(|m| m["slug"] == c);
     (1..)
-        .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            }
+        })
         .find(|c| !used(c))
         .unwrap_or(base)
 }
@@ -44,7 +54,9 @@ fn slug_for(name: &str, taken: &[Value]) -> String {
 fn interval(secs: u64, who: &str, notes: &mut Vec<String>) -> u64 {
     let clamped = secs.clamp(MIN_INTERVAL, MAX_INTERVAL);
     if clamped != secs {
-        notes.push(format!("{who}: interval {secs}s is outside 30s..1d; set to {clamped}s"));
+        notes.push(format!(
+            "{who}: interval {secs}s is outside 30s..1d; set to {clamped}s"
+        ));
     }
     clamped
 }
@@ -78,14 +90,19 @@ fn go_duration(s: &str) -> Option<u64> {
 /// Gatus' `config.yaml`.
 pub fn gatus(text: &str) -> Result<Imported, String> {
     let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| format!("not Gatus YAML: {e}"))?;
-    let mut out = Imported { monitors: Vec::new(), notes: Vec::new() };
+    let mut out = Imported {
+        monitors: Vec::new(),
+        notes: Vec::new(),
+    };
     let endpoints = doc["endpoints"].as_array().cloned().unwrap_or_default();
     if endpoints.is_empty() {
         return Err("no endpoints[] in this file".into());
     }
     for (k, _) in doc.as_object().into_iter().flatten() {
         if k != "endpoints" {
-            out.notes.push(format!("top-level `{k}`: not converted (edgeprobe configures this elsewhere)"));
+            out.notes.push(format!(
+                "top-level `{k}`: not converted (edgeprobe configures this elsewhere)"
+            ));
         }
     }
     for e in endpoints {
@@ -93,7 +110,9 @@ pub fn gatus(text: &str) -> Result<Imported, String> {
         let who = format!("endpoint {name:?}");
         let url = e["url"].as_str().unwrap_or_default();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            out.notes.push(format!("{who}: {url:?} is not an HTTP(S) check (tcp/icmp/dns/ssh...): skipped"));
+            out.notes.push(format!(
+                "{who}: {url:?} is not an HTTP(S) check (tcp/icmp/dns/ssh...): skipped"
+            ));
             continue;
         }
         let mut m = Map::new();
@@ -103,18 +122,24 @@ pub fn gatus(text: &str) -> Result<Imported, String> {
             if method == "GET" || method == "HEAD" {
                 m.insert("method".into(), json!(method));
             } else {
-                out.notes.push(format!("{who}: method {method} not supported (GET/HEAD only): skipped"));
+                out.notes.push(format!(
+                    "{who}: method {method} not supported (GET/HEAD only): skipped"
+                ));
                 continue;
             }
         }
         let secs = match e["interval"].as_str() {
             None => 60,
             Some(d) => go_duration(d).unwrap_or_else(|| {
-                out.notes.push(format!("{who}: interval {d:?} not understood; using 60s"));
+                out.notes
+                    .push(format!("{who}: interval {d:?} not understood; using 60s"));
                 60
             }),
         };
-        m.insert("interval_seconds".into(), json!(interval(secs, &who, &mut out.notes)));
+        m.insert(
+            "interval_seconds".into(),
+            json!(interval(secs, &who, &mut out.notes)),
+        );
         if let Some(h) = e["headers"].as_object() {
             m.insert("headers".into(), Value::Object(h.clone()));
         }
@@ -127,7 +152,9 @@ pub fn gatus(text: &str) -> Result<Imported, String> {
         let mut expect = Map::new();
         for c in e["conditions"].as_array().into_iter().flatten() {
             let c = c.as_str().unwrap_or_default().trim();
-            let status = c.strip_prefix("[STATUS] == ").and_then(|n| n.trim().parse::<u16>().ok());
+            let status = c
+                .strip_prefix("[STATUS] == ")
+                .and_then(|n| n.trim().parse::<u16>().ok());
             let keyword = c
                 .strip_prefix("[BODY] == pat(*")
                 .and_then(|r| r.strip_suffix("*)"))
@@ -137,13 +164,22 @@ pub fn gatus(text: &str) -> Result<Imported, String> {
             } else if let Some(k) = keyword {
                 expect.insert("keyword".into(), json!(k));
             } else {
-                out.notes.push(format!("{who}: condition {c:?} not converted"));
+                out.notes
+                    .push(format!("{who}: condition {c:?} not converted"));
             }
         }
         if !expect.is_empty() {
             m.insert("expect".into(), Value::Object(expect));
         }
-        for key in ["alerts", "body", "graphql", "dns", "client", "ui", "maintenance-windows"] {
+        for key in [
+            "alerts",
+            "body",
+            "graphql",
+            "dns",
+            "client",
+            "ui",
+            "maintenance-windows",
+        ] {
             if !e[key].is_null() {
                 out.notes.push(format!("{who}: `{key}` not converted"));
             }
@@ -159,8 +195,15 @@ pub fn gatus(text: &str) -> Result<Imported, String> {
 fn kuma_status(s: &str) -> Option<Value> {
     match s.split_once('-') {
         Some((lo, hi)) => {
-            let (lo, hi) = (lo.trim().parse::<u16>().ok()?, hi.trim().parse::<u16>().ok()?);
-            Some(if lo == hi { json!(lo) } else { json!(format!("{lo}-{hi}")) })
+            let (lo, hi) = (
+                lo.trim().parse::<u16>().ok()?,
+                hi.trim().parse::<u16>().ok()?,
+            );
+            Some(if lo == hi {
+                json!(lo)
+            } else {
+                json!(format!("{lo}-{hi}"))
+            })
         }
         None => s.trim().parse::<u16>().ok().map(|c| json!(c)),
     }
@@ -168,18 +211,31 @@ fn kuma_status(s: &str) -> Option<Value> {
 
 /// Uptime Kuma's backup JSON.
 pub fn uptime_kuma(text: &str) -> Result<Imported, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not an Uptime Kuma backup: {e}"))?;
-    let list = doc["monitorList"].as_array().ok_or("no monitorList[] in this file")?;
-    let mut out = Imported { monitors: Vec::new(), notes: Vec::new() };
-    if doc["notificationList"].as_array().is_some_and(|n| !n.is_empty()) {
-        out.notes.push("notificationList: notifications are not converted; declare [[channel]] tables".into());
+    let doc: Value =
+        serde_json::from_str(text).map_err(|e| format!("not an Uptime Kuma backup: {e}"))?;
+    let list = doc["monitorList"]
+        .as_array()
+        .ok_or("no monitorList[] in this file")?;
+    let mut out = Imported {
+        monitors: Vec::new(),
+        notes: Vec::new(),
+    };
+    if doc["notificationList"]
+        .as_array()
+        .is_some_and(|n| !n.is_empty())
+    {
+        out.notes.push(
+            "notificationList: notifications are not converted; declare [[channel]] tables".into(),
+        );
     }
     for k in list {
         let name = k["name"].as_str().unwrap_or("unnamed").to_string();
         let who = format!("monitor {name:?}");
         let kind = k["type"].as_str().unwrap_or("http");
         if kind != "http" && kind != "keyword" {
-            out.notes.push(format!("{who}: type {kind:?} is not an HTTP check: skipped"));
+            out.notes.push(format!(
+                "{who}: type {kind:?} is not an HTTP check: skipped"
+            ));
             continue;
         }
         let mut m = Map::new();
@@ -191,12 +247,17 @@ pub fn uptime_kuma(text: &str) -> Result<Imported, String> {
                 m.insert("method".into(), json!("HEAD"));
             }
             Some(other) => {
-                out.notes.push(format!("{who}: method {other} not supported (GET/HEAD only): skipped"));
+                out.notes.push(format!(
+                    "{who}: method {other} not supported (GET/HEAD only): skipped"
+                ));
                 continue;
             }
         }
         let secs = k["interval"].as_u64().unwrap_or(60);
-        m.insert("interval_seconds".into(), json!(interval(secs, &who, &mut out.notes)));
+        m.insert(
+            "interval_seconds".into(),
+            json!(interval(secs, &who, &mut out.notes)),
+        );
         if k["active"] == false {
             m.insert("paused".into(), json!(true));
         }
@@ -208,7 +269,8 @@ pub fn uptime_kuma(text: &str) -> Result<Imported, String> {
             .filter_map(|s| {
                 let got = s.as_str().and_then(kuma_status);
                 if got.is_none() {
-                    out.notes.push(format!("{who}: accepted status {s} not converted"));
+                    out.notes
+                        .push(format!("{who}: accepted status {s} not converted"));
                 }
                 got
             })
@@ -221,7 +283,9 @@ pub fn uptime_kuma(text: &str) -> Result<Imported, String> {
                 Some(word) if k["invertKeyword"] != true => {
                     expect.insert("keyword".into(), json!(word));
                 }
-                Some(_) => out.notes.push(format!("{who}: an inverted keyword (must NOT appear) is not converted")),
+                Some(_) => out.notes.push(format!(
+                    "{who}: an inverted keyword (must NOT appear) is not converted"
+                )),
                 None => {}
             }
         }
@@ -238,10 +302,13 @@ pub fn uptime_kuma(text: &str) -> Result<Imported, String> {
             m.insert("tags".into(), Value::Array(tags));
         }
         if k["upsideDown"] == true {
-            out.notes.push(format!("{who}: upside-down mode not converted"));
+            out.notes
+                .push(format!("{who}: upside-down mode not converted"));
         }
         if k["ignoreTls"] == true {
-            out.notes.push(format!("{who}: ignoreTls not converted (edgeprobe always verifies certificates)"));
+            out.notes.push(format!(
+                "{who}: ignoreTls not converted (edgeprobe always verifies certificates)"
+            ));
         }
         let slug = slug_for(&name, &out.monitors);
         m.insert("slug".into(), json!(slug));

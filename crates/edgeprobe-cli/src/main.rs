@@ -44,7 +44,11 @@ const EXIT_PROBLEM: u8 = 4;
 const EXIT_NOTHING: u8 = 5;
 
 #[derive(Parser)]
-#[command(name = "edgeprobe", version, about = "edgeprobe: monitors as code, status and diagnosis from the command line")]
+#[command(
+    name = "edgeprobe",
+    version,
+    about = "edgeprobe: monitors as code, status and diagnosis from the command line"
+)]
 struct Cli {
     /// The edgeprobe Worker's base URL.
     #[arg(long, env = "EDGEPROBE_URL", global = true)]
@@ -142,7 +146,10 @@ fn main() -> ExitCode {
 fn client(cli: &Cli) -> Result<Client, Fail> {
     match (&cli.url, &cli.token) {
         (Some(u), Some(t)) => Ok(Client::new(u, t)),
-        _ => Err(Fail(EXIT_USAGE, "set EDGEPROBE_URL and EDGEPROBE_TOKEN (or --url and --token)".into())),
+        _ => Err(Fail(
+            EXIT_USAGE,
+            "set EDGEPROBE_URL and EDGEPROBE_TOKEN (or --url and --token)".into(),
+        )),
     }
 }
 
@@ -164,13 +171,22 @@ fn offline_ctx(allow_private: bool) -> ValidationContext {
 }
 
 fn load(path: &str) -> Result<(file::Source, file::Declared), Fail> {
-    let text = std::fs::read_to_string(path).map_err(|e| Fail(EXIT_USAGE, format!("{path}: {e}")))?;
-    let src = file::Source::parse(path, text).map_err(|d| Fail(EXIT_INVALID, format!("{path}:{}:{}: {}", d.line, d.column, d.message)))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Fail(EXIT_USAGE, format!("{path}: {e}")))?;
+    let src = file::Source::parse(path, text).map_err(|d| {
+        Fail(
+            EXIT_INVALID,
+            format!("{path}:{}:{}: {}", d.line, d.column, d.message),
+        )
+    })?;
     let declared = match src.declared() {
         Ok(d) => d,
         Err(diags) => {
             let lines: Vec<String> = diags.iter().map(|d| src.show(d)).collect();
-            return Err(Fail(EXIT_INVALID, format!("{} invalid:\n{}", path, lines.join("\n"))));
+            return Err(Fail(
+                EXIT_INVALID,
+                format!("{} invalid:\n{}", path, lines.join("\n")),
+            ));
         }
     };
     Ok((src, declared))
@@ -188,26 +204,53 @@ fn invalid_report(src: &file::Source, invalid: &[plan::Invalid]) -> String {
 
 fn run(cli: Cli) -> Result<u8, Fail> {
     match &cli.command {
-        Command::Validate { file, allow_private_targets } => {
+        Command::Validate {
+            file,
+            allow_private_targets,
+        } => {
             let (src, d) = load(file)?;
-            let invalid = plan::validate_all(&d.monitors, &d.channels, &offline_ctx(*allow_private_targets));
+            let invalid = plan::validate_all(
+                &d.monitors,
+                &d.channels,
+                &offline_ctx(*allow_private_targets),
+            );
             if invalid.is_empty() {
-                println!("{file}: {} monitors, {} channels: valid", d.monitors.len(), d.channels.len());
+                println!(
+                    "{file}: {} monitors, {} channels: valid",
+                    d.monitors.len(),
+                    d.channels.len()
+                );
                 Ok(0)
             } else {
-                Err(Fail(EXIT_INVALID, format!("{file} invalid:\n{}", invalid_report(&src, &invalid))))
+                Err(Fail(
+                    EXIT_INVALID,
+                    format!("{file} invalid:\n{}", invalid_report(&src, &invalid)),
+                ))
             }
         }
-        Command::Apply { file, dry_run, prune, allow_private_targets } => {
+        Command::Apply {
+            file,
+            dry_run,
+            prune,
+            allow_private_targets,
+        } => {
             let (src, d) = load(file)?;
             let api = client(&cli)?;
             let (monitors, channels) = {
                 let _s = Spinner::start("reading the server's monitors and channels");
-                (api.list_all("/api/v1/monitors")?, api.list_all("/api/v1/channels")?)
+                (
+                    api.list_all("/api/v1/monitors")?,
+                    api.list_all("/api/v1/channels")?,
+                )
             };
             let ctx = offline_ctx(*allow_private_targets);
             let changes = plan::plan(&d.monitors, &d.channels, &monitors, &channels, *prune, &ctx)
-                .map_err(|inv| Fail(EXIT_INVALID, format!("{file} invalid:\n{}", invalid_report(&src, &inv))))?;
+                .map_err(|inv| {
+                    Fail(
+                        EXIT_INVALID,
+                        format!("{file} invalid:\n{}", invalid_report(&src, &inv)),
+                    )
+                })?;
             print!("{}", plan::render(&changes));
             if *dry_run || changes.is_empty() {
                 return Ok(0);
@@ -219,7 +262,10 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             let api = client(&cli)?;
             let (monitors, channels) = {
                 let _s = Spinner::start("reading the server's monitors and channels");
-                (api.list_all("/api/v1/monitors")?, api.list_all("/api/v1/channels")?)
+                (
+                    api.list_all("/api/v1/monitors")?,
+                    api.list_all("/api/v1/channels")?,
+                )
             };
             print!("{}", export(&monitors, &channels));
             Ok(0)
@@ -239,17 +285,28 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 .iter()
                 .map(|m| {
                     let health = m["health"].as_str().unwrap_or("unknown");
-                    let regions: Vec<&str> = m["regions"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                    let regions: Vec<&str> = m["regions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
                     vec![
                         m["slug"].as_str().unwrap_or_default().to_string(),
                         paint.level(health, health),
                         m["verdict"].as_str().unwrap_or("-").to_string(),
                         regions.join(","),
-                        m["status_updated_at"].as_str().unwrap_or("never probed").to_string(),
+                        m["status_updated_at"]
+                            .as_str()
+                            .unwrap_or("never probed")
+                            .to_string(),
                     ]
                 })
                 .collect();
-            print!("{}", ui::table(&["SLUG", "HEALTH", "VERDICT", "REGIONS", "SINCE"], &rows));
+            print!(
+                "{}",
+                ui::table(&["SLUG", "HEALTH", "VERDICT", "REGIONS", "SINCE"], &rows)
+            );
             Ok(0)
         }
         Command::Check { slug, json } => {
@@ -265,13 +322,23 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             };
             show_round(&round, *json)
         }
-        Command::Diagnose { target: url, origin, tls, regions, json } => {
+        Command::Diagnose {
+            target: url,
+            origin,
+            tls,
+            regions,
+            json,
+        } => {
             let api = client(&cli)?;
             let mut body = json!({"name": "edgeprobe diagnose", "url": url});
             if let Some(o) = origin {
                 let (host, port) = o
                     .rsplit_once(':')
-                    .and_then(|(h, p)| p.parse::<u16>().ok().map(|p| (h.trim_matches(['[', ']']).to_string(), p)))
+                    .and_then(|(h, p)| {
+                        p.parse::<u16>()
+                            .ok()
+                            .map(|p| (h.trim_matches(['[', ']']).to_string(), p))
+                    })
                     .ok_or_else(|| Fail(EXIT_USAGE, format!("--origin {o}: expected host:port")))?;
                 body["origin"] = json!({"host": host, "port": port, "scheme": if *tls { "https" } else { "http" }});
             }
@@ -285,7 +352,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             show_round(&round, *json)
         }
         Command::Import { tool, path } => {
-            let text = std::fs::read_to_string(path).map_err(|e| Fail(EXIT_USAGE, format!("{path}: {e}")))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Fail(EXIT_USAGE, format!("{path}: {e}")))?;
             let got = match tool {
                 Tool::Gatus => import::gatus(&text),
                 Tool::UptimeKuma => import::uptime_kuma(&text),
@@ -294,7 +362,9 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             let mut doc = toml_edit::DocumentMut::new();
             let mut arr = toml_edit::ArrayOfTables::new();
             for m in &got.monitors {
-                arr.push(file::json_table(m.as_object().unwrap_or(&Default::default())));
+                arr.push(file::json_table(
+                    m.as_object().unwrap_or(&Default::default()),
+                ));
             }
             if !arr.is_empty() {
                 doc.insert("monitor", toml_edit::Item::ArrayOfTables(arr));
@@ -308,7 +378,11 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                     eprintln!("  - {n}");
                 }
             }
-            Ok(if got.monitors.is_empty() { EXIT_NOTHING } else { 0 })
+            Ok(if got.monitors.is_empty() {
+                EXIT_NOTHING
+            } else {
+                0
+            })
         }
     }
 }
@@ -319,8 +393,14 @@ fn show_round(round: &Value, json: bool) -> Result<u8, Fail> {
     } else {
         print!("{}", ui::round(round, &Paint::stdout()));
     }
-    let severity = round["diagnosis"]["severity"].as_str().unwrap_or("critical");
-    Ok(if matches!(severity, "ok" | "info") { 0 } else { EXIT_PROBLEM })
+    let severity = round["diagnosis"]["severity"]
+        .as_str()
+        .unwrap_or("critical");
+    Ok(if matches!(severity, "ok" | "info") {
+        0
+    } else {
+        EXIT_PROBLEM
+    })
 }
 
 /// Carries out the plan: channels first (monitors name them), then monitors, then deletes.
@@ -334,23 +414,50 @@ fn apply(
 ) -> Result<(), Fail> {
     let mut ids: BTreeMap<String, String> = server_channels
         .iter()
-        .filter_map(|c| Some((c["name"].as_str()?.to_string(), c["id"].as_str()?.to_string())))
+        .filter_map(|c| {
+            Some((
+                c["name"].as_str()?.to_string(),
+                c["id"].as_str()?.to_string(),
+            ))
+        })
         .collect();
     let at = |kind: &'static str, key: &str| -> usize {
         match kind {
-            "channel" => d.channels.iter().find(|c| c.name == key).map_or(0, |c| c.index),
-            _ => d.monitors.iter().find(|m| m.slug == key).map_or(0, |m| m.index),
+            "channel" => d
+                .channels
+                .iter()
+                .find(|c| c.name == key)
+                .map_or(0, |c| c.index),
+            _ => d
+                .monitors
+                .iter()
+                .find(|m| m.slug == key)
+                .map_or(0, |m| m.index),
         }
     };
     let located = |e: ApiFailure, kind: &'static str, key: &str| -> Fail {
-        if let ApiFailure::Status { status: 422, problem } = &e {
+        if let ApiFailure::Status {
+            status: 422,
+            problem,
+        } = &e
+        {
             let lines: Vec<String> = problem["errors"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(|x| src.show(&src.locate(kind, at(kind, key), x["pointer"].as_str().unwrap_or(""), x["detail"].as_str().unwrap_or(""))))
+                .map(|x| {
+                    src.show(&src.locate(
+                        kind,
+                        at(kind, key),
+                        x["pointer"].as_str().unwrap_or(""),
+                        x["detail"].as_str().unwrap_or(""),
+                    ))
+                })
                 .collect();
-            return Fail(EXIT_INVALID, format!("the server refused {kind} {key}:\n{}", lines.join("\n")));
+            return Fail(
+                EXIT_INVALID,
+                format!("the server refused {kind} {key}:\n{}", lines.join("\n")),
+            );
         }
         Fail(EXIT_API, format!("{kind} {key}: {e}"))
     };
@@ -374,28 +481,42 @@ fn apply(
     for c in order {
         match c {
             Change::CreateChannel { name, body } => {
-                let got = api.post("/api/v1/channels", Some(&body)).map_err(|e| located(e, "channel", &name))?;
+                let got = api
+                    .post("/api/v1/channels", Some(&body))
+                    .map_err(|e| located(e, "channel", &name))?;
                 if let Some(secret) = got["secret"].as_str() {
                     eprintln!("channel {name}: the server generated its signing secret (shown once): {secret}");
                 }
                 ids.insert(name, got["id"].as_str().unwrap_or_default().to_string());
             }
-            Change::UpdateChannel { id, name, patch, .. } => {
-                api.patch(&format!("/api/v1/channels/{id}"), &patch).map_err(|e| located(e, "channel", &name))?;
+            Change::UpdateChannel {
+                id, name, patch, ..
+            } => {
+                api.patch(&format!("/api/v1/channels/{id}"), &patch)
+                    .map_err(|e| located(e, "channel", &name))?;
             }
             Change::CreateMonitor { slug, mut body } => {
                 with_ids(&mut body, &ids);
-                api.post("/api/v1/monitors", Some(&body)).map_err(|e| located(e, "monitor", &slug))?;
+                api.post("/api/v1/monitors", Some(&body))
+                    .map_err(|e| located(e, "monitor", &slug))?;
             }
-            Change::UpdateMonitor { id, slug, mut patch, .. } => {
+            Change::UpdateMonitor {
+                id,
+                slug,
+                mut patch,
+                ..
+            } => {
                 with_ids(&mut patch, &ids);
-                api.patch(&format!("/api/v1/monitors/{id}"), &patch).map_err(|e| located(e, "monitor", &slug))?;
+                api.patch(&format!("/api/v1/monitors/{id}"), &patch)
+                    .map_err(|e| located(e, "monitor", &slug))?;
             }
             Change::DeleteMonitor { id, slug } => {
-                api.delete(&format!("/api/v1/monitors/{id}")).map_err(|e| located(e, "monitor", &slug))?;
+                api.delete(&format!("/api/v1/monitors/{id}"))
+                    .map_err(|e| located(e, "monitor", &slug))?;
             }
             Change::DeleteChannel { id, name } => {
-                api.delete(&format!("/api/v1/channels/{id}")).map_err(|e| located(e, "channel", &name))?;
+                api.delete(&format!("/api/v1/channels/{id}"))
+                    .map_err(|e| located(e, "channel", &name))?;
             }
         }
     }
@@ -410,10 +531,22 @@ fn apply(
 fn export(monitors: &[Value], channels: &[Value]) -> String {
     let mut doc = toml_edit::DocumentMut::new();
     let env_name = |name: &str, what: &str| {
-        let clean: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+        let clean: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         format!("EDGEPROBE_CHANNEL_{clean}_{what}")
     };
-    let names: BTreeMap<&str, &str> = channels.iter().filter_map(|c| Some((c["id"].as_str()?, c["name"].as_str()?))).collect();
+    let names: BTreeMap<&str, &str> = channels
+        .iter()
+        .filter_map(|c| Some((c["id"].as_str()?, c["name"].as_str()?)))
+        .collect();
     let mut chs = toml_edit::ArrayOfTables::new();
     for c in channels {
         let name = c["name"].as_str().unwrap_or_default();
@@ -426,13 +559,23 @@ fn export(monitors: &[Value], channels: &[Value]) -> String {
         }
         o.insert("enabled".into(), c["enabled"].clone());
         let mut t = file::json_table(&o);
-        t.decor_mut().set_prefix(format!("\n# url: {}\n", c["url_hint"].as_str().unwrap_or("")));
+        t.decor_mut().set_prefix(format!(
+            "\n# url: {}\n",
+            c["url_hint"].as_str().unwrap_or("")
+        ));
         chs.push(t);
     }
     let mut mons = toml_edit::ArrayOfTables::new();
     for m in monitors {
         let mut o = m.as_object().cloned().unwrap_or_default();
-        for k in ["id", "created_at", "updated_at", "health", "verdict", "status_updated_at"] {
+        for k in [
+            "id",
+            "created_at",
+            "updated_at",
+            "health",
+            "verdict",
+            "status_updated_at",
+        ] {
             o.remove(k);
         }
         if let Some(Value::Array(ids)) = o.get_mut("channels") {

@@ -20,7 +20,14 @@ use edgeprobe_web::validate::{validate_new_channel, validate_new_monitor, Valida
 use edgeprobe_web::views::{channel_view, monitor_view};
 
 /// Members of a monitor as listed that are not configuration.
-const NOT_CONFIG: &[&str] = &["id", "created_at", "updated_at", "health", "verdict", "status_updated_at"];
+const NOT_CONFIG: &[&str] = &[
+    "id",
+    "created_at",
+    "updated_at",
+    "health",
+    "verdict",
+    "status_updated_at",
+];
 
 /// One member that differs.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,13 +39,35 @@ pub struct FieldDiff {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    CreateChannel { name: String, body: Value },
-    UpdateChannel { id: String, name: String, patch: Value, diffs: Vec<FieldDiff> },
+    CreateChannel {
+        name: String,
+        body: Value,
+    },
+    UpdateChannel {
+        id: String,
+        name: String,
+        patch: Value,
+        diffs: Vec<FieldDiff>,
+    },
     /// `body.channels` holds channel names; apply maps them to ids.
-    CreateMonitor { slug: String, body: Value },
-    UpdateMonitor { id: String, slug: String, patch: Value, diffs: Vec<FieldDiff> },
-    DeleteMonitor { id: String, slug: String },
-    DeleteChannel { id: String, name: String },
+    CreateMonitor {
+        slug: String,
+        body: Value,
+    },
+    UpdateMonitor {
+        id: String,
+        slug: String,
+        patch: Value,
+        diffs: Vec<FieldDiff>,
+    },
+    DeleteMonitor {
+        id: String,
+        slug: String,
+    },
+    DeleteChannel {
+        id: String,
+        name: String,
+    },
 }
 
 /// Where an API validation error belongs in the file.
@@ -122,17 +151,27 @@ pub fn validate_all(
     channels: &[DeclaredChannel],
     ctx: &ValidationContext,
 ) -> Vec<Invalid> {
-    let ids: BTreeMap<String, String> =
-        channels.iter().map(|c| (c.name.clone(), pending_id(&c.name))).collect();
+    let ids: BTreeMap<String, String> = channels
+        .iter()
+        .map(|c| (c.name.clone(), pending_id(&c.name)))
+        .collect();
     let mut out = Vec::new();
     for c in channels {
         if let Err(errors) = channel_desired(c, ctx) {
-            out.push(Invalid { kind: "channel", index: c.index, errors });
+            out.push(Invalid {
+                kind: "channel",
+                index: c.index,
+                errors,
+            });
         }
     }
     for m in monitors {
         if let Err(errors) = monitor_desired(m, &ids, None, ctx) {
-            out.push(Invalid { kind: "monitor", index: m.index, errors });
+            out.push(Invalid {
+                kind: "monitor",
+                index: m.index,
+                errors,
+            });
         }
     }
     out
@@ -160,7 +199,11 @@ pub fn plan(
         let desired = match channel_desired(c, ctx) {
             Ok(d) => d,
             Err(errors) => {
-                invalid.push(Invalid { kind: "channel", index: c.index, errors });
+                invalid.push(Invalid {
+                    kind: "channel",
+                    index: c.index,
+                    errors,
+                });
                 continue;
             }
         };
@@ -180,7 +223,10 @@ pub fn plan(
                     }
                 }
                 if c.url.is_none() && c.url_env.is_none() {
-                    missing.push(FieldError::new("/url", "a new channel needs url or url_env"));
+                    missing.push(FieldError::new(
+                        "/url",
+                        "a new channel needs url or url_env",
+                    ));
                 }
                 if missing.is_empty() {
                     changes.push(Change::CreateChannel {
@@ -188,7 +234,11 @@ pub fn plan(
                         body: channel_body(c),
                     });
                 } else {
-                    invalid.push(Invalid { kind: "channel", index: c.index, errors: missing });
+                    invalid.push(Invalid {
+                        kind: "channel",
+                        index: c.index,
+                        errors: missing,
+                    });
                 }
             }
             Some(cur) => {
@@ -196,16 +246,28 @@ pub fn plan(
                 let mut patch = json!({});
                 for field in ["kind", "enabled"] {
                     if desired[field] != cur[field] {
-                        diffs.push(FieldDiff { field: field.into(), before: cur[field].clone(), after: desired[field].clone() });
+                        diffs.push(FieldDiff {
+                            field: field.into(),
+                            before: cur[field].clone(),
+                            after: desired[field].clone(),
+                        });
                         patch[field] = desired[field].clone();
                     }
                 }
                 if c.url.is_some() && desired["url_hint"] != cur["url_hint"] {
-                    diffs.push(FieldDiff { field: "url".into(), before: cur["url_hint"].clone(), after: desired["url_hint"].clone() });
+                    diffs.push(FieldDiff {
+                        field: "url".into(),
+                        before: cur["url_hint"].clone(),
+                        after: desired["url_hint"].clone(),
+                    });
                     patch["url"] = json!(c.url);
                 }
                 if c.secret.is_some() && cur["has_secret"] == false {
-                    diffs.push(FieldDiff { field: "secret".into(), before: json!("(none)"), after: json!("(from environment)") });
+                    diffs.push(FieldDiff {
+                        field: "secret".into(),
+                        before: json!("(none)"),
+                        after: json!("(from environment)"),
+                    });
                     patch["secret"] = json!(c.secret);
                 }
                 if !diffs.is_empty() {
@@ -222,21 +284,38 @@ pub fn plan(
     let names: BTreeMap<String, String> = ids.iter().map(|(n, i)| (i.clone(), n.clone())).collect();
     let named = |v: &Value| -> Value {
         match v.as_array() {
-            Some(a) => Value::Array(a.iter().map(|id| id.as_str().and_then(|i| names.get(i)).map_or(id.clone(), |n| json!(n))).collect()),
+            Some(a) => Value::Array(
+                a.iter()
+                    .map(|id| {
+                        id.as_str()
+                            .and_then(|i| names.get(i))
+                            .map_or(id.clone(), |n| json!(n))
+                    })
+                    .collect(),
+            ),
             None => v.clone(),
         }
     };
     for m in monitors {
-        let current = server_monitors.iter().find(|s| s["slug"] == m.slug.as_str());
+        let current = server_monitors
+            .iter()
+            .find(|s| s["slug"] == m.slug.as_str());
         let desired = match monitor_desired(m, &ids, current, ctx) {
             Ok(d) => d,
             Err(errors) => {
-                invalid.push(Invalid { kind: "monitor", index: m.index, errors });
+                invalid.push(Invalid {
+                    kind: "monitor",
+                    index: m.index,
+                    errors,
+                });
                 continue;
             }
         };
         let Some(cur) = current else {
-            changes.push(Change::CreateMonitor { slug: m.slug.clone(), body: m.body.clone() });
+            changes.push(Change::CreateMonitor {
+                slug: m.slug.clone(),
+                body: m.body.clone(),
+            });
             continue;
         };
         let mut diffs = Vec::new();
@@ -246,10 +325,18 @@ pub fn plan(
                 if field == "channels" {
                     // Sent as names; apply maps them to ids once channels exist.
                     patch[field] = m.body.get("channels").cloned().unwrap_or(json!([]));
-                    diffs.push(FieldDiff { field: field.clone(), before: named(&cur[field]), after: patch[field].clone() });
+                    diffs.push(FieldDiff {
+                        field: field.clone(),
+                        before: named(&cur[field]),
+                        after: patch[field].clone(),
+                    });
                 } else {
                     patch[field] = want.clone();
-                    diffs.push(FieldDiff { field: field.clone(), before: cur[field].clone(), after: want.clone() });
+                    diffs.push(FieldDiff {
+                        field: field.clone(),
+                        before: cur[field].clone(),
+                        after: want.clone(),
+                    });
                 }
             }
         }
@@ -310,12 +397,24 @@ pub fn render(changes: &[Change]) -> String {
                 add += 1;
                 out += &format!("  + monitor {slug}\n");
             }
-            Change::UpdateChannel { name, diffs, .. } | Change::UpdateMonitor { slug: name, diffs, .. } => {
+            Change::UpdateChannel { name, diffs, .. }
+            | Change::UpdateMonitor {
+                slug: name, diffs, ..
+            } => {
                 change += 1;
-                let kind = if matches!(c, Change::UpdateChannel { .. }) { "channel" } else { "monitor" };
+                let kind = if matches!(c, Change::UpdateChannel { .. }) {
+                    "channel"
+                } else {
+                    "monitor"
+                };
                 out += &format!("  ~ {kind} {name}\n");
                 for d in diffs {
-                    out += &format!("      ~ {}: {} -> {}\n", d.field, short(&d.before), short(&d.after));
+                    out += &format!(
+                        "      ~ {}: {} -> {}\n",
+                        d.field,
+                        short(&d.before),
+                        short(&d.after)
+                    );
                 }
             }
             Change::DeleteMonitor { slug, .. } => {
@@ -350,7 +449,11 @@ mod tests {
     }
 
     fn declared(body: Value) -> DeclaredMonitor {
-        DeclaredMonitor { index: 0, slug: body["slug"].as_str().unwrap().into(), body }
+        DeclaredMonitor {
+            index: 0,
+            slug: body["slug"].as_str().unwrap().into(),
+            body,
+        }
     }
 
     #[test]
@@ -362,26 +465,60 @@ mod tests {
             v["health"] = json!("up");
             v
         };
-        let same = plan(&[declared(body.clone())], &[], &[server.clone()], &[], false, &ctx()).unwrap();
+        let same = plan(
+            &[declared(body.clone())],
+            &[],
+            std::slice::from_ref(&server),
+            &[],
+            false,
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(same, vec![]);
         let mut edited = body.clone();
         edited["interval_seconds"] = json!(120);
-        let one = plan(&[declared(edited)], &[], &[server.clone()], &[], true, &ctx()).unwrap();
+        let one = plan(
+            &[declared(edited)],
+            &[],
+            std::slice::from_ref(&server),
+            &[],
+            true,
+            &ctx(),
+        )
+        .unwrap();
         assert_eq!(one.len(), 1, "{one:?}");
-        let Change::UpdateMonitor { diffs, patch, .. } = &one[0] else { panic!("{one:?}") };
-        assert_eq!(diffs, &vec![FieldDiff { field: "interval_seconds".into(), before: json!(60), after: json!(120) }]);
+        let Change::UpdateMonitor { diffs, patch, .. } = &one[0] else {
+            panic!("{one:?}")
+        };
+        assert_eq!(
+            diffs,
+            &vec![FieldDiff {
+                field: "interval_seconds".into(),
+                before: json!(60),
+                after: json!(120)
+            }]
+        );
         assert_eq!(patch, &json!({"interval_seconds": 120}));
         let text = render(&one);
-        assert!(text.contains("~ monitor shop\n      ~ interval_seconds: 60 -> 120"), "{text}");
+        assert!(
+            text.contains("~ monitor shop\n      ~ interval_seconds: 60 -> 120"),
+            "{text}"
+        );
         let pruned = plan(&[], &[], &[server], &[], true, &ctx()).unwrap();
         assert!(matches!(&pruned[0], Change::DeleteMonitor { slug, .. } if slug == "shop"));
     }
 
     #[test]
     fn api_validation_errors_come_back_by_position() {
-        let bad = declared(json!({"slug": "x", "name": "", "url": "ftp://x", "interval_seconds": 5}));
+        let bad =
+            declared(json!({"slug": "x", "name": "", "url": "ftp://x", "interval_seconds": 5}));
         let errs = validate_all(&[bad], &[], &ctx());
         let pointers: Vec<&str> = errs[0].errors.iter().map(|e| e.pointer.as_str()).collect();
-        assert!(pointers.contains(&"/name") && pointers.contains(&"/url") && pointers.contains(&"/interval_seconds"), "{pointers:?}");
+        assert!(
+            pointers.contains(&"/name")
+                && pointers.contains(&"/url")
+                && pointers.contains(&"/interval_seconds"),
+            "{pointers:?}"
+        );
     }
 }

@@ -137,20 +137,40 @@ pub fn round(r: &Value, paint: &Paint) -> String {
                 Some(false) => paint.level("critical", "FAIL"),
                 None => paint.level("unknown", "no answer"),
             };
-            let latency = o["latency_ms"].as_i64().map_or("-".into(), |l| format!("{l} ms"));
+            let latency = o["latency_ms"]
+                .as_i64()
+                .map_or("-".into(), |l| format!("{l} ms"));
             let status = o["data"]["outcome"]["status"]
                 .as_u64()
                 .or_else(|| o["data"]["http"]["response"]["status"].as_u64())
                 .map_or("-".into(), |s| s.to_string());
-            vec![text(&o["region"]), text(&o["path"]), ok, status, latency, text(&o["colo"])]
+            vec![
+                text(&o["region"]),
+                text(&o["path"]),
+                ok,
+                status,
+                latency,
+                text(&o["colo"]),
+            ]
         })
         .collect();
-    out += &table(&["REGION", "PATH", "RESULT", "STATUS", "LATENCY", "COLO"], &rows);
+    out += &table(
+        &["REGION", "PATH", "RESULT", "STATUS", "LATENCY", "COLO"],
+        &rows,
+    );
     let evidence: Vec<String> = d["evidence"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(|e| format!("  {}/{} {}: {}", text(&e["region"]), text(&e["path"]), text(&e["step"]), text(&e["finding"])))
+        .map(|e| {
+            format!(
+                "  {}/{} {}: {}",
+                text(&e["region"]),
+                text(&e["path"]),
+                text(&e["step"]),
+                text(&e["finding"])
+            )
+        })
         .collect();
     if !evidence.is_empty() {
         out += "\nevidence:\n";

@@ -438,6 +438,7 @@ mod tests {
             enabled: true,
             created_at: 0,
             updated_at: 0,
+            previous_secret: None,
         };
         assert_eq!(
             channel_refusal(

@@ -378,5 +378,8 @@ fn rotated_webhook_is_signed_with_old_and_new_secret_during_grace() {
         ts,
     )
     .unwrap();
-    assert_eq!(after, build(ChannelKind::Webhook, Some(NEW), down, ts).unwrap());
+    assert_eq!(
+        after,
+        build(ChannelKind::Webhook, Some(NEW), down, ts).unwrap()
+    );
 }

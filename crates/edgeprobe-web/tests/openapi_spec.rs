@@ -837,7 +837,11 @@ fn operations_document_the_schema_of_the_type_they_serve() {
         ("dryRunCheck", "200", RoundView::schema_name()),
         ("listChannels", "200", ChannelList::schema_name()),
         ("createChannel", "201", ChannelCreated::schema_name()),
-        ("rotateChannelSecret", "200", ChannelWithSecret::schema_name()),
+        (
+            "rotateChannelSecret",
+            "200",
+            ChannelWithSecret::schema_name(),
+        ),
         ("getChannel", "200", ChannelView::schema_name()),
         ("updateChannel", "200", ChannelView::schema_name()),
         ("testChannel", "202", Accepted::schema_name()),

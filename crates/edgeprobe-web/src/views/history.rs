@@ -177,7 +177,11 @@ paged_list! {
 impl RoundView {
     /// The round just run (check now, dry run), in the shape `GET /results` reads it back:
     /// observations as `core::round::observation_rows` records them, each at the round's start.
-    pub fn from_outcome(m: &Monitor, o: &RoundOutcome, scheduled_for: Option<UnixMillis>) -> RoundView {
+    pub fn from_outcome(
+        m: &Monitor,
+        o: &RoundOutcome,
+        scheduled_for: Option<UnixMillis>,
+    ) -> RoundView {
         let observations = observation_rows(m, &o.reports)
             .into_iter()
             .map(|r| ObservationView {

@@ -51,11 +51,13 @@ pub mod openapi;
 pub mod service;
 pub mod time;
 
-pub use channel::{channel_view, kind_name, ChannelCreated, ChannelList, ChannelView, ChannelWithSecret};
+pub use channel::{
+    channel_view, kind_name, ChannelCreated, ChannelList, ChannelView, ChannelWithSecret,
+};
 pub use delivery::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
 pub use history::{
-    CurrentStatusView, IncidentList, IncidentView, TimelineEventView, NeverProbed, ObservationView, RollupList, RollupView, RoundList,
-    RoundView, StatusView, StoredDiagnosis,
+    CurrentStatusView, IncidentList, IncidentView, NeverProbed, ObservationView, RollupList,
+    RollupView, RoundList, RoundView, StatusView, StoredDiagnosis, TimelineEventView,
 };
 pub use monitor::{monitor_view, MonitorList, MonitorListItem, MonitorView};
 pub use service::ServiceHealth;
