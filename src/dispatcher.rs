@@ -271,8 +271,11 @@ fn redact(text: &str, channel: &Channel) -> String {
             t = t.replace(path, "<path>");
         }
     }
-    if let Some(secret) = channel.secret.as_deref().filter(|s| !s.is_empty()) {
-        t = t.replace(secret, "<secret>");
+    let previous = channel.previous_secret.as_ref().map(|p| p.secret.as_str());
+    for secret in [channel.secret.as_deref(), previous].into_iter().flatten() {
+        if !secret.is_empty() {
+            t = t.replace(secret, "<secret>");
+        }
     }
     t.chars().take(MAX_ERROR_CHARS).collect()
 }

@@ -917,6 +917,13 @@ fn served_views_match_their_generated_schemas() {
         let d = builders::diagnosis(round);
         let reports = builders::reports(round, T0);
         let status = current_status(&m, &d, &reports, "rnd_1", T0);
+        let item = MonitorListItem::new(&m, Some(&status));
+        assert_eq!(item.verdict, Some(d.verdict));
+        check(
+            MonitorList::schema_name(),
+            v(&MonitorList::new(vec![item], None)),
+            "monitor list with health",
+        );
         check(
             StatusView::schema_name(),
             v(&StatusView::probed(status)),
