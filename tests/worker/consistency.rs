@@ -257,3 +257,72 @@ fn webhook_secret_is_generated_once_and_rotates_with_a_grace_period() {
     ));
     expect_status(&bad, 422);
 }
+
+/// Every time the reading endpoints write is RFC 3339, and a time one of them wrote is
+/// accepted back by the filters: an incident (with its timeline), the status document, the
+/// rounds, and `?from=` / `?to=` fed with a round's own `started_at`.
+#[test]
+fn reading_endpoints_write_rfc3339_and_filters_take_it_back() {
+    let api = Api::from_env();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let slug = unique("times");
+    // Not paused, so two failing rounds confirm an incident; an hourly interval keeps the
+    // scheduler out of the way.
+    let m = create_monitor(
+        &api,
+        &json!({"name": slug, "slug": slug, "url": format!("http://127.0.0.1:{closed}/"),
+                "regions": ["weur"], "interval_seconds": 3600,
+                "confirmation": {"recheck_delay_seconds": 300}}),
+    );
+    let id = m["id"].as_str().expect("id").to_string();
+    for _ in 0..2 {
+        expect_status(
+            &api.post_empty(&format!("/api/v1/monitors/{id}/check")),
+            200,
+        );
+    }
+    let incidents = api.get(&format!("/api/v1/monitors/{id}/incidents")).json();
+    let inc = &incidents["items"][0];
+    for field in ["started_at", "confirmed_at", "opened_at"] {
+        assert!(is_rfc3339(&inc[field]), "{field}: {incidents}");
+    }
+    assert!(inc["closed_at"].is_null(), "{inc}");
+    let timeline = inc["timeline"].as_array().expect("timeline");
+    assert!(
+        !timeline.is_empty() && timeline.iter().all(|e| is_rfc3339(&e["at"])),
+        "{inc}"
+    );
+    let one = api.get(&format!(
+        "/api/v1/incidents/{}",
+        inc["id"].as_str().expect("id")
+    ));
+    expect_status(&one, 200);
+    assert_eq!(&one.json(), inc);
+
+    let status = api.get(&format!("/api/v1/monitors/{id}/status")).json();
+    assert!(is_rfc3339(&status["updated_at"]), "{status}");
+
+    let rounds = api.get(&format!("/api/v1/monitors/{id}/results")).json();
+    let items = rounds["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{rounds}");
+    let newest = items[0]["started_at"]
+        .as_str()
+        .expect("started_at")
+        .to_string();
+    let oldest = items[1]["started_at"]
+        .as_str()
+        .expect("started_at")
+        .to_string();
+    let from = api
+        .get(&format!("/api/v1/monitors/{id}/results?from={newest}"))
+        .json();
+    assert_eq!(from["items"].as_array().map(Vec::len), Some(1), "{from}");
+    let to = api
+        .get(&format!("/api/v1/monitors/{id}/results?to={newest}"))
+        .json();
+    assert_eq!(to["items"][0]["started_at"], oldest.as_str(), "{to}");
+    expect_status(&api.delete(&format!("/api/v1/monitors/{id}")), 204);
+}
