@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help dev test demo build bootstrap bench bench-capacity screenshots clean
+.PHONY: help dev test demo build bootstrap bench bench-capacity screenshots clean cli
 
 help:
 	@echo "make dev    run edgeprobe locally and print its URLs (Ctrl-C stops everything)"
@@ -15,6 +15,7 @@ help:
 	@echo "make demo   start the failure rig, the worker and demo monitors; print the status page"
 	@echo "make bench  run the benchmarks"
 	@echo "make bench-capacity  N monitors under wrangler dev for a few minutes; cost per check, projected onto the plans"
+	@echo "make cli    build the edgeprobe command-line tool (target/release/edgeprobe)"
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -37,6 +38,9 @@ bench:
 # Options: BENCH_MONITORS, BENCH_INTERVAL, BENCH_REGIONS, … (scripts/bench-capacity.sh).
 bench-capacity:
 	@scripts/bench-capacity.sh
+cli:
+	@scripts/with-tools.sh cargo build --release -p edgeprobe-cli
+	@echo "built target/release/edgeprobe (or: cargo install --path crates/edgeprobe-cli)"
 
 clean:
 	rm -rf target build .wrangler tests/.run

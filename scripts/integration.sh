@@ -56,11 +56,14 @@ export EDGEPROBE_URL="http://127.0.0.1:$PORT" EDGEPROBE_TOKEN="$TOKEN" EDGEPROBE
 # SQLITE_BUSY, which made unrelated tests that ran beside them fail with 503.
 # The tests that start (and kill) a wrangler dev of their own run there too: a second
 # workerd starting beside the suite's hanging probes on 2 cores sometimes missed its 90 s.
+# The CLI's apply test runs `apply --prune`, which deletes every monitor its file does not
+# declare, so it must not run beside tests that create monitors.
 RUN_ALONE=(housekeeping:: api_races::deleting_a_monitor_mid_round_leaves_nothing_behind
   api_races::a_round_cut_short_by_killing_workerd_is_recorded_missed
   api_races::more_coordinator_shards_rehome_monitors_keeping_phase_and_state
   api_races::a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone
-  alert_channels::an_incident_queued_before_migration_0005_still_resolves)
+  alert_channels::an_incident_queued_before_migration_0005_still_resolves
+  cli::cli_apply_plans_diffs_prunes_and_export_round_trips)
 status=0
 if [ $# -gt 0 ]; then
   # `scripts/integration.sh FILTER…`: only the named tests (a developer's quick loop); the full

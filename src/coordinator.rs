@@ -1038,6 +1038,53 @@ struct Recorded {
     alerted: bool,
 }
 
+/// Probes one monitor from its regions through region objects, with the same lanes, deadlines
+/// and streamed reports as a tick, and returns the reports without recording anything (the
+/// dry run of `POST /api/v1/check`). Uses shard 0's region objects: the monitor has no home.
+pub async fn probe_unrecorded(env: &Env, m: &Monitor) -> Vec<RegionReport> {
+    let started_at = env::now();
+    let lane_max = env::Config::from_env(env).lane_max_monitors;
+    let mut tick = Tick::new(&[m], &[false], lane_max, started_at);
+    let (tx, mut rx) = mpsc::unbounded::<LaneEvent>();
+    for (i, lane) in tick.lanes.iter().enumerate() {
+        let wait_ms = lane.deadline_ms.iter().copied().max().unwrap_or(0);
+        worker::wasm_bindgen_futures::spawn_local(run_lane(
+            env.clone(),
+            lane.region.clone(),
+            0,
+            i,
+            vec![m.clone()],
+            wait_ms,
+            tx.clone(),
+        ));
+    }
+    drop(tx);
+    let mut lanes_open = true;
+    while !tick.finished() {
+        let deadline = tick.next_deadline().unwrap_or(started_at);
+        let ms = (deadline - env::now()).max(0) as u64;
+        let timer = worker::Delay::from(std::time::Duration::from_millis(ms));
+        if !lanes_open {
+            timer.await;
+            tick.expire(env::now());
+            continue;
+        }
+        match futures::future::select(rx.next(), timer).await {
+            futures::future::Either::Left((Some(LaneEvent::Report(l, p, r)), _)) => {
+                tick.on_report(l, p, r);
+            }
+            futures::future::Either::Left((Some(LaneEvent::Ended(l, reason)), _)) => {
+                tick.on_lane_failed(l, &reason);
+            }
+            futures::future::Either::Left((None, _)) => lanes_open = false,
+            futures::future::Either::Right(_) => {
+                tick.expire(env::now());
+            }
+        }
+    }
+    tick.take(0)
+}
+
 /// One lane: the request to its region object and the reports it streams back, as events.
 /// Bounded by the lane's worst case: a region object that never finishes its answer ends the
 /// lane with "timeout".

@@ -138,7 +138,11 @@ async fn deliver(db: &D1Database, d: &Delivery, allow_private: bool) -> Result<(
         let a = record(None, Some(reason.clone()));
         return deliveries::finish_attempt(db, &d.id, &a, &Outcome::Dead { reason }).await;
     }
-    let outgoing = match payload::render(&Target::from(&channel), &d.alert, started / 1000) {
+    let target = Target {
+        previous_secret: channel.previous_secret_at(started),
+        ..Target::from(&channel)
+    };
+    let outgoing = match payload::render(&target, &d.alert, started / 1000) {
         Ok(o) => o,
         Err(e) => {
             // A configuration error: sending again cannot help until the channel is fixed.
@@ -267,8 +271,11 @@ fn redact(text: &str, channel: &Channel) -> String {
             t = t.replace(path, "<path>");
         }
     }
-    if let Some(secret) = channel.secret.as_deref().filter(|s| !s.is_empty()) {
-        t = t.replace(secret, "<secret>");
+    let previous = channel.previous_secret.as_ref().map(|p| p.secret.as_str());
+    for secret in [channel.secret.as_deref(), previous].into_iter().flatten() {
+        if !secret.is_empty() {
+            t = t.replace(secret, "<secret>");
+        }
     }
     t.chars().take(MAX_ERROR_CHARS).collect()
 }

@@ -28,6 +28,21 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid.replace('-', ""))
 }
 
+/// 32 bytes from the platform's CSPRNG (`crypto.getRandomValues`), for generated secrets;
+/// `None` if the runtime has no `crypto` (then no secret is made up from weaker sources).
+pub fn random_bytes32() -> Option<[u8; 32]> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let f = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
+        .ok()?
+        .dyn_into::<js_sys::Function>()
+        .ok()?;
+    let buf = js_sys::Uint8Array::new_with_length(32);
+    f.call1(&crypto, &buf).ok()?;
+    let mut out = [0u8; 32];
+    buf.copy_to(&mut out);
+    Some(out)
+}
+
 /// A uniform random number in [0, 1) for retry jitter.
 pub fn random_unit() -> f64 {
     js_sys::Math::random()

@@ -18,6 +18,7 @@
 //! - `probe`: the edge probe (fetch) and the origin probe (TCP, TLS, HTTP/1.1 on a socket).
 //! - `coordinator`, `region`, `dispatcher`: the Durable Objects (rounds and schedule,
 //!   per-region probing, alert delivery).
+//! - `dryrun`: `POST /api/v1/check`, an unsaved monitor probed once and diagnosed, nothing stored.
 //! - `objects`: sending a Durable Object its typed request (`edgeprobe_core::messages`).
 //! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune).
 
@@ -31,6 +32,7 @@ mod api;
 mod coordinator;
 mod cron;
 mod dispatcher;
+mod dryrun;
 mod env;
 mod http;
 mod objects;

@@ -15,12 +15,13 @@ use super::{if_match, ok, with_etag, ApiResult, Ctx, MAX_WRITE_ATTEMPTS};
 use crate::store::channels::Delete;
 use crate::store::Write;
 use crate::{env, http, store};
-use edgeprobe_core::monitor::Channel;
-use edgeprobe_web::problem::ApiError;
+use edgeprobe_core::monitor::{Channel, ChannelKind, PreviousSecret};
+use edgeprobe_web::problem::{ApiError, FieldError};
 use edgeprobe_web::validate::{
-    apply_channel_patch, etag, if_match_allows, parse_page_query, validate_new_channel, Cursor,
+    apply_channel_patch, etag, if_match_allows, parse_page_query, parse_rotation_query,
+    validate_new_channel, wants_generated_secret, webhook_secret_from, Cursor,
 };
-use edgeprobe_web::views::{ChannelList, ChannelView};
+use edgeprobe_web::views::{ChannelCreated, ChannelList, ChannelView, ChannelWithSecret};
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
@@ -59,13 +60,34 @@ pub async fn list(ctx: Ctx) -> ApiResult {
     ))
 }
 
+/// A fresh Standard Webhooks secret, or 500 (logged) when the runtime has no CSPRNG.
+fn generated_secret() -> Result<String, ApiError> {
+    env::random_bytes32()
+        .map(|b| webhook_secret_from(&b))
+        .ok_or_else(|| ApiError::Internal {
+            log_detail: "crypto.getRandomValues is not available".into(),
+        })
+}
+
+/// `POST /api/v1/channels`. A webhook without a `secret` gets one generated here, returned in
+/// this answer only (`ChannelWithSecret`); with one given, the answer is the plain channel.
 pub async fn create(mut ctx: Ctx) -> ApiResult {
-    let body: Value = http::read_json(&mut ctx.req).await?;
+    let mut body: Value = http::read_json(&mut ctx.req).await?;
+    let generate = wants_generated_secret(&body);
+    if generate {
+        body["secret"] = Value::String(generated_secret()?);
+    }
     let c = validate_new_channel(&body, env::new_id("ch"), &ctx.config.validation(ctx.now))?;
     store::channels::insert(&ctx.db()?, &c)
         .await
         .map_err(http::unavailable("channels insert"))?;
-    let resp = with_etag(ok(http::json(&ChannelView::from(&c), 201))?, 1)?;
+    let view = if generate {
+        ChannelCreated::WithGeneratedSecret(ChannelWithSecret::new(&c))
+    } else {
+        ChannelCreated::Channel(ChannelView::from(&c))
+    };
+    let resp = http::json(&view, 201);
+    let resp = with_etag(ok(resp)?, 1)?;
     let location = format!("/api/v1/channels/{}", c.id);
     ok(resp.headers().set("location", &location).map(|_| resp))
 }
@@ -104,6 +126,44 @@ pub async fn update(mut ctx: Ctx) -> ApiResult {
     Err(ApiError::Conflict {
         detail: format!(
             "the channel changed {MAX_WRITE_ATTEMPTS} times while this update was applied; retry"
+        ),
+    })
+}
+
+/// `POST /api/v1/channels/{id}/rotate-secret[?grace_seconds=]`: a webhook channel gets a new
+/// generated secret; the old one keeps signing (a second signature in `webhook-signature`)
+/// for the grace period (default a day), so receivers can switch without losing alerts. The
+/// new secret is in this answer only. Other kinds have no signing secret to rotate (422).
+pub async fn rotate_secret(ctx: Ctx) -> ApiResult {
+    let grace = parse_rotation_query(&ctx.query())?;
+    let db = ctx.db()?;
+    for _ in 0..MAX_WRITE_ATTEMPTS {
+        let (mut c, version) = load(&ctx).await?;
+        if c.kind != ChannelKind::Webhook {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/kind",
+                "only webhook channels have a signing secret to rotate",
+            )]));
+        }
+        c.previous_secret = c.secret.take().map(|secret| PreviousSecret {
+            secret,
+            valid_until: ctx.now + grace,
+        });
+        c.secret = Some(generated_secret()?);
+        c.updated_at = ctx.now;
+        match store::channels::update(&db, &c, version)
+            .await
+            .map_err(http::unavailable("channels update"))?
+        {
+            Write::Written { version } => {
+                return with_etag(ok(http::json(&ChannelWithSecret::new(&c), 200))?, version)
+            }
+            Write::NotApplied | Write::SlugTaken => continue,
+        }
+    }
+    Err(ApiError::Conflict {
+        detail: format!(
+            "the channel changed {MAX_WRITE_ATTEMPTS} times while its secret was rotated; retry"
         ),
     })
 }

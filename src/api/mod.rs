@@ -149,6 +149,8 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetBadgeJson => pages::badge_json(ctx).await,
         Operation::GetMetrics => metrics(ctx, false).await,
         Operation::ResetMetrics => metrics(ctx, true).await,
+        Operation::DryRunCheck => monitors::dry_run(ctx).await,
+        Operation::RotateChannelSecret => channels::rotate_secret(ctx).await,
     }
 }
 

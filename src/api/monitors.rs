@@ -19,10 +19,10 @@ use crate::{coordinator, env, http};
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_web::problem::{ApiError, FieldError};
 use edgeprobe_web::validate::{
-    added_channels, apply_monitor_patch, etag, if_match_allows, parse_page_query,
+    added_channels, apply_monitor_patch, etag, if_match_allows, parse_monitor_list_query,
     validate_new_monitor, Cursor,
 };
-use edgeprobe_web::views::{MonitorList, MonitorView};
+use edgeprobe_web::views::{MonitorList, MonitorListItem, MonitorView, RoundView};
 
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
@@ -49,15 +49,23 @@ pub(super) async fn load(ctx: &Ctx) -> Result<Monitor, ApiError> {
         .ok_or_else(|| not_found(&id))
 }
 
+/// `GET /api/v1/monitors[?slug=&tag=]`: each monitor with its health and latest verdict
+/// (read from the KV status documents of the page, concurrently).
 pub async fn list(ctx: Ctx) -> ApiResult {
-    let q = parse_page_query(&ctx.query())?;
-    let after = q.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
+    let q = parse_monitor_list_query(&ctx.query())?;
+    let after = q.page.cursor.as_ref().map(|c| (c.sort_key, c.id.as_str()));
     // One extra row tells whether another page exists without a second query.
-    let mut rows = store::monitors::list_page(&ctx.db()?, after, q.limit + 1)
-        .await
-        .map_err(http::unavailable("monitors list"))?;
-    let more = rows.len() > q.limit as usize;
-    rows.truncate(q.limit as usize);
+    let mut rows = store::monitors::list_page_filtered(
+        &ctx.db()?,
+        q.slug.as_deref(),
+        q.tag.as_deref(),
+        after,
+        q.page.limit + 1,
+    )
+    .await
+    .map_err(http::unavailable("monitors list"))?;
+    let more = rows.len() > q.page.limit as usize;
+    rows.truncate(q.page.limit as usize);
     let next = more
         .then(|| {
             rows.last().map(|m| Cursor {
@@ -66,10 +74,14 @@ pub async fn list(ctx: Ctx) -> ApiResult {
             })
         })
         .flatten();
-    ok(http::json(
-        &MonitorList::new(rows.iter().map(MonitorView::from).collect(), next.as_ref()),
-        200,
-    ))
+    let statuses =
+        futures::future::join_all(rows.iter().map(|m| kv::get_status(&ctx.env, &m.id))).await;
+    let mut items = Vec::with_capacity(rows.len());
+    for (m, status) in rows.iter().zip(statuses) {
+        let status = status.map_err(http::unavailable("status get"))?;
+        items.push(MonitorListItem::new(m, status.as_ref()));
+    }
+    ok(http::json(&MonitorList::new(items, next.as_ref()), 200))
 }
 
 /// Storage-only checks shared by create and update: every channel the write adds (relative to
@@ -218,5 +230,24 @@ pub async fn check_now(ctx: Ctx) -> ApiResult {
     {
         return Err(not_found(&m.id));
     }
-    ok(http::json(&outcome, 200))
+    // The same shape `GET /results` reads back: one round shape in the whole API.
+    ok(http::json(
+        &RoundView::from_outcome(&m, &outcome, None),
+        200,
+    ))
+}
+
+/// `POST /api/v1/check`: a monitor body (the create shape, not saved) probed once from its
+/// regions and diagnosed; answers the round in the shape of `GET /results`. Nothing is
+/// stored, scheduled or alerted (`crate::dryrun`); channels listed in the body are ignored.
+pub async fn dry_run(mut ctx: Ctx) -> ApiResult {
+    let body: Value = http::read_json(&mut ctx.req).await?;
+    let m = validate_new_monitor(&body, env::new_id("dry"), &ctx.config.validation(ctx.now))?;
+    let outcome = crate::dryrun::run(&ctx.env, &m)
+        .await
+        .map_err(http::unavailable("dry run"))?;
+    ok(http::json(
+        &RoundView::from_outcome(&m, &outcome, None),
+        200,
+    ))
 }

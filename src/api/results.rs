@@ -4,8 +4,8 @@
 //! `/query/<name>`); SQL lives in `store::history`. Every endpoint answers 404 for an unknown
 //! monitor, so an empty list always means "no data yet", never "no such monitor".
 //!
-//! Times in these bodies are Unix milliseconds, as in the stored core types (`Incident`,
-//! `Rollup`, `CurrentStatus`).
+//! Times in these bodies are RFC 3339: the views (`edgeprobe_web::views::history`) convert the
+//! stored Unix milliseconds when they serialize.
 
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
@@ -30,7 +30,7 @@ pub async fn status(ctx: Ctx) -> ApiResult {
         .await
         .map_err(http::unavailable("status get"))?;
     let view = match doc {
-        Some(s) => StatusView::Probed(Box::new(s)),
+        Some(s) => StatusView::probed(s),
         None => StatusView::never_probed(&m),
     };
     ok(http::json(&view, 200))
@@ -56,7 +56,7 @@ pub async fn results(ctx: Ctx) -> ApiResult {
     let next = more
         .then(|| {
             rows.last().map(|r| Cursor {
-                sort_key: r.started_at,
+                sort_key: r.started_at.0,
                 id: r.id.clone(),
             })
         })

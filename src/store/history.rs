@@ -17,7 +17,7 @@ use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::rollup::{self, Granularity, Rollup};
 use edgeprobe_core::round::RoundKind;
 use edgeprobe_core::time::UnixMillis;
-use edgeprobe_web::views::{ObservationView, RoundView, StoredDiagnosis};
+use edgeprobe_web::views::{ObservationView, Rfc3339, RoundView, StoredDiagnosis};
 
 /// Most rollup rows one request reads (a 30-day hourly range of one region and path is 720).
 pub const ROLLUP_ROWS_MAX: u32 = 5_000;
@@ -116,7 +116,7 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
                 .map(|o| ObservationView {
                     region: o.region,
                     path: o.path,
-                    at: ms(o.at),
+                    at: ms(o.at).map(Rfc3339),
                     ok: o.ok,
                     latency_ms: ms(o.latency_ms),
                     colo: o.colo,
@@ -125,9 +125,9 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
                 .collect();
             observations.sort_by(|a, b| (&a.region, &a.path).cmp(&(&b.region, &b.path)));
             RoundView {
-                started_at: ms(r.started_at).unwrap_or(0),
-                scheduled_for: ms(r.scheduled_for),
-                finished_at: ms(r.finished_at),
+                started_at: Rfc3339(ms(r.started_at).unwrap_or(0)),
+                scheduled_for: ms(r.scheduled_for).map(Rfc3339),
+                finished_at: ms(r.finished_at).map(Rfc3339),
                 diagnosis: r.diagnosis.as_deref().map(StoredDiagnosis::parse),
                 id: r.id,
                 monitor_id: r.monitor_id,

@@ -10,7 +10,7 @@
 use wasm_bindgen::JsValue;
 use worker::{D1Database, Result};
 
-use super::{from_json, n, s, stmt, to_json, JsonRow, Write};
+use super::{from_json, n, opt_s, s, stmt, to_json, JsonRow, Write};
 use edgeprobe_core::monitor::Monitor;
 
 const SELECT: &str = "SELECT config AS data FROM monitors";
@@ -67,12 +67,28 @@ pub async fn get_by_slug(db: &D1Database, slug: &str) -> Result<Option<Monitor>>
 }
 
 /// A page ordered by (created_at, id), starting after the cursor's position.
-pub async fn list_page(
+/// A page of monitors, oldest first (`created_at`, `id` is the sort key), only monitors with this slug (the `slug` column) and/or with
+/// this tag among the config's `tags`.
+pub async fn list_page_filtered(
     db: &D1Database,
+    slug: Option<&str>,
+    tag: Option<&str>,
     after: Option<(i64, &str)>,
     limit: u32,
 ) -> Result<Vec<Monitor>> {
-    super::config_page(db, "monitors", after, limit).await
+    let (ts, id) = after.unwrap_or((i64::MIN, ""));
+    let rows = stmt(
+        db,
+        "SELECT config AS data FROM monitors WHERE ((created_at > ?1) OR (created_at = ?1 AND id > ?2)) \
+AND (?3 IS NULL OR slug = ?3) \
+AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(config, '$.tags') t WHERE t.value = ?4)) \
+ORDER BY created_at, id LIMIT ?5",
+        &[n(ts), s(id), opt_s(slug), opt_s(tag), n(i64::from(limit))],
+    )?
+    .all()
+    .await?
+    .results::<JsonRow>()?;
+    rows.iter().map(|r| from_json(&r.data)).collect()
 }
 
 pub async fn list_all(db: &D1Database) -> Result<Vec<Monitor>> {

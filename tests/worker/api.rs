@@ -883,7 +883,28 @@ fn check_now_fills_status_and_results() {
     let p1 = r.json();
     assert_eq!(p1["items"].as_array().unwrap().len(), 1);
     let newest = &p1["items"][0];
-    assert_eq!(newest["id"], second.json()["round_id"]);
+    assert_eq!(newest["id"], second.json()["id"]);
+    // One round shape: check now answers what GET /results reads back, times in RFC 3339.
+    let answered = second.json();
+    let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(&answered), keys(newest), "{answered}\n{newest}");
+    for (field, value) in [
+        ("started_at", &answered),
+        ("finished_at", &answered),
+        ("started_at", newest),
+    ] {
+        let t = value[field].as_str().unwrap_or_default();
+        assert!(
+            t.len() == 24 && t.ends_with('Z') && &t[10..11] == "T",
+            "{field} is RFC 3339: {value}"
+        );
+    }
+    assert_eq!(answered["started_at"], newest["started_at"]);
+    assert_eq!(answered["verdict"], newest["verdict"]);
+    assert_eq!(
+        answered["observations"][0]["data"], newest["observations"][0]["data"],
+        "{answered}\n{newest}"
+    );
     assert!(
         newest["observations"]
             .as_array()
@@ -901,7 +922,7 @@ fn check_now_fills_status_and_results() {
             "/api/v1/monitors/{id}/results?limit=1&cursor={cursor}"
         ))
         .json();
-    assert_eq!(p2["items"][0]["id"], outcome["round_id"]);
+    assert_eq!(p2["items"][0]["id"], outcome["id"]);
     let p3 = match p2["next_cursor"].as_str() {
         Some(c) => api
             .get(&format!("/api/v1/monitors/{id}/results?limit=1&cursor={c}"))

@@ -757,7 +757,11 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
             .expect("items")
             .iter()
             .filter(|x| {
-                x["kind"] == "missed" && x["scheduled_for"].as_i64().is_some_and(|t| t <= killed_at)
+                x["kind"] == "missed"
+                    && x["scheduled_for"]
+                        .as_str()
+                        .and_then(edgeprobe_core::time::parse_rfc3339)
+                        .is_some_and(|t| t <= killed_at)
             })
             .cloned()
             .collect();

@@ -226,3 +226,40 @@ pub fn d1_execute(sql: &str) -> Vec<Value> {
     }
     panic!("wrangler d1 execute failed: {last}");
 }
+
+/// The per-region reports of a round as the API shows rounds (check now, results, dry run):
+/// its observations grouped back by region, `{"status": "probed", "region", "colo", "edge",
+/// "origin"}` or `{"status": "unanswered" | "refused", "region", "reason"}`, in observation
+/// order. Tests written against the coordinator's reports read the one round shape with it.
+pub fn reports_of(round: &Value) -> Value {
+    let mut out: Vec<Value> = Vec::new();
+    let observations = round["observations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for o in observations {
+        let region = o["region"].clone();
+        let data = &o["data"];
+        let report = match o["path"].as_str() {
+            Some("edge") | Some("origin") => {
+                let at = out
+                    .iter()
+                    .position(|r| r["region"] == region && r["status"] == "probed");
+                let i = at.unwrap_or_else(|| {
+                    out.push(serde_json::json!({"status": "probed", "region": region,
+                        "colo": o["colo"], "edge": null, "origin": null}));
+                    out.len() - 1
+                });
+                let path = o["path"].as_str().unwrap_or("edge");
+                out[i][path] = data.clone();
+                continue;
+            }
+            _ if data.get("unanswered").is_some() => serde_json::json!({"status": "unanswered",
+                "region": region, "reason": data["unanswered"]}),
+            _ => serde_json::json!({"status": "refused", "region": region,
+                "reason": data["refused_by_policy"]}),
+        };
+        out.push(report);
+    }
+    Value::Array(out)
+}

@@ -1,7 +1,7 @@
 //! The foundation slice: the worker serves /healthz, the D1 migration was applied, and a
 //! Durable Object answers through the worker.
 
-use crate::client::{expect_status, Api};
+use crate::client::{expect_status, reports_of, Api};
 
 #[test]
 fn healthz_names_the_service_version_and_build() {
@@ -58,7 +58,8 @@ fn durable_objects_answer_through_the_worker() {
     let r = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
     expect_status(&r, 200);
     let v = r.json();
-    let reports = v["reports"].as_array().expect("reports");
+    let reports = reports_of(&v);
+    let reports = reports.as_array().expect("reports");
     let regions: Vec<&str> = reports
         .iter()
         .filter_map(|r| r["region"].as_str())

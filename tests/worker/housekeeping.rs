@@ -10,7 +10,7 @@ use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::record::HourStats;
 use edgeprobe_core::rollup::{self, Granularity, Sample};
 
-use crate::client::{d1_execute, expect_status, unique, Api};
+use crate::client::{d1_execute, expect_status, reports_of, unique, Api};
 
 const HOUR: i64 = 3_600_000;
 
@@ -77,7 +77,7 @@ fn cron_rolls_finished_hours_into_rollups() {
     let items = v["items"].as_array().expect("items");
     let edge: Vec<&serde_json::Value> = items
         .iter()
-        .filter(|x| x["bucket_start"] == hour && x["path"] == "edge")
+        .filter(|x| x["bucket_start"] == rfc3339(hour).as_str() && x["path"] == "edge")
         .collect();
     assert_eq!(edge.len(), 1, "one hourly rollup for that hour: {v}");
     assert_eq!(edge[0]["checks"], 4, "{v}");
@@ -133,7 +133,8 @@ fn stored_targets_refused_by_a_tightened_policy_are_not_probed_or_sent_to() {
     let r = api.post_empty(&format!("/api/v1/monitors/{id}/check"));
     expect_status(&r, 200);
     let round = r.json();
-    let reports = round["reports"].as_array().expect("reports");
+    let reports = reports_of(&round);
+    let reports = reports.as_array().expect("reports");
     assert_eq!(reports.len(), 2, "{round}");
     for rep in reports {
         assert_eq!(rep["status"], "refused", "not probed: {round}");

@@ -18,6 +18,8 @@ mod alert_channels;
 mod alerts;
 mod api;
 mod api_races;
+mod cli;
+mod consistency;
 mod foundation;
 mod housekeeping;
 mod metrics;

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::client::{expect_status, unique, Api};
+use crate::client::{expect_status, reports_of, unique, Api};
 use crate::rig;
 use crate::shared::rig;
 
@@ -46,12 +46,13 @@ fn check_now(api: &Api, id: &str) -> (Value, std::time::Duration) {
 }
 
 /// The one region's probe of a round (the monitor has one region).
-fn probed(round: &Value) -> &Value {
-    let reports = round["reports"]
+fn probed(round: &Value) -> Value {
+    let reports = reports_of(round);
+    let reports = reports
         .as_array()
         .unwrap_or_else(|| panic!("no reports: {round}"));
     assert_eq!(reports.len(), 1, "one region, one report: {round}");
-    let p = &reports[0];
+    let p = reports[0].clone();
     assert_eq!(p["status"], "probed", "the region object answered: {p}");
     assert_eq!(p["region"], "weur", "{p}");
     assert_eq!(
@@ -116,8 +117,12 @@ fn hung_origin_times_out_before_headers_within_the_monitors_timeout() {
     assert_eq!(o["http"]["failure"], "timeout_before_headers", "{o}");
     // Boundedness, not speed: the rig's hang origin holds the connection for 30 s, so a round
     // that ended well before that was ended by the probe's own timeout.
-    let took = round["finished_at"].as_i64().unwrap_or(i64::MAX)
-        - round["started_at"].as_i64().unwrap_or(0);
+    let at = |field: &str| {
+        round[field]
+            .as_str()
+            .and_then(edgeprobe_core::time::parse_rfc3339)
+    };
+    let took = at("finished_at").unwrap_or(i64::MAX) - at("started_at").unwrap_or(0);
     assert!(
         took < 25_000,
         "the round lasted {took} ms: the probe's {timeout_ms} ms timeout did not end it"

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::{expect_status, unique, Api, Cleanup};
+use crate::client::{expect_status, reports_of, unique, Api, Cleanup};
 use crate::rig::webhook::WebhookOptions;
 use crate::rig::{Case, BLOCKED_REGION};
 use crate::shared::rig;
@@ -94,11 +94,11 @@ fn one_failing_region_reads_regional_with_its_cause_and_evidence() {
     let context = format!(
         "diagnosis: {}\nreports: {}",
         serde_json::to_string_pretty(d).unwrap_or_default(),
-        serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
+        serde_json::to_string_pretty(&reports_of(&outcome)).unwrap_or_default()
     );
 
     // The front told the regions apart: apac got its 502, the others the origin's 200.
-    let reports = &outcome["reports"];
+    let reports = &reports_of(&outcome);
     assert_eq!(edge_status(reports, BLOCKED_REGION), Some(502), "{context}");
     for r in ["weur", "enam"] {
         assert_eq!(edge_status(reports, r), Some(200), "region {r}: {context}");

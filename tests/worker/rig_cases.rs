@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::client::{expect_status, unique, Api};
+use crate::client::{expect_status, reports_of, unique, Api};
 use crate::rig::webhook::{WebhookOptions, WebhookReceiver};
 use crate::rig::Case;
 use crate::shared::rig;
@@ -27,10 +27,8 @@ fn expected_verdict(case: &Case) -> &'static str {
 /// For an HTTPS origin expected healthy (tls_valid, tls_expiring): every region's direct
 /// probe completed TLS and got an HTTP answer — the certificate verified for real.
 fn assert_direct_tls_ok(name: &str, outcome: &Value) {
-    let reports = outcome["reports"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let reports = reports_of(outcome);
+    let reports = reports.as_array().map(Vec::as_slice).unwrap_or_default();
     assert!(!reports.is_empty(), "case {name}: no reports: {outcome}");
     for r in reports {
         let o = &r["origin"];
@@ -165,7 +163,7 @@ fn run_case(name: &str) {
         d["verdict"],
         d["summary"],
         serde_json::to_string_pretty(&d["evidence"]).unwrap_or_default(),
-        serde_json::to_string_pretty(&outcome["reports"]).unwrap_or_default()
+        serde_json::to_string_pretty(&reports_of(&outcome)).unwrap_or_default()
     );
     assert!(
         !d["summary"].as_str().unwrap_or("").is_empty(),
@@ -178,7 +176,8 @@ fn run_case(name: &str) {
         // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
         // rejects without a response: the verdict must still name the origin, with
         // edge_unreachable only as the alternative.
-        let edges: Vec<&Value> = outcome["reports"]
+        let reports = reports_of(&outcome);
+        let edges: Vec<&Value> = reports
             .as_array()
             .into_iter()
             .flatten()
@@ -223,7 +222,7 @@ fn run_case(name: &str) {
         );
     }
     assert_eq!(
-        outcome["reports"].as_array().map(Vec::len),
+        reports_of(&outcome).as_array().map(Vec::len),
         Some(REGIONS.len()),
         "one report per region"
     );

@@ -230,6 +230,18 @@ pub struct Channel {
     /// Telegram's chat (numeric id or `@channelname`); only Telegram channels have one.
     #[serde(default)]
     pub chat_id: Option<String>,
+    /// A webhook secret replaced by a rotation, still signed with until `valid_until` so
+    /// receivers can switch over (Standard Webhooks' multiple-signature form). Absent in
+    /// channels stored before rotation existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<PreviousSecret>,
+}
+
+/// The secret a rotation replaced, and until when deliveries are also signed with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PreviousSecret {
+    pub secret: String,
+    pub valid_until: UnixMillis,
 }
 
 /// What the API shows of a channel.
@@ -250,6 +262,15 @@ pub struct ChannelView {
 }
 
 impl Channel {
+    /// The replaced secret deliveries at `now` are also signed with: only during its grace
+    /// period, and only while the channel still has a secret of its own.
+    pub fn previous_secret_at(&self, now: UnixMillis) -> Option<&str> {
+        self.previous_secret
+            .as_ref()
+            .filter(|p| now < p.valid_until && self.secret.is_some())
+            .map(|p| p.secret.as_str())
+    }
+
     pub fn redacted(&self) -> ChannelView {
         let url_hint = match url::Url::parse(&self.url) {
             Ok(u) => format!("{}://{}/…", u.scheme(), u.host_str().unwrap_or("")),

@@ -441,6 +441,7 @@ mod tests {
             mention: None,
             filter: Default::default(),
             chat_id: None,
+            previous_secret: None,
         };
         assert_eq!(
             channel_refusal(

@@ -335,6 +335,7 @@ fn newer_targets() -> [(&'static str, Target<'static>); 4] {
         kind,
         url,
         secret,
+        previous_secret: None,
         mention: None,
         chat_id,
     };
@@ -662,4 +663,67 @@ fn telegram_and_ntfy_stay_within_their_message_limits() {
     assert!(chars(&og["description"]) <= 15_000);
     let teams = build(ChannelKind::Teams, None, &big, 1).unwrap().body;
     assert!(teams.len() <= 28 * 1024, "{}", teams.len());
+}
+
+/// A rotation's grace period: the webhook carries both signatures in one header, so a receiver
+/// holding either secret verifies, and one holding neither does not. After the grace period
+/// (`Channel::previous_secret_at`) only the new secret signs.
+#[test]
+fn rotated_webhook_is_signed_with_old_and_new_secret_during_grace() {
+    use edgeprobe_core::alerting::build_rotating;
+    use edgeprobe_core::monitor::{Channel, PreviousSecret};
+    const NEW: &str = "whsec_bmV3LXNlY3JldC1ieXRlcy0wMTIzNDU2Nzg5YWJjZGVm";
+    const OTHER: &str = "whsec_b3RoZXItc2VjcmV0LWJ5dGVzLTAxMjM0NTY3ODlhYmM=";
+    let down = &outage_alerts()[0];
+    let channel = Channel {
+        id: "ch_1".into(),
+        name: "Ops".into(),
+        kind: ChannelKind::Webhook,
+        url: "https://hooks.example.com/in".into(),
+        secret: Some(NEW.into()),
+        enabled: true,
+        created_at: T0,
+        updated_at: T0,
+        mention: None,
+        filter: Default::default(),
+        chat_id: None,
+        previous_secret: Some(PreviousSecret {
+            secret: SECRET.into(),
+            valid_until: T0 + 1_000,
+        }),
+    };
+    assert_eq!(channel.previous_secret_at(T0 + 999), Some(SECRET));
+    assert_eq!(channel.previous_secret_at(T0 + 1_000), None);
+    let ts = 1_795_262_410;
+    let req = build_rotating(
+        ChannelKind::Webhook,
+        channel.secret.as_deref(),
+        channel.previous_secret_at(T0),
+        down,
+        ts,
+    )
+    .unwrap();
+    let sig = req
+        .headers
+        .iter()
+        .find(|(k, _)| k == "webhook-signature")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert_eq!(sig.split(' ').count(), 2, "{sig}");
+    for (secret, want) in [(NEW, Ok(())), (SECRET, Ok(())), (OTHER, Err(()))] {
+        let got = verify(secret, &down.id, ts, &req.body, &sig, ts, 300).map_err(drop);
+        assert_eq!(got, want, "{secret}");
+    }
+    let after = build_rotating(
+        ChannelKind::Webhook,
+        channel.secret.as_deref(),
+        channel.previous_secret_at(T0 + 5_000),
+        down,
+        ts,
+    )
+    .unwrap();
+    assert_eq!(
+        after,
+        build(ChannelKind::Webhook, Some(NEW), down, ts).unwrap()
+    );
 }

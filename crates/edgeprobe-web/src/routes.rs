@@ -48,6 +48,8 @@ pub enum Operation {
     GetBadgeJson,
     GetMetrics,
     ResetMetrics,
+    DryRunCheck,
+    RotateChannelSecret,
 }
 
 /// One operation of the API.
@@ -176,6 +178,13 @@ pub const ROUTES: &[Route] = &[
         "checkMonitorNow",
     ),
     r(
+        "POST",
+        "/api/v1/check",
+        true,
+        Operation::DryRunCheck,
+        "dryRunCheck",
+    ),
+    r(
         "GET",
         "/api/v1/incidents/{id}",
         true,
@@ -223,6 +232,13 @@ pub const ROUTES: &[Route] = &[
         true,
         Operation::TestChannel,
         "testChannel",
+    ),
+    r(
+        "POST",
+        "/api/v1/channels/{id}/rotate-secret",
+        true,
+        Operation::RotateChannelSecret,
+        "rotateChannelSecret",
     ),
     r(
         "GET",

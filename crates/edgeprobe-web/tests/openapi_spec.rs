@@ -161,7 +161,9 @@ fn validate_with_code(operation_id: &str, body: &Value) -> Result<(), Vec<FieldE
         .unwrap()
     };
     match operation_id {
-        "createMonitor" => validate_new_monitor(body, "mon_1".into(), &ctx()).map(drop),
+        "createMonitor" | "dryRunCheck" => {
+            validate_new_monitor(body, "mon_1".into(), &ctx()).map(drop)
+        }
         "updateMonitor" => apply_monitor_patch(&base_monitor(), body, &ctx()).map(drop),
         "createChannel" => validate_new_channel(body, "ch_1".into(), &ctx()).map(drop),
         "updateChannel" => apply_channel_patch(&base_channel(), body, &ctx()).map(drop),
@@ -203,6 +205,7 @@ fn request_examples_pass_their_schema_and_the_validator() {
         "updateMonitor",
         "createChannel",
         "updateChannel",
+        "dryRunCheck",
     ]
     .map(String::from)
     .into();
@@ -259,15 +262,14 @@ fn real_views_and_problems_match_the_documented_schemas() {
             "monitor_view",
         );
     }
+    let listed = validate_new_monitor(
+        &json!({"name": "S", "url": "https://s.example/"}),
+        "mon_2".into(),
+        &ctx(),
+    )
+    .unwrap();
     let list = MonitorList::new(
-        vec![MonitorView::from(
-            &validate_new_monitor(
-                &json!({"name": "S", "url": "https://s.example/"}),
-                "mon_2".into(),
-                &ctx(),
-            )
-            .unwrap(),
-        )],
+        vec![MonitorListItem::new(&listed, None)],
         Some(&Cursor {
             sort_key: 5,
             id: "mon_2".into(),
@@ -831,8 +833,15 @@ fn operations_document_the_schema_of_the_type_they_serve() {
         ("listMonitorIncidents", "200", IncidentList::schema_name()),
         ("getIncident", "200", IncidentView::schema_name()),
         ("listMonitorRollups", "200", RollupList::schema_name()),
+        ("checkMonitorNow", "200", RoundView::schema_name()),
+        ("dryRunCheck", "200", RoundView::schema_name()),
         ("listChannels", "200", ChannelList::schema_name()),
-        ("createChannel", "201", ChannelView::schema_name()),
+        ("createChannel", "201", ChannelCreated::schema_name()),
+        (
+            "rotateChannelSecret",
+            "200",
+            ChannelWithSecret::schema_name(),
+        ),
         ("getChannel", "200", ChannelView::schema_name()),
         ("updateChannel", "200", ChannelView::schema_name()),
         ("testChannel", "202", Accepted::schema_name()),
@@ -850,7 +859,6 @@ fn operations_document_the_schema_of_the_type_they_serve() {
             edgeprobe_core::meter::Report::schema_name(),
         ),
         // Hand-written (views::openapi::HAND_WRITTEN).
-        ("checkMonitorNow", "200", "RoundOutcome".into()),
         ("getBadgeJson", "200", "BadgeEndpoint".into()),
     ];
     let ops = operations(&spec);
@@ -919,9 +927,16 @@ fn served_views_match_their_generated_schemas() {
         let d = builders::diagnosis(round);
         let reports = builders::reports(round, T0);
         let status = current_status(&m, &d, &reports, "rnd_1", T0);
+        let item = MonitorListItem::new(&m, Some(&status));
+        assert_eq!(item.verdict, Some(d.verdict));
+        check(
+            MonitorList::schema_name(),
+            v(&MonitorList::new(vec![item], None)),
+            "monitor list with health",
+        );
         check(
             StatusView::schema_name(),
-            v(&StatusView::Probed(Box::new(status))),
+            v(&StatusView::probed(status)),
             "status",
         );
         let observations: Vec<ObservationView> = observation_rows(&m, &reports)
@@ -929,7 +944,7 @@ fn served_views_match_their_generated_schemas() {
             .map(|o| ObservationView {
                 region: o.region,
                 path: edgeprobe_core::round::path_column(o.path).to_string(),
-                at: Some(T0),
+                at: Some(Rfc3339(T0)),
                 ok: o.ok,
                 latency_ms: o.latency_ms.map(i64::from),
                 colo: o.colo,
@@ -943,9 +958,9 @@ fn served_views_match_their_generated_schemas() {
                     id: "rnd_1".into(),
                     monitor_id: m.id.clone(),
                     kind: "scheduled".into(),
-                    scheduled_for: Some(T0),
-                    started_at: T0,
-                    finished_at: Some(T0 + 900),
+                    scheduled_for: Some(Rfc3339(T0)),
+                    started_at: Rfc3339(T0),
+                    finished_at: Some(Rfc3339(T0 + 900)),
                     verdict: Some(d.verdict.as_str().into()),
                     severity: Some("critical".into()),
                     diagnosis: Some(StoredDiagnosis::parse(&diagnosis_text)),
@@ -955,9 +970,9 @@ fn served_views_match_their_generated_schemas() {
                     id: "rnd_0".into(),
                     monitor_id: m.id.clone(),
                     kind: "missed".into(),
-                    scheduled_for: Some(T0 - 60_000),
-                    started_at: T0 - 60_000,
-                    finished_at: Some(T0),
+                    scheduled_for: Some(Rfc3339(T0 - 60_000)),
+                    started_at: Rfc3339(T0 - 60_000),
+                    finished_at: Some(Rfc3339(T0)),
                     verdict: None,
                     severity: None,
                     diagnosis: None,
@@ -1025,10 +1040,15 @@ fn served_views_match_their_generated_schemas() {
     for closed in [None, Some(T0 + 600_000)] {
         let view = IncidentView::new(incident.clone(), T0 + 10_000, closed);
         check(IncidentView::schema_name(), v(&view), "incident");
-        // The view is the core's Incident plus the two columns.
+        // The view is the core's Incident plus the two columns, every time in RFC 3339.
         let mut expected = serde_json::to_value(&incident).unwrap();
-        expected["opened_at"] = json!(T0 + 10_000);
-        expected["closed_at"] = json!(closed);
+        let rfc = |t: i64| json!(edgeprobe_core::time::format_rfc3339(t));
+        expected["started_at"] = rfc(T0);
+        expected["confirmed_at"] = rfc(T0 + 10_000);
+        expected["timeline"][0]["at"] = rfc(T0);
+        expected["timeline"][1]["at"] = rfc(T0 + 10_000);
+        expected["opened_at"] = rfc(T0 + 10_000);
+        expected["closed_at"] = closed.map_or(Value::Null, rfc);
         assert_eq!(v(&view), expected);
         check(
             IncidentList::schema_name(),

@@ -31,5 +31,5 @@ pub mod state;
 pub use alert::{alert_regions, Alert, AlertKind, AlertLinks, AlertRegion, Links};
 pub use confirm::{step, Effect, RoundInput, RoundKind};
 pub use incident::{Incident, TimelineEvent, TimelineKind};
-pub use payload::{build, BuildError, OutgoingRequest};
+pub use payload::{build, build_rotating, BuildError, OutgoingRequest};
 pub use state::{AlertState, Phase, PhaseState};

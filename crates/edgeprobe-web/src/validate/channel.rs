@@ -78,8 +78,30 @@ pub fn apply_channel_patch(
         m.retain(|k, _| !CHANNEL_READ_ONLY.contains(&k.as_str()));
     }
     merge_patch(&mut body, &writable);
-    let c = build(&body, current.id.clone(), current.created_at, ctx, &mut e);
+    let mut c = build(&body, current.id.clone(), current.created_at, ctx, &mut e);
+    // A rotation's grace period survives edits of other members; setting a secret by hand
+    // ends it (the caller chose the secret receivers must have).
+    if c.secret == current.secret {
+        c.previous_secret = current.previous_secret.clone();
+    }
     e.finish(c)
+}
+
+/// Whether a create body asks the server to generate the webhook's signing secret: a webhook
+/// channel whose `secret` is absent or null. The generated secret is returned once, in the
+/// create answer; it is never shown again.
+pub fn wants_generated_secret(body: &Value) -> bool {
+    body.get("kind").and_then(Value::as_str) == Some("webhook")
+        && body.get("secret").is_none_or(Value::is_null)
+}
+
+/// A Standard Webhooks secret from random bytes the platform drew (`whsec_` + base64).
+pub fn webhook_secret_from(random: &[u8; 32]) -> String {
+    use base64::Engine as _;
+    format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode(random)
+    )
 }
 
 fn build(
@@ -101,6 +123,7 @@ fn build(
         mention: None,
         filter: AlertFilter::default(),
         chat_id: None,
+        previous_secret: None,
     };
     let Some(m) = e.object(v, "", CHANNEL_FIELDS) else {
         return out;

@@ -25,12 +25,18 @@ pub mod query;
 pub use edgeprobe_core::target;
 pub mod text;
 
-pub use channel::{apply_channel_patch, validate_new_channel};
+pub use channel::{
+    apply_channel_patch, validate_new_channel, wants_generated_secret, webhook_secret_from,
+};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
 pub use precondition::{added_channels, etag, if_match_allows};
 pub use query::{
     decode_cursor, encode_cursor, parse_page_query, parse_results_query, parse_rollup_query,
     Cursor, Granularity, PageQuery, ProbePath, ResultsQuery, RollupQuery,
+};
+pub use query::{
+    parse_monitor_list_query, parse_rotation_query, MonitorListQuery,
+    ROTATION_GRACE_DEFAULT_SECONDS, ROTATION_GRACE_MAX_SECONDS,
 };
 pub use target::check_target_host;
 // The output shapes live in `crate::views`; patches merge onto a monitor's view.

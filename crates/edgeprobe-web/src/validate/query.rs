@@ -200,6 +200,63 @@ pub fn parse_results_query(query: &str) -> Result<ResultsQuery, Vec<FieldError>>
     e.finish(q)
 }
 
+/// `GET /api/v1/monitors`: a page, optionally only the monitor with this slug (at most one:
+/// slugs are unique, so this is the lookup by slug) and/or only monitors with this tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorListQuery {
+    pub slug: Option<String>,
+    pub tag: Option<String>,
+    pub page: PageQuery,
+}
+
+/// `slug`, `tag`, `cursor`, `limit`. Values are matched exactly; an empty one is an error
+/// (no monitor has an empty slug or tag, so it is surely a templating mistake).
+pub fn parse_monitor_list_query(query: &str) -> Result<MonitorListQuery, Vec<FieldError>> {
+    let mut e = Errors::default();
+    let p = Params::parse(query, &["slug", "tag", "cursor", "limit"], &mut e);
+    let mut exact = |name: &str| {
+        let v = p.get(name)?;
+        if v.is_empty() {
+            e.push(pointer_push("/query", name), "must not be empty");
+            return None;
+        }
+        Some(v.to_string())
+    };
+    let (slug, tag) = (exact("slug"), exact("tag"));
+    let q = MonitorListQuery {
+        slug,
+        tag,
+        page: p.page(&mut e),
+    };
+    e.finish(q)
+}
+
+/// The default grace period of a webhook secret rotation: one day.
+pub const ROTATION_GRACE_DEFAULT_SECONDS: u32 = 86_400;
+/// The longest grace period: one week.
+pub const ROTATION_GRACE_MAX_SECONDS: u32 = 604_800;
+
+/// `POST /api/v1/channels/{id}/rotate-secret?grace_seconds=`: how long the replaced secret
+/// keeps signing (0 ends it at once), in milliseconds.
+pub fn parse_rotation_query(query: &str) -> Result<UnixMillis, Vec<FieldError>> {
+    let mut e = Errors::default();
+    let p = Params::parse(query, &["grace_seconds"], &mut e);
+    let secs = match p.get("grace_seconds") {
+        None => ROTATION_GRACE_DEFAULT_SECONDS,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if n <= ROTATION_GRACE_MAX_SECONDS => n,
+            _ => {
+                e.push(
+                    "/query/grace_seconds",
+                    format!("must be an integer from 0 to {ROTATION_GRACE_MAX_SECONDS}"),
+                );
+                0
+            }
+        },
+    };
+    e.finish(i64::from(secs) * 1_000)
+}
+
 /// `granularity` (hour|day, default hour), `from`, `to`, `region`, `path`.
 pub fn parse_rollup_query(query: &str) -> Result<RollupQuery, Vec<FieldError>> {
     let mut e = Errors::default();
@@ -232,6 +289,24 @@ pub fn parse_rollup_query(query: &str) -> Result<RollupQuery, Vec<FieldError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitor_list_filters_and_rotation_grace() {
+        let q = parse_monitor_list_query("slug=shop-eu&tag=prod&limit=5").unwrap();
+        assert_eq!(q.slug.as_deref(), Some("shop-eu"));
+        assert_eq!(q.tag.as_deref(), Some("prod"));
+        assert_eq!(q.page.limit, 5);
+        assert_eq!(
+            pointers(parse_monitor_list_query("slug=&tag=&x=1")),
+            ["/query/x", "/query/slug", "/query/tag"]
+        );
+        assert_eq!(parse_rotation_query(""), Ok(86_400_000));
+        assert_eq!(parse_rotation_query("grace_seconds=0"), Ok(0));
+        assert_eq!(
+            pointers(parse_rotation_query("grace_seconds=604801")),
+            ["/query/grace_seconds"]
+        );
+    }
 
     fn pointers(r: Result<impl std::fmt::Debug, Vec<FieldError>>) -> Vec<String> {
         r.expect_err("expected errors")

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::monitor::date_time;
+use super::time::Rfc3339;
 use edgeprobe_core::alerting::route::AlertFilter;
 use edgeprobe_core::monitor::{Channel, ChannelKind};
 use edgeprobe_core::time::format_rfc3339;
@@ -32,6 +33,40 @@ pub struct ChannelView {
     pub created_at: String,
     #[schemars(schema_with = "date_time")]
     pub updated_at: String,
+}
+
+/// The one answer that shows a webhook signing secret: a create that let the server generate
+/// it, and a rotation. Store it now; it is never shown again.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "ChannelWithSecret", deny_unknown_fields)]
+pub struct ChannelWithSecret {
+    #[serde(flatten)]
+    pub channel: ChannelView,
+    /// The Standard Webhooks secret (`whsec_...`) the server generated.
+    pub secret: String,
+    /// After a rotation: until when deliveries are also signed with the replaced secret
+    /// (two signatures in `webhook-signature`); null after a create.
+    pub previous_secret_valid_until: Option<Rfc3339>,
+}
+
+impl ChannelWithSecret {
+    /// `c` just written with the secret the server generated.
+    pub fn new(c: &Channel) -> ChannelWithSecret {
+        ChannelWithSecret {
+            channel: ChannelView::from(c),
+            secret: c.secret.clone().unwrap_or_default(),
+            previous_secret_valid_until: c.previous_secret.as_ref().map(|p| Rfc3339(p.valid_until)),
+        }
+    }
+}
+
+/// `POST /channels` answers: the channel, or for a webhook created without a secret the
+/// channel with the secret the server generated (shown once).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ChannelCreated {
+    Channel(ChannelView),
+    WithGeneratedSecret(ChannelWithSecret),
 }
 
 paged_list! {

@@ -1,6 +1,11 @@
 //! The reading endpoints' bodies: a monitor's current status, its rounds with their
-//! observations, incidents and rollups. Times here are Unix milliseconds, as in the stored
-//! core types they embed (`CurrentStatus`, `Incident`, `Rollup`).
+//! observations, incidents and rollups. Times are RFC 3339 ([`Rfc3339`]) like everywhere in
+//! the API: the stored core types (`CurrentStatus`, `Incident`, `Rollup`) keep Unix
+//! milliseconds, and these views restate them member by member with their times converted.
+//!
+//! A round has one shape wherever it is shown: `GET /results` lists [`RoundView`]s read back
+//! from storage, and `POST /monitors/{id}/check` and the dry run `POST /check` answer a
+//! [`RoundView`] built from the round just run ([`RoundView::from_outcome`]).
 
 use schemars::gen::SchemaGenerator;
 use schemars::schema::Schema;
@@ -9,11 +14,14 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::monitor::schema;
-use edgeprobe_core::alerting::Incident;
-use edgeprobe_core::diagnosis::Diagnosis;
+use super::time::Rfc3339;
+use edgeprobe_core::alerting::{Incident, TimelineEvent, TimelineKind};
+use edgeprobe_core::diagnosis::{Diagnosis, Severity, Verdict};
+use edgeprobe_core::messages::RoundOutcome;
 use edgeprobe_core::monitor::Monitor;
 use edgeprobe_core::rollup::{Granularity, Rollup};
-use edgeprobe_core::status::CurrentStatus;
+use edgeprobe_core::round::observation_rows;
+use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
 
 /// `GET /monitors/{id}/status`: the current-status document, or for a monitor never probed
@@ -22,8 +30,40 @@ use edgeprobe_core::time::UnixMillis;
 #[serde(untagged)]
 #[schemars(rename = "MonitorStatus")]
 pub enum StatusView {
-    Probed(Box<CurrentStatus>),
+    Probed(Box<CurrentStatusView>),
     NeverProbed(NeverProbed),
+}
+
+/// The current status of a monitor probed at least once: the KV document, times in RFC 3339.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "CurrentStatus", deny_unknown_fields)]
+pub struct CurrentStatusView {
+    pub monitor_id: String,
+    pub slug: String,
+    pub name: String,
+    pub public: bool,
+    pub health: Health,
+    pub diagnosis: Diagnosis,
+    pub regions: Vec<RegionSummary>,
+    /// The round that produced this status.
+    pub round_id: String,
+    pub updated_at: Rfc3339,
+}
+
+impl From<CurrentStatus> for CurrentStatusView {
+    fn from(s: CurrentStatus) -> CurrentStatusView {
+        CurrentStatusView {
+            monitor_id: s.monitor_id,
+            slug: s.slug,
+            name: s.name,
+            public: s.public,
+            health: s.health,
+            diagnosis: s.diagnosis,
+            regions: s.regions,
+            round_id: s.round_id,
+            updated_at: Rfc3339(s.updated_at),
+        }
+    }
 }
 
 /// A monitor that has not been probed yet.
@@ -53,6 +93,10 @@ fn const_true(_: &mut SchemaGenerator) -> Schema {
 }
 
 impl StatusView {
+    pub fn probed(s: CurrentStatus) -> StatusView {
+        StatusView::Probed(Box::new(s.into()))
+    }
+
     pub fn never_probed(m: &Monitor) -> StatusView {
         StatusView::NeverProbed(NeverProbed {
             monitor_id: m.id.clone(),
@@ -74,12 +118,11 @@ pub struct RoundView {
     pub monitor_id: String,
     /// scheduled, recheck, manual, or missed (a round that was interrupted and never finished).
     pub kind: String,
-    /// Unix milliseconds.
-    pub scheduled_for: Option<UnixMillis>,
-    /// Unix milliseconds.
-    pub started_at: UnixMillis,
-    /// Unix milliseconds.
-    pub finished_at: Option<UnixMillis>,
+    /// When the round was due (null for a manual round or a dry run).
+    pub scheduled_for: Option<Rfc3339>,
+    pub started_at: Rfc3339,
+    /// Null for a missed round.
+    pub finished_at: Option<Rfc3339>,
     /// The diagnosis' verdict (null for a missed round).
     pub verdict: Option<String>,
     /// The diagnosis' severity (null for a missed round).
@@ -115,8 +158,8 @@ pub struct ObservationView {
     pub region: String,
     /// edge, origin, or none for a region that did not answer or was refused.
     pub path: String,
-    /// Unix milliseconds.
-    pub at: Option<UnixMillis>,
+    /// When the path was probed (the round's start).
+    pub at: Option<Rfc3339>,
     /// Whether the path looked fine (null for path none).
     pub ok: Option<bool>,
     pub latency_ms: Option<UnixMillis>,
@@ -131,16 +174,93 @@ paged_list! {
     RoundList of RoundView
 }
 
-/// An incident: the core's `Incident` (with its timeline) plus when it was opened and closed.
+impl RoundView {
+    /// The round just run (check now, dry run), in the shape `GET /results` reads it back:
+    /// observations as `core::round::observation_rows` records them, each at the round's start.
+    pub fn from_outcome(
+        m: &Monitor,
+        o: &RoundOutcome,
+        scheduled_for: Option<UnixMillis>,
+    ) -> RoundView {
+        let observations = observation_rows(m, &o.reports)
+            .into_iter()
+            .map(|r| ObservationView {
+                region: r.region,
+                path: r.path.map_or("none", |p| p.as_str()).to_string(),
+                at: Some(Rfc3339(o.started_at)),
+                ok: r.ok,
+                latency_ms: r.latency_ms.map(i64::from),
+                colo: r.colo,
+                data: r.data,
+            })
+            .collect();
+        RoundView {
+            id: o.round_id.clone(),
+            monitor_id: o.monitor_id.clone(),
+            kind: o.kind.as_str().to_string(),
+            scheduled_for: scheduled_for.map(Rfc3339),
+            started_at: Rfc3339(o.started_at),
+            finished_at: Some(Rfc3339(o.finished_at)),
+            verdict: Some(o.diagnosis.verdict.as_str().to_string()),
+            severity: serde_json::to_value(o.diagnosis.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string)),
+            diagnosis: Some(StoredDiagnosis::Diagnosis(o.diagnosis.clone())),
+            observations,
+        }
+    }
+}
+
+/// An incident: the core's `Incident` (with its timeline) plus when it was opened and closed,
+/// times in RFC 3339.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
-#[schemars(rename = "Incident")]
+#[schemars(rename = "Incident", deny_unknown_fields)]
 pub struct IncidentView {
-    #[serde(flatten)]
-    pub incident: Incident,
-    /// Unix milliseconds.
-    pub opened_at: UnixMillis,
-    /// Unix milliseconds; null while ongoing.
-    pub closed_at: Option<UnixMillis>,
+    /// Opaque id (`inc_` + random).
+    pub id: String,
+    pub monitor_id: String,
+    /// The first failing round (before confirmation).
+    pub started_at: Rfc3339,
+    pub confirmed_at: Rfc3339,
+    /// The verdict that confirmed the incident.
+    pub verdict: Verdict,
+    pub severity: Severity,
+    pub summary: String,
+    pub regions: Vec<String>,
+    /// Oldest first: `suspected`, then `confirmed`, ...
+    pub timeline: Vec<TimelineEventView>,
+    pub opened_at: Rfc3339,
+    /// Null while ongoing.
+    pub closed_at: Option<Rfc3339>,
+}
+
+/// One entry of an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "TimelineEvent", deny_unknown_fields)]
+pub struct TimelineEventView {
+    pub at: Rfc3339,
+    pub kind: TimelineKind,
+    /// The round's verdict at that moment.
+    pub verdict: Verdict,
+    /// The round's summary in plain words.
+    pub summary: String,
+    /// Regions where the problem showed in that round, sorted.
+    pub regions: Vec<String>,
+    /// The probe round that caused the event.
+    pub round_id: String,
+}
+
+impl From<TimelineEvent> for TimelineEventView {
+    fn from(e: TimelineEvent) -> TimelineEventView {
+        TimelineEventView {
+            at: Rfc3339(e.at),
+            kind: e.kind,
+            verdict: e.verdict,
+            summary: e.summary,
+            regions: e.regions,
+            round_id: e.round_id,
+        }
+    }
 }
 
 impl IncidentView {
@@ -150,9 +270,17 @@ impl IncidentView {
         closed_at: Option<UnixMillis>,
     ) -> IncidentView {
         IncidentView {
-            incident,
-            opened_at,
-            closed_at,
+            id: incident.id,
+            monitor_id: incident.monitor_id,
+            started_at: Rfc3339(incident.started_at),
+            confirmed_at: Rfc3339(incident.confirmed_at),
+            verdict: incident.verdict,
+            severity: incident.severity,
+            summary: incident.summary,
+            regions: incident.regions,
+            timeline: incident.timeline.into_iter().map(Into::into).collect(),
+            opened_at: Rfc3339(opened_at),
+            closed_at: closed_at.map(Rfc3339),
         }
     }
 }
@@ -172,8 +300,8 @@ pub struct RollupView {
     pub path: edgeprobe_core::diagnosis::PathKind,
     #[schemars(schema_with = "granularity_schema")]
     pub granularity: Granularity,
-    /// Unix milliseconds.
-    pub bucket_start: UnixMillis,
+    /// The start of the hour or day (UTC).
+    pub bucket_start: Rfc3339,
     pub checks: u32,
     pub failures: u32,
     /// Latencies of the successful checks: [bucket, count] pairs of a log-scale histogram.
@@ -203,7 +331,7 @@ impl From<&Rollup> for RollupView {
             region: r.region.clone(),
             path: r.path,
             granularity: r.granularity,
-            bucket_start: r.bucket_start,
+            bucket_start: Rfc3339(r.bucket_start),
             checks: r.checks,
             failures: r.failures,
             latency: serde_json::to_value(r.latency).unwrap_or(Value::Null),

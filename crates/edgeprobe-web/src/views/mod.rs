@@ -15,6 +15,7 @@
 //! - [`history`]: the reading endpoints: status, rounds, incidents, rollups.
 //! - [`delivery`]: deliveries and their attempts; the 202 `Accepted` body.
 //! - [`service`]: the health document.
+//! - [`time`]: [`Rfc3339`], how every view writes a time.
 //! - [`input`]: the request bodies, documented as types (the validator parses them).
 //! - [`openapi`]: the generated `components/schemas`.
 
@@ -48,15 +49,19 @@ pub mod input;
 pub mod monitor;
 pub mod openapi;
 pub mod service;
+pub mod time;
 
-pub use channel::{channel_view, kind_name, ChannelList, ChannelView};
+pub use channel::{
+    channel_view, kind_name, ChannelCreated, ChannelList, ChannelView, ChannelWithSecret,
+};
 pub use delivery::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
 pub use history::{
-    IncidentList, IncidentView, NeverProbed, ObservationView, RollupList, RollupView, RoundList,
-    RoundView, StatusView, StoredDiagnosis,
+    CurrentStatusView, IncidentList, IncidentView, NeverProbed, ObservationView, RollupList,
+    RollupView, RoundList, RoundView, StatusView, StoredDiagnosis, TimelineEventView,
 };
-pub use monitor::{monitor_view, MonitorList, MonitorView};
+pub use monitor::{monitor_view, MonitorList, MonitorListItem, MonitorView};
 pub use service::ServiceHealth;
+pub use time::Rfc3339;
 
 use crate::validate::{encode_cursor, Cursor};
 

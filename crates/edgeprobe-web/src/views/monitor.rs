@@ -13,9 +13,12 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
+use super::time::Rfc3339;
 use crate::validate::limits::*;
 use crate::validate::text::HOP_BY_HOP_HEADERS;
+use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::monitor::{Monitor, Scheme};
+use edgeprobe_core::status::{CurrentStatus, Health};
 use edgeprobe_core::target::REFUSED_PORTS;
 use edgeprobe_core::time::{format_rfc3339, MINUTE, SECOND};
 
@@ -175,9 +178,35 @@ pub struct MaintenanceWindowView {
     pub reason: Option<String>,
 }
 
+/// A monitor in the list: the monitor as GET shows it, plus how it is doing (from its current
+/// status), so `edgeprobe status` and dashboards need one request, not one per monitor.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "MonitorListItem", deny_unknown_fields)]
+pub struct MonitorListItem {
+    #[serde(flatten)]
+    pub monitor: MonitorView,
+    /// up, degraded, down, or unknown (never probed, or nothing could be observed).
+    pub health: Health,
+    /// The latest round's verdict; null when never probed.
+    pub verdict: Option<Verdict>,
+    /// When the current status was written (the latest round); null when never probed.
+    pub status_updated_at: Option<Rfc3339>,
+}
+
+impl MonitorListItem {
+    pub fn new(m: &Monitor, status: Option<&CurrentStatus>) -> MonitorListItem {
+        MonitorListItem {
+            monitor: MonitorView::from(m),
+            health: status.map_or(Health::Unknown, |s| s.health),
+            verdict: status.map(|s| s.diagnosis.verdict),
+            status_updated_at: status.map(|s| Rfc3339(s.updated_at)),
+        }
+    }
+}
+
 paged_list! {
     /// Monitors, oldest first.
-    MonitorList of MonitorView
+    MonitorList of MonitorListItem
 }
 
 impl From<&Monitor> for MonitorView {

@@ -90,6 +90,9 @@ pub struct Target<'a> {
     /// Telegram's bot token, Opsgenie's API key (all three required), ntfy's access token
     /// (optional); Slack, Discord and Teams carry theirs in the URL.
     pub secret: Option<&'a str>,
+    /// A webhook secret replaced by a rotation and still within its grace period (the caller
+    /// checks the time): deliveries are signed with it too.
+    pub previous_secret: Option<&'a str>,
     /// Slack / Discord mention, as validated by the API.
     pub mention: Option<&'a str>,
     /// Telegram's chat.
@@ -102,6 +105,9 @@ impl<'a> From<&'a Channel> for Target<'a> {
             kind: c.kind,
             url: &c.url,
             secret: c.secret.as_deref(),
+            // Whether the rotated-out secret is still valid depends on the time: the caller
+            // sets it.
+            previous_secret: None,
             mention: c.mention.as_deref(),
             chat_id: c.chat_id.as_deref(),
         }
@@ -116,11 +122,26 @@ pub fn build(
     alert: &Alert,
     timestamp_secs: i64,
 ) -> Result<OutgoingRequest, BuildError> {
+    build_rotating(kind, channel_secret, None, alert, timestamp_secs)
+}
+
+/// [`build`] during a secret rotation's grace period: a webhook is signed with the current
+/// secret and with `previous_secret` too, both in one `webhook-signature` header separated by
+/// a space (the Standard Webhooks form for rotation), so a receiver that still has the old
+/// secret and one that has the new one both verify. Other kinds ignore `previous_secret`.
+pub fn build_rotating(
+    kind: ChannelKind,
+    channel_secret: Option<&str>,
+    previous_secret: Option<&str>,
+    alert: &Alert,
+    timestamp_secs: i64,
+) -> Result<OutgoingRequest, BuildError> {
     render(
         &Target {
             kind,
             url: "",
             secret: channel_secret,
+            previous_secret,
             mention: None,
             chat_id: None,
         },
@@ -153,8 +174,13 @@ pub fn render(
                 ("webhook-timestamp".to_string(), timestamp_secs.to_string()),
             ];
             if let Some(secret) = t.secret {
-                let sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
+                let mut sig = standard_webhooks_signature(secret, &alert.id, timestamp_secs, &body)
                     .map_err(BuildError::Sign)?;
+                if let Some(old) = t.previous_secret {
+                    let old = standard_webhooks_signature(old, &alert.id, timestamp_secs, &body)
+                        .map_err(BuildError::Sign)?;
+                    sig = format!("{sig} {old}");
+                }
                 headers.push(("webhook-signature".to_string(), sig));
             }
             Ok(OutgoingRequest {
