@@ -839,8 +839,16 @@ fn operations_document_the_schema_of_the_type_they_serve() {
         ("listChannelDeliveries", "200", DeliveryList::schema_name()),
         ("getDelivery", "200", DeliveryDetail::schema_name()),
         ("redriveDelivery", "202", Accepted::schema_name()),
-        ("getMetrics", "200", edgeprobe_core::meter::Report::schema_name()),
-        ("resetMetrics", "200", edgeprobe_core::meter::Report::schema_name()),
+        (
+            "getMetrics",
+            "200",
+            edgeprobe_core::meter::Report::schema_name(),
+        ),
+        (
+            "resetMetrics",
+            "200",
+            edgeprobe_core::meter::Report::schema_name(),
+        ),
         // Hand-written (views::openapi::HAND_WRITTEN).
         ("checkMonitorNow", "200", "RoundOutcome".into()),
         ("getBadgeJson", "200", "BadgeEndpoint".into()),
