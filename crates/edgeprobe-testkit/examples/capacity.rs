@@ -339,7 +339,7 @@ fn free_port() -> u16 {
 /// server for the badge's bytes.
 struct Fronts {
     _nginx: nginx::Nginx,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     svg_path: PathBuf,
     port: BTreeMap<&'static str, u16>,
 }
@@ -358,7 +358,7 @@ fn start_fronts(origins: &BTreeMap<Class, u16>) -> Fronts {
         c,
         "daemon off;\nmaster_process on;\nworker_processes 1;\npid {d}/nginx.pid;\n\
 error_log {d}/logs/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp {{\n\
-  access_log off;\n  client_body_temp_path {d}/tmp/client;\n  proxy_temp_path {d}/tmp/proxy;\n\
+  access_log off;\n  log_format ts '$msec';\n  client_body_temp_path {d}/tmp/client;\n  proxy_temp_path {d}/tmp/proxy;\n\
   fastcgi_temp_path {d}/tmp/fastcgi;\n  uwsgi_temp_path {d}/tmp/uwsgi;\n  scgi_temp_path {d}/tmp/scgi;\n\
   proxy_connect_timeout 5s;\n  proxy_read_timeout 60s;\n  proxy_http_version 1.1;\n\
   proxy_set_header Connection \"\";\n  proxy_next_upstream off;\n"
@@ -366,8 +366,10 @@ error_log {d}/logs/error.log warn;\nevents {{ worker_connections 1024; }}\nhttp 
     for class in [Class::Healthy, Class::Failing, Class::Hanging] {
         let _ = writeln!(
             c,
-            "  server {{ listen 127.0.0.1:{}; location / {{ proxy_pass http://127.0.0.1:{}; }} }}",
+            "  server {{ listen 127.0.0.1:{}; access_log {d}/logs/{}.log ts; \
+location / {{ proxy_pass http://127.0.0.1:{}; }} }}",
             port[class.name()],
+            class.name(),
             origins[&class]
         );
     }
@@ -389,9 +391,23 @@ alias {}; }} }}\n}}\n",
     });
     Fronts {
         _nginx: nginx,
-        _dir: dir,
+        dir,
         svg_path,
         port,
+    }
+}
+
+impl Fronts {
+    /// Requests a class's front logged (the edge path of each probe: one per region and
+    /// round, whatever the worker stores) that ended in `[from, to]` (Unix ms).
+    fn edge_probes(&self, class: Class, from: i64, to: i64) -> u64 {
+        let log = self.dir.path().join(format!("logs/{}.log", class.name()));
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.trim().parse::<f64>().ok())
+            .map(|secs| (secs * 1000.0) as i64)
+            .filter(|t| (from..=to).contains(t))
+            .count() as u64
     }
 }
 
@@ -807,14 +823,21 @@ fn main() {
     );
     let _ = writeln!(
         r,
-        "\n## Slots by class (API results, scheduled in the window's first {:.0} s)",
+        "\n## Slots by class (API results, scheduled in the window's first {:.0} s; edge probes: \
+requests each class's nginx front logged over the whole window / (slots x R), which needs no \
+stored rounds)",
         (to - from) as f64 / 1000.0
     );
     let _ = writeln!(
         r,
-        "{:<8} {:>9} {:>9} {:>8} {:>8} {:>10}",
-        "class", "expected", "scheduled", "missed", "recheck", "run %"
+        "{:<8} {:>9} {:>9} {:>8} {:>8} {:>9} {:>17}",
+        "class", "expected", "scheduled", "missed", "recheck", "run %", "edge probes/slot"
     );
+    // Slots in the whole window by class, for the edge probes the fronts saw (storage-free).
+    let window_slots = |class: Class| {
+        let n = monitors.iter().filter(|(c, _, _)| *c == class).count() as f64;
+        n * (t1 - t0) as f64 / interval_ms as f64
+    };
     let mut healthy_run_pct = f64::NAN;
     let mut healthy_missed = 0;
     for class in [Class::Healthy, Class::Failing, Class::Hanging] {
@@ -828,13 +851,17 @@ fn main() {
         }
         let _ = writeln!(
             r,
-            "{:<8} {:>9.0} {:>9} {:>8} {:>8} {:>9.1}%",
+            "{:<8} {:>9.0} {:>9} {:>8} {:>8} {:>9.1}% {:>17.2}",
             class.name(),
             expected,
             get("scheduled"),
             get("missed"),
             get("recheck"),
-            run_pct
+            run_pct,
+            ratio(
+                fronts.edge_probes(class, t0, t1) as f64,
+                window_slots(class) * o.regions as f64
+            )
         );
     }
     let _ = writeln!(r, "\n## Cost per round (worker counters)");
