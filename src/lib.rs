@@ -34,6 +34,7 @@ mod dispatcher;
 mod env;
 mod http;
 mod objects;
+mod publish;
 mod probe;
 mod region;
 mod store;

@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod history;
 pub mod kv;
 pub mod monitors;
+pub mod pages;
 pub mod rollups;
 pub mod rounds;
 

@@ -152,3 +152,11 @@ pub async fn prune(
     db.batch(batch).await?;
     Ok(())
 }
+
+/// Samples of every monitor not rolled into hourly rollups yet, in `[from, to)`: the current
+/// hour that the public pages and badges show before its rollup exists (so a monitor created a
+/// minute ago already has an uptime and a response time). Read-only; when rounds stop landing
+/// in `observations`, this is the one function to re-point.
+pub async fn unrolled_samples(db: &D1Database, from: i64, to: i64) -> Result<Vec<Sample>> {
+    samples(db, from, to).await
+}

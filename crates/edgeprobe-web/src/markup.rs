@@ -165,6 +165,11 @@ mod tests {
                 regions: vec![incident_region.clone()],
             }],
             updated_at: Some(now - 30_000),
+            days: Vec::new(),
+            chart: vec![crate::status_page::RegionSeries {
+                region: region.clone(),
+                points: vec![(now - 60_000, 120)],
+            }],
         };
 
         let index = render_index(std::slice::from_ref(&m), now, &site);

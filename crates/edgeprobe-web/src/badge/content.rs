@@ -12,7 +12,7 @@ use super::{BadgeQuery, BadgeSpec, Color, Metric, Window};
 ///
 /// Uptime and latency are for the scope the query asks about: the platform reads the rollups
 /// of `query.region` when one is given, of all regions otherwise.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BadgeInput {
     /// The monitor's name: the default label.
     pub name: String,

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::bars::{bar_views, BarView};
 use super::format::{ago, uptime_text};
 use super::layout::{look, monitor_href, Look};
 use super::sparkline::{sparkline, Sparkline};
@@ -87,6 +88,7 @@ struct Card<'a> {
     /// "3 min ago"; `None`: never checked.
     checked: Option<String>,
     spark: Option<Sparkline>,
+    bars: Vec<BarView>,
 }
 
 pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
@@ -110,6 +112,7 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
                 &format!("{} edge latency", m.name),
                 "spark-mini",
             ),
+            bars: bar_views(&m.days),
         })
         .collect();
     crate::markup::render(&IndexPage {

@@ -8,10 +8,14 @@
 //! external assets). The markup is in askama templates (templates/status_page/), which escape
 //! every dynamic text (see `crate::markup`); the modules here compute what the templates show.
 
+mod bars;
+mod chart;
+pub mod document;
 mod format;
 mod index;
 mod layout;
 mod monitor;
+mod regions;
 mod sparkline;
 mod words;
 
@@ -20,16 +24,19 @@ pub use index::{overall, render_index, Overall};
 pub use layout::render_not_found;
 pub use monitor::render_monitor;
 pub use sparkline::sparkline_svg;
+pub use bars::{DayBar, MINOR_UPTIME};
+pub use chart::RegionSeries;
+pub use regions::region_name;
 pub use words::verdict_title;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
 
 /// One monitor as the status page shows it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageMonitor {
     /// URL-safe; the page lives at `/status/{slug}`.
     pub slug: String,
@@ -52,6 +59,12 @@ pub struct PageMonitor {
     pub incidents: Vec<PageIncident>,
     /// When the last round finished; `None`: never probed.
     pub updated_at: Option<UnixMillis>,
+    /// The last 90 UTC days, oldest first (`document::BAR_DAYS`); empty: not computed.
+    #[serde(default)]
+    pub days: Vec<DayBar>,
+    /// Response time per region over the last 24 hours (the monitor page's chart).
+    #[serde(default)]
+    pub chart: Vec<RegionSeries>,
 }
 
 impl PageMonitor {
@@ -72,6 +85,8 @@ impl PageMonitor {
             latency_series: Vec::new(),
             incidents: Vec::new(),
             updated_at: Some(status.updated_at),
+            days: Vec::new(),
+            chart: Vec::new(),
         }
     }
 
@@ -91,11 +106,13 @@ impl PageMonitor {
             latency_series: Vec::new(),
             incidents: Vec::new(),
             updated_at: None,
+            days: Vec::new(),
+            chart: Vec::new(),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageIncident {
     pub started_at: UnixMillis,
     /// `None`: still ongoing.

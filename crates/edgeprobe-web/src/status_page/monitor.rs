@@ -7,7 +7,9 @@ use askama::Template;
 
 use super::format::{ago, format_duration, time, uptime_text, Time};
 use super::layout::{look, Look};
-use super::sparkline::{series_stats, sparkline, SeriesStats, Sparkline};
+use super::bars::{bar_views, BarView, MINOR_UPTIME};
+use super::chart::{chart_view, ChartView};
+use super::sparkline::{series_stats, SeriesStats};
 use super::words::verdict_title;
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::status::{Health, PathSummary, RegionSummary};
@@ -33,6 +35,11 @@ struct MonitorPage<'a> {
     uptime: [(&'static str, String); 3],
     /// `None`: no round had a latency.
     latency: Option<Latency>,
+    /// The 90-day strip; empty when not computed.
+    bars: Vec<BarView>,
+    minor_uptime: f64,
+    /// `None`: no region has a response time yet.
+    chart: Option<ChartView>,
     incidents: Vec<IncidentView<'a>>,
 }
 
@@ -52,10 +59,6 @@ pub(crate) enum Cell<'a> {
 
 struct Latency {
     stats: SeriesStats,
-    spark: Sparkline,
-    /// The oldest and newest points of the series (the sparkline's ends).
-    first: Time,
-    last: Time,
 }
 
 struct IncidentView<'a> {
@@ -83,6 +86,9 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
             ("30 days", uptime_text(m.uptime_30d)),
         ],
         latency: latency(m),
+        bars: bar_views(&m.days),
+        minor_uptime: MINOR_UPTIME,
+        chart: chart_view(&m.chart, &m.name),
         incidents: m
             .incidents
             .iter()
@@ -129,16 +135,8 @@ fn path_look(ok: bool) -> Look {
 }
 
 fn latency(m: &PageMonitor) -> Option<Latency> {
-    // The sparkline exists exactly when some point has a latency, so the stats and both ends
-    // of the series exist too.
-    let spark = sparkline(&m.latency_series, "Edge response time", "spark")?;
-    let stats = series_stats(&m.latency_series)?;
-    let (&(first, _), &(last, _)) = (m.latency_series.first()?, m.latency_series.last()?);
     Some(Latency {
-        stats,
-        spark,
-        first: time(first),
-        last: time(last),
+        stats: series_stats(&m.latency_series)?,
     })
 }
 

@@ -111,7 +111,11 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         "lasted 12 min",
         "<h2 id=\"now\">The origin server refuses connections</h2>",
         "<h3>What to check</h3>",
-        "<svg class=\"spark\" role=\"img\" aria-label=\"Edge response time: median",
+        "<svg class=\"chart\" role=\"img\" aria-label=\"Shop (www.example.com): response time by region",
+        "Western Europe (weur)",
+        "A point is the median of one hour; in the current hour, each check.",
+        "<svg class=\"bars\" role=\"img\" aria-label=\"Daily uptime, last 90 days\"",
+        "Degraded · 99.93% uptime, 1 incident</title>",
         "<html lang=\"en\">",
         "<meta name=\"viewport\"",
         "<main id=\"main\">",
@@ -121,9 +125,10 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
     assert_eq!(html.matches("<h1>").count(), 1);
     assert_eq!(
         html.matches("<polyline").count(),
-        1,
-        "the trailing gap is not drawn"
+        m.chart.len(),
+        "one line per region"
     );
+    assert_eq!(html.matches("<rect class=\"b-").count(), 90, "one bar per day");
 }
 
 #[test]
@@ -271,6 +276,8 @@ fn views_from_the_current_status_document() {
             uptime_30d: None,
             latency_series: vec![],
             incidents: vec![],
+            days: vec![],
+            chart: vec![],
             ..shop
         }
     );
