@@ -69,7 +69,11 @@ async fn publish_pages(env: &Env) -> Result<()> {
         r.written,
         r.unchanged,
         r.deleted,
-        if r.skipped { " (skipped: another rebuild holds the lease)" } else { "" }
+        if r.skipped {
+            " (skipped: another rebuild holds the lease)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

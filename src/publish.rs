@@ -67,8 +67,7 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
         pages::written(db),
     )?;
     let statuses =
-        futures::future::try_join_all(monitors.iter().map(|m| kv::get_status(env, &m.id)))
-            .await?;
+        futures::future::try_join_all(monitors.iter().map(|m| kv::get_status(env, &m.id))).await?;
     let mut by_monitor: BTreeMap<String, Vec<_>> = BTreeMap::new();
     for (id, incident) in incidents {
         by_monitor.entry(id).or_default().push(incident);
@@ -98,11 +97,19 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
         .map(|(k, t)| (k.as_str(), t.as_str()))
         .collect();
     futures::future::try_join_all(plan.put.iter().map(|(key, _)| {
-        pages::put_document(env, key, text_of.get(key.as_str()).copied().unwrap_or("null"))
+        pages::put_document(
+            env,
+            key,
+            text_of.get(key.as_str()).copied().unwrap_or("null"),
+        )
     }))
     .await?;
-    futures::future::try_join_all(plan.delete.iter().map(|key| pages::delete_document(env, key)))
-        .await?;
+    futures::future::try_join_all(
+        plan.delete
+            .iter()
+            .map(|key| pages::delete_document(env, key)),
+    )
+    .await?;
     pages::record(db, &plan.put, &plan.delete, now).await?;
     Ok(Report {
         written: plan.put.len(),

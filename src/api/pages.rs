@@ -210,7 +210,14 @@ pub async fn badge_json(ctx: Ctx) -> ApiResult {
     let reader = Reader::new(&ctx.env);
     match badge(&ctx, &reader, &q).await? {
         Badge::Found(spec) => {
-            send(&ctx, &reader, shields_endpoint_json(&spec), 200, "application/json").await
+            send(
+                &ctx,
+                &reader,
+                shields_endpoint_json(&spec),
+                200,
+                "application/json",
+            )
+            .await
         }
         Badge::NotFound(_) => Err(ApiError::NotFound {
             kind: "badge",

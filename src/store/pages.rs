@@ -133,7 +133,11 @@ pub async fn record(
         )?);
     }
     for key in deleted {
-        batch.push(stmt(db, "DELETE FROM page_documents WHERE key = ?1", &[s(key)])?);
+        batch.push(stmt(
+            db,
+            "DELETE FROM page_documents WHERE key = ?1",
+            &[s(key)],
+        )?);
     }
     if !batch.is_empty() {
         db.batch(batch).await?;

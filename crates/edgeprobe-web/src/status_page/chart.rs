@@ -42,7 +42,10 @@ pub fn region_series(hours: &[Rollup], samples: &[&Sample], now: UnixMillis) -> 
     }
     for s in samples.iter().filter(|s| s.at >= hour_now && s.ok) {
         if let Some(ms) = s.latency_ms {
-            by_region.entry(s.region.as_str()).or_default().push((s.at, ms));
+            by_region
+                .entry(s.region.as_str())
+                .or_default()
+                .push((s.at, ms));
         }
     }
     by_region
@@ -163,7 +166,14 @@ mod tests {
 
     #[test]
     fn nice_maxima() {
-        for (max, nice) in [(0, 1), (1, 1), (3, 5), (120, 200), (999, 1000), (1001, 2000)] {
+        for (max, nice) in [
+            (0, 1),
+            (1, 1),
+            (3, 5),
+            (120, 200),
+            (999, 1000),
+            (1001, 2000),
+        ] {
             assert_eq!(nice_max(max), nice, "{max}");
         }
     }

@@ -214,12 +214,8 @@ fn monitor_document(
     [page.uptime_24h, page.uptime_7d, page.uptime_30d] = all.uptime;
     all.apply(&mut badge);
     let hour_now = Granularity::Hour.bucket_start(now);
-    page.latency_series = edgeprobe_core::rollup::latency_series(
-        hours,
-        hour_now - DAY + HOUR,
-        hour_now + HOUR,
-        HOUR,
-    );
+    page.latency_series =
+        edgeprobe_core::rollup::latency_series(hours, hour_now - DAY + HOUR, hour_now + HOUR, HOUR);
     page.days = super::bars::day_bars(hours, days, &f.incidents, now);
     page.chart = super::chart::region_series(hours, samples, now);
     page.incidents = f.incidents.clone();
@@ -374,12 +370,18 @@ mod tests {
         assert_eq!(doc.page.chart.len(), 1, "{:?}", doc.page.chart);
         assert_eq!(doc.page.chart[0].points, vec![(NOW - 60_000, 120)]);
         assert_eq!(doc.page.days.len(), BAR_DAYS as usize);
-        assert_eq!(doc.page.days.last().map(|d| (d.checks, d.failures)), Some((2, 1)));
+        assert_eq!(
+            doc.page.days.last().map(|d| (d.checks, d.failures)),
+            Some((2, 1))
+        );
         let weur = doc.badge_input(Some("weur"));
         assert_eq!(weur.uptime_24h, Some(100.0));
         assert_eq!(doc.badge_input(Some("oc")).uptime_24h, None);
         assert_eq!(docs.index.monitors[0].uptime_30d, Some(50.0));
-        assert!(docs.index.monitors[0].chart.is_empty(), "cards carry no chart");
+        assert!(
+            docs.index.monitors[0].chart.is_empty(),
+            "cards carry no chart"
+        );
     }
 
     #[test]
@@ -408,7 +410,10 @@ mod tests {
             ("page:monitor:shop".to_string(), "{\"b\":1}".to_string()),
         ];
         let plan = plan_writes(&previous, &changed, NOW + 60_000);
-        assert_eq!(plan.put, vec![("page:index".to_string(), content_hash("{\"a\":2}"))]);
+        assert_eq!(
+            plan.put,
+            vec![("page:index".to_string(), content_hash("{\"a\":2}"))]
+        );
         let heartbeat = plan_writes(&previous, &docs, NOW + HEARTBEAT);
         assert_eq!(heartbeat.put.len(), 2, "rewritten after the heartbeat");
         let gone = plan_writes(&previous, &docs[..1], NOW + 60_000);

@@ -19,14 +19,14 @@ mod regions;
 mod sparkline;
 mod words;
 
+pub use bars::{DayBar, MINOR_UPTIME};
+pub use chart::RegionSeries;
 pub use format::{format_duration, readable_time};
 pub use index::{overall, render_index, Overall};
 pub use layout::render_not_found;
 pub use monitor::render_monitor;
-pub use sparkline::sparkline_svg;
-pub use bars::{DayBar, MINOR_UPTIME};
-pub use chart::RegionSeries;
 pub use regions::region_name;
+pub use sparkline::sparkline_svg;
 pub use words::verdict_title;
 
 use serde::{Deserialize, Serialize};

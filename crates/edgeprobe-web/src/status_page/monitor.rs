@@ -5,10 +5,10 @@
 
 use askama::Template;
 
-use super::format::{ago, format_duration, time, uptime_text, Time};
-use super::layout::{look, Look};
 use super::bars::{bar_views, BarView, MINOR_UPTIME};
 use super::chart::{chart_view, ChartView};
+use super::format::{ago, format_duration, time, uptime_text, Time};
+use super::layout::{look, Look};
 use super::sparkline::{series_stats, SeriesStats};
 use super::words::verdict_title;
 use super::{PageIncident, PageMonitor};

@@ -128,7 +128,11 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         m.chart.len(),
         "one line per region"
     );
-    assert_eq!(html.matches("<rect class=\"b-").count(), 90, "one bar per day");
+    assert_eq!(
+        html.matches("<rect class=\"b-").count(),
+        90,
+        "one bar per day"
+    );
 }
 
 #[test]
