@@ -19,7 +19,8 @@
 //! - `coordinator`, `region`, `dispatcher`: the Durable Objects (rounds and schedule,
 //!   per-region probing, alert delivery).
 //! - `objects`: sending a Durable Object its typed request (`edgeprobe_core::messages`).
-//! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune).
+//! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune, publish pages).
+//! - `publish`: builds the status pages' and badges' documents and writes the changed ones.
 
 // Natively this crate is empty: the Worker exists only on wasm32 (`cargo test` at the root
 // builds and tests the other crates of the workspace).
@@ -34,8 +35,8 @@ mod dispatcher;
 mod env;
 mod http;
 mod objects;
-mod publish;
 mod probe;
+mod publish;
 mod region;
 mod store;
 

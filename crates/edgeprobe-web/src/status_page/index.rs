@@ -14,9 +14,10 @@ use edgeprobe_core::time::UnixMillis;
 /// The state of the whole page, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overall {
-    /// Every monitor that reports is down.
+    /// At least half of the monitors that report are down ([`MAJOR_SHARE`]): 14 of 17 down is
+    /// not a "partial" outage to a visitor.
     MajorOutage,
-    /// Some monitors are down.
+    /// Some monitors are down, fewer than half.
     PartialOutage,
     /// None down, some degraded.
     Degraded,
@@ -47,7 +48,13 @@ impl Overall {
     }
 }
 
+/// The share of reporting monitors down from which the banner says "Major outage" (one half).
+pub const MAJOR_SHARE: (usize, usize) = (1, 2);
+
 /// Monitors in an unknown state (never probed, inconclusive) do not count either way.
+/// Thresholds (docs/status-page.md): none reporting → waiting; at least half of those reporting
+/// down → major outage; some down → partial outage; none down, some degraded → degraded;
+/// otherwise operational.
 pub fn overall(monitors: &[PageMonitor]) -> Overall {
     let count = |h: Health| monitors.iter().filter(|m| m.health == h).count();
     let (up, degraded, down) = (
@@ -57,7 +64,9 @@ pub fn overall(monitors: &[PageMonitor]) -> Overall {
     );
     match (up + degraded + down, down, degraded) {
         (0, _, _) => Overall::Unknown,
-        (known, down, _) if down == known => Overall::MajorOutage,
+        (known, down, _) if down > 0 && down * MAJOR_SHARE.1 >= known * MAJOR_SHARE.0 => {
+            Overall::MajorOutage
+        }
         (_, down, _) if down > 0 => Overall::PartialOutage,
         (_, _, degraded) if degraded > 0 => Overall::Degraded,
         _ => Overall::Operational,

@@ -191,6 +191,15 @@ fn index_banner_reflects_the_worst_state() {
             Overall::PartialOutage,
         ),
         (with(&[Health::Down, Health::Unknown]), Overall::MajorOutage),
+        (with(&[Health::Up, Health::Down]), Overall::MajorOutage),
+        (
+            with(&[[Health::Down; 14].as_slice(), &[Health::Up; 3]].concat()),
+            Overall::MajorOutage,
+        ),
+        (
+            with(&[[Health::Down; 8].as_slice(), &[Health::Up; 9]].concat()),
+            Overall::PartialOutage,
+        ),
     ];
     for (monitors, expected) in cases {
         assert_eq!(
