@@ -147,5 +147,7 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetMonitorStatusPage => pages::status_monitor(ctx).await,
         Operation::GetBadgeSvg => pages::badge_svg(ctx).await,
         Operation::GetBadgeJson => pages::badge_json(ctx).await,
+        Operation::GetRoot => pages::root(),
+        Operation::GetFavicon => pages::favicon(),
     }
 }

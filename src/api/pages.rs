@@ -23,12 +23,12 @@ use crate::env;
 use crate::http;
 use crate::store::pages::Reader;
 use edgeprobe_web::badge::{
-    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg,
+    badge_for, etag_for, if_none_match_matches, invalid_badge, parse_badge_query, render_svg,
     shields_endpoint_json, BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
 };
 use edgeprobe_web::problem::{ApiError, Problem};
 use edgeprobe_web::status_page::document::IndexDocument;
-use edgeprobe_web::status_page::{render_index, render_monitor, render_not_found};
+use edgeprobe_web::status_page::{render_index, render_monitor, render_not_found, FAVICON_SVG};
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -185,9 +185,11 @@ fn query(ctx: &Ctx) -> Result<BadgeQuery, ApiResult> {
 }
 
 pub async fn badge_svg(ctx: Ctx) -> ApiResult {
-    let q = match query(&ctx) {
-        Ok(q) => q,
-        Err(resp) => return resp,
+    let Ok(q) = parse_badge_query(&ctx.query()) else {
+        // A grey "invalid query" image rather than a problem: an <img> in a README cannot
+        // show JSON (the JSON badge answers a problem).
+        let reader = Reader::new(&ctx.env);
+        return send(&ctx, &reader, render_svg(&invalid_badge()), 400, SVG).await;
     };
     if let Some(resp) = from_cache(&ctx).await {
         return Ok(resp);
@@ -224,4 +226,22 @@ pub async fn badge_json(ctx: Ctx) -> ApiResult {
             id: ctx.param("slug"),
         }),
     }
+}
+
+/// `/` → `/status`.
+pub fn root() -> ApiResult {
+    let resp = ok(Response::empty().map(|r| r.with_status(302)))?;
+    resp.headers()
+        .set("location", "/status")
+        .map_err(internal)?;
+    Ok(resp)
+}
+
+/// The status pages' icon (an SVG, cached for a day).
+pub fn favicon() -> ApiResult {
+    let resp = ok(http::with_type(FAVICON_SVG.to_string(), 200, SVG))?;
+    resp.headers()
+        .set("cache-control", "public, max-age=86400")
+        .map_err(internal)?;
+    Ok(resp)
 }

@@ -300,30 +300,76 @@ fn badges_for_private_and_unknown_slugs_are_404_without_the_name() {
     );
 }
 
+/// A bad query: the JSON badge answers a 400 problem naming the parameter; the SVG badge a 400
+/// grey "invalid query" image (issue 15: a problem+json body is a broken image in a README).
 #[test]
-fn bad_badge_queries_are_400_problems() {
+fn bad_badge_queries_are_400_problems_or_an_invalid_svg() {
     let api = Api::from_env();
     let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
     for (q, mentions) in [
         ("metric=speed", "metric"),
         ("window=1y&style=round", "window"),
         ("region=West%20EU", "region"),
+        ("metric=latency&stat=p99", "stat"),
     ] {
-        for ext in ["svg", "json"] {
-            let r = api.get_public(&format!("/badge/{slug}.{ext}?{q}"));
-            expect_status(&r, 400);
-            assert!(
-                r.content_type.starts_with("application/problem+json"),
-                "{}",
-                r.content_type
-            );
-            let v = r.json();
-            assert_eq!(v["status"], 400);
-            assert!(
-                v["detail"].as_str().is_some_and(|d| d.contains(mentions)),
-                "{v}"
-            );
-        }
+        let r = api.get_public(&format!("/badge/{slug}.json?{q}"));
+        expect_status(&r, 400);
+        assert!(
+            r.content_type.starts_with("application/problem+json"),
+            "{}",
+            r.content_type
+        );
+        let v = r.json();
+        assert_eq!(v["status"], 400);
+        assert!(
+            v["detail"].as_str().is_some_and(|d| d.contains(mentions)),
+            "{v}"
+        );
+        let svg = api.get_public(&format!("/badge/{slug}.svg?{q}"));
+        expect_status(&svg, 400);
+        assert_eq!(svg.content_type, "image/svg+xml; charset=utf-8");
+        let text = svg_text(&svg.body);
+        assert!(text.contains("invalid query"), "{q}: {text}");
+        assert!(svg.body.contains("#9f9f9f"), "grey: {}", svg.body);
+    }
+}
+
+/// Issue 15: badge labels say what they measure unless `label=` replaces them.
+#[test]
+fn badge_labels_name_the_metric() {
+    let api = Api::from_env();
+    let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    for (q, label) in [
+        ("", m["name"].as_str().unwrap().to_string()),
+        ("metric=uptime&window=30d", "uptime 30d".to_string()),
+        ("metric=latency&stat=p95", "p95 latency 24h".to_string()),
+        ("metric=latency&window=7d", "p50 latency 7d".to_string()),
+        ("metric=uptime&region=weur", "uptime 24h (weur)".to_string()),
+        ("metric=uptime&label=Uptime", "Uptime".to_string()),
+    ] {
+        let v = api.get_public(&format!("/badge/{slug}.json?{q}")).json();
+        assert_eq!(v["label"], label.as_str(), "{q}: {v}");
+    }
+}
+
+/// Issue 15: `/` leads to the status page; the pages have an icon, a title and OpenGraph tags.
+#[test]
+fn root_redirects_and_pages_have_icon_and_opengraph() {
+    let api = Api::from_env();
+    let r = api.get_public("/");
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("/status"));
+    let icon = api.get_public("/favicon.svg");
+    expect_status(&icon, 200);
+    assert_eq!(icon.content_type, "image/svg+xml; charset=utf-8");
+    roxmltree::Document::parse(&icon.body).expect("the icon is XML");
+    let page = api.get_public("/status");
+    for needle in [
+        "<link rel=\"icon\" href=\"/favicon.svg\"",
+        "<meta property=\"og:title\"",
+        "<meta property=\"og:type\" content=\"website\">",
+    ] {
+        assert!(page.body.contains(needle), "{needle}");
     }
 }
 

@@ -46,6 +46,10 @@ pub enum Operation {
     GetMonitorStatusPage,
     GetBadgeSvg,
     GetBadgeJson,
+    /// `/` → `/status` (a visitor typing the host lands on the status page).
+    GetRoot,
+    /// The status pages' icon.
+    GetFavicon,
 }
 
 /// One operation of the API.
@@ -271,6 +275,14 @@ pub const ROUTES: &[Route] = &[
         Operation::GetBadgeJson,
         "getBadgeJson",
     ),
+    r("GET", "/", false, Operation::GetRoot, "getRoot"),
+    r(
+        "GET",
+        "/favicon.svg",
+        false,
+        Operation::GetFavicon,
+        "getFavicon",
+    ),
 ];
 
 /// The outcome of matching a request line against [`ROUTES`].
@@ -394,8 +406,10 @@ mod tests {
 
     #[test]
     fn matches_templates_and_captures_parameters() {
-        let cases: [Case; 8] = [
+        let cases: [Case; 10] = [
             ("GET", "/healthz", "getHealth", &[]),
+            ("GET", "/", "getRoot", &[]),
+            ("GET", "/favicon.svg", "getFavicon", &[]),
             ("POST", "/api/v1/monitors", "createMonitor", &[]),
             (
                 "PATCH",
@@ -516,7 +530,8 @@ mod tests {
     #[test]
     fn unknown_paths_are_404() {
         for path in [
-            "/",
+            "//",
+            "/index.html",
             "/api/v1",
             "/api/v1/monitors/",
             "/api/v1/monitors//status",

@@ -83,6 +83,8 @@ impl MonitorDocument {
 pub struct Figures {
     pub uptime: [Option<f64>; 3],
     pub p50: [Option<u32>; 3],
+    #[serde(default)]
+    pub p95: [Option<u32>; 3],
 }
 
 impl Figures {
@@ -93,6 +95,11 @@ impl Figures {
             input.latency_p50_7d,
             input.latency_p50_30d,
         ] = self.p50;
+        [
+            input.latency_p95_24h,
+            input.latency_p95_7d,
+            input.latency_p95_30d,
+        ] = self.p95;
     }
 }
 
@@ -265,7 +272,24 @@ fn figures(hours: &[Rollup], days: &[Rollup], now: UnixMillis) -> Figures {
             latency_p50(&long, week, end),
             latency_p50(&long, month, end),
         ],
+        p95: [
+            latency_p95(hours, now - DAY, end),
+            latency_p95(&long, week, end),
+            latency_p95(&long, month, end),
+        ],
     }
+}
+
+/// 95th-percentile latency of successful checks in `[from, to)` (histogram precision).
+fn latency_p95(rollups: &[Rollup], from: UnixMillis, to: UnixMillis) -> Option<u32> {
+    let mut h = edgeprobe_core::rollup::LatencyHistogram::default();
+    for r in rollups
+        .iter()
+        .filter(|r| from <= r.bucket_start && r.bucket_start < to)
+    {
+        h.absorb(&r.latency);
+    }
+    h.p95()
 }
 
 /// A content hash of a serialised document (hex SHA-256, first 16 bytes).

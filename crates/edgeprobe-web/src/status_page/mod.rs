@@ -23,7 +23,7 @@ pub use bars::{DayBar, MINOR_UPTIME};
 pub use chart::RegionSeries;
 pub use format::{format_duration, readable_time};
 pub use index::{overall, render_index, Overall};
-pub use layout::render_not_found;
+pub use layout::{render_not_found, FAVICON_SVG};
 pub use monitor::render_monitor;
 pub use regions::region_name;
 pub use sparkline::sparkline_svg;
