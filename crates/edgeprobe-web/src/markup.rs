@@ -170,6 +170,11 @@ mod tests {
                 region: region.clone(),
                 points: vec![(now - 60_000, 120)],
             }],
+            maintenance: vec![crate::status_page::PageMaintenance {
+                starts_at: now - 60_000,
+                ends_at: now + 600_000,
+                reason: Some(summary.clone()),
+            }],
         };
 
         let index = render_index(std::slice::from_ref(&m), now, &site);

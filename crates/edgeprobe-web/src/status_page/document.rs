@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{PageIncident, PageMonitor};
+use super::{PageIncident, PageMaintenance, PageMonitor};
 use crate::badge::BadgeInput;
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::monitor::Monitor;
@@ -38,6 +38,8 @@ pub const BAR_DAYS: i64 = 90;
 /// An unchanged document is rewritten after this long anyway (bounds how long a lost or
 /// raced write can leave a stale document: at most one write per document per heartbeat).
 pub const HEARTBEAT: i64 = 30 * 60 * 1000;
+/// Maintenance windows shown per monitor (the soonest).
+const MAX_MAINTENANCE: usize = 5;
 /// The KV key of the index document.
 pub const INDEX_KEY: &str = "page:index";
 
@@ -226,6 +228,19 @@ fn monitor_document(
     page.days = super::bars::day_bars(hours, days, &f.incidents, now);
     page.chart = super::chart::region_series(hours, samples, now);
     page.incidents = f.incidents.clone();
+    let mut windows: Vec<PageMaintenance> = m
+        .maintenance
+        .iter()
+        .filter(|w| w.ends_at > now)
+        .map(|w| PageMaintenance {
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            reason: w.reason.clone(),
+        })
+        .collect();
+    windows.sort_by_key(|w| w.starts_at);
+    windows.truncate(MAX_MAINTENANCE);
+    page.maintenance = windows;
 
     let regions: BTreeSet<&str> = hours
         .iter()

@@ -65,6 +65,31 @@ pub struct PageMonitor {
     /// Response time per region over the last 24 hours (the monitor page's chart).
     #[serde(default)]
     pub chart: Vec<RegionSeries>,
+    /// Maintenance windows not over yet, soonest first (active ones are shown as a banner,
+    /// later ones announced).
+    #[serde(default)]
+    pub maintenance: Vec<PageMaintenance>,
+}
+
+/// A maintenance window as the pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageMaintenance {
+    pub starts_at: UnixMillis,
+    pub ends_at: UnixMillis,
+    pub reason: Option<String>,
+}
+
+impl PageMaintenance {
+    pub fn active(&self, now: UnixMillis) -> bool {
+        self.starts_at <= now && now < self.ends_at
+    }
+}
+
+impl PageMonitor {
+    /// In a maintenance window at `now`.
+    pub fn in_maintenance(&self, now: UnixMillis) -> bool {
+        self.maintenance.iter().any(|w| w.active(now))
+    }
 }
 
 impl PageMonitor {
@@ -87,6 +112,7 @@ impl PageMonitor {
             updated_at: Some(status.updated_at),
             days: Vec::new(),
             chart: Vec::new(),
+            maintenance: Vec::new(),
         }
     }
 
@@ -108,6 +134,7 @@ impl PageMonitor {
             updated_at: None,
             days: Vec::new(),
             chart: Vec::new(),
+            maintenance: Vec::new(),
         }
     }
 }

@@ -8,7 +8,8 @@ use askama::Template;
 use super::bars::{bar_views, BarView, MINOR_UPTIME};
 use super::chart::{chart_view, ChartView};
 use super::format::{ago, format_duration, time, uptime_text, Time};
-use super::layout::{look, Look};
+use super::index::{card_look, notice, Notice};
+use super::layout::Look;
 use super::sparkline::{series_stats, SeriesStats};
 use super::words::verdict_title;
 use super::{PageIncident, PageMonitor};
@@ -25,6 +26,8 @@ struct MonitorPage<'a> {
     page_title: &'a str,
     m: &'a PageMonitor,
     look: Look,
+    /// Active and upcoming maintenance windows, soonest first.
+    notices: Vec<Notice>,
     /// When the last round finished and how long ago; `None`: never checked.
     checked: Option<(Time, String)>,
     verdict_title: &'static str,
@@ -75,7 +78,8 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
         site_title,
         page_title: &m.name,
         m,
-        look: look(m.health),
+        look: card_look(m, now),
+        notices: m.maintenance.iter().map(|w| notice(None, w, now)).collect(),
         checked: m.updated_at.map(|t| (time(t), ago(t, now))),
         verdict_title: verdict_title(m.verdict),
         show_checklist: m.health != Health::Up && !m.checklist.is_empty(),

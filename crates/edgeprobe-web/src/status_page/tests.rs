@@ -203,7 +203,7 @@ fn index_banner_reflects_the_worst_state() {
     ];
     for (monitors, expected) in cases {
         assert_eq!(
-            overall(&monitors),
+            overall(&monitors, 0),
             expected,
             "{:?}",
             monitors.iter().map(|m| m.health).collect::<Vec<_>>()
@@ -291,6 +291,7 @@ fn views_from_the_current_status_document() {
             incidents: vec![],
             days: vec![],
             chart: vec![],
+            maintenance: vec![],
             ..shop
         }
     );
@@ -314,4 +315,44 @@ fn views_from_the_current_status_document() {
         ..status.clone()
     };
     assert_eq!(BadgeInput::from_status(&healthy, false).short_verdict, None);
+}
+
+/// Issue 15: an active window shows a banner with its reason and the overall state says
+/// "Under maintenance"; an upcoming window is announced; a monitor down elsewhere still wins.
+#[test]
+fn maintenance_is_announced_and_named_in_the_banner() {
+    use crate::status_page::PageMaintenance;
+    let (api, now, title) = monitor("api");
+    let active = PageMaintenance {
+        starts_at: now - 60_000,
+        ends_at: now + 3_600_000,
+        reason: Some("Database upgrade".into()),
+    };
+    let upcoming = PageMaintenance {
+        starts_at: now + 86_400_000,
+        ends_at: now + 90_000_000,
+        reason: Some("Network switch replacement".into()),
+    };
+    let m = PageMonitor {
+        maintenance: vec![active, upcoming],
+        ..api
+    };
+    assert_eq!(overall(std::slice::from_ref(&m), now), Overall::Maintenance);
+    let html = render_index(std::slice::from_ref(&m), now, &title);
+    for needle in [
+        "<span>Under maintenance</span>",
+        "<strong>Under maintenance: ",
+        "<p>Database upgrade</p>",
+        "<strong>Scheduled maintenance: ",
+        "<p>Network switch replacement</p>",
+    ] {
+        assert!(html.contains(needle), "missing {needle:?}");
+    }
+    assert!(!html.contains("All systems operational"));
+    let page = render_monitor(&m, now, &title);
+    assert!(page.contains("<p>Database upgrade</p>"));
+    assert!(page.contains(">Maintenance</span>"), "the pill says maintenance");
+
+    let (shop, _, _) = monitor("shop");
+    assert_eq!(overall(&[m, shop], now), Overall::MajorOutage);
 }
