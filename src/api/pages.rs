@@ -28,7 +28,9 @@ use edgeprobe_web::badge::{
 };
 use edgeprobe_web::problem::{ApiError, Problem};
 use edgeprobe_web::status_page::document::IndexDocument;
-use edgeprobe_web::status_page::{render_index, render_monitor, render_not_found, FAVICON_SVG};
+use edgeprobe_web::status_page::{
+    render_index, render_monitor, render_not_found, Detail, FAVICON_SVG,
+};
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
@@ -124,9 +126,14 @@ pub async fn status_index(ctx: Ctx) -> ApiResult {
     send(&ctx, &reader, body, 200, HTML).await
 }
 
+/// `/status/{slug}`: visitors get customer words; a request with the API token gets the
+/// operator view (diagnosis, checklist, evidence), never cached by a shared cache.
 pub async fn status_monitor(ctx: Ctx) -> ApiResult {
-    if let Some(resp) = from_cache(&ctx).await {
-        return Ok(resp);
+    let operator = http::authorized(&ctx.req, &ctx.env);
+    if !operator {
+        if let Some(resp) = from_cache(&ctx).await {
+            return Ok(resp);
+        }
     }
     let reader = Reader::new(&ctx.env);
     let doc = reader
@@ -134,8 +141,26 @@ pub async fn status_monitor(ctx: Ctx) -> ApiResult {
         .await
         .map_err(http::unavailable("monitor document"))?;
     match doc {
+        Some(doc) if operator => {
+            let body = render_monitor(&doc.page, ctx.now, &ctx.config.site_title, Detail::Full);
+            let resp = ok(http::with_type(body, 200, HTML))?;
+            let h = resp.headers();
+            h.set("cache-control", "private, no-store")
+                .and_then(|_| h.set("vary", "authorization"))
+                .map_err(internal)?;
+            if local(&ctx) {
+                h.set(CALLS_HEADER, &reader.calls().to_string())
+                    .map_err(internal)?;
+            }
+            Ok(resp)
+        }
         Some(doc) => {
-            let body = render_monitor(&doc.page, ctx.now, &ctx.config.site_title);
+            let detail = if doc.full_detail {
+                Detail::Full
+            } else {
+                Detail::Summary
+            };
+            let body = render_monitor(&doc.page, ctx.now, &ctx.config.site_title, detail);
             send(&ctx, &reader, body, 200, HTML).await
         }
         None => {

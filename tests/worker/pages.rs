@@ -720,3 +720,34 @@ fn a_change_shows_after_the_next_cron_run_and_a_first_check_has_figures() {
         "{latency}"
     );
 }
+
+/// Issue 15: visitors of a failing monitor's page read customer words, without the checklist
+/// or evidence; the API token gets the operator view (never shared-cached); a monitor that opts
+/// in (`public_detail: full`) shows visitors the full detail.
+#[test]
+fn visitors_get_customer_words_and_operators_the_diagnosis() {
+    let api = Api::from_env();
+    let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    let id = m["id"].as_str().unwrap();
+    expect_status(&api.post_empty(&format!("/api/v1/monitors/{id}/check")), 200);
+    let path = format!("/status/{slug}");
+    let public = refresh_until(&api, &path, |r| r.body.contains("Last checked"));
+    assert!(public.body.contains("we are investigating"), "customer words");
+    assert!(!public.body.contains("What to check"), "no operator checklist");
+    assert!(!public.body.contains("Operator view"));
+
+    let operator = api.get(&path);
+    expect_html(&operator, 200);
+    assert!(operator.body.contains("Operator view"));
+    assert!(operator.body.contains("What to check"), "the checklist");
+    assert_eq!(operator.header("cache-control"), Some("private, no-store"));
+
+    expect_status(
+        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public_detail": "full"})),
+        200,
+    );
+    refresh_until(&api, &path, |r| r.body.contains("What to check"));
+    let bad = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public_detail": "all"}));
+    expect_status(&bad, 422);
+    assert!(bad.body.contains("/public_detail"), "{}", bad.body);
+}

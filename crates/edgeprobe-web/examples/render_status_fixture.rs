@@ -34,7 +34,12 @@ fn main() -> Result<(), String> {
     for m in &f.monitors {
         write(
             &format!("status/{}", m.slug),
-            render_monitor(m, f.now, &f.site_title),
+            render_monitor(
+                m,
+                f.now,
+                &f.site_title,
+                edgeprobe_web::status_page::Detail::Full,
+            ),
         )?;
     }
     write("status/missing", render_not_found(&f.site_title))?;

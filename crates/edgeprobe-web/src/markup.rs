@@ -178,7 +178,7 @@ mod tests {
         };
 
         let index = render_index(std::slice::from_ref(&m), now, &site);
-        let page = render_monitor(&m, now, &site);
+        let page = render_monitor(&m, now, &site, crate::status_page::Detail::Full);
         let not_found = render_not_found(&site);
         let shown: [(&str, &str, &[&String]); 3] = [
             ("index", &index, &[&name, &summary, &site]),

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use super::{PageIncident, PageMaintenance, PageMonitor};
 use crate::badge::BadgeInput;
 use edgeprobe_core::diagnosis::PathKind;
-use edgeprobe_core::monitor::Monitor;
+use edgeprobe_core::monitor::{Monitor, PublicDetail};
 use edgeprobe_core::rollup::{latency_p50, rollup, uptime, Granularity, Rollup, Sample};
 use edgeprobe_core::status::CurrentStatus;
 use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
@@ -62,6 +62,9 @@ pub struct MonitorDocument {
     pub badge: BadgeInput,
     /// Uptime and latency per region (`?region=`), for the regions that have data.
     pub badge_regions: BTreeMap<String, Figures>,
+    /// The monitor opted in to showing visitors the full detail (`public_detail: full`).
+    #[serde(default)]
+    pub full_detail: bool,
 }
 
 impl MonitorDocument {
@@ -260,6 +263,7 @@ fn monitor_document(
         page,
         badge,
         badge_regions,
+        full_detail: m.public_detail == PublicDetail::Full,
     }
 }
 

@@ -111,6 +111,8 @@ struct Card<'a> {
     checked: Option<String>,
     spark: Option<Sparkline>,
     bars: Vec<BarView>,
+    /// The state in customer words (the index is for visitors).
+    words: &'static str,
 }
 
 pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
@@ -139,13 +141,22 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
                 "spark-mini",
             ),
             bars: bar_views(&m.days),
+            words: super::words::customer_words(m.verdict),
         })
         .collect();
     let mut notices: Vec<Notice> = monitors
         .iter()
-        .flat_map(|m| m.maintenance.iter().map(move |w| notice(Some(&m.name), w, now)))
+        .flat_map(|m| {
+            m.maintenance
+                .iter()
+                .map(move |w| notice(Some(&m.name), w, now))
+        })
         .collect();
-    notices.sort_by(|a, b| b.active.cmp(&a.active).then(a.starts.rfc3339.cmp(&b.starts.rfc3339)));
+    notices.sort_by(|a, b| {
+        b.active
+            .cmp(&a.active)
+            .then(a.starts.rfc3339.cmp(&b.starts.rfc3339))
+    });
     crate::markup::render(&IndexPage {
         site_title,
         page_title: "",

@@ -27,7 +27,7 @@ pub use layout::{render_not_found, FAVICON_SVG};
 pub use monitor::render_monitor;
 pub use regions::region_name;
 pub use sparkline::sparkline_svg;
-pub use words::verdict_title;
+pub use words::{customer_title, customer_words, verdict_title, Detail};
 
 use serde::{Deserialize, Serialize};
 

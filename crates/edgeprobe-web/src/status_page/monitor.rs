@@ -11,7 +11,7 @@ use super::format::{ago, format_duration, time, uptime_text, Time};
 use super::index::{card_look, notice, Notice};
 use super::layout::Look;
 use super::sparkline::{series_stats, SeriesStats};
-use super::words::verdict_title;
+use super::words::{customer_title, customer_words, verdict_title, Detail};
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::status::{Health, PathSummary, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
@@ -30,7 +30,14 @@ struct MonitorPage<'a> {
     notices: Vec<Notice>,
     /// When the last round finished and how long ago; `None`: never checked.
     checked: Option<(Time, String)>,
-    verdict_title: &'static str,
+    /// The heading of the current state: the verdict's title (full) or customer words.
+    heading: &'static str,
+    /// The sentence under it: the diagnosis summary (full) or customer words.
+    summary: &'a str,
+    /// Raw evidence per path (status codes, errors, latencies) in the region grid.
+    evidence: bool,
+    /// The operator view (reached with the API token).
+    operator: bool,
     /// The checklist is shown only while something is wrong.
     show_checklist: bool,
     rows: Vec<RegionRow<'a>>,
@@ -67,22 +74,41 @@ struct Latency {
 struct IncidentView<'a> {
     incident: &'a PageIncident,
     title: &'static str,
+    summary: &'a str,
     started: Time,
     ongoing: bool,
     /// How long it lasted, or has lasted so far when ongoing.
     duration: String,
 }
 
-pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> String {
+/// Renders the page with the given detail (see [`Detail`]).
+pub fn render_monitor(
+    m: &PageMonitor,
+    now: UnixMillis,
+    site_title: &str,
+    detail: Detail,
+) -> String {
+    let full = detail == Detail::Full;
     crate::markup::render(&MonitorPage {
+        heading: if full {
+            verdict_title(m.verdict)
+        } else {
+            customer_title(m.health)
+        },
+        summary: if full {
+            &m.summary
+        } else {
+            customer_words(m.verdict)
+        },
+        evidence: full,
+        operator: full,
         site_title,
         page_title: &m.name,
         m,
         look: card_look(m, now),
         notices: m.maintenance.iter().map(|w| notice(None, w, now)).collect(),
         checked: m.updated_at.map(|t| (time(t), ago(t, now))),
-        verdict_title: verdict_title(m.verdict),
-        show_checklist: m.health != Health::Up && !m.checklist.is_empty(),
+        show_checklist: full && m.health != Health::Up && !m.checklist.is_empty(),
         rows: m.regions.iter().map(region_row).collect(),
         uptime: [
             ("24 hours", uptime_text(m.uptime_24h)),
@@ -97,7 +123,7 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
             .incidents
             .iter()
             .take(MAX_INCIDENTS)
-            .map(|i| incident(i, now))
+            .map(|i| incident(i, now, full))
             .collect(),
     })
 }
@@ -144,10 +170,19 @@ fn latency(m: &PageMonitor) -> Option<Latency> {
     })
 }
 
-fn incident(i: &PageIncident, now: UnixMillis) -> IncidentView<'_> {
+fn incident(i: &PageIncident, now: UnixMillis, full: bool) -> IncidentView<'_> {
     IncidentView {
         incident: i,
-        title: verdict_title(i.verdict),
+        title: if full {
+            verdict_title(i.verdict)
+        } else {
+            customer_title(edgeprobe_core::status::Health::Down)
+        },
+        summary: if full {
+            &i.summary
+        } else {
+            customer_words(i.verdict)
+        },
         started: time(i.started_at),
         ongoing: i.ended_at.is_none(),
         duration: format_duration(i.ended_at.unwrap_or(now) - i.started_at),

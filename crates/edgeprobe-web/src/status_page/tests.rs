@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::words::Detail;
 use super::*;
 use crate::markup::escaped;
 use edgeprobe_core::time::MINUTE;
@@ -48,9 +49,15 @@ fn pages_match_their_snapshots() {
         let (m, now, title) = monitor(slug);
         page(
             &format!("monitor_{slug}.html"),
-            render_monitor(&m, now, &title),
+            render_monitor(&m, now, &title, Detail::Full),
         );
     }
+    // What visitors see of the failing monitor: customer words, no checklist, no evidence.
+    let (m, now, title) = monitor("shop");
+    page(
+        "monitor_shop_public.html",
+        render_monitor(&m, now, &title, Detail::Summary),
+    );
     page("not_found.html", render_not_found(&f.site_title));
     page("index_empty.html", render_index(&[], f.now, &f.site_title));
 }
@@ -67,7 +74,7 @@ fn hostile_names_are_inert() {
     m.incidents[0].regions = vec!["<svg/onload=1>".into()];
     let site = "Acme & <Co>";
     for html in [
-        render_monitor(&m, now, site),
+        render_monitor(&m, now, site, Detail::Full),
         render_index(std::slice::from_ref(&m), now, site),
         render_not_found(site),
     ] {
@@ -89,7 +96,7 @@ fn hostile_names_are_inert() {
 #[test]
 fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
     let (m, now, title) = monitor("shop");
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     for r in &m.regions {
         assert!(
             html.contains(&format!("<th scope=\"row\">{}", r.region)),
@@ -139,7 +146,7 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
 fn healthy_monitor_hides_the_checklist() {
     let (mut m, now, title) = monitor("api");
     m.checklist = vec!["should not show".into()];
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(!html.contains("should not show"));
     assert!(html.contains(
         "<span class=\"sr-title\">OK: </span>200</span><span class=\"lat\">87 ms</span>"
@@ -156,7 +163,7 @@ fn never_probed_constructor_matches_the_fixture() {
 #[test]
 fn never_probed_monitor_has_empty_states() {
     let (m, now, title) = monitor("blog");
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     for needle in [
         "Waiting for the first check",
         "No region has reported yet.",
@@ -240,7 +247,7 @@ fn incident_durations_use_now_for_ongoing_ones() {
         summary: "slow".into(),
         regions: vec![],
     }];
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
     assert!(html.contains("The origin is too slow to answer"));
 }
@@ -349,10 +356,41 @@ fn maintenance_is_announced_and_named_in_the_banner() {
         assert!(html.contains(needle), "missing {needle:?}");
     }
     assert!(!html.contains("All systems operational"));
-    let page = render_monitor(&m, now, &title);
+    let page = render_monitor(&m, now, &title, Detail::Full);
     assert!(page.contains("<p>Database upgrade</p>"));
-    assert!(page.contains(">Maintenance</span>"), "the pill says maintenance");
+    assert!(
+        page.contains(">Maintenance</span>"),
+        "the pill says maintenance"
+    );
 
     let (shop, _, _) = monitor("shop");
     assert_eq!(overall(&[m, shop], now), Overall::MajorOutage);
+}
+
+/// Issue 15: visitors get customer words; the checklist, the operator's vocabulary and the raw
+/// evidence only in the full (operator) view.
+#[test]
+fn the_public_view_speaks_to_visitors() {
+    let (m, now, title) = monitor("shop");
+    let public = render_monitor(&m, now, &title, Detail::Summary);
+    assert!(public.contains("<h2 id=\"now\">Service disruption</h2>"));
+    assert!(public.contains("Our web servers are not responding; we are investigating."));
+    for hidden in [
+        "What to check",
+        &m.checklist[0],
+        &m.summary,
+        ">521<",
+        "Operator view",
+    ] {
+        assert!(!public.contains(hidden), "public page shows {hidden:?}");
+    }
+    let full = render_monitor(&m, now, &title, Detail::Full);
+    for shown in ["What to check", m.checklist[0].as_str(), "Operator view"] {
+        assert!(
+            full.contains(&escaped(shown)),
+            "operator page lacks {shown:?}"
+        );
+    }
+    let index = render_index(std::slice::from_ref(&m), now, &title);
+    assert!(index.contains("Our web servers are not responding; we are investigating."));
 }
