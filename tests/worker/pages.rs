@@ -729,11 +729,20 @@ fn visitors_get_customer_words_and_operators_the_diagnosis() {
     let api = Api::from_env();
     let (m, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
     let id = m["id"].as_str().unwrap();
-    expect_status(&api.post_empty(&format!("/api/v1/monitors/{id}/check")), 200);
+    expect_status(
+        &api.post_empty(&format!("/api/v1/monitors/{id}/check")),
+        200,
+    );
     let path = format!("/status/{slug}");
     let public = refresh_until(&api, &path, |r| r.body.contains("Last checked"));
-    assert!(public.body.contains("we are investigating"), "customer words");
-    assert!(!public.body.contains("What to check"), "no operator checklist");
+    assert!(
+        public.body.contains("we are investigating"),
+        "customer words"
+    );
+    assert!(
+        !public.body.contains("What to check"),
+        "no operator checklist"
+    );
     assert!(!public.body.contains("Operator view"));
 
     let operator = api.get(&path);
@@ -743,11 +752,17 @@ fn visitors_get_customer_words_and_operators_the_diagnosis() {
     assert_eq!(operator.header("cache-control"), Some("private, no-store"));
 
     expect_status(
-        &api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public_detail": "full"})),
+        &api.patch(
+            &format!("/api/v1/monitors/{id}"),
+            &json!({"public_detail": "full"}),
+        ),
         200,
     );
     refresh_until(&api, &path, |r| r.body.contains("What to check"));
-    let bad = api.patch(&format!("/api/v1/monitors/{id}"), &json!({"public_detail": "all"}));
+    let bad = api.patch(
+        &format!("/api/v1/monitors/{id}"),
+        &json!({"public_detail": "all"}),
+    );
     expect_status(&bad, 422);
     assert!(bad.body.contains("/public_detail"), "{}", bad.body);
 }

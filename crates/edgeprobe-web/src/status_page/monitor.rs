@@ -55,6 +55,8 @@ struct MonitorPage<'a> {
 
 struct RegionRow<'a> {
     region: &'a RegionSummary,
+    /// The region's name for people ("Western Europe"); empty for an unknown code.
+    name: &'static str,
     /// Edge, then origin; `None`: the region did not answer.
     cells: Option<[Cell<'a>; 2]>,
 }
@@ -131,6 +133,7 @@ pub fn render_monitor(
 fn region_row(region: &RegionSummary) -> RegionRow<'_> {
     RegionRow {
         region,
+        name: super::regions::region_name(&region.region),
         cells: region.answered.then(|| {
             [
                 cell(region.edge.as_ref(), "no data"),
