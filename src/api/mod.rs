@@ -149,5 +149,7 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetBadgeJson => pages::badge_json(ctx).await,
         Operation::GetRoot => pages::root(),
         Operation::GetFavicon => pages::favicon(),
+        Operation::GetStatusFeed => pages::feed(ctx, false).await,
+        Operation::GetMonitorStatusFeed => pages::feed(ctx, true).await,
     }
 }

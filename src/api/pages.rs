@@ -29,11 +29,12 @@ use edgeprobe_web::badge::{
 use edgeprobe_web::problem::{ApiError, Problem};
 use edgeprobe_web::status_page::document::IndexDocument;
 use edgeprobe_web::status_page::{
-    render_index, render_monitor, render_not_found, Detail, FAVICON_SVG,
+    render_feed, render_index, render_monitor, render_not_found, Detail, FAVICON_SVG,
 };
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
 /// The header that reports a request's backend calls in local runs.
 const CALLS_HEADER: &str = "x-edgeprobe-backend-calls";
 
@@ -269,4 +270,39 @@ pub fn favicon() -> ApiResult {
         .set("cache-control", "public, max-age=86400")
         .map_err(internal)?;
     Ok(resp)
+}
+
+/// `/status/feed.atom` (every monitor: the index document) and `/status/{slug}/feed.atom`
+/// (that monitor's document): one document read, like the pages.
+pub async fn feed(ctx: Ctx, one: bool) -> ApiResult {
+    if let Some(resp) = from_cache(&ctx).await {
+        return Ok(resp);
+    }
+    let reader = Reader::new(&ctx.env);
+    let base = ctx.base_url();
+    let title = &ctx.config.site_title;
+    let body = if one {
+        let slug = ctx.param("slug");
+        let doc = reader
+            .monitor(&slug)
+            .await
+            .map_err(http::unavailable("monitor document"))?;
+        let Some(doc) = doc else {
+            return Err(ApiError::NotFound {
+                kind: "feed",
+                id: slug,
+            });
+        };
+        render_feed(std::slice::from_ref(&doc.page), &base, title, Some(&slug))
+    } else {
+        let doc = reader
+            .index()
+            .await
+            .map_err(http::unavailable("index document"))?
+            .unwrap_or(IndexDocument {
+                monitors: Vec::new(),
+            });
+        render_feed(&doc.monitors, &base, title, None)
+    };
+    send(&ctx, &reader, body, 200, ATOM).await
 }

@@ -766,3 +766,34 @@ fn visitors_get_customer_words_and_operators_the_diagnosis() {
     expect_status(&bad, 422);
     assert!(bad.body.contains("/public_detail"), "{}", bad.body);
 }
+
+/// Issue 15: the incident feeds are Atom documents served from the published documents (one
+/// backend call), for every monitor and per monitor; an unknown slug's feed is 404.
+#[test]
+fn incident_feeds_are_atom() {
+    let api = Api::from_env();
+    let (_, slug) = public_monitor(&api, "http://127.0.0.1:9/", "");
+    for path in [
+        "/status/feed.atom".to_string(),
+        format!("/status/{slug}/feed.atom"),
+    ] {
+        let r = api.get_public(&path);
+        expect_status(&r, 200);
+        assert_eq!(
+            r.content_type, "application/atom+xml; charset=utf-8",
+            "{path}"
+        );
+        let doc = roxmltree::Document::parse(&r.body).expect("XML");
+        let root = doc.root_element();
+        assert_eq!(
+            (root.tag_name().name(), root.tag_name().namespace()),
+            ("feed", Some("http://www.w3.org/2005/Atom")),
+            "{path}"
+        );
+        assert_eq!(backend_calls(&r), 1, "{path}");
+    }
+    expect_status(
+        &api.get_public("/status/no-such-monitor-anywhere/feed.atom"),
+        404,
+    );
+}

@@ -50,6 +50,10 @@ pub enum Operation {
     GetRoot,
     /// The status pages' icon.
     GetFavicon,
+    /// Atom feed of every public monitor's incidents.
+    GetStatusFeed,
+    /// Atom feed of one public monitor's incidents.
+    GetMonitorStatusFeed,
 }
 
 /// One operation of the API.
@@ -254,6 +258,21 @@ pub const ROUTES: &[Route] = &[
         Operation::GetStatusPage,
         "getStatusPage",
     ),
+    // Before `/status/{slug}`: the first matching row wins (a slug never has a dot).
+    r(
+        "GET",
+        "/status/feed.atom",
+        false,
+        Operation::GetStatusFeed,
+        "getStatusFeed",
+    ),
+    r(
+        "GET",
+        "/status/{slug}/feed.atom",
+        false,
+        Operation::GetMonitorStatusFeed,
+        "getMonitorStatusFeed",
+    ),
     r(
         "GET",
         "/status/{slug}",
@@ -406,8 +425,15 @@ mod tests {
 
     #[test]
     fn matches_templates_and_captures_parameters() {
-        let cases: [Case; 10] = [
+        let cases: [Case; 12] = [
             ("GET", "/healthz", "getHealth", &[]),
+            ("GET", "/status/feed.atom", "getStatusFeed", &[]),
+            (
+                "GET",
+                "/status/my-site/feed.atom",
+                "getMonitorStatusFeed",
+                &[("slug", "my-site")],
+            ),
             ("GET", "/", "getRoot", &[]),
             ("GET", "/favicon.svg", "getFavicon", &[]),
             ("POST", "/api/v1/monitors", "createMonitor", &[]),

@@ -190,8 +190,7 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
         monitors: monitors
             .iter()
             .map(|(_, d)| PageMonitor {
-                // The cards show neither incidents nor the per-region chart.
-                incidents: Vec::new(),
+                // The cards do not show the per-region chart (the incidents feed the Atom feed).
                 chart: Vec::new(),
                 ..d.page.clone()
             })

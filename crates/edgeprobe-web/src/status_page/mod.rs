@@ -11,6 +11,7 @@
 mod bars;
 mod chart;
 pub mod document;
+mod feed;
 mod format;
 mod index;
 mod layout;
@@ -21,6 +22,7 @@ mod words;
 
 pub use bars::{DayBar, MINOR_UPTIME};
 pub use chart::RegionSeries;
+pub use feed::render_feed;
 pub use format::{format_duration, readable_time};
 pub use index::{overall, render_index, Overall};
 pub use layout::{render_not_found, FAVICON_SVG};
