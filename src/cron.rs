@@ -5,13 +5,15 @@
 //! 3. copies finished hours from `hour_stats` into hourly rollups and those into daily ones
 //!    (core::rollup);
 //! 4. prunes raw rows and rollups past retention (core::rollup::retention), in bounded
-//!    batches.
+//!    batches;
+//! 5. rebuilds the public documents the status pages and badges read (`publish`), after the
+//!    rollups so a just-finished hour is in them.
 //!
 //! Each step runs even if an earlier one failed; failures are logged and retried next minute.
 
 use worker::{Env, Result};
 
-use crate::{coordinator, dispatcher, env, store};
+use crate::{coordinator, dispatcher, env, publish, store};
 use edgeprobe_core::rollup::{self, retention, Granularity};
 
 /// Rows one retention delete removes per table and cron run (a backlog drains over several
@@ -21,10 +23,11 @@ use edgeprobe_core::time::{DAY, HOUR};
 
 pub async fn run(env: &Env, _scheduled_at: i64) -> Result<()> {
     let mut first_error = None;
-    let steps: [(&str, Result<()>); 3] = [
+    let steps: [(&str, Result<()>); 4] = [
         ("coordinator", coordinator::ensure_alarm(env).await),
         ("dispatcher", dispatcher::kick(env).await),
         ("rollups", roll_and_prune(env).await),
+        ("pages", publish_pages(env).await),
     ];
     for (what, result) in steps {
         if let Err(e) = result {
@@ -70,4 +73,20 @@ async fn roll_and_prune(env: &Env) -> Result<()> {
         cut.daily_before,
     )
     .await
+}
+
+async fn publish_pages(env: &Env) -> Result<()> {
+    let r = publish::rebuild(env, env::now()).await?;
+    worker::console_log!(
+        "pages: {} written, {} unchanged, {} deleted{}",
+        r.written,
+        r.unchanged,
+        r.deleted,
+        if r.skipped {
+            " (skipped: another rebuild holds the lease)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
 }

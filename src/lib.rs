@@ -20,7 +20,8 @@
 //!   per-region probing, alert delivery).
 //! - `dryrun`: `POST /api/v1/check`, an unsaved monitor probed once and diagnosed, nothing stored.
 //! - `objects`: sending a Durable Object its typed request (`edgeprobe_core::messages`).
-//! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune).
+//! - `cron`: the every-minute trigger (re-arm alarms, roll up, prune, publish pages).
+//! - `publish`: builds the status pages' and badges' documents and writes the changed ones.
 
 // Natively this crate is empty: the Worker exists only on wasm32 (`cargo test` at the root
 // builds and tests the other crates of the workspace).
@@ -37,6 +38,7 @@ mod env;
 mod http;
 mod objects;
 mod probe;
+mod publish;
 mod region;
 mod store;
 

@@ -151,6 +151,10 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::ResetMetrics => metrics(ctx, true).await,
         Operation::DryRunCheck => monitors::dry_run(ctx).await,
         Operation::RotateChannelSecret => channels::rotate_secret(ctx).await,
+        Operation::GetRoot => pages::root(),
+        Operation::GetFavicon => pages::favicon(),
+        Operation::GetStatusFeed => pages::feed(ctx, false).await,
+        Operation::GetMonitorStatusFeed => pages::feed(ctx, true).await,
     }
 }
 

@@ -1,167 +1,174 @@
 //! Public pages: the status page (`/status`, `/status/{slug}`) and badges
 //! (`/badge/{slug}.svg|.json`). No authentication.
 //!
-//! This file loads rows into the core's view models (`PageMonitor`, `BadgeInput`) and sends
-//! what the core renders. Only public monitors are shown: an unknown slug and a private one
-//! get the same 404 body, so a private monitor's existence or name never leaks.
+//! Cheap public reads (issue 12 item 5): every route reads exactly one precomputed document
+//! from KV (`/status`: the index; a monitor page and its badges: that monitor's document), which
+//! the cron builds and writes on change (`crate::publish`). So a request costs one backend call
+//! whatever the number of monitors; the page is rendered from the document with the request's
+//! time. Responses carry an `ETag` of their body (304 on a matching `If-None-Match`) and
+//! `Cache-Control: public, max-age=60`, the refresh period; on Cloudflare the Workers Cache API
+//! keeps them for that period too, so a repeated request costs no backend call at all. Local
+//! runs (`RUNTIME=local`: `make dev`, the tests) skip the Cache API, so a change shows right
+//! after the cron's next run, and report the request's backend calls in
+//! `x-edgeprobe-backend-calls` (the test of the constant cost reads it).
 //!
-//! Windows (the same for the page and badges): uptime and latency are the edge path's (what
-//! users get), from hourly rollups for 24 h and 7 days, and daily rollups of finished days plus
-//! today's hours for 30 days. Rollups appear once the cron has rolled an hour; until then the
-//! values are `None` and the core prints "no data".
+//! Only public monitors have documents: an unknown slug and a private one get the same 404
+//! body, so a private monitor's existence or name never leaks. A monitor made public, renamed
+//! or made private shows so after the cron's next run (within a minute).
 
-use worker::{D1Database, Response};
+use worker::{Cache, Response};
 
-use super::{ok, ApiResult, Ctx};
+use super::{internal, ok, ApiResult, Ctx};
+use crate::env;
 use crate::http;
-use crate::store::{self, history, kv};
-use edgeprobe_core::monitor::Monitor;
-use edgeprobe_core::rollup::{latency_p50, latency_series, uptime, Granularity, Rollup};
-use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
+use crate::store::pages::Reader;
 use edgeprobe_web::badge::{
-    badge_for, etag_for, if_none_match_matches, parse_badge_query, render_svg,
-    shields_endpoint_json, BadgeInput, BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
+    badge_for, etag_for, if_none_match_matches, invalid_badge, parse_badge_query, render_svg,
+    shields_endpoint_json, BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
 };
 use edgeprobe_web::problem::{ApiError, Problem};
+use edgeprobe_web::status_page::document::IndexDocument;
 use edgeprobe_web::status_page::{
-    render_index, render_monitor, render_not_found, PageIncident, PageMonitor,
+    render_feed, render_index, render_monitor, render_not_found, Detail, FAVICON_SVG,
 };
 
 const HTML: &str = "text/html; charset=utf-8";
 const SVG: &str = "image/svg+xml; charset=utf-8";
-/// Incidents listed per monitor on the pages (the core shows at most this many too).
-const PAGE_INCIDENTS: u32 = 10;
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+/// The header that reports a request's backend calls in local runs.
+const CALLS_HEADER: &str = "x-edgeprobe-backend-calls";
 
-/// Uptime and latency over the three windows, for one region or all.
-struct Windows {
-    uptime: [Option<f64>; 3],
-    p50: [Option<u32>; 3],
-    /// Median edge latency per hour over the last 24 finished hours.
-    series: Vec<(UnixMillis, Option<u32>)>,
+fn local(ctx: &Ctx) -> bool {
+    env::var(&ctx.env, "RUNTIME").as_deref() == Some("local")
 }
 
-async fn windows(
-    db: &D1Database,
-    monitor_id: &str,
-    region: Option<&str>,
-    now: UnixMillis,
-) -> Result<Windows, ApiError> {
-    let hour_now = Granularity::Hour.bucket_start(now);
-    let today = Granularity::Day.bucket_start(now);
-    let end = now.saturating_add(1);
-    let hours = history::rollups(
-        db,
-        monitor_id,
-        Granularity::Hour,
-        now - 7 * DAY,
-        end,
-        region,
-        Some(edgeprobe_core::diagnosis::PathKind::Edge),
-    )
-    .await
-    .map_err(http::unavailable("rollups hourly"))?;
-    let days = history::rollups(
-        db,
-        monitor_id,
-        Granularity::Day,
-        today - 30 * DAY,
-        today,
-        region,
-        Some(edgeprobe_core::diagnosis::PathKind::Edge),
-    )
-    .await
-    .map_err(http::unavailable("rollups daily"))?;
-    // Daily rows cover finished days only; today's hours complete the 30-day window.
-    let month: Vec<Rollup> = days
-        .into_iter()
-        .chain(hours.iter().filter(|r| r.bucket_start >= today).cloned())
-        .collect();
-    Ok(Windows {
-        uptime: [
-            uptime(&hours, now - DAY, end),
-            uptime(&hours, now - 7 * DAY, end),
-            uptime(&month, today - 30 * DAY, end),
-        ],
-        p50: [
-            latency_p50(&hours, now - DAY, end),
-            latency_p50(&hours, now - 7 * DAY, end),
-            latency_p50(&month, today - 30 * DAY, end),
-        ],
-        series: latency_series(&hours, hour_now - DAY, hour_now, HOUR),
-    })
+/// A cached copy of this URL's response (Cloudflare only), answered as 304 when the client's
+/// `If-None-Match` matches it.
+async fn from_cache(ctx: &Ctx) -> Option<Response> {
+    if local(ctx) {
+        return None;
+    }
+    let url = ctx.req.url().ok()?.to_string();
+    let resp = Cache::default().get(url, false).await.ok()??;
+    let etag = resp.headers().get("etag").ok()??;
+    if client_has(ctx, &etag) {
+        return not_modified(&etag).ok();
+    }
+    Some(resp)
 }
 
-/// A public monitor as the status page shows it: the KV status document (or "never probed"),
-/// with the monitor's current name and slug, rollup windows and recent incidents.
-async fn page_monitor(ctx: &Ctx, db: &D1Database, m: &Monitor) -> Result<PageMonitor, ApiError> {
-    let status = kv::get_status(&ctx.env, &m.id)
-        .await
-        .map_err(http::unavailable("status get"))?;
-    let mut pm = match &status {
-        Some(s) => PageMonitor::from_status(s),
-        None => PageMonitor::never_probed(&m.slug, &m.name),
+fn client_has(ctx: &Ctx, etag: &str) -> bool {
+    ctx.req
+        .headers()
+        .get("if-none-match")
+        .ok()
+        .flatten()
+        .is_some_and(|h| if_none_match_matches(&h, etag))
+}
+
+fn not_modified(etag: &str) -> worker::Result<Response> {
+    let resp = Response::empty()?.with_status(304);
+    resp.headers().set("cache-control", CACHE_CONTROL)?;
+    resp.headers().set("etag", etag)?;
+    Ok(resp)
+}
+
+/// Sends a body with its caching headers (304 when the client has it already), stores a 200 in
+/// the Cache API (Cloudflare), and reports the backend calls (local).
+async fn send(
+    ctx: &Ctx,
+    reader: &Reader<'_>,
+    body: String,
+    status: u16,
+    content_type: &str,
+) -> ApiResult {
+    let etag = etag_for(&body);
+    let resp = if status == 200 && client_has(ctx, &etag) {
+        ok(not_modified(&etag))?
+    } else {
+        let resp = ok(http::with_type(body, status, content_type))?;
+        let h = resp.headers();
+        h.set("cache-control", CACHE_CONTROL)
+            .and_then(|_| h.set("etag", &etag))
+            .map_err(internal)?;
+        resp
     };
-    // The status document may predate a rename.
-    pm.slug = m.slug.clone();
-    pm.name = m.name.clone();
-    let w = windows(db, &m.id, None, ctx.now).await?;
-    [pm.uptime_24h, pm.uptime_7d, pm.uptime_30d] = w.uptime;
-    pm.latency_series = w.series;
-    let incidents = history::incidents_page(db, &m.id, None, PAGE_INCIDENTS)
-        .await
-        .map_err(http::unavailable("incidents"))?;
-    pm.incidents = incidents
-        .into_iter()
-        .map(|i| PageIncident {
-            started_at: i.incident.started_at,
-            ended_at: i.closed_at,
-            verdict: i.incident.verdict,
-            summary: i.incident.summary,
-            regions: i.incident.regions,
-        })
-        .collect();
-    Ok(pm)
-}
-
-/// The monitor at `slug` if it exists and is public; `None` for both other cases alike.
-async fn public_monitor(db: &D1Database, slug: &str) -> Result<Option<Monitor>, ApiError> {
-    let m = store::monitors::get_by_slug(db, slug)
-        .await
-        .map_err(http::unavailable("monitor by slug"))?;
-    Ok(m.filter(|m| m.public))
+    if local(ctx) {
+        resp.headers()
+            .set(CALLS_HEADER, &reader.calls().to_string())
+            .map_err(internal)?;
+    } else if resp.status_code() == 200 {
+        let url = ctx.req.url().map_err(internal)?.to_string();
+        let mut resp = resp;
+        let copy = resp.cloned().map_err(internal)?;
+        // A failed cache put only costs the next request a KV read.
+        if let Err(e) = Cache::default().put(url, copy).await {
+            worker::console_error!("cache put: {e}");
+        }
+        return Ok(resp);
+    }
+    Ok(resp)
 }
 
 pub async fn status_index(ctx: Ctx) -> ApiResult {
-    let db = ctx.db()?;
-    let monitors = store::monitors::list_public(&db)
+    if let Some(resp) = from_cache(&ctx).await {
+        return Ok(resp);
+    }
+    let reader = Reader::new(&ctx.env);
+    // No document yet: the cron has not run since the database was created.
+    let doc = reader
+        .index()
         .await
-        .map_err(http::unavailable("public monitors"))?;
-    // Each card's reads (KV status, rollups, incidents) are independent: issue them together
-    // rather than one monitor after another (order is kept).
-    let pages =
-        futures::future::try_join_all(monitors.iter().map(|m| page_monitor(&ctx, &db, m))).await?;
-    ok(http::with_type(
-        render_index(&pages, ctx.now, &ctx.config.site_title),
-        200,
-        HTML,
-    ))
+        .map_err(http::unavailable("index document"))?
+        .unwrap_or(IndexDocument {
+            monitors: Vec::new(),
+        });
+    let body = render_index(&doc.monitors, ctx.now, &ctx.config.site_title);
+    send(&ctx, &reader, body, 200, HTML).await
 }
 
+/// `/status/{slug}`: visitors get customer words; a request with the API token gets the
+/// operator view (diagnosis, checklist, evidence), never cached by a shared cache.
 pub async fn status_monitor(ctx: Ctx) -> ApiResult {
-    let db = ctx.db()?;
-    let Some(m) = public_monitor(&db, &ctx.param("slug")).await? else {
-        return ok(http::with_type(
-            render_not_found(&ctx.config.site_title),
-            404,
-            HTML,
-        ));
-    };
-    let pm = page_monitor(&ctx, &db, &m).await?;
-    ok(http::with_type(
-        render_monitor(&pm, ctx.now, &ctx.config.site_title),
-        200,
-        HTML,
-    ))
+    let operator = http::authorized(&ctx.req, &ctx.env);
+    if !operator {
+        if let Some(resp) = from_cache(&ctx).await {
+            return Ok(resp);
+        }
+    }
+    let reader = Reader::new(&ctx.env);
+    let doc = reader
+        .monitor(&ctx.param("slug"))
+        .await
+        .map_err(http::unavailable("monitor document"))?;
+    match doc {
+        Some(doc) if operator => {
+            let body = render_monitor(&doc.page, ctx.now, &ctx.config.site_title, Detail::Full);
+            let resp = ok(http::with_type(body, 200, HTML))?;
+            let h = resp.headers();
+            h.set("cache-control", "private, no-store")
+                .and_then(|_| h.set("vary", "authorization"))
+                .map_err(internal)?;
+            if local(&ctx) {
+                h.set(CALLS_HEADER, &reader.calls().to_string())
+                    .map_err(internal)?;
+            }
+            Ok(resp)
+        }
+        Some(doc) => {
+            let detail = if doc.full_detail {
+                Detail::Full
+            } else {
+                Detail::Summary
+            };
+            let body = render_monitor(&doc.page, ctx.now, &ctx.config.site_title, detail);
+            send(&ctx, &reader, body, 200, HTML).await
+        }
+        None => {
+            let body = render_not_found(&ctx.config.site_title);
+            send(&ctx, &reader, body, 404, HTML).await
+        }
+    }
 }
 
 /// What a badge request resolves to: the badge, or a 404 for an unknown/private slug.
@@ -170,85 +177,132 @@ enum Badge {
     NotFound(BadgeSpec),
 }
 
-/// Parses the query (a bad one is answered with a 400 problem) and decides the badge.
-async fn badge(ctx: &Ctx) -> Result<Result<Badge, Response>, ApiError> {
-    let q: BadgeQuery = match parse_badge_query(&ctx.query()) {
-        Ok(q) => q,
-        Err(detail) => {
-            let p = Problem::bad_request(detail).with_instance(ctx.req.path());
-            return ok(http::with_type(
-                p.to_json(),
-                400,
-                "application/problem+json",
-            ))
-            .map(Err);
-        }
-    };
-    let db = ctx.db()?;
-    let Some(m) = public_monitor(&db, &ctx.param("slug")).await? else {
+/// Decides the badge from the monitor's document.
+async fn badge(ctx: &Ctx, reader: &Reader<'_>, q: &BadgeQuery) -> Result<Badge, ApiError> {
+    let doc = reader
+        .monitor(&ctx.param("slug"))
+        .await
+        .map_err(http::unavailable("monitor document"))?;
+    let Some(doc) = doc else {
         let label = q.label.clone().unwrap_or_else(|| "status".to_string());
-        return Ok(Ok(Badge::NotFound(BadgeSpec {
+        return Ok(Badge::NotFound(BadgeSpec {
             label,
             message: "not found".into(),
             color: Color::LightGrey,
             style: q.style,
-        })));
+        }));
     };
-    let maintenance = m.in_maintenance(ctx.now);
-    let status = kv::get_status(&ctx.env, &m.id)
-        .await
-        .map_err(http::unavailable("status get"))?;
-    let mut input = match &status {
-        Some(s) => BadgeInput::from_status(s, maintenance),
-        None => BadgeInput::never_probed(&m.name, maintenance),
-    };
-    input.name = m.name.clone();
-    let w = windows(&db, &m.id, q.region.as_deref(), ctx.now).await?;
-    [input.uptime_24h, input.uptime_7d, input.uptime_30d] = w.uptime;
-    [
-        input.latency_p50_24h,
-        input.latency_p50_7d,
-        input.latency_p50_30d,
-    ] = w.p50;
-    Ok(Ok(Badge::Found(badge_for(&q, &input))))
+    Ok(Badge::Found(badge_for(
+        q,
+        &doc.badge_input(q.region.as_deref()),
+    )))
 }
 
-/// Sends a badge body with its caching headers, or 304 when the client has it already.
-fn send(ctx: &Ctx, body: String, status: u16, content_type: &str) -> ApiResult {
-    let etag = etag_for(&body);
-    let fresh = ctx
-        .req
-        .headers()
-        .get("if-none-match")
-        .ok()
-        .flatten()
-        .is_some_and(|h| if_none_match_matches(&h, &etag));
-    let resp = if fresh && status == 200 {
-        ok(Response::empty().map(|r| r.with_status(304)))?
-    } else {
-        ok(http::with_type(body, status, content_type))?
-    };
-    let h = resp.headers();
-    ok(h.set("cache-control", CACHE_CONTROL)
-        .and_then(|_| h.set("etag", &etag))
-        .map(|_| resp))
+/// The query, or the 400 problem that answers a bad one.
+fn query(ctx: &Ctx) -> Result<BadgeQuery, ApiResult> {
+    parse_badge_query(&ctx.query()).map_err(|detail| {
+        let p = Problem::bad_request(detail).with_instance(ctx.req.path());
+        ok(http::with_type(
+            p.to_json(),
+            400,
+            "application/problem+json",
+        ))
+    })
 }
 
 pub async fn badge_svg(ctx: Ctx) -> ApiResult {
-    match badge(&ctx).await? {
-        Err(resp) => Ok(resp),
-        Ok(Badge::Found(spec)) => send(&ctx, render_svg(&spec), 200, SVG),
-        Ok(Badge::NotFound(spec)) => send(&ctx, render_svg(&spec), 404, SVG),
+    let Ok(q) = parse_badge_query(&ctx.query()) else {
+        // A grey "invalid query" image rather than a problem: an <img> in a README cannot
+        // show JSON (the JSON badge answers a problem).
+        let reader = Reader::new(&ctx.env);
+        return send(&ctx, &reader, render_svg(&invalid_badge()), 400, SVG).await;
+    };
+    if let Some(resp) = from_cache(&ctx).await {
+        return Ok(resp);
+    }
+    let reader = Reader::new(&ctx.env);
+    match badge(&ctx, &reader, &q).await? {
+        Badge::Found(spec) => send(&ctx, &reader, render_svg(&spec), 200, SVG).await,
+        Badge::NotFound(spec) => send(&ctx, &reader, render_svg(&spec), 404, SVG).await,
     }
 }
 
 pub async fn badge_json(ctx: Ctx) -> ApiResult {
-    match badge(&ctx).await? {
-        Err(resp) => Ok(resp),
-        Ok(Badge::Found(spec)) => send(&ctx, shields_endpoint_json(&spec), 200, "application/json"),
-        Ok(Badge::NotFound(_)) => Err(ApiError::NotFound {
+    let q = match query(&ctx) {
+        Ok(q) => q,
+        Err(resp) => return resp,
+    };
+    if let Some(resp) = from_cache(&ctx).await {
+        return Ok(resp);
+    }
+    let reader = Reader::new(&ctx.env);
+    match badge(&ctx, &reader, &q).await? {
+        Badge::Found(spec) => {
+            send(
+                &ctx,
+                &reader,
+                shields_endpoint_json(&spec),
+                200,
+                "application/json",
+            )
+            .await
+        }
+        Badge::NotFound(_) => Err(ApiError::NotFound {
             kind: "badge",
             id: ctx.param("slug"),
         }),
     }
+}
+
+/// `/` → `/status`.
+pub fn root() -> ApiResult {
+    let resp = ok(Response::empty().map(|r| r.with_status(302)))?;
+    resp.headers()
+        .set("location", "/status")
+        .map_err(internal)?;
+    Ok(resp)
+}
+
+/// The status pages' icon (an SVG, cached for a day).
+pub fn favicon() -> ApiResult {
+    let resp = ok(http::with_type(FAVICON_SVG.to_string(), 200, SVG))?;
+    resp.headers()
+        .set("cache-control", "public, max-age=86400")
+        .map_err(internal)?;
+    Ok(resp)
+}
+
+/// `/status/feed.atom` (every monitor: the index document) and `/status/{slug}/feed.atom`
+/// (that monitor's document): one document read, like the pages.
+pub async fn feed(ctx: Ctx, one: bool) -> ApiResult {
+    if let Some(resp) = from_cache(&ctx).await {
+        return Ok(resp);
+    }
+    let reader = Reader::new(&ctx.env);
+    let base = ctx.base_url();
+    let title = &ctx.config.site_title;
+    let body = if one {
+        let slug = ctx.param("slug");
+        let doc = reader
+            .monitor(&slug)
+            .await
+            .map_err(http::unavailable("monitor document"))?;
+        let Some(doc) = doc else {
+            return Err(ApiError::NotFound {
+                kind: "feed",
+                id: slug,
+            });
+        };
+        render_feed(std::slice::from_ref(&doc.page), &base, title, Some(&slug))
+    } else {
+        let doc = reader
+            .index()
+            .await
+            .map_err(http::unavailable("index document"))?
+            .unwrap_or(IndexDocument {
+                monitors: Vec::new(),
+            });
+        render_feed(&doc.monitors, &base, title, None)
+    };
+    send(&ctx, &reader, body, 200, ATOM).await
 }

@@ -10,6 +10,7 @@ pub mod history;
 pub mod hours;
 pub mod kv;
 pub mod monitors;
+pub mod pages;
 pub mod rollups;
 pub mod rounds;
 

@@ -59,13 +59,6 @@ pub async fn using_channel(db: &D1Database, channel_id: &str) -> Result<Vec<Stri
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-pub async fn get_by_slug(db: &D1Database, slug: &str) -> Result<Option<Monitor>> {
-    let row: Option<JsonRow> = stmt(db, &format!("{SELECT} WHERE slug = ?1"), &[s(slug)])?
-        .first(None)
-        .await?;
-    row.map(|r| from_json(&r.data)).transpose()
-}
-
 /// A page ordered by (created_at, id), starting after the cursor's position.
 /// A page of monitors, oldest first (`created_at`, `id` is the sort key), only monitors with this slug (the `slug` column) and/or with
 /// this tag among the config's `tags`.

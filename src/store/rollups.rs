@@ -107,3 +107,11 @@ pub async fn prune(
     db.batch(batch).await?;
     Ok(())
 }
+
+/// Hourly rollups of every monitor for the hours not rolled into `rollups` yet, in
+/// `[from, to)`: the current hour so far, from the hour rows rounds update in place
+/// (`store::hours`), so a monitor created a minute ago already has an uptime and a response
+/// time on the public pages and badges.
+pub async fn unrolled_hours(db: &D1Database, from: i64, to: i64) -> Result<Vec<Rollup>> {
+    super::hours::hourly_between(db, from, to).await
+}

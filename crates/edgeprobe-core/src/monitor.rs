@@ -123,6 +123,27 @@ impl Expectations {
     }
 }
 
+/// How much of a failing monitor's diagnosis visitors of its public page see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicDetail {
+    /// Customer words only; the diagnosis, checklist and evidence are for operators (the page
+    /// with the API token).
+    #[default]
+    Summary,
+    /// Visitors see what operators see.
+    Full,
+}
+
+impl PublicDetail {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PublicDetail::Summary => "summary",
+            PublicDetail::Full => "full",
+        }
+    }
+}
+
 /// A monitor, checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Monitor {
@@ -147,6 +168,9 @@ pub struct Monitor {
     /// Alert channel ids.
     pub channels: Vec<String>,
     pub public: bool,
+    /// What visitors of the public page see of a failure (stored before it existed: summary).
+    #[serde(default)]
+    pub public_detail: PublicDetail,
     /// URL-safe, unique; used by /status/{slug} and /badge/{slug}.svg.
     pub slug: String,
     pub maintenance: Vec<MaintenanceWindow>,

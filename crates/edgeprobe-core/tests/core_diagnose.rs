@@ -1835,7 +1835,15 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         updated_at: NOW,
     };
     let page = PageMonitor::from_status(&status);
-    rendered.push(("status page", render_monitor(&page, NOW, "Status")));
+    rendered.push((
+        "status page",
+        render_monitor(
+            &page,
+            NOW,
+            "Status",
+            edgeprobe_web::status_page::Detail::Full,
+        ),
+    ));
     rendered.push(("status index", render_index(&[page], NOW, "Status")));
     let mut leaks = Vec::new();
     for (name, text) in &rendered {

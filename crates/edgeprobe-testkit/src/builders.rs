@@ -54,6 +54,7 @@ pub fn monitor() -> Monitor {
         },
         channels: vec!["ch_ops".into()],
         public: true,
+        public_detail: Default::default(),
         slug: "shop".into(),
         maintenance: Vec::new(),
         tags: Vec::new(),

@@ -3,9 +3,12 @@
 //! without a worker (scripts/screenshots.sh does):
 //!
 //! `cargo run -p edgeprobe-web --example render_status_fixture -- OUT_DIR` writes OUT_DIR/status/index.html,
-//! OUT_DIR/status/{slug}/index.html and OUT_DIR/status/missing/index.html (the 404 page).
+//! OUT_DIR/status/{slug}/index.html (the public view), OUT_DIR/status/{slug}/operator/index.html
+//! (the operator view) and OUT_DIR/status/missing/index.html (the 404 page).
 
-use edgeprobe_web::status_page::{render_index, render_monitor, render_not_found, PageMonitor};
+use edgeprobe_web::status_page::{
+    render_index, render_monitor, render_not_found, Detail, PageMonitor,
+};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -32,9 +35,14 @@ fn main() -> Result<(), String> {
     };
     write("status", render_index(&f.monitors, f.now, &f.site_title))?;
     for m in &f.monitors {
+        // What visitors see, and the operator view (with the API token) beside it.
         write(
             &format!("status/{}", m.slug),
-            render_monitor(m, f.now, &f.site_title),
+            render_monitor(m, f.now, &f.site_title, Detail::Summary),
+        )?;
+        write(
+            &format!("status/{}/operator", m.slug),
+            render_monitor(m, f.now, &f.site_title, Detail::Full),
         )?;
     }
     write("status/missing", render_not_found(&f.site_title))?;

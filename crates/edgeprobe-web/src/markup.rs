@@ -165,10 +165,20 @@ mod tests {
                 regions: vec![incident_region.clone()],
             }],
             updated_at: Some(now - 30_000),
+            days: Vec::new(),
+            chart: vec![crate::status_page::RegionSeries {
+                region: region.clone(),
+                points: vec![(now - 60_000, 120)],
+            }],
+            maintenance: vec![crate::status_page::PageMaintenance {
+                starts_at: now - 60_000,
+                ends_at: now + 600_000,
+                reason: Some(summary.clone()),
+            }],
         };
 
         let index = render_index(std::slice::from_ref(&m), now, &site);
-        let page = render_monitor(&m, now, &site);
+        let page = render_monitor(&m, now, &site, crate::status_page::Detail::Full);
         let not_found = render_not_found(&site);
         let shown: [(&str, &str, &[&String]); 3] = [
             ("index", &index, &[&name, &summary, &site]),

@@ -50,6 +50,14 @@ pub enum Operation {
     ResetMetrics,
     DryRunCheck,
     RotateChannelSecret,
+    /// `/` → `/status` (a visitor typing the host lands on the status page).
+    GetRoot,
+    /// The status pages' icon.
+    GetFavicon,
+    /// Atom feed of every public monitor's incidents.
+    GetStatusFeed,
+    /// Atom feed of one public monitor's incidents.
+    GetMonitorStatusFeed,
 }
 
 /// One operation of the API.
@@ -268,6 +276,21 @@ pub const ROUTES: &[Route] = &[
         Operation::GetStatusPage,
         "getStatusPage",
     ),
+    // Before `/status/{slug}`: the first matching row wins (a slug never has a dot).
+    r(
+        "GET",
+        "/status/feed.atom",
+        false,
+        Operation::GetStatusFeed,
+        "getStatusFeed",
+    ),
+    r(
+        "GET",
+        "/status/{slug}/feed.atom",
+        false,
+        Operation::GetMonitorStatusFeed,
+        "getMonitorStatusFeed",
+    ),
     r(
         "GET",
         "/status/{slug}",
@@ -302,6 +325,14 @@ pub const ROUTES: &[Route] = &[
         true,
         Operation::ResetMetrics,
         "resetMetrics",
+    ),
+    r("GET", "/", false, Operation::GetRoot, "getRoot"),
+    r(
+        "GET",
+        "/favicon.svg",
+        false,
+        Operation::GetFavicon,
+        "getFavicon",
     ),
 ];
 
@@ -426,8 +457,17 @@ mod tests {
 
     #[test]
     fn matches_templates_and_captures_parameters() {
-        let cases: [Case; 8] = [
+        let cases: [Case; 12] = [
             ("GET", "/healthz", "getHealth", &[]),
+            ("GET", "/status/feed.atom", "getStatusFeed", &[]),
+            (
+                "GET",
+                "/status/my-site/feed.atom",
+                "getMonitorStatusFeed",
+                &[("slug", "my-site")],
+            ),
+            ("GET", "/", "getRoot", &[]),
+            ("GET", "/favicon.svg", "getFavicon", &[]),
             ("POST", "/api/v1/monitors", "createMonitor", &[]),
             (
                 "PATCH",
@@ -548,7 +588,8 @@ mod tests {
     #[test]
     fn unknown_paths_are_404() {
         for path in [
-            "/",
+            "//",
+            "/index.html",
             "/api/v1",
             "/api/v1/monitors/",
             "/api/v1/monitors//status",

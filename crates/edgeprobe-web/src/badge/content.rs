@@ -6,13 +6,13 @@
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
 
-use super::{BadgeQuery, BadgeSpec, Color, Metric, Window};
+use super::{BadgeQuery, BadgeSpec, Color, Metric, Stat, Window};
 
 /// Everything a badge may show, loaded by the platform for one monitor.
 ///
 /// Uptime and latency are for the scope the query asks about: the platform reads the rollups
 /// of `query.region` when one is given, of all regions otherwise.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BadgeInput {
     /// The monitor's name: the default label.
     pub name: String,
@@ -31,6 +31,13 @@ pub struct BadgeInput {
     pub latency_p50_24h: Option<u32>,
     pub latency_p50_7d: Option<u32>,
     pub latency_p50_30d: Option<u32>,
+    /// 95th-percentile edge latency (ms), per window.
+    #[serde(default)]
+    pub latency_p95_24h: Option<u32>,
+    #[serde(default)]
+    pub latency_p95_7d: Option<u32>,
+    #[serde(default)]
+    pub latency_p95_30d: Option<u32>,
 }
 
 impl BadgeInput {
@@ -67,6 +74,9 @@ impl BadgeInput {
             latency_p50_24h: None,
             latency_p50_7d: None,
             latency_p50_30d: None,
+            latency_p95_24h: None,
+            latency_p95_7d: None,
+            latency_p95_30d: None,
         }
     }
 }
@@ -84,6 +94,17 @@ pub fn region_health(r: &RegionSummary) -> Health {
     }
 }
 
+/// The badge for a query that does not parse: grey, "invalid query", so an embedded image
+/// still renders (a problem+json body would be a broken image in a README).
+pub fn invalid_badge() -> BadgeSpec {
+    BadgeSpec {
+        label: "badge".to_string(),
+        message: "invalid query".to_string(),
+        color: Color::LightGrey,
+        style: super::Style::Flat,
+    }
+}
+
 /// The verdict in a few words for badges: `origin_refused` → "origin refused".
 pub fn short_verdict(v: Verdict) -> String {
     v.as_str().replace('_', " ")
@@ -91,16 +112,22 @@ pub fn short_verdict(v: Verdict) -> String {
 
 /// Decides the badge.
 ///
-/// Label: `query.label` if given, else the monitor name, followed by ` (region)` for a region
-/// badge. Message: for status, "up", "degraded", "down", "unknown" or "maintenance"; an overall
+/// Label: `query.label` if given; else what the badge measures, so that badges side by side
+/// are told apart: the monitor name for status, "uptime 30d", "p95 latency 7d"; followed by
+/// ` (region)` for a region badge. Message: for status, "up", "degraded", "down", "unknown" or "maintenance"; an overall
 /// "down" badge adds the short verdict ("down: origin refused") because that is the first thing
 /// a reader wants to know. Uptime: "99.95%". Latency: "123 ms". "no data" when a value is
 /// missing. A region the monitor does not probe reads "unknown".
 pub fn badge_for(query: &BadgeQuery, input: &BadgeInput) -> BadgeSpec {
+    let what = match query.metric {
+        Metric::Status => input.name.clone(),
+        Metric::Uptime => format!("uptime {}", query.window.as_str()),
+        Metric::Latency => format!("{} latency {}", query.stat.as_str(), query.window.as_str()),
+    };
     let label = match (&query.label, &query.region) {
         (Some(label), _) => label.clone(),
-        (None, Some(region)) => format!("{} ({region})", input.name),
-        (None, None) => input.name.clone(),
+        (None, Some(region)) => format!("{what} ({region})"),
+        (None, None) => what,
     };
     let (message, color) = match query.metric {
         Metric::Status => status_message(query, input),
@@ -113,12 +140,20 @@ pub fn badge_for(query: &BadgeQuery, input: &BadgeInput) -> BadgeSpec {
             Some(p) if p.is_finite() => (format_uptime(p), uptime_color(p)),
             _ => ("no data".to_string(), Color::LightGrey),
         },
-        Metric::Latency => match pick(
-            query.window,
-            input.latency_p50_24h,
-            input.latency_p50_7d,
-            input.latency_p50_30d,
-        ) {
+        Metric::Latency => match match query.stat {
+            Stat::P50 => pick(
+                query.window,
+                input.latency_p50_24h,
+                input.latency_p50_7d,
+                input.latency_p50_30d,
+            ),
+            Stat::P95 => pick(
+                query.window,
+                input.latency_p95_24h,
+                input.latency_p95_7d,
+                input.latency_p95_30d,
+            ),
+        } {
             Some(ms) => (format_latency(ms), latency_color(ms)),
             None => ("no data".to_string(), Color::LightGrey),
         },
@@ -214,6 +249,9 @@ mod tests {
             latency_p50_24h: Some(123),
             latency_p50_7d: Some(1500),
             latency_p50_30d: None,
+            latency_p95_24h: Some(480),
+            latency_p95_7d: None,
+            latency_p95_30d: None,
         }
     }
 
@@ -228,24 +266,41 @@ mod tests {
             ("region=enam", "shop (enam)", "up", Color::BrightGreen),
             ("region=weur", "shop (weur)", "down", Color::Red),
             ("region=apac", "shop (apac)", "unknown", Color::LightGrey),
-            ("metric=uptime", "shop", "97.12%", Color::Yellow),
+            ("metric=uptime", "uptime 24h", "97.12%", Color::Yellow),
             (
-                "metric=uptime&window=7d&label=uptime%207d",
-                "uptime 7d",
+                "metric=uptime&window=7d&label=uptime%20this%20week",
+                "uptime this week",
                 "99.99%",
                 Color::BrightGreen,
             ),
             (
                 "metric=uptime&window=30d",
-                "shop",
+                "uptime 30d",
                 "no data",
                 Color::LightGrey,
             ),
-            ("metric=latency", "shop", "123 ms", Color::Green),
-            ("metric=latency&window=7d", "shop", "1500 ms", Color::Orange),
+            (
+                "metric=uptime&region=weur",
+                "uptime 24h (weur)",
+                "97.12%",
+                Color::Yellow,
+            ),
+            ("metric=latency", "p50 latency 24h", "123 ms", Color::Green),
+            (
+                "metric=latency&window=7d",
+                "p50 latency 7d",
+                "1500 ms",
+                Color::Orange,
+            ),
+            (
+                "metric=latency&stat=p95",
+                "p95 latency 24h",
+                "480 ms",
+                Color::Yellow,
+            ),
             (
                 "metric=latency&window=30d",
-                "shop",
+                "p50 latency 30d",
                 "no data",
                 Color::LightGrey,
             ),

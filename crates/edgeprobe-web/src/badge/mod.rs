@@ -14,11 +14,11 @@ mod svg;
 mod width;
 
 pub use content::{
-    badge_for, format_latency, format_uptime, latency_color, region_health, short_verdict,
-    uptime_color, BadgeInput,
+    badge_for, format_latency, format_uptime, invalid_badge, latency_color, region_health,
+    short_verdict, uptime_color, BadgeInput,
 };
 pub use http::{etag_for, if_none_match_matches, shields_endpoint_json, CACHE_CONTROL};
-pub use query::{parse_badge_query, BadgeQuery, Metric, Window};
+pub use query::{parse_badge_query, BadgeQuery, Metric, Stat, Window};
 pub use svg::render_svg;
 pub use width::{preferred_width, text_width};
 

@@ -37,6 +37,25 @@ impl Window {
     }
 }
 
+/// Which latency a latency badge shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stat {
+    /// The median.
+    #[default]
+    P50,
+    /// The 95th percentile: what the slowest visitors get.
+    P95,
+}
+
+impl Stat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stat::P50 => "p50",
+            Stat::P95 => "p95",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BadgeQuery {
     /// One region's view (a location hint such as `weur`); `None`: all regions.
@@ -46,9 +65,11 @@ pub struct BadgeQuery {
     pub style: Style,
     /// Replaces the default label (the monitor's name). `Some("")` gives a message-only badge.
     pub label: Option<String>,
+    /// The latency statistic (latency badges only).
+    pub stat: Stat,
 }
 
-/// Parses `region=..&metric=status|uptime|latency&window=24h|7d|30d&style=flat|flat-square&label=..`
+/// Parses `region=..&metric=status|uptime|latency&window=24h|7d|30d&stat=p50|p95&style=flat|flat-square&label=..`
 /// (the part after `?`, percent-encoded; a leading `?` is accepted).
 pub fn parse_badge_query(query: &str) -> Result<BadgeQuery, String> {
     let query = query.strip_prefix('?').unwrap_or(query);
@@ -89,6 +110,11 @@ pub fn parse_badge_query(query: &str) -> Result<BadgeQuery, String> {
                 "flat-square" => out.style = Style::FlatSquare,
                 other => errors.push(format!("style: {other:?} is not one of flat, flat-square")),
             },
+            "stat" => match value.as_ref() {
+                "p50" => out.stat = Stat::P50,
+                "p95" => out.stat = Stat::P95,
+                other => errors.push(format!("stat: {other:?} is not one of p50, p95")),
+            },
             "label" => {
                 if value.chars().count() > 64 {
                     errors.push("label: longer than 64 characters".to_string());
@@ -124,6 +150,7 @@ mod tests {
                 window: Window::D7,
                 style: Style::FlatSquare,
                 label: Some("API & docs".into()),
+                stat: Stat::P50,
             }
         );
     }

@@ -3,22 +3,26 @@
 
 use askama::Template;
 
-use super::format::{ago, uptime_text};
+use super::bars::{bar_views, BarView};
+use super::format::{ago, time, uptime_text, Time};
 use super::layout::{look, monitor_href, Look};
 use super::sparkline::{sparkline, Sparkline};
-use super::PageMonitor;
+use super::{PageMaintenance, PageMonitor};
 use edgeprobe_core::status::Health;
 use edgeprobe_core::time::UnixMillis;
 
 /// The state of the whole page, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overall {
-    /// Every monitor that reports is down.
+    /// At least half of the monitors that report are down ([`MAJOR_SHARE`]): 14 of 17 down is
+    /// not a "partial" outage to a visitor.
     MajorOutage,
-    /// Some monitors are down.
+    /// Some monitors are down, fewer than half.
     PartialOutage,
     /// None down, some degraded.
     Degraded,
+    /// Nothing down or degraded, some monitors in a maintenance window.
+    Maintenance,
     /// Every monitor that reports is up.
     Operational,
     /// Nothing has reported yet (or there are no monitors).
@@ -31,6 +35,7 @@ impl Overall {
             Overall::MajorOutage => "Major outage",
             Overall::PartialOutage => "Partial outage",
             Overall::Degraded => "Degraded performance",
+            Overall::Maintenance => "Under maintenance",
             Overall::Operational => "All systems operational",
             Overall::Unknown => "Waiting for the first checks",
         }
@@ -41,22 +46,38 @@ impl Overall {
             Overall::MajorOutage | Overall::PartialOutage => Health::Down,
             Overall::Degraded => Health::Degraded,
             Overall::Operational => Health::Up,
-            Overall::Unknown => Health::Unknown,
+            Overall::Unknown | Overall::Maintenance => Health::Unknown,
         }
     }
 }
 
+/// The share of reporting monitors down from which the banner says "Major outage" (one half).
+pub const MAJOR_SHARE: (usize, usize) = (1, 2);
+
 /// Monitors in an unknown state (never probed, inconclusive) do not count either way.
-pub fn overall(monitors: &[PageMonitor]) -> Overall {
-    let count = |h: Health| monitors.iter().filter(|m| m.health == h).count();
+/// Monitors in an active maintenance window do not count either: what they do is expected.
+/// Thresholds (docs/status-page.md): at least half of those reporting down → major outage; some
+/// down → partial outage; none down, some degraded → degraded; else some in maintenance →
+/// under maintenance; none reporting → waiting; otherwise operational.
+pub fn overall(monitors: &[PageMonitor], now: UnixMillis) -> Overall {
+    let in_maintenance = monitors.iter().any(|m| m.in_maintenance(now));
+    let count = |h: Health| {
+        monitors
+            .iter()
+            .filter(|m| m.health == h && !m.in_maintenance(now))
+            .count()
+    };
     let (up, degraded, down) = (
         count(Health::Up),
         count(Health::Degraded),
         count(Health::Down),
     );
     match (up + degraded + down, down, degraded) {
+        (_, 0, 0) if in_maintenance => Overall::Maintenance,
         (0, _, _) => Overall::Unknown,
-        (known, down, _) if down == known => Overall::MajorOutage,
+        (known, down, _) if down > 0 && down * MAJOR_SHARE.1 >= known * MAJOR_SHARE.0 => {
+            Overall::MajorOutage
+        }
         (_, down, _) if down > 0 => Overall::PartialOutage,
         (_, _, degraded) if degraded > 0 => Overall::Degraded,
         _ => Overall::Operational,
@@ -68,6 +89,8 @@ pub fn overall(monitors: &[PageMonitor]) -> Overall {
 struct IndexPage<'a> {
     site_title: &'a str,
     page_title: &'a str,
+    /// Active and upcoming maintenance of every monitor, soonest first.
+    notices: Vec<Notice>,
     /// `None`: there are no public monitors (the page says so instead of showing cards).
     banner: Option<Banner>,
     cards: Vec<Card<'a>>,
@@ -87,13 +110,20 @@ struct Card<'a> {
     /// "3 min ago"; `None`: never checked.
     checked: Option<String>,
     spark: Option<Sparkline>,
+    bars: Vec<BarView>,
+    /// The state in customer words (the index is for visitors).
+    words: &'static str,
 }
 
 pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
     let banner = (!monitors.is_empty()).then(|| {
-        let state = overall(monitors);
+        let state = overall(monitors, now);
         Banner {
-            look: look(state.health()),
+            look: if state == Overall::Maintenance {
+                MAINTENANCE_LOOK
+            } else {
+                look(state.health())
+            },
             text: state.text(),
         }
     });
@@ -102,7 +132,7 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
         .map(|m| Card {
             m,
             href: monitor_href(&m.slug),
-            look: look(m.health),
+            look: card_look(m, now),
             uptime_30d: uptime_text(m.uptime_30d),
             checked: m.updated_at.map(|t| ago(t, now)),
             spark: sparkline(
@@ -110,12 +140,63 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
                 &format!("{} edge latency", m.name),
                 "spark-mini",
             ),
+            bars: bar_views(&m.days),
+            words: super::words::customer_words(m.verdict),
         })
         .collect();
+    let mut notices: Vec<Notice> = monitors
+        .iter()
+        .flat_map(|m| {
+            m.maintenance
+                .iter()
+                .map(move |w| notice(Some(&m.name), w, now))
+        })
+        .collect();
+    notices.sort_by(|a, b| {
+        b.active
+            .cmp(&a.active)
+            .then(a.starts.rfc3339.cmp(&b.starts.rfc3339))
+    });
     crate::markup::render(&IndexPage {
         site_title,
         page_title: "",
+        notices,
         banner,
         cards,
     })
+}
+
+/// A monitor's look on its card and page: "Maintenance" during a window, else its health.
+const MAINTENANCE_LOOK: Look = Look {
+    class: "maintenance",
+    glyph: "⚙",
+    word: "Maintenance",
+};
+
+pub(crate) fn card_look(m: &PageMonitor, now: UnixMillis) -> Look {
+    if m.in_maintenance(now) {
+        MAINTENANCE_LOOK
+    } else {
+        look(m.health)
+    }
+}
+
+/// A maintenance window announced on a page.
+pub(crate) struct Notice {
+    /// The monitor's name (on the index; `None` on its own page).
+    pub name: Option<String>,
+    pub active: bool,
+    pub starts: Time,
+    pub ends: Time,
+    pub reason: Option<String>,
+}
+
+pub(crate) fn notice(name: Option<&str>, w: &PageMaintenance, now: UnixMillis) -> Notice {
+    Notice {
+        name: name.map(str::to_string),
+        active: w.active(now),
+        starts: time(w.starts_at),
+        ends: time(w.ends_at),
+        reason: w.reason.clone(),
+    }
 }

@@ -30,6 +30,14 @@ pub(crate) fn look(health: Health) -> Look {
     }
 }
 
+/// The icon of the status pages (`/favicon.svg`): a green check in a circle.
+pub const FAVICON_SVG: &str = concat!(
+    r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">"##,
+    r##"<circle cx="16" cy="16" r="15" fill="#1a7f37"/>"##,
+    r##"<path d="M9 16.5l4.5 4.5L23 11.5" fill="none" stroke="#fff" stroke-width="3.5" "##,
+    r##"stroke-linecap="round" stroke-linejoin="round"/></svg>"##,
+);
+
 /// `/status/{slug}` for a slug the platform may not have checked: unsafe characters are
 /// percent-encoded so the link stays a link to our page.
 pub(crate) fn monitor_href(slug: &str) -> String {

@@ -8,28 +8,37 @@
 //! external assets). The markup is in askama templates (templates/status_page/), which escape
 //! every dynamic text (see `crate::markup`); the modules here compute what the templates show.
 
+mod bars;
+mod chart;
+pub mod document;
+mod feed;
 mod format;
 mod index;
 mod layout;
 mod monitor;
+mod regions;
 mod sparkline;
 mod words;
 
+pub use bars::{DayBar, MINOR_UPTIME};
+pub use chart::RegionSeries;
+pub use feed::render_feed;
 pub use format::{format_duration, readable_time};
 pub use index::{overall, render_index, Overall};
-pub use layout::render_not_found;
+pub use layout::{render_not_found, FAVICON_SVG};
 pub use monitor::render_monitor;
+pub use regions::region_name;
 pub use sparkline::sparkline_svg;
-pub use words::verdict_title;
+pub use words::{customer_title, customer_words, verdict_title, Detail};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
 
 /// One monitor as the status page shows it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageMonitor {
     /// URL-safe; the page lives at `/status/{slug}`.
     pub slug: String,
@@ -52,6 +61,37 @@ pub struct PageMonitor {
     pub incidents: Vec<PageIncident>,
     /// When the last round finished; `None`: never probed.
     pub updated_at: Option<UnixMillis>,
+    /// The last 90 UTC days, oldest first (`document::BAR_DAYS`); empty: not computed.
+    #[serde(default)]
+    pub days: Vec<DayBar>,
+    /// Response time per region over the last 24 hours (the monitor page's chart).
+    #[serde(default)]
+    pub chart: Vec<RegionSeries>,
+    /// Maintenance windows not over yet, soonest first (active ones are shown as a banner,
+    /// later ones announced).
+    #[serde(default)]
+    pub maintenance: Vec<PageMaintenance>,
+}
+
+/// A maintenance window as the pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageMaintenance {
+    pub starts_at: UnixMillis,
+    pub ends_at: UnixMillis,
+    pub reason: Option<String>,
+}
+
+impl PageMaintenance {
+    pub fn active(&self, now: UnixMillis) -> bool {
+        self.starts_at <= now && now < self.ends_at
+    }
+}
+
+impl PageMonitor {
+    /// In a maintenance window at `now`.
+    pub fn in_maintenance(&self, now: UnixMillis) -> bool {
+        self.maintenance.iter().any(|w| w.active(now))
+    }
 }
 
 impl PageMonitor {
@@ -72,6 +112,9 @@ impl PageMonitor {
             latency_series: Vec::new(),
             incidents: Vec::new(),
             updated_at: Some(status.updated_at),
+            days: Vec::new(),
+            chart: Vec::new(),
+            maintenance: Vec::new(),
         }
     }
 
@@ -91,11 +134,14 @@ impl PageMonitor {
             latency_series: Vec::new(),
             incidents: Vec::new(),
             updated_at: None,
+            days: Vec::new(),
+            chart: Vec::new(),
+            maintenance: Vec::new(),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageIncident {
     pub started_at: UnixMillis,
     /// `None`: still ongoing.

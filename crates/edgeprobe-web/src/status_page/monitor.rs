@@ -5,10 +5,13 @@
 
 use askama::Template;
 
+use super::bars::{bar_views, BarView, MINOR_UPTIME};
+use super::chart::{chart_view, ChartView};
 use super::format::{ago, format_duration, time, uptime_text, Time};
-use super::layout::{look, Look};
-use super::sparkline::{series_stats, sparkline, SeriesStats, Sparkline};
-use super::words::verdict_title;
+use super::index::{card_look, notice, Notice};
+use super::layout::Look;
+use super::sparkline::{series_stats, SeriesStats};
+use super::words::{customer_title, customer_words, verdict_title, Detail};
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::status::{Health, PathSummary, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
@@ -23,9 +26,18 @@ struct MonitorPage<'a> {
     page_title: &'a str,
     m: &'a PageMonitor,
     look: Look,
+    /// Active and upcoming maintenance windows, soonest first.
+    notices: Vec<Notice>,
     /// When the last round finished and how long ago; `None`: never checked.
     checked: Option<(Time, String)>,
-    verdict_title: &'static str,
+    /// The heading of the current state: the verdict's title (full) or customer words.
+    heading: &'static str,
+    /// The sentence under it: the diagnosis summary (full) or customer words.
+    summary: &'a str,
+    /// Raw evidence per path (status codes, errors, latencies) in the region grid.
+    evidence: bool,
+    /// The operator view (reached with the API token).
+    operator: bool,
     /// The checklist is shown only while something is wrong.
     show_checklist: bool,
     rows: Vec<RegionRow<'a>>,
@@ -33,11 +45,18 @@ struct MonitorPage<'a> {
     uptime: [(&'static str, String); 3],
     /// `None`: no round had a latency.
     latency: Option<Latency>,
+    /// The 90-day strip; empty when not computed.
+    bars: Vec<BarView>,
+    minor_uptime: f64,
+    /// `None`: no region has a response time yet.
+    chart: Option<ChartView>,
     incidents: Vec<IncidentView<'a>>,
 }
 
 struct RegionRow<'a> {
     region: &'a RegionSummary,
+    /// The region's name for people ("Western Europe"); empty for an unknown code.
+    name: &'static str,
     /// Edge, then origin; `None`: the region did not answer.
     cells: Option<[Cell<'a>; 2]>,
 }
@@ -52,30 +71,46 @@ pub(crate) enum Cell<'a> {
 
 struct Latency {
     stats: SeriesStats,
-    spark: Sparkline,
-    /// The oldest and newest points of the series (the sparkline's ends).
-    first: Time,
-    last: Time,
 }
 
 struct IncidentView<'a> {
     incident: &'a PageIncident,
     title: &'static str,
+    summary: &'a str,
     started: Time,
     ongoing: bool,
     /// How long it lasted, or has lasted so far when ongoing.
     duration: String,
 }
 
-pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> String {
+/// Renders the page with the given detail (see [`Detail`]).
+pub fn render_monitor(
+    m: &PageMonitor,
+    now: UnixMillis,
+    site_title: &str,
+    detail: Detail,
+) -> String {
+    let full = detail == Detail::Full;
     crate::markup::render(&MonitorPage {
+        heading: if full {
+            verdict_title(m.verdict)
+        } else {
+            customer_title(m.health)
+        },
+        summary: if full {
+            &m.summary
+        } else {
+            customer_words(m.verdict)
+        },
+        evidence: full,
+        operator: full,
         site_title,
         page_title: &m.name,
         m,
-        look: look(m.health),
+        look: card_look(m, now),
+        notices: m.maintenance.iter().map(|w| notice(None, w, now)).collect(),
         checked: m.updated_at.map(|t| (time(t), ago(t, now))),
-        verdict_title: verdict_title(m.verdict),
-        show_checklist: m.health != Health::Up && !m.checklist.is_empty(),
+        show_checklist: full && m.health != Health::Up && !m.checklist.is_empty(),
         rows: m.regions.iter().map(region_row).collect(),
         uptime: [
             ("24 hours", uptime_text(m.uptime_24h)),
@@ -83,11 +118,14 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
             ("30 days", uptime_text(m.uptime_30d)),
         ],
         latency: latency(m),
+        bars: bar_views(&m.days),
+        minor_uptime: MINOR_UPTIME,
+        chart: chart_view(&m.chart, &m.name),
         incidents: m
             .incidents
             .iter()
             .take(MAX_INCIDENTS)
-            .map(|i| incident(i, now))
+            .map(|i| incident(i, now, full))
             .collect(),
     })
 }
@@ -95,6 +133,7 @@ pub fn render_monitor(m: &PageMonitor, now: UnixMillis, site_title: &str) -> Str
 fn region_row(region: &RegionSummary) -> RegionRow<'_> {
     RegionRow {
         region,
+        name: super::regions::region_name(&region.region),
         cells: region.answered.then(|| {
             [
                 cell(region.edge.as_ref(), "no data"),
@@ -129,23 +168,24 @@ fn path_look(ok: bool) -> Look {
 }
 
 fn latency(m: &PageMonitor) -> Option<Latency> {
-    // The sparkline exists exactly when some point has a latency, so the stats and both ends
-    // of the series exist too.
-    let spark = sparkline(&m.latency_series, "Edge response time", "spark")?;
-    let stats = series_stats(&m.latency_series)?;
-    let (&(first, _), &(last, _)) = (m.latency_series.first()?, m.latency_series.last()?);
     Some(Latency {
-        stats,
-        spark,
-        first: time(first),
-        last: time(last),
+        stats: series_stats(&m.latency_series)?,
     })
 }
 
-fn incident(i: &PageIncident, now: UnixMillis) -> IncidentView<'_> {
+fn incident(i: &PageIncident, now: UnixMillis, full: bool) -> IncidentView<'_> {
     IncidentView {
         incident: i,
-        title: verdict_title(i.verdict),
+        title: if full {
+            verdict_title(i.verdict)
+        } else {
+            customer_title(edgeprobe_core::status::Health::Down)
+        },
+        summary: if full {
+            &i.summary
+        } else {
+            customer_words(i.verdict)
+        },
         started: time(i.started_at),
         ongoing: i.ended_at.is_none(),
         duration: format_duration(i.ended_at.unwrap_or(now) - i.started_at),

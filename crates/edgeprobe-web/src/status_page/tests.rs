@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::words::Detail;
 use super::*;
 use crate::markup::escaped;
 use edgeprobe_core::time::MINUTE;
@@ -48,9 +49,15 @@ fn pages_match_their_snapshots() {
         let (m, now, title) = monitor(slug);
         page(
             &format!("monitor_{slug}.html"),
-            render_monitor(&m, now, &title),
+            render_monitor(&m, now, &title, Detail::Full),
         );
     }
+    // What visitors see of the failing monitor: customer words, no checklist, no evidence.
+    let (m, now, title) = monitor("shop");
+    page(
+        "monitor_shop_public.html",
+        render_monitor(&m, now, &title, Detail::Summary),
+    );
     page("not_found.html", render_not_found(&f.site_title));
     page("index_empty.html", render_index(&[], f.now, &f.site_title));
 }
@@ -67,7 +74,7 @@ fn hostile_names_are_inert() {
     m.incidents[0].regions = vec!["<svg/onload=1>".into()];
     let site = "Acme & <Co>";
     for html in [
-        render_monitor(&m, now, site),
+        render_monitor(&m, now, site, Detail::Full),
         render_index(std::slice::from_ref(&m), now, site),
         render_not_found(site),
     ] {
@@ -89,10 +96,14 @@ fn hostile_names_are_inert() {
 #[test]
 fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
     let (m, now, title) = monitor("shop");
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     for r in &m.regions {
         assert!(
-            html.contains(&format!("<th scope=\"row\">{}", r.region)),
+            html.contains(&format!(
+                "<th scope=\"row\">{}<span class=\"colo\">{}</span>",
+                region_name(&r.region),
+                r.region
+            )),
             "row for {}",
             r.region
         );
@@ -111,7 +122,11 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         "lasted 12 min",
         "<h2 id=\"now\">The origin server refuses connections</h2>",
         "<h3>What to check</h3>",
-        "<svg class=\"spark\" role=\"img\" aria-label=\"Edge response time: median",
+        "<svg class=\"chart\" role=\"img\" aria-label=\"Shop (www.example.com): response time by region",
+        "Western Europe (weur)",
+        "A point is the median of one hour; in the current hour, each check.",
+        "<svg class=\"bars\" role=\"img\" aria-label=\"Daily uptime, last 90 days\"",
+        "Degraded · 99.93% uptime, 1 incident</title>",
         "<html lang=\"en\">",
         "<meta name=\"viewport\"",
         "<main id=\"main\">",
@@ -121,8 +136,13 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
     assert_eq!(html.matches("<h1>").count(), 1);
     assert_eq!(
         html.matches("<polyline").count(),
-        1,
-        "the trailing gap is not drawn"
+        m.chart.len(),
+        "one line per region"
+    );
+    assert_eq!(
+        html.matches("<rect class=\"b-").count(),
+        90,
+        "one bar per day"
     );
 }
 
@@ -130,7 +150,7 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
 fn healthy_monitor_hides_the_checklist() {
     let (mut m, now, title) = monitor("api");
     m.checklist = vec!["should not show".into()];
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(!html.contains("should not show"));
     assert!(html.contains(
         "<span class=\"sr-title\">OK: </span>200</span><span class=\"lat\">87 ms</span>"
@@ -141,13 +161,18 @@ fn healthy_monitor_hides_the_checklist() {
 #[test]
 fn never_probed_constructor_matches_the_fixture() {
     let (blog, _, _) = monitor("blog");
+    // The fixture's blog also has a maintenance window (the documents add those).
+    let blog = PageMonitor {
+        maintenance: Vec::new(),
+        ..blog
+    };
     assert_eq!(PageMonitor::never_probed("blog", "Blog"), blog);
 }
 
 #[test]
 fn never_probed_monitor_has_empty_states() {
     let (m, now, title) = monitor("blog");
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     for needle in [
         "Waiting for the first check",
         "No region has reported yet.",
@@ -182,10 +207,19 @@ fn index_banner_reflects_the_worst_state() {
             Overall::PartialOutage,
         ),
         (with(&[Health::Down, Health::Unknown]), Overall::MajorOutage),
+        (with(&[Health::Up, Health::Down]), Overall::MajorOutage),
+        (
+            with(&[[Health::Down; 14].as_slice(), &[Health::Up; 3]].concat()),
+            Overall::MajorOutage,
+        ),
+        (
+            with(&[[Health::Down; 8].as_slice(), &[Health::Up; 9]].concat()),
+            Overall::PartialOutage,
+        ),
     ];
     for (monitors, expected) in cases {
         assert_eq!(
-            overall(&monitors),
+            overall(&monitors, 0),
             expected,
             "{:?}",
             monitors.iter().map(|m| m.health).collect::<Vec<_>>()
@@ -222,7 +256,7 @@ fn incident_durations_use_now_for_ongoing_ones() {
         summary: "slow".into(),
         regions: vec![],
     }];
-    let html = render_monitor(&m, now, &title);
+    let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
     assert!(html.contains("The origin is too slow to answer"));
 }
@@ -271,6 +305,9 @@ fn views_from_the_current_status_document() {
             uptime_30d: None,
             latency_series: vec![],
             incidents: vec![],
+            days: vec![],
+            chart: vec![],
+            maintenance: vec![],
             ..shop
         }
     );
@@ -294,4 +331,75 @@ fn views_from_the_current_status_document() {
         ..status.clone()
     };
     assert_eq!(BadgeInput::from_status(&healthy, false).short_verdict, None);
+}
+
+/// Issue 15: an active window shows a banner with its reason and the overall state says
+/// "Under maintenance"; an upcoming window is announced; a monitor down elsewhere still wins.
+#[test]
+fn maintenance_is_announced_and_named_in_the_banner() {
+    use crate::status_page::PageMaintenance;
+    let (api, now, title) = monitor("api");
+    let active = PageMaintenance {
+        starts_at: now - 60_000,
+        ends_at: now + 3_600_000,
+        reason: Some("Database upgrade".into()),
+    };
+    let upcoming = PageMaintenance {
+        starts_at: now + 86_400_000,
+        ends_at: now + 90_000_000,
+        reason: Some("Network switch replacement".into()),
+    };
+    let m = PageMonitor {
+        maintenance: vec![active, upcoming],
+        ..api
+    };
+    assert_eq!(overall(std::slice::from_ref(&m), now), Overall::Maintenance);
+    let html = render_index(std::slice::from_ref(&m), now, &title);
+    for needle in [
+        "<span>Under maintenance</span>",
+        "<strong>Under maintenance: ",
+        "<p>Database upgrade</p>",
+        "<strong>Scheduled maintenance: ",
+        "<p>Network switch replacement</p>",
+    ] {
+        assert!(html.contains(needle), "missing {needle:?}");
+    }
+    assert!(!html.contains("All systems operational"));
+    let page = render_monitor(&m, now, &title, Detail::Full);
+    assert!(page.contains("<p>Database upgrade</p>"));
+    assert!(
+        page.contains(">Maintenance</span>"),
+        "the pill says maintenance"
+    );
+
+    let (shop, _, _) = monitor("shop");
+    assert_eq!(overall(&[m, shop], now), Overall::MajorOutage);
+}
+
+/// Issue 15: visitors get customer words; the checklist, the operator's vocabulary and the raw
+/// evidence only in the full (operator) view.
+#[test]
+fn the_public_view_speaks_to_visitors() {
+    let (m, now, title) = monitor("shop");
+    let public = render_monitor(&m, now, &title, Detail::Summary);
+    assert!(public.contains("<h2 id=\"now\">Service disruption</h2>"));
+    assert!(public.contains("Our web servers are not responding; we are investigating."));
+    for hidden in [
+        "What to check",
+        &m.checklist[0],
+        &m.summary,
+        ">521<",
+        "Operator view",
+    ] {
+        assert!(!public.contains(hidden), "public page shows {hidden:?}");
+    }
+    let full = render_monitor(&m, now, &title, Detail::Full);
+    for shown in ["What to check", m.checklist[0].as_str(), "Operator view"] {
+        assert!(
+            full.contains(&escaped(shown)),
+            "operator page lacks {shown:?}"
+        );
+    }
+    let index = render_index(std::slice::from_ref(&m), now, &title);
+    assert!(index.contains("Our web servers are not responding; we are investigating."));
 }

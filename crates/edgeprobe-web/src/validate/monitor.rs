@@ -17,7 +17,8 @@ use super::views::monitor_view;
 use super::{char_len_ok, field, reject_read_only, Errors, ValidationContext};
 use crate::problem::{pointer_push, FieldError};
 use edgeprobe_core::monitor::{
-    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, Scheme,
+    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, PublicDetail,
+    Scheme,
 };
 use edgeprobe_core::time::{parse_rfc3339, UnixMillis, MINUTE, SECOND};
 
@@ -35,6 +36,7 @@ pub const MONITOR_FIELDS: &[&str] = &[
     "confirmation",
     "channels",
     "public",
+    "public_detail",
     "slug",
     "maintenance",
     "tags",
@@ -151,6 +153,15 @@ fn build(
     let confirmation = confirmation(field(m, "confirmation"), regions.as_deref(), e);
     let channels = channels(m, e);
     let public = e.boolean(m, "", "public").ok().flatten().unwrap_or(false);
+    let public_detail = match e.string(m, "", "public_detail") {
+        Ok(Some("full")) => PublicDetail::Full,
+        Ok(Some("summary")) | Ok(None) => PublicDetail::Summary,
+        Ok(Some(_)) => {
+            e.push("/public_detail", "must be one of summary, full".to_string());
+            PublicDetail::Summary
+        }
+        Err(_) => PublicDetail::Summary,
+    };
     let slug = match e.string(m, "", "slug") {
         Ok(Some(s)) if is_slug(s) => s.to_string(),
         Ok(Some(_)) => {
@@ -181,6 +192,7 @@ fn build(
         confirmation,
         channels,
         public,
+        public_detail,
         slug,
         maintenance,
         tags,
@@ -206,6 +218,7 @@ fn placeholder(id: String) -> Monitor {
         confirmation: ConfirmationPolicy::default(),
         channels: Vec::new(),
         public: false,
+        public_detail: PublicDetail::Summary,
         slug: String::new(),
         maintenance: Vec::new(),
         tags: Vec::new(),

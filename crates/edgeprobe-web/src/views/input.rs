@@ -21,6 +21,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 
+use edgeprobe_core::monitor::PublicDetail;
+
 use super::monitor::{
     headers_schema, port_schema, schema, statuses_schema, MaintenanceWindowView, LOCATION_HINTS,
 };
@@ -214,6 +216,9 @@ pub struct MonitorCreate {
     /// Shown on /status and badges.
     #[serde(default)]
     pub public: bool,
+    /// What visitors of the public page see of a failure: customer words only (summary), or the diagnosis, its checklist and the evidence per path (full). Operators always get the full view with the API token.
+    #[serde(default)]
+    pub public_detail: PublicDetail,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(
@@ -347,6 +352,9 @@ pub struct MonitorPatch {
     /// Shown on /status and badges.
     #[serde(default = "some_false")]
     pub public: Option<bool>,
+    /// What visitors of the public page see of a failure (summary or full). null: back to summary.
+    #[serde(default, skip_serializing_if = "derived")]
+    pub public_detail: Option<PublicDetail>,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
     #[serde(default, skip_serializing_if = "derived")]
     #[schemars(

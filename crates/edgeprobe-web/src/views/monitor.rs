@@ -17,7 +17,7 @@ use super::time::Rfc3339;
 use crate::validate::limits::*;
 use crate::validate::text::HOP_BY_HOP_HEADERS;
 use edgeprobe_core::diagnosis::Verdict;
-use edgeprobe_core::monitor::{Monitor, Scheme};
+use edgeprobe_core::monitor::{Monitor, PublicDetail, Scheme};
 use edgeprobe_core::status::{CurrentStatus, Health};
 use edgeprobe_core::target::REFUSED_PORTS;
 use edgeprobe_core::time::{format_rfc3339, MINUTE, SECOND};
@@ -64,6 +64,8 @@ pub struct MonitorView {
     pub channels: Vec<String>,
     /// Shown on /status and badges.
     pub public: bool,
+    /// What visitors of the public page see of a failure: customer words only (summary), or the diagnosis, its checklist and the evidence per path (full). Operators always get the full view with the API token.
+    pub public_detail: PublicDetail,
     /// URL-safe and unique; used by /status/{slug} and /badge/{slug}.svg. Defaults to one derived from the name.
     #[schemars(
         length(min = 1, max = "SLUG_MAX_CHARS"),
@@ -249,6 +251,7 @@ impl From<&Monitor> for MonitorView {
             },
             channels: m.channels.clone(),
             public: m.public,
+            public_detail: m.public_detail,
             slug: m.slug.clone(),
             maintenance: m
                 .maintenance

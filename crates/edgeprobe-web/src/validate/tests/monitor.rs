@@ -931,3 +931,20 @@ fn stored_monitor_is_rechecked_against_the_current_policy() {
             .contains("origin port 22")
     );
 }
+
+/// Issue 15: `public_detail` is `summary` (the default) or `full`; anything else names it.
+#[test]
+fn public_detail_is_summary_or_full() {
+    use edgeprobe_core::monitor::PublicDetail;
+    let m = validate_new_monitor(&minimal(), "mon_1".into(), &ctx()).unwrap();
+    assert_eq!(m.public_detail, PublicDetail::Summary);
+    let full = with(json!({"public_detail": "full"}));
+    let m = validate_new_monitor(&full, "mon_1".into(), &ctx()).unwrap();
+    assert_eq!(m.public_detail, PublicDetail::Full);
+    for bad in [json!("everything"), json!(true), json!(1)] {
+        assert_eq!(
+            pointers(&with(json!({"public_detail": bad})), &ctx()),
+            vec!["/public_detail"]
+        );
+    }
+}
