@@ -891,7 +891,11 @@ fn more_coordinator_shards_rehome_monitors_keeping_phase_and_state() {
             .unwrap_or_default()
             .iter()
             .filter(|x| x["kind"] == "scheduled")
-            .filter_map(|x| x["scheduled_for"].as_i64())
+            .filter_map(|x| {
+                x["scheduled_for"]
+                    .as_str()
+                    .and_then(edgeprobe_core::time::parse_rfc3339)
+            })
             .collect();
         v.sort_unstable();
         v
