@@ -24,6 +24,7 @@
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: which monitors are due, and when the next alarm should fire.
+//! - [`tls`]: the origin probe's own TLS client, sans-IO (rustls), and what its outcomes mean.
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
 
 // Dependencies this crate lists but does not use are a warning (an error under `make test`'s
@@ -47,3 +48,4 @@ pub mod schedule;
 pub mod status;
 pub mod target;
 pub mod time;
+pub mod tls;
