@@ -27,6 +27,7 @@ pub fn verdict_title(v: Verdict) -> &'static str {
         Verdict::EdgeStaleOriginDown => "Served from cache while the origin is down",
         Verdict::CertExpiring => "A certificate expires soon",
         Verdict::DegradedLatency => "Slower than usual",
+        Verdict::OriginTlsLegacy => "The origin uses outdated TLS",
         Verdict::EdgeUnreachable => "The site cannot be reached",
         Verdict::Inconclusive => "Not enough data",
     }

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::validate::limits::*;
 use crate::validate::text::HOP_BY_HOP_HEADERS;
-use edgeprobe_core::monitor::{Monitor, Scheme};
+use edgeprobe_core::monitor::{Monitor, OriginTls, Scheme};
 use edgeprobe_core::target::REFUSED_PORTS;
 use edgeprobe_core::time::{format_rfc3339, MINUTE, SECOND};
 
@@ -92,6 +92,10 @@ pub struct OriginView {
     #[schemars(schema_with = "port_schema")]
     pub port: u16,
     pub scheme: Scheme,
+    /// How the direct path's own TLS client checks this origin (https only); left out when
+    /// every setting is its default.
+    #[serde(skip_serializing_if = "OriginTls::is_default")]
+    pub tls: OriginTls,
 }
 
 /// What the front must answer to count as healthy.
@@ -191,6 +195,7 @@ impl From<&Monitor> for MonitorView {
                 host: o.host.clone(),
                 port: o.port,
                 scheme: o.scheme,
+                tls: o.tls.clone(),
             }),
             method: m.method.clone(),
             headers: m.headers.clone(),
