@@ -23,5 +23,6 @@ mod pages;
 mod probes;
 mod regional;
 use edgeprobe_testkit::rig;
+mod own_tls;
 mod rig_cases;
 mod shared;

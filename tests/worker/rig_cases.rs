@@ -97,11 +97,17 @@ fn create_monitor(case: &Case) -> Setup {
     );
     expect_status(&ch, 201);
     let channel_id = ch.json()["id"].as_str().expect("channel id").to_string();
+    let mut origin =
+        json!({"host": case.origin_host, "port": case.origin_port, "scheme": case.origin_scheme});
+    if case.origin_scheme == "https" {
+        // The own TLS client trusts the test CA as workerd does (see own_tls.rs).
+        origin["tls"] = json!({"extra_trust_anchors_pem": crate::own_tls::rig_anchor()});
+    }
     let body = json!({
         "name": format!("rig {}", case.name),
         "slug": unique(&case.name.replace('_', "-")),
         "url": case.front_url,
-        "origin": {"host": case.origin_host, "port": case.origin_port, "scheme": case.origin_scheme},
+        "origin": origin,
         "regions": REGIONS,
         "timeout_ms": 6000,
         "interval_seconds": 300,
@@ -174,6 +180,7 @@ fn run_case(name: &str) {
     if case.origin_scheme == "https" && expected == "healthy" {
         assert_direct_tls_ok(name, &outcome);
     }
+    crate::own_tls::assert_tls_evidence(name, &outcome);
     if name == "not_http" {
         // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
         // rejects without a response: the verdict must still name the origin, with
@@ -361,6 +368,12 @@ rig_cases!(
     tls_expired,
     tls_self_signed,
     tls_wrong_host,
+    tls_not_yet_valid,
+    tls_unknown_issuer,
+    tls_missing_intermediate,
+    tls_legacy,
+    tls_no_common_cipher,
+    tls_plain_http,
     dns_failure,
     front_misrouted,
     one_region_blocked,

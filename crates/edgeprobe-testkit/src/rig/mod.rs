@@ -291,7 +291,52 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
         "origin_tls_invalid",
         "HTTPS origin whose certificate names only wrong-host.edgeprobe.invalid",
     ),
+    (
+        "tls_not_yet_valid",
+        "origin_tls_invalid",
+        "HTTPS origin whose certificate is valid only from 2099",
+    ),
+    (
+        "tls_unknown_issuer",
+        "origin_tls_invalid",
+        "HTTPS origin whose chain ends at a CA nobody trusts",
+    ),
+    (
+        "tls_missing_intermediate",
+        "origin_tls_invalid",
+        "HTTPS origin whose leaf comes from an intermediate it does not send",
+    ),
+    (
+        "tls_legacy",
+        "origin_tls_legacy",
+        "HTTPS origin offering only a CBC cipher suite (TLS 1.2): browsers connect, rustls does not",
+    ),
+    (
+        "tls_no_common_cipher",
+        "origin_tls_handshake_failed",
+        "HTTPS origin offering only an ARIA cipher suite no client here supports",
+    ),
+    (
+        "tls_plain_http",
+        "origin_tls_handshake_failed",
+        "plain HTTP on the port the monitor expects TLS on",
+    ),
 ];
+
+/// nginx settings of the TLS origins that are not plain certificate cases:
+/// (ssl_protocols, ssl_ciphers, plain HTTP).
+fn tls_server_settings(name: &str) -> (Option<&'static str>, Option<&'static str>, bool) {
+    match name {
+        "tls_legacy" => (Some("TLSv1.2"), Some("ECDHE-ECDSA-AES128-SHA"), false),
+        "tls_no_common_cipher" => (
+            Some("TLSv1.2"),
+            Some("ECDHE-ECDSA-ARIA128-GCM-SHA256"),
+            false,
+        ),
+        "tls_plain_http" => (None, None, true),
+        _ => (None, None, false),
+    }
+}
 
 impl Rig {
     pub fn start(opts: RigOptions) -> Result<Rig, RigError> {
@@ -323,9 +368,15 @@ impl Rig {
 
         let tls_specs: Vec<TlsOriginSpec> = TLS_CASES
             .iter()
-            .map(|(name, _, _)| TlsOriginSpec {
-                name,
-                cert: tls_cert(&certs, name).clone(),
+            .map(|(name, _, _)| {
+                let (protocols, ciphers, plain) = tls_server_settings(name);
+                TlsOriginSpec {
+                    name,
+                    cert: tls_cert(&certs, name).clone(),
+                    protocols,
+                    ciphers,
+                    plain,
+                }
             })
             .collect();
         let mut front_names: Vec<&'static str> = plain.iter().map(|p| p.0).collect();
@@ -691,6 +742,9 @@ fn tls_cert<'a>(certs: &'a CertSet, name: &str) -> &'a tls::CertFiles {
         "tls_expired" => &certs.expired,
         "tls_self_signed" => &certs.self_signed,
         "tls_wrong_host" => &certs.wrong_host,
+        "tls_not_yet_valid" => &certs.not_yet_valid,
+        "tls_unknown_issuer" => &certs.unknown_issuer,
+        "tls_missing_intermediate" => &certs.missing_intermediate,
         _ => &certs.valid,
     }
 }
