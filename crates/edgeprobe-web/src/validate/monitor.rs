@@ -44,8 +44,12 @@ pub const MONITOR_FIELDS: &[&str] = &[
 pub const MONITOR_READ_ONLY: &[&str] = &["id", "created_at", "updated_at"];
 /// The members a create body may set to `null` (documented nullable in `MonitorCreate`):
 /// no origin, no keyword, no reason. Any other `null` is refused (`super::reject_nulls`).
-pub const MONITOR_CREATE_NULLABLE: &[&str] =
-    &["/origin", "/expect/keyword", "/maintenance/*/reason"];
+pub const MONITOR_CREATE_NULLABLE: &[&str] = &[
+    "/origin",
+    "/origin/tls",
+    "/expect/keyword",
+    "/maintenance/*/reason",
+];
 
 /// Checks a create body. `id` is assigned by the platform; `ctx.now` stamps both times.
 pub fn validate_new_monitor(
@@ -286,7 +290,8 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         Err(()) => None,
     };
     let tls = match m.get("tls") {
-        None => Some(OriginTls::default()),
+        // null: the defaults (as in a merge patch, where null removes the member).
+        None | Some(Value::Null) => Some(OriginTls::default()),
         Some(t) => origin_tls(t, e),
     };
     if scheme == Some(Scheme::Http) && tls.as_ref().is_some_and(|t| !t.is_default()) {

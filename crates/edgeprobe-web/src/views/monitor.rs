@@ -92,10 +92,9 @@ pub struct OriginView {
     #[schemars(schema_with = "port_schema")]
     pub port: u16,
     pub scheme: Scheme,
-    /// How the direct path's own TLS client checks this origin (https only); left out when
-    /// every setting is its default.
-    #[serde(skip_serializing_if = "OriginTls::is_default")]
-    pub tls: OriginTls,
+    /// How the direct path's own TLS client checks this origin (https only); null when every
+    /// setting is its default.
+    pub tls: Option<OriginTls>,
 }
 
 /// What the front must answer to count as healthy.
@@ -195,7 +194,7 @@ impl From<&Monitor> for MonitorView {
                 host: o.host.clone(),
                 port: o.port,
                 scheme: o.scheme,
-                tls: o.tls.clone(),
+                tls: (!o.tls.is_default()).then(|| o.tls.clone()),
             }),
             method: m.method.clone(),
             headers: m.headers.clone(),
