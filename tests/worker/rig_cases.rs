@@ -24,7 +24,7 @@ fn expected_verdict(case: &Case) -> &'static str {
     case.expected
 }
 
-/// For an HTTPS origin expected healthy (tls_valid, tls_expiring): every region's direct
+/// For an HTTPS origin expected healthy (tls_valid): every region's direct
 /// probe completed TLS and got an HTTP answer — the certificate verified for real.
 fn assert_direct_tls_ok(name: &str, outcome: &Value) {
     let reports = outcome["reports"]
@@ -177,7 +177,7 @@ fn run_case(name: &str) {
         !d["summary"].as_str().unwrap_or("").is_empty(),
         "a plain-words summary"
     );
-    if case.origin_scheme == "https" && expected == "healthy" {
+    if case.origin_scheme == "https" && ["healthy", "cert_expiring"].contains(&expected) {
         assert_direct_tls_ok(name, &outcome);
     }
     crate::own_tls::assert_tls_evidence(name, &outcome);
@@ -249,7 +249,11 @@ fn run_case(name: &str) {
 
     let is_failure = !matches!(
         expected,
-        "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency"
+        "healthy"
+            | "edge_stale_origin_down"
+            | "cert_expiring"
+            | "degraded_latency"
+            | "origin_tls_legacy"
     );
     // A regional case fails in one region of three: below this monitor's regions_to_agree (2),
     // so it must not page (tests/worker/regional.rs checks that it does with 1).

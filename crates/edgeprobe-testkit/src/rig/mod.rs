@@ -269,12 +269,11 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
         "HTTPS origin with a valid certificate for localhost/127.0.0.1 from the rig's test CA",
     ),
     (
-        // Workers' sockets and fetch() do not expose the peer certificate, so its expiry date is
-        // not observable from the worker (docs/architecture.md): with the test CA trusted the
-        // origin is healthy; cert_expiring is covered by the core's tests with known dates.
+        // The platform's TLS does not expose the certificate; the Worker's own TLS client
+        // (core::tls) reads it on a new monitor's first round: cert_expiring with days left.
         "tls_expiring",
-        "healthy",
-        "HTTPS origin whose test-CA certificate expires in 5 days (the expiry is not observable from a Worker)",
+        "cert_expiring",
+        "HTTPS origin whose test-CA certificate expires in 5 days",
     ),
     (
         "tls_expired",
@@ -309,7 +308,7 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
     (
         "tls_legacy",
         "origin_tls_legacy",
-        "HTTPS origin offering only a CBC cipher suite (TLS 1.2): browsers connect, rustls does not",
+        "HTTPS origin offering only RSA key exchange (TLS 1.2, AES-GCM): the platform's TLS connects, rustls does not",
     ),
     (
         "tls_no_common_cipher",
@@ -327,7 +326,7 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
 /// (ssl_protocols, ssl_ciphers, plain HTTP).
 fn tls_server_settings(name: &str) -> (Option<&'static str>, Option<&'static str>, bool) {
     match name {
-        "tls_legacy" => (Some("TLSv1.2"), Some("ECDHE-ECDSA-AES128-SHA"), false),
+        "tls_legacy" => (Some("TLSv1.2"), Some("AES128-GCM-SHA256"), false),
         "tls_no_common_cipher" => (
             Some("TLSv1.2"),
             Some("ECDHE-ECDSA-ARIA128-GCM-SHA256"),
@@ -743,6 +742,7 @@ fn tls_cert<'a>(certs: &'a CertSet, name: &str) -> &'a tls::CertFiles {
         "tls_self_signed" => &certs.self_signed,
         "tls_wrong_host" => &certs.wrong_host,
         "tls_not_yet_valid" => &certs.not_yet_valid,
+        "tls_legacy" => &certs.valid_rsa,
         "tls_unknown_issuer" => &certs.unknown_issuer,
         "tls_missing_intermediate" => &certs.missing_intermediate,
         _ => &certs.valid,

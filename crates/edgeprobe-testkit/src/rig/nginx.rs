@@ -384,10 +384,10 @@ http {{\n\
         let port = ports.tls_origin(t.name).unwrap_or(0);
         let mut extra = String::new();
         if let Some(p) = t.protocols {
-            let _ = write!(extra, "    ssl_protocols {p};\n");
+            let _ = writeln!(extra, "    ssl_protocols {p};");
         }
         if let Some(ciphers) = t.ciphers {
-            let _ = write!(extra, "    ssl_ciphers {ciphers};\n");
+            let _ = writeln!(extra, "    ssl_ciphers {ciphers};");
         }
         let _ = write!(
             c,

@@ -39,6 +39,8 @@ pub struct CertSet {
     pub expired: CertFiles,
     pub self_signed: CertFiles,
     pub wrong_host: CertFiles,
+    /// Like `valid`, with an RSA key (so a server can offer RSA key exchange).
+    pub valid_rsa: CertFiles,
     /// Valid for localhost, but only from 2099 on.
     pub not_yet_valid: CertFiles,
     /// Issued by another CA nobody trusts; `cert` holds the leaf followed by that CA (the chain
@@ -264,7 +266,16 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
         GOOD_SAN,
         &["-days", "365"],
     )?;
+    let valid_rsa = leaf_with_key(
+        dir,
+        "valid-rsa",
+        "localhost",
+        GOOD_SAN,
+        &["-days", "365"],
+        RSA_KEY,
+    )?;
     Ok(CertSet {
+        valid_rsa,
         not_yet_valid,
         unknown_issuer,
         missing_intermediate,
@@ -300,12 +311,28 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     })
 }
 
+/// EC P-256 keys for every leaf but the RSA one.
+const EC_KEY: [&str; 2] = ["ec", "ec_paramgen_curve:prime256v1"];
+/// An RSA key: the only kind that allows RSA key exchange (the legacy case).
+const RSA_KEY: [&str; 2] = ["rsa", "rsa_keygen_bits:2048"];
+
 fn leaf(
     dir: &Path,
     name: &str,
     cn: &str,
     san: &str,
     validity: &[&str],
+) -> Result<CertFiles, RigError> {
+    leaf_with_key(dir, name, cn, san, validity, EC_KEY)
+}
+
+fn leaf_with_key(
+    dir: &Path,
+    name: &str,
+    cn: &str,
+    san: &str,
+    validity: &[&str],
+    key: [&str; 2],
 ) -> Result<CertFiles, RigError> {
     let files = CertFiles {
         cert: dir.join(format!("{name}.pem")),
@@ -316,9 +343,9 @@ fn leaf(
         "req",
         "-new",
         "-newkey",
-        "ec",
+        key[0],
         "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
+        key[1],
         "-nodes",
         "-keyout",
         path(&files.key),
