@@ -650,6 +650,14 @@ fn cases() -> Vec<Case> {
         ),
     ));
     v.push(case(
+        "origin_tls_legacy: both Workers' TLS clients refuse it, the CDN still gets through",
+        OriginTlsLegacy,
+        everywhere(
+            || edge(200, CF, "", 40),
+            Some(|| legacy_origin_both_refuse()),
+        ),
+    ));
+    v.push(case(
         "origin_tls_legacy: one region saw it (the others did not run the own client)",
         OriginTlsLegacy,
         vec![
@@ -2028,5 +2036,17 @@ fn legacy_origin(alert: &str) -> edgeprobe_core::observation::OriginObservation 
         presented: 0,
         leaf: None,
     });
+    o
+}
+
+/// An https origin no TLS client of the Worker agrees with (RSA key exchange only, say), while
+/// the CDN's front answers 200: legacy, not broken.
+fn legacy_origin_both_refuse() -> edgeprobe_core::observation::OriginObservation {
+    let mut o = legacy_origin("HandshakeFailure");
+    o.tls = TlsStep::HandshakeFailed {
+        ms: 3,
+        detail: "no TLS version or cipher suite in common (HandshakeFailure)".into(),
+    };
+    o.http = edgeprobe_core::observation::HttpStep::NotAttempted;
     o
 }

@@ -130,7 +130,7 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
         .map(|p| region::classify(p, input.expect))
         .collect();
     let certs = secondary::expiring_certificates(&probes, input.expect, input.now);
-    let legacy = secondary::legacy_tls(&probes);
+    let legacy = secondary::legacy_tls(&probes, input.expect);
     let slow = secondary::slow_paths(&probes, input.expect, input.baselines);
     combine(&findings, unanswered, certs, slow, legacy)
 }

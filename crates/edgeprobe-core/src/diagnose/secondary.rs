@@ -19,9 +19,12 @@ pub const MIN_BASELINE_SAMPLES: u32 = 10;
 /// "degraded".
 pub const MIN_LATENCY_EXCESS_MS: u32 = 100;
 
-/// Origins whose TLS works for the platform while the own client (modern TLS only) found no
-/// protocol or suite in common: legacy TLS, reported as such and never as a TLS failure.
-pub(super) fn legacy_tls(probes: &[&RegionProbe]) -> Vec<Evidence> {
+/// Origins whose TLS works for someone — the platform's TLS, or the CDN, whose front answered
+/// as expected — while the own client (modern TLS only) found no protocol or suite in common:
+/// legacy TLS, reported as such and never as a TLS failure. (Verified on the rig: workerd's own
+/// TLS refuses CBC-only and RSA-key-exchange-only servers too, so there the CDN's answer is
+/// what shows the origin's TLS still works.)
+pub(super) fn legacy_tls(probes: &[&RegionProbe], expect: &Expectations) -> Vec<Evidence> {
     let mut out = Vec::new();
     for p in probes {
         let Some(o) = &p.origin else { continue };
@@ -30,7 +33,10 @@ pub(super) fn legacy_tls(probes: &[&RegionProbe]) -> Vec<Evidence> {
             own.outcome,
             OwnTlsOutcome::NoCommonProtocol { .. } | OwnTlsOutcome::AlertReceived { .. }
         );
-        if legacy && matches!(o.tls, TlsStep::Ok { .. }) {
+        let works = matches!(o.tls, TlsStep::Ok { .. })
+            || (matches!(o.tls, TlsStep::HandshakeFailed { .. })
+                && crate::status::edge_ok(&p.edge.outcome, expect));
+        if legacy && works {
             out.push(Evidence {
                 region: p.region.clone(),
                 path: PathKind::Origin,
