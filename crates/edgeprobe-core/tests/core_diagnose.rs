@@ -652,10 +652,7 @@ fn cases() -> Vec<Case> {
     v.push(case(
         "origin_tls_legacy: both Workers' TLS clients refuse it, the CDN still gets through",
         OriginTlsLegacy,
-        everywhere(
-            || edge(200, CF, "", 40),
-            Some(|| legacy_origin_both_refuse()),
-        ),
+        everywhere(|| edge(200, CF, "", 40), Some(legacy_origin_both_refuse)),
     ));
     v.push(case(
         "origin_tls_legacy: one region saw it (the others did not run the own client)",
