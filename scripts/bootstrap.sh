@@ -78,6 +78,21 @@ else
   WASM_PATH_PREFIX=/usr/bin
 fi
 
+# 2b. A C compiler for wasm32: ring (rustls' crypto, the origin probe's own TLS client) has C
+#     and assembly-free C parts that the cc crate compiles for wasm32. Debian's clang 14 targets
+#     wasm32; the `clang-14` package has no plain `clang` name, which is what cc looks for, so the
+#     compiler is named in CC_wasm32_unknown_unknown (and its archiver in AR_...: llvm-ar comes
+#     with clang-14's llvm dependency). Checked first, so this costs nothing when present.
+find_wasm_cc() { local c; for c in clang clang-14 clang-15 clang-16 clang-19; do command -v "$c" >/dev/null && { command -v "$c"; return 0; }; done; return 1; }
+find_wasm_ar() { local a; for a in llvm-ar llvm-ar-14 llvm-ar-15 llvm-ar-16 llvm-ar-19; do command -v "$a" >/dev/null && { command -v "$a"; return 0; }; done; return 1; }
+if ! WASM_CC=$(find_wasm_cc) || ! WASM_AR=$(find_wasm_ar); then
+  step "installing clang-14 and llvm-14 (ring's C code for wasm32)"
+  apt_install clang-14 llvm-14
+  WASM_CC=$(find_wasm_cc) || die "clang not found after installing clang-14"
+  WASM_AR=$(find_wasm_ar) || die "llvm-ar not found after installing llvm-14"
+fi
+step "wasm32 C compiler: $WASM_CC (archiver $WASM_AR)"
+
 # 3. worker-build and wasm-bindgen at the versions Cargo.lock pins ---------------------------
 [ -f Cargo.lock ] || die "Cargo.lock missing: it pins the worker and wasm-bindgen versions"
 WORKER_V=$(lock_version worker); BINDGEN_V=$(lock_version wasm-bindgen)
@@ -131,6 +146,8 @@ done
   echo '_edgeprobe_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)'
   echo "export PATH=\"${WASM_PATH_PREFIX:+$WASM_PATH_PREFIX:}$HOME/.cargo/bin:\$PATH:/usr/sbin:/sbin\""
   echo "export WASM_BINDGEN_BIN=\"$(command -v wasm-bindgen)\""
+  echo "export CC_wasm32_unknown_unknown=\"$WASM_CC\""
+  echo "export AR_wasm32_unknown_unknown=\"$WASM_AR\""
   [ -n "$ESBUILD" ] && echo "export ESBUILD_BIN=\"\$_edgeprobe_root/$ESBUILD\""
   echo "export EDGEPROBE_BOOTSTRAPPED=\"$(cat Cargo.lock package-lock.json scripts/bootstrap.sh | cksum | cut -d' ' -f1)\""
 } > "$TOOLS/env.tmp"

@@ -43,5 +43,7 @@ if [ "$status" != 0 ]; then
   say "worker build failed (worker-build exited with $status after $((SECONDS - started)) s); full log: $LOG"
   exit 1
 fi
+# No wasm-opt here (--no-opt): at least drop the debug name section (~115 KB gzip).
+python3 scripts/strip_wasm_names.py build/index_bg.wasm >>"$LOG" || { say "stripping the wasm name section failed"; exit 1; }
 echo "$stamp" > build/.stamp
-say "built build/index.js ($(du -h build/index_bg.wasm 2>/dev/null | cut -f1) wasm) in $((SECONDS - started)) s"
+say "built build/index.js ($(du -h build/index_bg.wasm 2>/dev/null | cut -f1) wasm, $(( ($(gzip -9c build/index_bg.wasm | wc -c) + $(gzip -9c build/index.js | wc -c)) / 1024 )) KB gzip with index.js) in $((SECONDS - started)) s"

@@ -42,6 +42,10 @@ mod publish;
 mod region;
 mod store;
 
+// Listed only for the features they switch on in the wasm build (Cargo.toml says which).
+use ring as _;
+use rustls_pki_types as _;
+
 use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 use edgeprobe_web::problem::ApiError;

@@ -6,6 +6,7 @@
 
 mod edge;
 mod origin;
+mod own_tls;
 mod timing;
 
 use edgeprobe_core::monitor::Monitor;
@@ -43,7 +44,10 @@ pub async fn probe_monitor(
     let identity = ProbeIdentity::new(probe_identity::VERSION, docs_base_url, region);
     let origin = async {
         match &m.origin {
-            Some(o) => Some(origin::probe_origin(m, o, &identity).await),
+            Some(o) => {
+                let own_due = edgeprobe_core::tls::own_client_due(m, region, started_at);
+                Some(origin::probe_origin(m, o, &identity, own_due).await)
+            }
             None => None,
         }
     };

@@ -30,6 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{SecureTransport, Socket};
 
 use crate::env;
+use crate::probe::own_tls;
 use crate::probe::timing::{since, Deadline};
 use edgeprobe_core::http1::{build_request, Progress, ResponseReader, StreamEnd};
 use edgeprobe_core::monitor::{Monitor, OriginTarget, Scheme};
@@ -38,19 +39,57 @@ use edgeprobe_core::observation::{
 };
 use edgeprobe_core::probe_identity::ProbeIdentity;
 use edgeprobe_core::time::Millis;
+use edgeprobe_core::tls::TlsSettings;
 
 // Body bytes read at most on the origin path.
 use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as ORIGIN_BODY_CAP;
 
 /// Probes the origin once; respects `m.timeout_ms` overall (connect, TLS and HTTP together).
 /// The request identifies the probe and its region as `identity` says (as the edge path does).
+///
+/// On https origins the own TLS client (`own_tls`, `core::tls`) also runs: beside the
+/// platform's path when `own_due` (the certificate schedule, `core::tls::own_client_due`), and
+/// after it when the platform's TLS failed without saying why — within the same deadline. Its
+/// outcome refines the TLS step (`core::tls::merge`) and is kept as `own_tls` evidence.
 pub async fn probe_origin(
     m: &Monitor,
     o: &OriginTarget,
     identity: &ProbeIdentity,
+    own_due: bool,
 ) -> OriginObservation {
     let start = env::now();
     let deadline = Deadline::after(start, m.timeout_ms);
+    let tls_expected = o.scheme == Scheme::Https;
+    let settings = TlsSettings::for_origin(&o.host, &o.tls);
+    let scheduled = async {
+        match tls_expected && own_due {
+            true => Some(own_tls::handshake(&o.host, o.port, &settings, deadline).await),
+            false => None,
+        }
+    };
+    let (mut obs, own) = futures::join!(probe_platform(m, o, identity, start, deadline), scheduled);
+    let own = match own {
+        Some(own) => Some(own),
+        None if tls_expected && matches!(obs.tls, TlsStep::Failed { .. }) => {
+            Some(own_tls::handshake(&o.host, o.port, &settings, deadline).await)
+        }
+        None => None,
+    };
+    if let Some(own) = own {
+        obs.tls = edgeprobe_core::tls::merge(obs.tls, &own);
+        obs.own_tls = Some(own);
+    }
+    obs
+}
+
+/// The origin through the platform's sockets: connect, StartTLS, one HTTP/1.1 exchange.
+async fn probe_platform(
+    m: &Monitor,
+    o: &OriginTarget,
+    identity: &ProbeIdentity,
+    start: edgeprobe_core::time::UnixMillis,
+    deadline: Deadline,
+) -> OriginObservation {
     let tls_expected = o.scheme == Scheme::Https;
     let mut obs = OriginObservation {
         address: address(o),
@@ -62,6 +101,7 @@ pub async fn probe_origin(
             TlsStep::NotApplicable
         },
         http: HttpStep::NotAttempted,
+        own_tls: None,
     };
 
     let transport = if tls_expected {

@@ -27,6 +27,7 @@ mod pages;
 mod probes;
 mod regional;
 use edgeprobe_testkit::rig;
+mod own_tls;
 mod rig_cases;
 mod rounds;
 mod shared;

@@ -24,7 +24,7 @@ fn expected_verdict(case: &Case) -> &'static str {
     case.expected
 }
 
-/// For an HTTPS origin expected healthy (tls_valid, tls_expiring): every region's direct
+/// For an HTTPS origin expected healthy (tls_valid): every region's direct
 /// probe completed TLS and got an HTTP answer — the certificate verified for real.
 fn assert_direct_tls_ok(name: &str, outcome: &Value) {
     let reports = reports_of(outcome);
@@ -95,11 +95,17 @@ fn create_monitor(case: &Case) -> Setup {
     );
     expect_status(&ch, 201);
     let channel_id = ch.json()["id"].as_str().expect("channel id").to_string();
+    let mut origin =
+        json!({"host": case.origin_host, "port": case.origin_port, "scheme": case.origin_scheme});
+    if case.origin_scheme == "https" {
+        // The own TLS client trusts the test CA as workerd does (see own_tls.rs).
+        origin["tls"] = json!({"extra_trust_anchors_pem": crate::own_tls::rig_anchor()});
+    }
     let body = json!({
         "name": format!("rig {}", case.name),
         "slug": unique(&case.name.replace('_', "-")),
         "url": case.front_url,
-        "origin": {"host": case.origin_host, "port": case.origin_port, "scheme": case.origin_scheme},
+        "origin": origin,
         "regions": REGIONS,
         "timeout_ms": 6000,
         "interval_seconds": 300,
@@ -169,9 +175,10 @@ fn run_case(name: &str) {
         !d["summary"].as_str().unwrap_or("").is_empty(),
         "a plain-words summary"
     );
-    if case.origin_scheme == "https" && expected == "healthy" {
+    if case.origin_scheme == "https" && ["healthy", "cert_expiring"].contains(&expected) {
         assert_direct_tls_ok(name, &outcome);
     }
+    crate::own_tls::assert_tls_evidence(name, &outcome);
     if name == "not_http" {
         // The front relays the SSH banner as an HTTP/0.9 answer, which the Worker's fetch
         // rejects without a response: the verdict must still name the origin, with
@@ -241,7 +248,11 @@ fn run_case(name: &str) {
 
     let is_failure = !matches!(
         expected,
-        "healthy" | "edge_stale_origin_down" | "cert_expiring" | "degraded_latency"
+        "healthy"
+            | "edge_stale_origin_down"
+            | "cert_expiring"
+            | "degraded_latency"
+            | "origin_tls_legacy"
     );
     // A regional case fails in one region of three: below this monitor's regions_to_agree (2),
     // so it must not page (tests/worker/regional.rs checks that it does with 1).
@@ -360,6 +371,12 @@ rig_cases!(
     tls_expired,
     tls_self_signed,
     tls_wrong_host,
+    tls_not_yet_valid,
+    tls_unknown_issuer,
+    tls_missing_intermediate,
+    tls_legacy,
+    tls_no_common_cipher,
+    tls_plain_http,
     dns_failure,
     front_misrouted,
     one_region_blocked,

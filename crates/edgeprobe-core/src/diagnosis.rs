@@ -57,6 +57,10 @@ pub enum Verdict {
     EdgeStaleOriginDown,
     CertExpiring,
     DegradedLatency,
+    /// The origin's TLS works for browsers (and the platform's TLS) but only with legacy
+    /// protocol features the own client refuses (TLS 1.0/1.1, CBC, RSA key exchange, SHA-1):
+    /// a warning to modernise, never "TLS broken".
+    OriginTlsLegacy,
     /// The front itself cannot be reached (DNS, connection, TLS to the front).
     EdgeUnreachable,
     /// No region answered, or nothing was observable: nothing can be said.
@@ -83,6 +87,7 @@ impl Verdict {
         Verdict::EdgeStaleOriginDown,
         Verdict::CertExpiring,
         Verdict::DegradedLatency,
+        Verdict::OriginTlsLegacy,
         Verdict::EdgeUnreachable,
         Verdict::Inconclusive,
     ];
@@ -108,6 +113,7 @@ impl Verdict {
             Verdict::EdgeStaleOriginDown => "edge_stale_origin_down",
             Verdict::CertExpiring => "cert_expiring",
             Verdict::DegradedLatency => "degraded_latency",
+            Verdict::OriginTlsLegacy => "origin_tls_legacy",
             Verdict::EdgeUnreachable => "edge_unreachable",
             Verdict::Inconclusive => "inconclusive",
         }
@@ -121,6 +127,7 @@ impl Verdict {
                 | Verdict::EdgeStaleOriginDown
                 | Verdict::CertExpiring
                 | Verdict::DegradedLatency
+                | Verdict::OriginTlsLegacy
                 | Verdict::Inconclusive
         )
     }
@@ -228,6 +235,9 @@ pub enum Fact {
         /// Whole days left; `None` when it has already expired.
         days_left: Option<i64>,
     },
+    /// The origin's TLS succeeds for the platform but the own TLS client (rustls, modern
+    /// TLS only) could not agree on a protocol with it: `detail` is its reason.
+    LegacyTls { detail: String },
     /// A path answered much more slowly than its usual p50.
     Slow { ms: u32, p50_ms: u32, samples: u32 },
     /// The region did not answer the coordinator.

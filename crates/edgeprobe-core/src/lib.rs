@@ -23,11 +23,12 @@
 //! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
-//! - [`schedule`]: the older per-monitor grid helpers (interrupted-round markers, versions).
+//! - [`schedule`]: interrupted rounds and configuration versions.
 //! - [`tick`]: the coordinator's rounds as one sans-IO machine: due slots per tick, lanes per
 //!   region with their deadlines, streamed reports assembled into concluded rounds.
 //! - [`record`]: what a concluded round writes (lean storage: hour row, notable rounds,
 //!   change-only alert state and status document).
+//! - [`tls`]: the origin probe's own TLS client, sans-IO (rustls), and what its outcomes mean.
 //! - [`messages`]: the requests each Durable Object accepts (shared by caller and callee).
 //! - [`meter`]: the worker's operation counters (`GET /api/v1/metrics`, `make bench-capacity`).
 
@@ -55,3 +56,4 @@ pub mod status;
 pub mod target;
 pub mod tick;
 pub mod time;
+pub mod tls;

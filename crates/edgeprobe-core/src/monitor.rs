@@ -35,6 +35,33 @@ pub struct OriginTarget {
     pub host: String,
     pub port: u16,
     pub scheme: Scheme,
+    /// How the direct path's own TLS client checks this origin (https only). Monitors stored
+    /// before it existed read as the default.
+    #[serde(default, skip_serializing_if = "OriginTls::is_default")]
+    pub tls: OriginTls,
+}
+
+/// Per-monitor trust and naming for the origin's TLS (`core::tls`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct OriginTls {
+    /// Extra trust anchors (PEM certificates), e.g. a private CA the origin's certificate
+    /// comes from. Added to Mozilla's roots for this monitor's direct path only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_trust_anchors_pem: Option<String>,
+    /// Also trust Cloudflare's Origin CA root (origins behind Cloudflare in "Full (strict)").
+    #[serde(default)]
+    pub trust_cloudflare_origin_ca: bool,
+    /// The name sent as SNI and checked against the certificate, instead of the origin host
+    /// (e.g. the public host name when the origin is given as an IP address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+}
+
+impl OriginTls {
+    pub fn is_default(&self) -> bool {
+        *self == OriginTls::default()
+    }
 }
 
 /// When a failure becomes an alert, and when an incident ends.

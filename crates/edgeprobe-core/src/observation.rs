@@ -183,6 +183,103 @@ pub struct OriginObservation {
     pub connect: ConnectStep,
     pub tls: TlsStep,
     pub http: HttpStep,
+    /// The Worker's own TLS client's handshake with the origin (`core::tls`), when it ran
+    /// (the platform's TLS failed, or the certificate schedule was due). `tls` already carries
+    /// its verdict; this is the evidence: exact outcome, version, suite and the leaf.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_tls: Option<OwnTls>,
+}
+
+/// One handshake of the Worker's own TLS client (rustls over a plain socket).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OwnTls {
+    /// From the first ClientHello byte to the outcome.
+    pub ms: Millis,
+    pub outcome: OwnTlsOutcome,
+    /// Negotiated protocol, e.g. `TLSv1_3` (successful handshakes only).
+    pub version: Option<String>,
+    /// Negotiated cipher suite, e.g. `TLS13_AES_128_GCM_SHA256` (successful handshakes only).
+    pub cipher_suite: Option<String>,
+    /// Certificates the server presented (0 when it sent none).
+    pub presented: u32,
+    /// The presented leaf, when the server got as far as sending one.
+    pub leaf: Option<LeafCertificate>,
+}
+
+/// Exactly how the own client's handshake ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum OwnTlsOutcome {
+    Ok,
+    /// The certificate's validity ended at `not_after`.
+    Expired {
+        not_after: UnixMillis,
+    },
+    /// The certificate's validity starts at `not_before`, in the future.
+    NotYetValid {
+        not_before: UnixMillis,
+    },
+    /// The chain ends at a root nobody here trusts (`issuer` names it).
+    UnknownIssuer {
+        issuer: String,
+    },
+    /// The leaf signed itself (subject == issuer) and is not trusted.
+    SelfSigned,
+    /// The certificate does not cover `expected` (the name asked for, SNI); `presented` are
+    /// the names it does cover.
+    NameMismatch {
+        expected: String,
+        presented: Vec<String>,
+    },
+    /// The server sent a chain that stops before a trusted root: the certificate that issued
+    /// the last one sent (`missing_issuer`) was neither sent nor trusted. Usually the
+    /// intermediate is not installed; with a private CA, trust it with the monitor's anchors.
+    IncompleteChain {
+        missing_issuer: String,
+    },
+    /// No protocol version or cipher suite in common; `alert` is the TLS alert or rustls'
+    /// reason (e.g. `HandshakeFailure`, `ProtocolVersion`).
+    NoCommonProtocol {
+        alert: String,
+    },
+    /// The server ended the handshake with a TLS alert.
+    AlertReceived {
+        alert: String,
+    },
+    /// The server answered with something that is not TLS; `first_bytes` shows its start
+    /// (e.g. `HTTP/1.1 400`: plain HTTP on the TLS port).
+    NotTls {
+        first_bytes: String,
+    },
+    /// The server closed the connection during the handshake.
+    Closed,
+    /// The connection broke during the handshake.
+    Reset {
+        detail: String,
+    },
+    /// No end to the handshake within the monitor's timeout.
+    Timeout,
+    /// Any other failure, in rustls' words.
+    Other {
+        detail: String,
+    },
+}
+
+/// The leaf certificate a server presented, as read from its DER.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct LeafCertificate {
+    pub subject: String,
+    pub issuer: String,
+    /// DNS names and IP addresses of subjectAltName.
+    pub sans: Vec<String>,
+    pub not_before: UnixMillis,
+    pub not_after: UnixMillis,
+    /// Whole days from the observation to `not_after` (negative once expired).
+    pub days_left: i64,
+    /// Hex, colon-separated.
+    pub serial: String,
+    /// SHA-256 of the certificate's DER, hex, colon-separated.
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -82,6 +82,7 @@ fn origin_page(name: &str) -> edgeprobe_core::observation::OriginObservation {
             ttfb_ms: 4,
             total_ms: 5,
         },
+        own_tls: None,
     }
 }
 
@@ -631,6 +632,41 @@ fn cases() -> Vec<Case> {
             ),
         )
     });
+    // origin_tls_legacy: the platform's TLS works, only the own client (modern TLS) fails
+    v.push(case(
+        "origin_tls_legacy: CBC-only origin, every region",
+        OriginTlsLegacy,
+        everywhere(
+            || edge(200, CF, "", 40),
+            Some(|| legacy_origin("HandshakeFailure")),
+        ),
+    ));
+    v.push(case(
+        "origin_tls_legacy: TLS 1.0-only origin answers with a protocol_version alert",
+        OriginTlsLegacy,
+        everywhere(
+            || edge(200, CF, "", 40),
+            Some(|| legacy_origin("ProtocolVersion")),
+        ),
+    ));
+    v.push(case(
+        "origin_tls_legacy: both Workers' TLS clients refuse it, the CDN still gets through",
+        OriginTlsLegacy,
+        everywhere(|| edge(200, CF, "", 40), Some(legacy_origin_both_refuse)),
+    ));
+    v.push(case(
+        "origin_tls_legacy: one region saw it (the others did not run the own client)",
+        OriginTlsLegacy,
+        vec![
+            probed(
+                "enam",
+                edge(200, CF, "", 40),
+                Some(legacy_origin("HandshakeFailure")),
+            ),
+            probed("weur", edge(200, CF, "", 40), Some(origin_ok(200, 5))),
+            probed("apac", edge(200, CF, "", 40), Some(origin_ok(200, 5))),
+        ],
+    ));
     // degraded_latency
     let base = |region: &str, path, p50| LatencyBaseline {
         region: region.into(),
@@ -1727,6 +1763,7 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
         },
         tls: TlsStep::NotAttempted,
         http: HttpStep::NotAttempted,
+        own_tls: None,
     };
     let lost = || {
         let mut e = edge_failed(EdgeFailure::Connection);
@@ -1951,7 +1988,8 @@ mod no_panics {
                 tls_expected: false,
                 connect: ConnectStep::Ok { ms: 1 },
                 tls: TlsStep::NotApplicable,
-                http: HttpStep::NotAttempted
+                http: HttpStep::NotAttempted,
+                own_tls: None,
             })),
         ]
     }
@@ -1983,4 +2021,39 @@ mod no_panics {
             prop_assert_eq!(&back, &d);
         }
     }
+}
+
+/// An https origin the platform's TLS reached (HTTP 200) while the own client found no
+/// protocol or suite in common (`alert`).
+fn legacy_origin(alert: &str) -> edgeprobe_core::observation::OriginObservation {
+    use edgeprobe_core::observation::{OwnTls, OwnTlsOutcome};
+    let mut o = origin_ok(200, 5);
+    o.tls_expected = true;
+    o.tls = TlsStep::Ok {
+        ms: 3,
+        certificate: edgeprobe_core::observation::CertificateInfo::NotObservable,
+    };
+    o.own_tls = Some(OwnTls {
+        ms: 2,
+        outcome: OwnTlsOutcome::NoCommonProtocol {
+            alert: alert.into(),
+        },
+        version: None,
+        cipher_suite: None,
+        presented: 0,
+        leaf: None,
+    });
+    o
+}
+
+/// An https origin no TLS client of the Worker agrees with (RSA key exchange only, say), while
+/// the CDN's front answers 200: legacy, not broken.
+fn legacy_origin_both_refuse() -> edgeprobe_core::observation::OriginObservation {
+    let mut o = legacy_origin("HandshakeFailure");
+    o.tls = TlsStep::HandshakeFailed {
+        ms: 3,
+        detail: "no TLS version or cipher suite in common (HandshakeFailure)".into(),
+    };
+    o.http = edgeprobe_core::observation::HttpStep::NotAttempted;
+    o
 }

@@ -26,6 +26,7 @@ fn saved_under_loose_policy() -> Monitor {
             host: "10.0.0.5".into(),
             port: 8080,
             scheme: Scheme::Http,
+            tls: Default::default(),
         }),
         ..monitor()
     }

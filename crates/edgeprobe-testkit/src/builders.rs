@@ -36,6 +36,7 @@ pub fn monitor() -> Monitor {
             host: "203.0.113.10".into(),
             port: 443,
             scheme: Scheme::Https,
+            tls: Default::default(),
         }),
         method: "GET".into(),
         headers: BTreeMap::new(),
@@ -198,6 +199,7 @@ fn scripted_probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> Reg
             connect,
             tls,
             http,
+            own_tls: None,
         }),
     })
 }
@@ -304,6 +306,7 @@ pub fn origin(connect: ConnectStep, tls: TlsStep, http: HttpStep) -> OriginObser
         connect,
         tls,
         http,
+        own_tls: None,
     }
 }
 

@@ -271,11 +271,20 @@ fn check_case(rig: &Rig, case: &Case) -> Check {
             expect_status(case, 502, None)?;
             expect_direct_prefix(case, b"HTTP/1.1 200 OK")
         }
-        "tls_valid" | "tls_expiring" => {
+        // tls_legacy: the front (OpenSSL) still speaks RSA key exchange, so it answers.
+        "tls_valid" | "tls_expiring" | "tls_legacy" => {
             expect_status(case, 200, None)?;
             accepts_tcp(case)
         }
-        "tls_expired" | "tls_self_signed" | "tls_wrong_host" => {
+        // The front verifies the origin's certificate (or cannot agree on TLS at all).
+        "tls_expired"
+        | "tls_self_signed"
+        | "tls_wrong_host"
+        | "tls_not_yet_valid"
+        | "tls_unknown_issuer"
+        | "tls_missing_intermediate"
+        | "tls_no_common_cipher"
+        | "tls_plain_http" => {
             expect_status(case, 502, None)?;
             accepts_tcp(case)
         }

@@ -916,6 +916,7 @@ fn served_views_match_their_generated_schemas() {
         host: "origin.example.com".into(),
         port: 8443,
         scheme: edgeprobe_core::monitor::Scheme::Https,
+        tls: Default::default(),
     });
     let mut checked = 0;
     for round in [

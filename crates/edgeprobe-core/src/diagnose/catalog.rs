@@ -8,7 +8,7 @@ use crate::diagnosis::{Severity, Verdict};
 pub(super) fn severity(v: Verdict) -> Severity {
     match v {
         Verdict::Healthy => Severity::Ok,
-        Verdict::CertExpiring => Severity::Info,
+        Verdict::CertExpiring | Verdict::OriginTlsLegacy => Severity::Info,
         Verdict::Regional
         | Verdict::EdgeStaleOriginDown
         | Verdict::DegradedLatency
@@ -38,6 +38,7 @@ pub(super) fn summary(v: Verdict) -> &'static str {
         Verdict::EdgeStaleOriginDown => "Visitors still get pages because the CDN serves cached copies, but the origin behind it is failing; uncached pages and cache refreshes will fail.",
         Verdict::CertExpiring => "A TLS certificate expires soon.",
         Verdict::DegradedLatency => "The site works but answers much more slowly than usual.",
+        Verdict::OriginTlsLegacy => "The origin's TLS still works, but only with legacy protocol versions or cipher suites (TLS 1.0/1.1, CBC, RSA key exchange or SHA-1) that modern clients are dropping.",
         Verdict::EdgeUnreachable => "The public address cannot be reached at all: its name does not resolve, connections fail, or TLS with the CDN fails.",
         Verdict::Inconclusive => "Nothing could be observed this round, so nothing can be said about the site.",
     }
@@ -136,6 +137,12 @@ pub(super) fn checklist(v: Verdict) -> Vec<String> {
         Verdict::CertExpiring => &[
             "Renew the certificate before its expiry date.",
             "Check that automatic renewal (certbot, ACME client, CDN-managed certificates) is running and succeeding.",
+        ],
+        Verdict::OriginTlsLegacy => &[
+            "Enable TLS 1.2 and TLS 1.3 on the origin's web server (nginx: ssl_protocols TLSv1.2 TLSv1.3).",
+            "Offer ECDHE key exchange with AEAD cipher suites (AES-GCM, ChaCha20-Poly1305); the Mozilla SSL Configuration Generator's \"intermediate\" profile is a safe default.",
+            "Replace a certificate signed with SHA-1, and an RSA key under 2048 bits.",
+            "Test with: openssl s_client -connect <origin>:443 -tls1_2 and -tls1_3.",
         ],
         Verdict::DegradedLatency => &[
             "Check the origin's load and response times.",

@@ -130,8 +130,9 @@ pub fn diagnose(input: &RoundInput) -> Diagnosis {
         .map(|p| region::classify(p, input.expect))
         .collect();
     let certs = secondary::expiring_certificates(&probes, input.expect, input.now);
+    let legacy = secondary::legacy_tls(&probes, input.expect);
     let slow = secondary::slow_paths(&probes, input.expect, input.baselines);
-    combine(&findings, unanswered, certs, slow)
+    combine(&findings, unanswered, certs, slow, legacy)
 }
 
 fn lower(c: Confidence) -> Confidence {
@@ -150,6 +151,7 @@ fn combine(
     unanswered: Vec<String>,
     certs: Vec<Evidence>,
     slow: Vec<Evidence>,
+    legacy: Vec<Evidence>,
 ) -> Diagnosis {
     let failing: Vec<&Finding> = findings.iter().filter(|f| f.cause.is_failure()).collect();
     let stale: Vec<&Finding> = findings
@@ -264,12 +266,15 @@ fn combine(
             Verdict::DegradedLatency
         } else if !certs.is_empty() {
             Verdict::CertExpiring
+        } else if !legacy.is_empty() {
+            Verdict::OriginTlsLegacy
         } else {
             Verdict::Healthy
         };
         affected = match verdict {
             Verdict::DegradedLatency => sorted_regions(&slow),
             Verdict::CertExpiring => sorted_regions(&certs),
+            Verdict::OriginTlsLegacy => sorted_regions(&legacy),
             _ => vec![],
         };
         if verdict != Verdict::Healthy {
@@ -294,8 +299,12 @@ fn combine(
     if !certs.is_empty() && verdict != Verdict::CertExpiring {
         also.push(Verdict::CertExpiring);
     }
+    if !legacy.is_empty() && verdict != Verdict::OriginTlsLegacy {
+        also.push(Verdict::OriginTlsLegacy);
+    }
     evidence.extend(slow);
     evidence.extend(certs);
+    evidence.extend(legacy);
     also.sort();
     also.dedup();
 

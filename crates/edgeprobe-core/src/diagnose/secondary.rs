@@ -5,7 +5,9 @@
 
 use crate::diagnosis::{Evidence, Fact, PathKind};
 use crate::monitor::Expectations;
-use crate::observation::{CertificateInfo, EdgeOutcome, HttpStep, RegionProbe, TlsStep};
+use crate::observation::{
+    CertificateInfo, EdgeOutcome, HttpStep, OwnTlsOutcome, RegionProbe, TlsStep,
+};
 use crate::time::{UnixMillis, DAY};
 
 use super::LatencyBaseline;
@@ -16,6 +18,37 @@ pub const MIN_BASELINE_SAMPLES: u32 = 10;
 /// Latency must also exceed the baseline by this much, so a 2 ms baseline does not make 7 ms
 /// "degraded".
 pub const MIN_LATENCY_EXCESS_MS: u32 = 100;
+
+/// Origins whose TLS works for someone — the platform's TLS, or the CDN, whose front answered
+/// as expected — while the own client (modern TLS only) found no protocol or suite in common:
+/// legacy TLS, reported as such and never as a TLS failure. (Verified on the rig: workerd's own
+/// TLS refuses CBC-only and RSA-key-exchange-only servers too, so there the CDN's answer is
+/// what shows the origin's TLS still works.)
+pub(super) fn legacy_tls(probes: &[&RegionProbe], expect: &Expectations) -> Vec<Evidence> {
+    let mut out = Vec::new();
+    for p in probes {
+        let Some(o) = &p.origin else { continue };
+        let Some(own) = &o.own_tls else { continue };
+        let legacy = matches!(
+            own.outcome,
+            OwnTlsOutcome::NoCommonProtocol { .. } | OwnTlsOutcome::AlertReceived { .. }
+        );
+        let works = matches!(o.tls, TlsStep::Ok { .. })
+            || (matches!(o.tls, TlsStep::HandshakeFailed { .. })
+                && crate::status::edge_ok(&p.edge.outcome, expect));
+        if legacy && works {
+            out.push(Evidence {
+                region: p.region.clone(),
+                path: PathKind::Origin,
+                step: "tls".into(),
+                fact: Fact::LegacyTls {
+                    detail: crate::tls::describe(&own.outcome),
+                },
+            });
+        }
+    }
+    out
+}
 
 /// Certificates (either path) expiring within `cert_warning_days`.
 pub(super) fn expiring_certificates(

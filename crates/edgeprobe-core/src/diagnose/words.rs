@@ -176,6 +176,9 @@ pub(crate) fn finding(e: &Evidence) -> String {
             tls,
             http,
         } => origin_words(address, connect, tls, http),
+        Fact::LegacyTls { detail } => {
+            format!("origin TLS works for the platform, but not with modern TLS only ({detail})")
+        }
         Fact::CertificateExpiring { subject, days_left } => {
             let who = subject
                 .as_deref()

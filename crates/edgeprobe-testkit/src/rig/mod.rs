@@ -269,12 +269,11 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
         "HTTPS origin with a valid certificate for localhost/127.0.0.1 from the rig's test CA",
     ),
     (
-        // Workers' sockets and fetch() do not expose the peer certificate, so its expiry date is
-        // not observable from the worker (docs/architecture.md): with the test CA trusted the
-        // origin is healthy; cert_expiring is covered by the core's tests with known dates.
+        // The platform's TLS does not expose the certificate; the Worker's own TLS client
+        // (core::tls) reads it on a new monitor's first round: cert_expiring with days left.
         "tls_expiring",
-        "healthy",
-        "HTTPS origin whose test-CA certificate expires in 5 days (the expiry is not observable from a Worker)",
+        "cert_expiring",
+        "HTTPS origin whose test-CA certificate expires in 5 days",
     ),
     (
         "tls_expired",
@@ -291,7 +290,52 @@ const TLS_CASES: &[(&str, &str, &str)] = &[
         "origin_tls_invalid",
         "HTTPS origin whose certificate names only wrong-host.edgeprobe.invalid",
     ),
+    (
+        "tls_not_yet_valid",
+        "origin_tls_invalid",
+        "HTTPS origin whose certificate is valid only from 2099",
+    ),
+    (
+        "tls_unknown_issuer",
+        "origin_tls_invalid",
+        "HTTPS origin whose chain ends at a CA nobody trusts",
+    ),
+    (
+        "tls_missing_intermediate",
+        "origin_tls_invalid",
+        "HTTPS origin whose leaf comes from an intermediate it does not send",
+    ),
+    (
+        "tls_legacy",
+        "origin_tls_legacy",
+        "HTTPS origin offering only RSA key exchange (TLS 1.2, AES-GCM): the platform's TLS connects, rustls does not",
+    ),
+    (
+        "tls_no_common_cipher",
+        "origin_tls_handshake_failed",
+        "HTTPS origin offering only an ARIA cipher suite no client here supports",
+    ),
+    (
+        "tls_plain_http",
+        "origin_tls_handshake_failed",
+        "plain HTTP on the port the monitor expects TLS on",
+    ),
 ];
+
+/// nginx settings of the TLS origins that are not plain certificate cases:
+/// (ssl_protocols, ssl_ciphers, plain HTTP).
+fn tls_server_settings(name: &str) -> (Option<&'static str>, Option<&'static str>, bool) {
+    match name {
+        "tls_legacy" => (Some("TLSv1.2"), Some("AES128-GCM-SHA256"), false),
+        "tls_no_common_cipher" => (
+            Some("TLSv1.2"),
+            Some("ECDHE-ECDSA-ARIA128-GCM-SHA256"),
+            false,
+        ),
+        "tls_plain_http" => (None, None, true),
+        _ => (None, None, false),
+    }
+}
 
 impl Rig {
     pub fn start(opts: RigOptions) -> Result<Rig, RigError> {
@@ -323,9 +367,15 @@ impl Rig {
 
         let tls_specs: Vec<TlsOriginSpec> = TLS_CASES
             .iter()
-            .map(|(name, _, _)| TlsOriginSpec {
-                name,
-                cert: tls_cert(&certs, name).clone(),
+            .map(|(name, _, _)| {
+                let (protocols, ciphers, plain) = tls_server_settings(name);
+                TlsOriginSpec {
+                    name,
+                    cert: tls_cert(&certs, name).clone(),
+                    protocols,
+                    ciphers,
+                    plain,
+                }
             })
             .collect();
         let mut front_names: Vec<&'static str> = plain.iter().map(|p| p.0).collect();
@@ -691,6 +741,10 @@ fn tls_cert<'a>(certs: &'a CertSet, name: &str) -> &'a tls::CertFiles {
         "tls_expired" => &certs.expired,
         "tls_self_signed" => &certs.self_signed,
         "tls_wrong_host" => &certs.wrong_host,
+        "tls_not_yet_valid" => &certs.not_yet_valid,
+        "tls_legacy" => &certs.valid_rsa,
+        "tls_unknown_issuer" => &certs.unknown_issuer,
+        "tls_missing_intermediate" => &certs.missing_intermediate,
         _ => &certs.valid,
     }
 }

@@ -75,6 +75,11 @@ pub struct FrontSpec {
 pub struct TlsOriginSpec {
     pub name: &'static str,
     pub cert: CertFiles,
+    /// `ssl_protocols` and `ssl_ciphers` when not nginx's defaults (legacy or odd servers).
+    pub protocols: Option<&'static str>,
+    pub ciphers: Option<&'static str>,
+    /// Plain HTTP on the port that should speak TLS.
+    pub plain: bool,
 }
 
 /// Ports chosen for each front and TLS origin, by name.
@@ -377,12 +382,20 @@ http {{\n\
     );
     for t in tls_origins {
         let port = ports.tls_origin(t.name).unwrap_or(0);
+        let mut extra = String::new();
+        if let Some(p) = t.protocols {
+            let _ = writeln!(extra, "    ssl_protocols {p};");
+        }
+        if let Some(ciphers) = t.ciphers {
+            let _ = writeln!(extra, "    ssl_ciphers {ciphers};");
+        }
         let _ = write!(
             c,
-            "  # TLS origin: {name}\n  server {{\n    listen 127.0.0.1:{port} ssl;\n    server_name localhost;\n\
-    ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
+            "  # TLS origin: {name}\n  server {{\n    listen 127.0.0.1:{port}{ssl};\n    server_name localhost;\n\
+    ssl_certificate {cert};\n    ssl_certificate_key {key};\n{extra}\
     location / {{ default_type text/html; return 200 '<!doctype html><html><body><p>edgeprobe-ok via tls origin {name}</p></body></html>\\n'; }}\n  }}\n",
             name = t.name,
+            ssl = if t.plain { "" } else { " ssl" },
             cert = t.cert.cert.display(),
             key = t.cert.key.display(),
         );

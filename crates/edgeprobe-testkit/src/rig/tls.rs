@@ -39,7 +39,22 @@ pub struct CertSet {
     pub expired: CertFiles,
     pub self_signed: CertFiles,
     pub wrong_host: CertFiles,
+    /// Like `valid`, with an RSA key (so a server can offer RSA key exchange).
+    pub valid_rsa: CertFiles,
+    /// Valid for localhost, but only from 2099 on.
+    pub not_yet_valid: CertFiles,
+    /// Issued by another CA nobody trusts; `cert` holds the leaf followed by that CA (the chain
+    /// ends at an untrusted root).
+    pub unknown_issuer: CertFiles,
+    /// Issued by an intermediate CA (itself issued by the test CA); `cert` holds the leaf only,
+    /// as a server that forgot to install the intermediate sends it.
+    pub missing_intermediate: CertFiles,
 }
+
+/// Subject of the CA no one trusts (the unknown-issuer leaf's issuer).
+pub const OTHER_CA_CN: &str = "edgeprobe rig untrusted CA";
+/// Subject of the intermediate the missing-intermediate leaf names as its issuer.
+pub const INTERMEDIATE_CN: &str = "edgeprobe rig intermediate CA";
 
 /// How long the expiring leaf has left: inside any sensible "expires soon" window.
 pub const EXPIRING_DAYS: u32 = 5;
@@ -98,6 +113,18 @@ pub fn ensure_ca(ca_dir: &Path) -> Result<CertFiles, RigError> {
 }
 
 fn make_ca(ca: &CertFiles) -> Result<(), RigError> {
+    make_ca_named(ca, "edgeprobe rig test CA")
+}
+
+fn concat(parts: &[&Path], to: &Path) -> Result<(), RigError> {
+    let mut all = Vec::new();
+    for p in parts {
+        all.extend(fs::read(p).map_err(RigError::io("read a certificate"))?);
+    }
+    fs::write(to, all).map_err(RigError::io("write a chain"))
+}
+
+fn make_ca_named(ca: &CertFiles, cn: &str) -> Result<(), RigError> {
     openssl(&[
         "req",
         "-x509",
@@ -113,7 +140,7 @@ fn make_ca(ca: &CertFiles) -> Result<(), RigError> {
         "-days",
         "30",
         "-subj",
-        "/CN=edgeprobe rig test CA",
+        &format!("/CN={cn}"),
         "-addext",
         "basicConstraints=critical,CA:TRUE",
         "-addext",
@@ -148,7 +175,110 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     ])?;
 
     let expiring_days = EXPIRING_DAYS.to_string();
+    let not_yet_valid = leaf(
+        dir,
+        "not-yet-valid",
+        "localhost",
+        GOOD_SAN,
+        &[
+            "-startdate",
+            "20990101000000Z",
+            "-enddate",
+            "20991231000000Z",
+        ],
+    )?;
+    // A second CA, and a leaf it signs: served with that CA appended (an untrusted root).
+    let other = dir.join("other-ca");
+    fs::create_dir_all(other.join("newcerts")).map_err(RigError::io("create other CA dir"))?;
+    fs::write(other.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
+    fs::write(other.join("serial"), "2000\n").map_err(RigError::io("write CA serial"))?;
+    fs::write(other.join("ca.cnf"), ca_config(&other)).map_err(RigError::io("write CA config"))?;
+    let other_ca = CertFiles {
+        cert: other.join("ca.pem"),
+        key: other.join("ca.key"),
+    };
+    make_ca_named(&other_ca, OTHER_CA_CN)?;
+    let unknown_leaf = leaf(
+        &other,
+        "unknown-issuer",
+        "localhost",
+        GOOD_SAN,
+        &["-days", "365"],
+    )?;
+    let unknown_issuer = CertFiles {
+        cert: dir.join("unknown-issuer-chain.pem"),
+        key: unknown_leaf.key.clone(),
+    };
+    concat(&[&unknown_leaf.cert, &other_ca.cert], &unknown_issuer.cert)?;
+    // An intermediate issued by the test CA, and a leaf it signs (served without it).
+    let inter = dir.join("intermediate");
+    fs::create_dir_all(inter.join("newcerts")).map_err(RigError::io("create intermediate dir"))?;
+    fs::write(inter.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
+    fs::write(inter.join("serial"), "3000\n").map_err(RigError::io("write CA serial"))?;
+    fs::write(inter.join("ca.cnf"), ca_config(&inter)).map_err(RigError::io("write CA config"))?;
+    let inter_files = CertFiles {
+        cert: inter.join("ca.pem"),
+        key: inter.join("ca.key"),
+    };
+    let inter_csr = inter.join("ca.csr");
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        path(&inter_files.key),
+        "-out",
+        path(&inter_csr),
+        "-subj",
+        &format!("/CN={INTERMEDIATE_CN}"),
+    ])?;
+    let ext = inter.join("ext.cnf");
+    fs::write(
+        &ext,
+        "basicConstraints = critical,CA:TRUE,pathlen:0\nkeyUsage = critical,keyCertSign,cRLSign\n",
+    )
+    .map_err(RigError::io("write intermediate extensions"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        path(&inter_csr),
+        "-CA",
+        path(&ca),
+        "-CAkey",
+        path(&ca.with_file_name("ca.key")),
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        path(&ext),
+        "-out",
+        path(&inter_files.cert),
+    ])?;
+    let missing_intermediate = leaf(
+        &inter,
+        "missing-intermediate",
+        "localhost",
+        GOOD_SAN,
+        &["-days", "365"],
+    )?;
+    let valid_rsa = leaf_with_key(
+        dir,
+        "valid-rsa",
+        "localhost",
+        GOOD_SAN,
+        &["-days", "365"],
+        RSA_KEY,
+    )?;
     Ok(CertSet {
+        valid_rsa,
+        not_yet_valid,
+        unknown_issuer,
+        missing_intermediate,
         valid: leaf(dir, "valid", "localhost", GOOD_SAN, &["-days", "365"])?,
         expiring: leaf(
             dir,
@@ -181,12 +311,28 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     })
 }
 
+/// EC P-256 keys for every leaf but the RSA one.
+const EC_KEY: [&str; 2] = ["ec", "ec_paramgen_curve:prime256v1"];
+/// An RSA key: the only kind that allows RSA key exchange (the legacy case).
+const RSA_KEY: [&str; 2] = ["rsa", "rsa_keygen_bits:2048"];
+
 fn leaf(
     dir: &Path,
     name: &str,
     cn: &str,
     san: &str,
     validity: &[&str],
+) -> Result<CertFiles, RigError> {
+    leaf_with_key(dir, name, cn, san, validity, EC_KEY)
+}
+
+fn leaf_with_key(
+    dir: &Path,
+    name: &str,
+    cn: &str,
+    san: &str,
+    validity: &[&str],
+    key: [&str; 2],
 ) -> Result<CertFiles, RigError> {
     let files = CertFiles {
         cert: dir.join(format!("{name}.pem")),
@@ -197,9 +343,9 @@ fn leaf(
         "req",
         "-new",
         "-newkey",
-        "ec",
+        key[0],
         "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
+        key[1],
         "-nodes",
         "-keyout",
         path(&files.key),

@@ -17,7 +17,9 @@ pub enum Detail {
 /// The verdict in words for visitors: what they experience and that someone is on it.
 pub fn customer_words(v: Verdict) -> &'static str {
     match v {
-        Verdict::Healthy | Verdict::CertExpiring => "Everything is working normally.",
+        Verdict::Healthy | Verdict::CertExpiring | Verdict::OriginTlsLegacy => {
+            "Everything is working normally."
+        }
         Verdict::OriginRefused | Verdict::OriginUnreachable | Verdict::EdgeUnreachable => {
             "Our web servers are not responding; we are investigating."
         }
@@ -81,6 +83,7 @@ pub fn verdict_title(v: Verdict) -> &'static str {
         Verdict::EdgeStaleOriginDown => "Served from cache while the origin is down",
         Verdict::CertExpiring => "A certificate expires soon",
         Verdict::DegradedLatency => "Slower than usual",
+        Verdict::OriginTlsLegacy => "The origin uses outdated TLS",
         Verdict::EdgeUnreachable => "The site cannot be reached",
         Verdict::Inconclusive => "Not enough data",
     }

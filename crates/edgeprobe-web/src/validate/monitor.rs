@@ -17,8 +17,8 @@ use super::views::monitor_view;
 use super::{char_len_ok, field, reject_read_only, Errors, ValidationContext};
 use crate::problem::{pointer_push, FieldError};
 use edgeprobe_core::monitor::{
-    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, PublicDetail,
-    Scheme,
+    ConfirmationPolicy, Expectations, MaintenanceWindow, Monitor, OriginTarget, OriginTls,
+    PublicDetail, Scheme,
 };
 use edgeprobe_core::time::{parse_rfc3339, UnixMillis, MINUTE, SECOND};
 
@@ -46,8 +46,12 @@ pub const MONITOR_FIELDS: &[&str] = &[
 pub const MONITOR_READ_ONLY: &[&str] = &["id", "created_at", "updated_at"];
 /// The members a create body may set to `null` (documented nullable in `MonitorCreate`):
 /// no origin, no keyword, no reason. Any other `null` is refused (`super::reject_nulls`).
-pub const MONITOR_CREATE_NULLABLE: &[&str] =
-    &["/origin", "/expect/keyword", "/maintenance/*/reason"];
+pub const MONITOR_CREATE_NULLABLE: &[&str] = &[
+    "/origin",
+    "/origin/tls",
+    "/expect/keyword",
+    "/maintenance/*/reason",
+];
 
 /// Checks a create body. `id` is assigned by the platform; `ctx.now` stamps both times.
 pub fn validate_new_monitor(
@@ -270,7 +274,7 @@ pub(crate) fn check_url(
 }
 
 fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTarget> {
-    let m = e.object(v, "/origin", &["host", "port", "scheme"])?;
+    let m = e.object(v, "/origin", &["host", "port", "scheme", "tls"])?;
     let scheme = match e.string(m, "/origin", "scheme") {
         Ok(None) | Ok(Some("https")) => Some(Scheme::Https),
         Ok(Some("http")) => Some(Scheme::Http),
@@ -310,11 +314,95 @@ fn origin(v: &Value, ctx: &ValidationContext, e: &mut Errors) -> Option<OriginTa
         Ok(None) => scheme.map(Scheme::default_port),
         Err(()) => None,
     };
+    let tls = match m.get("tls") {
+        // null: the defaults (as in a merge patch, where null removes the member).
+        None | Some(Value::Null) => Some(OriginTls::default()),
+        Some(t) => origin_tls(t, e),
+    };
+    if scheme == Some(Scheme::Http) && tls.as_ref().is_some_and(|t| !t.is_default()) {
+        e.push("/origin/tls", "applies to https origins only");
+    }
     Some(OriginTarget {
         host: host?,
         port: port?,
         scheme: scheme?,
+        tls: tls?,
     })
+}
+
+/// Largest PEM bundle accepted as a monitor's extra trust anchors (a few CA certificates).
+pub const MAX_TRUST_ANCHORS_PEM_BYTES: usize = 16 * 1024;
+
+/// `origin.tls`: extra trust anchors (PEM certificates, checked by the same parser the probe
+/// uses), the Cloudflare Origin CA switch and the SNI override (a DNS name).
+fn origin_tls(v: &Value, e: &mut Errors) -> Option<OriginTls> {
+    let base = "/origin/tls";
+    let m = e.object(
+        v,
+        base,
+        &[
+            "extra_trust_anchors_pem",
+            "trust_cloudflare_origin_ca",
+            "sni",
+        ],
+    )?;
+    let before = e.0.len();
+    let anchors = match e.string(m, base, "extra_trust_anchors_pem") {
+        Ok(Some(pem)) if pem.len() > MAX_TRUST_ANCHORS_PEM_BYTES => {
+            e.push(
+                "/origin/tls/extra_trust_anchors_pem",
+                format!("must be at most {MAX_TRUST_ANCHORS_PEM_BYTES} bytes"),
+            );
+            None
+        }
+        Ok(Some(pem)) => match edgeprobe_core::tls::parse_pem(pem) {
+            Ok(_) => Some(pem.to_string()),
+            Err(why) => {
+                e.push("/origin/tls/extra_trust_anchors_pem", why);
+                None
+            }
+        },
+        _ => None,
+    };
+    let cf = e
+        .boolean(m, base, "trust_cloudflare_origin_ca")
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    let sni = match e.string(m, base, "sni") {
+        Ok(Some(name)) => {
+            let valid = name.len() <= 253
+                && rustls_name_ok(name)
+                && name.parse::<std::net::IpAddr>().is_err();
+            if valid {
+                Some(name.to_ascii_lowercase())
+            } else {
+                e.push(
+                    "/origin/tls/sni",
+                    "must be a DNS host name (not an IP address)",
+                );
+                None
+            }
+        }
+        _ => None,
+    };
+    (e.0.len() == before).then_some(OriginTls {
+        extra_trust_anchors_pem: anchors,
+        trust_cloudflare_origin_ca: cf,
+        sni,
+    })
+}
+
+/// A DNS name as TLS sends it in SNI: dot-separated labels of letters, digits and hyphens.
+fn rustls_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 fn headers(v: &Value, e: &mut Errors) -> BTreeMap<String, String> {

@@ -249,6 +249,10 @@ pub struct OriginCreate {
     #[serde(default = "https")]
     #[schemars(schema_with = "scheme")]
     pub scheme: String,
+    /// The own TLS client's trust and SNI for this origin (https only). Invalid fields are
+    /// reported each at `/origin/tls/<field>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<edgeprobe_core::monitor::OriginTls>,
 }
 
 #[derive(Default, Serialize, JsonSchema)]
@@ -396,6 +400,10 @@ pub struct OriginPatch {
     #[serde(default = "some_https")]
     #[schemars(schema_with = "scheme_or_null")]
     pub scheme: Option<String>,
+    /// The own TLS client's trust and SNI for this origin (https only); replaces the stored
+    /// settings as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<edgeprobe_core::monitor::OriginTls>,
 }
 
 #[derive(Serialize, JsonSchema)]

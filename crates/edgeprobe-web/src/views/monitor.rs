@@ -17,7 +17,7 @@ use super::time::Rfc3339;
 use crate::validate::limits::*;
 use crate::validate::text::HOP_BY_HOP_HEADERS;
 use edgeprobe_core::diagnosis::Verdict;
-use edgeprobe_core::monitor::{Monitor, PublicDetail, Scheme};
+use edgeprobe_core::monitor::{Monitor, OriginTls, PublicDetail, Scheme};
 use edgeprobe_core::status::{CurrentStatus, Health};
 use edgeprobe_core::target::REFUSED_PORTS;
 use edgeprobe_core::time::{format_rfc3339, MINUTE, SECOND};
@@ -97,6 +97,9 @@ pub struct OriginView {
     #[schemars(schema_with = "port_schema")]
     pub port: u16,
     pub scheme: Scheme,
+    /// How the direct path's own TLS client checks this origin (https only); null when every
+    /// setting is its default.
+    pub tls: Option<OriginTls>,
 }
 
 /// What the front must answer to count as healthy.
@@ -222,6 +225,7 @@ impl From<&Monitor> for MonitorView {
                 host: o.host.clone(),
                 port: o.port,
                 scheme: o.scheme,
+                tls: (!o.tls.is_default()).then(|| o.tls.clone()),
             }),
             method: m.method.clone(),
             headers: m.headers.clone(),
