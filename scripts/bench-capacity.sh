@@ -9,7 +9,8 @@
 #   BENCH_MONITORS=100  BENCH_INTERVAL=30 (s)  BENCH_REGIONS=1 (1-3)  BENCH_HANGING=5
 #   BENCH_FAILING=5  BENCH_DURATION=150 (s, the measured window)  BENCH_TIMEOUT_MS=5000
 #   BENCH_HANG_TIMEOUT_MS=10000  BENCH_LOAD_SECONDS=4 (per public endpoint)
-#   BENCH_CONNECTIONS=4  BENCH_OUT=FILE (also write the report there)
+#   BENCH_CONNECTIONS=4  BENCH_WARMUP=interval+10 (s before the window: first rounds are one-offs)
+#   BENCH_OUT=FILE (also write the report there)
 #   e.g. BENCH_MONITORS=500 BENCH_REGIONS=3 make bench-capacity
 set -euo pipefail
 SCRIPT_NAME=bench-capacity

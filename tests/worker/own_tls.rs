@@ -21,7 +21,10 @@ pub fn rig_anchor() -> String {
 }
 
 fn origins(outcome: &Value) -> Vec<(String, Value)> {
-    let reports = outcome["reports"].as_array().cloned().unwrap_or_default();
+    let reports = crate::client::reports_of(outcome)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(!reports.is_empty(), "no reports: {outcome}");
     reports
         .iter()
