@@ -365,7 +365,7 @@ fn view(s: &Slot) -> SlotView<'_> {
 
 /// What a lane's task tells the tick loop.
 enum LaneEvent {
-    Report(usize, usize, RegionReport),
+    Report(usize, usize, Box<RegionReport>),
     Ended(usize, String),
 }
 
@@ -770,9 +770,10 @@ impl Inner {
             let (next, _, rest) = select_all(waits).await;
             drop(rest);
             let complete: Vec<usize> = match next {
-                Next::Lane(Some(LaneEvent::Report(lane, position, report))) => {
-                    tick.on_report(lane, position, report).into_iter().collect()
-                }
+                Next::Lane(Some(LaneEvent::Report(lane, position, report))) => tick
+                    .on_report(lane, position, *report)
+                    .into_iter()
+                    .collect(),
                 Next::Lane(Some(LaneEvent::Ended(lane, reason))) => {
                     tick.on_lane_failed(lane, &reason)
                 }
@@ -978,7 +979,7 @@ impl Inner {
     /// Brings the alarm forward to `at` if it is set later (or not set).
     async fn rearm_for(&self, at: UnixMillis, now: UnixMillis) -> Result<()> {
         let current = self.state.storage().get_alarm().await?;
-        if current.is_none_or(|t| t as i64 > at) {
+        if current.is_none_or(|t| t > at) {
             self.arm(Some(at), now).await?;
         }
         Ok(())
@@ -1071,7 +1072,7 @@ pub async fn probe_unrecorded(env: &Env, m: &Monitor) -> Vec<RegionReport> {
         }
         match futures::future::select(rx.next(), timer).await {
             futures::future::Either::Left((Some(LaneEvent::Report(l, p, r)), _)) => {
-                tick.on_report(l, p, r);
+                tick.on_report(l, p, *r);
             }
             futures::future::Either::Left((Some(LaneEvent::Ended(l, reason)), _)) => {
                 tick.on_lane_failed(l, &reason);
@@ -1113,8 +1114,11 @@ async fn run_lane(
                 let line: Vec<u8> = buf.drain(..=end).collect();
                 match serde_json::from_slice::<ProbeLine>(&line) {
                     Ok(p) => {
-                        let _ =
-                            events.unbounded_send(LaneEvent::Report(lane, p.position, p.report));
+                        let _ = events.unbounded_send(LaneEvent::Report(
+                            lane,
+                            p.position,
+                            Box::new(p.report),
+                        ));
                     }
                     Err(e) => {
                         worker::console_error!("region {region}: unreadable report line: {e}")

@@ -499,7 +499,12 @@ fn rounds_by_kind(
         let page = api.json("GET", &path, None, 200);
         let mut older = false;
         for r in page["items"].as_array().into_iter().flatten() {
-            let at = r["scheduled_for"].as_i64().unwrap_or(0);
+            // Times are RFC 3339 in every response (Unix ms from older workers).
+            let at = r["scheduled_for"]
+                .as_str()
+                .and_then(edgeprobe_core::time::parse_rfc3339)
+                .or_else(|| r["scheduled_for"].as_i64())
+                .unwrap_or(0);
             if matches!(r["kind"].as_str(), Some("scheduled" | "missed")) {
                 phase.get_or_insert(at.rem_euclid(interval_ms));
             }
