@@ -130,7 +130,7 @@ pub async fn get(ctx: Ctx) -> ApiResult {
                 )
             })
             .collect(),
-        alert: d.alert,
+        alert: (&d.alert).into(),
     };
     http::json(&detail, 200).map_err(internal)
 }

@@ -1092,7 +1092,7 @@ fn served_views_match_their_generated_schemas() {
         );
         let detail = DeliveryDetail {
             delivery: view,
-            alert: alert.clone(),
+            alert: (&alert).into(),
             attempt_log: vec![
                 AttemptView::new(
                     1,

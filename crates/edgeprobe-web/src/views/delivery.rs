@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use super::monitor::date_time;
 use edgeprobe_core::alerting::Alert;
+
+use super::time::Rfc3339;
 use edgeprobe_core::time::format_rfc3339;
 
 /// What a delivery row holds, as the platform read it (the view decides how it is shown).
@@ -80,9 +82,62 @@ impl DeliveryView {
 pub struct DeliveryDetail {
     #[serde(flatten)]
     pub delivery: DeliveryView,
-    pub alert: Alert,
+    pub alert: AlertView,
     /// Oldest first.
     pub attempt_log: Vec<AttemptView>,
+}
+
+/// The alert of a delivery as the API shows it: the channel-neutral alert (the generic
+/// webhook's payload) with its times in RFC 3339 like every other response. The webhook body
+/// itself keeps Unix milliseconds (its documented wire format, docs/alerting.md).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "DeliveryAlert", deny_unknown_fields)]
+pub struct AlertView {
+    pub id: String,
+    pub kind: edgeprobe_core::alerting::AlertKind,
+    pub at: Rfc3339,
+    pub dedup_key: String,
+    pub monitor_id: String,
+    pub monitor_name: String,
+    pub monitor_url: String,
+    pub incident_id: Option<String>,
+    pub state_change: String,
+    pub verdict: edgeprobe_core::diagnosis::Verdict,
+    pub summary: String,
+    pub checklist: Vec<String>,
+    pub severity: edgeprobe_core::diagnosis::Severity,
+    pub first_seen_at: Option<Rfc3339>,
+    pub confirmed_at: Option<Rfc3339>,
+    pub resolved_at: Option<Rfc3339>,
+    pub regions: Vec<edgeprobe_core::alerting::AlertRegion>,
+    pub regions_total: u32,
+    pub links: edgeprobe_core::alerting::AlertLinks,
+}
+
+impl From<&Alert> for AlertView {
+    fn from(a: &Alert) -> AlertView {
+        AlertView {
+            id: a.id.clone(),
+            kind: a.kind,
+            at: Rfc3339(a.at),
+            dedup_key: a.dedup_key.clone(),
+            monitor_id: a.monitor_id.clone(),
+            monitor_name: a.monitor_name.clone(),
+            monitor_url: a.monitor_url.clone(),
+            incident_id: a.incident_id.clone(),
+            state_change: a.state_change.clone(),
+            verdict: a.verdict,
+            summary: a.summary.clone(),
+            checklist: a.checklist.clone(),
+            severity: a.severity,
+            first_seen_at: a.first_seen_at.map(Rfc3339),
+            confirmed_at: a.confirmed_at.map(Rfc3339),
+            resolved_at: a.resolved_at.map(Rfc3339),
+            regions: a.regions.clone(),
+            regions_total: a.regions_total,
+            links: a.links.clone(),
+        }
+    }
 }
 
 /// One POST of a delivery.
