@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, Result};
 
-use super::{from_json, n, s, stmt, to_json};
+use super::{from_json, n, s, stmt, to_json, JsonRow};
 use edgeprobe_core::alerting::AlertState;
 use edgeprobe_core::diagnose::LatencyBaseline;
 use edgeprobe_core::record::HourStats;
@@ -91,10 +91,6 @@ pub async fn baselines(
     ids: &[&str],
     since: UnixMillis,
 ) -> Result<BTreeMap<String, Vec<LatencyBaseline>>> {
-    #[derive(Deserialize)]
-    struct Row {
-        data: String,
-    }
     let rows = stmt(
         db,
         "SELECT data FROM rollups WHERE granularity = ?3 AND bucket_start >= ?2 \
@@ -103,7 +99,7 @@ pub async fn baselines(
     )?
     .all()
     .await?
-    .results::<Row>()?;
+    .results::<JsonRow>()?;
     let mut per: BTreeMap<String, Vec<Rollup>> = BTreeMap::new();
     for r in rows {
         let r: Rollup = from_json(&r.data)?;
@@ -129,24 +125,12 @@ pub async fn baselines(
 
 /// Every hour row of `[from, to)` as hourly rollups (the cron rolls them into `rollups`).
 pub async fn hourly_between(db: &D1Database, from: i64, to: i64) -> Result<Vec<Rollup>> {
-    #[derive(Deserialize)]
-    struct Row {
-        data: String,
-    }
-    let rows = stmt(
+    let query = stmt(
         db,
         "SELECT data FROM hour_stats WHERE hour >= ?1 AND hour < ?2",
         &[n(from), n(to)],
-    )?
-    .all()
-    .await?
-    .results::<Row>()?;
-    let mut out = Vec::new();
-    for r in rows {
-        let h: HourStats = from_json(&r.data)?;
-        out.extend(h.rollups);
-    }
-    Ok(out)
+    )?;
+    rollups_of(query).await
 }
 
 /// One monitor's hour rows in `[from, to)`, as hourly rollups (the partial hour the cron has
@@ -157,19 +141,18 @@ pub async fn for_monitor(
     from: UnixMillis,
     to: UnixMillis,
 ) -> Result<Vec<Rollup>> {
-    #[derive(Deserialize)]
-    struct Row {
-        data: String,
-    }
-    let rows = stmt(
+    let query = stmt(
         db,
         "SELECT data FROM hour_stats WHERE monitor_id = ?1 AND hour >= ?2 AND hour < ?3 \
          AND hour > COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_rolled_hour'), -1)",
         &[s(monitor_id), n(from), n(to)],
-    )?
-    .all()
-    .await?
-    .results::<Row>()?;
+    )?;
+    rollups_of(query).await
+}
+
+/// The rollups of the hour rows a `SELECT data FROM hour_stats …` returns.
+async fn rollups_of(query: D1PreparedStatement) -> Result<Vec<Rollup>> {
+    let rows = query.all().await?.results::<JsonRow>()?;
     let mut out = Vec::new();
     for r in rows {
         let h: HourStats = from_json(&r.data)?;
@@ -177,7 +160,6 @@ pub async fn for_monitor(
     }
     Ok(out)
 }
-
 /// Deletes hour rows before `before` (already rolled), at most `limit` (bounded per cron run).
 pub async fn prune(db: &D1Database, before: UnixMillis, limit: u32) -> Result<()> {
     stmt(
