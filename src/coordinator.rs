@@ -10,7 +10,13 @@
 //! - Isolation: the alarm stores the cursor, writes the in-flight record and arms the next
 //!   alarm *before* probing, then starts the tick's work and waits for it only until the next
 //!   alarm is due; the rest carries on in the background (`State::wait_until`), so a hanging
-//!   target never delays the next tick, a re-check, or another monitor. Each tick sends one
+//!   target never delays the next tick, a re-check, or another monitor. The object stays alive
+//!   for that work: the alarm handler itself waits until the next alarm is due (at most a
+//!   minute), and the next alarm's handler then keeps it active, so the background work is
+//!   never left without an event for more than the 250 ms between the two. (Workers with a
+//!   compatibility date from 2026-10-01 also keep a Durable Object alive for pending
+//!   subrequests; the local runtime pinned here predates that flag.) Work that is lost anyway
+//!   (eviction, deploy) leaves its in-flight record and ends as `missed` rounds. Each tick sends one
 //!   request per lane (`core::tick::Tick`) to the lane's region object, which streams a report
 //!   per monitor as it finishes; a monitor is recorded as soon as all its regions reported or
 //!   its own deadline passed, concurrently with the others, each error-isolated.
