@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::{dispatcher, env, http, objects, region, store};
-use edgeprobe_core::alerting::Effect;
+use edgeprobe_core::alerting::{Effect, Links};
 use edgeprobe_core::messages::{CoordinatorRequest, ProbeLine, RegionRequest, RoundOutcome};
 use edgeprobe_core::meter::{self, Meter};
 use edgeprobe_core::monitor::Monitor;
@@ -187,7 +187,7 @@ struct Inner {
     /// left by an instance that no longer runs.
     instance: String,
     /// The slots, loaded once per instance and kept in step with storage.
-    slots: RefCell<Option<BTreeMap<String, Slot>>>,
+    slots: RefCell<Option<Rc<BTreeMap<String, Slot>>>>,
     memory: RefCell<BTreeMap<String, Memory>>,
     baselines_at: RefCell<BTreeMap<String, UnixMillis>>,
     /// The counters (`None` until loaded from storage by this instance).
@@ -431,9 +431,10 @@ impl Inner {
             .unwrap_or(0)
     }
 
-    async fn slots(&self) -> Result<BTreeMap<String, Slot>> {
+    /// The slots, shared (not copied): the alarm reads them every tick.
+    async fn slots(&self) -> Result<Rc<BTreeMap<String, Slot>>> {
         if let Some(s) = self.slots.borrow().as_ref() {
-            return Ok(s.clone());
+            return Ok(Rc::clone(s));
         }
         let map = self
             .state
@@ -447,7 +448,8 @@ impl Inner {
                 out.insert(slot.monitor.id.clone(), slot);
             }
         }
-        *self.slots.borrow_mut() = Some(out.clone());
+        let out = Rc::new(out);
+        *self.slots.borrow_mut() = Some(Rc::clone(&out));
         Ok(out)
     }
 
@@ -457,7 +459,7 @@ impl Inner {
             .put(&slot_key(&slot.monitor.id), &slot)
             .await?;
         if let Some(map) = self.slots.borrow_mut().as_mut() {
-            map.insert(slot.monitor.id.clone(), slot);
+            Rc::make_mut(map).insert(slot.monitor.id.clone(), slot);
         }
         Ok(())
     }
@@ -465,7 +467,7 @@ impl Inner {
     async fn remove_slot(&self, monitor_id: &str) -> Result<()> {
         self.state.storage().delete(&slot_key(monitor_id)).await?;
         if let Some(map) = self.slots.borrow_mut().as_mut() {
-            map.remove(monitor_id);
+            Rc::make_mut(map).remove(monitor_id);
         }
         self.memory.borrow_mut().remove(monitor_id);
         Ok(())
@@ -515,9 +517,7 @@ impl Inner {
             .collect();
         let slots = self.slots().await?;
         for m in &monitors {
-            let changed = slots.get(&m.id).is_none_or(|s| {
-                serde_json::to_string(&s.monitor).ok() != serde_json::to_string(m).ok()
-            });
+            let changed = slots.get(&m.id).is_none_or(|s| s.monitor != *m);
             if changed {
                 self.upsert_slot(m, None, now).await?;
             }
@@ -717,8 +717,10 @@ impl Inner {
                 .collect()
         };
         let monitors: Vec<&Monitor> = work.iter().map(|(m, _)| m).collect();
-        let lane_max = env::Config::from_env(&self.env).lane_max_monitors;
-        let mut tick = Tick::new(&monitors, &slow, lane_max, started_at);
+        // Read once per tick, not per monitor.
+        let config = env::Config::from_env(&self.env);
+        let links = config.links();
+        let mut tick = Tick::new(&monitors, &slow, config.lane_max_monitors, started_at);
         let shard = self.shard().await;
 
         let lanes = tick.lanes.len() as u64;
@@ -796,10 +798,10 @@ impl Inner {
             for i in complete {
                 let reports = tick.take(i);
                 let this = self.clone();
-                let (m, run) = (work[i].0.clone(), work[i].1.clone());
+                let ((m, run), links) = (&work[i], &links);
                 recording.push(
                     async move {
-                        let r = this.record(&m, &run, started_at, reports).await;
+                        let r = this.record(m, run, links, started_at, reports).await;
                         (i, r)
                     }
                     .boxed_local(),
@@ -876,13 +878,12 @@ impl Inner {
         &self,
         m: &Monitor,
         run: &Run,
+        links: &Links,
         started_at: UnixMillis,
         reports: Vec<RegionReport>,
     ) -> Result<Recorded> {
         let db = store::db(&self.env)?;
         let now = env::now();
-        let config = env::Config::from_env(&self.env);
-        let links = config.links();
         let round_id = env::new_id("rnd");
         let facts = RoundFacts {
             monitor: m,
@@ -891,7 +892,7 @@ impl Inner {
             started_at,
             reports: &reports,
             round_id: &round_id,
-            links: &links,
+            links,
             now,
         };
         // Concluded and remembered in one step (no await in between), so two rounds of one

@@ -85,17 +85,17 @@ ORDER BY created_at, id LIMIT ?5",
 }
 
 pub async fn list_all(db: &D1Database) -> Result<Vec<Monitor>> {
-    let rows = db
-        .prepare(format!("{SELECT} ORDER BY created_at, id"))
-        .all()
-        .await?
-        .results::<JsonRow>()?;
-    rows.iter().map(|r| from_json(&r.data)).collect()
+    monitors_where(db, "ORDER BY created_at, id").await
 }
 
 pub async fn list_public(db: &D1Database) -> Result<Vec<Monitor>> {
+    monitors_where(db, "WHERE public = 1 ORDER BY slug").await
+}
+
+/// Every monitor the `SELECT` with this tail returns.
+async fn monitors_where(db: &D1Database, tail: &str) -> Result<Vec<Monitor>> {
     let rows = db
-        .prepare(format!("{SELECT} WHERE public = 1 ORDER BY slug"))
+        .prepare(format!("{SELECT} {tail}"))
         .all()
         .await?
         .results::<JsonRow>()?;
