@@ -294,7 +294,8 @@ impl Inner {
         let slots = inner.slots().await?;
         let cursor: Option<UnixMillis> = inner.state.storage().get(CURSOR_KEY).await?;
         let views: Vec<SlotView> = slots.values().map(view).collect();
-        let plan = tick::plan_tick(&views, cursor, now);
+        let grid = env::Config::from_env(&inner.env).grid;
+        let plan = grid.plan_tick(&views, cursor, now);
         let scheduled = plan
             .runs
             .iter()
@@ -535,9 +536,9 @@ impl Inner {
         let slots = self.slots().await?;
         let cursor: Option<UnixMillis> = self.state.storage().get(CURSOR_KEY).await?;
         let views: Vec<SlotView> = slots.values().map(view).collect();
-        let tick = cursor.unwrap_or(tick::tick_of(now));
-        self.arm(tick::next_alarm(&views, tick, now, &[]), now)
-            .await
+        let grid = env::Config::from_env(&self.env).grid;
+        let tick = cursor.unwrap_or(grid.tick_of(now));
+        self.arm(grid.next_alarm(&views, tick, now, &[]), now).await
     }
 
     async fn arm(&self, at: Option<UnixMillis>, now: UnixMillis) -> Result<()> {
@@ -720,7 +721,7 @@ impl Inner {
         // Read once per tick, not per monitor.
         let config = env::Config::from_env(&self.env);
         let links = config.links();
-        let mut tick = Tick::new(&monitors, &slow, config.lane_max_monitors, started_at);
+        let mut tick = Tick::new(&monitors, &slow, config.lanes, started_at);
         let shard = self.shard().await;
 
         let lanes = tick.lanes.len() as u64;
@@ -1051,8 +1052,8 @@ struct Recorded {
 /// dry run of `POST /api/v1/check`). Uses shard 0's region objects: the monitor has no home.
 pub async fn probe_unrecorded(env: &Env, m: &Monitor) -> Vec<RegionReport> {
     let started_at = env::now();
-    let lane_max = env::Config::from_env(env).lane_max_monitors;
-    let mut tick = Tick::new(&[m], &[false], lane_max, started_at);
+    let lanes = env::Config::from_env(env).lanes;
+    let mut tick = Tick::new(&[m], &[false], lanes, started_at);
     let (tx, mut rx) = mpsc::unbounded::<LaneEvent>();
     for (i, lane) in tick.lanes.iter().enumerate() {
         let wait_ms = lane.deadline_ms.iter().copied().max().unwrap_or(0);

@@ -86,9 +86,14 @@ pub struct Config {
     /// Coordinator objects the schedule is split over (`COORDINATOR_SHARDS`, default 1; see
     /// docs/capacity.md "Past one object").
     pub coordinator_shards: u32,
-    /// Most monitors per region lane (`LANE_MAX_MONITORS`, default `core::tick::LANE_MAX_MONITORS`,
-    /// at most 400; docs/capacity.md).
-    pub lane_max_monitors: usize,
+    /// How lanes are sized: most monitors per region lane (`LANE_MAX_MONITORS`, default
+    /// `core::tick::LANE_MAX_MONITORS`, at most 400) and a lane's worst case
+    /// (`LANE_BUDGET_SECONDS`, default 120, 30–900); docs/capacity.md.
+    pub lanes: edgeprobe_core::tick::LaneRule,
+    /// The scheduler's tick (`TICK_SECONDS`: 5 (default), 10, 15, 20, 30 or 60; any other value
+    /// is ignored): longer ticks put more monitors in each alarm and lane (docs/capacity.md).
+    /// Monitor intervals must be whole ticks.
+    pub grid: edgeprobe_core::tick::Grid,
 }
 
 impl Config {
@@ -113,10 +118,20 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .filter(|&n: &u32| (1..=64).contains(&n))
                 .unwrap_or(1),
-            lane_max_monitors: var(env, "LANE_MAX_MONITORS")
+            lanes: edgeprobe_core::tick::LaneRule {
+                max_monitors: var(env, "LANE_MAX_MONITORS")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n: &usize| (1..=400).contains(&n))
+                    .unwrap_or(edgeprobe_core::tick::LANE_MAX_MONITORS),
+                budget_ms: var(env, "LANE_BUDGET_SECONDS")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n: &i64| (30..=900).contains(&n))
+                    .map_or(edgeprobe_core::tick::LANE_BUDGET_MS, |s| s * 1_000),
+            },
+            grid: var(env, "TICK_SECONDS")
                 .and_then(|v| v.parse().ok())
-                .filter(|&n: &usize| (1..=400).contains(&n))
-                .unwrap_or(edgeprobe_core::tick::LANE_MAX_MONITORS),
+                .and_then(edgeprobe_core::tick::Grid::from_seconds)
+                .unwrap_or_default(),
         }
     }
 
@@ -125,6 +140,7 @@ impl Config {
             allowed_regions: self.regions.clone(),
             default_regions: self.default_regions.clone(),
             allow_private_targets: self.allow_private_targets,
+            tick_seconds: (self.grid.tick_ms() / 1_000) as u64,
             now,
         }
     }

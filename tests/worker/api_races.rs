@@ -988,3 +988,94 @@ fn more_coordinator_shards_rehome_monitors_keeping_phase_and_state() {
         .count();
     assert_eq!(holders, 1, "the slot lives in exactly one shard: {files:?}");
 }
+
+/// Issue 12 (cost per check): a deployment with a longer tick (`TICK_SECONDS`) puts every
+/// monitor of an interval on the same slots, so they share one alarm and one request per region
+/// lane; intervals that are not whole ticks are refused by name.
+#[test]
+fn a_longer_tick_puts_monitors_of_one_interval_on_the_same_slots() {
+    let mut worker = OwnWorker::new();
+    worker.vars = vec!["TICK_SECONDS:30".into()];
+    worker.start();
+    let api = worker.api();
+    let refused = api.post(
+        "/api/v1/monitors",
+        &json!({"name": "odd", "url": "http://127.0.0.1:9/", "regions": ["weur"],
+                "interval_seconds": 45}),
+    );
+    let problem = expect_problem(&refused, 422);
+    assert!(
+        problem.to_string().contains("/interval_seconds") && problem.to_string().contains("30"),
+        "{problem}"
+    );
+    let ids: Vec<String> = (0..6)
+        .map(|i| {
+            let r = api.post(
+                "/api/v1/monitors",
+                &json!({"name": format!("tick-{i}"), "url": "http://127.0.0.1:9/",
+                        "regions": ["weur"], "interval_seconds": 30, "timeout_ms": 2000,
+                        "confirmation": {"regions_to_agree": 1, "recheck_delay_seconds": 300}}),
+            );
+            expect_status(&r, 201);
+            r.json()["id"].as_str().expect("id").to_string()
+        })
+        .collect();
+    let scheduled = |id: &str| -> Vec<i64> {
+        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
+        expect_status(&r, 200);
+        let mut v: Vec<i64> = r.json()["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|x| x["kind"] == "scheduled")
+            .filter_map(|x| {
+                x["scheduled_for"]
+                    .as_str()
+                    .and_then(edgeprobe_core::time::parse_rfc3339)
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut all: Vec<Vec<i64>> = Vec::new();
+    for _ in 0..150 {
+        all = ids.iter().map(|id| scheduled(id)).collect();
+        if all.iter().all(|s| s.len() >= 3) {
+            break;
+        }
+        thread::sleep(Duration::from_secs(1));
+    }
+    assert!(
+        all.iter().all(|s| s.len() >= 3),
+        "every monitor ran three scheduled rounds: {all:?}"
+    );
+    for s in &all {
+        assert!(
+            s.iter().all(|t| t % 30_000 == 0),
+            "slots on the 30 s grid: {all:?}"
+        );
+    }
+    // The rounds all six ran in common: one slot time each, shared by all (on a 5 s grid six
+    // ids would spread over six phases).
+    let first_common = all.iter().map(|s| s[0]).max().expect("rounds");
+    let last_common = all
+        .iter()
+        .map(|s| *s.last().expect("rounds"))
+        .min()
+        .expect("rounds");
+    assert!(last_common > first_common, "{all:?}");
+    let window = |s: &Vec<i64>| -> Vec<i64> {
+        s.iter()
+            .copied()
+            .filter(|t| (first_common..=last_common).contains(t))
+            .collect()
+    };
+    for s in &all {
+        assert_eq!(
+            window(s),
+            window(&all[0]),
+            "same slots for every monitor: {all:?}"
+        );
+    }
+}

@@ -166,6 +166,9 @@ fn offline_ctx(allow_private: bool) -> ValidationContext {
         allowed_regions: all,
         default_regions: vec!["weur".into()],
         allow_private_targets: allow_private,
+        // The default tick (5 s); a deployment with a longer TICK_SECONDS refuses intervals
+        // that are not whole ticks when the file is applied.
+        tick_seconds: 5,
         now,
     }
 }

@@ -444,6 +444,7 @@ mod tests {
             allowed_regions: vec!["weur".into(), "enam".into()],
             default_regions: vec!["weur".into()],
             allow_private_targets: false,
+            tick_seconds: 5,
             now: 1_795_000_000_000,
         }
     }

@@ -17,9 +17,10 @@
 //!    reports, in the monitor's region order, for recording. A monitor never waits on another
 //!    monitor's probe: only on its own regions, up to its own deadline.
 //!
-//! The grid. Every monitor's slots are `phase + k * interval` where the phase is a multiple of
-//! [`TICK_MS`] taken from SHA-256 of its id: all monitors due in a tick share one alarm and one
-//! request per region lane, and a tick-aligned grid adds no lateness. A slot between the
+//! The grid ([`Grid`]). Every monitor's slots are `phase + k * interval` where the phase is a
+//! whole number of ticks taken from SHA-256 of its id: all monitors due in a tick share one
+//! alarm and one request per region lane, and a tick-aligned grid adds no lateness. The tick is
+//! 5 s unless the deployment chooses a longer one (`TICK_SECONDS`). A slot between the
 //! stored cursor and this tick that no round ran for (a late alarm, a dead instance) is
 //! recorded as `missed` (at most [`MAX_MISSED_PER_MONITOR`] per monitor and alarm).
 //!
@@ -33,9 +34,13 @@ use crate::observation::RegionReport;
 use crate::round::RoundKind;
 use crate::time::UnixMillis;
 
-/// The tick: monitors due within one tick share an alarm and a request per region lane.
-/// Intervals are whole seconds ≥ 30 s, so every interval is a multiple of the tick.
-pub const TICK_MS: i64 = 5_000;
+/// The default tick: monitors due within one tick share an alarm and a request per region
+/// lane. A deployment may choose a longer one ([`Grid::from_seconds`], `TICK_SECONDS`).
+pub const DEFAULT_TICK_MS: i64 = 5_000;
+
+/// The tick lengths a deployment may choose, in seconds: each divides a minute, so every
+/// whole-minute interval is whole ticks whatever the choice.
+pub const TICK_SECONDS_ALLOWED: [u64; 6] = [5, 10, 15, 20, 30, 60];
 
 /// Most `missed` slots one alarm records per monitor (a long outage of the coordinator is not
 /// re-played slot by slot without bound; the cursor still moves past the rest).
@@ -46,8 +51,9 @@ pub const MAX_MISSED_PER_MONITOR: i64 = 60;
 /// its mix.
 pub const LANE_CONCURRENCY: usize = MAX_CONNECTIONS_IN_FLIGHT / 2;
 
-/// A lane's worst case (every member hanging to its timeout) is kept within this, which sizes
-/// lanes: a tick with more monitors gets more lanes (more requests), never longer waits.
+/// A lane's worst case (every member hanging to its timeout) is kept within this by default,
+/// which sizes lanes: a tick with more monitors gets more lanes (more requests), never longer
+/// waits. A deployment may raise it ([`LaneRule::budget_ms`], `LANE_BUDGET_SECONDS`).
 pub const LANE_BUDGET_MS: i64 = 120_000;
 
 /// Most monitors in one lane by default: each costs up to two subrequests (edge fetch, origin
@@ -55,6 +61,25 @@ pub const LANE_BUDGET_MS: i64 = 120_000;
 /// the paid plan (1,000) operators may raise it (`LANE_MAX_MONITORS`, docs/capacity.md): fewer,
 /// fuller lanes mean fewer Durable Object requests per check.
 pub const LANE_MAX_MONITORS: usize = 24;
+
+/// How lanes are sized: at most `max_monitors` members, and a worst case (every member hanging
+/// to its timeout) within `budget_ms`. Both trade Durable Object requests per check against
+/// how long a lane can take when several of its members start hanging at once
+/// (docs/capacity.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaneRule {
+    pub max_monitors: usize,
+    pub budget_ms: i64,
+}
+
+impl Default for LaneRule {
+    fn default() -> LaneRule {
+        LaneRule {
+            max_monitors: LANE_MAX_MONITORS,
+            budget_ms: LANE_BUDGET_MS,
+        }
+    }
+}
 
 /// One monitor as the schedule sees it (the coordinator keeps the monitor beside it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,110 +115,157 @@ pub struct TickPlan {
     pub next_alarm: Option<UnixMillis>,
 }
 
-fn interval(ms: u64) -> i64 {
-    // Whole ticks, at least one (validated monitors have ≥ 30 s).
-    let i = i64::try_from(ms).unwrap_or(i64::MAX).max(TICK_MS);
-    i - i.rem_euclid(TICK_MS)
+/// The scheduler's grid: every monitor's slots are `phase + k * interval`, the phase and the
+/// interval whole ticks of `tick_ms`. One per deployment (`TICK_SECONDS`); a longer tick puts
+/// more monitors in each tick (fewer alarms and lane requests per check, docs/capacity.md) at
+/// the price of coarser phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    tick_ms: i64,
 }
 
-/// The monitor's phase within its interval: a multiple of [`TICK_MS`] from SHA-256 of the id,
-/// so monitors with equal intervals spread evenly over the ticks, deterministically.
-pub fn phase(monitor_id: &str, interval_ms: u64) -> i64 {
-    let i = interval(interval_ms);
-    let ticks = (i / TICK_MS).max(1) as u64;
-    let digest = Sha256::digest(monitor_id.as_bytes());
-    let mut first8 = [0u8; 8];
-    first8.copy_from_slice(&digest[..8]);
-    (u64::from_be_bytes(first8) % ticks) as i64 * TICK_MS
-}
-
-/// The last slot of the monitor's grid at or before `t`.
-pub fn slot_at_or_before(monitor_id: &str, interval_ms: u64, t: UnixMillis) -> UnixMillis {
-    let i = interval(interval_ms);
-    let p = phase(monitor_id, interval_ms);
-    t - (t - p).rem_euclid(i)
-}
-
-/// The first slot of the monitor's grid strictly after `t`.
-pub fn slot_after(monitor_id: &str, interval_ms: u64, t: UnixMillis) -> UnixMillis {
-    slot_at_or_before(monitor_id, interval_ms, t).saturating_add(interval(interval_ms))
-}
-
-/// The tick boundary at or before `t`.
-pub fn tick_of(t: UnixMillis) -> UnixMillis {
-    t - t.rem_euclid(TICK_MS)
-}
-
-/// Plans one alarm at `now`. `cursor`: the stored cursor (`None` before the first alarm:
-/// nothing before this tick counts as missed).
-pub fn plan_tick(slots: &[SlotView], cursor: Option<UnixMillis>, now: UnixMillis) -> TickPlan {
-    let tick = tick_of(now);
-    // A cursor from the future (a clock step back) would silence slots; treat it as this tick.
-    let cursor = cursor.unwrap_or(tick - TICK_MS).min(tick);
-    let mut runs = Vec::new();
-    let mut missed = Vec::new();
-    for s in slots.iter().filter(|s| !s.paused) {
-        let i = interval(s.interval_ms);
-        let last = slot_at_or_before(s.monitor_id, s.interval_ms, tick);
-        // Slots after the cursor and at or after `since` are this alarm's to account for.
-        let lower = cursor.max(s.since.saturating_sub(1));
-        if last <= lower {
-            continue;
-        }
-        // The latest slot runs now; those before it (since the cursor) were missed.
-        runs.push(Run {
-            monitor_id: s.monitor_id.to_string(),
-            kind: RoundKind::Scheduled,
-            scheduled_for: last,
-        });
-        let skipped = ((last - lower - 1) / i).min(MAX_MISSED_PER_MONITOR);
-        for k in (1..=skipped).rev() {
-            missed.push((s.monitor_id.to_string(), last - k * i));
-        }
+impl Default for Grid {
+    fn default() -> Grid {
+        Grid::DEFAULT
     }
-    for s in slots.iter().filter(|s| !s.paused) {
-        let Some(at) = s.recheck_at else { continue };
-        if at <= now && !runs.iter().any(|r| r.monitor_id == s.monitor_id) {
+}
+
+impl Grid {
+    /// The 5 s grid ([`DEFAULT_TICK_MS`]).
+    pub const DEFAULT: Grid = Grid {
+        tick_ms: DEFAULT_TICK_MS,
+    };
+
+    /// The grid of a tick of `seconds`, if it is one of [`TICK_SECONDS_ALLOWED`].
+    pub fn from_seconds(seconds: u64) -> Option<Grid> {
+        TICK_SECONDS_ALLOWED.contains(&seconds).then(|| Grid {
+            tick_ms: seconds as i64 * 1_000,
+        })
+    }
+
+    pub fn tick_ms(self) -> i64 {
+        self.tick_ms
+    }
+
+    /// A monitor's interval on this grid: whole ticks, at least one (the API accepts only
+    /// multiples of the tick; a monitor saved under a shorter tick is rounded down).
+    pub fn interval(self, ms: u64) -> i64 {
+        let i = i64::try_from(ms).unwrap_or(i64::MAX).max(self.tick_ms);
+        i - i.rem_euclid(self.tick_ms)
+    }
+
+    /// The monitor's phase within its interval: whole ticks from SHA-256 of the id, so monitors
+    /// with equal intervals spread evenly over the ticks, deterministically.
+    pub fn phase(self, monitor_id: &str, interval_ms: u64) -> i64 {
+        let i = self.interval(interval_ms);
+        let ticks = (i / self.tick_ms).max(1) as u64;
+        let digest = Sha256::digest(monitor_id.as_bytes());
+        let mut first8 = [0u8; 8];
+        first8.copy_from_slice(&digest[..8]);
+        (u64::from_be_bytes(first8) % ticks) as i64 * self.tick_ms
+    }
+
+    /// The last slot of the monitor's grid at or before `t`.
+    pub fn slot_at_or_before(
+        self,
+        monitor_id: &str,
+        interval_ms: u64,
+        t: UnixMillis,
+    ) -> UnixMillis {
+        let i = self.interval(interval_ms);
+        let p = self.phase(monitor_id, interval_ms);
+        t - (t - p).rem_euclid(i)
+    }
+
+    /// The first slot of the monitor's grid strictly after `t`.
+    pub fn slot_after(self, monitor_id: &str, interval_ms: u64, t: UnixMillis) -> UnixMillis {
+        self.slot_at_or_before(monitor_id, interval_ms, t)
+            .saturating_add(self.interval(interval_ms))
+    }
+
+    /// The tick boundary at or before `t`.
+    pub fn tick_of(self, t: UnixMillis) -> UnixMillis {
+        t - t.rem_euclid(self.tick_ms)
+    }
+
+    /// Plans one alarm at `now`. `cursor`: the stored cursor (`None` before the first alarm,
+    /// or after the grid changed: nothing before this tick counts as missed).
+    pub fn plan_tick(
+        self,
+        slots: &[SlotView],
+        cursor: Option<UnixMillis>,
+        now: UnixMillis,
+    ) -> TickPlan {
+        let tick = self.tick_of(now);
+        // A cursor from the future (a clock step back) would silence slots; treat it as this
+        // tick.
+        let cursor = cursor.unwrap_or(tick - self.tick_ms).min(tick);
+        let mut runs = Vec::new();
+        let mut missed = Vec::new();
+        for s in slots.iter().filter(|s| !s.paused) {
+            let i = self.interval(s.interval_ms);
+            let last = self.slot_at_or_before(s.monitor_id, s.interval_ms, tick);
+            // Slots after the cursor and at or after `since` are this alarm's to account for.
+            let lower = cursor.max(s.since.saturating_sub(1));
+            if last <= lower {
+                continue;
+            }
+            // The latest slot runs now; those before it (since the cursor) were missed.
             runs.push(Run {
                 monitor_id: s.monitor_id.to_string(),
-                kind: RoundKind::Recheck,
-                scheduled_for: at,
+                kind: RoundKind::Scheduled,
+                scheduled_for: last,
             });
+            let skipped = ((last - lower - 1) / i).min(MAX_MISSED_PER_MONITOR);
+            for k in (1..=skipped).rev() {
+                missed.push((s.monitor_id.to_string(), last - k * i));
+            }
+        }
+        for s in slots.iter().filter(|s| !s.paused) {
+            let Some(at) = s.recheck_at else { continue };
+            if at <= now && !runs.iter().any(|r| r.monitor_id == s.monitor_id) {
+                runs.push(Run {
+                    monitor_id: s.monitor_id.to_string(),
+                    kind: RoundKind::Recheck,
+                    scheduled_for: at,
+                });
+            }
+        }
+        let ran: Vec<&str> = runs.iter().map(|r| r.monitor_id.as_str()).collect();
+        let next_alarm = self.next_alarm(slots, tick, now, &ran);
+        TickPlan {
+            tick,
+            runs,
+            missed,
+            cursor: tick,
+            next_alarm,
         }
     }
-    let ran: Vec<&str> = runs.iter().map(|r| r.monitor_id.as_str()).collect();
-    let next_alarm = next_alarm(slots, tick, now, &ran);
-    TickPlan {
-        tick,
-        runs,
-        missed,
-        cursor: tick,
-        next_alarm,
-    }
-}
 
-/// The next time anything is due after the tick planned at `tick`: the earliest next slot of
-/// a running monitor, or a re-check not run by this alarm (`ran`: monitors this alarm runs,
-/// whose re-checks it clears).
-pub fn next_alarm(
-    slots: &[SlotView],
-    tick: UnixMillis,
-    now: UnixMillis,
-    ran: &[&str],
-) -> Option<UnixMillis> {
-    slots
-        .iter()
-        .filter(|s| !s.paused)
-        .flat_map(|s| {
-            let next = slot_after(s.monitor_id, s.interval_ms, tick);
-            let recheck = s
-                .recheck_at
-                .filter(|_| !ran.contains(&s.monitor_id))
-                .map(|at| at.max(now));
-            [Some(next), recheck]
-        })
-        .flatten()
-        .min()
+    /// The next time anything is due after the tick planned at `tick`: the earliest next slot
+    /// of a running monitor, or a re-check not run by this alarm (`ran`: monitors this alarm
+    /// runs, whose re-checks it clears).
+    pub fn next_alarm(
+        self,
+        slots: &[SlotView],
+        tick: UnixMillis,
+        now: UnixMillis,
+        ran: &[&str],
+    ) -> Option<UnixMillis> {
+        slots
+            .iter()
+            .filter(|s| !s.paused)
+            .flat_map(|s| {
+                let next = self.slot_after(s.monitor_id, s.interval_ms, tick);
+                let recheck = s
+                    .recheck_at
+                    .filter(|_| !ran.contains(&s.monitor_id))
+                    .map(|at| at.max(now));
+                [Some(next), recheck]
+            })
+            .flatten()
+            .min()
+    }
 }
 
 /// One request to one region object: the members (indices into the tick's monitors) in the
@@ -211,14 +283,14 @@ pub struct Lane {
 /// Groups one region's monitors (`batch`: indices into `monitors`) into lanes. Monitors known
 /// to be slow (`slow[i]`: their last round hit a timeout) each get a lane of their own, so a
 /// hanging origin holds only its own request. The others are started shortest timeout first
-/// and packed while the lane's worst case stays within [`LANE_BUDGET_MS`] and it has at most
-/// `lane_max` members.
+/// and packed while the lane's worst case stays within `rule.budget_ms` and it has at most
+/// `rule.max_monitors` members.
 pub fn plan_lanes(
     region: &str,
     monitors: &[&Monitor],
     batch: &[usize],
     slow: &[bool],
-    lane_max: usize,
+    rule: LaneRule,
 ) -> Vec<Lane> {
     let mut lanes = Vec::new();
     let mut order: Vec<usize> = batch.to_vec();
@@ -236,8 +308,8 @@ pub fn plan_lanes(
     let mut current = LaneBuilder::default();
     for i in shared {
         let timeout = i64::from(monitors[i].timeout_ms);
-        let full = current.members.len() >= lane_max.max(1);
-        if !current.members.is_empty() && (full || current.worst_with(timeout) > LANE_BUDGET_MS) {
+        let full = current.members.len() >= rule.max_monitors.max(1);
+        if !current.members.is_empty() && (full || current.worst_with(timeout) > rule.budget_ms) {
             lanes.push(current.finish(region));
             current = LaneBuilder::default();
         }
@@ -311,12 +383,12 @@ pub struct Tick {
 
 impl Tick {
     /// Plans the lanes for `monitors` (the tick's rounds, in order) sent at `sent_at`.
-    /// `slow[i]`: monitor `i`'s last round hit a timeout; `lane_max`: most monitors per lane
-    /// (see [`plan_lanes`]).
-    pub fn new(monitors: &[&Monitor], slow: &[bool], lane_max: usize, sent_at: UnixMillis) -> Tick {
+    /// `slow[i]`: monitor `i`'s last round hit a timeout; `rule`: how lanes are sized (see
+    /// [`plan_lanes`]).
+    pub fn new(monitors: &[&Monitor], slow: &[bool], rule: LaneRule, sent_at: UnixMillis) -> Tick {
         let mut lanes = Vec::new();
         for (region, batch) in region_batches(monitors) {
-            lanes.extend(plan_lanes(&region, monitors, &batch, slow, lane_max));
+            lanes.extend(plan_lanes(&region, monitors, &batch, slow, rule));
         }
         let mut pending: Vec<Pending> = monitors
             .iter()

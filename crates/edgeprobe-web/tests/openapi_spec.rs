@@ -44,6 +44,7 @@ fn ctx() -> ValidationContext {
         .to_vec(),
         default_regions: ["wnam", "weur", "apac"].map(String::from).to_vec(),
         allow_private_targets: false,
+        tick_seconds: 5,
         now: 1_795_305_600_000,
     }
 }

@@ -57,6 +57,8 @@ pub struct ValidationContext {
     pub default_regions: Vec<String>,
     /// Local development: allow loopback/private targets and plain-http chat webhooks.
     pub allow_private_targets: bool,
+    /// The scheduler's tick in seconds (`core::tick::Grid`): intervals must be whole ticks.
+    pub tick_seconds: u64,
     /// Stamped into `created_at` / `updated_at`.
     pub now: UnixMillis,
 }

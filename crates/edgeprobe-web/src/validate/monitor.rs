@@ -140,13 +140,19 @@ fn build(
         .uint(m, "", "interval_seconds", INTERVAL_SECONDS_RANGE)
         .ok()
         .flatten();
-    // Slots lie on the scheduler's tick grid (core::tick), so an interval is whole ticks.
-    let tick_s = (edgeprobe_core::tick::TICK_MS / 1_000) as u64;
+    // Slots lie on the scheduler's tick grid (core::tick::Grid), so an interval is whole
+    // ticks of this deployment's tick.
+    let tick_s = ctx.tick_seconds.max(1);
     let interval_s = match interval_s {
         Some(v) if v % tick_s != 0 => {
+            let examples = if 45 % tick_s == 0 {
+                "30, 45 or 60"
+            } else {
+                "60, 120 or 300"
+            };
             e.push(
                 "/interval_seconds",
-                format!("must be a multiple of {tick_s} (the scheduler's tick), e.g. 30, 45 or 60"),
+                format!("must be a multiple of {tick_s} (the scheduler's tick), e.g. {examples}"),
             );
             None
         }

@@ -11,6 +11,7 @@ pub(super) fn ctx() -> ValidationContext {
         allowed_regions: ["wnam", "enam", "weur", "apac"].map(String::from).to_vec(),
         default_regions: ["wnam", "weur", "apac"].map(String::from).to_vec(),
         allow_private_targets: false,
+        tick_seconds: 5,
         now: parse_rfc3339("2026-11-21T12:00:00Z").unwrap(),
     }
 }
@@ -875,6 +876,7 @@ fn policy_ctx(allow_private: bool) -> crate::validate::ValidationContext {
         allowed_regions: vec!["weur".into()],
         default_regions: vec!["weur".into()],
         allow_private_targets: allow_private,
+        tick_seconds: 5,
         now: 0,
     }
 }
@@ -947,4 +949,40 @@ fn public_detail_is_summary_or_full() {
             vec!["/public_detail"]
         );
     }
+}
+
+#[test]
+fn intervals_must_be_whole_ticks_of_the_deployments_tick() {
+    let minute = ValidationContext {
+        tick_seconds: 60,
+        ..ctx()
+    };
+    // 30 s is fine on the default 5 s tick, not on a 60 s one.
+    assert!(validate_new_monitor(
+        &with(json!({"interval_seconds": 30})),
+        "mon_1".into(),
+        &ctx()
+    )
+    .is_ok());
+    assert_eq!(
+        pointers(&with(json!({"interval_seconds": 30})), &minute),
+        ["/interval_seconds"]
+    );
+    let errs = validate_new_monitor(
+        &with(json!({"interval_seconds": 90})),
+        "mon_1".into(),
+        &minute,
+    )
+    .unwrap_err();
+    assert!(
+        errs[0].detail.contains("multiple of 60"),
+        "{}",
+        errs[0].detail
+    );
+    assert!(validate_new_monitor(
+        &with(json!({"interval_seconds": 120})),
+        "mon_1".into(),
+        &minute
+    )
+    .is_ok());
 }
