@@ -38,8 +38,11 @@ use crate::time::{UnixMillis, HOUR};
 pub const STORED_HEARTBEAT_MS: i64 = 30 * 60 * 1_000;
 
 /// The KV status document is rewritten at least this often when nothing changed (its
-/// `updated_at` says when the monitor was last seen as it is).
-pub const PUBLISH_HEARTBEAT_MS: i64 = 30 * 60 * 1_000;
+/// `updated_at` says when the monitor was last seen as it is). An hour, not the stored round's
+/// 30 minutes: KV writes are the scarcest included resource at scale (1 M a month on the paid
+/// plan, 1,000 a day on the free one), and heartbeats grow with the number of monitors, not
+/// checks: 700 monitors at 30 min would use all of the paid plan's (docs/capacity.md).
+pub const PUBLISH_HEARTBEAT_MS: i64 = 60 * 60 * 1_000;
 
 /// One monitor's current hour: the row `hour_stats (monitor_id, hour)`, updated in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

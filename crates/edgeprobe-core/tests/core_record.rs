@@ -85,10 +85,13 @@ fn a_steady_healthy_monitor_writes_only_its_hour_row() {
         writes, 0,
         "20 unchanged rounds: no round row, no KV put, no alert state"
     );
-    // Past the heartbeat, one full round and one KV put.
+    // Past the stored round's heartbeat (30 min), one full round; past the KV heartbeat
+    // (60 min), one KV put.
     let c = run.round(RoundKind::Scheduled, T + 31 * 60_000, &healthy(&m));
-    assert!(c.store_round && c.publish.is_some());
+    assert!(c.store_round && c.publish.is_none());
     assert!(c.alert_state.is_none());
+    let c = run.round(RoundKind::Scheduled, T + 61 * 60_000, &healthy(&m));
+    assert!(c.publish.is_some() && c.alert_state.is_none());
 }
 
 #[test]

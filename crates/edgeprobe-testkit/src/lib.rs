@@ -9,6 +9,7 @@
 //!   [`assert_fixture_snapshot!`], the byte-for-byte comparison of an output with its snapshot.
 //! - [`rig`]: the real-world failure rig (nginx fronts, misbehaving origins, TLS, DNS,
 //!   firewall, webhook receivers) on loopback.
+//! - [`capacity`]: the cost model behind docs/capacity.md and `make bench-capacity`'s projection.
 //! - [`repo_path`]: files of the repository (fixtures, docs, schema) from any crate.
 //!
 //! Test code only: nothing here is linked into the Worker.
@@ -18,6 +19,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod builders;
+pub mod capacity;
 pub mod rig;
 pub mod snapshots;
 
