@@ -85,6 +85,8 @@ struct TickRecord {
 const SLOT_PREFIX: &str = "slot:";
 const IN_FLIGHT_PREFIX: &str = "inflight:";
 const CURSOR_KEY: &str = "cursor";
+/// The counters are saved to storage at most this often.
+const METER_SAVE_MS: i64 = 60_000;
 const SHARD_KEY: &str = "shard";
 const METER_KEY: &str = "meter";
 /// How often a monitor's latency baseline is re-read from its hourly rollups.
@@ -192,6 +194,9 @@ struct Inner {
     baselines_at: RefCell<BTreeMap<String, UnixMillis>>,
     /// The counters (`None` until loaded from storage by this instance).
     meter: RefCell<Option<Meter>>,
+    /// When the counters were last saved: at most once per [`METER_SAVE_MS`], since each save
+    /// is a storage write of its own.
+    meter_saved_at: std::cell::Cell<UnixMillis>,
 }
 
 impl DurableObject for Coordinator {
@@ -205,6 +210,7 @@ impl DurableObject for Coordinator {
                 memory: RefCell::new(BTreeMap::new()),
                 baselines_at: RefCell::new(BTreeMap::new()),
                 meter: RefCell::new(None),
+                meter_saved_at: std::cell::Cell::new(0),
             }),
         }
     }
@@ -313,6 +319,7 @@ impl Inner {
             inner.record_missed(&plan.missed, now).await?;
         }
         inner.state.storage().put(CURSOR_KEY, plan.cursor).await?;
+        inner.tally(|t| t.do_storage_writes += 1);
         let mut work = Vec::new();
         for run in &plan.runs {
             if let Some(slot) = slots.get(&run.monitor_id) {
@@ -330,6 +337,7 @@ impl Inner {
                     .collect(),
             };
             inner.state.storage().put(&record_key, &record).await?;
+            inner.tally(|t| t.do_storage_writes += 1);
         }
         for (m, _) in &work {
             if slots.get(&m.id).is_some_and(|s| s.recheck_at.is_some()) {
@@ -388,10 +396,18 @@ impl Inner {
         self.meter.borrow_mut().get_or_insert(loaded);
     }
 
+    /// Saves the counters unless they were saved less than [`METER_SAVE_MS`] ago (the live
+    /// counters are answered from memory; storage only carries them over an eviction).
     async fn save_meter(&self) {
+        let now = env::now();
+        if now - self.meter_saved_at.get() < METER_SAVE_MS {
+            return;
+        }
+        self.tally(|t| t.do_storage_writes += 1);
         let Some(m) = self.meter.borrow().clone() else {
             return;
         };
+        self.meter_saved_at.set(now);
         if let Err(e) = self.state.storage().put(METER_KEY, &m).await {
             worker::console_error!("saving the meter failed: {e}");
         }
@@ -455,6 +471,7 @@ impl Inner {
     }
 
     async fn put_slot(&self, slot: Slot) -> Result<()> {
+        self.tally(|t| t.do_storage_writes += 1);
         self.state
             .storage()
             .put(&slot_key(&slot.monitor.id), &slot)
@@ -466,6 +483,7 @@ impl Inner {
     }
 
     async fn remove_slot(&self, monitor_id: &str) -> Result<()> {
+        self.tally(|t| t.do_storage_writes += 1);
         self.state.storage().delete(&slot_key(monitor_id)).await?;
         if let Some(map) = self.slots.borrow_mut().as_mut() {
             Rc::make_mut(map).remove(monitor_id);
@@ -542,6 +560,7 @@ impl Inner {
     }
 
     async fn arm(&self, at: Option<UnixMillis>, now: UnixMillis) -> Result<()> {
+        self.tally(|t| t.do_storage_writes += 1);
         match at {
             // An i64 given to set_alarm is an offset from now in worker 0.8, not a time.
             Some(at) => {
@@ -636,6 +655,7 @@ impl Inner {
                     r.runs.len()
                 );
                 self.state.storage().delete(key).await?;
+                self.tally(|t| t.do_storage_writes += 1);
             }
         }
         Ok(())
@@ -861,6 +881,7 @@ impl Inner {
             .filter(|(m, _)| !recorded.contains(&m.id.as_str()))
             .map(|(m, r)| (m.id.clone(), r.scheduled_for))
             .collect();
+        self.tally(|t| t.do_storage_writes += 1);
         if left.is_empty() {
             return self.state.storage().delete(key).await.map(|_| ());
         }

@@ -25,6 +25,7 @@ fn a_round_moves_the_counters() {
     let cleanup = Cleanup::new(&api);
     let c = rig().case("healthy").expect("rig case healthy");
     let slug = unique("metered");
+    let at_start = metrics(&api);
     let r = api.post(
         "/api/v1/monitors",
         &json!({
@@ -59,6 +60,11 @@ fn a_round_moves_the_counters() {
     assert!(
         counter(&after, "d1_rows_written") >= counter(&before, "d1_rows_written") + 3,
         "before {before}, after {after}"
+    );
+    // Creating the monitor wrote its slot into the coordinator's own storage.
+    assert!(
+        counter(&after, "do_storage_writes") > counter(&at_start, "do_storage_writes"),
+        "before {at_start}, after {after}"
     );
     let anonymous = api.raw("GET", "/api/v1/metrics", None, None, None, &[]);
     expect_status(&anonymous, 401);

@@ -52,6 +52,9 @@ pub struct Meter {
     pub do_requests_sent: u64,
     /// Alarm invocations.
     pub alarms: u64,
+    /// Writes to the coordinator's own Durable Object storage (puts, deletes, alarm sets):
+    /// metered as rows written on SQLite-backed objects.
+    pub do_storage_writes: u64,
     /// Start lateness of scheduled rounds (start time minus scheduled time).
     pub lateness: Lateness,
 }
@@ -164,6 +167,7 @@ impl Meter {
         self.kv_reads += other.kv_reads;
         self.do_requests_sent += other.do_requests_sent;
         self.alarms += other.alarms;
+        self.do_storage_writes += other.do_storage_writes;
         self.lateness.merge(&other.lateness);
     }
 
@@ -181,6 +185,7 @@ impl Meter {
             kv_reads: self.kv_reads,
             do_requests_sent: self.do_requests_sent,
             alarms: self.alarms,
+            do_storage_writes: self.do_storage_writes,
             lateness_samples: self.lateness.count,
             lateness_p50_ms: self.lateness.quantile_ms(0.50),
             lateness_p95_ms: self.lateness.quantile_ms(0.95),
@@ -204,6 +209,8 @@ pub struct Report {
     pub kv_reads: u64,
     pub do_requests_sent: u64,
     pub alarms: u64,
+    #[serde(default)]
+    pub do_storage_writes: u64,
     pub lateness_samples: u64,
     pub lateness_p50_ms: Option<u64>,
     pub lateness_p95_ms: Option<u64>,
@@ -280,11 +287,13 @@ mod tests {
         let mut b = Meter {
             slots_due: 3,
             alarms: 1,
+            do_storage_writes: 4,
             ..Meter::default()
         };
         b.lateness(2_000);
         a.merge(&b);
         assert_eq!((a.slots_due, a.alarms), (5, 1));
+        assert_eq!(a.report().do_storage_writes, 4);
         assert_eq!(a.lateness.count, 2);
         assert_eq!(a.report().lateness_max_ms, Some(2_000));
     }

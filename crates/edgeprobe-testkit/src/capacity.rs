@@ -167,7 +167,9 @@ pub fn against(plan: &Plan, u: &Usage) -> [(&'static str, f64, f64); 4] {
 
 /// Whether `plan`'s included usage carries `d`.
 pub fn fits(plan: &Plan, d: &Deployment) -> bool {
-    against(plan, &usage(d)).iter().all(|(_, used, limit)| used <= limit)
+    against(plan, &usage(d))
+        .iter()
+        .all(|(_, used, limit)| used <= limit)
 }
 
 /// The most checks a day `plan` carries with `d`'s shape (bisection over checks; usage is not
@@ -241,7 +243,11 @@ mod tests {
         assert!((u.do_requests - 1_440.0 * 22.0).abs() < 1e-6);
         // 34 waves × 0.4 s per region object and tick; the coordinator 0.2 s more.
         let expect = (3.0 * 1_440.0 * 13.6 + 1_440.0 * 13.8) * DO_GB;
-        assert!((u.do_gb_s - expect).abs() < 1e-6, "{} vs {expect}", u.do_gb_s);
+        assert!(
+            (u.do_gb_s - expect).abs() < 1e-6,
+            "{} vs {expect}",
+            u.do_gb_s
+        );
         // Hour rows + 5 % notable + 48 stored heartbeats a monitor; 24 KV heartbeats.
         assert!((u.d1_rows_written - (1_050_000.0 + 694.44 * 48.0)).abs() < 1.0);
         assert!((u.kv_writes - 694.44 * 24.0).abs() < 1.0);
@@ -272,8 +278,20 @@ mod tests {
             let d = shape(0.0);
             let c = max_checks(plan, &d);
             assert!(c > 0.0);
-            assert!(fits(plan, &Deployment { checks_per_day: c, ..d }));
-            assert!(!fits(plan, &Deployment { checks_per_day: c * 1.01, ..d }));
+            assert!(fits(
+                plan,
+                &Deployment {
+                    checks_per_day: c,
+                    ..d
+                }
+            ));
+            assert!(!fits(
+                plan,
+                &Deployment {
+                    checks_per_day: c * 1.01,
+                    ..d
+                }
+            ));
         }
     }
 }
