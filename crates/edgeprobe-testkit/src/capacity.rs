@@ -21,6 +21,7 @@
 //!   (notable rounds, incidents), plus one stored round per monitor per 30-minute heartbeat.
 //! - KV writes: one status document per monitor per 60-minute heartbeat, plus the measured
 //!   writes per round (changes).
+//! - Durable Object storage rows written: the coordinator's measured writes per tick with work.
 //!
 //! Pure arithmetic: no I/O.
 
@@ -36,6 +37,8 @@ pub struct Plan {
     pub do_gb_s: f64,
     pub d1_rows_written: f64,
     pub kv_writes: f64,
+    /// Rows written to SQLite-backed Durable Object storage.
+    pub do_rows_written: f64,
 }
 
 /// The included usage of the two plans, as documented in docs/capacity.md "Limits assumed".
@@ -46,6 +49,7 @@ pub const PLANS: [Plan; 2] = [
         do_gb_s: 13_000.0,
         d1_rows_written: 100_000.0,
         kv_writes: 1_000.0,
+        do_rows_written: 100_000.0,
     },
     Plan {
         name: "Workers Paid ($5)",
@@ -53,6 +57,7 @@ pub const PLANS: [Plan; 2] = [
         do_gb_s: 400_000.0 / 30.0,
         d1_rows_written: 50_000_000.0 / 30.0,
         kv_writes: 1_000_000.0 / 30.0,
+        do_rows_written: 50_000_000.0 / 30.0,
     },
 ];
 
@@ -79,6 +84,9 @@ pub struct Deployment {
     pub d1_extra_rows_per_round: f64,
     /// KV writes per round beyond heartbeats (measured: changes).
     pub kv_writes_per_round: f64,
+    /// The coordinator's own storage writes per tick with work (measured: cursor, in-flight
+    /// record put and delete, alarm, counters).
+    pub do_writes_per_tick: f64,
 }
 
 /// What a [`Deployment`] uses per day.
@@ -93,6 +101,7 @@ pub struct Usage {
     pub do_gb_s: f64,
     pub d1_rows_written: f64,
     pub kv_writes: f64,
+    pub do_rows_written: f64,
 }
 
 const DAY_S: f64 = 86_400.0;
@@ -152,16 +161,18 @@ pub fn usage(d: &Deployment) -> Usage {
         do_gb_s,
         d1_rows_written: d.checks_per_day * (1.0 + d.d1_extra_rows_per_round) + stored_heartbeats,
         kv_writes: kv_heartbeats + d.checks_per_day * d.kv_writes_per_round,
+        do_rows_written: ticks_with_work * d.do_writes_per_tick,
     }
 }
 
 /// Each metered resource of `u` as (name, used per day, included per day).
-pub fn against(plan: &Plan, u: &Usage) -> [(&'static str, f64, f64); 4] {
+pub fn against(plan: &Plan, u: &Usage) -> [(&'static str, f64, f64); 5] {
     [
         ("DO requests", u.do_requests, plan.do_requests),
         ("DO duration GB-s", u.do_gb_s, plan.do_gb_s),
         ("D1 rows written", u.d1_rows_written, plan.d1_rows_written),
         ("KV writes", u.kv_writes, plan.kv_writes),
+        ("DO storage rows written", u.do_rows_written, plan.do_rows_written),
     ]
 }
 
@@ -217,6 +228,7 @@ mod tests {
             coordinator_overhead_ms: 200.0,
             d1_extra_rows_per_round: 0.05,
             kv_writes_per_round: 0.0,
+            do_writes_per_tick: 4.0,
         }
     }
 
@@ -251,6 +263,7 @@ mod tests {
         // Hour rows + 5 % notable + 48 stored heartbeats a monitor; 24 KV heartbeats.
         assert!((u.d1_rows_written - (1_050_000.0 + 694.44 * 48.0)).abs() < 1.0);
         assert!((u.kv_writes - 694.44 * 24.0).abs() < 1.0);
+        assert!((u.do_rows_written - 1_440.0 * 4.0).abs() < 1e-6);
         assert!(fits(&PLANS[1], &shape(1_000_000.0)));
     }
 
@@ -270,6 +283,20 @@ mod tests {
         assert!(u.do_requests >= 17_280.0 * 4.0 - 1.0, "{u:?}");
         assert!(!fits(&PLANS[1], &d));
         assert!(max_checks(&PLANS[1], &d) < 1_000_000.0);
+    }
+
+    #[test]
+    fn the_free_plan_carries_ten_monitors_at_three_regions_every_minute() {
+        let d = Deployment {
+            checks_per_day: 14_400.0,
+            tick_s: 5,
+            lanes: LaneRule::default(),
+            ..shape(0.0)
+        };
+        let u = usage(&d);
+        // 10 monitors over 12 phases: about 7 ticks a minute have work.
+        assert!((6.0..8.0).contains(&(u.ticks_with_work / 1_440.0)), "{u:?}");
+        assert!(fits(&PLANS[0], &d), "{:?}", against(&PLANS[0], &u));
     }
 
     #[test]
