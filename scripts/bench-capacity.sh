@@ -11,6 +11,7 @@
 #   BENCH_HANG_TIMEOUT_MS=10000  BENCH_LOAD_SECONDS=4 (per public endpoint)
 #   BENCH_CONNECTIONS=4  BENCH_WARMUP=interval+10 (s before the window: first rounds are one-offs)
 #   BENCH_OUT=FILE (also write the report there)
+#   BENCH_VARS="TICK_SECONDS:60 LANE_MAX_MONITORS:100" (extra worker vars, NAME:value each)
 #   e.g. BENCH_MONITORS=500 BENCH_REGIONS=3 make bench-capacity
 set -euo pipefail
 SCRIPT_NAME=bench-capacity
@@ -46,9 +47,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 apply_migrations "$STATE"
+extra_vars=()
+for v in ${BENCH_VARS:-}; do extra_vars+=(--var "$v"); done
 node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
   --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$TOKEN" \
   --var PUBLIC_BASE_URL:"http://127.0.0.1:$PORT" --var DEFAULT_REGIONS:"weur,enam,apac" \
+  "${extra_vars[@]}" \
   --show-interactive-dev-session=false --log-level warn >tests/.run/bench-wrangler.log 2>&1 &
 WRANGLER_PID=$!
 if ! wait_http "http://127.0.0.1:$PORT/healthz" 90; then

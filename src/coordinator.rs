@@ -23,8 +23,11 @@
 //! - Recording: `core::record::conclude` decides what a round writes (lean storage: the hour
 //!   row always, a full round only when notable, the alert state and KV document only on
 //!   change); this file writes it in one D1 batch, then KV, and applies re-checks.
-//! - Memory: what `conclude` needs between rounds (`core::record::Memory`) is kept in memory
-//!   and reloaded from D1 for a tick's monitors in one batched read after a restart.
+//! - Memory: what `conclude` needs between rounds (`core::record::Memory`) is kept in memory;
+//!   after a restart (an idle object is evicted, e.g. between the alarms of a long tick) the
+//!   alert state and hour row are reloaded from D1 for a tick's monitors in one batched read,
+//!   and the rest (`core::record::Carried`: last stored and published round, `slow`) comes
+//!   back from the monitor's slot, where it is written only when it changes.
 //! - Deleted mid-round: every D1 write is guarded by the monitor's existence; when the hour
 //!   row was not written, nothing else happens (no KV status, no re-check, no kick), and a
 //!   status document put just as the monitor was deleted is removed again.
@@ -72,6 +75,10 @@ struct Slot {
     since: UnixMillis,
     /// A re-check the alert state machine asked for.
     recheck_at: Option<UnixMillis>,
+    /// What the monitor's memory must keep over a restart (`core::record::Carried`), written
+    /// only when it changes.
+    #[serde(default)]
+    carried: record::Carried,
 }
 
 /// The rounds of one alarm while they run (object storage, key `inflight:{alarm}:{instance}`).
@@ -492,6 +499,18 @@ impl Inner {
         Ok(())
     }
 
+    /// Keeps what a monitor's memory must carry over a restart with its slot.
+    async fn set_carried(&self, monitor_id: &str, carried: record::Carried) -> Result<()> {
+        let slots = self.slots().await?;
+        if let Some(mut slot) = slots.get(monitor_id).cloned() {
+            if slot.carried != carried {
+                slot.carried = carried;
+                self.put_slot(slot).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn set_recheck(&self, monitor_id: &str, at: Option<UnixMillis>) -> Result<()> {
         let slots = self.slots().await?;
         if let Some(mut slot) = slots.get(monitor_id).cloned() {
@@ -521,6 +540,7 @@ impl Inner {
             version,
             since,
             recheck_at: existing.and_then(|s| s.recheck_at),
+            carried: existing.map(|s| s.carried.clone()).unwrap_or_default(),
         };
         self.put_slot(slot).await
     }
@@ -677,12 +697,20 @@ impl Inner {
                 store::hours::load(&db, &unknown, record::hour_of(now)).await?;
             let rows = (states.len() + hours.len()) as u64;
             self.tally(|t| t.d1(2, rows, 0));
+            let slots = self.slots().await?;
             let mut memory = self.memory.borrow_mut();
             for id in unknown {
-                memory.entry(id.to_string()).or_insert_with(|| Memory {
-                    alert: states.get(id).cloned().unwrap_or_default(),
-                    hour: hours.remove(id),
-                    ..Memory::default()
+                memory.entry(id.to_string()).or_insert_with(|| {
+                    let mut m = Memory {
+                        alert: states.get(id).cloned().unwrap_or_default(),
+                        hour: hours.remove(id),
+                        ..Memory::default()
+                    };
+                    // What the previous instance carried (a stored or published round, slow).
+                    if let Some(slot) = slots.get(id) {
+                        m.restore(slot.carried.clone());
+                    }
+                    m
                 });
             }
         }
@@ -992,6 +1020,15 @@ impl Inner {
                     outcome,
                     alerted: false,
                 });
+            }
+        }
+        // What a restart must not forget (a stored or published round, `slow`): beside the
+        // slot, written only when it changed. A failed write costs one extra stored/published
+        // round after the next restart, not this round.
+        let carried = self.memory.borrow().get(&m.id).map(Memory::carried);
+        if let Some(carried) = carried {
+            if let Err(e) = self.set_carried(&m.id, carried).await {
+                worker::console_error!("keeping {}'s memory failed: {e}", m.id);
             }
         }
         for e in &c.effects {

@@ -1079,3 +1079,87 @@ fn a_longer_tick_puts_monitors_of_one_interval_on_the_same_slots() {
         );
     }
 }
+
+/// A loopback HTTP server that answers every request `200 ok`.
+fn ok_server() -> String {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut s = stream;
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                );
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// Issue 12 (lean storage over time): a coordinator that restarts (evicted between the alarms
+/// of a long tick, or a deploy) keeps what its memory needs beside each slot, so a steady
+/// healthy monitor's next rounds after the restart still write only their hour row — no stored
+/// round (nor KV document) just because the instance is new.
+#[test]
+fn a_restarted_coordinator_does_not_store_a_steady_monitors_rounds_again() {
+    let mut worker = OwnWorker::new();
+    worker.start();
+    let url = ok_server();
+    let api = worker.api();
+    let m = create_monitor(
+        &api,
+        &json!({"name": "steady", "url": url, "regions": ["weur"], "interval_seconds": 30,
+                "timeout_ms": 5000}),
+    );
+    let id = id_of(&m);
+    let stored = |api: &Api| -> usize {
+        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
+        expect_status(&r, 200);
+        r.json()["items"].as_array().map_or(0, Vec::len)
+    };
+    let mut first = 0;
+    for _ in 0..90 {
+        first = stored(&api);
+        if first >= 1 {
+            break;
+        }
+        thread::sleep(Duration::from_secs(1));
+    }
+    assert_eq!(first, 1, "the first round is stored");
+    let counts = |state: &std::path::Path| -> (i64, i64) {
+        let rounds = d1_rows_in(
+            state,
+            &format!("SELECT count(*) AS n FROM round_log WHERE monitor_id = '{id}'"),
+        );
+        let checks = d1_rows_in(
+            state,
+            &format!("SELECT coalesce(sum(seq), 0) AS n FROM hour_stats WHERE monitor_id = '{id}'"),
+        );
+        (
+            rounds[0]["n"].as_i64().expect("count"),
+            checks[0]["n"].as_i64().expect("sum"),
+        )
+    };
+    worker.kill();
+    let (rounds_before, checks_before) = counts(&worker.state);
+    assert_eq!(rounds_before, 1, "one stored round before the restart");
+
+    worker.start();
+    // Two more intervals and a margin: at least two scheduled rounds of the new instance.
+    thread::sleep(Duration::from_secs(75));
+    worker.kill();
+    let (rounds_after, checks_after) = counts(&worker.state);
+    assert!(
+        checks_after >= checks_before + 2,
+        "the restarted coordinator ran rounds: {checks_before} -> {checks_after}"
+    );
+    assert_eq!(
+        rounds_after, rounds_before,
+        "no round stored again after the restart (healthy, verdict unchanged, heartbeat 30 min)"
+    );
+}

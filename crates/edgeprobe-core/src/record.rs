@@ -44,6 +44,38 @@ pub const STORED_HEARTBEAT_MS: i64 = 30 * 60 * 1_000;
 /// checks: 700 monitors at 30 min would use all of the paid plan's (docs/capacity.md).
 pub const PUBLISH_HEARTBEAT_MS: i64 = 60 * 60 * 1_000;
 
+/// What of a monitor's [`Memory`] must outlive the coordinator's instance. A Durable Object is
+/// evicted when idle (between the alarms of a long tick, or after a deploy); without these,
+/// the first round after every restart would be stored and published again, which at long
+/// ticks is every round. The coordinator keeps them beside the monitor's slot in its own
+/// storage and writes them only when they change (a stored or published round, a change of
+/// `slow`); the alert state and the hour row are reloaded from D1 instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Carried {
+    pub published: Option<Published>,
+    pub stored: Option<Stored>,
+    pub slow: bool,
+}
+
+impl Memory {
+    /// The part of the memory a restart must not lose.
+    pub fn carried(&self) -> Carried {
+        Carried {
+            published: self.published.clone(),
+            stored: self.stored.clone(),
+            slow: self.slow,
+        }
+    }
+
+    /// Takes back what a previous instance carried.
+    pub fn restore(&mut self, c: Carried) {
+        self.published = c.published;
+        self.stored = c.stored;
+        self.slow = c.slow;
+    }
+}
+
 /// One monitor's current hour: the row `hour_stats (monitor_id, hour)`, updated in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HourStats {

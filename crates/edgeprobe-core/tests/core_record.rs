@@ -158,3 +158,51 @@ fn a_timeout_marks_the_monitor_slow_and_a_clean_round_clears_it() {
     run.round(RoundKind::Scheduled, T + 60_000, &healthy(&m));
     assert!(!run.memory.slow);
 }
+
+/// A Durable Object is evicted between the alarms of a long tick: the new instance reloads the
+/// alert state and hour row from D1 and takes back what the old one carried. A steady monitor
+/// then writes nothing more than before the restart; without the carried part it would store
+/// and publish its next round again (every round, when every tick restarts).
+#[test]
+fn a_restart_between_rounds_does_not_store_or_publish_a_steady_monitor_again() {
+    let m = builders::monitor();
+    let mut run = Run {
+        memory: Memory::default(),
+        n: 0,
+    };
+    let first = run.round(RoundKind::Scheduled, T, &healthy(&m));
+    assert!(first.store_round && first.publish.is_some());
+    let carried = run.memory.carried();
+    assert!(
+        carried.published.is_some() && carried.stored.is_some(),
+        "a stored and published round is carried"
+    );
+    // The restart: a fresh instance with D1's part and the carried part.
+    let mut restarted = Memory {
+        alert: run.memory.alert.clone(),
+        hour: run.memory.hour.clone(),
+        ..Memory::default()
+    };
+    restarted.restore(carried.clone());
+    assert_eq!(restarted.carried(), carried);
+    let mut after = Run {
+        memory: restarted,
+        n: 10,
+    };
+    let c = after.round(RoundKind::Scheduled, T + 60_000, &healthy(&m));
+    assert!(
+        !c.store_round && c.publish.is_none(),
+        "nothing new to write"
+    );
+    // Without it, the same round is stored and published again.
+    let mut forgetful = Run {
+        memory: Memory {
+            alert: run.memory.alert.clone(),
+            hour: run.memory.hour.clone(),
+            ..Memory::default()
+        },
+        n: 20,
+    };
+    let c = forgetful.round(RoundKind::Scheduled, T + 60_000, &healthy(&m));
+    assert!(c.store_round && c.publish.is_some());
+}

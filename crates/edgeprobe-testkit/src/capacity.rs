@@ -172,7 +172,11 @@ pub fn against(plan: &Plan, u: &Usage) -> [(&'static str, f64, f64); 5] {
         ("DO duration GB-s", u.do_gb_s, plan.do_gb_s),
         ("D1 rows written", u.d1_rows_written, plan.d1_rows_written),
         ("KV writes", u.kv_writes, plan.kv_writes),
-        ("DO storage rows written", u.do_rows_written, plan.do_rows_written),
+        (
+            "DO storage rows written",
+            u.do_rows_written,
+            plan.do_rows_written,
+        ),
     ]
 }
 
