@@ -116,6 +116,9 @@ pub struct MonitorFacts {
     pub status: Option<CurrentStatus>,
     /// Most recent first.
     pub incidents: Vec<PageIncident>,
+    /// The latest certificate per path and region (from the alert state; empty when none
+    /// was read yet).
+    pub certificates: Vec<edgeprobe_core::alerting::certs::SeenCertificate>,
 }
 
 /// What the store returned for all public monitors at once.
@@ -183,6 +186,7 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
             .map(|(_, d)| PageMonitor {
                 // The cards do not show the per-region chart (the incidents feed the Atom feed).
                 chart: Vec::new(),
+                certificates: Vec::new(),
                 ..d.page.clone()
             })
             .collect(),
@@ -233,6 +237,7 @@ fn monitor_document(
     windows.sort_by_key(|w| w.starts_at);
     windows.truncate(MAX_MAINTENANCE);
     page.maintenance = windows;
+    page.certificates = f.certificates.clone();
 
     let regions: BTreeSet<&str> = hours
         .iter()
@@ -379,6 +384,7 @@ mod tests {
                 monitor: m,
                 status: None,
                 incidents: Vec::new(),
+                certificates: Vec::new(),
             }],
             recent: rollup(&samples, Granularity::Hour),
             ..Facts::default()
