@@ -33,17 +33,13 @@ fn fingerprint(pem: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// The certificate alerts the receiver got so far (`type` = `monitor.cert_*`), by kind.
+/// The certificate alerts (`data` of kind `cert_*`) the receiver got so far, one per alert.
 fn cert_alerts(receiver: &crate::rig::webhook::WebhookReceiver) -> Vec<Value> {
     receiver
         .alerts()
         .into_iter()
-        .map(|(_, body)| body)
-        .filter(|b| {
-            b["type"]
-                .as_str()
-                .is_some_and(|t| t.starts_with("monitor.cert_"))
-        })
+        .filter(|(kind, _)| kind.starts_with("cert_"))
+        .map(|(_, data)| data)
         .collect()
 }
 
@@ -120,8 +116,8 @@ fn an_expiring_front_certificate_warns_once_on_the_edge_path_apart_from_the_orig
     let alerts = cert_alerts(&receiver);
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     let a = &alerts[0];
-    assert_eq!(a["type"], "monitor.cert_expiring", "{a}");
-    let c = &a["data"]["certificate"];
+    assert_eq!(a["kind"], "cert_expiring", "{a}");
+    let c = &a["certificate"];
     assert_eq!(c["path"], "edge", "{a}");
     assert_eq!(c["days_left"], left, "{a}");
     assert_eq!(c["sha256"], edge_fp.as_str(), "{a}");
@@ -130,7 +126,7 @@ fn an_expiring_front_certificate_warns_once_on_the_edge_path_apart_from_the_orig
         "{a}"
     );
     assert!(
-        a["data"]["checklist"].as_array().is_some_and(|l| l
+        a["checklist"].as_array().is_some_and(|l| l
             .iter()
             .any(|i| i.as_str().unwrap_or("").starts_with("Renew"))),
         "renewal checklist: {a}"
@@ -225,7 +221,7 @@ fn a_lane_of_more_failing_tls_monitors_than_the_cap_names_each_within_a_few_roun
                     "regions": ["weur"],
                     "timeout_ms": 3000,
                     "interval_seconds": 30,
-                    "confirmation": {"regions_to_agree": 1, "recheck_delay_seconds": 600},
+                    "confirmation": {"regions_to_agree": 1, "recheck_delay_seconds": 300},
                 }),
             );
             expect_status(&r, 201);
