@@ -30,5 +30,5 @@ use edgeprobe_testkit::rig;
 mod own_tls;
 mod rig_cases;
 mod rounds;
-mod tls_certs;
 mod shared;
+mod tls_certs;
