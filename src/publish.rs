@@ -80,7 +80,7 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
             .zip(statuses)
             .map(|(monitor, status)| MonitorFacts {
                 incidents: by_monitor.remove(&monitor.id).unwrap_or_default(),
-                certificates: certs.remove(&monitor.id).unwrap_or_default().seen,
+                certificates: certs.remove(&monitor.id).unwrap_or_default(),
                 monitor,
                 status,
             })

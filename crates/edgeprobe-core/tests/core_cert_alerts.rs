@@ -317,3 +317,40 @@ fn the_state_without_certificates_keeps_its_stored_shape() {
     let back: edgeprobe_core::alerting::AlertState = serde_json::from_str(&json).unwrap();
     assert_eq!(back, state);
 }
+
+#[test]
+fn a_front_on_the_cdns_network_is_remembered_as_managed_by_the_cdn_without_alerts() {
+    let mut s = Script::new(single_region(monitor()));
+    let mut e = edge(
+        200,
+        &[("server", "cloudflare"), ("cf-ray", "8f-CDG")],
+        "",
+        40,
+    );
+    e.certificate = CertificateInfo::ManagedByCdn {
+        cdn: "Cloudflare".into(),
+    };
+    let c = s.round(
+        T0,
+        vec![probed("weur", e.clone(), Some(origin_ok(200, 30)))],
+    );
+    assert!(cert_alerts(&c).is_empty());
+    let certs = &c.alert_state.as_ref().expect("stored once").certs;
+    assert_eq!(certs.managed.len(), 1);
+    assert_eq!(certs.managed[0].region, "weur");
+    assert_eq!(certs.managed[0].cdn, "Cloudflare");
+    // Seen the same way again: nothing to write.
+    let c = s.round(
+        T0 + MINUTE,
+        vec![probed("weur", e, Some(origin_ok(200, 30)))],
+    );
+    assert!(c.alert_state.is_none(), "unchanged");
+    // The front moved off the CDN and a handshake reached it: no longer managed.
+    let c = s.round(
+        T0 + 2 * MINUTE,
+        vec![region("weur", None, Some(leaf("ED:01", T0 + 60 * DAY)))],
+    );
+    let certs = &c.alert_state.as_ref().expect("changed").certs;
+    assert!(certs.managed.is_empty());
+    assert_eq!(certs.seen.len(), 1);
+}

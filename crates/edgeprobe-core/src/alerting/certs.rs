@@ -24,6 +24,10 @@
 //!   only where the warning went, `route`). If the replacement is itself expiring, the old
 //!   warning is replaced by the new certificate's own `CertExpiring`, which names it: a renewed
 //!   certificate inside the window warns again, once.
+//! - A front on a CDN's own network (the edge's certificate `ManagedByCdn`, see
+//!   `core::tls::edge_reachability`) is remembered per region in [`CertWatch::managed`] ("managed
+//!   by the CDN"), replacing that region's edge certificate; a later handshake that reaches the
+//!   front clears it.
 //! - Maintenance: the watch still learns what is presented, but no warning starts or ends
 //!   inside the window; whatever is owed is sent on the first round after it. Paused monitors
 //!   are not stepped at all (`record::conclude`).
@@ -37,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::alerting::alert::{message_id, Alert, AlertCertificate, AlertKind, Links};
 use crate::diagnosis::{PathKind, Severity, Verdict};
 use crate::monitor::Monitor;
-use crate::observation::{LeafCertificate, RegionReport};
+use crate::observation::{CertificateInfo, LeafCertificate, RegionReport};
 use crate::time::{format_rfc3339, UnixMillis, DAY};
 
 /// The certificates a monitor's paths presented, and the warnings standing.
@@ -49,11 +53,23 @@ pub struct CertWatch {
     /// Certificates warned about whose warning has not ended.
     #[serde(default)]
     pub warned: Vec<CertWarning>,
+    /// Regions whose last look at the front found it on a CDN's own network (no socket
+    /// reaches it): its certificate is managed by the CDN and not probed. Sorted by region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed: Vec<ManagedEdge>,
+}
+
+/// The front as one region last saw it: on `cdn`'s own network, so its certificate is the
+/// CDN's to manage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedEdge {
+    pub region: String,
+    pub cdn: String,
 }
 
 impl CertWatch {
     pub fn is_empty(&self) -> bool {
-        self.seen.is_empty() && self.warned.is_empty()
+        self.seen.is_empty() && self.warned.is_empty() && self.managed.is_empty()
     }
 }
 
@@ -125,9 +141,34 @@ pub fn step(
             None => w.seen.push(seen(path, &region, &leaf, now)),
         }
     }
+    for r in reports {
+        let RegionReport::Probed(p) = r else { continue };
+        let at = w.managed.iter().position(|x| x.region == p.region);
+        match (&p.edge.certificate, at) {
+            (CertificateInfo::ManagedByCdn { cdn }, Some(i)) => {
+                if &w.managed[i].cdn != cdn {
+                    w.managed[i].cdn = cdn.clone();
+                }
+            }
+            (CertificateInfo::ManagedByCdn { cdn }, None) => w.managed.push(ManagedEdge {
+                region: p.region.clone(),
+                cdn: cdn.clone(),
+            }),
+            // A handshake with the front reached it: not (or no longer) CDN-managed.
+            (CertificateInfo::Known { .. }, Some(i)) => {
+                w.managed.remove(i);
+            }
+            _ => {}
+        }
+    }
+    w.managed.retain(|x| monitor.regions.contains(&x.region));
+    w.managed.sort_by(|a, b| a.region.cmp(&b.region));
+    // A region whose front is CDN-managed has no edge certificate of its own to show.
+    let managed_regions: Vec<String> = w.managed.iter().map(|x| x.region.clone()).collect();
     w.seen.retain(|s| {
         monitor.regions.contains(&s.region)
             && (s.path == PathKind::Edge || monitor.origin.is_some())
+            && !(s.path == PathKind::Edge && managed_regions.contains(&s.region))
     });
     w.seen
         .sort_by(|a, b| (a.path, &a.region).cmp(&(b.path, &b.region)));

@@ -53,6 +53,8 @@ struct MonitorPage<'a> {
     incidents: Vec<IncidentView<'a>>,
     /// The certificates per path and region, with days left: full detail only.
     certificates: Vec<CertRow<'a>>,
+    /// (regions, CDN) whose front's certificate the CDN manages: full detail only.
+    edge_managed: Option<(String, &'a str)>,
 }
 
 /// One certificate of the operator view's table.
@@ -157,6 +159,17 @@ pub fn render_monitor(
                 .collect()
         } else {
             Vec::new()
+        },
+        edge_managed: match m.edge_managed.first() {
+            Some(first) if full => Some((
+                m.edge_managed
+                    .iter()
+                    .map(|x| x.region.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first.cdn.as_str(),
+            )),
+            _ => None,
         },
     })
 }

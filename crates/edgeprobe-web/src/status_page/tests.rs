@@ -444,4 +444,17 @@ fn certificates_with_days_left_show_in_the_operator_view_only() {
     for hidden in ["Certificates", "ED:01", "days-left"] {
         assert!(!public.contains(hidden), "public page shows {hidden:?}");
     }
+    // A front on the CDN's own network: "managed by the CDN", operator view only.
+    m.certificates.retain(|c| c.path == PathKind::Origin);
+    m.edge_managed = vec![edgeprobe_core::alerting::certs::ManagedEdge {
+        region: "weur".into(),
+        cdn: "Cloudflare".into(),
+    }];
+    let full = render_monitor(&m, now, &title, Detail::Full);
+    assert!(
+        full.contains("Edge certificate: managed by the CDN (Cloudflare), seen from weur."),
+        "{full}"
+    );
+    let public = render_monitor(&m, now, &title, Detail::Summary);
+    assert!(!public.contains("managed by the CDN"));
 }

@@ -52,6 +52,18 @@ pub struct CurrentStatusView {
     /// The latest certificate each region was presented on each path by the own TLS client
     /// (which re-reads it every few hours), with its days left; empty until one was read.
     pub certificates: Vec<CertificateView>,
+    /// Regions whose last look found the front on a CDN's own network: its certificate is
+    /// managed by the CDN (`cdn`) and not probed (no socket from the Worker reaches it).
+    pub edge_managed_by_cdn: Vec<ManagedEdgeView>,
+}
+
+/// A region whose front's certificate the CDN manages.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ManagedEdgeView {
+    pub region: String,
+    /// E.g. `Cloudflare`.
+    pub cdn: String,
 }
 
 /// One certificate as the API shows it (`GET /monitors/{id}/status`).
@@ -111,6 +123,7 @@ impl From<CurrentStatus> for CurrentStatusView {
             round_id: s.round_id,
             updated_at: Rfc3339(s.updated_at),
             certificates: Vec::new(),
+            edge_managed_by_cdn: Vec::new(),
         }
     }
 }
@@ -151,6 +164,14 @@ impl StatusView {
         match self {
             StatusView::Probed(mut s) => {
                 s.certificates = CertificateView::list(watch, now);
+                s.edge_managed_by_cdn = watch
+                    .managed
+                    .iter()
+                    .map(|x| ManagedEdgeView {
+                        region: x.region.clone(),
+                        cdn: x.cdn.clone(),
+                    })
+                    .collect();
                 StatusView::Probed(s)
             }
             other => other,
