@@ -64,6 +64,7 @@ fn an_expiring_front_certificate_warns_once_on_the_edge_path_apart_from_the_orig
             "timeout_ms": 3000,
             "interval_seconds": 300,
             "channels": [channel],
+            "public": true,
             "confirmation": {"regions_to_agree": 1},
         }),
     );
@@ -178,6 +179,27 @@ fn an_expiring_front_certificate_warns_once_on_the_edge_path_apart_from_the_orig
     assert_eq!(o["sha256"], origin_fp.as_str());
     assert_eq!(o["warned"], false);
     assert!(o["days_left"].as_i64().unwrap_or(0) > 300, "{status}");
+
+    // The status page: the operator view (API token) lists both with days left once the cron
+    // published the page; visitors (public_detail: summary) do not see them.
+    let page = format!("/status/{slug}");
+    let want = format!("<td class=\"days-left\">{left}</td>");
+    let mut operator = String::new();
+    for _ in 0..30 {
+        let fired = api.get_public("/__scheduled?cron=*+*+*+*+*");
+        assert!(fired.status < 300, "cron: {}", fired.status);
+        operator = api.get(&page).body;
+        if operator.contains(&want) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(operator.contains(&want), "operator view: {operator}");
+    assert!(operator.contains(&origin_fp) && operator.contains(&edge_fp));
+    let public = api.get_public(&page);
+    expect_status(&public, 200);
+    assert!(!public.body.contains("Certificates"), "{}", public.body);
+    assert!(!public.body.contains(&edge_fp));
 }
 
 /// The stored rounds of a monitor (newest first), up to 100.

@@ -354,3 +354,37 @@ fn a_front_on_the_cdns_network_is_remembered_as_managed_by_the_cdn_without_alert
     assert!(certs.managed.is_empty());
     assert_eq!(certs.seen.len(), 1);
 }
+
+#[test]
+fn the_certificate_reaches_the_webhook_body_and_the_chat_headline() {
+    use edgeprobe_core::alerting::payload::{
+        headline_facts, slack::slack_body, webhook::webhook_body,
+    };
+    let mut s = Script::new(single_region(monitor()));
+    let c = s.round(
+        T0,
+        vec![region(
+            "weur",
+            None,
+            Some(leaf("ED:ED", T0 + 4 * DAY + HOUR)),
+        )],
+    );
+    let alert = cert_alerts(&c)[0].clone();
+    let body: serde_json::Value = serde_json::from_str(&webhook_body(&alert)).unwrap();
+    assert_eq!(body["type"], "monitor.cert_expiring");
+    let cert = &body["data"]["certificate"];
+    assert_eq!(cert["path"], "edge");
+    assert_eq!(cert["days_left"], 4);
+    assert_eq!(cert["sha256"], "ED:ED");
+    assert_eq!(
+        cert["not_after"],
+        edgeprobe_core::time::format_rfc3339(T0 + 4 * DAY + HOUR)
+    );
+    assert!(headline_facts(&alert).starts_with("edge certificate · 4 days left · notAfter "));
+    let slack = slack_body(&alert, Some("@here"));
+    assert!(slack.contains("CERTIFICATE EXPIRING"), "{slack}");
+    assert!(
+        !slack.contains("<!here>"),
+        "a certificate warning does not ping: {slack}"
+    );
+}
