@@ -145,11 +145,7 @@ pub fn step(
         let RegionReport::Probed(p) = r else { continue };
         let at = w.managed.iter().position(|x| x.region == p.region);
         match (&p.edge.certificate, at) {
-            (CertificateInfo::ManagedByCdn { cdn }, Some(i)) => {
-                if &w.managed[i].cdn != cdn {
-                    w.managed[i].cdn = cdn.clone();
-                }
-            }
+            (CertificateInfo::ManagedByCdn { cdn }, Some(i)) => w.managed[i].cdn = cdn.clone(),
             (CertificateInfo::ManagedByCdn { cdn }, None) => w.managed.push(ManagedEdge {
                 region: p.region.clone(),
                 cdn: cdn.clone(),
