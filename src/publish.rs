@@ -5,7 +5,8 @@
 //!
 //! Reads per rebuild, whatever the number of monitors: D1 — the lease, the public monitors,
 //! hourly rollups (24 h), daily rollups (90 days), the unrolled samples, recent incidents,
-//! the written hashes, and one batch recording the writes, then the lease release (9); KV — one
+//! the written hashes, the certificates (from the alert states), and one batch recording the
+//! writes, then the lease release (10); KV — one
 //! read of each public monitor's current status (KV has no batched read in this runtime), and
 //! one write per changed document.
 
@@ -59,12 +60,13 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
     let unrolled_from = last_rolled
         .map_or(hour_now, |h| h + HOUR)
         .clamp(hour_now - DAY, hour_now);
-    let (hourly, daily, recent, incidents, written) = futures::try_join!(
+    let (hourly, daily, recent, incidents, written, mut certs) = futures::try_join!(
         pages::edge_rollups(db, &ids, Granularity::Hour, (hour_now - DAY).min(today)),
         pages::edge_rollups(db, &ids, Granularity::Day, today - BAR_DAYS * DAY),
         store::rollups::unrolled_hours(db, unrolled_from, now + 1),
         pages::recent_incidents(db, &ids, PAGE_INCIDENTS),
         pages::written(db),
+        store::certificates::for_monitors(db, &ids),
     )?;
     let statuses =
         futures::future::try_join_all(monitors.iter().map(|m| kv::get_status(env, &m.id))).await?;
@@ -78,6 +80,7 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
             .zip(statuses)
             .map(|(monitor, status)| MonitorFacts {
                 incidents: by_monitor.remove(&monitor.id).unwrap_or_default(),
+                certificates: certs.remove(&monitor.id).unwrap_or_default(),
                 monitor,
                 status,
             })

@@ -9,13 +9,26 @@
 //! derives each monitor's deadline from. Because reports stream out as they finish, a hanging
 //! origin holds back only its own line: the coordinator records every other monitor of the
 //! lane as soon as its line arrives.
+//!
+//! The own TLS client's handshakes are capped per invocation (`core::tls::plan`): the object
+//! keeps the backlog of deferred handshakes in memory and, whenever its waiting requests
+//! change, in its storage (key [`BACKLOG_KEY`]), so a deferred handshake survives the object
+//! being evicted. Nothing is written while nothing waits.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use futures::StreamExt;
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
 
 use crate::{env, objects, probe};
+use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::messages::{ProbeLine, RegionRequest};
 use edgeprobe_core::tick::LANE_CONCURRENCY;
+use edgeprobe_core::tls::plan::{self, Backlog};
+
+/// Where the object stores its own-TLS backlog.
+const BACKLOG_KEY: &str = "own_tls_backlog";
 
 /// The stub for a region's object of coordinator shard `shard` (name `region:{hint}` for shard
 /// 0, which keeps the single-shard name, else `region:{hint}:{shard}`), created with the hint.
@@ -30,12 +43,39 @@ pub fn stub(env: &Env, region: &str, shard: u32) -> Result<worker::Stub> {
 
 #[durable_object]
 pub struct RegionProber {
+    state: State,
     env: Env,
+    /// Deferred own-TLS handshakes (`core::tls::plan`); `None` until read from storage.
+    backlog: RefCell<Option<Rc<RefCell<Backlog>>>>,
+}
+
+impl RegionProber {
+    /// The backlog, read from storage on the first request of this instance.
+    async fn backlog(&self) -> Rc<RefCell<Backlog>> {
+        if let Some(b) = self.backlog.borrow().as_ref() {
+            return b.clone();
+        }
+        let stored: Backlog = self
+            .state
+            .storage()
+            .get(BACKLOG_KEY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let b = Rc::new(RefCell::new(stored));
+        *self.backlog.borrow_mut() = Some(b.clone());
+        b
+    }
 }
 
 impl DurableObject for RegionProber {
-    fn new(_state: State, env: Env) -> Self {
-        Self { env }
+    fn new(state: State, env: Env) -> Self {
+        Self {
+            state,
+            env,
+            backlog: RefCell::new(None),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -46,20 +86,57 @@ impl DurableObject for RegionProber {
         let colo = colo(&self.env, &req);
         let docs = env::var(&self.env, "DOCS_BASE_URL").unwrap_or_default();
         let allow_private = env::Config::from_env(&self.env).allow_private_targets;
+        let cap = plan::cap_from(env::var(&self.env, "OWN_TLS_PER_INVOCATION").as_deref());
+        let now = env::now();
+        let backlog = self.backlog().await;
+        let before = backlog.borrow().waiting.clone();
+        let lane: Vec<String> = monitors.iter().map(|m| m.id.clone()).collect();
+        let mut due = Vec::new();
+        for m in &monitors {
+            if edgeprobe_core::target::refused_report(m, &region, allow_private).is_some() {
+                continue;
+            }
+            if edgeprobe_core::tls::own_client_due(m, &region, now) {
+                due.push((m.id.clone(), PathKind::Origin));
+            }
+            if edgeprobe_core::tls::edge_check_due(m, &region, now) {
+                due.push((m.id.clone(), PathKind::Edge));
+            }
+        }
+        let invocation = backlog.borrow_mut().plan(&lane, &due, cap);
+        let handshakes = probe::Handshakes::new(backlog.clone(), invocation);
+        let storage = self.state.storage();
         let lines = futures::stream::iter(monitors.into_iter().enumerate())
             .map(move |(position, m)| {
                 let (region, docs, colo) = (region.clone(), docs.clone(), colo.clone());
+                let handshakes = handshakes.clone();
                 async move {
-                    let report =
-                        probe::probe_or_refuse(&m, &region, &docs, colo, env::now(), allow_private)
-                            .await;
+                    let report = probe::probe_or_refuse(
+                        &m,
+                        &region,
+                        &docs,
+                        colo,
+                        env::now(),
+                        allow_private,
+                        &handshakes,
+                    )
+                    .await;
                     let mut line = serde_json::to_vec(&ProbeLine { position, report })
                         .map_err(|e| worker::Error::RustError(format!("serialize: {e}")))?;
                     line.push(b'\n');
                     Ok::<Vec<u8>, worker::Error>(line)
                 }
             })
-            .buffer_unordered(LANE_CONCURRENCY);
+            .buffer_unordered(LANE_CONCURRENCY)
+            .chain(futures::stream::once(async move {
+                // After the lane: store the backlog if what waits changed (deferrals during
+                // the invocation included). Best effort: the memory copy serves meanwhile.
+                let after = backlog.borrow().clone();
+                if after.waiting != before {
+                    let _ = storage.put(BACKLOG_KEY, &after).await;
+                }
+                Ok(Vec::new())
+            }));
         Response::from_stream(lines)
     }
 }

@@ -9,8 +9,8 @@
 
 use super::monitors::load;
 use super::{ok, ApiResult, Ctx};
-use crate::http;
-use crate::store::{history, kv};
+use crate::store::{certificates, history, kv};
+use crate::{env, http};
 use edgeprobe_core::time::DAY;
 use edgeprobe_web::problem::ApiError;
 use edgeprobe_web::validate::{
@@ -20,7 +20,8 @@ use edgeprobe_web::views::{
     IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView,
 };
 
-/// `GET /api/v1/monitors/{id}/status`: the KV status document. A monitor that has never been
+/// `GET /api/v1/monitors/{id}/status`: the KV status document, with the latest certificate
+/// per path and region and its days left (`store::certificates`). A monitor that has never been
 /// probed has none yet; it then answers 200 with `{"monitor_id", "slug", "name", "public",
 /// "health": "unknown", "never_probed": true, "updated_at": null}` rather than a 404, since
 /// the monitor exists.
@@ -30,7 +31,12 @@ pub async fn status(ctx: Ctx) -> ApiResult {
         .await
         .map_err(http::unavailable("status get"))?;
     let view = match doc {
-        Some(s) => StatusView::probed(s),
+        Some(s) => {
+            let certs = certificates::of_monitor(&ctx.db()?, &m.id)
+                .await
+                .map_err(http::unavailable("certificates get"))?;
+            StatusView::probed(s).with_certificates(&certs, env::now())
+        }
         None => StatusView::never_probed(&m),
     };
     ok(http::json(&view, 200))

@@ -27,8 +27,10 @@ pub async fn probe_edge(m: &Monitor, identity: &ProbeIdentity) -> EdgeObservatio
         outcome,
         headers_ms,
         total_ms,
-        // Workers' fetch does not expose the peer certificate.
+        // Workers' fetch does not expose the peer certificate (the own client may read it
+        // afterwards, `probe::edge_certificate`).
         certificate: CertificateInfo::NotObservable,
+        own_tls: None,
     };
     let failed = |failure, detail: String| EdgeOutcome::Failed { failure, detail };
 

@@ -30,8 +30,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use worker::{SecureTransport, Socket};
 
 use crate::env;
-use crate::probe::own_tls;
 use crate::probe::timing::{since, Deadline};
+use crate::probe::{own_tls, Handshakes};
+use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::http1::{build_request, Progress, ResponseReader, StreamEnd};
 use edgeprobe_core::monitor::{Monitor, OriginTarget, Scheme};
 use edgeprobe_core::observation::{
@@ -48,15 +49,18 @@ use edgeprobe_core::limits::PROBE_BODY_MAX_BYTES as ORIGIN_BODY_CAP;
 /// The request identifies the probe and its region as `identity` says (as the edge path does).
 ///
 /// On https origins the own TLS client (`own_tls`, `core::tls`) also runs: beside the
-/// platform's path when `own_due` (the certificate schedule, `core::tls::own_client_due`), and
-/// after it when the platform's TLS failed without saying why — within the same deadline. Its
-/// outcome refines the TLS step (`core::tls::merge`) and is kept as `own_tls` evidence.
+/// platform's path when the lane's plan granted it (the certificate schedule,
+/// `core::tls::own_client_due`, or a request deferred earlier), and after it when the
+/// platform's TLS failed without saying why and the invocation's budget allows (else it is
+/// queued, `core::tls::plan`) — within the same deadline. Its outcome refines the TLS step
+/// (`core::tls::merge`) and is kept as `own_tls` evidence.
 pub async fn probe_origin(
     m: &Monitor,
     o: &OriginTarget,
     identity: &ProbeIdentity,
-    own_due: bool,
+    handshakes: &Handshakes,
 ) -> OriginObservation {
+    let own_due = handshakes.granted(&m.id, PathKind::Origin);
     let start = env::now();
     let deadline = Deadline::after(start, m.timeout_ms);
     let tls_expected = o.scheme == Scheme::Https;
@@ -70,7 +74,10 @@ pub async fn probe_origin(
     let (mut obs, own) = futures::join!(probe_platform(m, o, identity, start, deadline), scheduled);
     let own = match own {
         Some(own) => Some(own),
-        None if tls_expected && matches!(obs.tls, TlsStep::Failed { .. }) => {
+        None if tls_expected
+            && matches!(obs.tls, TlsStep::Failed { .. })
+            && handshakes.take_or_defer(&m.id, PathKind::Origin) =>
+        {
             Some(own_tls::handshake(&o.host, o.port, &settings, deadline).await)
         }
         None => None,

@@ -4,6 +4,7 @@
 //! types out. Rows hold the core's types as JSON plus the columns that queries filter on.
 //! No decisions here: what to write is decided by the core; this only writes it.
 
+pub mod certificates;
 pub mod channels;
 pub mod deliveries;
 pub mod history;

@@ -31,3 +31,4 @@ mod own_tls;
 mod rig_cases;
 mod rounds;
 mod shared;
+mod tls_certs;

@@ -322,6 +322,19 @@ fn run_case(name: &str) {
                 "case {name}: the regions' evidence keeps the runtime's text: {evidence}"
             );
         }
+    } else if expected == "cert_expiring" {
+        // Issue 13: no incident, but one warning for the certificate (once per certificate),
+        // naming the path and the days left.
+        let got = wait_for_alert(&s, "cert_expiring", Duration::from_secs(45));
+        let kinds: Vec<&String> = got.iter().map(|(k, _)| k).collect();
+        assert_eq!(kinds, ["cert_expiring"], "case {name}: {got:?}");
+        let c = &got[0].1["certificate"];
+        assert_eq!(c["path"], "origin", "case {name}: {c}");
+        assert_eq!(
+            c["days_left"],
+            i64::from(crate::rig::tls::EXPIRING_DAYS) - 1,
+            "case {name}: {c}"
+        );
     } else {
         // Give the scheduler a moment, then make sure nothing was sent.
         std::thread::sleep(Duration::from_secs(3));

@@ -46,7 +46,8 @@ pub struct OriginTarget {
 #[schemars(deny_unknown_fields)]
 pub struct OriginTls {
     /// Extra trust anchors (PEM certificates), e.g. a private CA the origin's certificate
-    /// comes from. Added to Mozilla's roots for this monitor's direct path only.
+    /// comes from. Added to Mozilla's roots for this monitor's own TLS client only (the
+    /// direct path, and the public host where the front is reachable by a socket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_trust_anchors_pem: Option<String>,
     /// Also trust Cloudflare's Origin CA root (origins behind Cloudflare in "Full (strict)").

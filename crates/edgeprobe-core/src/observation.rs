@@ -72,8 +72,16 @@ pub struct EdgeObservation {
     pub headers_ms: Option<Millis>,
     /// Time until the body was read (up to the cap), in ms.
     pub total_ms: Option<Millis>,
-    /// TLS certificate expiry of the front. Not observable through Workers' fetch.
+    /// The front's certificate: `Known` when the own TLS client's handshake with the public
+    /// host ran this round (`own_tls`), `ManagedByCdn` when the front is on Cloudflare's own
+    /// network (no socket reaches it from a Worker), else `NotObservable` (Workers' fetch does
+    /// not expose it).
     pub certificate: CertificateInfo,
+    /// The own TLS client's handshake with the public host (`core::tls`), when it ran: on the
+    /// certificate schedule (`core::tls::edge_check_due`) or to name a TLS failure of the
+    /// fetch, within the per-invocation cap (`core::tls::plan`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_tls: Option<OwnTls>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -167,6 +175,10 @@ pub enum CertificateInfo {
     NotObservable,
     /// No TLS on this path.
     NotApplicable,
+    /// The front is on a CDN's own network where no socket from the Worker reaches it
+    /// (Cloudflare: production `connect()` refuses its address ranges): the CDN manages the
+    /// certificate, and it is not probed.
+    ManagedByCdn { cdn: String },
     Known {
         not_after: UnixMillis,
         subject: Option<String>,

@@ -14,7 +14,8 @@
 //! - A full round row (the diagnosis and every region's observations) only when the round is
 //!   notable: not a scheduled round (manual, re-check), not healthy, a verdict different from
 //!   the last stored one, or the last stored one older than [`STORED_HEARTBEAT_MS`].
-//! - The alert state row only when the state changed.
+//! - The alert state row only when the state changed. It carries the certificates seen per
+//!   path and region (`alerting::certs`), which change only when a certificate does.
 //! - The KV status document only when what it shows changed (health, verdict, per region
 //!   whether each path is fine and its label, the monitor's name/slug/public) or the last
 //!   write is older than [`PUBLISH_HEARTBEAT_MS`].
@@ -255,11 +256,23 @@ pub fn conclude(
         now,
         links: facts.links,
     };
-    // Paused means no alerts: the alert state is left as it was.
+    // Paused means no alerts: the alert state is left as it was. Certificate warnings
+    // (once per certificate, `alerting::certs`) ride in the same state and effects.
     let (alert, effects) = if m.paused {
         (memory.alert.clone(), Vec::new())
     } else {
-        alerting::step(memory.alert.clone(), &input, m, new_incident_id)
+        let (mut alert, mut effects) =
+            alerting::step(memory.alert.clone(), &input, m, new_incident_id);
+        let (certs, sends) = alerting::certs::step(
+            std::mem::take(&mut alert.certs),
+            facts.reports,
+            m,
+            facts.links,
+            now,
+        );
+        alert.certs = certs;
+        effects.extend(sends.into_iter().map(Effect::Send));
+        (alert, effects)
     };
 
     let hour_start = Granularity::Hour.bucket_start(facts.started_at);

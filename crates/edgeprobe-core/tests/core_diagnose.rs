@@ -1821,6 +1821,7 @@ fn raw_runtime_texts_stay_in_the_evidence_and_out_of_summaries_alerts_and_pages(
             docs: "https://example.com/docs/diagnoses.md#x".into(),
             api: "https://probe.example.com/api/v1/monitors/mon_shop".into(),
         },
+        certificate: None,
     };
     assert_eq!(alert.regions.len(), 3);
 

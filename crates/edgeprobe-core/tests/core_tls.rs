@@ -133,3 +133,67 @@ fn a_failure_only_the_own_client_sees_keeps_the_platform_ok_and_the_certificate(
         }
     );
 }
+
+#[test]
+fn the_edge_certificate_has_its_own_schedule_on_https_fronts_only() {
+    use edgeprobe_core::tls::{edge_check_due, edge_target};
+    let mut m = monitor();
+    m.interval_ms = 60_000;
+    let start = m.created_at + MINUTE;
+    for region in ["weur", "enam"] {
+        let edge: Vec<i64> = (0..24 * 60)
+            .map(|i| start + i * MINUTE)
+            .filter(|&t| edge_check_due(&m, region, t))
+            .collect();
+        let origin: Vec<i64> = (0..24 * 60)
+            .map(|i| start + i * MINUTE)
+            .filter(|&t| own_client_due(&m, region, t))
+            .collect();
+        assert_eq!(
+            edge.len(),
+            (24 * HOUR / CERT_CHECK_PERIOD_MS) as usize,
+            "{region}"
+        );
+        assert_ne!(
+            edge, origin,
+            "{region}: the two handshakes fall in different rounds"
+        );
+    }
+    assert_eq!(
+        edge_target("https://shop.example.com:8443/x"),
+        Some(("shop.example.com".into(), 8443))
+    );
+    assert_eq!(
+        edge_target("https://[2001:db8::1]/"),
+        Some(("2001:db8::1".into(), 443))
+    );
+    m.url = "http://shop.example.com/".into();
+    assert_eq!(edge_target(&m.url), None);
+    assert!(!edge_check_due(&m, "weur", m.created_at + 1));
+}
+
+#[test]
+fn a_front_on_cloudflare_is_managed_by_the_cdn_and_others_are_handshaken() {
+    use edgeprobe_core::cdn::Cdn;
+    use edgeprobe_core::observation::EdgeFailure;
+    use edgeprobe_core::tls::{edge_reachability, EdgeReach};
+    use edgeprobe_testkit::builders::{edge, edge_failed};
+    let cf = edge(
+        200,
+        &[("server", "cloudflare"), ("cf-ray", "8f1-CDG")],
+        "",
+        40,
+    );
+    assert_eq!(
+        edge_reachability(&cf),
+        EdgeReach::ManagedByCdn(Cdn::Cloudflare)
+    );
+    let nginx = edge(200, &[("server", "nginx")], "", 40);
+    assert_eq!(edge_reachability(&nginx), EdgeReach::Socket);
+    let cloudfront = edge(200, &[("x-amz-cf-pop", "CDG50-C1")], "", 40);
+    assert_eq!(edge_reachability(&cloudfront), EdgeReach::Socket);
+    assert_eq!(
+        edge_reachability(&edge_failed(EdgeFailure::Tls)),
+        EdgeReach::Socket
+    );
+}

@@ -192,6 +192,7 @@ fn scripted_probe(region: &str, failing: Option<Verdict>, at: UnixMillis) -> Reg
             headers_ms: Some(if failing.is_some() { 15_012 } else { 140 }),
             total_ms: Some(if failing.is_some() { 15_020 } else { 160 }),
             certificate: CertificateInfo::NotObservable,
+            own_tls: None,
         },
         origin: Some(OriginObservation {
             address: "203.0.113.10:443".into(),
@@ -265,6 +266,7 @@ pub fn edge(status: u16, headers: &[(&str, &str)], body: &str, ms: u32) -> EdgeO
         headers_ms: Some(ms),
         total_ms: Some(ms + 2),
         certificate: CertificateInfo::NotObservable,
+        own_tls: None,
     }
 }
 
@@ -295,6 +297,7 @@ pub fn edge_failed(failure: EdgeFailure) -> EdgeObservation {
         headers_ms: Some(10_000),
         total_ms: None,
         certificate: CertificateInfo::NotObservable,
+        own_tls: None,
     }
 }
 

@@ -170,6 +170,8 @@ mod tests {
                 region: region.clone(),
                 points: vec![(now - 60_000, 120)],
             }],
+            certificates: Vec::new(),
+            edge_managed: Vec::new(),
             maintenance: vec![crate::status_page::PageMaintenance {
                 starts_at: now - 60_000,
                 ends_at: now + 600_000,

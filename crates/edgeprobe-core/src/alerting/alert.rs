@@ -33,6 +33,12 @@ pub enum AlertKind {
     FlappingEnded,
     /// Sent on request to check a channel's configuration.
     Test,
+    /// A certificate (one SHA-256 fingerprint, on one path) is inside the monitor's
+    /// `cert_warning_days`: sent once per certificate (`alerting::certs`), not per round.
+    CertExpiring,
+    /// The certificate warned about is no longer presented on its path, and what is presented
+    /// instead is not expiring: the warning is over.
+    CertRenewed,
 }
 
 impl AlertKind {
@@ -45,6 +51,8 @@ impl AlertKind {
             AlertKind::Flapping => "flapping",
             AlertKind::FlappingEnded => "flapping_ended",
             AlertKind::Test => "test",
+            AlertKind::CertExpiring => "cert_expiring",
+            AlertKind::CertRenewed => "cert_renewed",
         }
     }
 }
@@ -157,6 +165,26 @@ pub struct Alert {
     #[serde(default)]
     pub regions_total: u32,
     pub links: AlertLinks,
+    /// The certificate a `cert_expiring` / `cert_renewed` alert is about (absent on others).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<AlertCertificate>,
+}
+
+/// The certificate of a certificate alert: which path presented it and when it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct AlertCertificate {
+    /// `edge` (the public host's certificate) or `origin` (the direct path's).
+    pub path: crate::diagnosis::PathKind,
+    pub subject: String,
+    pub issuer: String,
+    /// Unix ms, like every time in the alert (the webhook body's documented unit).
+    pub not_after: UnixMillis,
+    /// Whole days from the alert to `not_after` (negative once expired).
+    pub days_left: i64,
+    /// SHA-256 of the certificate's DER, hex, colon-separated: the certificate's identity.
+    pub sha256: String,
+    /// The regions that saw it.
+    pub regions: Vec<String>,
 }
 
 /// The message id for the `seq`-th alert of a dedup key (incident id or flapping key).
@@ -352,6 +380,7 @@ pub fn test_alert(monitor: &Monitor, links: &Links, now: UnixMillis) -> Alert {
         regions: Vec::new(),
         regions_total: 0,
         links: links.for_monitor(monitor, Verdict::Healthy),
+        certificate: None,
     }
 }
 
@@ -397,5 +426,6 @@ pub fn channel_test_alert(
             ),
             api: format!("{base}/api/v1/channels/{channel_id}"),
         },
+        certificate: None,
     }
 }

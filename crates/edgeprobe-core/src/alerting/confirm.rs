@@ -545,6 +545,7 @@ fn flap_alert(
         regions: Vec::new(),
         regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, verdict),
+        certificate: None,
     }
 }
 
@@ -611,6 +612,7 @@ fn incident_alert(
         regions,
         regions_total: region_count(monitor),
         links: input.links.for_monitor(monitor, failure.verdict),
+        certificate: None,
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`state`]: the per-monitor alerting state, phase by phase, and its stored shapes.
 //! - [`incident`]: incidents and their timelines, as data.
 //! - [`alert`]: the channel-neutral alert and its per-region evidence.
+//! - [`certs`]: certificate expiry warnings, once per certificate (fingerprint) and path.
 //! - [`payload`]: webhook, Slack, Discord, PagerDuty, Teams, Telegram, Opsgenie and ntfy
 //!   requests (URL, headers, body).
 //! - [`route`]: which channels take an alert (per-channel filters; follow-ups only where
@@ -20,6 +21,7 @@
 //! - [`retry`]: the delivery retry schedule and response classification.
 
 pub mod alert;
+pub mod certs;
 pub mod confirm;
 pub mod incident;
 pub mod payload;
@@ -28,7 +30,9 @@ pub mod route;
 pub mod sign;
 pub mod state;
 
-pub use alert::{alert_regions, Alert, AlertKind, AlertLinks, AlertRegion, Links};
+pub use alert::{
+    alert_regions, Alert, AlertCertificate, AlertKind, AlertLinks, AlertRegion, Links,
+};
 pub use confirm::{step, Effect, RoundInput, RoundKind};
 pub use incident::{Incident, TimelineEvent, TimelineKind};
 pub use payload::{build, build_rotating, BuildError, OutgoingRequest};

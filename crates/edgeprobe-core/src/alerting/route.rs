@@ -38,7 +38,8 @@ pub enum AlertClass {
     Flapping,
     /// Still down (the periodic reminder).
     Reminder,
-    /// Any incident alert whose cause is an expiring certificate (`cert_expiring`), instead
+    /// The certificate alerts (`cert_expiring` once per certificate, `cert_renewed`), and
+    /// any incident alert whose cause is an expiring certificate (`cert_expiring`), instead
     /// of `down`/`reminder`.
     Cert,
 }
@@ -78,6 +79,7 @@ pub fn class_of(alert: &Alert) -> Option<AlertClass> {
         AlertKind::Reminder => Some(AlertClass::Reminder),
         AlertKind::Resolved => Some(AlertClass::Resolved),
         AlertKind::Flapping | AlertKind::FlappingEnded => Some(AlertClass::Flapping),
+        AlertKind::CertExpiring | AlertKind::CertRenewed => Some(AlertClass::Cert),
         AlertKind::Test => None,
     }
 }
@@ -123,10 +125,15 @@ impl AlertFilter {
             return false;
         }
         match alert.kind {
-            AlertKind::Resolved | AlertKind::FlappingEnded | AlertKind::Test => true,
-            AlertKind::Down | AlertKind::Updated | AlertKind::Reminder | AlertKind::Flapping => {
-                alert.severity >= self.min_severity
-            }
+            AlertKind::Resolved
+            | AlertKind::FlappingEnded
+            | AlertKind::CertRenewed
+            | AlertKind::Test => true,
+            AlertKind::Down
+            | AlertKind::Updated
+            | AlertKind::Reminder
+            | AlertKind::Flapping
+            | AlertKind::CertExpiring => alert.severity >= self.min_severity,
         }
     }
 }
@@ -151,6 +158,7 @@ fn announced_by(kind: AlertKind) -> Option<&'static [AlertKind]> {
     match kind {
         AlertKind::Resolved => Some(&[AlertKind::Down, AlertKind::Updated, AlertKind::Reminder]),
         AlertKind::FlappingEnded => Some(&[AlertKind::Flapping]),
+        AlertKind::CertRenewed => Some(&[AlertKind::CertExpiring]),
         _ => None,
     }
 }

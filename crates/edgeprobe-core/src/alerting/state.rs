@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::alerting::alert::{Alert, AlertRegion};
+use crate::alerting::certs::CertWatch;
 use crate::alerting::incident::TimelineEvent;
 use crate::diagnosis::{Severity, Verdict};
 use crate::time::UnixMillis;
@@ -126,6 +127,9 @@ pub struct AlertState {
     /// A `Resolved` alert muted by maintenance, sent on the first round after the window (it
     /// outlives its incident, so it is not part of a phase).
     pub pending_resolved: Option<Alert>,
+    /// Certificates seen per path and region, and the expiry warnings standing
+    /// (`alerting::certs`).
+    pub certs: CertWatch,
 }
 
 impl AlertState {
@@ -178,6 +182,8 @@ struct CurrentShapeRef<'a> {
     flaps: &'a Vec<UnixMillis>,
     flapping: &'a Option<FlapEpisode>,
     pending_resolved: &'a Option<Alert>,
+    #[serde(skip_serializing_if = "CertWatch::is_empty")]
+    certs: &'a CertWatch,
 }
 
 impl Serialize for AlertState {
@@ -189,6 +195,7 @@ impl Serialize for AlertState {
             flaps: &self.flaps,
             flapping: &self.flapping,
             pending_resolved: &self.pending_resolved,
+            certs: &self.certs,
         }
         .serialize(serializer)
     }
@@ -209,6 +216,8 @@ struct CurrentShape {
     flapping: Option<FlapEpisode>,
     #[serde(default)]
     pending_resolved: Option<Alert>,
+    #[serde(default)]
+    certs: CertWatch,
 }
 
 /// Any stored row: the current shape (it has a `version`), else the flat shape before it.
@@ -230,6 +239,7 @@ impl TryFrom<StoredAlertState> for AlertState {
                 flaps: c.flaps,
                 flapping: c.flapping,
                 pending_resolved: c.pending_resolved,
+                certs: c.certs,
             }),
             StoredAlertState::Current(c) => Err(format!(
                 "alert state version {} is newer than this code ({CURRENT_VERSION})",
@@ -314,6 +324,7 @@ impl From<LegacyAlertState> for AlertState {
                 announced: l.flap_announced,
             }),
             pending_resolved: l.pending_resolved,
+            certs: CertWatch::default(),
         }
     }
 }

@@ -17,6 +17,7 @@
 
 pub mod der;
 pub mod origin_ca;
+pub mod plan;
 
 use std::sync::{Arc, Mutex};
 
@@ -526,6 +527,14 @@ pub fn own_client_due(m: &crate::monitor::Monitor, region: &str, now: UnixMillis
     if o.scheme != crate::monitor::Scheme::Https {
         return false;
     }
+    schedule_due(m, region, "", now)
+}
+
+/// The certificate schedule of one path: the first round after the monitor was created or
+/// changed, then once per [`CERT_CHECK_PERIOD_MS`] at an offset hashed from the monitor, the
+/// region and `salt` (the edge's differs from the origin's, so one monitor's two handshakes
+/// fall in different rounds).
+fn schedule_due(m: &crate::monitor::Monitor, region: &str, salt: &str, now: UnixMillis) -> bool {
     let interval = i64::try_from(m.interval_ms).unwrap_or(i64::MAX).max(1);
     if now.saturating_sub(m.updated_at.max(m.created_at)) < interval {
         return true;
@@ -536,9 +545,79 @@ pub fn own_client_due(m: &crate::monitor::Monitor, region: &str, now: UnixMillis
         m.id.bytes()
             .chain([0])
             .chain(region.bytes())
+            .chain(salt.bytes())
             .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
             });
     let offset = (hash % period as u64) as i64;
     now.saturating_add(offset).rem_euclid(period) < interval
+}
+
+/// The public host a front URL names, for the own client's handshake with the edge:
+/// `(host, port)` of an `https` URL (port 443 unless given); `None` for `http` fronts.
+pub fn edge_target(url: &str) -> Option<(String, u16)> {
+    let u = url::Url::parse(url).ok()?;
+    if u.scheme() != "https" {
+        return None;
+    }
+    let host = match u.host()? {
+        url::Host::Domain(d) => d.to_string(),
+        url::Host::Ipv4(a) => a.to_string(),
+        url::Host::Ipv6(a) => a.to_string(),
+    };
+    Some((host, u.port().unwrap_or(443)))
+}
+
+/// Whether this round's probe of `m` from `region` also handshakes with the public host on
+/// the certificate schedule (the same rule as the origin's, [`own_client_due`], on its own
+/// offset). Only https fronts. Whether the front is reachable by a socket at all is decided
+/// after the fetch ([`edge_reachability`]).
+pub fn edge_check_due(m: &crate::monitor::Monitor, region: &str, now: UnixMillis) -> bool {
+    edge_target(&m.url).is_some() && schedule_due(m, region, "/edge", now)
+}
+
+/// The handshake settings for the public host: its name as SNI, the monitor's TLS trust
+/// settings (extra anchors, Origin CA) as on the origin, never the origin's SNI override.
+pub fn edge_settings(host: &str, m: &crate::monitor::Monitor) -> TlsSettings {
+    let mut options = m.origin.as_ref().map(|o| o.tls.clone()).unwrap_or_default();
+    options.sni = None;
+    TlsSettings {
+        server_name: host.to_string(),
+        options,
+    }
+}
+
+/// Whether the own client may handshake with the front, from what the fetch saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeReach {
+    /// A socket can reach it: handshake.
+    Socket,
+    /// The front is on Cloudflare's own network: production `connect()` refuses its address
+    /// ranges, so the edge certificate is managed by the CDN and not probed.
+    ManagedByCdn(crate::cdn::Cdn),
+}
+
+/// How the front is reached, read from the fetch's response the way the diagnosis attributes
+/// it (`core::cdn::attribute`: `cf-ray` or `Server: cloudflare` mean Cloudflare). A failed
+/// fetch says nothing about the network, so the handshake is tried (and names the failure).
+pub fn edge_reachability(edge: &crate::observation::EdgeObservation) -> EdgeReach {
+    match &edge.outcome {
+        crate::observation::EdgeOutcome::Response(r)
+            if crate::cdn::attribute(r).cdn == crate::cdn::Cdn::Cloudflare =>
+        {
+            EdgeReach::ManagedByCdn(crate::cdn::Cdn::Cloudflare)
+        }
+        _ => EdgeReach::Socket,
+    }
+}
+
+/// The certificate facts an own-client handshake shows (the leaf, whatever the outcome).
+pub fn certificate_of(own: &OwnTls) -> CertificateInfo {
+    own.leaf
+        .as_ref()
+        .map_or(CertificateInfo::NotObservable, |l| CertificateInfo::Known {
+            not_after: l.not_after,
+            subject: Some(l.subject.clone()),
+            issuer: Some(l.issuer.clone()),
+        })
 }

@@ -116,6 +116,9 @@ pub struct MonitorFacts {
     pub status: Option<CurrentStatus>,
     /// Most recent first.
     pub incidents: Vec<PageIncident>,
+    /// The latest certificate per path and region, and the regions whose front is managed by
+    /// the CDN (from the alert state; empty when none was read yet).
+    pub certificates: edgeprobe_core::alerting::certs::CertWatch,
 }
 
 /// What the store returned for all public monitors at once.
@@ -183,6 +186,8 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
             .map(|(_, d)| PageMonitor {
                 // The cards do not show the per-region chart (the incidents feed the Atom feed).
                 chart: Vec::new(),
+                certificates: Vec::new(),
+                edge_managed: Vec::new(),
                 ..d.page.clone()
             })
             .collect(),
@@ -233,6 +238,8 @@ fn monitor_document(
     windows.sort_by_key(|w| w.starts_at);
     windows.truncate(MAX_MAINTENANCE);
     page.maintenance = windows;
+    page.certificates = f.certificates.seen.clone();
+    page.edge_managed = f.certificates.managed.clone();
 
     let regions: BTreeSet<&str> = hours
         .iter()
@@ -379,6 +386,7 @@ mod tests {
                 monitor: m,
                 status: None,
                 incidents: Vec::new(),
+                certificates: Default::default(),
             }],
             recent: rollup(&samples, Granularity::Hour),
             ..Facts::default()

@@ -31,6 +31,7 @@ pub use regions::region_name;
 pub use sparkline::sparkline_svg;
 pub use words::{customer_title, customer_words, verdict_title, Detail};
 
+use edgeprobe_core::alerting::certs::{ManagedEdge, SeenCertificate};
 use serde::{Deserialize, Serialize};
 
 use edgeprobe_core::diagnosis::Verdict;
@@ -71,6 +72,14 @@ pub struct PageMonitor {
     /// later ones announced).
     #[serde(default)]
     pub maintenance: Vec<PageMaintenance>,
+    /// The latest certificate each region saw on each path (`core::alerting::certs`), shown
+    /// in the operator view (and to visitors of `public_detail: full` monitors) only.
+    #[serde(default)]
+    pub certificates: Vec<SeenCertificate>,
+    /// Regions whose front is on the CDN's own network: its certificate is managed by the
+    /// CDN and not probed (operator view only, like `certificates`).
+    #[serde(default)]
+    pub edge_managed: Vec<ManagedEdge>,
 }
 
 /// A maintenance window as the pages show it.
@@ -115,6 +124,8 @@ impl PageMonitor {
             days: Vec::new(),
             chart: Vec::new(),
             maintenance: Vec::new(),
+            certificates: Vec::new(),
+            edge_managed: Vec::new(),
         }
     }
 
@@ -137,6 +148,8 @@ impl PageMonitor {
             days: Vec::new(),
             chart: Vec::new(),
             maintenance: Vec::new(),
+            certificates: Vec::new(),
+            edge_managed: Vec::new(),
         }
     }
 }

@@ -51,6 +51,22 @@ struct MonitorPage<'a> {
     /// `None`: no region has a response time yet.
     chart: Option<ChartView>,
     incidents: Vec<IncidentView<'a>>,
+    /// The certificates per path and region, with days left: full detail only.
+    certificates: Vec<CertRow<'a>>,
+    /// (regions, CDN) whose front's certificate the CDN manages: full detail only.
+    edge_managed: Option<(String, &'a str)>,
+}
+
+/// One certificate of the operator view's table.
+struct CertRow<'a> {
+    path: &'static str,
+    region: &'a str,
+    subject: &'a str,
+    issuer: &'a str,
+    not_after: Time,
+    days_left: i64,
+    sha256: &'a str,
+    seen: Time,
 }
 
 struct RegionRow<'a> {
@@ -127,6 +143,34 @@ pub fn render_monitor(
             .take(MAX_INCIDENTS)
             .map(|i| incident(i, now, full))
             .collect(),
+        certificates: if full {
+            m.certificates
+                .iter()
+                .map(|c| CertRow {
+                    path: c.path.as_str(),
+                    region: &c.region,
+                    subject: &c.subject,
+                    issuer: &c.issuer,
+                    not_after: time(c.not_after),
+                    days_left: c.days_left(now),
+                    sha256: &c.sha256,
+                    seen: time(c.seen_at),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        edge_managed: match m.edge_managed.first() {
+            Some(first) if full => Some((
+                m.edge_managed
+                    .iter()
+                    .map(|x| x.region.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                first.cdn.as_str(),
+            )),
+            _ => None,
+        },
     })
 }
 

@@ -403,3 +403,58 @@ fn the_public_view_speaks_to_visitors() {
     let index = render_index(std::slice::from_ref(&m), now, &title);
     assert!(index.contains("Our web servers are not responding; we are investigating."));
 }
+
+/// Issue 13: the certificates (with days left) are part of the operator view only.
+#[test]
+fn certificates_with_days_left_show_in_the_operator_view_only() {
+    use edgeprobe_core::alerting::certs::SeenCertificate;
+    use edgeprobe_core::diagnosis::PathKind;
+    use edgeprobe_core::time::DAY;
+    let (mut m, now, title) = monitor("shop");
+    m.certificates = vec![
+        SeenCertificate {
+            path: PathKind::Edge,
+            region: "weur".into(),
+            subject: "CN=shop.example.com".into(),
+            issuer: "CN=E6".into(),
+            not_after: now + 5 * DAY + 60_000,
+            sha256: "ED:01".into(),
+            seen_at: now - DAY,
+        },
+        SeenCertificate {
+            path: PathKind::Origin,
+            region: "weur".into(),
+            subject: "CN=origin.example.com".into(),
+            issuer: "CN=R11".into(),
+            not_after: now + 40 * DAY + 60_000,
+            sha256: "0A:02".into(),
+            seen_at: now - DAY,
+        },
+    ];
+    let full = render_monitor(&m, now, &title, Detail::Full);
+    assert!(
+        full.contains("<h2 id=\"certificates\">Certificates</h2>"),
+        "{full}"
+    );
+    assert!(full.contains("<td class=\"days-left\">5</td>"), "{full}");
+    assert!(full.contains("<td class=\"days-left\">40</td>"), "{full}");
+    assert!(full.contains("ED:01") && full.contains("0A:02"));
+    assert!(full.contains("<td>edge</td>") && full.contains("<td>origin</td>"));
+    let public = render_monitor(&m, now, &title, Detail::Summary);
+    for hidden in ["Certificates", "ED:01", "days-left"] {
+        assert!(!public.contains(hidden), "public page shows {hidden:?}");
+    }
+    // A front on the CDN's own network: "managed by the CDN", operator view only.
+    m.certificates.retain(|c| c.path == PathKind::Origin);
+    m.edge_managed = vec![edgeprobe_core::alerting::certs::ManagedEdge {
+        region: "weur".into(),
+        cdn: "Cloudflare".into(),
+    }];
+    let full = render_monitor(&m, now, &title, Detail::Full);
+    assert!(
+        full.contains("Edge certificate: managed by the CDN (Cloudflare), seen from weur."),
+        "{full}"
+    );
+    let public = render_monitor(&m, now, &title, Detail::Summary);
+    assert!(!public.contains("managed by the CDN"));
+}

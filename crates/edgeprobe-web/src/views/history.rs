@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::monitor::schema;
 use super::time::Rfc3339;
+use edgeprobe_core::alerting::certs::CertWatch;
 use edgeprobe_core::alerting::{Incident, TimelineEvent, TimelineKind};
 use edgeprobe_core::diagnosis::{Diagnosis, Severity, Verdict};
 use edgeprobe_core::messages::RoundOutcome;
@@ -48,6 +49,65 @@ pub struct CurrentStatusView {
     /// The round that produced this status.
     pub round_id: String,
     pub updated_at: Rfc3339,
+    /// The latest certificate each region was presented on each path by the own TLS client
+    /// (which re-reads it every few hours), with its days left; empty until one was read.
+    pub certificates: Vec<CertificateView>,
+    /// Regions whose last look found the front on a CDN's own network: its certificate is
+    /// managed by the CDN (`cdn`) and not probed (no socket from the Worker reaches it).
+    pub edge_managed_by_cdn: Vec<ManagedEdgeView>,
+}
+
+/// A region whose front's certificate the CDN manages.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ManagedEdgeView {
+    pub region: String,
+    /// E.g. `Cloudflare`.
+    pub cdn: String,
+}
+
+/// One certificate as the API shows it (`GET /monitors/{id}/status`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "SeenCertificate", deny_unknown_fields)]
+pub struct CertificateView {
+    /// `edge` (the public host) or `origin` (the direct path).
+    pub path: edgeprobe_core::diagnosis::PathKind,
+    pub region: String,
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: Rfc3339,
+    /// Whole days from the response to `not_after` (negative once expired).
+    pub days_left: i64,
+    /// SHA-256 of the certificate's DER, hex, colon-separated.
+    pub sha256: String,
+    /// When this region was first presented this certificate on this path.
+    pub first_seen_at: Rfc3339,
+    /// A `cert_expiring` warning stands for it (sent once per certificate).
+    pub warned: bool,
+}
+
+impl CertificateView {
+    /// The watch's certificates as of `now` (days left are counted from it).
+    pub fn list(watch: &CertWatch, now: UnixMillis) -> Vec<CertificateView> {
+        watch
+            .seen
+            .iter()
+            .map(|c| CertificateView {
+                path: c.path,
+                region: c.region.clone(),
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
+                not_after: Rfc3339(c.not_after),
+                days_left: c.days_left(now),
+                sha256: c.sha256.clone(),
+                first_seen_at: Rfc3339(c.seen_at),
+                warned: watch
+                    .warned
+                    .iter()
+                    .any(|w| w.path == c.path && w.sha256 == c.sha256),
+            })
+            .collect()
+    }
 }
 
 impl From<CurrentStatus> for CurrentStatusView {
@@ -62,6 +122,8 @@ impl From<CurrentStatus> for CurrentStatusView {
             regions: s.regions,
             round_id: s.round_id,
             updated_at: Rfc3339(s.updated_at),
+            certificates: Vec::new(),
+            edge_managed_by_cdn: Vec::new(),
         }
     }
 }
@@ -95,6 +157,25 @@ fn const_true(_: &mut SchemaGenerator) -> Schema {
 impl StatusView {
     pub fn probed(s: CurrentStatus) -> StatusView {
         StatusView::Probed(Box::new(s.into()))
+    }
+
+    /// The status with the monitor's certificates (days left counted from `now`).
+    pub fn with_certificates(self, watch: &CertWatch, now: UnixMillis) -> StatusView {
+        match self {
+            StatusView::Probed(mut s) => {
+                s.certificates = CertificateView::list(watch, now);
+                s.edge_managed_by_cdn = watch
+                    .managed
+                    .iter()
+                    .map(|x| ManagedEdgeView {
+                        region: x.region.clone(),
+                        cdn: x.cdn.clone(),
+                    })
+                    .collect();
+                StatusView::Probed(s)
+            }
+            other => other,
+        }
     }
 
     pub fn never_probed(m: &Monitor) -> StatusView {

@@ -27,7 +27,8 @@ fn colour(kind: AlertKind) -> u32 {
         AlertKind::Down => 0xD9_2D_20,
         AlertKind::Updated | AlertKind::Reminder => 0xE8_6A_17,
         AlertKind::Resolved => 0x2E_A0_43,
-        AlertKind::Flapping | AlertKind::FlappingEnded => 0xD4_A7_2C,
+        AlertKind::Flapping | AlertKind::FlappingEnded | AlertKind::CertExpiring => 0xD4_A7_2C,
+        AlertKind::CertRenewed => 0x2E_A0_43,
         AlertKind::Test => 0x58_65_F2,
     }
 }

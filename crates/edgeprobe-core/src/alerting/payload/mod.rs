@@ -299,6 +299,17 @@ pub fn headline_facts(a: &Alert) -> String {
             }
             out.extend(regions("healthy in "));
         }
+        AlertKind::CertExpiring | AlertKind::CertRenewed => {
+            if let Some(c) = &a.certificate {
+                out.push(format!(
+                    "{} certificate · {} day{} left · notAfter {}",
+                    c.path.as_str(),
+                    c.days_left,
+                    if c.days_left == 1 { "" } else { "s" },
+                    utc_minutes(c.not_after)
+                ));
+            }
+        }
         AlertKind::Flapping | AlertKind::FlappingEnded | AlertKind::Test => {}
     }
     out.join(" · ")
@@ -342,6 +353,8 @@ pub(crate) fn kind_label(alert: &Alert) -> &'static str {
         Resolved => "RESOLVED",
         Flapping => "FLAPPING",
         FlappingEnded => "FLAPPING ENDED",
+        CertExpiring => "CERTIFICATE EXPIRING",
+        CertRenewed => "CERTIFICATE RENEWED",
         Test => "TEST",
     }
 }

@@ -28,7 +28,8 @@ fn priority(a: &Alert) -> u8 {
             Severity::Info | Severity::Ok => 3,
         },
         AlertKind::Flapping => 4,
-        AlertKind::Resolved | AlertKind::FlappingEnded => 3,
+        AlertKind::Resolved | AlertKind::FlappingEnded | AlertKind::CertExpiring => 3,
+        AlertKind::CertRenewed => 2,
         AlertKind::Test => 2,
     }
 }
@@ -37,7 +38,8 @@ fn tag(kind: AlertKind) -> &'static str {
     match kind {
         AlertKind::Down | AlertKind::Updated | AlertKind::Reminder => "rotating_light",
         AlertKind::Resolved => "white_check_mark",
-        AlertKind::Flapping | AlertKind::FlappingEnded => "warning",
+        AlertKind::Flapping | AlertKind::FlappingEnded | AlertKind::CertExpiring => "warning",
+        AlertKind::CertRenewed => "white_check_mark",
         AlertKind::Test => "information_source",
     }
 }

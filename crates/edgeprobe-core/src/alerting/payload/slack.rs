@@ -33,7 +33,8 @@ fn emoji(a: &Alert) -> &'static str {
     match a.kind {
         Down | Updated | Reminder => ":red_circle:",
         Resolved => ":large_green_circle:",
-        Flapping | FlappingEnded => ":large_yellow_circle:",
+        Flapping | FlappingEnded | CertExpiring => ":large_yellow_circle:",
+        CertRenewed => ":large_green_circle:",
         Test => ":large_blue_circle:",
     }
 }

@@ -26,6 +26,8 @@ fn colour(kind: AlertKind) -> &'static str {
         AlertKind::Resolved => "Good",
         AlertKind::Flapping | AlertKind::FlappingEnded => "Warning",
         AlertKind::Test => "Accent",
+        AlertKind::CertExpiring => "Warning",
+        AlertKind::CertRenewed => "Good",
     }
 }
 

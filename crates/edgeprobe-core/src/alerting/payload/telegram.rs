@@ -45,7 +45,8 @@ fn emoji(kind: AlertKind) -> &'static str {
     match kind {
         AlertKind::Down | AlertKind::Updated | AlertKind::Reminder => "🔴",
         AlertKind::Resolved => "🟢",
-        AlertKind::Flapping | AlertKind::FlappingEnded => "🟡",
+        AlertKind::Flapping | AlertKind::FlappingEnded | AlertKind::CertExpiring => "🟡",
+        AlertKind::CertRenewed => "🟢",
         AlertKind::Test => "🔵",
     }
 }

@@ -35,6 +35,21 @@ struct Data<'a> {
     resolved_at: Option<String>,
     regions: &'a [AlertRegion],
     links: &'a AlertLinks,
+    /// Certificate alerts (`cert_expiring`, `cert_renewed`) only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<Certificate<'a>>,
+}
+
+/// The certificate of a certificate alert, its notAfter as RFC 3339.
+#[derive(Serialize)]
+struct Certificate<'a> {
+    path: &'static str,
+    subject: &'a str,
+    issuer: &'a str,
+    not_after: String,
+    days_left: i64,
+    sha256: &'a str,
+    regions: &'a [String],
 }
 
 /// The JSON body POSTed to a generic webhook.
@@ -60,6 +75,15 @@ pub fn webhook_body(a: &Alert) -> String {
             resolved_at: a.resolved_at.map(format_rfc3339),
             regions: &a.regions,
             links: &a.links,
+            certificate: a.certificate.as_ref().map(|c| Certificate {
+                path: c.path.as_str(),
+                subject: &c.subject,
+                issuer: &c.issuer,
+                not_after: format_rfc3339(c.not_after),
+                days_left: c.days_left,
+                sha256: &c.sha256,
+                regions: &c.regions,
+            }),
         },
     };
     serde_json::to_string_pretty(&envelope).unwrap_or_default()
