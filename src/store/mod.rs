@@ -5,6 +5,7 @@
 //! No decisions here: what to write is decided by the core; this only writes it.
 
 pub mod channels;
+pub mod communication;
 pub mod deliveries;
 pub mod history;
 pub mod hours;

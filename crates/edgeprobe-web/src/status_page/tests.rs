@@ -255,6 +255,9 @@ fn incident_durations_use_now_for_ongoing_ones() {
         verdict: Verdict::OriginTimeout,
         summary: "slow".into(),
         regions: vec![],
+        id: String::new(),
+        updates: Vec::new(),
+        manual: None,
     }];
     let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
