@@ -64,8 +64,12 @@ CRON_PID=$!
 
 say "creating monitors (up, down, degraded, maintenance) and running rounds for $MINUTES min"
 node scripts/screenshots_seed.js "$RIG_JSON" "$BASE" "$TOKEN" setup
-sleep $((MINUTES * 60))
-node scripts/screenshots_seed.js "$RIG_JSON" "$BASE" "$TOKEN" updates
+# The first operator update once checkout's incident is confirmed, the next ones at the end,
+# so the timeline shows updates minutes apart.
+sleep 60
+node scripts/screenshots_seed.js "$RIG_JSON" "$BASE" "$TOKEN" first-update
+sleep $(((MINUTES - 1) * 60))
+node scripts/screenshots_seed.js "$RIG_JSON" "$BASE" "$TOKEN" later-updates
 cron
 
 shoot() { # url width height file
@@ -82,11 +86,12 @@ shoot() { # url width height file
   fi
   echo "$4"
 }
+# Heights: about each page's length at that width (the rest would be empty background).
 shoot "$BASE/status" 1280 1500 "$OUT/status-desktop.png"
-shoot "$BASE/status" 390 2600 "$OUT/status-phone.png"
-shoot "$BASE/status/shop" 1280 2100 "$OUT/monitor-desktop.png"
-shoot "$BASE/status/shop" 390 3300 "$OUT/monitor-phone.png"
-shoot "$BASE/status/search" 1280 1300 "$OUT/maintenance-desktop.png"
-shoot "$BASE/status/search" 390 1900 "$OUT/maintenance-phone.png"
-shoot "$BASE/status/checkout#incidents" 1280 2300 "$OUT/incident-desktop.png"
-shoot "$BASE/status/checkout" 390 3600 "$OUT/incident-phone.png"
+shoot "$BASE/status" 390 2500 "$OUT/status-phone.png"
+shoot "$BASE/status/shop" 1280 1450 "$OUT/monitor-desktop.png"
+shoot "$BASE/status/shop" 390 1950 "$OUT/monitor-phone.png"
+shoot "$BASE/status/search" 1280 1500 "$OUT/maintenance-desktop.png"
+shoot "$BASE/status/search" 390 2000 "$OUT/maintenance-phone.png"
+shoot "$BASE/status/checkout" 1280 1500 "$OUT/incident-desktop.png"
+shoot "$BASE/status/checkout" 390 2100 "$OUT/incident-phone.png"

@@ -3,7 +3,8 @@
 // setup: public monitors on rig cases (shop: healthy, checkout: origin down, eu-api: one
 // region blocked, search: healthy in a maintenance window, blog: healthy), a first round each,
 // a maintenance window (through the maintenance API) and a site-wide manual incident.
-// updates: operator updates on checkout's automatic incident and on the manual incident.
+// first-update / later-updates: operator updates on checkout's automatic incident and on the
+// manual incident.
 const [file, base, token, step] = process.argv.slice(2);
 const rig = JSON.parse(require('fs').readFileSync(file, 'utf8'));
 const h = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -50,15 +51,12 @@ const find = async slug => (await api('GET', `/api/v1/monitors?slug=${slug}`)).i
       title: 'Password reset emails delayed', impact: 'minor',
       message: 'Some password reset emails arrive up to 15 minutes late. We are investigating.',
     });
-  } else {
-    const checkout = await find('checkout');
-    const list = await api('GET', `/api/v1/monitors/${checkout.id}/incidents`);
-    const inc = list.items.find(i => i.kind === 'automatic' && !i.closed_at);
-    if (!inc) throw new Error('checkout has no open incident yet');
-    await api('POST', `/api/v1/incidents/${inc.id}/updates`, {
+  } else if (step === 'first-update') {
+    await api('POST', `/api/v1/incidents/${await checkoutIncident()}/updates`, {
       state: 'investigating', message: 'Checkout pages fail to load. We are looking into it.',
     });
-    await api('POST', `/api/v1/incidents/${inc.id}/updates`, {
+  } else {
+    await api('POST', `/api/v1/incidents/${await checkoutIncident()}/updates`, {
       state: 'identified',
       message: 'A database failover left the checkout servers without a connection. We are restarting them.',
     });
@@ -68,6 +66,14 @@ const find = async slug => (await api('GET', `/api/v1/monitors?slug=${slug}`)).i
     });
   }
 })().catch(e => { console.error(e.message); process.exit(1); });
+
+async function checkoutIncident() {
+  const checkout = await find('checkout');
+  const list = await api('GET', `/api/v1/monitors/${checkout.id}/incidents`);
+  const inc = list.items.find(i => i.kind === 'automatic' && !i.closed_at);
+  if (!inc) throw new Error('checkout has no open incident yet');
+  return inc.id;
+}
 
 // The manual incident's id: read back from the site feed (there is no incident list route).
 async function latestManual() {

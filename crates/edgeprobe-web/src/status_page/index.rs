@@ -151,11 +151,16 @@ pub fn render_index_with(
             look: card_look(m, now),
             uptime_30d: uptime_text(m.uptime_30d),
             checked: m.updated_at.map(|t| ago(t, now)),
-            spark: sparkline(
-                &m.latency_series,
-                &format!("{} edge latency", m.name),
-                "spark-mini",
-            ),
+            // A lone point draws a stray dot under the card: a line needs two.
+            spark: (m.latency_series.iter().filter(|(_, v)| v.is_some()).count() >= 2)
+                .then(|| {
+                    sparkline(
+                        &m.latency_series,
+                        &format!("{} edge latency", m.name),
+                        "spark-mini",
+                    )
+                })
+                .flatten(),
             bars: bar_views(&m.days),
             words: super::words::customer_words(m.verdict),
         })

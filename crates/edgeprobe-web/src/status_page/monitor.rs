@@ -84,6 +84,8 @@ struct IncidentView<'a> {
     manual: bool,
     /// Operator updates, newest first.
     updates: Vec<UpdateView<'a>>,
+    /// The regions where it showed, by name ("Western Europe"; the code for an unknown one).
+    regions: String,
     started: Time,
     ongoing: bool,
     /// How long it lasted, or has lasted so far when ongoing.
@@ -186,6 +188,15 @@ fn incident(i: &PageIncident, now: UnixMillis, full: bool) -> IncidentView<'_> {
         anchor: format!("incident-{}", i.id),
         manual: i.manual.is_some(),
         updates: update_views(i),
+        regions: i
+            .regions
+            .iter()
+            .map(|r| match super::regions::region_name(r) {
+                "" => r.clone(),
+                name => name.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         title: if let Some(m) = &i.manual {
             &m.title
         } else if full {

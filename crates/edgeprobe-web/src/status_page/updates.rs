@@ -11,7 +11,8 @@
 use super::format::{time, Time};
 use super::index::Overall;
 use super::layout::monitor_href;
-use super::words::customer_words;
+use super::words::{customer_title, customer_words};
+use edgeprobe_core::status::Health;
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::communication::{Impact, UpdateState};
 
@@ -106,7 +107,19 @@ fn active<'a>(i: &'a PageIncident, m: Option<&'a PageMonitor>) -> ActiveIncident
             },
             impact_class(man.impact),
         ),
-        (None, Some(m)) => ("Service disruption".to_string(), m.name.clone(), "down"),
+        (None, Some(m)) => {
+            // The monitor's name, and its state in customer words (a regional problem is
+            // degraded, not a disruption).
+            let health = match m.health {
+                Health::Degraded => Health::Degraded,
+                _ => Health::Down,
+            };
+            (
+                m.name.clone(),
+                customer_title(health).to_string(),
+                super::layout::look(health).class,
+            )
+        }
         (None, None) => ("Service disruption".to_string(), String::new(), "down"),
     };
     ActiveIncident {
