@@ -89,9 +89,9 @@ shoot() { # url width height file
 # Heights: about each page's length at that width (the rest would be empty background).
 shoot "$BASE/status" 1280 1500 "$OUT/status-desktop.png"
 shoot "$BASE/status" 390 2500 "$OUT/status-phone.png"
-shoot "$BASE/status/shop" 1280 1450 "$OUT/monitor-desktop.png"
+shoot "$BASE/status/shop" 1280 1900 "$OUT/monitor-desktop.png"
 shoot "$BASE/status/shop" 390 1950 "$OUT/monitor-phone.png"
-shoot "$BASE/status/search" 1280 1500 "$OUT/maintenance-desktop.png"
+shoot "$BASE/status/search" 1280 1900 "$OUT/maintenance-desktop.png"
 shoot "$BASE/status/search" 390 2000 "$OUT/maintenance-phone.png"
 shoot "$BASE/status/checkout" 1280 1500 "$OUT/incident-desktop.png"
 shoot "$BASE/status/checkout" 390 2100 "$OUT/incident-phone.png"

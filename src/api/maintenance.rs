@@ -44,9 +44,10 @@ enum Change {
     Remove(String),
 }
 
-/// Applies `change` with the PATCH's optimistic versioning; the monitor as written and its
-/// version, or 404 / 409 / 422.
-async fn write(ctx: &Ctx, change: &Change) -> Result<(Monitor, i64), ApiError> {
+/// Applies `change` with the PATCH's optimistic versioning; the monitor as written, its
+/// version, and whether anything changed (adding a window it has already is no change); or
+/// 404 / 409.
+async fn write(ctx: &Ctx, change: &Change) -> Result<(Monitor, i64, bool), ApiError> {
     let db = ctx.db()?;
     for _ in 0..MAX_WRITE_ATTEMPTS {
         let (current, version) = load_versioned(ctx).await?;
@@ -54,7 +55,7 @@ async fn write(ctx: &Ctx, change: &Change) -> Result<(Monitor, i64), ApiError> {
         match change {
             Change::Add(w) => {
                 if m.maintenance.iter().any(|x| window_id(x) == window_id(w)) {
-                    return Ok((m, version));
+                    return Ok((m, version, false));
                 }
                 if m.maintenance.len() >= MAINTENANCE_MAX {
                     return Err(ApiError::Conflict {
@@ -85,7 +86,7 @@ async fn write(ctx: &Ctx, change: &Change) -> Result<(Monitor, i64), ApiError> {
             Write::Written { version } => {
                 sync(ctx, &m, version).await?;
                 super::incidents::republish(ctx).await;
-                return Ok((m, version));
+                return Ok((m, version, true));
             }
             Write::SlugTaken | Write::NotApplied => continue,
         }
@@ -105,15 +106,10 @@ pub async fn create(mut ctx: Ctx) -> ApiResult {
     // 404 for an unknown monitor before 422 for its body.
     load(&ctx).await?;
     let w = checked.map_err(ApiError::Validation)?;
-    let existed = load(&ctx)
-        .await?
-        .maintenance
-        .iter()
-        .any(|x| window_id(x) == window_id(&w));
-    let (m, version) = write(&ctx, &Change::Add(w.clone())).await?;
+    let (m, version, added) = write(&ctx, &Change::Add(w.clone())).await?;
     let item = MaintenanceWindowItem::new(&m.id, &w, ctx.now);
     let resp = with_etag(
-        ok(http::json(&item, if existed { 200 } else { 201 }))?,
+        ok(http::json(&item, if added { 201 } else { 200 }))?,
         version,
     )?;
     let location = format!("/api/v1/monitors/{}/maintenance/{}", m.id, item.id);

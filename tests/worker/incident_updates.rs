@@ -329,6 +329,16 @@ fn maintenance_windows_are_a_resource_beside_the_monitor_patch() {
     let page = api.get_public(&format!("/status/{slug}"));
     expect_status(&page, 200);
     assert!(page.body.contains("Under maintenance") && page.body.contains(&reason));
+    let again = api.post(
+        &path,
+        &json!({"starts_at": window["starts_at"], "ends_at": window["ends_at"], "reason": reason}),
+    );
+    expect_status(&again, 200);
+    assert_eq!(
+        again.json()["id"],
+        wid.as_str(),
+        "the same window, not a second one"
+    );
     let listed = api.get(&path).json();
     assert_eq!(
         listed["items"].as_array().map(Vec::len),
