@@ -433,10 +433,16 @@ fn one_hour_of_data_draws_no_stray_dot_and_says_so() {
         manual: None,
     }];
     let index = render_index(std::slice::from_ref(&m), now, "Status");
-    assert!(!index.contains("<svg class=\"spark-mini\""), "no sparkline for one point");
+    assert!(
+        !index.contains("<svg class=\"spark-mini\""),
+        "no sparkline for one point"
+    );
     m.latency_series.push((now + 1, Some(15)));
     let index = render_index(std::slice::from_ref(&m), now, "Status");
-    assert!(index.contains("<svg class=\"spark-mini\""), "two points draw a line");
+    assert!(
+        index.contains("<svg class=\"spark-mini\""),
+        "two points draw a line"
+    );
     let page = render_monitor(&m, now, "Status", Detail::Summary);
     assert!(page.contains("one hour of data so far"), "{page}");
     assert!(page.contains("regions: Western Europe, Eastern North America"));

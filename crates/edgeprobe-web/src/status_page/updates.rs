@@ -12,9 +12,9 @@ use super::format::{time, Time};
 use super::index::Overall;
 use super::layout::monitor_href;
 use super::words::{customer_title, customer_words};
-use edgeprobe_core::status::Health;
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::communication::{Impact, UpdateState};
+use edgeprobe_core::status::Health;
 
 /// One update as a page shows it.
 pub(crate) struct UpdateView<'a> {
