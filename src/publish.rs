@@ -5,8 +5,9 @@
 //!
 //! Reads per rebuild, whatever the number of monitors: D1 — the lease, the public monitors,
 //! hourly rollups (24 h), daily rollups (90 days), the unrolled samples, recent incidents,
-//! the written hashes, the certificates (from the alert states), and one batch recording the
-//! writes, then the lease release (10); KV — one
+//! recent manual incidents, the operator updates of all of those (migration 0006), the written
+//! hashes, the certificates (from the alert states), and one batch recording the writes, then
+//! the lease release (12); KV — one
 //! read of each public monitor's current status (KV has no batched read in this runtime), and
 //! one write per changed document.
 
@@ -14,7 +15,7 @@ use std::collections::BTreeMap;
 
 use worker::{Env, Result};
 
-use crate::store::{self, kv, pages};
+use crate::store::{self, communication, kv, pages};
 use edgeprobe_core::rollup::Granularity;
 use edgeprobe_core::time::{UnixMillis, DAY, HOUR};
 use edgeprobe_web::status_page::document::{
@@ -23,6 +24,10 @@ use edgeprobe_web::status_page::document::{
 
 /// Incidents kept per monitor document (the page lists this many).
 const PAGE_INCIDENTS: u32 = 10;
+/// Manual incidents read per rebuild (the open ones and the recently closed, newest first).
+const MANUAL_INCIDENTS: u32 = 50;
+/// How long a closed manual incident stays on the pages and feeds.
+const MANUAL_SHOWN_FOR: i64 = 30 * DAY;
 
 /// What a rebuild did, for the log.
 #[derive(Debug, Default)]
@@ -60,14 +65,22 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
     let unrolled_from = last_rolled
         .map_or(hour_now, |h| h + HOUR)
         .clamp(hour_now - DAY, hour_now);
-    let (hourly, daily, recent, incidents, written, mut certs) = futures::try_join!(
+    let (hourly, daily, recent, incidents, written, manual, mut certs) = futures::try_join!(
         pages::edge_rollups(db, &ids, Granularity::Hour, (hour_now - DAY).min(today)),
         pages::edge_rollups(db, &ids, Granularity::Day, today - BAR_DAYS * DAY),
         store::rollups::unrolled_hours(db, unrolled_from, now + 1),
         pages::recent_incidents(db, &ids, PAGE_INCIDENTS),
         pages::written(db),
+        communication::recent_manual(db, now - MANUAL_SHOWN_FOR, MANUAL_INCIDENTS),
         store::certificates::for_monitors(db, &ids),
     )?;
+    // The operator updates of every incident the documents show: one query.
+    let incident_ids: Vec<&str> = incidents
+        .iter()
+        .map(|(_, i)| i.id.as_str())
+        .chain(manual.iter().map(|m| m.id.as_str()))
+        .collect();
+    let updates = communication::updates_of(db, &incident_ids).await?;
     let statuses =
         futures::future::try_join_all(monitors.iter().map(|m| kv::get_status(env, &m.id))).await?;
     let mut by_monitor: BTreeMap<String, Vec<_>> = BTreeMap::new();
@@ -88,6 +101,8 @@ async fn rebuild_locked(env: &Env, db: &worker::D1Database, now: UnixMillis) -> 
         hourly,
         daily,
         recent,
+        manual,
+        updates,
     };
     let docs = build_documents(&facts, now);
     let mut texts = vec![(INDEX_KEY.to_string(), store::to_json(&docs.index)?)];

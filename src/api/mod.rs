@@ -6,6 +6,8 @@
 
 mod channels;
 mod deliveries;
+mod incidents;
+mod maintenance;
 mod monitors;
 mod pages;
 mod results;
@@ -132,7 +134,7 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetMonitorStatus => results::status(ctx).await,
         Operation::ListMonitorResults => results::results(ctx).await,
         Operation::ListMonitorIncidents => results::incidents(ctx).await,
-        Operation::GetIncident => results::incident(ctx).await,
+        Operation::GetIncident => incidents::get(ctx).await,
         Operation::ListMonitorRollups => results::rollups(ctx).await,
         Operation::ListChannels => channels::list(ctx).await,
         Operation::CreateChannel => channels::create(ctx).await,
@@ -155,6 +157,11 @@ pub async fn handle(operation: Operation, ctx: Ctx) -> ApiResult {
         Operation::GetFavicon => pages::favicon(),
         Operation::GetStatusFeed => pages::feed(ctx, false).await,
         Operation::GetMonitorStatusFeed => pages::feed(ctx, true).await,
+        Operation::CreateIncident => incidents::create(ctx).await,
+        Operation::PostIncidentUpdate => incidents::post_update(ctx).await,
+        Operation::ListMaintenanceWindows => maintenance::list(ctx).await,
+        Operation::CreateMaintenanceWindow => maintenance::create(ctx).await,
+        Operation::DeleteMaintenanceWindow => maintenance::delete(ctx).await,
     }
 }
 

@@ -32,7 +32,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// The monitor named by the `{id}` path parameter and its version, or 404.
-async fn load_versioned(ctx: &Ctx) -> Result<(Monitor, i64), ApiError> {
+pub(super) async fn load_versioned(ctx: &Ctx) -> Result<(Monitor, i64), ApiError> {
     let id = ctx.param("id");
     store::monitors::get_versioned(&ctx.db()?, &id)
         .await
@@ -113,7 +113,7 @@ async fn check_references(ctx: &Ctx, m: &Monitor, before: &[String]) -> Result<(
     Ok(())
 }
 
-async fn sync(ctx: &Ctx, m: &Monitor, version: i64) -> Result<(), ApiError> {
+pub(super) async fn sync(ctx: &Ctx, m: &Monitor, version: i64) -> Result<(), ApiError> {
     coordinator::sync_monitor(&ctx.env, m, version)
         .await
         .map_err(http::unavailable("coordinator sync"))

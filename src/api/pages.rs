@@ -29,7 +29,8 @@ use edgeprobe_web::badge::{
 use edgeprobe_web::problem::{ApiError, Problem};
 use edgeprobe_web::status_page::document::IndexDocument;
 use edgeprobe_web::status_page::{
-    render_feed, render_index, render_monitor, render_not_found, Detail, FAVICON_SVG,
+    render_feed, render_feed_with, render_index_with, render_monitor, render_not_found, Detail,
+    FAVICON_SVG,
 };
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -122,8 +123,14 @@ pub async fn status_index(ctx: Ctx) -> ApiResult {
         .map_err(http::unavailable("index document"))?
         .unwrap_or(IndexDocument {
             monitors: Vec::new(),
+            incidents: Vec::new(),
         });
-    let body = render_index(&doc.monitors, ctx.now, &ctx.config.site_title);
+    let body = render_index_with(
+        &doc.monitors,
+        &doc.incidents,
+        ctx.now,
+        &ctx.config.site_title,
+    );
     send(&ctx, &reader, body, 200, HTML).await
 }
 
@@ -301,8 +308,9 @@ pub async fn feed(ctx: Ctx, one: bool) -> ApiResult {
             .map_err(http::unavailable("index document"))?
             .unwrap_or(IndexDocument {
                 monitors: Vec::new(),
+                incidents: Vec::new(),
             });
-        render_feed(&doc.monitors, &base, title, None)
+        render_feed_with(&doc.monitors, &doc.incidents, &base, title, None)
     };
     send(&ctx, &reader, body, 200, ATOM).await
 }

@@ -12,13 +12,10 @@ use super::{ok, ApiResult, Ctx};
 use crate::store::{certificates, history, kv};
 use crate::{env, http};
 use edgeprobe_core::time::DAY;
-use edgeprobe_web::problem::ApiError;
 use edgeprobe_web::validate::{
     parse_page_query, parse_results_query, parse_rollup_query, Cursor, Granularity,
 };
-use edgeprobe_web::views::{
-    IncidentList, IncidentView, RollupList, RollupView, RoundList, StatusView,
-};
+use edgeprobe_web::views::{IncidentList, RollupList, RollupView, RoundList, StatusView};
 
 /// `GET /api/v1/monitors/{id}/status`: the KV status document, with the latest certificate
 /// per path and region and its days left (`store::certificates`). A monitor that has never been
@@ -70,8 +67,9 @@ pub async fn results(ctx: Ctx) -> ApiResult {
     ok(http::json(&RoundList::new(rows, next.as_ref()), 200))
 }
 
-/// `GET /api/v1/monitors/{id}/incidents`: newest first, each the core's `Incident` (with its
-/// timeline) plus `opened_at` and `closed_at` (null while ongoing).
+/// `GET /api/v1/monitors/{id}/incidents`: newest first, its automatic incidents (the core's
+/// `Incident` with its timeline, plus `opened_at` and `closed_at`) and the manual incidents
+/// naming it, each with its operator updates.
 pub async fn incidents(ctx: Ctx) -> ApiResult {
     let q = parse_page_query(&ctx.query())?;
     let m = load(&ctx).await?;
@@ -84,33 +82,13 @@ pub async fn incidents(ctx: Ctx) -> ApiResult {
     let next = more
         .then(|| {
             rows.last().map(|i| Cursor {
-                sort_key: i.opened_at,
-                id: i.incident.id.clone(),
+                sort_key: i.opened_at(),
+                id: i.id().to_string(),
             })
         })
         .flatten();
-    let items = rows
-        .into_iter()
-        .map(|i| IncidentView::new(i.incident, i.opened_at, i.closed_at))
-        .collect();
+    let items = super::incidents::views(&ctx, rows).await?;
     ok(http::json(&IncidentList::new(items, next.as_ref()), 200))
-}
-
-pub async fn incident(ctx: Ctx) -> ApiResult {
-    let id = ctx.param("id");
-    let found = history::incident(&ctx.db()?, &id)
-        .await
-        .map_err(http::unavailable("incident get"))?;
-    match found {
-        Some(i) => ok(http::json(
-            &IncidentView::new(i.incident, i.opened_at, i.closed_at),
-            200,
-        )),
-        None => Err(ApiError::NotFound {
-            kind: "incident",
-            id,
-        }),
-    }
 }
 
 /// `GET /api/v1/monitors/{id}/rollups`: buckets in `[from, to)`, oldest first, each the core's

@@ -13,6 +13,7 @@ use worker::{D1Database, Result};
 
 use super::{from_json, n, opt_s, s, stmt};
 use edgeprobe_core::alerting::Incident;
+use edgeprobe_core::communication::ManualIncident;
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::rollup::{self, Granularity, Rollup};
 use edgeprobe_core::round::RoundKind;
@@ -142,9 +143,41 @@ ORDER BY started_at DESC, id DESC LIMIT ?8";
 
 #[derive(Deserialize)]
 struct IncidentRow {
+    #[serde(default)]
+    kind: Option<String>,
     opened_at: Option<f64>,
     closed_at: Option<f64>,
     data: String,
+}
+
+/// A row of `incidents` of either kind (migration 0006): opened by the checks, or by an
+/// operator (`core::communication::ManualIncident`).
+pub enum AnyStored {
+    Automatic(StoredIncident),
+    Manual(ManualIncident),
+}
+
+impl AnyStored {
+    pub fn id(&self) -> &str {
+        match self {
+            AnyStored::Automatic(i) => &i.incident.id,
+            AnyStored::Manual(m) => &m.id,
+        }
+    }
+
+    pub fn opened_at(&self) -> UnixMillis {
+        match self {
+            AnyStored::Automatic(i) => i.opened_at,
+            AnyStored::Manual(m) => m.opened_at,
+        }
+    }
+}
+
+fn any_from(row: IncidentRow) -> Result<AnyStored> {
+    if row.kind.as_deref() == Some("manual") {
+        return Ok(AnyStored::Manual(from_json(&row.data)?));
+    }
+    incident_from(row).map(AnyStored::Automatic)
 }
 
 /// An incident as the API shows it: the core's `Incident` (with its timeline) plus the
@@ -165,17 +198,19 @@ fn incident_from(row: IncidentRow) -> Result<StoredIncident> {
     })
 }
 
-/// A page of one monitor's incidents, newest first.
+/// A page of one monitor's incidents, newest first: its automatic ones and the manual ones
+/// that name it.
 pub async fn incidents_page(
     db: &D1Database,
     monitor_id: &str,
     before: Before<'_>,
     limit: u32,
-) -> Result<Vec<StoredIncident>> {
+) -> Result<Vec<AnyStored>> {
     let (bts, bid) = before.unwrap_or((i64::MAX / 2, ""));
     let rows = stmt(
         db,
-        "SELECT opened_at, closed_at, data FROM incidents WHERE monitor_id = ?1 \
+        "SELECT kind, opened_at, closed_at, data FROM incidents WHERE (monitor_id = ?1 \
+OR id IN (SELECT incident_id FROM incident_monitors WHERE monitor_id = ?1)) \
 AND ((opened_at < ?2) OR (opened_at = ?2 AND id < ?3) OR ?3 = '') \
 ORDER BY opened_at DESC, id DESC LIMIT ?4",
         &[
@@ -188,18 +223,19 @@ ORDER BY opened_at DESC, id DESC LIMIT ?4",
     .all()
     .await?
     .results::<IncidentRow>()?;
-    rows.into_iter().map(incident_from).collect()
+    rows.into_iter().map(any_from).collect()
 }
 
-pub async fn incident(db: &D1Database, id: &str) -> Result<Option<StoredIncident>> {
+/// One incident of either kind.
+pub async fn incident(db: &D1Database, id: &str) -> Result<Option<AnyStored>> {
     let row: Option<IncidentRow> = stmt(
         db,
-        "SELECT opened_at, closed_at, data FROM incidents WHERE id = ?1",
+        "SELECT kind, opened_at, closed_at, data FROM incidents WHERE id = ?1",
         &[s(id)],
     )?
     .first(None)
     .await?;
-    row.map(incident_from).transpose()
+    row.map(any_from).transpose()
 }
 
 /// Rollup rows of one granularity with `from <= bucket_start < to`, optionally one region and

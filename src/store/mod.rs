@@ -6,6 +6,7 @@
 
 pub mod certificates;
 pub mod channels;
+pub mod communication;
 pub mod deliveries;
 pub mod history;
 pub mod hours;

@@ -191,8 +191,18 @@ pub async fn delete(db: &D1Database, id: &str) -> Result<bool> {
         "rollups",
         "alert_state",
         "incidents",
+        "incident_monitors",
     ];
-    let mut batch = vec![stmt(db, "DELETE FROM monitors WHERE id = ?1", &[s(id)])?];
+    let mut batch = vec![
+        stmt(db, "DELETE FROM monitors WHERE id = ?1", &[s(id)])?,
+        // Operator updates of its automatic incidents (manual incidents outlive a monitor).
+        stmt(
+            db,
+            "DELETE FROM incident_updates WHERE incident_id IN \
+             (SELECT id FROM incidents WHERE monitor_id = ?1 AND kind = 'automatic')",
+            &[s(id)],
+        )?,
+    ];
     for t in tables {
         batch.push(stmt(
             db,

@@ -86,6 +86,9 @@ pub async fn recent_incidents(
                     verdict: i.verdict,
                     summary: i.summary,
                     regions: i.regions,
+                    id: i.id,
+                    updates: Vec::new(),
+                    manual: None,
                 },
             ))
         })

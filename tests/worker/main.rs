@@ -22,6 +22,7 @@ mod cli;
 mod consistency;
 mod foundation;
 mod housekeeping;
+mod incident_updates;
 mod metrics;
 mod pages;
 mod probes;

@@ -21,6 +21,7 @@
 //! - [`diagnose`]: the two-path, multi-region diagnosis engine.
 //! - [`status`]: the current-status document (KV) and the shared "path ok" rule.
 //! - [`alerting`]: confirmation state machine, incidents, alert payloads, signing, retries.
+//! - [`communication`]: operator updates on incidents and manual incidents.
 //! - [`round`]: a round as the coordinator runs it: fan-out batches, deadlines, rows to record.
 //! - [`rollup`]: hourly/daily rollups, uptime, percentiles, retention cut-offs.
 //! - [`schedule`]: interrupted rounds and configuration versions.
@@ -39,6 +40,7 @@
 pub mod alerting;
 pub mod cdn;
 pub mod classify;
+pub mod communication;
 pub mod diagnose;
 pub mod diagnosis;
 pub mod http1;

@@ -58,6 +58,13 @@ pub enum Operation {
     GetStatusFeed,
     /// Atom feed of one public monitor's incidents.
     GetMonitorStatusFeed,
+    /// Opens a manual incident.
+    CreateIncident,
+    /// Posts an operator update to an incident.
+    PostIncidentUpdate,
+    ListMaintenanceWindows,
+    CreateMaintenanceWindow,
+    DeleteMaintenanceWindow,
 }
 
 /// One operation of the API.
@@ -198,6 +205,41 @@ pub const ROUTES: &[Route] = &[
         true,
         Operation::GetIncident,
         "getIncident",
+    ),
+    r(
+        "POST",
+        "/api/v1/incidents",
+        true,
+        Operation::CreateIncident,
+        "createIncident",
+    ),
+    r(
+        "POST",
+        "/api/v1/incidents/{id}/updates",
+        true,
+        Operation::PostIncidentUpdate,
+        "postIncidentUpdate",
+    ),
+    r(
+        "GET",
+        "/api/v1/monitors/{id}/maintenance",
+        true,
+        Operation::ListMaintenanceWindows,
+        "listMaintenanceWindows",
+    ),
+    r(
+        "POST",
+        "/api/v1/monitors/{id}/maintenance",
+        true,
+        Operation::CreateMaintenanceWindow,
+        "createMaintenanceWindow",
+    ),
+    r(
+        "DELETE",
+        "/api/v1/monitors/{id}/maintenance/{window_id}",
+        true,
+        Operation::DeleteMaintenanceWindow,
+        "deleteMaintenanceWindow",
     ),
     r(
         "GET",
@@ -457,7 +499,19 @@ mod tests {
 
     #[test]
     fn matches_templates_and_captures_parameters() {
-        let cases: [Case; 12] = [
+        let cases: [Case; 14] = [
+            (
+                "POST",
+                "/api/v1/incidents/inc_1/updates",
+                "postIncidentUpdate",
+                &[("id", "inc_1")],
+            ),
+            (
+                "DELETE",
+                "/api/v1/monitors/mon_1/maintenance/mw_2",
+                "deleteMaintenanceWindow",
+                &[("id", "mon_1"), ("window_id", "mw_2")],
+            ),
             ("GET", "/healthz", "getHealth", &[]),
             ("GET", "/status/feed.atom", "getStatusFeed", &[]),
             (

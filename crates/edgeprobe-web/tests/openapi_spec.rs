@@ -168,6 +168,9 @@ fn validate_with_code(operation_id: &str, body: &Value) -> Result<(), Vec<FieldE
         "updateMonitor" => apply_monitor_patch(&base_monitor(), body, &ctx()).map(drop),
         "createChannel" => validate_new_channel(body, "ch_1".into(), &ctx()).map(drop),
         "updateChannel" => apply_channel_patch(&base_channel(), body, &ctx()).map(drop),
+        "createIncident" => validate_new_incident(body).map(drop),
+        "postIncidentUpdate" => validate_update(body).map(drop),
+        "createMaintenanceWindow" => validate_new_window(body).map(drop),
         other => panic!("no validator known for request body of {other}"),
     }
 }
@@ -207,6 +210,9 @@ fn request_examples_pass_their_schema_and_the_validator() {
         "createChannel",
         "updateChannel",
         "dryRunCheck",
+        "createIncident",
+        "postIncidentUpdate",
+        "createMaintenanceWindow",
     ]
     .map(String::from)
     .into();
@@ -832,7 +838,24 @@ fn operations_document_the_schema_of_the_type_they_serve() {
         ("getMonitorStatus", "200", StatusView::schema_name()),
         ("listMonitorResults", "200", RoundList::schema_name()),
         ("listMonitorIncidents", "200", IncidentList::schema_name()),
-        ("getIncident", "200", IncidentView::schema_name()),
+        ("getIncident", "200", AnyIncident::schema_name()),
+        ("createIncident", "201", ManualIncidentView::schema_name()),
+        ("postIncidentUpdate", "201", AnyIncident::schema_name()),
+        (
+            "listMaintenanceWindows",
+            "200",
+            MaintenanceWindowList::schema_name(),
+        ),
+        (
+            "createMaintenanceWindow",
+            "201",
+            MaintenanceWindowItem::schema_name(),
+        ),
+        (
+            "createMaintenanceWindow",
+            "200",
+            MaintenanceWindowItem::schema_name(),
+        ),
         ("listMonitorRollups", "200", RollupList::schema_name()),
         ("checkMonitorNow", "200", RoundView::schema_name()),
         ("dryRunCheck", "200", RoundView::schema_name()),
@@ -1051,13 +1074,56 @@ fn served_views_match_their_generated_schemas() {
         expected["timeline"][1]["at"] = rfc(T0 + 10_000);
         expected["opened_at"] = rfc(T0 + 10_000);
         expected["closed_at"] = closed.map_or(Value::Null, rfc);
+        expected["kind"] = json!("automatic");
+        expected["updates"] = json!([]);
         assert_eq!(v(&view), expected);
+        // With an operator update, and beside a manual incident in a monitor's list.
+        let update = edgeprobe_core::communication::IncidentUpdate {
+            id: "upd_1".into(),
+            incident_id: "inc_1".into(),
+            at: T0 + 60_000,
+            state: edgeprobe_core::communication::UpdateState::Identified,
+            message: "A fix is rolling out.\nMore soon.".into(),
+        };
+        let view = view.with_updates(vec![update.clone()]);
+        check(AnyIncident::schema_name(), v(&view), "incident with update");
+        let (manual, first) = edgeprobe_core::communication::ManualIncident::open(
+            "inc_2".into(),
+            "upd_2".into(),
+            validate_new_incident(&json!({"title": "Emails late", "message": "Looking."})).unwrap(),
+            T0,
+        );
+        let manual = ManualIncidentView::new(manual, vec![first]);
+        check(
+            ManualIncidentView::schema_name(),
+            v(&manual),
+            "manual incident",
+        );
         check(
             IncidentList::schema_name(),
-            v(&IncidentList::new(vec![view], None)),
+            v(&IncidentList::new(
+                vec![
+                    AnyIncident::Automatic(Box::new(view)),
+                    AnyIncident::Manual(Box::new(manual)),
+                ],
+                None,
+            )),
             "incidents",
         );
     }
+    let window = validate_new_window(&json!({
+        "starts_at": "2026-12-24T02:00:00Z",
+        "ends_at": "2026-12-24T03:00:00Z",
+        "reason": null
+    }))
+    .unwrap();
+    let item = MaintenanceWindowItem::new("mon_1", &window, T0);
+    check(MaintenanceWindowItem::schema_name(), v(&item), "window");
+    check(
+        MaintenanceWindowList::schema_name(),
+        v(&MaintenanceWindowList { items: vec![item] }),
+        "windows",
+    );
 
     let alert = channel_test_alert("ch_1", "Ops", &builders::links(), T0);
     for (status, next, delivered, error, monitor) in [

@@ -25,8 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{PageIncident, PageMaintenance, PageMonitor};
+use super::{PageIncident, PageMaintenance, PageManual, PageMonitor, PageUpdate};
 use crate::badge::BadgeInput;
+use edgeprobe_core::communication::{IncidentUpdate, ManualIncident};
 use edgeprobe_core::diagnosis::PathKind;
 use edgeprobe_core::monitor::{Monitor, PublicDetail};
 use edgeprobe_core::rollup::{latency_p50, uptime, Granularity, Rollup};
@@ -40,6 +41,8 @@ pub const BAR_DAYS: i64 = 90;
 pub const HEARTBEAT: i64 = 30 * 60 * 1000;
 /// Maintenance windows shown per monitor (the soonest).
 const MAX_MAINTENANCE: usize = 5;
+/// Incidents kept per monitor document (automatic and manual together, the newest).
+pub const MAX_PAGE_INCIDENTS: usize = 10;
 /// The KV key of the index document.
 pub const INDEX_KEY: &str = "page:index";
 
@@ -52,6 +55,10 @@ pub fn monitor_key(slug: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexDocument {
     pub monitors: Vec<PageMonitor>,
+    /// Site-wide manual incidents (naming no monitor), newest first: open ones and those
+    /// closed recently (see [`Facts::manual`]).
+    #[serde(default)]
+    pub incidents: Vec<PageIncident>,
 }
 
 /// Everything `/status/{slug}` and `/badge/{slug}.*` show for one monitor.
@@ -132,6 +139,39 @@ pub struct Facts {
     /// Hourly rollups of the hours not rolled into `hourly` yet (the current hour so far),
     /// from the hour rows every round updates in place.
     pub recent: Vec<Rollup>,
+    /// Manual incidents: every open one and the recently closed ones, newest first. Each is
+    /// shown on the pages of the public monitors it names; one naming none is site-wide (the
+    /// index and the site feed); one naming only private monitors is not shown at all.
+    pub manual: Vec<ManualIncident>,
+    /// Operator updates of the incidents above and of the monitors' incidents, oldest first.
+    pub updates: Vec<IncidentUpdate>,
+}
+
+/// A manual incident as the pages show it (`names`: the public monitors it concerns).
+fn manual_page_incident(m: &ManualIncident, names: Vec<String>) -> PageIncident {
+    PageIncident {
+        started_at: m.opened_at,
+        ended_at: m.closed_at,
+        verdict: edgeprobe_core::diagnosis::Verdict::Inconclusive,
+        summary: m.title.clone(),
+        regions: Vec::new(),
+        id: m.id.clone(),
+        updates: Vec::new(),
+        manual: Some(PageManual {
+            title: m.title.clone(),
+            impact: m.impact,
+            monitors: names,
+        }),
+    }
+}
+
+/// Attaches each incident's operator updates (oldest first).
+fn attach_updates(incidents: &mut [PageIncident], by_incident: &BTreeMap<&str, Vec<PageUpdate>>) {
+    for i in incidents {
+        if let Some(u) = by_incident.get(i.id.as_str()) {
+            i.updates = u.clone();
+        }
+    }
 }
 
 /// The documents of one build.
@@ -166,6 +206,45 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
             .or_default()
             .push(r.clone());
     }
+    let mut updates: BTreeMap<&str, Vec<PageUpdate>> = BTreeMap::new();
+    for u in &facts.updates {
+        updates
+            .entry(u.incident_id.as_str())
+            .or_default()
+            .push(PageUpdate {
+                id: u.id.clone(),
+                at: u.at,
+                state: u.state,
+                message: u.message.clone(),
+            });
+    }
+    let public_names: BTreeMap<&str, &str> = facts
+        .monitors
+        .iter()
+        .map(|f| (f.monitor.id.as_str(), f.monitor.name.as_str()))
+        .collect();
+    let mut manual_by_monitor: BTreeMap<&str, Vec<PageIncident>> = BTreeMap::new();
+    let mut site_wide = Vec::new();
+    for m in &facts.manual {
+        let names: Vec<String> = m
+            .monitor_ids
+            .iter()
+            .filter_map(|id| public_names.get(id.as_str()).map(|n| n.to_string()))
+            .collect();
+        if m.monitor_ids.is_empty() {
+            site_wide.push(manual_page_incident(m, names));
+            continue;
+        }
+        for id in &m.monitor_ids {
+            if let Some((id, _)) = public_names.get_key_value(id.as_str()) {
+                manual_by_monitor
+                    .entry(id)
+                    .or_default()
+                    .push(manual_page_incident(m, names.clone()));
+            }
+        }
+    }
+    attach_updates(&mut site_wide, &updates);
     let empty = Vec::new();
     let monitors: Vec<(String, MonitorDocument)> = facts
         .monitors
@@ -174,9 +253,14 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
             let id = f.monitor.id.as_str();
             let hours = hours_by_monitor.get(id).unwrap_or(&empty);
             let days = days_by_monitor.get(id).unwrap_or(&empty);
+            let mut incidents: Vec<PageIncident> = f.incidents.clone();
+            incidents.extend(manual_by_monitor.remove(id).unwrap_or_default());
+            incidents.sort_by(|a, b| b.started_at.cmp(&a.started_at).then(a.id.cmp(&b.id)));
+            incidents.truncate(MAX_PAGE_INCIDENTS);
+            attach_updates(&mut incidents, &updates);
             (
                 f.monitor.slug.clone(),
-                monitor_document(f, hours, days, now),
+                monitor_document(f, &incidents, hours, days, now),
             )
         })
         .collect();
@@ -191,12 +275,14 @@ pub fn build_documents(facts: &Facts, now: UnixMillis) -> Documents {
                 ..d.page.clone()
             })
             .collect(),
+        incidents: site_wide,
     };
     Documents { index, monitors }
 }
 
 fn monitor_document(
     f: &MonitorFacts,
+    incidents: &[PageIncident],
     hours: &[Rollup],
     days: &[Rollup],
     now: UnixMillis,
@@ -222,9 +308,9 @@ fn monitor_document(
     let hour_now = Granularity::Hour.bucket_start(now);
     page.latency_series =
         edgeprobe_core::rollup::latency_series(hours, hour_now - DAY + HOUR, hour_now + HOUR, HOUR);
-    page.days = super::bars::day_bars(hours, days, &f.incidents, now);
+    page.days = super::bars::day_bars(hours, days, incidents, now);
     page.chart = super::chart::region_series(hours, now);
-    page.incidents = f.incidents.clone();
+    page.incidents = incidents.to_vec();
     let mut windows: Vec<PageMaintenance> = m
         .maintenance
         .iter()

@@ -9,7 +9,9 @@ use askama::Template;
 
 use super::format::format_duration;
 use super::words::customer_words;
-use super::PageMonitor;
+use std::collections::BTreeSet;
+
+use super::{PageIncident, PageMonitor};
 use edgeprobe_core::time::format_rfc3339;
 
 #[derive(Template)]
@@ -41,41 +43,114 @@ pub fn render_feed(
     site_title: &str,
     slug: Option<&str>,
 ) -> String {
+    render_feed_with(monitors, &[], base_url, site_title, slug)
+}
+
+/// The feed with operator communication: besides one entry per incident, one entry per
+/// operator update (its state and message, as written for visitors), and the site-wide manual
+/// incidents (`site`, only in the site feed). A manual incident naming several monitors is one
+/// entry (and one per update) in the site feed, whose id does not depend on the monitor.
+pub fn render_feed_with(
+    monitors: &[PageMonitor],
+    site: &[PageIncident],
+    base_url: &str,
+    site_title: &str,
+    slug: Option<&str>,
+) -> String {
     let page_href = match slug {
         Some(s) => format!("{base_url}{}", super::layout::monitor_href(s)),
         None => format!("{base_url}/status"),
     };
     let self_href = format!("{page_href}/feed.atom");
-    let mut entries: Vec<(i64, Entry)> = monitors
-        .iter()
-        .flat_map(|m| {
-            let page_href = format!("{base_url}{}", super::layout::monitor_href(&m.slug));
-            m.incidents.iter().map(move |i| {
-                let updated = i.ended_at.unwrap_or(i.started_at);
+    let mut entries: Vec<(i64, Entry)> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let index_href = format!("{base_url}/status");
+    let scoped = site.iter().map(|i| (None, i)).chain(
+        monitors
+            .iter()
+            .flat_map(|m| m.incidents.iter().map(move |i| (Some(m), i))),
+    );
+    for (m, i) in scoped {
+        if i.manual.is_some() && !seen.insert(i.id.clone()) {
+            continue;
+        }
+        let href = match m {
+            Some(m) => format!("{base_url}{}", super::layout::monitor_href(&m.slug)),
+            None => index_href.clone(),
+        };
+        let (id, title, summary) = match (&i.manual, m) {
+            (Some(man), _) => (
+                format!("{index_href}#incident-{}", i.id),
+                format!(
+                    "{}: {}",
+                    man.title,
+                    i.updates
+                        .first()
+                        .map_or("investigating", |u| u.state.as_str())
+                ),
+                i.updates
+                    .first()
+                    .map_or_else(|| man.title.clone(), |u| u.message.clone()),
+            ),
+            (None, m) => {
+                let name = m.map_or("", |m| m.name.as_str());
                 let state = match i.ended_at {
                     Some(end) => format!("Resolved after {}.", format_duration(end - i.started_at)),
                     None => "Ongoing.".to_string(),
                 };
-                let entry = Entry {
-                    id: format!("{page_href}#incident-{}", i.started_at),
-                    title: format!(
-                        "{}: {}",
-                        m.name,
+                (
+                    format!("{href}#incident-{}", i.started_at),
+                    format!(
+                        "{name}: {}",
                         if i.ended_at.is_some() {
                             "resolved"
                         } else {
                             "service disruption"
                         }
                     ),
-                    href: page_href.clone(),
-                    published: format_rfc3339(i.started_at),
-                    updated: format_rfc3339(updated),
-                    summary: format!("{} {state}", customer_words(i.verdict)),
-                };
-                (updated, entry)
-            })
-        })
-        .collect();
+                    format!("{} {state}", customer_words(i.verdict)),
+                )
+            }
+        };
+        // A manual incident's entry is its first update; an automatic one's is updated when
+        // it ends.
+        let updated = match (&i.manual, i.updates.first()) {
+            (Some(_), Some(first)) => first.at,
+            (Some(_), None) => i.started_at,
+            (None, _) => i.ended_at.unwrap_or(i.started_at),
+        };
+        entries.push((
+            updated,
+            Entry {
+                id,
+                title,
+                href: href.clone(),
+                published: format_rfc3339(i.started_at.min(updated)),
+                updated: format_rfc3339(updated),
+                summary,
+            },
+        ));
+        // The first update of a manual incident is the incident's own entry.
+        let skip = usize::from(i.manual.is_some());
+        let subject = match (&i.manual, m) {
+            (Some(man), _) => man.title.clone(),
+            (None, Some(m)) => m.name.clone(),
+            (None, None) => String::new(),
+        };
+        for u in i.updates.iter().skip(skip) {
+            entries.push((
+                u.at,
+                Entry {
+                    id: format!("{index_href}#update-{}", u.id),
+                    title: format!("{subject}: {}", u.state.as_str()),
+                    href: href.clone(),
+                    published: format_rfc3339(u.at),
+                    updated: format_rfc3339(u.at),
+                    summary: u.message.clone(),
+                },
+            ));
+        }
+    }
     entries.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
     let updated = format_rfc3339(entries.first().map_or(0, |e| e.0));
     let title = match (slug, monitors.first()) {
@@ -113,6 +188,9 @@ mod tests {
             verdict: Verdict::OriginRefused,
             summary: "The origin refuses TCP connections (iptables?)".into(),
             regions: vec!["weur".into()],
+            id: String::new(),
+            updates: Vec::new(),
+            manual: None,
         }
     }
 

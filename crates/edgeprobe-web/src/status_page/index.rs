@@ -7,7 +7,8 @@ use super::bars::{bar_views, BarView};
 use super::format::{ago, time, uptime_text, Time};
 use super::layout::{look, monitor_href, Look};
 use super::sparkline::{sparkline, Sparkline};
-use super::{PageMaintenance, PageMonitor};
+use super::updates::{active_incidents, manual_overall, worse, ActiveIncident};
+use super::{PageIncident, PageMaintenance, PageMonitor};
 use edgeprobe_core::status::Health;
 use edgeprobe_core::time::UnixMillis;
 
@@ -89,6 +90,8 @@ pub fn overall(monitors: &[PageMonitor], now: UnixMillis) -> Overall {
 struct IndexPage<'a> {
     site_title: &'a str,
     page_title: &'a str,
+    /// Every ongoing incident with its operator updates (newest first).
+    active: Vec<ActiveIncident<'a>>,
     /// Active and upcoming maintenance of every monitor, soonest first.
     notices: Vec<Notice>,
     /// `None`: there are no public monitors (the page says so instead of showing cards).
@@ -116,8 +119,21 @@ struct Card<'a> {
 }
 
 pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str) -> String {
-    let banner = (!monitors.is_empty()).then(|| {
-        let state = overall(monitors, now);
+    render_index_with(monitors, &[], now, site_title)
+}
+
+/// The index with the site-wide incidents (`IndexDocument::incidents`): every ongoing incident
+/// is listed under the banner with its latest operator update, and open manual incidents weigh
+/// on the banner by their impact (`updates::manual_overall`).
+pub fn render_index_with(
+    monitors: &[PageMonitor],
+    site_incidents: &[PageIncident],
+    now: UnixMillis,
+    site_title: &str,
+) -> String {
+    let manual = manual_overall(site_incidents, monitors);
+    let banner = (!monitors.is_empty() || manual.is_some()).then(|| {
+        let state = worse(overall(monitors, now), manual);
         Banner {
             look: if state == Overall::Maintenance {
                 MAINTENANCE_LOOK
@@ -135,11 +151,16 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
             look: card_look(m, now),
             uptime_30d: uptime_text(m.uptime_30d),
             checked: m.updated_at.map(|t| ago(t, now)),
-            spark: sparkline(
-                &m.latency_series,
-                &format!("{} edge latency", m.name),
-                "spark-mini",
-            ),
+            // A lone point draws a stray dot under the card: a line needs two.
+            spark: (m.latency_series.iter().filter(|(_, v)| v.is_some()).count() >= 2)
+                .then(|| {
+                    sparkline(
+                        &m.latency_series,
+                        &format!("{} edge latency", m.name),
+                        "spark-mini",
+                    )
+                })
+                .flatten(),
             bars: bar_views(&m.days),
             words: super::words::customer_words(m.verdict),
         })
@@ -160,6 +181,7 @@ pub fn render_index(monitors: &[PageMonitor], now: UnixMillis, site_title: &str)
     crate::markup::render(&IndexPage {
         site_title,
         page_title: "",
+        active: active_incidents(site_incidents, monitors),
         notices,
         banner,
         cards,

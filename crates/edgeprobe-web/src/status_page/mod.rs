@@ -18,13 +18,14 @@ mod layout;
 mod monitor;
 mod regions;
 mod sparkline;
+mod updates;
 mod words;
 
 pub use bars::{DayBar, MINOR_UPTIME};
 pub use chart::RegionSeries;
-pub use feed::render_feed;
+pub use feed::{render_feed, render_feed_with};
 pub use format::{format_duration, readable_time};
-pub use index::{overall, render_index, Overall};
+pub use index::{overall, render_index, render_index_with, Overall};
 pub use layout::{render_not_found, FAVICON_SVG};
 pub use monitor::render_monitor;
 pub use regions::region_name;
@@ -34,6 +35,7 @@ pub use words::{customer_title, customer_words, verdict_title, Detail};
 use edgeprobe_core::alerting::certs::{ManagedEdge, SeenCertificate};
 use serde::{Deserialize, Serialize};
 
+use edgeprobe_core::communication::{Impact, UpdateState};
 use edgeprobe_core::diagnosis::Verdict;
 use edgeprobe_core::status::{CurrentStatus, Health, RegionSummary};
 use edgeprobe_core::time::UnixMillis;
@@ -154,14 +156,54 @@ impl PageMonitor {
     }
 }
 
+/// An incident as the pages show it: opened by the checks (`manual: None`) or by an operator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageIncident {
     pub started_at: UnixMillis,
     /// `None`: still ongoing.
     pub ended_at: Option<UnixMillis>,
+    /// The checks' verdict (for a manual incident: `inconclusive`, not shown).
     pub verdict: Verdict,
     pub summary: String,
     pub regions: Vec<String>,
+    /// The incident's id (links, feed entries, finding its updates).
+    #[serde(default)]
+    pub id: String,
+    /// Operator updates, oldest first. Written for visitors, so public on public pages.
+    #[serde(default)]
+    pub updates: Vec<PageUpdate>,
+    /// Set for an incident an operator opened.
+    #[serde(default)]
+    pub manual: Option<PageManual>,
+}
+
+/// One operator update as the pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageUpdate {
+    pub id: String,
+    pub at: UnixMillis,
+    pub state: UpdateState,
+    pub message: String,
+}
+
+/// What an operator said an incident is about, and how bad it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageManual {
+    pub title: String,
+    pub impact: Impact,
+    /// The names of the public monitors it concerns; empty: site-wide.
+    pub monitors: Vec<String>,
+}
+
+impl PageIncident {
+    pub fn ongoing(&self) -> bool {
+        self.ended_at.is_none()
+    }
+
+    /// The newest operator update.
+    pub fn latest_update(&self) -> Option<&PageUpdate> {
+        self.updates.last()
+    }
 }
 
 #[cfg(test)]

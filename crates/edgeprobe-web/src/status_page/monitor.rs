@@ -11,6 +11,7 @@ use super::format::{ago, format_duration, time, uptime_text, Time};
 use super::index::{card_look, notice, Notice};
 use super::layout::Look;
 use super::sparkline::{series_stats, SeriesStats};
+use super::updates::{update_views, UpdateView};
 use super::words::{customer_title, customer_words, verdict_title, Detail};
 use super::{PageIncident, PageMonitor};
 use edgeprobe_core::status::{Health, PathSummary, RegionSummary};
@@ -91,8 +92,16 @@ struct Latency {
 
 struct IncidentView<'a> {
     incident: &'a PageIncident,
-    title: &'static str,
+    /// `incident-<id>`: the index's "Active incidents" link here.
+    anchor: String,
+    title: &'a str,
     summary: &'a str,
+    /// Opened by an operator: its first update says what it is about, so no summary line.
+    manual: bool,
+    /// Operator updates, newest first.
+    updates: Vec<UpdateView<'a>>,
+    /// The regions where it showed, by name ("Western Europe"; the code for an unknown one).
+    regions: String,
     started: Time,
     ongoing: bool,
     /// How long it lasted, or has lasted so far when ongoing.
@@ -220,7 +229,21 @@ fn latency(m: &PageMonitor) -> Option<Latency> {
 fn incident(i: &PageIncident, now: UnixMillis, full: bool) -> IncidentView<'_> {
     IncidentView {
         incident: i,
-        title: if full {
+        anchor: format!("incident-{}", i.id),
+        manual: i.manual.is_some(),
+        updates: update_views(i),
+        regions: i
+            .regions
+            .iter()
+            .map(|r| match super::regions::region_name(r) {
+                "" => r.clone(),
+                name => name.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        title: if let Some(m) = &i.manual {
+            &m.title
+        } else if full {
             verdict_title(i.verdict)
         } else {
             customer_title(edgeprobe_core::status::Health::Down)

@@ -124,7 +124,7 @@ fn monitor_page_shows_grid_uptime_incidents_and_checklist() {
         "<h3>What to check</h3>",
         "<svg class=\"chart\" role=\"img\" aria-label=\"Shop (www.example.com): response time by region",
         "Western Europe (weur)",
-        "A point is the median of one hour; in the current hour, each check.",
+        "A point is the median of one hour, the current hour so far.",
         "<svg class=\"bars\" role=\"img\" aria-label=\"Daily uptime, last 90 days\"",
         "Degraded · 99.93% uptime, 1 incident</title>",
         "<html lang=\"en\">",
@@ -255,6 +255,9 @@ fn incident_durations_use_now_for_ongoing_ones() {
         verdict: Verdict::OriginTimeout,
         summary: "slow".into(),
         regions: vec![],
+        id: String::new(),
+        updates: Vec::new(),
+        manual: None,
     }];
     let html = render_monitor(&m, now, &title, Detail::Full);
     assert!(html.contains("<strong>ongoing</strong>, 2 h 5 min so far"));
@@ -457,4 +460,45 @@ fn certificates_with_days_left_show_in_the_operator_view_only() {
     );
     let public = render_monitor(&m, now, &title, Detail::Summary);
     assert!(!public.contains("managed by the CDN"));
+}
+
+/// Regressions found looking at the live screenshots (issue 15): a card whose monitor has one
+/// latency point drew a stray dot under it; a chart of a single hour was labelled with the same
+/// time twice; incident regions showed as codes to visitors.
+#[test]
+fn one_hour_of_data_draws_no_stray_dot_and_says_so() {
+    use edgeprobe_core::time::{DAY, HOUR};
+    let now = 20_000 * DAY + 5 * HOUR;
+    let mut m = PageMonitor::never_probed("shop", "Shop");
+    m.health = Health::Up;
+    m.updated_at = Some(now - 60_000);
+    m.latency_series = vec![(now - HOUR, None), (now, Some(14))];
+    m.chart = vec![crate::status_page::RegionSeries {
+        region: "weur".into(),
+        points: vec![(now - 60_000, 14)],
+    }];
+    m.incidents = vec![PageIncident {
+        started_at: now - HOUR,
+        ended_at: Some(now - 30 * 60_000),
+        verdict: Verdict::OriginRefused,
+        summary: "refused".into(),
+        regions: vec!["weur".into(), "enam".into()],
+        id: String::new(),
+        updates: Vec::new(),
+        manual: None,
+    }];
+    let index = render_index(std::slice::from_ref(&m), now, "Status");
+    assert!(
+        !index.contains("<svg class=\"spark-mini\""),
+        "no sparkline for one point"
+    );
+    m.latency_series.push((now + 1, Some(15)));
+    let index = render_index(std::slice::from_ref(&m), now, "Status");
+    assert!(
+        index.contains("<svg class=\"spark-mini\""),
+        "two points draw a line"
+    );
+    let page = render_monitor(&m, now, "Status", Detail::Summary);
+    assert!(page.contains("one hour of data so far"), "{page}");
+    assert!(page.contains("regions: Western Europe, Eastern North America"));
 }

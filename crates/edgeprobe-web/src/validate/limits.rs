@@ -26,6 +26,10 @@ pub const TAGS_MAX: usize = 20;
 pub const TAG_MAX_CHARS: usize = 50;
 pub const MAINTENANCE_MAX: usize = 20;
 pub const REASON_MAX_CHARS: usize = 200;
+/// Monitors a manual incident may name.
+pub const INCIDENT_MONITORS_MAX: usize = 50;
+/// An operator update's message.
+pub const MESSAGE_MAX_CHARS: usize = 5_000;
 
 pub const DEFAULT_INTERVAL_SECONDS: u64 = 60;
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;

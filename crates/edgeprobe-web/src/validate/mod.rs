@@ -15,6 +15,7 @@
 //! (ETags, `If-Match`, which references a write adds), [`limits`] (every bound and default).
 
 pub mod channel;
+pub mod incident;
 pub mod limits;
 pub mod monitor;
 pub mod patch;
@@ -28,6 +29,7 @@ pub mod text;
 pub use channel::{
     apply_channel_patch, validate_new_channel, wants_generated_secret, webhook_secret_from,
 };
+pub use incident::{validate_new_incident, validate_new_window, validate_update, window_id};
 pub use monitor::{apply_monitor_patch, validate_new_monitor};
 pub use precondition::{added_channels, etag, if_match_allows};
 pub use query::{

@@ -705,43 +705,45 @@ fn maintenance(m: &Map<String, Value>, e: &mut Errors) -> Vec<MaintenanceWindow>
     let Ok(Some(items)) = e.array(m, "", "maintenance", MAINTENANCE_MAX) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let base = format!("/maintenance/{i}");
-        let Some(w) = e.object(item, &base, &["starts_at", "ends_at", "reason"]) else {
-            continue;
-        };
-        let time = |key: &str, e: &mut Errors| -> Option<UnixMillis> {
-            let got = e.string(w, &base, key);
-            let s = e.required(got, &pointer_push(&base, key))?;
-            let t = parse_rfc3339(s);
-            if t.is_none() {
-                e.push(
-                    pointer_push(&base, key),
-                    "must be an RFC 3339 date-time, e.g. 2026-11-21T23:00:00Z",
-                );
-            }
-            t
-        };
-        let starts_at = time("starts_at", e);
-        let ends_at = time("ends_at", e);
-        let reason = e
-            .text(w, &base, "reason", REASON_MAX_CHARS)
-            .ok()
-            .flatten()
-            .map(str::to_string);
-        if let (Some(s), Some(t)) = (starts_at, ends_at) {
-            if t <= s {
-                e.push(format!("{base}/ends_at"), "must be after starts_at");
-            }
-            out.push(MaintenanceWindow {
-                starts_at: s,
-                ends_at: t,
-                reason,
-            });
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| window(item, &format!("/maintenance/{i}"), e))
+        .collect()
+}
+
+/// One maintenance window object at `base` (`/maintenance/<i>` in a monitor body, the root of
+/// `POST /monitors/{id}/maintenance`), every bad member reported.
+pub(crate) fn window(item: &Value, base: &str, e: &mut Errors) -> Option<MaintenanceWindow> {
+    let w = e.object(item, base, &["starts_at", "ends_at", "reason"])?;
+    let time = |key: &str, e: &mut Errors| -> Option<UnixMillis> {
+        let got = e.string(w, base, key);
+        let s = e.required(got, &pointer_push(base, key))?;
+        let t = parse_rfc3339(s);
+        if t.is_none() {
+            e.push(
+                pointer_push(base, key),
+                "must be an RFC 3339 date-time, e.g. 2026-11-21T23:00:00Z",
+            );
         }
+        t
+    };
+    let starts_at = time("starts_at", e);
+    let ends_at = time("ends_at", e);
+    let reason = e
+        .text(w, base, "reason", REASON_MAX_CHARS)
+        .ok()
+        .flatten()
+        .map(str::to_string);
+    let (s, t) = (starts_at?, ends_at?);
+    if t <= s {
+        e.push(format!("{base}/ends_at"), "must be after starts_at");
     }
-    out
+    Some(MaintenanceWindow {
+        starts_at: s,
+        ends_at: t,
+        reason,
+    })
 }
 
 fn tags(m: &Map<String, Value>, e: &mut Errors) -> Vec<String> {

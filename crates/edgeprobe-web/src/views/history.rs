@@ -297,6 +297,8 @@ impl RoundView {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[schemars(rename = "Incident", deny_unknown_fields)]
 pub struct IncidentView {
+    /// `automatic`: opened and closed by the checks (a manual incident says `manual`).
+    pub kind: AutomaticKind,
     /// Opaque id (`inc_` + random).
     pub id: String,
     pub monitor_id: String,
@@ -313,6 +315,15 @@ pub struct IncidentView {
     pub opened_at: Rfc3339,
     /// Null while ongoing.
     pub closed_at: Option<Rfc3339>,
+    /// Operator updates, oldest first (commentary: they neither open nor close it).
+    pub updates: Vec<super::IncidentUpdateView>,
+}
+
+/// The kind of an incident the checks opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AutomaticKind {
+    Automatic,
 }
 
 /// One entry of an incident's timeline.
@@ -351,6 +362,7 @@ impl IncidentView {
         closed_at: Option<UnixMillis>,
     ) -> IncidentView {
         IncidentView {
+            kind: AutomaticKind::Automatic,
             id: incident.id,
             monitor_id: incident.monitor_id,
             started_at: Rfc3339(incident.started_at),
@@ -362,13 +374,23 @@ impl IncidentView {
             timeline: incident.timeline.into_iter().map(Into::into).collect(),
             opened_at: Rfc3339(opened_at),
             closed_at: closed_at.map(Rfc3339),
+            updates: Vec::new(),
         }
+    }
+
+    /// With its operator updates (oldest first).
+    pub fn with_updates(
+        mut self,
+        updates: Vec<edgeprobe_core::communication::IncidentUpdate>,
+    ) -> IncidentView {
+        self.updates = updates.into_iter().map(Into::into).collect();
+        self
     }
 }
 
 paged_list! {
-    /// Incidents, newest first.
-    IncidentList of IncidentView
+    /// Incidents, newest first: automatic ones and the manual ones naming the monitor.
+    IncidentList of super::AnyIncident
 }
 
 /// One hour or day of one monitor's checks of one path from one region.

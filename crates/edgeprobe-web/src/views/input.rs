@@ -616,3 +616,47 @@ pub struct ChannelPatch {
 fn some_true() -> Option<bool> {
     Some(true)
 }
+
+fn investigating() -> edgeprobe_core::communication::UpdateState {
+    edgeprobe_core::communication::UpdateState::Investigating
+}
+
+fn major() -> edgeprobe_core::communication::Impact {
+    edgeprobe_core::communication::Impact::Major
+}
+
+/// `POST /api/v1/incidents`: a manual incident and its first update.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IncidentCreate {
+    /// What visitors read as the incident's heading. Display text (single line).
+    #[schemars(length(min = 1, max = 200))]
+    pub title: String,
+    /// The monitors it concerns (each must exist). Empty or left out: site-wide (shown on /status and the site feed). Only the public monitors among them show it; one naming only private monitors is not public.
+    #[serde(default)]
+    #[schemars(
+        length(max = "INCIDENT_MONITORS_MAX"),
+        inner(length(min = 1, max = 64))
+    )]
+    pub monitor_ids: Vec<String>,
+    /// Sets the overall state of /status while open: minor → degraded performance, major → partial outage, critical → major outage.
+    #[serde(default = "major")]
+    pub impact: edgeprobe_core::communication::Impact,
+    /// The first update's state; resolved records an incident that is already over.
+    #[serde(default = "investigating")]
+    pub state: edgeprobe_core::communication::UpdateState,
+    /// The first update, written for visitors (public). Line feeds allowed; no other control characters.
+    #[schemars(length(min = 1, max = "MESSAGE_MAX_CHARS"))]
+    pub message: String,
+}
+
+/// `POST /api/v1/incidents/{id}/updates`.
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IncidentUpdateCreate {
+    /// resolved closes a manual incident; on an automatic incident still open it is refused (the checks close it).
+    pub state: edgeprobe_core::communication::UpdateState,
+    /// Written for visitors (public). Line feeds allowed; no other control characters.
+    #[schemars(length(min = 1, max = "MESSAGE_MAX_CHARS"))]
+    pub message: String,
+}

@@ -43,6 +43,7 @@ macro_rules! paged_list {
 }
 
 pub mod channel;
+pub mod communication;
 pub mod delivery;
 pub mod history;
 pub mod input;
@@ -53,6 +54,10 @@ pub mod time;
 
 pub use channel::{
     channel_view, kind_name, ChannelCreated, ChannelList, ChannelView, ChannelWithSecret,
+};
+pub use communication::{
+    AnyIncident, IncidentUpdateView, MaintenanceWindowItem, MaintenanceWindowList,
+    ManualIncidentView,
 };
 pub use delivery::{Accepted, AttemptView, DeliveryDetail, DeliveryList, DeliveryView};
 pub use history::{

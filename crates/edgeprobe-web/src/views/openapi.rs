@@ -69,6 +69,13 @@ pub fn component_schemas() -> BTreeMap<String, Value> {
         IncidentView,
         history::TimelineEventView,
         IncidentList,
+        AnyIncident,
+        ManualIncidentView,
+        IncidentUpdateView,
+        communication::ManualKind,
+        history::AutomaticKind,
+        MaintenanceWindowItem,
+        MaintenanceWindowList,
         RollupView,
         RollupList,
         DeliveryView,
@@ -96,6 +103,14 @@ pub fn component_schemas() -> BTreeMap<String, Value> {
         (
             input::ChannelPatch::schema_name(),
             input::ChannelPatch::json_schema(&mut gen),
+        ),
+        (
+            input::IncidentCreate::schema_name(),
+            input::IncidentCreate::json_schema(&mut gen),
+        ),
+        (
+            input::IncidentUpdateCreate::schema_name(),
+            input::IncidentUpdateCreate::json_schema(&mut gen),
         ),
     ] {
         gen.definitions_mut().insert(name, schema);
