@@ -242,9 +242,10 @@ fn run_grid(
                 .push(r.scheduled_for);
         }
         cursor = Some(plan.cursor);
-        now = plan
-            .next_alarm
-            .expect("running monitors always have a next alarm");
+        let Some(next) = plan.next_alarm else {
+            panic!("running monitors always have a next alarm")
+        };
+        now = next;
     }
     (alarms, runs, missed, cursor, now)
 }
