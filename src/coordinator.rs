@@ -92,8 +92,10 @@ struct TickRecord {
 const SLOT_PREFIX: &str = "slot:";
 const IN_FLIGHT_PREFIX: &str = "inflight:";
 const CURSOR_KEY: &str = "cursor";
-/// The counters are saved to storage at most this often.
-const METER_SAVE_MS: i64 = 60_000;
+/// The counters are saved to storage at most this often while ticks follow each other closely
+/// (at 5 s ticks: one storage write per 30 s instead of one per tick); before an idle spell
+/// (the next alarm ≥ 10 s away) and after a request that changed them they are saved at once.
+const METER_SAVE_MS: i64 = 30_000;
 const SHARD_KEY: &str = "shard";
 const METER_KEY: &str = "meter";
 /// How often a monitor's latency baseline is re-read from its hourly rollups.
@@ -232,9 +234,11 @@ impl DurableObject for Coordinator {
         inner.load_meter().await;
         let before = inner.meter.borrow().clone();
         let answer = inner.serve(request).await;
-        // Most requests (a monitor's sync) count nothing: no storage write for them.
+        // Most requests (a monitor's sync) count nothing: no storage write for them. The others
+        // (a reset, a manual check) are rare and saved at once: a reset that only lived in
+        // memory would be undone by the next instance.
         if *inner.meter.borrow() != before {
-            inner.save_meter().await;
+            inner.save_meter(true).await;
         }
         answer
     }
@@ -244,7 +248,7 @@ impl DurableObject for Coordinator {
         inner.load_meter().await;
         inner.tally(|m| m.alarms += 1);
         let answer = inner.clone().run_alarm().await;
-        inner.save_meter().await;
+        inner.save_meter(false).await;
         answer
     }
 }
@@ -360,9 +364,13 @@ impl Inner {
         // alarm is due (so the next tick starts on time whatever hangs here).
         let (done_tx, done_rx) = futures::channel::oneshot::channel::<()>();
         let background = inner.clone();
+        // An object idle until a distant next alarm may be evicted: save the tick's counts.
+        let idle_after = plan
+            .next_alarm
+            .is_none_or(|at| at - now >= METER_SAVE_MS / 3);
         inner.state.wait_until(async move {
             background.clone().run_tick(work, Some(record_key)).await;
-            background.save_meter().await;
+            background.save_meter(idle_after).await;
             let _ = done_tx.send(());
         });
         let wait = plan
@@ -403,11 +411,12 @@ impl Inner {
         self.meter.borrow_mut().get_or_insert(loaded);
     }
 
-    /// Saves the counters unless they were saved less than [`METER_SAVE_MS`] ago (the live
-    /// counters are answered from memory; storage only carries them over an eviction).
-    async fn save_meter(&self) {
+    /// Saves the counters unless they were saved less than [`METER_SAVE_MS`] ago and `force`
+    /// is false (the live counters are answered from memory; storage only carries them over an
+    /// eviction, which comes after an idle spell: callers force the save before one).
+    async fn save_meter(&self, force: bool) {
         let now = env::now();
-        if now - self.meter_saved_at.get() < METER_SAVE_MS {
+        if !force && now - self.meter_saved_at.get() < METER_SAVE_MS {
             return;
         }
         self.tally(|t| t.do_storage_writes += 1);
