@@ -23,6 +23,7 @@ pub struct Measured {
     pub alarms: f64,
     pub do_requests_sent: f64,
     pub d1_rows_written: f64,
+    pub d1_queries: f64,
     pub kv_writes: f64,
     pub do_storage_writes: f64,
 }
@@ -77,12 +78,17 @@ fn shape(m: &Measured, checks_per_day: f64) -> Deployment {
     }
 }
 
-fn table(r: &mut String, d: &Deployment) {
+fn table(r: &mut String, d: &Deployment, queries_per_round: f64) {
     let u = usage(d);
     let _ = writeln!(
         r,
         "    {:.0} monitors, {:.0} ticks/day with work, {:.0} monitors per tick, {} lane(s) per region (largest {})",
         u.monitors, u.ticks_with_work, u.monitors_per_tick, u.lanes_per_region, u.largest_lane
+    );
+    let _ = writeln!(
+        r,
+        "    D1 queries per alarm invocation (a tick's rounds are recorded by its alarm's work): {:.0} (limits: 50 free, 1,000 paid; more shards split it)",
+        u.monitors_per_tick.ceil() * queries_per_round
     );
     for plan in &PLANS {
         let rows = against(plan, &u);
@@ -162,10 +168,12 @@ pub fn report(m: &Measured) -> (String, bool, bool) {
         r,
         "\nFree plan target: 10 monitors x 3 regions x 60 s at the default settings (5 s tick, lanes of 24):"
     );
-    table(&mut r, &free);
+    let q = per(m.d1_queries, m.rounds);
+    table(&mut r, &free, q);
     let free_ok = against(&PLANS[0], &usage(&free))
         .iter()
-        .all(|(_, used, limit)| used <= limit);
+        .all(|(_, used, limit)| used <= limit)
+        && usage(&free).monitors_per_tick.ceil() * q <= 50.0;
 
     let million = Deployment {
         checks_per_day: 1_000_000.0,
@@ -183,10 +191,11 @@ pub fn report(m: &Measured) -> (String, bool, bool) {
         r,
         "\n$5 plan target: 1,000,000 checks/day at R = 3 (694 monitors x 60 s; TICK_SECONDS=60 LANE_MAX_MONITORS=100 LANE_BUDGET_SECONDS=400, 10 s timeouts):"
     );
-    table(&mut r, &million);
+    table(&mut r, &million, q);
     let paid_ok = against(&PLANS[1], &usage(&million))
         .iter()
-        .all(|(_, used, limit)| used <= limit);
+        .all(|(_, used, limit)| used <= limit)
+        && usage(&million).monitors_per_tick.ceil() * q <= 1_000.0;
     for probe_ms in [250.0, 600.0] {
         let u = usage(&Deployment { probe_ms, ..million });
         let _ = writeln!(
