@@ -62,6 +62,8 @@ RUN_ALONE=(housekeeping:: api_races::deleting_a_monitor_mid_round_leaves_nothing
   api_races::a_round_cut_short_by_killing_workerd_is_recorded_missed
   api_races::more_coordinator_shards_rehome_monitors_keeping_phase_and_state
   api_races::a_stale_channel_reference_never_blocks_a_patch_that_leaves_channels_alone
+  api_races::a_longer_tick_puts_monitors_of_one_interval_on_the_same_slots
+  api_races::a_restarted_coordinator_does_not_store_a_steady_monitors_rounds_again
   alert_channels::an_incident_queued_before_migration_0005_still_resolves
   cli::cli_apply_plans_diffs_prunes_and_export_round_trips)
 status=0
