@@ -940,6 +940,8 @@ fn main() {
     let rounds_a = m_half.rounds_recorded as f64;
     let rounds_b = m.rounds_recorded.saturating_sub(m_p0.rounds_recorded) as f64;
     let alarms_b = m.alarms.saturating_sub(m_p0.alarms) as f64;
+    // Durable Object invocations: alarms and lane requests (each is billed as one invocation).
+    let invocations_b = alarms_b + m.do_requests_sent.saturating_sub(m_p0.do_requests_sent) as f64;
     let tables1 = db_file.as_deref().map(table_counts).unwrap_or_default();
 
     // curl doing a healthy check's two requests as many times as the worker ran checks.
@@ -1105,11 +1107,10 @@ fn main() {
     let curl_per_check = curl.map(|c| c * 1000.0 / curl_times as f64);
     let do_per_check = ratio((m.alarms + m.do_requests_sent) as f64, rounds);
     let queries_per_alarm = ratio(m.d1_queries as f64, m.alarms as f64);
-    let cpu_per_alarm = isolate
-        .as_ref()
-        .map_or(ratio(wcpu_ms, m_half.alarms as f64), |a| {
-            ratio(a.busy_ms, alarms_b)
-        });
+    let cpu_per_alarm = isolate.as_ref().map_or(
+        ratio(wcpu_ms, (m_half.alarms + m_half.do_requests_sent) as f64),
+        |a| ratio(a.busy_ms, invocations_b),
+    );
     // The plans' CPU is the Worker's own: the isolate when profiled, else all of workerd.
     let plan_cpu_per_check = if isolate_per_check.is_finite() {
         isolate_per_check
@@ -1277,10 +1278,11 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
             );
             let _ = writeln!(
                 r,
-                "  {:.0} ms = {:.2} ms/check; per alarm invocation {:.1} ms (average: all of a tick's work / alarms)",
+                "  {:.0} ms = {:.2} ms/check; per alarm {:.1} ms (all of a tick's work / alarms); per Durable Object invocation (alarm or lane request) {:.1} ms (average)",
                 a.busy_ms,
                 isolate_per_check,
-                ratio(a.busy_ms, alarms_b)
+                ratio(a.busy_ms, alarms_b),
+                ratio(a.busy_ms, invocations_b)
             );
             let _ = writeln!(
                 r,
@@ -1508,7 +1510,7 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         }
         let _ = writeln!(
             r,
-            "  per invocation: D1 queries/alarm {:.1} of {} ({}), CPU/alarm {:.1} ms of {} ms ({}); Workers requests: cron only",
+            "  per invocation: D1 queries/alarm {:.1} of {} ({}), CPU/DO invocation (average) {:.1} ms of {} ms ({}); Workers requests: cron only",
             queries_per_alarm,
             p.d1_queries_per_invocation,
             verdict(queries_per_alarm <= p.d1_queries_per_invocation),
