@@ -736,7 +736,7 @@ fn run_phase(
         p.stop()
             .map_err(|e| eprintln!("capacity: profiler: {e}"))
             .ok()
-            .map(|v| cpu::analyse(&v, interval_us, started, t0, t1))
+            .map(|v| cpu::analyse(&v, &cpu::wasm_names(), interval_us, started, t0, t1))
     });
     pause(api, &ids);
     PhaseResult {
@@ -934,7 +934,7 @@ fn main() {
         p.stop()
             .map_err(|e| eprintln!("capacity: profiler: {e}"))
             .ok()
-            .map(|v| cpu::analyse(&v, interval_us, started, th, t1))
+            .map(|v| cpu::analyse(&v, &cpu::wasm_names(), interval_us, started, th, t1))
     });
     // Rounds and alarms in each half.
     let rounds_a = m_half.rounds_recorded as f64;

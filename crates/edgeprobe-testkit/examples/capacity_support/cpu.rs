@@ -268,12 +268,12 @@ fn demangle(s: &str) -> String {
 
 pub fn analyse(
     profile: &Value,
+    wasm: &BTreeMap<u64, String>,
     nominal_us: u64,
     started_ms: i64,
     from_ms: i64,
     to_ms: i64,
 ) -> Analysis {
-    let wasm = wasm_names();
     let mut names: BTreeMap<u64, (String, String)> = BTreeMap::new();
     for n in profile["nodes"].as_array().into_iter().flatten() {
         let f = &n["callFrame"];
@@ -458,7 +458,7 @@ pub fn calibrate(
     let process_ms = ((c2 - c1) - idle_rate * t.elapsed().as_secs_f64()) * 1_000.0;
     let text = std::fs::read_to_string(out).map_err(|e| e.to_string())?;
     let profile: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let a = analyse(&profile, interval_us, 0, 0, 0);
+    let a = analyse(&profile, &BTreeMap::new(), interval_us, 0, 0, 0);
     Ok(Calibration {
         idle_ms_per_s: idle_rate * 1_000.0,
         process_ms,
@@ -498,4 +498,64 @@ pub fn by_category(a: &Analysis) -> Vec<(f64, String)> {
     let mut v: Vec<(f64, String)> = out.into_iter().map(|(k, ms)| (ms, k)).collect();
     v.sort_by(|x, y| y.0.total_cmp(&x.0));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn node(id: u64, name: &str, url: &str) -> Value {
+        json!({"id": id, "callFrame": {"functionName": name, "url": url, "lineNumber": 0}})
+    }
+
+    /// Busy = non-idle samples × the real period (median of the short gaps), whatever the
+    /// gaps between bursts; ticks are binned on the wall clock.
+    #[test]
+    fn busy_time_is_samples_times_period_without_idle_or_gaps() {
+        let profile = json!({
+            "nodes": [node(1, "(root)", ""), node(2, "(idle)", ""), node(3, "work", "index.js"),
+                      node(4, "(garbage collector)", ""), node(5, "wasm-function[7]", "")],
+            "startTime": 1_000_000,
+            // 10 samples 1.1 ms apart, a 7 s gap, 10 more; one idle, one GC.
+            "samples": [3, 3, 3, 3, 3, 3, 3, 3, 2, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+            "timeDeltas": [1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100,
+                           7_000_000, 1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100, 1100],
+        });
+        let wasm = BTreeMap::from([(7, "edgeprobe_core::tick::plan".to_string())]);
+        let a = analyse(&profile, &wasm, 1_000, 10_000, 10_000, 20_000);
+        assert_eq!(
+            (a.samples, a.busy_samples, a.idle_samples, a.gc_samples),
+            (20, 19, 1, 1)
+        );
+        assert!((a.period_us - 1100.0).abs() < 1e-9, "{}", a.period_us);
+        assert!((a.busy_ms - 19.0 * 1.1).abs() < 1e-9, "{}", a.busy_ms);
+        // First burst in tick 0 (10.0–10.011 s), the second after 7 s in tick 1.
+        assert_eq!(a.per_tick_ms.len(), 3);
+        assert!(
+            (a.per_tick_ms[0] - 9.0 * 1.1).abs() < 1e-9,
+            "{:?}",
+            a.per_tick_ms
+        );
+        assert!(
+            (a.per_tick_ms[1] - 10.0 * 1.1).abs() < 1e-9,
+            "{:?}",
+            a.per_tick_ms
+        );
+        assert_eq!(a.top[0].1, "edgeprobe_core::tick::plan (wasm)");
+        assert_eq!(by_category(&a)[0].1, "wasm: edgeprobe_core");
+    }
+
+    #[test]
+    fn symbols_lose_their_hash() {
+        assert_eq!(
+            demangle("edgeprobe_core::tick::Tick::plan::h0123456789abcdef"),
+            "edgeprobe_core::tick::Tick::plan"
+        );
+        assert_eq!(
+            demangle("_ZN4core3fmt5write17h0123456789abcdefE"),
+            "core::fmt::write"
+        );
+        assert_eq!(demangle("memcpy"), "memcpy");
+    }
 }
