@@ -12,6 +12,10 @@
 #   BENCH_CONNECTIONS=4  BENCH_WARMUP=interval+10 (s before the window: first rounds are one-offs)
 #   BENCH_OUT=FILE (also write the report there)
 #   BENCH_VARS="TICK_SECONDS:60 LANE_MAX_MONITORS:100" (extra worker vars, NAME:value each)
+#   BENCH_PROFILE=1 (0: no V8 profile of the Worker's isolate)  BENCH_PROFILE_INTERVAL_US=1000
+#   BENCH_TLS=0 (1: three more phases after the main window: plain, TLS, TLS failing; needs the
+#     rig's CA, made here and given to workerd as NODE_EXTRA_CA_CERTS as scripts/integration.sh
+#     does)  BENCH_TLS_MONITORS=100  BENCH_TLS_DURATION=60 (s per phase)
 #   e.g. BENCH_MONITORS=500 BENCH_REGIONS=3 make bench-capacity
 set -euo pipefail
 SCRIPT_NAME=bench-capacity
@@ -39,9 +43,10 @@ STATE=$(mktemp -d /tmp/edgeprobe-bench.XXXXXX)
 PORT=$(free_port)
 TOKEN="bench-token-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 WRANGLER_PID=""
+CA_DIR=""
 cleanup() {
   stop_tree "$WRANGLER_PID"
-  rm -rf "$STATE"
+  rm -rf "$STATE" ${CA_DIR:+"$CA_DIR"}
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -49,6 +54,13 @@ trap 'exit 130' INT TERM
 apply_migrations "$STATE"
 extra_vars=()
 for v in ${BENCH_VARS:-}; do extra_vars+=(--var "$v"); done
+if [ "${BENCH_TLS:-0}" = 1 ]; then
+  CA_DIR=$(mktemp -d /tmp/edgeprobe-ca.XXXXXX)
+  cargo run -q -p edgeprobe-testkit --example rig -- --make-ca "$CA_DIR" >/dev/null
+  export NODE_EXTRA_CA_CERTS="$CA_DIR/ca.pem" EDGEPROBE_RIG_CA_DIR="$CA_DIR"
+fi
+# wrangler dev keeps the user workerd's inspector on (its own port, found by the benchmark):
+# the benchmark profiles the Worker's isolate through it (scripts/cdp-profile.mjs).
 node_modules/.bin/wrangler dev --port "$PORT" --ip 127.0.0.1 --persist-to "$STATE" \
   --var ALLOW_PRIVATE_TARGETS:true --var RUNTIME:local --var API_TOKEN:"$TOKEN" \
   --var PUBLIC_BASE_URL:"http://127.0.0.1:$PORT" --var DEFAULT_REGIONS:"weur,enam,apac" \

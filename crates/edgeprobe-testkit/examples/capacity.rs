@@ -32,7 +32,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use edgeprobe_core::meter::Report;
 use edgeprobe_testkit::rig::nginx::{self, Ports};
 use edgeprobe_testkit::rig::origin::{Behaviour, OriginServer};
+use edgeprobe_testkit::rig::tls;
 use serde_json::{json, Value};
+
+#[path = "capacity_support/cpu.rs"]
+mod cpu;
 
 /// What to run. Defaults finish in about 3-4 minutes on a 2-core machine.
 #[derive(Debug, Clone)]
@@ -47,6 +51,10 @@ struct Options {
     hang_timeout_ms: u64,
     load_s: u64,
     connections: usize,
+    /// BENCH_TLS=1: the TLS phases after the main window (plain, TLS, TLS failing).
+    tls: bool,
+    tls_monitors: usize,
+    tls_duration_s: u64,
 }
 
 fn env_num<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -72,6 +80,9 @@ impl Options {
             hang_timeout_ms: env_num("BENCH_HANG_TIMEOUT_MS", 10_000),
             load_s: env_num("BENCH_LOAD_SECONDS", 4),
             connections: env_num("BENCH_CONNECTIONS", 4),
+            tls: env_or("BENCH_TLS", "0") == "1",
+            tls_monitors: env_num("BENCH_TLS_MONITORS", 100),
+            tls_duration_s: env_num("BENCH_TLS_DURATION", 60),
         };
         let problems = [
             (o.monitors == 0, "BENCH_MONITORS must be at least 1"),
@@ -344,11 +355,11 @@ struct Fronts {
     port: BTreeMap<&'static str, u16>,
 }
 
-fn start_fronts(origins: &BTreeMap<Class, u16>) -> Fronts {
+fn start_fronts(origins: &BTreeMap<Class, u16>, tls: Option<&tls::CertSet>) -> Fronts {
     let dir = tempfile::tempdir().unwrap_or_else(|e| fail(format!("temp dir: {e}")));
     let d = dir.path().display().to_string();
     let names: [&'static str; 4] = ["healthy", "failing", "hanging", "static"];
-    let port: BTreeMap<&'static str, u16> = names.iter().map(|n| (*n, free_port())).collect();
+    let mut port: BTreeMap<&'static str, u16> = names.iter().map(|n| (*n, free_port())).collect();
     let svg_path = dir.path().join("badge.svg");
     let _ = std::fs::write(&svg_path, b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
     let mut c = String::new();
@@ -380,9 +391,34 @@ alias {}; }} }}\n}}\n",
         port["static"],
         svg_path.display()
     );
+    // BENCH_TLS: the healthy origin behind nginx over TLS, once with a leaf of the rig's CA
+    // (which workerd trusts through NODE_EXTRA_CA_CERTS: the platform's TLS succeeds) and once
+    // with a leaf of a CA only the monitor's own anchors trust (the platform's TLS fails every
+    // round, so the own client runs every round: the worst case).
+    let mut tls_origins = Vec::new();
+    if let Some(certs) = tls {
+        c.truncate(c.trim_end().len() - 1); // reopen http { }
+        for (name, files) in [
+            ("tls_trusted", &certs.valid),
+            ("tls_own_only", &certs.unknown_issuer),
+        ] {
+            let p = free_port();
+            port.insert(name, p);
+            tls_origins.push((name, p));
+            let _ = writeln!(
+                c,
+                "  server {{ listen 127.0.0.1:{p} ssl; ssl_certificate {}; ssl_certificate_key {}; \
+location / {{ proxy_pass http://127.0.0.1:{}; }} }}",
+                files.cert.display(),
+                files.key.display(),
+                origins[&Class::Healthy]
+            );
+        }
+        c.push_str("}\n");
+    }
     let ports = Ports {
         fronts: names.iter().map(|n| (*n, port[n])).collect(),
-        tls_origins: Vec::new(),
+        tls_origins,
     };
     let nginx = nginx::start_with_config(dir.path(), &c, ports).unwrap_or_else(|e| {
         fail(format!(
@@ -466,6 +502,9 @@ fn load(url: &str, secs: u64, conns: usize) -> (f64, u64, Vec<u64>) {
     lat.sort_unstable();
     (ok as f64 / elapsed, err, lat)
 }
+
+/// The user Worker's isolate in workerd's inspector (`core:user:<name in wrangler.toml>`).
+const TARGET: &str = "core:user:edgeprobe";
 
 /// A load run lasts until this many answers (or [`MAX_LOAD`]).
 const MIN_SAMPLES: u64 = 10;
@@ -612,6 +651,101 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// Pauses monitors (`{"paused": true}`), so they stop probing but keep their pages.
+fn pause(api: &Api, ids: &[String]) {
+    for id in ids {
+        let _ = api.call(
+            "PATCH",
+            &format!("/api/v1/monitors/{id}"),
+            Some(&json!({"paused": true})),
+        );
+    }
+}
+
+/// One load run on a public URL, and the CPU each workerd spent per request meanwhile.
+struct ReadStat {
+    name: &'static str,
+    rps: f64,
+    err: u64,
+    p50: f64,
+    p95: f64,
+    /// The user workerd (entry worker + the Worker + runtime) and wrangler's proxy workerd.
+    user_ms: f64,
+    proxy_ms: f64,
+}
+
+/// One BENCH_TLS phase: monitors of one kind, healthy, probed through the healthy front.
+struct Phase<'a> {
+    label: &'static str,
+    /// (TLS origin port, the monitor's extra trust anchor PEM); `None`: the plain origin.
+    tls: Option<(u16, &'a str)>,
+    edge_url: String,
+    origin_port: u16,
+}
+
+struct PhaseResult {
+    label: &'static str,
+    rounds: u64,
+    isolate: Option<cpu::Analysis>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_phase(
+    api: &Api,
+    o: &Options,
+    run: &str,
+    phase: &Phase,
+    regions: &[&str],
+    profiling: Option<u16>,
+    interval_us: u64,
+    dir: &Path,
+) -> PhaseResult {
+    eprintln!("capacity: TLS phase: {}", phase.label);
+    let mut ids = Vec::new();
+    for i in 0..o.tls_monitors {
+        let slug = format!("cap-{run}-tls{}-{i}", phase.tls.map_or(0, |(p, _)| p));
+        let origin = match phase.tls {
+            Some((port, anchor)) => json!({
+                "host": "127.0.0.1", "port": port, "scheme": "https",
+                "tls": { "extra_trust_anchors_pem": anchor },
+            }),
+            None => json!({ "host": "127.0.0.1", "port": phase.origin_port, "scheme": "http" }),
+        };
+        let body = json!({
+            "name": slug, "slug": slug, "public": false, "url": phase.edge_url, "origin": origin,
+            "regions": regions, "interval_seconds": o.interval_s, "timeout_ms": o.timeout_ms,
+        });
+        let v = api.json("POST", "/api/v1/monitors", Some(&body), 201);
+        ids.push(v["id"].as_str().unwrap_or_default().to_string());
+    }
+    // The first round after a create runs the own client on every TLS monitor (a one-off):
+    // the window opens after one interval.
+    std::thread::sleep(Duration::from_secs(o.interval_s + 10));
+    let _ = api.metrics(true);
+    let prof = profiling.and_then(|port| {
+        cpu::start(port, TARGET, interval_us, &dir.join("phase.json"))
+            .map_err(|e| eprintln!("capacity: profiler: {e}"))
+            .ok()
+    });
+    let t0 = now_ms();
+    std::thread::sleep(Duration::from_secs(o.tls_duration_s));
+    let t1 = now_ms();
+    let m = api.metrics(false);
+    let isolate = prof.and_then(|p| {
+        let started = p.started_ms;
+        p.stop()
+            .map_err(|e| eprintln!("capacity: profiler: {e}"))
+            .ok()
+            .map(|v| cpu::analyse(&v, &cpu::wasm_names(), interval_us, started, t0, t1))
+    });
+    pause(api, &ids);
+    PhaseResult {
+        label: phase.label,
+        rounds: m.rounds_recorded,
+        isolate,
+    }
+}
+
 fn main() {
     let o = Options::from_env();
     let need = |name: &str| {
@@ -644,6 +778,35 @@ fn main() {
     let me = std::process::id();
     let regions: Vec<&str> = ["weur", "enam", "apac"][..o.regions].to_vec();
 
+    // The user Worker's workerd (its inspector and entry socket) and the method's check: a
+    // loop of known work inside the isolate, profiled, against the process's CPU.
+    let workerd = descendants_named(wrangler_pid, "workerd");
+    if workerd.is_empty() {
+        eprintln!("capacity: no workerd process found below wrangler {wrangler_pid}; CPU shows 0");
+    }
+    let user = cpu::find_user_workerd(&workerd, &api.agent).unwrap_or_default();
+    let profile_dir = tempfile::tempdir().unwrap_or_else(|e| fail(format!("temp dir: {e}")));
+    let interval_us: u64 = env_num("BENCH_PROFILE_INTERVAL_US", 1_000);
+    let profiling = user
+        .inspector_port
+        .filter(|_| env_or("BENCH_PROFILE", "1") != "0");
+    let calibration = profiling.map(|port| {
+        cpu::calibrate(
+            user.pid,
+            port,
+            TARGET,
+            interval_us,
+            env_num("BENCH_CALIBRATE_ITERATIONS", 60_000_000),
+            &profile_dir.path().join("calibrate.json"),
+        )
+    });
+    if let Some(Err(e)) = &calibration {
+        eprintln!("capacity: calibration: {e}");
+    }
+    if profiling.is_none() {
+        eprintln!("capacity: no inspector of the user workerd found (or BENCH_PROFILE=0): isolate CPU not measured");
+    }
+
     // Origins (threads of this process) and their nginx fronts.
     let hang_for = Duration::from_secs(120);
     let healthy = OriginServer::start(Behaviour::Healthy { max_age: None })
@@ -658,7 +821,18 @@ fn main() {
         (Class::Hanging, hanging.port()),
     ]
     .into();
-    let fronts = start_fronts(&origin_port);
+    // BENCH_TLS=1: certificates of the rig's CA (EDGEPROBE_RIG_CA_DIR, which the script gives
+    // workerd as NODE_EXTRA_CA_CERTS).
+    let tls_dir = tempfile::tempdir().unwrap_or_else(|e| fail(format!("temp dir: {e}")));
+    let certs = o.tls.then(|| {
+        let ca = std::env::var_os("EDGEPROBE_RIG_CA_DIR").map(PathBuf::from);
+        if ca.is_none() {
+            fail("BENCH_TLS needs EDGEPROBE_RIG_CA_DIR (scripts/bench-capacity.sh sets it)");
+        }
+        tls::make_certs(tls_dir.path(), ca.as_deref())
+            .unwrap_or_else(|e| fail(format!("certificates: {e}")))
+    });
+    let fronts = start_fronts(&origin_port, certs.as_ref());
 
     // Monitors: public, so the status page lists them all.
     let run = format!("{:x}", now_ms() % 0xffff_ffff);
@@ -709,27 +883,65 @@ fn main() {
     // The measured window: counters reset, CPU and D1 tables read at its start and end.
     let db_file = d1_file(&state);
     let tables0 = db_file.as_deref().map(table_counts).unwrap_or_default();
-    let workerd = descendants_named(wrangler_pid, "workerd");
-    if workerd.is_empty() {
-        eprintln!("capacity: no workerd process found below wrangler {wrangler_pid}; CPU shows 0");
-    }
+    // Two halves: the first unprofiled (the processes' CPU: the profiler's sampling thread and
+    // signals add to it, ~30-50 ms/s measured), the second profiled (the isolate's own CPU).
     let _ = api.metrics(true);
     let t0 = now_ms();
     let wcpu0: f64 = workerd.iter().map(|p| cpu_seconds(*p, false)).sum();
+    let ucpu0 = cpu_seconds(user.pid, false);
     let self0 = cpu_seconds(me, false);
+    let wait_until = |end: Instant| {
+        while Instant::now() < end {
+            let left = end.saturating_duration_since(Instant::now());
+            std::thread::sleep(left.min(Duration::from_secs(30)));
+            eprintln!(
+                "capacity: {} s left",
+                end.saturating_duration_since(Instant::now()).as_secs()
+            );
+        }
+    };
     let end = Instant::now() + Duration::from_secs(o.duration_s);
-    while Instant::now() < end {
-        let left = end.saturating_duration_since(Instant::now());
-        std::thread::sleep(left.min(Duration::from_secs(30)));
-        eprintln!(
-            "capacity: {} s left",
-            end.saturating_duration_since(Instant::now()).as_secs()
-        );
-    }
+    let half = if profiling.is_some() {
+        Instant::now() + Duration::from_secs(o.duration_s / 2)
+    } else {
+        end
+    };
+    wait_until(half);
+    let wcpu_h: f64 = workerd.iter().map(|p| cpu_seconds(*p, false)).sum();
+    let ucpu_h = cpu_seconds(user.pid, false);
+    let m_half = api.metrics(false);
+    let profile = profiling.and_then(|port| {
+        cpu::start(
+            port,
+            TARGET,
+            interval_us,
+            &profile_dir.path().join("window.json"),
+        )
+        .map_err(|e| eprintln!("capacity: profiler: {e}"))
+        .ok()
+    });
+    let th = now_ms();
+    let ucpu_p0 = cpu_seconds(user.pid, false);
+    let m_p0 = api.metrics(false);
+    wait_until(end);
+    let ucpu_p1 = cpu_seconds(user.pid, false);
     let wcpu1: f64 = workerd.iter().map(|p| cpu_seconds(*p, false)).sum();
     let self1 = cpu_seconds(me, false);
     let t1 = now_ms();
     let m = api.metrics(false);
+    let isolate = profile.and_then(|p| {
+        let started = p.started_ms;
+        p.stop()
+            .map_err(|e| eprintln!("capacity: profiler: {e}"))
+            .ok()
+            .map(|v| cpu::analyse(&v, &cpu::wasm_names(), interval_us, started, th, t1))
+    });
+    // Rounds and alarms in each half.
+    let rounds_a = m_half.rounds_recorded as f64;
+    let rounds_b = m.rounds_recorded.saturating_sub(m_p0.rounds_recorded) as f64;
+    let alarms_b = m.alarms.saturating_sub(m_p0.alarms) as f64;
+    // Durable Object invocations: alarms and lane requests (each is billed as one invocation).
+    let invocations_b = alarms_b + m.do_requests_sent.saturating_sub(m_p0.do_requests_sent) as f64;
     let tables1 = db_file.as_deref().map(table_counts).unwrap_or_default();
 
     // curl doing a healthy check's two requests as many times as the worker ran checks.
@@ -753,17 +965,42 @@ fn main() {
         }
     }
     let static_url = format!("http://127.0.0.1:{}/badge.svg", fronts.port["static"]);
-    let reads = [
+    // Through wrangler's URL (its proxy worker in a second workerd, then the user workerd's
+    // entry worker) and, when found, straight at the user workerd's entry socket.
+    let direct = user.entry_port.map(|p| format!("http://127.0.0.1:{p}"));
+    let mut reads = vec![
         ("/healthz", format!("{}/healthz", api.base)),
         ("/status", format!("{}/status", api.base)),
-        ("badge (worker)", badge_url),
-        ("badge (nginx, same bytes)", static_url),
+        ("badge (worker)", badge_url.clone()),
+        ("badge (nginx, same bytes)", static_url.clone()),
     ];
-    let mut read_stats = Vec::new();
-    for (name, url) in &reads {
-        let (rps, err, lat) = load(url, o.load_s, o.connections);
-        read_stats.push((*name, rps, err, pct(&lat, 0.5), pct(&lat, 0.95)));
+    if let Some(d) = &direct {
+        reads.push(("/healthz (direct)", format!("{d}/healthz")));
+        reads.push((
+            "badge (worker, direct)",
+            format!("{d}/badge/{healthy_slug}.svg"),
+        ));
     }
+    // Each load also says what a request cost each workerd (CPU ms per request): where the
+    // local floor is.
+    let proxies: Vec<u32> = workerd.iter().copied().filter(|p| *p != user.pid).collect();
+    let measure = |name: &'static str, url: &str| -> ReadStat {
+        let cpu = |pids: &[u32]| pids.iter().map(|p| cpu_seconds(*p, false)).sum::<f64>();
+        let (u0, p0) = (cpu_seconds(user.pid, false), cpu(&proxies));
+        let (rps, err, lat) = load(url, o.load_s, o.connections);
+        let (u1, p1) = (cpu_seconds(user.pid, false), cpu(&proxies));
+        let n = (lat.len() as u64 + err).max(1) as f64;
+        ReadStat {
+            name,
+            rps,
+            err,
+            p50: pct(&lat, 0.5),
+            p95: pct(&lat, 0.95),
+            user_ms: (u1 - u0) * 1000.0 / n,
+            proxy_ms: (p1 - p0) * 1000.0 / n,
+        }
+    };
+    let read_stats: Vec<ReadStat> = reads.iter().map(|(n, u)| measure(n, u)).collect();
 
     // Per class, from the rounds the API lists (slots scheduled in the window and finished
     // by now: the last timeout's worth is left out so in-flight rounds do not count).
@@ -786,16 +1023,100 @@ fn main() {
         };
     }
 
+    // BENCH_TLS=1: phases of their own, each with fresh monitors of one kind while every other
+    // monitor is paused, so the isolate's profile is that kind's alone.
+    let mut phases: Vec<PhaseResult> = Vec::new();
+    if let Some(certs) = &certs {
+        let all: Vec<String> = monitors.iter().map(|(_, id, _)| id.clone()).collect();
+        pause(&api, &all);
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).unwrap_or_else(|e| fail(format!("{}: {e}", p.display())))
+        };
+        let rig_anchor = read(&certs.ca);
+        // The chain file is the leaf then its (untrusted) CA: the CA is the monitor's anchor.
+        let chain = read(&certs.unknown_issuer.cert);
+        let own_anchor = chain
+            .rfind("-----BEGIN CERTIFICATE-----")
+            .map(|i| chain[i..].to_string())
+            .unwrap_or_default();
+        let kinds = [
+            ("plain: http origin (baseline)", None),
+            (
+                "TLS: platform StartTLS ok, own client on its cadence",
+                Some(("tls_trusted", rig_anchor)),
+            ),
+            (
+                "TLS: platform fails, own client every round",
+                Some(("tls_own_only", own_anchor)),
+            ),
+        ];
+        for (label, tls) in kinds {
+            let phase = Phase {
+                label,
+                tls: tls
+                    .as_ref()
+                    .map(|(name, anchor)| (fronts.port[name], anchor.as_str())),
+                edge_url: format!("http://127.0.0.1:{}/", fronts.port["healthy"]),
+                origin_port: origin_port[&Class::Healthy],
+            };
+            phases.push(run_phase(
+                &api,
+                &o,
+                &run,
+                &phase,
+                &regions,
+                profiling,
+                interval_us,
+                profile_dir.path(),
+            ));
+        }
+    }
+
+    // Public reads again with the probing idle (every monitor paused, in-flight rounds given
+    // their timeout to end): the floor of the runtime itself.
+    let all: Vec<String> = monitors.iter().map(|(_, id, _)| id.clone()).collect();
+    pause(&api, &all);
+    std::thread::sleep(Duration::from_millis(
+        o.hang_timeout_ms.max(o.timeout_ms) + 2_000,
+    ));
+    let mut idle_reads = vec![
+        ("/healthz", format!("{}/healthz", api.base)),
+        ("badge (worker)", badge_url.clone()),
+    ];
+    if let Some(d) = &direct {
+        idle_reads.push(("/healthz (direct)", format!("{d}/healthz")));
+        idle_reads.push((
+            "badge (worker, direct)",
+            format!("{d}/badge/{healthy_slug}.svg"),
+        ));
+    }
+    idle_reads.push(("badge (nginx, same bytes)", static_url.clone()));
+    let idle_stats: Vec<ReadStat> = idle_reads.iter().map(|(n, u)| measure(n, u)).collect();
+
     // The report.
     let rounds = m.rounds_recorded as f64;
     let per_round = |x: u64| ratio(x as f64, rounds);
     let window_s = (t1 - t0) as f64 / 1000.0;
-    let wcpu_ms = (wcpu1 - wcpu0) * 1000.0;
-    let cpu_per_check = ratio(wcpu_ms, rounds);
+    // Processes: the unprofiled half (the whole window without a profiler).
+    let wcpu_ms = (wcpu_h - wcpu0) * 1000.0;
+    let _ = wcpu1;
+    let cpu_per_check = ratio(wcpu_ms, rounds_a);
+    let isolate_per_check = isolate
+        .as_ref()
+        .map_or(f64::NAN, |a| ratio(a.busy_ms, rounds_b));
     let curl_per_check = curl.map(|c| c * 1000.0 / curl_times as f64);
     let do_per_check = ratio((m.alarms + m.do_requests_sent) as f64, rounds);
     let queries_per_alarm = ratio(m.d1_queries as f64, m.alarms as f64);
-    let cpu_per_alarm = ratio(wcpu_ms, m.alarms as f64);
+    let cpu_per_alarm = isolate.as_ref().map_or(
+        ratio(wcpu_ms, (m_half.alarms + m_half.do_requests_sent) as f64),
+        |a| ratio(a.busy_ms, invocations_b),
+    );
+    // The plans' CPU is the Worker's own: the isolate when profiled, else all of workerd.
+    let plan_cpu_per_check = if isolate_per_check.is_finite() {
+        isolate_per_check
+    } else {
+        cpu_per_check
+    };
     let mut r = String::new();
     let _ = writeln!(
         r,
@@ -936,20 +1257,65 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         }
     }
     let _ = writeln!(r, "\n## CPU");
+    let ucpu_ms = (ucpu_h - ucpu0) * 1000.0;
+    let user_per_check = ratio(ucpu_ms, rounds_a);
     let _ = writeln!(
         r,
-        "workerd ({} processes) {:.0} ms over {} rounds = {:.2} ms/check; per alarm invocation {:.1} ms",
+        "first half of the window, no profiler ({rounds_a:.0} rounds): workerd, all {} processes {:.0} ms = {:.2} ms/check (user workerd {:.2}, wrangler's proxy {:.2})",
         workerd.len(),
         wcpu_ms,
-        m.rounds_recorded,
         cpu_per_check,
-        cpu_per_alarm
+        user_per_check,
+        ratio(wcpu_ms - ucpu_ms, rounds_a)
     );
+    match (&isolate, &calibration) {
+        (Some(a), _) => {
+            let (p95, max) = cpu::tick_stats(a);
+            let _ = writeln!(
+                r,
+                "second half, profiled ({rounds_b:.0} rounds): Worker isolate ({TARGET}: fetch handler, Durable Objects, wasm; {} busy samples x {:.0} us; (idle) left out, GC {} and (program) {} samples counted):",
+                a.busy_samples, a.period_us, a.gc_samples, a.program_samples
+            );
+            let _ = writeln!(
+                r,
+                "  {:.0} ms = {:.2} ms/check; per alarm {:.1} ms (all of a tick's work / alarms); per Durable Object invocation (alarm or lane request) {:.1} ms (average)",
+                a.busy_ms,
+                isolate_per_check,
+                ratio(a.busy_ms, alarms_b),
+                ratio(a.busy_ms, invocations_b)
+            );
+            let _ = writeln!(
+                r,
+                "  per 5 s tick (the alarm, its lane requests and the recording together: an upper bound for any one invocation of the tick): p95 {p95:.1} ms, max {max:.1} ms over {} ticks",
+                a.per_tick_ms.len()
+            );
+            let _ = writeln!(
+                r,
+                "simulators + runtime = user workerd/check (first half) - isolate/check (second half) = {:.2} ms/check (local D1/KV/DO storage simulators, miniflare's entry worker, sockets, StartTLS, HTTP)",
+                user_per_check - isolate_per_check
+            );
+            let _ = writeln!(
+                r,
+                "  (the user workerd while profiled: {:.2} ms/check; the difference is the profiler's sampling thread and signals)",
+                ratio((ucpu_p1 - ucpu_p0) * 1000.0, rounds_b)
+            );
+        }
+        (None, Some(Err(e))) => {
+            let _ = writeln!(r, "Worker isolate: not measured (calibration failed: {e})");
+        }
+        _ => {
+            let _ = writeln!(
+                r,
+                "Worker isolate: not measured (no inspector, or BENCH_PROFILE=0)"
+            );
+        }
+    }
     match curl_per_check {
         Some(c) => {
             let _ = writeln!(
                 r,
-                "curl, same two requests x {curl_times}: {c:.3} ms/check → worker/curl {:.1}x",
+                "curl, same two requests x {curl_times}: {c:.3} ms/check → isolate/curl {:.1}x, all workerd/curl {:.1}x",
+                ratio(isolate_per_check, c),
                 ratio(cpu_per_check, c)
             );
         }
@@ -962,30 +1328,142 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         "rig (this process: origins, API calls) {:.0} ms over the window (apart; nginx not included)",
         (self1 - self0) * 1000.0
     );
-    let _ = writeln!(
-        r,
-        "\n## Public reads ({} s each, {} connections, {} public monitors)",
-        o.load_s, o.connections, o.monitors
-    );
-    let _ = writeln!(
-        r,
-        "{:<26} {:>9} {:>7} {:>10} {:>10}",
-        "endpoint", "req/s", "errors", "p50 ms", "p95 ms"
-    );
-    for (name, rps, err, p50, p95) in &read_stats {
+    match &calibration {
+        Some(Ok(c)) => {
+            let _ = writeln!(
+                r,
+                "method check: a loop evaluated in the isolate ({:.0} ms wall) cost workerd's main thread {:.0} ms CPU (its idle {:.1} ms/s subtracted); the profile counted {:.0} ms busy ({:.2}x)",
+                c.wall_ms,
+                c.process_ms,
+                c.idle_ms_per_s,
+                c.busy_ms,
+                ratio(c.busy_ms, c.process_ms)
+            );
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(r, "method check: failed ({e})");
+        }
+        None => {}
+    }
+    if let Some(a) = &isolate {
+        let _ = writeln!(r, "top functions by self time in the isolate ((wasm): the Worker's Rust, named from target/worker-function-names.tsv; wasm-function[N] when that file is missing):");
+        for (ms, name, place) in a.top.iter().take(15) {
+            let _ = writeln!(
+                r,
+                "  {ms:>8.1} ms {:>5.1} %  {name} {place}",
+                100.0 * ratio(*ms, a.busy_ms)
+            );
+        }
+        let _ = writeln!(r, "self time by where it runs:");
+        for (ms, what) in cpu::by_category(a) {
+            let _ = writeln!(
+                r,
+                "  {ms:>8.1} ms {:>5.1} %  {what}",
+                100.0 * ratio(ms, a.busy_ms)
+            );
+        }
+    }
+    if !phases.is_empty() {
         let _ = writeln!(
             r,
-            "{name:<26} {rps:>9.1} {err:>7} {:>10.2} {:>10.2}",
-            p50 / 1000.0,
-            p95 / 1000.0
+            "\n## TLS (BENCH_TLS=1: {} fresh healthy monitors per phase, one interval of warm-up, {} s window; all other monitors paused)",
+            o.tls_monitors, o.tls_duration_s
         );
+        let _ = writeln!(
+            r,
+            "{:<54} {:>7} {:>12} {:>13}",
+            "phase", "rounds", "isolate ms", "isolate/check"
+        );
+        for p in &phases {
+            let busy = p.isolate.as_ref().map_or(f64::NAN, |a| a.busy_ms);
+            let _ = writeln!(
+                r,
+                "{:<54} {:>7} {:>12.0} {:>10.3} ms",
+                p.label,
+                p.rounds,
+                busy,
+                ratio(busy, p.rounds as f64)
+            );
+        }
+        let per = |i: usize| {
+            phases.get(i).map_or(f64::NAN, |p| {
+                ratio(
+                    p.isolate.as_ref().map_or(f64::NAN, |a| a.busy_ms),
+                    p.rounds as f64,
+                )
+            })
+        };
+        let (plain, tls_ok, tls_fail) = (per(0), per(1), per(2));
+        let handshake = tls_fail - plain;
+        let _ = writeln!(
+            r,
+            "own client's handshake ≈ (platform fails) - (plain) = {handshake:.3} ms per check; the platform's StartTLS path costs the isolate {:.3} ms over plain",
+            tls_ok - plain
+        );
+        for interval in [30.0_f64, 60.0, 300.0] {
+            let runs = interval / 21_600.0;
+            let _ = writeln!(
+                r,
+                "at the documented cadence, healthy TLS origin, {interval:.0} s interval (own client once per 6 h per monitor and region): {:.3} ms/check",
+                tls_ok + runs * handshake
+            );
+        }
     }
-    let status_p50_ratio = ratio(read_stats[1].3, read_stats[0].3);
-    let badge_rps_ratio = ratio(read_stats[2].1, read_stats[3].1);
+    let _ = writeln!(
+        r,
+        "\n## Public reads ({} s each, {} connections, {} public monitors; probing busy; \
+\"direct\": the user workerd's entry socket, without wrangler's proxy)",
+        o.load_s, o.connections, o.monitors
+    );
+    let table = |r: &mut String, stats: &[ReadStat]| {
+        let _ = writeln!(
+            r,
+            "{:<26} {:>9} {:>7} {:>10} {:>10} {:>15} {:>15}",
+            "endpoint", "req/s", "errors", "p50 ms", "p95 ms", "user wd ms/req", "proxy ms/req"
+        );
+        for x in stats {
+            let _ = writeln!(
+                r,
+                "{:<26} {:>9.1} {:>7} {:>10.2} {:>10.2} {:>15.2} {:>15.2}",
+                x.name,
+                x.rps,
+                x.err,
+                x.p50 / 1000.0,
+                x.p95 / 1000.0,
+                x.user_ms,
+                x.proxy_ms
+            );
+        }
+    };
+    table(&mut r, &read_stats);
+    let status_p50_ratio = ratio(read_stats[1].p50, read_stats[0].p50);
+    let badge_rps_ratio = ratio(read_stats[2].rps, read_stats[3].rps);
     let _ = writeln!(
         r,
         "/status p50 = {status_p50_ratio:.1}x /healthz; badge throughput = {badge_rps_ratio:.4}x nginx (p50 {:.0}x)",
-        ratio(read_stats[2].3, read_stats[3].3)
+        ratio(read_stats[2].p50, read_stats[3].p50)
+    );
+    let find = |v: &[ReadStat], n: &str| v.iter().find(|x| x.name == n).map_or(f64::NAN, |x| x.rps);
+    let nginx_rps = find(&read_stats, "badge (nginx, same bytes)");
+    if direct.is_some() {
+        let _ = writeln!(
+            r,
+            "direct: /healthz {:.4}x nginx, badge {:.4}x nginx (wrangler's proxy costs {:.1}x on /healthz)",
+            ratio(find(&read_stats, "/healthz (direct)"), nginx_rps),
+            ratio(find(&read_stats, "badge (worker, direct)"), nginx_rps),
+            ratio(find(&read_stats, "/healthz (direct)"), find(&read_stats, "/healthz"))
+        );
+    }
+    let _ = writeln!(r, "probing idle (every monitor paused):");
+    table(&mut r, &idle_stats);
+    let idle_nginx = find(&idle_stats, "badge (nginx, same bytes)");
+    let _ = writeln!(
+        r,
+        "idle: badge {:.4}x nginx through wrangler, {:.4}x direct; /healthz {:.4}x / {:.4}x",
+        ratio(find(&idle_stats, "badge (worker)"), idle_nginx),
+        ratio(find(&idle_stats, "badge (worker, direct)"), idle_nginx),
+        ratio(find(&idle_stats, "/healthz"), idle_nginx),
+        ratio(find(&idle_stats, "/healthz (direct)"), idle_nginx)
     );
 
     let _ = writeln!(
@@ -1009,7 +1487,7 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
             ("KV reads", ratio(p.kv_reads, per_round(m.kv_reads))),
         ];
         if let Some(cpu) = p.cpu_ms {
-            limits.push(("CPU", ratio(cpu, cpu_per_check)));
+            limits.push(("CPU", ratio(cpu, plan_cpu_per_check)));
         }
         let min = limits
             .iter()
@@ -1032,7 +1510,7 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         }
         let _ = writeln!(
             r,
-            "  per invocation: D1 queries/alarm {:.1} of {} ({}), CPU/alarm {:.1} ms of {} ms ({}); Workers requests: cron only",
+            "  per invocation: D1 queries/alarm {:.1} of {} ({}), CPU/DO invocation (average) {:.1} ms of {} ms ({}); Workers requests: cron only",
             queries_per_alarm,
             p.d1_queries_per_invocation,
             verdict(queries_per_alarm <= p.d1_queries_per_invocation),
@@ -1100,8 +1578,11 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
             badge_rps_ratio >= 0.3,
         ),
         (
-            format!("worker CPU/check <= 2 ms ({cpu_per_check:.2} ms){}", at(1)),
-            cpu_per_check <= 2.0,
+            format!(
+                "worker CPU/check <= 2 ms (isolate {isolate_per_check:.2} ms; all workerd {cpu_per_check:.2} ms){}",
+                at(1)
+            ),
+            plan_cpu_per_check <= 2.0,
         ),
     ];
     for (text, ok) in &lines {
