@@ -13,8 +13,9 @@
 //! - public reads: `/status` and a badge against `/healthz` and nginx serving the badge's
 //!   bytes, same load generator, same run.
 //!
-//! It then projects onto the free and $5 Workers plans (included usage, per limiting
-//! resource) and prints the issue's targets with pass/fail beside each.
+//! It then projects onto the free and $5 Workers plans through the cost model
+//! (`edgeprobe_testkit::capacity`, checked against this run's own counts; `capacity_support/
+//! projection.rs`) and prints the issue's targets with pass/fail beside each.
 //!
 //! Started by scripts/bench-capacity.sh (it builds the worker, starts wrangler dev with fresh
 //! state in a private network namespace and sets EDGEPROBE_URL, EDGEPROBE_TOKEN,
@@ -37,6 +38,8 @@ use serde_json::{json, Value};
 
 #[path = "capacity_support/cpu.rs"]
 mod cpu;
+#[path = "capacity_support/projection.rs"]
+mod projection;
 
 /// What to run. Defaults finish in about 3-4 minutes on a 2-core machine.
 #[derive(Debug, Clone)]
@@ -594,46 +597,6 @@ fn curl_cpu(edge: &str, origin: &str, times: usize) -> Option<f64> {
     }
     Some(cpu_seconds(me, true) - cpu_seconds(me, false) - before)
 }
-
-/// Included usage per day (the $5 plan's monthly amounts / 30), from the Cloudflare docs:
-/// Workers, Durable Objects, D1 and KV pricing and limits pages (looked up for this bench).
-struct Plan {
-    name: &'static str,
-    do_requests: f64,
-    d1_rows_written: f64,
-    d1_rows_read: f64,
-    kv_writes: f64,
-    kv_reads: f64,
-    /// CPU ms per day (`None`: the free plan limits CPU per invocation, not per day).
-    cpu_ms: Option<f64>,
-    cpu_ms_per_invocation: f64,
-    d1_queries_per_invocation: f64,
-}
-
-const PLANS: [Plan; 2] = [
-    Plan {
-        name: "Workers Free",
-        do_requests: 100_000.0,
-        d1_rows_written: 100_000.0,
-        d1_rows_read: 5_000_000.0,
-        kv_writes: 1_000.0,
-        kv_reads: 100_000.0,
-        cpu_ms: None,
-        cpu_ms_per_invocation: 10.0,
-        d1_queries_per_invocation: 50.0,
-    },
-    Plan {
-        name: "Workers Paid ($5)",
-        do_requests: 1_000_000.0 / 30.0,
-        d1_rows_written: 50_000_000.0 / 30.0,
-        d1_rows_read: 25_000_000_000.0 / 30.0,
-        kv_writes: 1_000_000.0 / 30.0,
-        kv_reads: 10_000_000.0 / 30.0,
-        cpu_ms: Some(30_000_000.0 / 30.0),
-        cpu_ms_per_invocation: 300_000.0,
-        d1_queries_per_invocation: 1_000.0,
-    },
-];
 
 fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
@@ -1466,69 +1429,27 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         ratio(find(&idle_stats, "/healthz (direct)"), idle_nginx)
     );
 
+    let (bench_tick, bench_lanes) = projection::settings(&env_or("BENCH_VARS", ""));
+    let (projected, free_ok, paid_ok) = projection::report(&projection::Measured {
+        monitors: o.monitors,
+        regions: o.regions as u32,
+        interval_s: o.interval_s,
+        timeout_ms: o.timeout_ms as u32,
+        tick_s: bench_tick,
+        lanes: bench_lanes,
+        window_s,
+        rounds,
+        alarms: m.alarms as f64,
+        do_requests_sent: m.do_requests_sent as f64,
+        d1_rows_written: m.d1_rows_written as f64,
+        d1_queries: m.d1_queries as f64,
+        kv_writes: m.kv_writes as f64,
+        do_storage_writes: m.do_storage_writes as f64,
+    });
+    r.push_str(&projected);
     let _ = writeln!(
         r,
-        "\n## Projection (included usage; checks/day each resource allows at R = {})",
-        o.regions
-    );
-    let mut carried = Vec::new();
-    for p in &PLANS {
-        let mut limits: Vec<(&str, f64)> = vec![
-            ("DO requests", ratio(p.do_requests, do_per_check)),
-            (
-                "D1 rows written",
-                ratio(p.d1_rows_written, per_round(m.d1_rows_written)),
-            ),
-            (
-                "D1 rows read",
-                ratio(p.d1_rows_read, per_round(m.d1_rows_read)),
-            ),
-            ("KV writes", ratio(p.kv_writes, per_round(m.kv_writes))),
-            ("KV reads", ratio(p.kv_reads, per_round(m.kv_reads))),
-        ];
-        if let Some(cpu) = p.cpu_ms {
-            limits.push(("CPU", ratio(cpu, plan_cpu_per_check)));
-        }
-        let min = limits
-            .iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(_, v)| *v)
-            .fold(f64::INFINITY, f64::min);
-        let _ = writeln!(r, "{}:", p.name);
-        for (name, v) in &limits {
-            let shown = if v.is_finite() {
-                format!("{v:.0}")
-            } else {
-                "unbounded".into()
-            };
-            let mark = if (*v - min).abs() < f64::EPSILON {
-                "  <- limiting"
-            } else {
-                ""
-            };
-            let _ = writeln!(r, "  {name:<16} {shown:>14}{mark}");
-        }
-        let _ = writeln!(
-            r,
-            "  per invocation: D1 queries/alarm {:.1} of {} ({}), CPU/DO invocation (average) {:.1} ms of {} ms ({}); Workers requests: cron only",
-            queries_per_alarm,
-            p.d1_queries_per_invocation,
-            verdict(queries_per_alarm <= p.d1_queries_per_invocation),
-            cpu_per_alarm,
-            p.cpu_ms_per_invocation,
-            verdict(cpu_per_alarm <= p.cpu_ms_per_invocation)
-        );
-        let _ = writeln!(
-            r,
-            "  carries {min:.0} checks/day ({:.1} monitors at {} s)",
-            min * o.interval_s as f64 / 86_400.0,
-            o.interval_s
-        );
-        carried.push(min);
-    }
-    let _ = writeln!(
-        r,
-        "(not measured: DO storage rows written by the coordinator's own storage)"
+        "per invocation (this run): D1 queries/alarm {queries_per_alarm:.1} (limits 50 free, 1,000 paid); the Worker's CPU per Durable Object invocation (average) {cpu_per_alarm:.1} ms (Durable Objects: 30 s per request; the free plan's Workers allow 10 ms per invocation). Durable Objects bill duration and requests, not CPU time."
     );
 
     let _ = writeln!(r, "\n## Targets (issue 12)");
@@ -1562,12 +1483,12 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         ),
         (format!("DO requests/check <= 0.5 ({do_per_check:.2})"), do_per_check <= 0.5),
         (
-            format!("$5 plan >= 1 M checks/day ({:.0}){}", carried[1], at(3)),
-            carried[1] >= 1_000_000.0,
+            "$5 plan >= 1 M checks/day at R = 3, included usage (projection above, from this run's rates)".to_string(),
+            paid_ok,
         ),
         (
-            format!("free plan carries 10 x 3 regions x 60 s = 14,400 checks/day ({:.0}){}", carried[0], at(3)),
-            carried[0] >= 14_400.0,
+            "free plan carries 10 x 3 regions x 60 s = 14,400 checks/day (projection above)".to_string(),
+            free_ok,
         ),
         (
             format!("/status p50 <= 2x /healthz ({status_p50_ratio:.1}x, {} public monitors; target at 200)", o.monitors),

@@ -93,7 +93,12 @@ fn table(r: &mut String, d: &Deployment, queries_per_round: f64) {
     for plan in &PLANS {
         let rows = against(plan, &u);
         let fits = rows.iter().all(|(_, used, limit)| used <= limit);
-        let _ = writeln!(r, "    {}: {}", plan.name, if fits { "fits" } else { "does NOT fit" });
+        let _ = writeln!(
+            r,
+            "    {}: {}",
+            plan.name,
+            if fits { "fits" } else { "does NOT fit" }
+        );
         for (name, used, limit) in rows {
             let _ = writeln!(
                 r,
@@ -197,7 +202,10 @@ pub fn report(m: &Measured) -> (String, bool, bool) {
         .all(|(_, used, limit)| used <= limit)
         && usage(&million).monitors_per_tick.ceil() * q <= 1_000.0;
     for probe_ms in [250.0, 600.0] {
-        let u = usage(&Deployment { probe_ms, ..million });
+        let u = usage(&Deployment {
+            probe_ms,
+            ..million
+        });
         let _ = writeln!(
             r,
             "    sensitivity: probes of {probe_ms:.0} ms -> DO duration {:.0} GB-s/day ({:.0} % of the paid plan's)",
