@@ -50,7 +50,8 @@ pub struct OriginTls {
     /// direct path, and the public host where the front is reachable by a socket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_trust_anchors_pem: Option<String>,
-    /// Also trust Cloudflare's Origin CA root (origins behind Cloudflare in "Full (strict)").
+    /// Also trust Cloudflare's Origin CA roots, RSA and ECC (origins behind Cloudflare in "Full
+    /// (strict)").
     #[serde(default)]
     pub trust_cloudflare_origin_ca: bool,
     /// The name sent as SNI and checked against the certificate, instead of the origin host
