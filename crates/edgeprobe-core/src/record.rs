@@ -146,7 +146,8 @@ pub struct Memory {
     pub stored: Option<Stored>,
     /// Latency baselines (median of recent hourly rollups per region and path).
     pub baselines: Vec<LatencyBaseline>,
-    /// The last round hit a timeout somewhere: its next rounds get a lane of their own.
+    /// The last round hit a timeout somewhere: its next rounds share lanes with the other slow
+    /// monitors, apart from the rest.
     pub slow: bool,
 }
 
@@ -205,8 +206,8 @@ pub fn fingerprint(s: &CurrentStatus) -> String {
     out
 }
 
-/// Whether any region's probe hit its timeout on either path (the monitor then gets a lane
-/// of its own, see `tick::plan_lanes`).
+/// Whether any region's probe hit its timeout on either path (the monitor then shares lanes
+/// with the other slow monitors, apart from the rest: see `tick::plan_lanes`).
 pub fn hit_timeout(reports: &[RegionReport]) -> bool {
     use crate::observation::{ConnectStep, EdgeFailure, EdgeOutcome, HttpFailure, HttpStep};
     reports.iter().any(|r| {

@@ -281,10 +281,11 @@ pub struct Lane {
 }
 
 /// Groups one region's monitors (`batch`: indices into `monitors`) into lanes. Monitors known
-/// to be slow (`slow[i]`: their last round hit a timeout) each get a lane of their own, so a
-/// hanging origin holds only its own request. The others are started shortest timeout first
-/// and packed while the lane's worst case stays within `rule.budget_ms` and it has at most
-/// `rule.max_monitors` members.
+/// to be slow (`slow[i]`: their last round hit a timeout) share lanes apart from the others, so
+/// a hanging origin never holds a healthy monitor's start, and a few hanging origins cost one
+/// more request per region and tick, not one each. Within each kind, monitors are started
+/// shortest timeout first and packed while the lane's worst case stays within
+/// `rule.budget_ms` and it has at most `rule.max_monitors` members.
 pub fn plan_lanes(
     region: &str,
     monitors: &[&Monitor],
@@ -298,15 +299,23 @@ pub fn plan_lanes(
     let (alone, shared): (Vec<usize>, Vec<usize>) = order
         .into_iter()
         .partition(|&i| slow.get(i).copied().unwrap_or(false));
-    for i in alone {
-        lanes.push(Lane {
-            region: region.to_string(),
-            members: vec![i],
-            deadline_ms: vec![i64::from(monitors[i].timeout_ms) + FANOUT_MARGIN_MS],
-        });
-    }
+    // The slow ones first, in lanes of their own kind: a hanging origin then holds only lanes
+    // of monitors that were slow already, never a healthy monitor's start.
+    pack(&mut lanes, region, monitors, alone, rule);
+    pack(&mut lanes, region, monitors, shared, rule);
+    lanes
+}
+
+/// Packs `members` (in order) into lanes by the one worst-case rule.
+fn pack(
+    lanes: &mut Vec<Lane>,
+    region: &str,
+    monitors: &[&Monitor],
+    members: Vec<usize>,
+    rule: LaneRule,
+) {
     let mut current = LaneBuilder::default();
-    for i in shared {
+    for i in members {
         let timeout = i64::from(monitors[i].timeout_ms);
         let full = current.members.len() >= rule.max_monitors.max(1);
         if !current.members.is_empty() && (full || current.worst_with(timeout) > rule.budget_ms) {
@@ -318,7 +327,6 @@ pub fn plan_lanes(
     if !current.members.is_empty() {
         lanes.push(current.finish(region));
     }
-    lanes
 }
 
 /// List scheduling over [`LANE_CONCURRENCY`] workers, every member taking its full timeout.

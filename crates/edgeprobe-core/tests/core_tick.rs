@@ -313,24 +313,35 @@ fn changing_the_tick_length_keeps_the_cursor_and_misses_nothing() {
 }
 
 #[test]
-fn a_slow_monitor_gets_a_lane_of_its_own() {
-    let ms: Vec<Monitor> = (0..6)
+fn slow_monitors_share_lanes_apart_from_the_others() {
+    let ms: Vec<Monitor> = (0..8)
         .map(|i| monitor(&format!("m{i}"), &["weur"], 10_000))
         .collect();
     let refs: Vec<&Monitor> = ms.iter().collect();
-    let slow = [false, false, true, false, false, false];
+    let slow = [false, false, true, false, true, false, true, false];
     let lanes = plan_lanes(
         "weur",
         &refs,
-        &[0, 1, 2, 3, 4, 5],
+        &[0, 1, 2, 3, 4, 5, 6, 7],
         &slow,
         LaneRule::default(),
     );
-    assert_eq!(lanes.len(), 2);
-    assert!(lanes.iter().any(|l| l.members == vec![2]));
+    assert_eq!(lanes.len(), 2, "one lane of the slow ones, one of the rest");
+    assert!(lanes.iter().any(|l| l.members == vec![2, 4, 6]));
     assert!(lanes
         .iter()
-        .all(|l| l.members == vec![2] || !l.members.contains(&2)));
+        .all(|l| l.members.iter().all(|&i| slow[i]) || l.members.iter().all(|&i| !slow[i])));
+    // Many slow ones: packed by the same worst-case rule (36 at 10 s within 120 s).
+    let many: Vec<Monitor> = (0..40)
+        .map(|i| monitor(&format!("s{i}"), &["weur"], 10_000))
+        .collect();
+    let refs: Vec<&Monitor> = many.iter().collect();
+    let batch: Vec<usize> = (0..40).collect();
+    let lanes = plan_lanes("weur", &refs, &batch, &[true; 40], rule(400));
+    assert_eq!(
+        lanes.iter().map(|l| l.members.len()).collect::<Vec<_>>(),
+        [36, 4]
+    );
 }
 
 #[test]

@@ -1445,6 +1445,7 @@ stored rounds; healthy rounds are not stored one by one, so their run % is the e
         d1_queries: m.d1_queries as f64,
         kv_writes: m.kv_writes as f64,
         do_storage_writes: m.do_storage_writes as f64,
+        hanging: o.hanging,
     });
     r.push_str(&projected);
     let _ = writeln!(

@@ -21,7 +21,10 @@
 //!   (notable rounds, incidents), plus one stored round per monitor per 30-minute heartbeat.
 //! - KV writes: one status document per monitor per 60-minute heartbeat, plus the measured
 //!   writes per round (changes).
-//! - Durable Object storage rows written: the coordinator's measured writes per tick with work.
+//! - Durable Object storage rows written: the coordinator's writes per tick with work, plus
+//!   the measured writes per round (a monitor's carried memory changing).
+//! - Slow monitors (a timeout in their last round) share lanes of their own kind: one more
+//!   request per region and tick while any are slow.
 //!
 //! Pure arithmetic: no I/O.
 
@@ -84,10 +87,21 @@ pub struct Deployment {
     pub d1_extra_rows_per_round: f64,
     /// KV writes per round beyond heartbeats (measured: changes).
     pub kv_writes_per_round: f64,
-    /// The coordinator's own storage writes per tick with work (measured: cursor, in-flight
-    /// record put and delete, alarm, counters).
+    /// The coordinator's own storage writes per tick with work (cursor, in-flight record put
+    /// and delete, alarm, counters: [`DO_WRITES_PER_TICK`]).
     pub do_writes_per_tick: f64,
+    /// Its storage writes per round beyond those (measured: what a monitor's memory carries
+    /// over a restart changes with each stored or published round).
+    pub do_writes_per_round: f64,
+    /// The share of monitors that were slow in their last round (a timeout): they share lanes
+    /// apart from the others.
+    pub slow_share: f64,
 }
+
+/// The coordinator's storage writes in a tick with work, from `src/coordinator.rs`: cursor,
+/// in-flight record put and delete, alarm, and the counters (at most every 30 s, so at most
+/// one per tick).
+pub const DO_WRITES_PER_TICK: f64 = 5.0;
 
 /// What a [`Deployment`] uses per day.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,7 +154,14 @@ pub fn usage(d: &Deployment) -> Usage {
         0.0
     };
     let per_tick = if used > 0.0 { monitors / used } else { 0.0 };
-    let (lanes, largest) = lanes_for(per_tick.ceil() as usize, d.timeout_ms, d.lanes);
+    let slow = (per_tick * d.slow_share).ceil().min(per_tick.ceil());
+    let (fast_lanes, largest) = lanes_for(
+        (per_tick.ceil() - slow).max(0.0) as usize,
+        d.timeout_ms,
+        d.lanes,
+    );
+    let (slow_lanes, _) = lanes_for(slow as usize, d.timeout_ms, d.lanes);
+    let lanes = fast_lanes + slow_lanes;
     let do_requests = ticks_with_work * (1.0 + f64::from(d.regions) * lanes as f64);
     let waves = (largest as f64 / LANE_CONCURRENCY as f64).ceil();
     let region_active_s = waves * d.probe_ms / 1_000.0;
@@ -161,7 +182,8 @@ pub fn usage(d: &Deployment) -> Usage {
         do_gb_s,
         d1_rows_written: d.checks_per_day * (1.0 + d.d1_extra_rows_per_round) + stored_heartbeats,
         kv_writes: kv_heartbeats + d.checks_per_day * d.kv_writes_per_round,
-        do_rows_written: ticks_with_work * d.do_writes_per_tick,
+        do_rows_written: ticks_with_work * d.do_writes_per_tick
+            + d.checks_per_day * d.do_writes_per_round,
     }
 }
 
@@ -233,6 +255,8 @@ mod tests {
             d1_extra_rows_per_round: 0.05,
             kv_writes_per_round: 0.0,
             do_writes_per_tick: 4.0,
+            do_writes_per_round: 0.0,
+            slow_share: 0.0,
         }
     }
 
@@ -269,6 +293,18 @@ mod tests {
         assert!((u.kv_writes - 694.44 * 24.0).abs() < 1.0);
         assert!((u.do_rows_written - 1_440.0 * 4.0).abs() < 1e-6);
         assert!(fits(&PLANS[1], &shape(1_000_000.0)));
+    }
+
+    #[test]
+    fn slow_monitors_cost_a_lane_per_region_not_one_each() {
+        let d = Deployment {
+            slow_share: 0.017,
+            ..shape(1_000_000.0)
+        };
+        let u = usage(&d);
+        // 12 slow of 695: one slow lane beside the 7 of the rest (683 in lanes of 100).
+        assert_eq!(u.lanes_per_region, 8, "{u:?}");
+        assert!((u.do_requests - 1_440.0 * 25.0).abs() < 1e-6);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 use std::fmt::Write as _;
 
 use edgeprobe_core::tick::{LaneRule, LANE_BUDGET_MS, LANE_MAX_MONITORS};
-use edgeprobe_testkit::capacity::{against, max_checks, usage, Deployment, PLANS};
+use edgeprobe_testkit::capacity::{
+    against, max_checks, usage, Deployment, DO_WRITES_PER_TICK, PLANS,
+};
 
 /// What the run measured and how the worker was configured.
 pub struct Measured {
@@ -26,6 +28,8 @@ pub struct Measured {
     pub d1_queries: f64,
     pub kv_writes: f64,
     pub do_storage_writes: f64,
+    /// Monitors whose origin hangs (slow every round).
+    pub hanging: usize,
 }
 
 /// A real network's probe wall time for one region's two paths: the model's one assumption
@@ -74,7 +78,11 @@ fn shape(m: &Measured, checks_per_day: f64) -> Deployment {
         // Beyond the hour row every round writes (the window is shorter than any heartbeat).
         d1_extra_rows_per_round: (per(m.d1_rows_written, m.rounds) - 1.0).max(0.0),
         kv_writes_per_round: per(m.kv_writes, m.rounds),
-        do_writes_per_tick: per(m.do_storage_writes, m.alarms),
+        do_writes_per_tick: DO_WRITES_PER_TICK,
+        do_writes_per_round: (per(m.do_storage_writes, m.rounds)
+            - DO_WRITES_PER_TICK * per(m.alarms, m.rounds))
+        .max(0.0),
+        slow_share: per(m.hanging as f64, m.monitors as f64),
     }
 }
 
@@ -122,13 +130,14 @@ pub fn report(m: &Measured) -> (String, bool, bool) {
     );
     let _ = writeln!(
         r,
-        "settings: TICK_SECONDS {} LANE_MAX_MONITORS {} LANE_BUDGET_SECONDS {}; measured per round: D1 rows {:.2}, KV writes {:.3}; DO storage writes per alarm {:.1}",
+        "settings: TICK_SECONDS {} LANE_MAX_MONITORS {} LANE_BUDGET_SECONDS {}; measured per round: D1 rows {:.2}, KV writes {:.3}, DO storage writes beyond the {DO_WRITES_PER_TICK} a tick {:.3}; slow (hanging) share {:.3}",
         m.tick_s,
         m.lanes.max_monitors,
         m.lanes.budget_ms / 1_000,
         per(m.d1_rows_written, m.rounds),
         per(m.kv_writes, m.rounds),
-        per(m.do_storage_writes, m.alarms)
+        here.do_writes_per_round,
+        here.slow_share
     );
     // The model against the run: requests per check and alarms per minute.
     let measured_do = per(m.alarms + m.do_requests_sent, m.rounds);
