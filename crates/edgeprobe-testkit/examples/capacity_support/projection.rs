@@ -195,15 +195,15 @@ pub fn report(m: &Measured) -> (String, bool, bool) {
         interval_s: 60,
         tick_s: 60,
         lanes: LaneRule {
-            max_monitors: 100,
-            budget_ms: 400_000,
+            max_monitors: 120,
+            budget_ms: 420_000,
         },
         timeout_ms: 10_000,
         ..here
     };
     let _ = writeln!(
         r,
-        "\n$5 plan target: 1,000,000 checks/day at R = 3 (694 monitors x 60 s; TICK_SECONDS=60 LANE_MAX_MONITORS=100 LANE_BUDGET_SECONDS=400, 10 s timeouts):"
+        "\n$5 plan target: 1,000,000 checks/day at R = 3 (694 monitors x 60 s; TICK_SECONDS=60 LANE_MAX_MONITORS=120 LANE_BUDGET_SECONDS=420, 10 s timeouts):"
     );
     table(&mut r, &million, q);
     let paid_ok = against(&PLANS[1], &usage(&million))
