@@ -788,6 +788,26 @@ fn a_round_cut_short_by_killing_workerd_is_recorded_missed() {
     assert!(missed[0]["verdict"].is_null(), "{}", missed[0]);
 }
 
+/// The slots of a monitor's stored scheduled rounds, sorted (Unix ms).
+fn scheduled_slots(api: &Api, id: &str) -> Vec<i64> {
+    let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
+    expect_status(&r, 200);
+    let mut v: Vec<i64> = r.json()["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|x| x["kind"] == "scheduled")
+        .filter_map(|x| {
+            x["scheduled_for"]
+                .as_str()
+                .and_then(edgeprobe_core::time::parse_rfc3339)
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 /// [`d1_execute`] against another state directory.
 fn d1_rows_in(state: &std::path::Path, sql: &str) -> Vec<Value> {
     let out = Command::new("node_modules/.bin/wrangler")
@@ -882,24 +902,7 @@ fn more_coordinator_shards_rehome_monitors_keeping_phase_and_state() {
         !id.is_empty(),
         "no monitor id hashed to another shard in 20 tries"
     );
-    let scheduled = |api: &Api| -> Vec<i64> {
-        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
-        expect_status(&r, 200);
-        let mut v: Vec<i64> = r.json()["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .filter(|x| x["kind"] == "scheduled")
-            .filter_map(|x| {
-                x["scheduled_for"]
-                    .as_str()
-                    .and_then(edgeprobe_core::time::parse_rfc3339)
-            })
-            .collect();
-        v.sort_unstable();
-        v
-    };
+    let scheduled = |api: &Api| scheduled_slots(api, &id);
     let incidents = |api: &Api| -> usize {
         let r = api.get(&format!("/api/v1/monitors/{id}/incidents"));
         expect_status(&r, 200);
@@ -1020,24 +1023,7 @@ fn a_longer_tick_puts_monitors_of_one_interval_on_the_same_slots() {
             r.json()["id"].as_str().expect("id").to_string()
         })
         .collect();
-    let scheduled = |id: &str| -> Vec<i64> {
-        let r = api.get(&format!("/api/v1/monitors/{id}/results?limit=100"));
-        expect_status(&r, 200);
-        let mut v: Vec<i64> = r.json()["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .filter(|x| x["kind"] == "scheduled")
-            .filter_map(|x| {
-                x["scheduled_for"]
-                    .as_str()
-                    .and_then(edgeprobe_core::time::parse_rfc3339)
-            })
-            .collect();
-        v.sort_unstable();
-        v
-    };
+    let scheduled = |id: &str| scheduled_slots(&api, id);
     let mut all: Vec<Vec<i64>> = Vec::new();
     for _ in 0..150 {
         all = ids.iter().map(|id| scheduled(id)).collect();
