@@ -311,7 +311,7 @@ impl Inner {
         let slots = inner.slots().await?;
         let cursor: Option<UnixMillis> = inner.state.storage().get(CURSOR_KEY).await?;
         let views: Vec<SlotView> = slots.values().map(view).collect();
-        let grid = env::Config::from_env(&inner.env).grid;
+        let grid = env::grid(&inner.env);
         let plan = grid.plan_tick(&views, cursor, now);
         let scheduled = plan
             .runs
@@ -329,8 +329,7 @@ impl Inner {
         if !plan.missed.is_empty() {
             inner.record_missed(&plan.missed, now).await?;
         }
-        inner.state.storage().put(CURSOR_KEY, plan.cursor).await?;
-        inner.tally(|t| t.do_storage_writes += 1);
+        inner.put(CURSOR_KEY, plan.cursor).await?;
         let mut work = Vec::new();
         for run in &plan.runs {
             if let Some(slot) = slots.get(&run.monitor_id) {
@@ -347,8 +346,7 @@ impl Inner {
                     .map(|(m, r)| (m.id.clone(), r.scheduled_for))
                     .collect(),
             };
-            inner.state.storage().put(&record_key, &record).await?;
-            inner.tally(|t| t.do_storage_writes += 1);
+            inner.put(&record_key, &record).await?;
         }
         for (m, _) in &work {
             if slots.get(&m.id).is_some_and(|s| s.recheck_at.is_some()) {
@@ -411,6 +409,19 @@ impl Inner {
         self.meter.borrow_mut().get_or_insert(loaded);
     }
 
+    /// A write to the object's own storage, counted (`do_storage_writes`: rows written on a
+    /// SQLite-backed object).
+    async fn put<T: Serialize>(&self, key: &str, value: T) -> Result<()> {
+        self.tally(|t| t.do_storage_writes += 1);
+        self.state.storage().put(key, value).await
+    }
+
+    /// A delete in the object's own storage, counted like [`Inner::put`].
+    async fn delete(&self, key: &str) -> Result<()> {
+        self.tally(|t| t.do_storage_writes += 1);
+        self.state.storage().delete(key).await.map(|_| ())
+    }
+
     /// Saves the counters unless they were saved less than [`METER_SAVE_MS`] ago and `force`
     /// is false (the live counters are answered from memory; storage only carries them over an
     /// eviction, which comes after an idle spell: callers force the save before one).
@@ -419,12 +430,11 @@ impl Inner {
         if !force && now - self.meter_saved_at.get() < METER_SAVE_MS {
             return;
         }
-        self.tally(|t| t.do_storage_writes += 1);
         let Some(m) = self.meter.borrow().clone() else {
             return;
         };
         self.meter_saved_at.set(now);
-        if let Err(e) = self.state.storage().put(METER_KEY, &m).await {
+        if let Err(e) = self.put(METER_KEY, &m).await {
             worker::console_error!("saving the meter failed: {e}");
         }
     }
@@ -449,7 +459,7 @@ impl Inner {
     async fn learn_shard(&self, shard: u32) -> Result<()> {
         let known: Option<u32> = self.state.storage().get(SHARD_KEY).await?;
         if known != Some(shard) {
-            self.state.storage().put(SHARD_KEY, shard).await?;
+            self.put(SHARD_KEY, shard).await?;
         }
         Ok(())
     }
@@ -487,11 +497,7 @@ impl Inner {
     }
 
     async fn put_slot(&self, slot: Slot) -> Result<()> {
-        self.tally(|t| t.do_storage_writes += 1);
-        self.state
-            .storage()
-            .put(&slot_key(&slot.monitor.id), &slot)
-            .await?;
+        self.put(&slot_key(&slot.monitor.id), &slot).await?;
         if let Some(map) = self.slots.borrow_mut().as_mut() {
             Rc::make_mut(map).insert(slot.monitor.id.clone(), slot);
         }
@@ -499,8 +505,7 @@ impl Inner {
     }
 
     async fn remove_slot(&self, monitor_id: &str) -> Result<()> {
-        self.tally(|t| t.do_storage_writes += 1);
-        self.state.storage().delete(&slot_key(monitor_id)).await?;
+        self.delete(&slot_key(monitor_id)).await?;
         if let Some(map) = self.slots.borrow_mut().as_mut() {
             Rc::make_mut(map).remove(monitor_id);
         }
@@ -583,7 +588,7 @@ impl Inner {
         let slots = self.slots().await?;
         let cursor: Option<UnixMillis> = self.state.storage().get(CURSOR_KEY).await?;
         let views: Vec<SlotView> = slots.values().map(view).collect();
-        let grid = env::Config::from_env(&self.env).grid;
+        let grid = env::grid(&self.env);
         let tick = cursor.unwrap_or(grid.tick_of(now));
         self.arm(grid.next_alarm(&views, tick, now, &[]), now).await
     }
@@ -683,8 +688,7 @@ impl Inner {
                     "{} round(s) of an interrupted tick ({key}) recorded as missed unless recorded",
                     r.runs.len()
                 );
-                self.state.storage().delete(key).await?;
-                self.tally(|t| t.do_storage_writes += 1);
+                self.delete(key).await?;
             }
         }
         Ok(())
@@ -918,16 +922,15 @@ impl Inner {
             .filter(|(m, _)| !recorded.contains(&m.id.as_str()))
             .map(|(m, r)| (m.id.clone(), r.scheduled_for))
             .collect();
-        self.tally(|t| t.do_storage_writes += 1);
         if left.is_empty() {
-            return self.state.storage().delete(key).await.map(|_| ());
+            return self.delete(key).await;
         }
         let record = TickRecord {
             owner: format!("{}:failed", self.instance),
             started_at: env::now(),
             runs: left,
         };
-        self.state.storage().put(key, &record).await
+        self.put(key, &record).await
     }
 
     /// Concludes one monitor's round (`core::record::conclude`) and carries out its writes:

@@ -128,10 +128,7 @@ impl Config {
                     .filter(|&n: &i64| (30..=900).contains(&n))
                     .map_or(edgeprobe_core::tick::LANE_BUDGET_MS, |s| s * 1_000),
             },
-            grid: var(env, "TICK_SECONDS")
-                .and_then(|v| v.parse().ok())
-                .and_then(edgeprobe_core::tick::Grid::from_seconds)
-                .unwrap_or_default(),
+            grid: grid(env),
         }
     }
 
@@ -151,6 +148,15 @@ impl Config {
             docs_base: self.docs_base_url.clone(),
         }
     }
+}
+
+/// The scheduler's grid alone (`TICK_SECONDS`, see [`Config::grid`]): the coordinator's alarm
+/// needs nothing else of the configuration.
+pub fn grid(env: &Env) -> edgeprobe_core::tick::Grid {
+    var(env, "TICK_SECONDS")
+        .and_then(|v| v.parse().ok())
+        .and_then(edgeprobe_core::tick::Grid::from_seconds)
+        .unwrap_or_default()
 }
 
 /// The health document's type is the API's (`views::ServiceHealth`): its schema is generated.

@@ -27,7 +27,6 @@ use edgeprobe_web::badge::{
     shields_endpoint_json, BadgeQuery, BadgeSpec, Color, CACHE_CONTROL,
 };
 use edgeprobe_web::problem::{ApiError, Problem};
-use edgeprobe_web::status_page::document::IndexDocument;
 use edgeprobe_web::status_page::{
     render_feed, render_feed_with, render_index_with, render_monitor, render_not_found, Detail,
     FAVICON_SVG,
@@ -121,10 +120,7 @@ pub async fn status_index(ctx: Ctx) -> ApiResult {
         .index()
         .await
         .map_err(http::unavailable("index document"))?
-        .unwrap_or(IndexDocument {
-            monitors: Vec::new(),
-            incidents: Vec::new(),
-        });
+        .unwrap_or_default();
     let body = render_index_with(
         &doc.monitors,
         &doc.incidents,
@@ -306,10 +302,7 @@ pub async fn feed(ctx: Ctx, one: bool) -> ApiResult {
             .index()
             .await
             .map_err(http::unavailable("index document"))?
-            .unwrap_or(IndexDocument {
-                monitors: Vec::new(),
-                incidents: Vec::new(),
-            });
+            .unwrap_or_default();
         render_feed_with(&doc.monitors, &doc.incidents, &base, title, None)
     };
     send(&ctx, &reader, body, 200, ATOM).await

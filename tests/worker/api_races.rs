@@ -1007,10 +1007,12 @@ fn a_longer_tick_puts_monitors_of_one_interval_on_the_same_slots() {
                 "interval_seconds": 45}),
     );
     let problem = expect_problem(&refused, 422);
-    assert!(
-        problem.to_string().contains("/interval_seconds") && problem.to_string().contains("30"),
-        "{problem}"
-    );
+    let detail = problem["errors"]
+        .as_array()
+        .and_then(|errors| errors.iter().find(|e| e["pointer"] == "/interval_seconds"))
+        .and_then(|e| e["detail"].as_str())
+        .unwrap_or_else(|| panic!("no error for /interval_seconds: {problem}"));
+    assert!(detail.contains("multiple of 30"), "{problem}");
     let ids: Vec<String> = (0..6)
         .map(|i| {
             let r = api.post(

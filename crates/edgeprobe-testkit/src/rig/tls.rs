@@ -62,10 +62,7 @@ pub const EXPIRING_DAYS: u32 = 5;
 /// Makes the certificates in `dir`; the CA is `ca_dir`'s (made there first when missing), or a
 /// fresh one in `dir` when `ca_dir` is `None`. `CertSet::ca` is always the copy in `dir`.
 pub fn make_certs(dir: &Path, ca_dir: Option<&Path>) -> Result<CertSet, RigError> {
-    fs::create_dir_all(dir.join("newcerts")).map_err(RigError::io("create tls dir"))?;
-    fs::write(dir.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
-    fs::write(dir.join("serial"), "1000\n").map_err(RigError::io("write CA serial"))?;
-    fs::write(dir.join("ca.cnf"), ca_config(dir)).map_err(RigError::io("write CA config"))?;
+    init_ca_dir(dir, 1000)?;
 
     let ca = CertFiles {
         cert: dir.join("ca.pem"),
@@ -189,10 +186,7 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     )?;
     // A second CA, and a leaf it signs: served with that CA appended (an untrusted root).
     let other = dir.join("other-ca");
-    fs::create_dir_all(other.join("newcerts")).map_err(RigError::io("create other CA dir"))?;
-    fs::write(other.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
-    fs::write(other.join("serial"), "2000\n").map_err(RigError::io("write CA serial"))?;
-    fs::write(other.join("ca.cnf"), ca_config(&other)).map_err(RigError::io("write CA config"))?;
+    init_ca_dir(&other, 2000)?;
     let other_ca = CertFiles {
         cert: other.join("ca.pem"),
         key: other.join("ca.key"),
@@ -212,10 +206,7 @@ fn make_leaves(dir: &Path, ca: PathBuf) -> Result<CertSet, RigError> {
     concat(&[&unknown_leaf.cert, &other_ca.cert], &unknown_issuer.cert)?;
     // An intermediate issued by the test CA, and a leaf it signs (served without it).
     let inter = dir.join("intermediate");
-    fs::create_dir_all(inter.join("newcerts")).map_err(RigError::io("create intermediate dir"))?;
-    fs::write(inter.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
-    fs::write(inter.join("serial"), "3000\n").map_err(RigError::io("write CA serial"))?;
-    fs::write(inter.join("ca.cnf"), ca_config(&inter)).map_err(RigError::io("write CA config"))?;
+    init_ca_dir(&inter, 3000)?;
     let inter_files = CertFiles {
         cert: inter.join("ca.pem"),
         key: inter.join("ca.key"),
@@ -371,6 +362,15 @@ fn leaf_with_key(
     args.extend_from_slice(validity);
     openssl(&args)?;
     Ok(files)
+}
+
+/// An `openssl ca` directory: its database, certificate dir, first serial and config.
+fn init_ca_dir(dir: &Path, first_serial: u32) -> Result<(), RigError> {
+    fs::create_dir_all(dir.join("newcerts")).map_err(RigError::io("create CA dir"))?;
+    fs::write(dir.join("index.txt"), "").map_err(RigError::io("write CA index"))?;
+    fs::write(dir.join("serial"), format!("{first_serial}\n"))
+        .map_err(RigError::io("write CA serial"))?;
+    fs::write(dir.join("ca.cnf"), ca_config(dir)).map_err(RigError::io("write CA config"))
 }
 
 fn ca_config(dir: &Path) -> String {

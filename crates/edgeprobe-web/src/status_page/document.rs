@@ -52,7 +52,7 @@ pub fn monitor_key(slug: &str) -> String {
 }
 
 /// Everything `/status` shows: one card per public monitor, in the store's order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IndexDocument {
     pub monitors: Vec<PageMonitor>,
     /// Site-wide manual incidents (naming no monitor), newest first: open ones and those
